@@ -1,0 +1,174 @@
+"""Settings dataclasses: defaults, bounds and validation in one place.
+
+The command line and the pages both build these objects and call ``validate()``; neither
+keeps its own copy of the bounds. Resource caps for a shared server live in
+:class:`Limits`; ``Limits.from_env()`` lifts them locally when ``EMBEDLAB_UNLIMITED=1``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+from dataclasses import dataclass, field
+
+from embedlab.errors import EmbedLabError
+
+BUILTIN_CORPORA = ("toy", "lee", "wiki")
+TRAINERS = ("gensim", "numpy")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Caps that keep one visitor from exhausting a shared server.
+
+    Defaults fit Streamlit Community Cloud (~2.7 GB shared by every visitor). Set the
+    environment variable ``EMBEDLAB_UNLIMITED=1`` to lift them on your own machine.
+    """
+
+    max_upload_mb: int = 50
+    max_uncompressed_mb: int = 200  # bound on decompressing .gz/.zip (zip bombs)
+    max_tokens: int = 5_000_000
+    max_softmax_vocab: int = 20_000  # the full softmax costs O(V·d) per pair
+    max_dim: int = 300
+    max_epochs: int = 100
+    max_sweep_runs: int = 64  # len(dims) × seeds
+
+    @classmethod
+    def from_env(cls) -> Limits:
+        if os.environ.get("EMBEDLAB_UNLIMITED", "") in ("1", "true", "yes"):
+            big = 10**12
+            return cls(big, big, big, big, big, big, big)
+        return cls()
+
+
+def _check_int(name: str, value, low: int, high: int | None = None) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise EmbedLabError(f"{name} must be a whole number, got {value!r}.")
+    if value < low or (high is not None and value > high):
+        upper = f" and at most {high}" if high is not None else ""
+        raise EmbedLabError(f"{name} must be at least {low}{upper}; got {value}.")
+
+
+def _check_float(name: str, value, low: float, high: float, *, open_low: bool = False) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise EmbedLabError(f"{name} must be a finite number, got {value!r}.")
+    too_low = value <= low if open_low else value < low
+    if too_low or value > high:
+        bound = f"greater than {low}" if open_low else f"at least {low}"
+        raise EmbedLabError(f"{name} must be {bound} and at most {high}; got {value}.")
+
+
+@dataclass(frozen=True)
+class CorpusOptions:
+    """Which corpus, and how it becomes a vocabulary and a held-out split."""
+
+    source: str = "toy"  # toy | lee | wiki | a path to a .txt/.gz/.zip file
+    min_count: int = 5
+    max_vocab: int | None = None  # keep only the most frequent words
+    heldout_fraction: float = 0.1  # share of sentences neither trainer sees
+    split_seed: int = 0  # fixed, so every training seed sees the same split
+
+    def validate(self) -> CorpusOptions:
+        if not isinstance(self.source, str) or not self.source.strip():
+            raise EmbedLabError("corpus must be toy, lee, wiki or the path of a text file.")
+        _check_int("min_count", self.min_count, 1)
+        if self.max_vocab is not None:
+            _check_int("max_vocab", self.max_vocab, 2)
+        _check_float("heldout_fraction", self.heldout_fraction, 0.0, 0.5)
+        _check_int("split_seed", self.split_seed, 0)
+        return self
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    """Every setting of one training run, for either trainer.
+
+    ``lr=None`` means the trainer's own default (gensim's alpha 0.025; 1.0 for the NumPy
+    trainer, whose gradient is a mean over the batch). The learning rate decays linearly to
+    ``lr * min_lr_fraction`` over the run, as gensim's alpha does.
+    """
+
+    trainer: str = "numpy"
+    dim: int = 50
+    epochs: int = 10
+    window: int = 5
+    seed: int = 1
+    lr: float | None = None
+    min_lr_fraction: float = 0.004  # gensim's defaults: min_alpha 0.0001 / alpha 0.025
+    sample: float = 1e-3  # subsampling threshold of frequent words; 0 = off
+    # gensim only
+    sg: int = 1  # 1 = skip-gram, 0 = CBOW
+    hs: int = 0  # 1 = hierarchical softmax
+    negative: int = 5  # negative samples (0 with hs=1)
+    workers: int = 1  # 1 = exactly reproducible
+    # NumPy trainer only
+    batch_size: int = 512
+    l2: float = 0.0  # λ in L + λ(‖W_in‖² + ‖W_out‖²)
+    # metrics
+    metric_pairs: int = 2000  # fixed sample of training and of held-out pairs
+
+    def resolved_lr(self) -> float:
+        if self.lr is not None:
+            return float(self.lr)
+        return 0.025 if self.trainer == "gensim" else 1.0
+
+    def validate(self, limits: Limits | None = None) -> TrainOptions:
+        limits = limits or Limits.from_env()
+        if self.trainer not in TRAINERS:
+            raise EmbedLabError(f"trainer must be one of {', '.join(TRAINERS)}; got {self.trainer!r}.")
+        _check_int("dim", self.dim, 1, limits.max_dim)
+        _check_int("epochs", self.epochs, 1, limits.max_epochs)
+        _check_int("window", self.window, 1, 50)
+        _check_int("seed", self.seed, 0, 2**32 - 1)
+        if self.lr is not None:
+            _check_float("lr", self.lr, 0.0, 1000.0, open_low=True)
+        _check_float("min_lr_fraction", self.min_lr_fraction, 0.0, 1.0)
+        _check_float("sample", self.sample, 0.0, 1.0)
+        if self.sg not in (0, 1):
+            raise EmbedLabError(f"sg must be 1 (skip-gram) or 0 (CBOW); got {self.sg!r}.")
+        if self.hs not in (0, 1):
+            raise EmbedLabError(f"hs must be 0 or 1; got {self.hs!r}.")
+        _check_int("negative", self.negative, 0, 50)
+        if self.trainer == "gensim" and self.hs == 0 and self.negative == 0:
+            raise EmbedLabError("gensim needs negative sampling (negative > 0) or hierarchical softmax (hs=1).")
+        if self.trainer == "gensim" and self.hs == 1 and self.negative > 0:
+            raise EmbedLabError("choose one objective for gensim: hs=1 with negative=0, or hs=0 with negative > 0.")
+        _check_int("workers", self.workers, 1, 64)
+        _check_int("batch_size", self.batch_size, 1, 65_536)
+        _check_float("l2", self.l2, 0.0, 10.0)
+        _check_int("metric_pairs", self.metric_pairs, 10, 1_000_000)
+        return self
+
+    def replace(self, **changes) -> TrainOptions:
+        return dataclasses.replace(self, **changes)
+
+    def as_dict(self) -> dict:
+        out = dataclasses.asdict(self)
+        out["lr"] = self.resolved_lr()
+        return out
+
+
+@dataclass(frozen=True)
+class SweepOptions:
+    """The bias–variance sweep over d (NumPy trainer) and the stability runs."""
+
+    dims: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64)
+    runs: int = 3  # seeds × bootstrap resamples per d
+    train: TrainOptions = field(default_factory=lambda: TrainOptions(trainer="numpy", epochs=5))
+
+    def validate(self, limits: Limits | None = None) -> SweepOptions:
+        limits = limits or Limits.from_env()
+        if not self.dims:
+            raise EmbedLabError("give at least one dimension, e.g. --dims 2,4,8.")
+        for d in self.dims:
+            _check_int("each dimension", d, 1, limits.max_dim)
+        _check_int("runs", self.runs, 2, 1000)
+        if len(self.dims) * self.runs > limits.max_sweep_runs:
+            raise EmbedLabError(
+                f"a sweep of {len(self.dims)} dimensions × {self.runs} runs is more than the "
+                f"{limits.max_sweep_runs} runs allowed here; use fewer dimensions or seeds "
+                "(or set EMBEDLAB_UNLIMITED=1 on your own machine)."
+            )
+        self.train.validate(limits)
+        return self
