@@ -84,7 +84,7 @@ class CorpusOptions:
 class TrainOptions:
     """Every setting of one training run, for either trainer.
 
-    ``lr=None`` means the trainer's own default (gensim's alpha 0.025; 1.0 for the NumPy
+    ``lr=None`` means the trainer's own default (gensim's alpha 0.025; 10 for the NumPy
     trainer, whose gradient is a mean over the batch). The learning rate decays linearly to
     ``lr * min_lr_fraction`` over the run, as gensim's alpha does.
     """
@@ -111,7 +111,7 @@ class TrainOptions:
     def resolved_lr(self) -> float:
         if self.lr is not None:
             return float(self.lr)
-        return 0.025 if self.trainer == "gensim" else 1.0
+        return 0.025 if self.trainer == "gensim" else 10.0
 
     def validate(self, limits: Limits | None = None) -> TrainOptions:
         limits = limits or Limits.from_env()
@@ -131,9 +131,13 @@ class TrainOptions:
             raise EmbedLabError(f"hs must be 0 or 1; got {self.hs!r}.")
         _check_int("negative", self.negative, 0, 50)
         if self.trainer == "gensim" and self.hs == 0 and self.negative == 0:
-            raise EmbedLabError("gensim needs negative sampling (negative > 0) or hierarchical softmax (hs=1).")
+            raise EmbedLabError(
+                "gensim needs negative sampling (negative > 0) or hierarchical softmax (hs=1)."
+            )
         if self.trainer == "gensim" and self.hs == 1 and self.negative > 0:
-            raise EmbedLabError("choose one objective for gensim: hs=1 with negative=0, or hs=0 with negative > 0.")
+            raise EmbedLabError(
+                "choose one objective for gensim: hs=1 with negative=0, or hs=0 with negative > 0."
+            )
         _check_int("workers", self.workers, 1, 64)
         _check_int("batch_size", self.batch_size, 1, 65_536)
         _check_float("l2", self.l2, 0.0, 10.0)

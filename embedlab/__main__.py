@@ -1,0 +1,203 @@
+"""The command line: ``python -m embedlab {train,export,…}``.
+
+A user error exits with status 2 and one line ``error: …`` on stderr; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from embedlab.config import CorpusOptions, TrainOptions
+from embedlab.errors import EmbedLabError, TrainingCancelled
+from embedlab.hooks import Hooks
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is the one ``error:`` line the contract promises."""
+
+    def error(self, message: str):
+        self.exit(2, f"error: {message} (see `python -m {self.prog} --help`)\n")
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr (one line per epoch when stderr is not a terminal)."""
+
+    def __init__(self, total: int, label: str, stream=sys.stderr):
+        self.total, self.label, self.stream = total, label, stream
+        self.started = time.perf_counter()
+        self.tty = stream.isatty()
+
+    def update(self, done: int, text: str = "") -> None:
+        width = 30
+        filled = int(width * done / max(self.total, 1))
+        elapsed = time.perf_counter() - self.started
+        line = (
+            f"{self.label} [{'#' * filled}{'.' * (width - filled)}] {done}/{self.total} {text} {elapsed:.1f}s"
+        )
+        if self.tty:
+            self.stream.write("\r" + line + ("\n" if done >= self.total else ""))
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+
+def _csv_ints(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(
+            f"expected whole numbers separated by commas, got {text!r}"
+        ) from error
+
+
+def add_corpus_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--corpus", default="toy", help="toy, lee, wiki or the path of a .txt/.gz/.zip file")
+    parser.add_argument("--min-count", type=int, default=CorpusOptions.min_count)
+    parser.add_argument("--max-vocab", type=int, default=None, help="keep only the most frequent words")
+    parser.add_argument(
+        "--heldout",
+        type=float,
+        default=CorpusOptions.heldout_fraction,
+        help="share of sentences held out (default 0.1)",
+    )
+
+
+def add_train_arguments(parser: argparse.ArgumentParser, *, with_trainer: bool = True) -> None:
+    defaults = TrainOptions()
+    if with_trainer:
+        parser.add_argument("--trainer", choices=("gensim", "numpy"), default="numpy")
+    parser.add_argument("--dim", type=int, default=defaults.dim)
+    parser.add_argument("--epochs", type=int, default=defaults.epochs)
+    parser.add_argument("--window", type=int, default=defaults.window)
+    parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument(
+        "--lr",
+        type=float,
+        default=None,
+        help="learning rate (default: 0.025 for gensim, 10 for numpy, whose loss is a batch mean)",
+    )
+    parser.add_argument("--l2", type=float, default=defaults.l2, help="L2 strength λ (numpy trainer)")
+    parser.add_argument("--batch-size", type=int, default=defaults.batch_size, help="pairs per batch (numpy)")
+    parser.add_argument(
+        "--sample", type=float, default=defaults.sample, help="subsampling threshold; 0 = off"
+    )
+    parser.add_argument("--cbow", action="store_true", help="gensim: CBOW instead of skip-gram")
+    parser.add_argument(
+        "--hs", action="store_true", help="gensim: hierarchical softmax instead of negative sampling"
+    )
+    parser.add_argument("--negative", type=int, default=defaults.negative, help="gensim: negative samples")
+    parser.add_argument(
+        "--workers", type=int, default=defaults.workers, help="gensim threads (1 = reproducible)"
+    )
+
+
+def corpus_options(args) -> CorpusOptions:
+    return CorpusOptions(args.corpus, args.min_count, args.max_vocab, args.heldout).validate()
+
+
+def train_options(args, trainer: str) -> TrainOptions:
+    return TrainOptions(
+        trainer=trainer,
+        dim=args.dim,
+        epochs=args.epochs,
+        window=args.window,
+        seed=args.seed,
+        lr=args.lr,
+        l2=args.l2,
+        batch_size=args.batch_size,
+        sample=args.sample,
+        sg=0 if args.cbow else 1,
+        hs=1 if args.hs else 0,
+        negative=0 if args.hs else args.negative,
+        workers=args.workers,
+    ).validate()
+
+
+def _load_prepared(options: CorpusOptions):
+    from embedlab.corpus import load_corpus
+    from embedlab.training import prepare
+
+    return prepare(load_corpus(options.source), options)
+
+
+def cmd_train(args) -> int:
+    from embedlab.training import run_key, train
+
+    corpus_opts = corpus_options(args)
+    options = train_options(args, args.trainer)  # settings are checked before any work starts
+    prepared = _load_prepared(corpus_opts)
+    out = Path(args.out) if args.out else Path("runs") / f"{options.trainer}-{run_key(prepared, options)}"
+    if out.exists():
+        raise EmbedLabError(f"{out} already exists; choose another --out or remove it first.")
+    print(
+        f"corpus {prepared.corpus.name}: {prepared.corpus.n_tokens:,} tokens, vocabulary {len(prepared.vocab):,} "
+        f"(min_count {corpus_opts.min_count}), {len(prepared.train_ids):,} training / "
+        f"{len(prepared.heldout_ids):,} held-out sentences",
+        file=sys.stderr,
+    )
+    bar = ProgressBar(options.epochs, f"{options.trainer} d={options.dim}")
+
+    def on_epoch(epoch, snapshot, metrics):
+        bar.update(epoch, f"loss {metrics['loss']:.4f} held-out {metrics['heldout_loss']:.4f}")
+
+    run = train(prepared, options, out, Hooks(on_epoch=on_epoch))
+    columns = ["epoch", "loss", "heldout_loss", "grad_norm", "mean_norm", "displacement", "lr", "seconds"]
+    print(run.metrics[columns].to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+    print(f"run written to {run.path}")
+    return 0
+
+
+def cmd_export(args) -> int:
+    from embedlab.export import export
+    from embedlab.store import load_run
+
+    run = load_run(args.run_dir)
+    epoch = run.epochs if args.epoch is None else args.epoch
+    for path in export(run, epoch, args.format, args.out):
+        print(f"wrote {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="embedlab", description="Watch word embeddings form during training.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("train", help="train one run and write its run directory")
+    add_corpus_arguments(p)
+    add_train_arguments(p)
+    p.add_argument("--out", default=None, help="run directory to create (default runs/<trainer>-<key>)")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("export", help="export one epoch of a run")
+    p.add_argument("run_dir")
+    p.add_argument("--epoch", type=int, default=None, help="default: the last")
+    p.add_argument("--format", choices=("word2vec", "projector"), default="word2vec")
+    p.add_argument("--out", required=True, help="word2vec: a file; projector: a folder")
+    p.set_defaults(func=cmd_export)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except TrainingCancelled as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except EmbedLabError as error:
+        print(f"error: {str(error).splitlines()[0]}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted; nothing was saved.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    pd.set_option("display.width", 160)
+    sys.exit(main())
