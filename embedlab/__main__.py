@@ -36,9 +36,7 @@ class ProgressBar:
         width = 30
         filled = int(width * done / max(self.total, 1))
         elapsed = time.perf_counter() - self.started
-        line = (
-            f"{self.label} [{'#' * filled}{'.' * (width - filled)}] {done}/{self.total} {text} {elapsed:.1f}s"
-        )
+        line = f"{self.label} [{'#' * filled}{'.' * (width - filled)}] {done}/{self.total} {text} {elapsed:.1f}s"
         if self.tty:
             self.stream.write("\r" + line + ("\n" if done >= self.total else ""))
         else:
@@ -50,9 +48,7 @@ def _csv_ints(text: str) -> tuple[int, ...]:
     try:
         return tuple(int(part) for part in text.split(",") if part.strip())
     except ValueError as error:
-        raise argparse.ArgumentTypeError(
-            f"expected whole numbers separated by commas, got {text!r}"
-        ) from error
+        raise argparse.ArgumentTypeError(f"expected whole numbers separated by commas, got {text!r}") from error
 
 
 def add_corpus_arguments(parser: argparse.ArgumentParser) -> None:
@@ -83,17 +79,11 @@ def add_train_arguments(parser: argparse.ArgumentParser, *, with_trainer: bool =
     )
     parser.add_argument("--l2", type=float, default=defaults.l2, help="L2 strength λ (numpy trainer)")
     parser.add_argument("--batch-size", type=int, default=defaults.batch_size, help="pairs per batch (numpy)")
-    parser.add_argument(
-        "--sample", type=float, default=defaults.sample, help="subsampling threshold; 0 = off"
-    )
+    parser.add_argument("--sample", type=float, default=defaults.sample, help="subsampling threshold; 0 = off")
     parser.add_argument("--cbow", action="store_true", help="gensim: CBOW instead of skip-gram")
-    parser.add_argument(
-        "--hs", action="store_true", help="gensim: hierarchical softmax instead of negative sampling"
-    )
+    parser.add_argument("--hs", action="store_true", help="gensim: hierarchical softmax instead of negative sampling")
     parser.add_argument("--negative", type=int, default=defaults.negative, help="gensim: negative samples")
-    parser.add_argument(
-        "--workers", type=int, default=defaults.workers, help="gensim threads (1 = reproducible)"
-    )
+    parser.add_argument("--workers", type=int, default=defaults.workers, help="gensim threads (1 = reproducible)")
 
 
 def corpus_options(args) -> CorpusOptions:

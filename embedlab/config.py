@@ -131,13 +131,9 @@ class TrainOptions:
             raise EmbedLabError(f"hs must be 0 or 1; got {self.hs!r}.")
         _check_int("negative", self.negative, 0, 50)
         if self.trainer == "gensim" and self.hs == 0 and self.negative == 0:
-            raise EmbedLabError(
-                "gensim needs negative sampling (negative > 0) or hierarchical softmax (hs=1)."
-            )
+            raise EmbedLabError("gensim needs negative sampling (negative > 0) or hierarchical softmax (hs=1).")
         if self.trainer == "gensim" and self.hs == 1 and self.negative > 0:
-            raise EmbedLabError(
-                "choose one objective for gensim: hs=1 with negative=0, or hs=0 with negative > 0."
-            )
+            raise EmbedLabError("choose one objective for gensim: hs=1 with negative=0, or hs=0 with negative > 0.")
         _check_int("workers", self.workers, 1, 64)
         _check_int("batch_size", self.batch_size, 1, 65_536)
         _check_float("l2", self.l2, 0.0, 10.0)

@@ -148,9 +148,7 @@ def objective_loss_and_grads(
         dW_in += share * g_in
         dW_out += share * g_out
     if l2:
-        loss += l2 * float(
-            np.sum(np.square(W_in, dtype=np.float64)) + np.sum(np.square(W_out, dtype=np.float64))
-        )
+        loss += l2 * float(np.sum(np.square(W_in, dtype=np.float64)) + np.sum(np.square(W_out, dtype=np.float64)))
         dW_in += 2.0 * l2 * W_in
         dW_out += 2.0 * l2 * W_out
     return loss, dW_in, dW_out
@@ -178,9 +176,7 @@ def snapshot_metrics(
         displacement = 0.0
     else:
         displacement = float(np.mean(np.linalg.norm((W_in - previous_W_in).astype(np.float64), axis=1)))
-    penalty = l2 * float(
-        np.sum(np.square(W_in, dtype=np.float64)) + np.sum(np.square(W_out, dtype=np.float64))
-    )
+    penalty = l2 * float(np.sum(np.square(W_in, dtype=np.float64)) + np.sum(np.square(W_out, dtype=np.float64)))
     return {
         "loss": loss,
         "heldout_loss": heldout_loss,

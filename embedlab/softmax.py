@@ -41,9 +41,7 @@ def _check_shapes(W_in: np.ndarray, W_out: np.ndarray, centers: np.ndarray, cont
     if W_in.ndim != 2 or W_in.shape != W_out.shape:
         raise ValueError(f"W_in {W_in.shape} and W_out {W_out.shape} must both be (V, d)")
     if centers.ndim != 1 or centers.shape != contexts.shape or len(centers) == 0:
-        raise ValueError(
-            f"centers {centers.shape} and contexts {contexts.shape} must be equal non-empty (B,)"
-        )
+        raise ValueError(f"centers {centers.shape} and contexts {contexts.shape} must be equal non-empty (B,)")
     V = W_in.shape[0]
     for name, ids in (("centers", centers), ("contexts", contexts)):
         if ids.min() < 0 or ids.max() >= V:
@@ -132,9 +130,7 @@ class SoftmaxTrainer:
 
     def train_epoch(self, epoch: int) -> dict:
         """Run epoch ``epoch`` (1-based). Returns counts for the metrics row."""
-        centres, contexts = skipgram_pairs(
-            self.encoded, self.options.window, self.rng, keep_prob=self.keep_prob
-        )
+        centres, contexts = skipgram_pairs(self.encoded, self.options.window, self.rng, keep_prob=self.keep_prob)
         order = self.rng.permutation(len(centres))
         centres, contexts = centres[order], contexts[order]
         B = self.options.batch_size

@@ -156,15 +156,12 @@ class RunWriter:
         self.inputs = self.outputs = None
         (self.tmp / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True), encoding="utf-8")
         with open(self.tmp / "vocab.tsv", "w", encoding="utf-8", newline="") as f:
-            writer = csv.writer(
-                f, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_NONE, escapechar="\\"
-            )
+            writer = csv.writer(f, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_NONE, escapechar="\\")
             writer.writerow(["word", "count"])
             writer.writerows(zip(vocab.words, vocab.counts.tolist(), strict=True))
         pd.DataFrame(metrics_rows).to_csv(self.tmp / "metrics.csv", index=False)
         manifest = {
-            name: {"bytes": (self.tmp / name).stat().st_size, "sha256": _sha256(self.tmp / name)}
-            for name in FILES
+            name: {"bytes": (self.tmp / name).stat().st_size, "sha256": _sha256(self.tmp / name)} for name in FILES
         }
         (self.tmp / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         for name in (*FILES, "manifest.json"):
@@ -211,9 +208,7 @@ def load_run(path: str | os.PathLike, *, verify: bool = False) -> Run:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         for name in FILES:
             entry = manifest.get(name, {})
-            if (path / name).stat().st_size != entry.get("bytes") or _sha256(path / name) != entry.get(
-                "sha256"
-            ):
+            if (path / name).stat().st_size != entry.get("bytes") or _sha256(path / name) != entry.get("sha256"):
                 raise EmbedLabError(f"{path / name} is damaged (its checksum differs); train the run again.")
     try:
         config = json.loads((path / "config.json").read_text(encoding="utf-8"))

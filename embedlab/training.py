@@ -57,9 +57,7 @@ class Prepared:
 def prepare(corpus: Corpus, options: CorpusOptions | None = None) -> Prepared:
     """Held-out split (by sentence), then the vocabulary of the training part only."""
     options = (options or CorpusOptions()).validate()
-    train_sentences, heldout_sentences = split_heldout(
-        corpus.sentences, options.heldout_fraction, options.split_seed
-    )
+    train_sentences, heldout_sentences = split_heldout(corpus.sentences, options.heldout_fraction, options.split_seed)
     vocab = build_vocabulary(train_sentences, options.min_count, options.max_vocab)
     return Prepared(corpus, options, vocab, encode(train_sentences, vocab), encode(heldout_sentences, vocab))
 
@@ -115,9 +113,7 @@ def _metric_samples(prepared: Prepared, options: TrainOptions, trainer) -> tuple
         for k, ids in enumerate((prepared.train_ids, prepared.heldout_ids))
     ]
     if trainer.objective == "negative":
-        samples = [
-            s and with_negatives(s, prepared.vocab.counts, options.negative, METRIC_SEED) for s in samples
-        ]
+        samples = [s and with_negatives(s, prepared.vocab.counts, options.negative, METRIC_SEED) for s in samples]
     elif trainer.objective == "hs":
         codes, points = trainer.huffman_paths()
         samples = [s and with_huffman_paths(s, codes, points) for s in samples]

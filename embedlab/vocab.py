@@ -39,9 +39,7 @@ class Vocabulary:
         return cls(words, counts, {w: i for i, w in enumerate(words)})
 
 
-def build_vocabulary(
-    sentences: list[list[str]], min_count: int = 5, max_vocab: int | None = None
-) -> Vocabulary:
+def build_vocabulary(sentences: list[list[str]], min_count: int = 5, max_vocab: int | None = None) -> Vocabulary:
     """Words seen at least ``min_count`` times, most frequent first (ties: alphabetical).
 
     Raises EmbedLabError when fewer than two words are left, naming the setting to change.
