@@ -1,0 +1,322 @@
+"""Altair chart builders for the dashboard: DataFrames in, ``alt.Chart`` out, no Streamlit.
+
+Each builder takes the long-form tables that :mod:`embedlab.analysis` and a run's
+``metrics`` produce and returns a chart; the pages only place it. Tests read
+``chart.to_dict()`` (marks, encodings, data), so every chart here is checkable without a
+browser.
+
+>>> import pandas as pd
+>>> frame = pd.DataFrame({"word_a": ["a", "a", "b", "b"], "word_b": ["a", "b", "a", "b"],
+...                       "cosine": [1.0, 0.5, 0.5, 1.0]})
+>>> heatmap(frame).to_dict()["mark"]["type"]
+'rect'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+# Every metric panel of a run: (column(s), title, log scale?)
+METRIC_PANELS = (
+    (("loss", "heldout_loss"), "loss (training / held-out)", False),
+    (("grad_norm",), "‖∇L‖ (log scale)", True),
+    (("mean_norm",), "mean ‖v‖", False),
+    (("displacement",), "displacement since previous epoch", False),
+    (("lr",), "learning rate", False),
+)
+
+
+def _require(frame: pd.DataFrame, columns: Sequence[str], builder: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{builder} needs columns {list(columns)}; the frame has {list(frame.columns)}")
+
+
+def _order(values: pd.Series) -> list:
+    """Distinct values in order of first appearance (the order the caller chose)."""
+    return list(dict.fromkeys(values.tolist()))
+
+
+def heatmap(
+    frame: pd.DataFrame, value: str = "cosine", *, title: str = "", diverging: bool = False, size: int = 420
+) -> alt.Chart:
+    """A word × word matrix as coloured rectangles, one per row of ``frame``.
+
+    frame: long form with columns word_a, word_b and ``value`` (k² rows for k words), as
+    :func:`embedlab.analysis.similarity_frame` returns. Axes keep the order of the words in
+    the frame. Cosines use a fixed domain [−1, 1] so colours mean the same at every epoch;
+    ``diverging=True`` (a difference matrix) centres a red–blue scale on 0, symmetric
+    about the largest absolute value.
+
+    >>> f = pd.DataFrame({"word_a": ["x", "y"], "word_b": ["x", "y"], "cosine": [1.0, 0.2]})
+    >>> [d["cosine"] for d in heatmap(f).to_dict()["datasets"].popitem()[1]]
+    [1.0, 0.2]
+    """
+    _require(frame, ("word_a", "word_b", value), "heatmap")
+    words = _order(frame["word_a"])
+    if diverging:
+        extent = float(np.nanmax(np.abs(frame[value].to_numpy()))) if len(frame) else 1.0
+        extent = extent if extent > 0 else 1.0
+        scale = alt.Scale(scheme="redblue", domain=[-extent, extent], reverse=True)
+    else:
+        scale = alt.Scale(scheme="viridis", domain=[-1.0, 1.0])
+    return (
+        alt.Chart(frame, title=title)
+        .mark_rect()
+        .encode(
+            x=alt.X("word_a:N", sort=words, title=None, axis=alt.Axis(labelAngle=-60)),
+            y=alt.Y("word_b:N", sort=words, title=None),
+            color=alt.Color(f"{value}:Q", scale=scale, title=value),
+            tooltip=[
+                alt.Tooltip("word_a:N", title="word"),
+                alt.Tooltip("word_b:N", title="other word"),
+                alt.Tooltip(f"{value}:Q", format=".3f"),
+            ],
+        )
+        .properties(width=size, height=size)
+    )
+
+
+def zipf(frequencies: pd.DataFrame) -> alt.Chart:
+    """Zipf plot: log rank against log count, one point per word.
+
+    frequencies: columns word, count, rank (:func:`embedlab.corpus.frequency_table`).
+
+    >>> f = pd.DataFrame({"word": ["a", "b"], "count": [10, 5], "rank": [1, 2]})
+    >>> zipf(f).to_dict()["encoding"]["x"]["scale"]["type"]
+    'log'
+    """
+    _require(frequencies, ("word", "count", "rank"), "zipf")
+    return (
+        alt.Chart(frequencies, title="Zipf plot")
+        .mark_circle(size=18, opacity=0.7)
+        .encode(
+            x=alt.X("rank:Q", scale=alt.Scale(type="log"), title="rank (log)"),
+            y=alt.Y("count:Q", scale=alt.Scale(type="log"), title="count (log)"),
+            tooltip=["word:N", "count:Q", "rank:Q"],
+        )
+        .properties(height=320)
+    )
+
+
+def loss_curve(metrics: pd.DataFrame, *, title: str = "loss", width: int | None = None) -> alt.Chart:
+    """Training and held-out loss per epoch as two lines (the live curve while training).
+
+    metrics: a run's metrics table (columns epoch, loss, heldout_loss); rows may still be
+    arriving, so one row is enough.
+
+    >>> m = pd.DataFrame({"epoch": [0, 1], "loss": [5.0, 4.0], "heldout_loss": [5.1, 4.3]})
+    >>> len(loss_curve(m).to_dict()["datasets"].popitem()[1])
+    4
+    """
+    _require(metrics, ("epoch", "loss", "heldout_loss"), "loss_curve")
+    long = metrics.melt(id_vars="epoch", value_vars=["loss", "heldout_loss"], var_name="series", value_name="value")
+    chart = (
+        alt.Chart(long, title=title)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("epoch:Q", axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y("value:Q", title="loss", scale=alt.Scale(zero=False)),
+            color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")),
+            tooltip=["series:N", "epoch:Q", alt.Tooltip("value:Q", format=".4f")],
+        )
+    )
+    return chart.properties(width=width) if width else chart
+
+
+def metric_panels(metrics: pd.DataFrame, *, title: str = "", panel_width: int = 190) -> alt.HConcatChart:
+    """Small multiples of one run's metrics per epoch, side by side, each on its own y axis.
+
+    metrics: a run's metrics table (epoch, loss, heldout_loss, grad_norm, mean_norm,
+    displacement, lr). ‖∇L‖ is on a log scale; epoch 0 has no displacement and is left out
+    of that panel.
+    """
+    columns = sorted({c for cols, _, _ in METRIC_PANELS for c in cols})
+    _require(metrics, ("epoch", *columns), "metric_panels")
+    panels = []
+    for cols, panel_title, log in METRIC_PANELS:
+        data = metrics[["epoch", *cols]]
+        if cols == ("displacement",):
+            data = data[data["epoch"] > 0]
+        if log:
+            data = data[data[cols[0]] > 0]  # a log axis cannot show 0
+        long = data.melt(id_vars="epoch", value_vars=list(cols), var_name="series", value_name="value")
+        y_scale = alt.Scale(type="log") if log else alt.Scale(zero=False)
+        encoding = {
+            "x": alt.X("epoch:Q", axis=alt.Axis(tickMinStep=1)),
+            "y": alt.Y("value:Q", scale=y_scale, title=None),
+            "tooltip": ["series:N", "epoch:Q", alt.Tooltip("value:Q", format=".4g")],
+        }
+        if len(cols) > 1:
+            encoding["color"] = alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom"))
+        panel = alt.Chart(long, title=panel_title).mark_line(point=True).encode(**encoding)
+        panels.append(panel.properties(width=panel_width, height=180))
+    return alt.hconcat(*panels, title=title).resolve_scale(color="independent")
+
+
+def compare_runs(frame: pd.DataFrame, metrics: Sequence[str] = ("mean_norm", "loss")) -> alt.HConcatChart:
+    """The same metrics of several runs on shared panels (e.g. NumPy with and without L2).
+
+    frame: a run's metrics tables stacked, with a ``run`` column naming each run.
+    """
+    _require(frame, ("run", "epoch", *metrics), "compare_runs")
+    panels = []
+    for metric in metrics:
+        panel = (
+            alt.Chart(frame[["run", "epoch", metric]], title=metric)
+            .mark_line(point=True)
+            .encode(
+                x=alt.X("epoch:Q", axis=alt.Axis(tickMinStep=1)),
+                y=alt.Y(f"{metric}:Q", scale=alt.Scale(zero=False)),
+                color=alt.Color("run:N", title=None, legend=alt.Legend(orient="bottom")),
+                tooltip=["run:N", "epoch:Q", alt.Tooltip(f"{metric}:Q", format=".4g")],
+            )
+            .properties(width=300, height=200)
+        )
+        panels.append(panel)
+    return alt.hconcat(*panels)
+
+
+def turnover(frame: pd.DataFrame) -> alt.Chart:
+    """Neighbour turnover per epoch: Jaccard@k against the previous and against the last epoch.
+
+    frame: columns epoch, jaccard_previous, jaccard_last (:func:`~embedlab.analysis.
+    neighbour_turnover`), plus ``trainer`` when several runs are stacked (dashed per trainer).
+    """
+    _require(frame, ("epoch", "jaccard_previous", "jaccard_last"), "turnover")
+    id_vars = ["epoch", "trainer"] if "trainer" in frame.columns else ["epoch"]
+    long = frame.melt(
+        id_vars=id_vars,
+        value_vars=["jaccard_previous", "jaccard_last"],
+        var_name="compared with",
+        value_name="jaccard",
+    ).dropna(subset=["jaccard"])
+    long["compared with"] = long["compared with"].map(
+        {"jaccard_previous": "previous epoch", "jaccard_last": "last epoch"}
+    )
+    encoding = {
+        "x": alt.X("epoch:Q", axis=alt.Axis(tickMinStep=1)),
+        "y": alt.Y("jaccard:Q", scale=alt.Scale(domain=[0, 1]), title="mean Jaccard@k"),
+        "color": alt.Color("compared with:N", legend=alt.Legend(orient="bottom")),
+        "tooltip": [*id_vars, "compared with:N", alt.Tooltip("jaccard:Q", format=".3f")],
+    }
+    if "trainer" in frame.columns:
+        encoding["strokeDash"] = alt.StrokeDash("trainer:N", legend=alt.Legend(orient="bottom"))
+    return alt.Chart(long, title="neighbour turnover").mark_line(point=True).encode(**encoding).properties(height=280)
+
+
+def trajectories(frame: pd.DataFrame, *, title: str = "") -> alt.LayerChart:
+    """Aligned 2-D paths of words over epochs: a line per word, a point per epoch, the epoch
+    number beside every point and the word's name at its last position.
+
+    frame: columns epoch, word, x, y (:func:`~embedlab.analysis.aligned_trajectories`).
+    """
+    _require(frame, ("epoch", "word", "x", "y"), "trajectories")
+    base = alt.Chart(frame, title=title).encode(
+        x=alt.X("x:Q", title="PC 1", scale=alt.Scale(zero=False)),
+        y=alt.Y("y:Q", title="PC 2", scale=alt.Scale(zero=False)),
+        color=alt.Color("word:N", legend=None),
+    )
+    path = base.mark_line(opacity=0.6).encode(order="epoch:Q")
+    points = base.mark_circle(size=40).encode(tooltip=["word:N", "epoch:Q"])
+    epochs = base.mark_text(dx=7, dy=-6, fontSize=9, opacity=0.7).encode(text="epoch:Q")
+    last = frame[frame["epoch"] == frame["epoch"].max()]
+    names = (
+        alt.Chart(last)
+        .mark_text(dx=10, dy=8, fontSize=13, fontWeight="bold", align="left")
+        .encode(x="x:Q", y="y:Q", text="word:N", color=alt.Color("word:N", legend=None))
+    )
+    return alt.layer(path, points, epochs, names).properties(height=520)
+
+
+def change_scatter(frame: pd.DataFrame) -> alt.Chart:
+    """How far each word moved (1 − cos, epoch 0 → last, after alignment) against its count.
+
+    frame: columns word, count, change, path_length (:func:`~embedlab.analysis.change_scores`).
+    """
+    _require(frame, ("word", "count", "change", "path_length"), "change_scatter")
+    return (
+        alt.Chart(frame, title="change score against frequency")
+        .mark_circle(size=30, opacity=0.6)
+        .encode(
+            x=alt.X("count:Q", scale=alt.Scale(type="log"), title="count (log)"),
+            y=alt.Y("change:Q", title="change (1 − cos, epoch 0 → last)"),
+            color=alt.Color("path_length:Q", scale=alt.Scale(scheme="viridis"), title="path length"),
+            tooltip=[
+                "word:N",
+                "count:Q",
+                alt.Tooltip("change:Q", format=".3f"),
+                alt.Tooltip("path_length:Q", format=".3f"),
+            ],
+        )
+        .properties(height=380)
+    )
+
+
+def agreement(frame: pd.DataFrame) -> alt.Chart:
+    """Correlation of the two trainers' cosine structure per epoch (Pearson and Spearman).
+
+    frame: columns epoch, pearson, spearman (:func:`~embedlab.analysis.agreement_over_epochs`).
+    """
+    _require(frame, ("epoch", "pearson", "spearman"), "agreement")
+    long = frame.melt(id_vars="epoch", value_vars=["pearson", "spearman"], var_name="correlation")
+    return (
+        alt.Chart(long, title="agreement of the two trainers' cosines")
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("epoch:Q", axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y("value:Q", scale=alt.Scale(domain=[-1, 1]), title="correlation"),
+            color=alt.Color("correlation:N", legend=alt.Legend(orient="bottom")),
+            tooltip=["correlation:N", "epoch:Q", alt.Tooltip("value:Q", format=".3f")],
+        )
+        .properties(height=300)
+    )
+
+
+def overlap_bars(frame: pd.DataFrame, *, title: str = "neighbour overlap") -> alt.Chart:
+    """One bar per word: Jaccard of the two trainers' top-k neighbour sets, highest first.
+
+    frame: columns word, jaccard (:func:`~embedlab.analysis.neighbour_overlap`).
+    """
+    _require(frame, ("word", "jaccard"), "overlap_bars")
+    return (
+        alt.Chart(frame, title=title)
+        .mark_bar()
+        .encode(
+            x=alt.X("word:N", sort="-y", title=None, axis=alt.Axis(labelAngle=-60)),
+            y=alt.Y("jaccard:Q", scale=alt.Scale(domain=[0, 1]), title="Jaccard@k"),
+            tooltip=["word:N", alt.Tooltip("jaccard:Q", format=".3f")],
+        )
+        .properties(height=300)
+    )
+
+
+def loss_by_trainer(frames: dict[str, pd.DataFrame], *, width: int = 420) -> alt.HConcatChart:
+    """Each trainer's loss on its own axis (their objectives differ, so one shared axis would
+    flatten one of them): one panel per entry of ``frames`` (trainer name → metrics table)."""
+    panels = [loss_curve(metrics, title=f"{name}: loss", width=width) for name, metrics in frames.items()]
+    return alt.hconcat(*panels).resolve_scale(y="independent")
+
+
+def separation(frame: pd.DataFrame) -> alt.Chart:
+    """Mean within-group and between-group cosine of the planted groups per epoch, and their gap.
+
+    frame: columns epoch, within, between, gap (:func:`~embedlab.analysis.separation_over_epochs`),
+    plus ``trainer`` when runs are stacked.
+    """
+    _require(frame, ("epoch", "within", "between", "gap"), "separation")
+    id_vars = ["epoch", "trainer"] if "trainer" in frame.columns else ["epoch"]
+    long = frame.melt(id_vars=id_vars, value_vars=["within", "between", "gap"], var_name="cosine")
+    encoding = {
+        "x": alt.X("epoch:Q", axis=alt.Axis(tickMinStep=1)),
+        "y": alt.Y("value:Q", title="mean cosine"),
+        "color": alt.Color("cosine:N", legend=alt.Legend(orient="bottom")),
+        "tooltip": [*id_vars, "cosine:N", alt.Tooltip("value:Q", format=".3f")],
+    }
+    if "trainer" in frame.columns:
+        encoding["strokeDash"] = alt.StrokeDash("trainer:N", legend=alt.Legend(orient="bottom"))
+    return alt.Chart(long, title="planted groups: within vs between").mark_line(point=True).encode(**encoding)

@@ -1,0 +1,176 @@
+"""The chart builders: marks, encodings and the data each chart carries, read from to_dict()."""
+
+import doctest
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from embedlab import charts
+
+
+def rows_of(spec: dict, part: dict | None = None) -> list[dict]:
+    """The data rows a (sub)chart draws, looked up in the top-level datasets."""
+    part = part or spec
+    return spec["datasets"][part["data"]["name"]]
+
+
+def similarity(words: list[str], X: np.ndarray) -> pd.DataFrame:
+    """Cosine long form computed the plain way, as an independent reference."""
+    rows = []
+    for i, a in enumerate(words):
+        for j, b in enumerate(words):
+            cos = X[i] @ X[j] / (np.linalg.norm(X[i]) * np.linalg.norm(X[j]))
+            rows.append({"word_a": a, "word_b": b, "cosine": float(cos)})
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture
+def metrics() -> pd.DataFrame:
+    epochs = np.arange(4)
+    return pd.DataFrame(
+        {
+            "epoch": epochs,
+            "loss": [5.0, 4.0, 3.5, 3.3],
+            "heldout_loss": [5.0, 4.2, 3.9, 3.8],
+            "grad_norm": [1.0, 0.1, 0.01, 0.001],
+            "lr": [10.0, 7.0, 4.0, 1.0],
+            "mean_norm": [0.1, 1.0, 1.5, 1.7],
+            "displacement": [np.nan, 1.0, 0.5, 0.2],
+            "penalty": 0.0,
+        }
+    )
+
+
+def test_heatmap_has_one_rect_per_word_pair_with_its_cosine():
+    words = ["king", "queen", "man"]
+    X = np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
+    frame = similarity(words, X)
+    spec = charts.heatmap(frame, title="epoch 3").to_dict()
+    assert spec["mark"]["type"] == "rect"
+    assert spec["encoding"]["x"]["field"] == "word_a" and spec["encoding"]["y"]["field"] == "word_b"
+    assert spec["encoding"]["color"]["field"] == "cosine"
+    assert spec["encoding"]["x"]["sort"] == words  # the caller's word order, not alphabetical
+    assert spec["encoding"]["color"]["scale"]["domain"] == [-1.0, 1.0]
+    tooltips = [t["field"] for t in spec["encoding"]["tooltip"]]
+    assert tooltips == ["word_a", "word_b", "cosine"]
+    cells = {(r["word_a"], r["word_b"]): r["cosine"] for r in rows_of(spec)}
+    assert len(cells) == len(words) ** 2
+    assert cells[("king", "queen")] == pytest.approx(1 / np.sqrt(2))
+    assert cells[("king", "man")] == pytest.approx(0.0)
+    assert cells[("queen", "queen")] == pytest.approx(1.0)
+
+
+def test_difference_heatmap_is_diverging_and_symmetric_about_zero():
+    frame = pd.DataFrame({"word_a": ["a", "a", "b"], "word_b": ["a", "b", "a"], "change": [0.0, -0.4, 0.25]})
+    spec = charts.heatmap(frame, "change", diverging=True).to_dict()
+    scale = spec["encoding"]["color"]["scale"]
+    assert scale["domain"] == pytest.approx([-0.4, 0.4])
+    assert scale["scheme"] == "redblue"
+    assert spec["encoding"]["color"]["field"] == "change"
+
+
+def test_heatmap_names_missing_columns():
+    with pytest.raises(ValueError, match="word_a"):
+        charts.heatmap(pd.DataFrame({"cosine": [1.0]}))
+
+
+def test_zipf_plots_log_rank_against_log_count():
+    freq = pd.DataFrame({"word": ["the", "cat", "sat"], "count": [100, 50, 33], "rank": [1, 2, 3]})
+    spec = charts.zipf(freq).to_dict()
+    assert spec["mark"]["type"] == "circle"
+    assert spec["encoding"]["x"]["field"] == "rank" and spec["encoding"]["x"]["scale"]["type"] == "log"
+    assert spec["encoding"]["y"]["field"] == "count" and spec["encoding"]["y"]["scale"]["type"] == "log"
+    assert [r["count"] for r in rows_of(spec)] == [100, 50, 33]
+
+
+def test_loss_curve_draws_training_and_heldout_loss(metrics):
+    spec = charts.loss_curve(metrics).to_dict()
+    assert spec["mark"]["type"] == "line"
+    rows = rows_of(spec)
+    assert len(rows) == 2 * len(metrics)
+    held = {r["epoch"]: r["value"] for r in rows if r["series"] == "heldout_loss"}
+    assert held == dict(zip(metrics["epoch"], metrics["heldout_loss"], strict=True))
+
+
+def test_metric_panels_one_panel_per_metric_and_log_gradient_norm(metrics):
+    spec = charts.metric_panels(metrics).to_dict()
+    panels = spec["hconcat"]
+    assert [p["title"] for p in panels] == [title for _, title, _ in charts.METRIC_PANELS]
+    grad = panels[1]
+    assert grad["encoding"]["y"]["scale"]["type"] == "log"
+    assert [r["value"] for r in rows_of(spec, grad)] == [1.0, 0.1, 0.01, 0.001]
+    displacement = panels[3]
+    assert [r["epoch"] for r in rows_of(spec, displacement)] == [1, 2, 3]  # epoch 0 has none
+
+
+def test_compare_runs_colours_by_run(metrics):
+    stacked = pd.concat([metrics.assign(run="λ = 0"), metrics.assign(run="λ = 0.01", mean_norm=metrics.mean_norm / 2)])
+    spec = charts.compare_runs(stacked).to_dict()
+    norms = spec["hconcat"][0]
+    assert norms["encoding"]["color"]["field"] == "run"
+    rows = rows_of(spec, norms)
+    assert {r["run"] for r in rows} == {"λ = 0", "λ = 0.01"}
+    assert max(r["mean_norm"] for r in rows if r["run"] == "λ = 0.01") == pytest.approx(0.85)
+
+
+def test_turnover_drops_the_undefined_epoch_zero_value():
+    frame = pd.DataFrame({"epoch": [0, 1, 2], "jaccard_previous": [np.nan, 0.2, 0.6], "jaccard_last": [0.1, 0.4, 1.0]})
+    spec = charts.turnover(frame).to_dict()
+    rows = rows_of(spec)
+    previous = [r for r in rows if r["compared with"] == "previous epoch"]
+    assert [r["epoch"] for r in previous] == [1, 2]
+    assert spec["encoding"]["y"]["scale"]["domain"] == [0, 1]
+
+
+def test_trajectories_layers_path_points_epoch_labels_and_names():
+    frame = pd.DataFrame(
+        {"epoch": [0, 1, 0, 1], "word": ["a", "a", "b", "b"], "x": [0.0, 1.0, 0.0, -1.0], "y": [0.0, 0.5, 1.0, 1.0]}
+    )
+    spec = charts.trajectories(frame).to_dict()
+    marks = [layer["mark"]["type"] for layer in spec["layer"]]
+    assert marks == ["line", "circle", "text", "text"]
+    assert spec["layer"][0]["encoding"]["order"]["field"] == "epoch"
+    names = rows_of(spec, spec["layer"][3])
+    assert {(r["word"], r["x"]) for r in names} == {("a", 1.0), ("b", -1.0)}  # at the last epoch
+
+
+def test_change_scatter_has_log_count_axis_and_word_tooltip():
+    frame = pd.DataFrame(
+        {"word": ["a", "b"], "count": [100, 5], "rank": [1, 2], "change": [0.1, 0.7], "path_length": [1.0, 2.0]}
+    )
+    spec = charts.change_scatter(frame).to_dict()
+    assert spec["encoding"]["x"]["scale"]["type"] == "log"
+    assert spec["encoding"]["y"]["field"] == "change"
+    assert "word" in [t["field"] for t in spec["encoding"]["tooltip"]]
+
+
+def test_agreement_and_overlap_charts_carry_their_values():
+    agree = pd.DataFrame({"epoch": [0, 1], "pearson": [0.05, 0.8], "spearman": [0.0, 0.7]})
+    spec = charts.agreement(agree).to_dict()
+    assert {(r["correlation"], r["epoch"]): r["value"] for r in rows_of(spec)}[("pearson", 1)] == 0.8
+    overlap = pd.DataFrame({"word": ["a", "b"], "jaccard": [0.25, 1.0]})
+    spec = charts.overlap_bars(overlap).to_dict()
+    assert spec["mark"]["type"] == "bar"
+    assert spec["encoding"]["x"]["sort"] == "-y"
+    assert [r["jaccard"] for r in rows_of(spec)] == [0.25, 1.0]
+
+
+def test_loss_by_trainer_gives_each_trainer_its_own_axis(metrics):
+    gensim = metrics.assign(loss=metrics.loss / 10, heldout_loss=metrics.heldout_loss / 10)
+    spec = charts.loss_by_trainer({"numpy": metrics, "gensim": gensim}).to_dict()
+    assert spec["resolve"]["scale"]["y"] == "independent"
+    assert [p["title"] for p in spec["hconcat"]] == ["numpy: loss", "gensim: loss"]
+    gensim_rows = rows_of(spec, spec["hconcat"][1])
+    assert max(r["value"] for r in gensim_rows) == pytest.approx(0.5)
+
+
+def test_separation_chart_has_within_between_and_gap():
+    frame = pd.DataFrame({"epoch": [0, 1], "within": [0.0, 0.6], "between": [0.0, 0.1], "gap": [0.0, 0.5]})
+    spec = charts.separation(frame).to_dict()
+    assert {r["cosine"] for r in rows_of(spec)} == {"within", "between", "gap"}
+
+
+def test_doctests():
+    result = doctest.testmod(charts)
+    assert result.attempted > 0 and result.failed == 0
