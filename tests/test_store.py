@@ -1,0 +1,141 @@
+"""Atomic run directories, damage detection, the cache, and a SIGKILL in the middle of a run."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from embedlab.config import CorpusOptions, TrainOptions
+from embedlab.corpus import Corpus
+from embedlab.errors import EmbedLabError
+from embedlab.hooks import Hooks
+from embedlab.store import RunWriter, load_run, remove_stale_temporaries
+from embedlab.training import prepare, train_cached
+from embedlab.vocab import Vocabulary
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def small_corpus(n=400, seed=0):
+    rng = np.random.default_rng(seed)
+    groups = [["red", "green", "blue"], ["cat", "dog", "cow"], ["oslo", "paris", "rome"]]
+    sentences = []
+    for _ in range(n):
+        g = groups[rng.integers(3)]
+        sentences.append([str(w) for w in rng.choice(g, 4)] + ["and", "the"])
+    return Corpus("small", sentences, f"{seed:064d}", "synthetic")
+
+
+def test_exception_inside_writer_leaves_nothing(tmp_path):
+    vocab = Vocabulary.from_words(["a", "b"], [2, 1])
+    with pytest.raises(RuntimeError), RunWriter(tmp_path / "run", epochs=2, vocab_size=2, dim=3) as writer:
+        writer.write_snapshot(0, np.ones((2, 3), np.float32), np.zeros((2, 3), np.float32))
+        raise RuntimeError("killed")
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(EmbedLabError, match="non-finite"), RunWriter(tmp_path / "run", 1, 2, 3) as writer:
+        writer.write_snapshot(0, np.full((2, 3), np.nan, np.float32), np.zeros((2, 3), np.float32))
+    assert list(tmp_path.iterdir()) == []
+    assert vocab.words == ("a", "b")
+
+
+def test_refuses_to_overwrite(tmp_path):
+    (tmp_path / "run").mkdir()
+    with pytest.raises(EmbedLabError, match="already exists"):
+        RunWriter(tmp_path / "run", 1, 2, 3)
+
+
+def test_stale_temporaries_of_dead_processes_are_removed(tmp_path):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (tmp_path / f".tmp-{dead.pid}-abcd-run").mkdir()
+    (tmp_path / f".tmp-{os.getpid()}-abcd-run").mkdir()  # ours, alive: kept
+    remove_stale_temporaries(tmp_path)
+    assert [p.name for p in tmp_path.iterdir()] == [f".tmp-{os.getpid()}-abcd-run"]
+
+
+def test_cache_trains_once_and_retrains_damaged_entries(tmp_path):
+    prepared = prepare(small_corpus(), CorpusOptions(min_count=1))
+    options = TrainOptions(dim=4, epochs=2)
+    epochs_seen = []
+    hooks = Hooks(on_epoch=lambda e, s, m: epochs_seen.append(e))
+    first = train_cached(prepared, options, tmp_path, hooks)
+    assert epochs_seen == [0, 1, 2]
+    second = train_cached(prepared, options, tmp_path, hooks)
+    assert second.path == first.path and epochs_seen == [0, 1, 2]  # served, not trained
+    other = train_cached(prepared, options.replace(seed=9), tmp_path, hooks)
+    assert other.path != first.path and len(epochs_seen) == 6
+    trained_vectors = np.array(first.input_vectors)
+    # damage: flip bytes inside the array file, then delete another
+    path = first.path / "input_vectors.npy"
+    data = bytearray(path.read_bytes())
+    data[-5] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(EmbedLabError, match="damaged"):
+        load_run(first.path, verify=True)
+    third = train_cached(prepared, options, tmp_path, hooks)
+    assert len(epochs_seen) == 9 and np.array_equal(third.input_vectors, trained_vectors)
+    (third.path / "metrics.csv").unlink()
+    with pytest.raises(EmbedLabError, match="incomplete"):
+        load_run(third.path)
+    train_cached(prepared, options, tmp_path, hooks)
+    assert len(epochs_seen) == 12
+
+
+def test_load_run_rejects_disagreeing_shapes(tmp_path):
+    vocab = Vocabulary.from_words(["a", "b"], [2, 1])
+    with RunWriter(tmp_path / "run", 1, 2, 3) as writer:
+        for e in (0, 1):
+            writer.write_snapshot(e, np.ones((2, 3), np.float32), np.zeros((2, 3), np.float32))
+        writer.finish({"trainer": "numpy"}, vocab, [{"epoch": 0}, {"epoch": 1}])
+    np.save(tmp_path / "run" / "output_vectors.npy", np.zeros((2, 2, 4), np.float32))
+    with pytest.raises(EmbedLabError, match="do not agree"):
+        load_run(tmp_path / "run")
+    with pytest.raises(EmbedLabError, match="not a run directory"):
+        load_run(tmp_path / "missing")
+
+
+def test_sigkill_mid_run_leaves_nothing_served_and_rerun_completes(tmp_path):
+    """Fault injection: kill -9 a training process between snapshots, at several moments."""
+    out = tmp_path / "run"
+    command = [
+        sys.executable,
+        "-m",
+        "embedlab",
+        "train",
+        "--corpus",
+        "toy",
+        "--trainer",
+        "numpy",
+        "--dim",
+        "40",
+        "--epochs",
+        "30",
+        "--min-count",
+        "1",
+        "--out",
+        str(out),
+    ]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for delay in (1.5, 3.0):
+        process = subprocess.Popen(command, cwd=tmp_path, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
+        deadline = time.time() + 60
+        line = b""
+        while b"/30" not in line and time.time() < deadline:  # wait until training has started
+            line = process.stderr.readline()
+        time.sleep(delay)
+        assert process.poll() is None, "training finished before it could be killed"
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        assert not out.exists()
+        with pytest.raises(EmbedLabError):
+            load_run(out)
+    quick = command[:]
+    quick[quick.index("30")] = "2"
+    subprocess.run(quick, cwd=tmp_path, env=env, check=True, capture_output=True)
+    assert load_run(out, verify=True).epochs == 2
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]  # the killed runs' temporaries are gone
