@@ -21,6 +21,7 @@ from embedlab import __version__
 from embedlab.config import CorpusOptions, Limits, TrainOptions
 from embedlab.corpus import Corpus
 from embedlab.errors import EmbedLabError, TrainingCancelled
+from embedlab.evaluate import load_groups, snapshot_quality
 from embedlab.gensim_trainer import GensimTrainer
 from embedlab.hooks import Hooks
 from embedlab.metrics import (
@@ -79,9 +80,10 @@ def check_feasible(prepared: Prepared, options: TrainOptions, limits: Limits | N
         )
 
 
-def run_config(prepared: Prepared, options: TrainOptions) -> dict:
+def run_config(prepared: Prepared, options: TrainOptions, quality: bool = True) -> dict:
     """Everything that defines the run; also the cache key's content."""
     return {
+        "quality_metrics": quality,
         "embedlab_version": __version__,
         "trainer": options.trainer,
         "corpus": {"name": prepared.corpus.name, "sha256": prepared.corpus.sha256},
@@ -94,8 +96,8 @@ def run_config(prepared: Prepared, options: TrainOptions) -> dict:
     }
 
 
-def run_key(prepared: Prepared, options: TrainOptions) -> str:
-    content = json.dumps(run_config(prepared, options), sort_keys=True)
+def run_key(prepared: Prepared, options: TrainOptions, quality: bool = True) -> str:
+    content = json.dumps(run_config(prepared, options, quality), sort_keys=True)
     return hashlib.sha256(content.encode()).hexdigest()[:20]
 
 
@@ -126,8 +128,13 @@ def train(
     out_dir: str | os.PathLike,
     hooks: Hooks | None = None,
     limits: Limits | None = None,
+    quality: bool = True,
 ) -> Run:
     """Train one run and write its directory atomically; returns the loaded run.
+
+    With ``quality`` every snapshot is also scored on WordSim-353, SimLex-999 and a fixed
+    sample of Google analogies (and the planted groups of the toy corpus): extra
+    metrics.csv columns from ``evaluate.snapshot_quality``.
 
     Raises TrainingCancelled when ``hooks.should_stop()`` says so between epochs, and
     EmbedLabError on divergence; in both cases nothing is left at ``out_dir``.
@@ -139,6 +146,7 @@ def train(
     train_sample, heldout_sample = _metric_samples(prepared, options, trainer)
     l2 = options.l2 if options.trainer == "numpy" else 0.0
     V, d = len(prepared.vocab), options.dim
+    groups = load_groups(prepared.corpus.name) if quality else None
     rows, previous = [], None
     with RunWriter(out_dir, options.epochs, V, d) as writer:
         for epoch in range(options.epochs + 1):
@@ -173,12 +181,14 @@ def train(
                 seconds=seconds,
                 words_per_second=counts["words"] / seconds if seconds > 0 else 0.0,
             )
+            if quality:
+                row.update(snapshot_quality(snapshot.input_vectors, prepared.vocab, groups))
             if options.trainer == "numpy":
                 row["pairs_per_second"] = counts["pairs"] / seconds if seconds > 0 else 0.0
             rows.append(row)
             previous = snapshot.input_vectors
             hooks.epoch_done(snapshot, row)
-        writer.finish(run_config(prepared, options), prepared.vocab, rows)
+        writer.finish(run_config(prepared, options, quality), prepared.vocab, rows)
     return load_run(out_dir)
 
 
@@ -192,6 +202,7 @@ def train_cached(
     cache_dir: str | os.PathLike | None = None,
     hooks: Hooks | None = None,
     limits: Limits | None = None,
+    quality: bool = True,
 ) -> Run:
     """The run for these exact settings: from the cache if a verified copy is there, else trained.
 
@@ -199,10 +210,10 @@ def train_cached(
     damaged or partial entry is removed and trained again, never served.
     """
     options = options.validate(limits)
-    target = Path(cache_dir or default_cache_dir()) / f"{options.trainer}-{run_key(prepared, options)}"
+    target = Path(cache_dir or default_cache_dir()) / f"{options.trainer}-{run_key(prepared, options, quality)}"
     if target.exists():
         try:
             return load_run(target, verify=True)
         except EmbedLabError:
             shutil.rmtree(target, ignore_errors=True)
-    return train(prepared, options, target, hooks, limits)
+    return train(prepared, options, target, hooks, limits, quality)
