@@ -1,0 +1,318 @@
+"""How stable are embeddings? The same settings trained with different seeds, compared.
+
+Two views:
+
+- per d (gensim, final vectors): the across-seed variance of the cosines of a word set
+  (mean over word pairs) and the mean Jaccard@k of the words' neighbour sets between seeds;
+- per epoch (both trainers, R seeds of one setting): the mean Jaccard@k between seeds, the
+  Procrustes residual ‖X_a R − X_b‖_F / ‖X_b‖_F after the best rotation R (the objective does
+  not change when the whole space rotates, so only what no rotation explains counts), and
+  the across-seed standard deviation of the cosines of chosen word pairs.
+
+Every summary is a mean over all unordered seed pairs (a, b), a < b. Spreads across seeds
+use ddof = 1 (the sample variance and standard deviation).
+"""
+
+from __future__ import annotations
+
+import itertools
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from embedlab.analysis import cosine_matrix, neighbour_overlap, procrustes_rotation
+from embedlab.config import Limits, SweepOptions, TrainOptions
+from embedlab.errors import EmbedLabError, TrainingCancelled
+from embedlab.hooks import Hooks
+from embedlab.vocab import Vocabulary
+
+EPOCH_COLUMNS = ["trainer", "epoch", "jaccard", "procrustes_residual", "cosine_sd"]
+DIM_COLUMNS = ["trainer", "dim", "runs", "cosine_variance", "jaccard", "procrustes_residual", "seconds"]
+
+
+# ---------------------------------------------------------------- measures on arrays
+
+
+def _spaces(spaces: Sequence[np.ndarray]) -> list[np.ndarray]:
+    spaces = [np.asarray(X) for X in spaces]
+    if len(spaces) < 2:
+        raise ValueError(f"compare at least two seeds; got {len(spaces)}")
+    shapes = {X.shape[0] for X in spaces}
+    if any(X.ndim != 2 for X in spaces) or len(shapes) != 1:
+        raise ValueError(f"every space must be (V, d) with the same V; got {[X.shape for X in spaces]}")
+    return spaces
+
+
+def _pair_positions(rows: Sequence[int], pairs: Sequence[tuple[int, int]] | None) -> tuple[np.ndarray, np.ndarray]:
+    """Positions (i, j) into ``rows`` of the word pairs: the given ones, else every i < j."""
+    if pairs is None:
+        return np.triu_indices(len(rows), 1)
+    where = {row: i for i, row in enumerate(rows)}
+    missing = [p for pair in pairs for p in pair if p not in where]
+    if missing:
+        raise ValueError(f"pair rows {missing} are not among rows")
+    return np.array([where[a] for a, _ in pairs], dtype=np.int64), np.array(
+        [where[b] for _, b in pairs], dtype=np.int64
+    )
+
+
+def seed_cosines(
+    spaces: Sequence[np.ndarray], rows: Sequence[int], pairs: Sequence[tuple[int, int]] | None = None
+) -> np.ndarray:
+    """Cosines of word pairs in each seed's space: (S, P).
+
+    spaces: S arrays (V, d); rows: word rows; pairs: (row_a, row_b) pairs among ``rows``
+    (default every unordered pair of distinct rows, in ``np.triu_indices`` order).
+
+    >>> X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    >>> seed_cosines([X, X[[1, 0, 2]]], [0, 1, 2], pairs=[(0, 2)]).round(4).tolist()
+    [[0.7071], [0.7071]]
+    """
+    spaces = _spaces(spaces)
+    rows = list(rows)
+    i, j = _pair_positions(rows, pairs)
+    return np.stack([cosine_matrix(X, rows)[i, j] for X in spaces])
+
+
+def cosine_variance(
+    spaces: Sequence[np.ndarray], rows: Sequence[int], pairs: Sequence[tuple[int, int]] | None = None
+) -> float:
+    """Mean over word pairs of the across-seed sample variance (ddof = 1) of their cosine.
+
+    >>> A = np.array([[1.0, 0.0], [1.0, 0.0]]); B = np.array([[1.0, 0.0], [0.0, 1.0]])
+    >>> cosine_variance([A, B], [0, 1])  # cosines 1 and 0: variance 0.5
+    0.5
+    """
+    cosines = seed_cosines(spaces, rows, pairs)
+    return float(cosines.var(axis=0, ddof=1).mean()) if cosines.shape[1] else float("nan")
+
+
+def cosine_sd(
+    spaces: Sequence[np.ndarray], rows: Sequence[int], pairs: Sequence[tuple[int, int]] | None = None
+) -> float:
+    """Mean over word pairs of the across-seed standard deviation (ddof = 1) of their cosine.
+
+    >>> A = np.array([[1.0, 0.0], [1.0, 0.0]]); B = np.array([[1.0, 0.0], [0.0, 1.0]])
+    >>> round(cosine_sd([A, B], [0, 1]), 6)  # cosines 1 and 0
+    0.707107
+    """
+    cosines = seed_cosines(spaces, rows, pairs)
+    return float(cosines.std(axis=0, ddof=1).mean()) if cosines.shape[1] else float("nan")
+
+
+def seed_jaccard(spaces: Sequence[np.ndarray], rows: Sequence[int], vocab: Vocabulary, k: int = 10) -> float:
+    """Mean Jaccard@k of the neighbour sets of ``rows`` between every pair of seeds.
+
+    Neighbours are the top-k by cosine over the whole vocabulary, the word itself excluded.
+
+    >>> v = Vocabulary.from_words(["a", "b", "c"], [3, 2, 1])
+    >>> X = np.array([[1.0, 0.0], [1.0, 0.2], [0.0, 1.0]])
+    >>> seed_jaccard([X, X, X[[0, 2, 1]]], [0], v, k=1)  # (1 + 0 + 0) / 3 seed pairs
+    0.3333333333333333
+    """
+    spaces = _spaces(spaces)
+    scores = [
+        neighbour_overlap(spaces[a], spaces[b], rows, vocab, k)["jaccard"].mean()
+        for a, b in itertools.combinations(range(len(spaces)), 2)
+    ]
+    return float(np.mean(scores))
+
+
+def procrustes_residual(source: np.ndarray, target: np.ndarray) -> float:
+    """‖source R − target‖_F / ‖target‖_F with R the best orthogonal (d, d) rotation.
+
+    source, target: (V, d). 0 when source is a rotation (or reflection) of target;
+    √(1 + ‖source‖²/‖target‖²) when no rotation helps at all (sourceᵀ target = 0).
+
+    >>> A = np.array([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]])
+    >>> round(procrustes_residual(A[:, ::-1], A), 12)  # a reflection is a rotation here
+    0.0
+    """
+    source = np.asarray(source, dtype=np.float64)
+    target = np.asarray(target, dtype=np.float64)
+    R = procrustes_rotation(source, target)
+    scale = np.linalg.norm(target)
+    return float(np.linalg.norm(source @ R - target) / scale) if scale > 0 else float("nan")
+
+
+def mean_procrustes_residual(spaces: Sequence[np.ndarray]) -> float:
+    """:func:`procrustes_residual` averaged over every seed pair (a, b), a < b, with b the target."""
+    spaces = _spaces(spaces)
+    return float(
+        np.mean([procrustes_residual(spaces[a], spaces[b]) for a, b in itertools.combinations(range(len(spaces)), 2)])
+    )
+
+
+def stability_over_epochs(
+    runs: Sequence[np.ndarray],
+    vocab: Vocabulary,
+    rows: Sequence[int],
+    pairs: Sequence[tuple[int, int]] | None = None,
+    k: int = 10,
+) -> pd.DataFrame:
+    """Seed-to-seed stability at every epoch: ``epoch, jaccard, procrustes_residual, cosine_sd``.
+
+    runs: S snapshot stacks (E+1, V, d) of the same settings with different seeds (e.g. each
+    run's ``input_vectors``); rows: the word set for Jaccard@k; pairs: word pairs for the
+    cosine spread (default every pair of ``rows``). Procrustes is fitted on all V words.
+    """
+    if len(runs) < 2 or any(np.ndim(r) != 3 for r in runs) or len({r.shape for r in runs}) != 1:
+        raise ValueError(f"give at least two runs of shape (E+1, V, d), all equal; got {[np.shape(r) for r in runs]}")
+    table = []
+    for epoch in range(runs[0].shape[0]):
+        spaces = [np.asarray(run[epoch], dtype=np.float64) for run in runs]
+        table.append(
+            (
+                epoch,
+                seed_jaccard(spaces, rows, vocab, k),
+                mean_procrustes_residual(spaces),
+                cosine_sd(spaces, rows, pairs),
+            )
+        )
+    return pd.DataFrame(table, columns=["epoch", "jaccard", "procrustes_residual", "cosine_sd"])
+
+
+# ---------------------------------------------------------------- training the seeds
+
+
+def _rows_of(vocab: Vocabulary, words: Sequence[str]) -> list[int]:
+    rows = [vocab.index[w] for w in dict.fromkeys(words) if w in vocab.index]
+    if len(rows) < 2:
+        raise EmbedLabError("pick at least two words from the vocabulary to measure stability.")
+    return rows
+
+
+def seed_stability(
+    prepared,
+    options: TrainOptions,
+    seeds: int,
+    words: Sequence[str],
+    trainers: Sequence[str] = ("numpy", "gensim"),
+    k: int = 10,
+    cache_dir: str | Path | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    limits: Limits | None = None,
+) -> pd.DataFrame:
+    """Train ``seeds`` runs (seed = options.seed + r) per trainer and measure their agreement
+    per epoch. Returns ``EPOCH_COLUMNS`` rows (one per trainer and epoch 0..E).
+
+    Runs go through ``train_cached`` into ``cache_dir`` (reused next time), or into a
+    temporary directory removed afterwards when ``cache_dir`` is None. ``progress(done,
+    total, text)`` after each run; ``should_stop()`` between epochs → TrainingCancelled.
+    """
+    from embedlab.training import train_cached
+
+    if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 2:
+        raise EmbedLabError(f"stability needs at least 2 seeds; got {seeds!r}.")
+    rows = _rows_of(prepared.vocab, words)
+    jobs = [
+        # options.lr belongs to options.trainer; the other trainer keeps its own default
+        (t, options.replace(trainer=t, seed=options.seed + r, lr=options.lr if t == options.trainer else None))
+        for t in trainers
+        for r in range(seeds)
+    ]
+    with tempfile.TemporaryDirectory(prefix="embedlab-stability-") as scratch:
+        target = Path(cache_dir) if cache_dir is not None else Path(scratch)
+        frames, by_trainer = [], {}
+        for done, (trainer, job) in enumerate(jobs, start=1):
+            run = train_cached(prepared, job, target, Hooks(should_stop=should_stop), limits)
+            by_trainer.setdefault(trainer, []).append(run.input_vectors)
+            if progress is not None:
+                progress(done, len(jobs), f"{trainer}, seed {job.seed}")
+        for trainer, runs in by_trainer.items():
+            frame = stability_over_epochs(runs, prepared.vocab, rows, k=k)
+            frame.insert(0, "trainer", trainer)
+            frames.append(frame)
+        table = pd.concat(frames, ignore_index=True)
+    return table[EPOCH_COLUMNS]
+
+
+def stability_by_dim(
+    prepared,
+    options: SweepOptions,
+    words: Sequence[str],
+    k: int = 10,
+    progress: Callable[[int, int, str], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    limits: Limits | None = None,
+) -> pd.DataFrame:
+    """gensim trained ``options.runs`` times per d (seed = options.train.seed + r, same data);
+    the final input vectors compared across seeds. Returns ``DIM_COLUMNS`` rows, one per d."""
+    from embedlab.gensim_trainer import GensimTrainer
+    from embedlab.training import check_feasible
+
+    options = options.validate(limits)
+    base = options.train.replace(trainer="gensim", lr=None if options.train.trainer == "numpy" else options.train.lr)
+    base = base.validate(limits)
+    check_feasible(prepared, base, limits)
+    rows = _rows_of(prepared.vocab, words)
+    sentences = prepared.train_words
+    total, done, table = len(options.dims) * options.runs, 0, []
+    for dim in options.dims:
+        started = time.perf_counter()
+        finals = []
+        for r in range(options.runs):
+            trainer = GensimTrainer(
+                sentences, prepared.vocab.words, prepared.vocab.counts, base.replace(dim=dim, seed=base.seed + r)
+            )
+            for epoch in range(1, base.epochs + 1):
+                if should_stop is not None and should_stop():
+                    raise TrainingCancelled(f"stopped at d = {dim}; nothing was saved.")
+                trainer.train_epoch(epoch)
+            finals.append(trainer.snapshot(base.epochs).input_vectors.astype(np.float64))
+            done += 1
+            if progress is not None:
+                progress(done, total, f"gensim d = {dim}, seed {base.seed + r}")
+        table.append(
+            (
+                "gensim",
+                dim,
+                options.runs,
+                cosine_variance(finals, rows),
+                seed_jaccard(finals, rows, prepared.vocab, k),
+                mean_procrustes_residual(finals),
+                time.perf_counter() - started,
+            )
+        )
+    return pd.DataFrame(table, columns=DIM_COLUMNS)
+
+
+# ---------------------------------------------------------------- chart
+
+
+def stability_chart(frame: pd.DataFrame) -> alt.HConcatChart:
+    """Three panels over epochs — Jaccard@k between seeds, Procrustes residual, cosine sd —
+    one line per trainer. frame: ``EPOCH_COLUMNS`` (the output of :func:`seed_stability`).
+
+    >>> f = pd.DataFrame({"trainer": ["numpy"] * 2, "epoch": [0, 1], "jaccard": [0.0, 0.5],
+    ...                   "procrustes_residual": [1.0, 0.5], "cosine_sd": [0.3, 0.1]})
+    >>> len(stability_chart(f).to_dict()["hconcat"])
+    3
+    """
+    missing = set(EPOCH_COLUMNS) - set(frame.columns)
+    if missing:
+        raise ValueError(f"stability_chart needs columns {EPOCH_COLUMNS}; missing {sorted(missing)}")
+    panels = []
+    for column, title in (
+        ("jaccard", "neighbours shared between seeds (Jaccard@k)"),
+        ("procrustes_residual", "Procrustes residual between seeds"),
+        ("cosine_sd", "sd of pair cosines across seeds"),
+    ):
+        panels.append(
+            alt.Chart(frame[["trainer", "epoch", column]], title=title)
+            .mark_line(point=True)
+            .encode(
+                x=alt.X("epoch:Q", axis=alt.Axis(tickMinStep=1)),
+                y=alt.Y(f"{column}:Q", title=None, scale=alt.Scale(zero=True)),
+                color=alt.Color("trainer:N", legend=alt.Legend(orient="bottom")),
+                tooltip=["trainer:N", "epoch:Q", alt.Tooltip(f"{column}:Q", format=".4f")],
+            )
+            .properties(width=250, height=220)
+        )
+    return alt.hconcat(*panels)

@@ -1,0 +1,257 @@
+"""The bias–variance decomposition against a pair-by-pair loop, its identity, memory, and a real sweep."""
+
+import doctest
+import tracemalloc
+
+import numpy as np
+import pytest
+import scipy.sparse
+from scipy.special import softmax
+
+import embedlab.biasvar
+from embedlab.biasvar import (
+    COLUMNS,
+    best_dim,
+    bootstrap_sentences,
+    cross_entropy,
+    decompose,
+    decompose_models,
+    decomposition_chart,
+    loss_chart,
+    pair_counts,
+    sweep,
+)
+from embedlab.config import CorpusOptions, SweepOptions, TrainOptions
+from embedlab.corpus import load_corpus
+from embedlab.errors import EmbedLabError, TrainingCancelled
+from embedlab.softmax import softmax_loss_and_grads
+from embedlab.training import prepare
+
+
+def test_doctests():
+    result = doctest.testmod(embedlab.biasvar)
+    assert result.failed == 0 and result.attempted > 0
+
+
+def _random_problem(seed, R=4, W=23, V=17):
+    rng = np.random.default_rng(seed)
+    probabilities = rng.dirichlet(np.full(V, 0.3), size=(R, W))  # (R, W, V), rows sum to 1
+    counts = rng.poisson(0.4, size=(W, V)) * rng.integers(1, 5, size=(W, V))
+    counts[np.arange(W), rng.integers(0, V, W)] += 1  # every centre has at least one pair
+    return probabilities, counts
+
+
+def _loop_reference(probabilities, counts):
+    """The definitions, pair by pair: expand the counts into pairs and average."""
+    R, W, V = probabilities.shape
+    totals, noises, biases, variances = [], [], [], []
+    for w in range(W):
+        q = counts[w] / counts[w].sum()
+        p_bar = probabilities[:, w].mean(axis=0)
+        for c in range(V):
+            for _ in range(int(counts[w, c])):
+                y = np.zeros(V)
+                y[c] = 1.0
+                totals.append(np.mean([np.sum((y - probabilities[r, w]) ** 2) for r in range(R)]))
+                noises.append(np.sum((y - q) ** 2))
+                biases.append(np.sum((q - p_bar) ** 2))
+                variances.append(np.mean([np.sum((probabilities[r, w] - p_bar) ** 2) for r in range(R)]))
+    return np.mean(totals), np.mean(noises), np.mean(biases), np.mean(variances), len(totals)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_matches_the_definitions_pair_by_pair(seed):
+    probabilities, counts = _random_problem(seed, R=3, W=6, V=5)
+    total, noise, bias2, variance, pairs = _loop_reference(probabilities, counts)
+    parts = decompose(probabilities, counts, chunk=4)
+    assert parts.pairs == pairs
+    assert parts.total == pytest.approx(total, rel=1e-12)
+    assert parts.noise == pytest.approx(noise, rel=1e-12)
+    assert parts.bias2 == pytest.approx(bias2, rel=1e-12)
+    assert parts.variance == pytest.approx(variance, rel=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_identity_holds_to_floating_point_on_random_inputs(seed):
+    probabilities, counts = _random_problem(seed, R=2 + seed, W=40, V=31)
+    parts = decompose(probabilities, counts, chunk=7)
+    assert parts.noise + parts.bias2 + parts.variance == pytest.approx(parts.total, rel=1e-12)
+    assert min(parts.noise, parts.bias2, parts.variance) >= 0.0
+    assert parts.pairs == counts.sum()
+
+
+def test_chunking_and_sparse_counts_do_not_change_the_result():
+    probabilities, counts = _random_problem(7)
+    whole = decompose(probabilities, counts, chunk=1000)
+    for chunk in (1, 5):
+        parts = decompose(probabilities, scipy.sparse.csr_array(counts), chunk=chunk)
+        for name in ("total", "noise", "bias2", "variance"):
+            assert getattr(parts, name) == pytest.approx(getattr(whole, name), rel=1e-12)
+
+
+def test_identical_runs_have_no_variance_and_perfect_predictions_no_bias():
+    probabilities, counts = _random_problem(3, R=1, W=10, V=8)
+    q = counts / counts.sum(axis=1, keepdims=True)
+    same = np.repeat(q[None], 3, axis=0)  # three runs that all predict the empirical q
+    parts = decompose(same, counts)
+    assert parts.variance == pytest.approx(0.0, abs=1e-15)
+    assert parts.bias2 == pytest.approx(0.0, abs=1e-15)
+    assert parts.total == pytest.approx(parts.noise, rel=1e-12)
+
+
+def test_bad_shapes_raise_value_errors_naming_them():
+    probabilities, counts = _random_problem(0, R=2, W=4, V=5)
+    with pytest.raises(ValueError, match=r"\(4, 6\)"):
+        decompose(probabilities, np.ones((4, 6)))
+    with pytest.raises(ValueError, match=r"\(4, 5\)"):
+        decompose(probabilities[0], counts)
+    empty = counts.copy()
+    empty[2] = 0
+    with pytest.raises(ValueError, match="at least one pair"):
+        decompose(probabilities, empty)
+
+
+def test_pair_counts_group_by_centre():
+    words, counts = pair_counts(np.array([3, 1, 3, 3]), np.array([0, 2, 0, 1]), V=4)
+    assert words.tolist() == [1, 3]
+    assert counts.toarray().tolist() == [[0, 0, 1, 0], [2, 1, 0, 0]]
+
+
+def _models(R, V, d, seed):
+    rng = np.random.default_rng(seed)
+    return [(rng.normal(size=(V, d)), rng.normal(size=(V, d))) for _ in range(R)]
+
+
+def test_models_stream_equals_the_dense_computation():
+    rng = np.random.default_rng(5)
+    R, V, d, N = 3, 40, 4, 600
+    models = _models(R, V, d, 5)
+    centres = rng.integers(0, V, N)
+    contexts = rng.integers(0, V, N)
+    parts, cross_entropy = decompose_models(models, centres, contexts, chunk=6)
+    words, counts = pair_counts(centres, contexts, V)
+    dense = np.stack([softmax(W_in[words] @ W_out.T, axis=1) for W_in, W_out in models])  # (R, W, V)
+    reference = decompose(dense, counts)
+    for name in ("total", "noise", "bias2", "variance"):
+        assert getattr(parts, name) == pytest.approx(getattr(reference, name), rel=1e-12)
+    # each run's cross-entropy, independently from the trainer's own loss function
+    for r, (W_in, W_out) in enumerate(models):
+        assert cross_entropy[r] == pytest.approx(softmax_loss_and_grads(W_in, W_out, centres, contexts)[0], rel=1e-10)
+
+
+def test_memory_is_bounded_by_the_chunk_not_by_all_pairs():
+    rng = np.random.default_rng(0)
+    R, V, d, N = 3, 3000, 4, 6000
+    models = _models(R, V, d, 1)
+    centres = rng.integers(0, V, N)  # ~2600 distinct centres
+    contexts = rng.integers(0, V, N)
+    all_at_once = R * len(np.unique(centres)) * V * 8  # bytes of every probability in float64 (~190 MB)
+    chunk = 16
+    tracemalloc.start()
+    decompose_models(models, centres, contexts, chunk=chunk)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 6 * R * chunk * V * 8  # a few (R, chunk, V) blocks: ~7 MB
+    assert peak < all_at_once / 10
+
+
+def test_best_dim_picks_the_lowest_total():
+    import pandas as pd
+
+    assert best_dim(pd.DataFrame({"dim": [1, 2, 4, 8], "total": [3.0, 2.0, 1.0, 1.5]})) == 4
+
+
+def test_cross_entropy_matches_the_trainers_loss():
+    W_in, W_out = _models(1, 30, 5, 2)[0]
+    rng = np.random.default_rng(2)
+    centres, contexts = rng.integers(0, 30, 200), rng.integers(0, 30, 200)
+    expected = softmax_loss_and_grads(W_in, W_out, centres, contexts)[0]
+    assert cross_entropy(W_in, W_out, centres, contexts, chunk=7) == pytest.approx(expected, rel=1e-12)
+
+
+def test_bootstrap_resamples_are_seeded_and_sized():
+    a, b = bootstrap_sentences(100, seed=4), bootstrap_sentences(100, seed=4)
+    assert a.tolist() == b.tolist() and len(a) == 100 and 0 <= a.min() and a.max() < 100
+    assert len(np.unique(a)) < 100  # drawn with replacement
+    assert len(bootstrap_sentences(100, seed=4, share=0.25)) == 25
+    assert bootstrap_sentences(100, seed=5).tolist() != a.tolist()
+
+
+# ---------------------------------------------------------------- a real sweep on the toy corpus
+
+
+@pytest.fixture(scope="module")
+def toy():
+    return prepare(load_corpus("toy"), CorpusOptions())
+
+
+@pytest.fixture(scope="module")
+def toy_sweep(toy):
+    calls = []
+    options = SweepOptions(dims=(1, 16), runs=3, train=TrainOptions(epochs=3))
+    table = sweep(toy, options, progress=lambda done, total, text: calls.append((done, total, text)))
+    return table, calls
+
+
+def test_sweep_table_has_one_row_per_dim_and_the_promised_columns(toy_sweep):
+    table, calls = toy_sweep
+    assert list(table.columns[: len(COLUMNS)]) == COLUMNS
+    assert table["dim"].tolist() == [1, 16] and table["runs"].tolist() == [3, 3]
+    assert [c[:2] for c in calls] == [(i, 6) for i in range(1, 7)]  # progress after every (d, run)
+    assert calls[-1][2] == "d = 16, run 3/3"
+    assert np.all(table["train_loss_sd"] > 0) and np.all(table["heldout_loss_sd"] > 0)  # the runs differ
+
+
+def test_sweep_identity_is_exact_and_terms_are_non_negative(toy_sweep):
+    table, _ = toy_sweep
+    parts = table["noise"] + table["bias2"] + table["variance"]
+    np.testing.assert_allclose(parts, table["total"], rtol=1e-12)
+    assert (table[["bias2", "variance", "noise"]] >= 0).all().all()
+    assert table["noise"].nunique() == 1  # the noise belongs to the held-out data, not to d
+
+
+def test_a_larger_d_lowers_bias_on_the_toy_corpus(toy_sweep):
+    table, _ = toy_sweep
+    bias = dict(zip(table["dim"], table["bias2"], strict=True))
+    assert bias[1] > bias[16] * 1.15  # ≈ 0.082 against ≈ 0.060 at 3 epochs
+    heldout = dict(zip(table["dim"], table["heldout_loss"], strict=True))
+    assert heldout[16] < heldout[1]
+
+
+def test_sweep_is_reproducible_and_share_changes_the_data(toy):
+    options = SweepOptions(dims=(2,), runs=2, train=TrainOptions(epochs=1))
+    first, second = sweep(toy, options), sweep(toy, options)
+    cols = ["bias2", "variance", "total", "train_loss", "heldout_loss"]
+    np.testing.assert_array_equal(first[cols].to_numpy(), second[cols].to_numpy())
+    half = sweep(toy, options, share=0.5)
+    assert half["variance"].item() != first["variance"].item()
+    with pytest.raises(EmbedLabError, match="share"):
+        sweep(toy, options, share=0.0)
+
+
+def test_cancelled_sweep_raises_training_cancelled(toy):
+    calls = []
+    options = SweepOptions(dims=(1, 2), runs=2, train=TrainOptions(epochs=2))
+    with pytest.raises(TrainingCancelled):
+        sweep(toy, options, progress=lambda *args: calls.append(args), should_stop=lambda: len(calls) >= 1)
+    assert len(calls) == 1  # stopped before the second run's first epoch
+
+
+def test_invalid_sweeps_are_user_errors(toy):
+    with pytest.raises(EmbedLabError, match="dimension"):
+        sweep(toy, SweepOptions(dims=(0, 4), runs=2))
+    with pytest.raises(EmbedLabError, match="runs"):
+        sweep(toy, SweepOptions(dims=(4,), runs=1))
+
+
+def test_charts_encode_the_sweep(toy_sweep):
+    table, _ = toy_sweep
+    spec = decomposition_chart(table).to_dict()
+    left, right = spec["hconcat"]
+    values = [row for data in spec["datasets"].values() for row in data]
+    assert {row.get("term") for row in values} >= {"bias²", "variance", "bias² + variance", "total", "noise"}
+    assert {row.get("label") for row in values} >= {f"lowest total: d = {best_dim(table)}"}
+    assert [layer["mark"]["type"] for layer in right["layer"]] == ["line", "rule", "text"]
+    assert left["layer"][0]["encoding"]["x"]["scale"] == {"base": 2, "type": "log"}
+    bands = loss_chart(table).to_dict()["layer"][0]
+    assert bands["mark"]["type"] == "area" and bands["encoding"]["y2"]["field"] == "high"
