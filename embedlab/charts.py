@@ -42,7 +42,7 @@ def _order(values: pd.Series) -> list:
 
 
 def heatmap(
-    frame: pd.DataFrame, value: str = "cosine", *, title: str = "", diverging: bool = False, size: int = 420
+    frame: pd.DataFrame, value: str = "cosine", *, title: str = "", diverging: bool = False, cell: int = 15
 ) -> alt.Chart:
     """A word × word matrix as coloured rectangles, one per row of ``frame``.
 
@@ -50,7 +50,8 @@ def heatmap(
     :func:`embedlab.analysis.similarity_frame` returns. Axes keep the order of the words in
     the frame. Cosines use a fixed domain [−1, 1] so colours mean the same at every epoch;
     ``diverging=True`` (a difference matrix) centres a red–blue scale on 0, symmetric
-    about the largest absolute value.
+    about the largest absolute value. ``cell`` is the height in pixels of one row, so every
+    word label has room; the width follows the page.
 
     >>> f = pd.DataFrame({"word_a": ["x", "y"], "word_b": ["x", "y"], "cosine": [1.0, 0.2]})
     >>> [d["cosine"] for d in heatmap(f).to_dict()["datasets"].popitem()[1]]
@@ -68,16 +69,16 @@ def heatmap(
         alt.Chart(frame, title=title)
         .mark_rect()
         .encode(
-            x=alt.X("word_a:N", sort=words, title=None, axis=alt.Axis(labelAngle=-60)),
-            y=alt.Y("word_b:N", sort=words, title=None),
-            color=alt.Color(f"{value}:Q", scale=scale, title=value),
+            x=alt.X("word_a:N", sort=words, title=None, axis=alt.Axis(labelAngle=-50, labelOverlap=False)),
+            y=alt.Y("word_b:N", sort=words, title=None, axis=alt.Axis(labelOverlap=False)),
+            color=alt.Color(f"{value}:Q", scale=scale, title=value, legend=alt.Legend(orient="bottom")),
             tooltip=[
                 alt.Tooltip("word_a:N", title="word"),
                 alt.Tooltip("word_b:N", title="other word"),
                 alt.Tooltip(f"{value}:Q", format=".3f"),
             ],
         )
-        .properties(width=size, height=size)
+        .properties(height=cell * len(words) + 150)  # + room for the title, the labels and the legend
     )
 
 
@@ -99,7 +100,7 @@ def zipf(frequencies: pd.DataFrame) -> alt.Chart:
             y=alt.Y("count:Q", scale=alt.Scale(type="log"), title="count (log)"),
             tooltip=["word:N", "count:Q", "rank:Q"],
         )
-        .properties(height=320)
+        .properties(height=400)
     )
 
 
@@ -128,7 +129,7 @@ def loss_curve(metrics: pd.DataFrame, *, title: str = "loss", width: int | None 
     return chart.properties(width=width) if width else chart
 
 
-def metric_panels(metrics: pd.DataFrame, *, title: str = "", panel_width: int = 190) -> alt.HConcatChart:
+def metric_panels(metrics: pd.DataFrame, *, title: str = "", panel_width: int = 115) -> alt.HConcatChart:
     """Small multiples of one run's metrics per epoch, side by side, each on its own y axis.
 
     metrics: a run's metrics table (epoch, loss, heldout_loss, grad_norm, mean_norm,
@@ -154,7 +155,7 @@ def metric_panels(metrics: pd.DataFrame, *, title: str = "", panel_width: int = 
         if len(cols) > 1:
             encoding["color"] = alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom"))
         panel = alt.Chart(long, title=panel_title).mark_line(point=True).encode(**encoding)
-        panels.append(panel.properties(width=panel_width, height=180))
+        panels.append(panel.properties(width=panel_width, height=170))
     return alt.hconcat(*panels, title=title).resolve_scale(color="independent")
 
 
@@ -181,11 +182,20 @@ def compare_runs(frame: pd.DataFrame, metrics: Sequence[str] = ("mean_norm", "lo
     return alt.hconcat(*panels)
 
 
-def turnover(frame: pd.DataFrame) -> alt.Chart:
+def _per_trainer(long: pd.DataFrame, panel, title: str) -> alt.Chart | alt.HConcatChart:
+    """One panel per value of ``trainer`` side by side (shared y scale), or one chart without it."""
+    if "trainer" not in long.columns:
+        return panel(long, title)
+    names = _order(long["trainer"])
+    panels = [panel(long[long["trainer"] == name], f"{title}: {name}") for name in names]
+    return alt.hconcat(*panels).resolve_scale(y="shared")
+
+
+def turnover(frame: pd.DataFrame) -> alt.Chart | alt.HConcatChart:
     """Neighbour turnover per epoch: Jaccard@k against the previous and against the last epoch.
 
     frame: columns epoch, jaccard_previous, jaccard_last (:func:`~embedlab.analysis.
-    neighbour_turnover`), plus ``trainer`` when several runs are stacked (dashed per trainer).
+    neighbour_turnover`), plus ``trainer`` when several runs are stacked (one panel each).
     """
     _require(frame, ("epoch", "jaccard_previous", "jaccard_last"), "turnover")
     id_vars = ["epoch", "trainer"] if "trainer" in frame.columns else ["epoch"]
@@ -198,15 +208,21 @@ def turnover(frame: pd.DataFrame) -> alt.Chart:
     long["compared with"] = long["compared with"].map(
         {"jaccard_previous": "previous epoch", "jaccard_last": "last epoch"}
     )
-    encoding = {
-        "x": alt.X("epoch:Q", axis=alt.Axis(tickMinStep=1)),
-        "y": alt.Y("jaccard:Q", scale=alt.Scale(domain=[0, 1]), title="mean Jaccard@k"),
-        "color": alt.Color("compared with:N", legend=alt.Legend(orient="bottom")),
-        "tooltip": [*id_vars, "compared with:N", alt.Tooltip("jaccard:Q", format=".3f")],
-    }
-    if "trainer" in frame.columns:
-        encoding["strokeDash"] = alt.StrokeDash("trainer:N", legend=alt.Legend(orient="bottom"))
-    return alt.Chart(long, title="neighbour turnover").mark_line(point=True).encode(**encoding).properties(height=280)
+
+    def panel(data: pd.DataFrame, title: str) -> alt.Chart:
+        return (
+            alt.Chart(data, title=title)
+            .mark_line(point=True)
+            .encode(
+                x=alt.X("epoch:Q", axis=alt.Axis(tickMinStep=1)),
+                y=alt.Y("jaccard:Q", scale=alt.Scale(domain=[0, 1]), title="mean Jaccard@k"),
+                color=alt.Color("compared with:N", legend=alt.Legend(orient="top")),
+                tooltip=["compared with:N", "epoch:Q", alt.Tooltip("jaccard:Q", format=".3f")],
+            )
+            .properties(width=340, height=220)
+        )
+
+    return _per_trainer(long, panel, "neighbour turnover")
 
 
 def trajectories(frame: pd.DataFrame, *, title: str = "") -> alt.LayerChart:
@@ -230,7 +246,7 @@ def trajectories(frame: pd.DataFrame, *, title: str = "") -> alt.LayerChart:
         .mark_text(dx=10, dy=8, fontSize=13, fontWeight="bold", align="left")
         .encode(x="x:Q", y="y:Q", text="word:N", color=alt.Color("word:N", legend=None))
     )
-    return alt.layer(path, points, epochs, names).properties(height=520)
+    return alt.layer(path, points, epochs, names).properties(height=600)
 
 
 def change_scatter(frame: pd.DataFrame) -> alt.Chart:
@@ -253,7 +269,7 @@ def change_scatter(frame: pd.DataFrame) -> alt.Chart:
                 alt.Tooltip("path_length:Q", format=".3f"),
             ],
         )
-        .properties(height=380)
+        .properties(height=460)
     )
 
 
@@ -270,10 +286,10 @@ def agreement(frame: pd.DataFrame) -> alt.Chart:
         .encode(
             x=alt.X("epoch:Q", axis=alt.Axis(tickMinStep=1)),
             y=alt.Y("value:Q", scale=alt.Scale(domain=[-1, 1]), title="correlation"),
-            color=alt.Color("correlation:N", legend=alt.Legend(orient="bottom")),
+            color=alt.Color("correlation:N", legend=alt.Legend(orient="top", title=None)),
             tooltip=["correlation:N", "epoch:Q", alt.Tooltip("value:Q", format=".3f")],
         )
-        .properties(height=300)
+        .properties(height=420)
     )
 
 
@@ -287,36 +303,42 @@ def overlap_bars(frame: pd.DataFrame, *, title: str = "neighbour overlap") -> al
         alt.Chart(frame, title=title)
         .mark_bar()
         .encode(
-            x=alt.X("word:N", sort="-y", title=None, axis=alt.Axis(labelAngle=-60)),
+            x=alt.X("word:N", sort="-y", title=None, axis=alt.Axis(labelAngle=-50, labelOverlap=False)),
             y=alt.Y("jaccard:Q", scale=alt.Scale(domain=[0, 1]), title="Jaccard@k"),
             tooltip=["word:N", alt.Tooltip("jaccard:Q", format=".3f")],
         )
-        .properties(height=300)
+        .properties(height=400)
     )
 
 
-def loss_by_trainer(frames: dict[str, pd.DataFrame], *, width: int = 420) -> alt.HConcatChart:
+def loss_by_trainer(frames: dict[str, pd.DataFrame], *, width: int = 340) -> alt.HConcatChart:
     """Each trainer's loss on its own axis (their objectives differ, so one shared axis would
     flatten one of them): one panel per entry of ``frames`` (trainer name → metrics table)."""
     panels = [loss_curve(metrics, title=f"{name}: loss", width=width) for name, metrics in frames.items()]
     return alt.hconcat(*panels).resolve_scale(y="independent")
 
 
-def separation(frame: pd.DataFrame) -> alt.Chart:
+def separation(frame: pd.DataFrame) -> alt.Chart | alt.HConcatChart:
     """Mean within-group and between-group cosine of the planted groups per epoch, and their gap.
 
     frame: columns epoch, within, between, gap (:func:`~embedlab.analysis.separation_over_epochs`),
-    plus ``trainer`` when runs are stacked.
+    plus ``trainer`` when runs are stacked (one panel each).
     """
     _require(frame, ("epoch", "within", "between", "gap"), "separation")
     id_vars = ["epoch", "trainer"] if "trainer" in frame.columns else ["epoch"]
     long = frame.melt(id_vars=id_vars, value_vars=["within", "between", "gap"], var_name="cosine")
-    encoding = {
-        "x": alt.X("epoch:Q", axis=alt.Axis(tickMinStep=1)),
-        "y": alt.Y("value:Q", title="mean cosine"),
-        "color": alt.Color("cosine:N", legend=alt.Legend(orient="bottom")),
-        "tooltip": [*id_vars, "cosine:N", alt.Tooltip("value:Q", format=".3f")],
-    }
-    if "trainer" in frame.columns:
-        encoding["strokeDash"] = alt.StrokeDash("trainer:N", legend=alt.Legend(orient="bottom"))
-    return alt.Chart(long, title="planted groups: within vs between").mark_line(point=True).encode(**encoding)
+
+    def panel(data: pd.DataFrame, title: str) -> alt.Chart:
+        return (
+            alt.Chart(data, title=title)
+            .mark_line(point=True)
+            .encode(
+                x=alt.X("epoch:Q", axis=alt.Axis(tickMinStep=1)),
+                y=alt.Y("value:Q", title="mean cosine"),
+                color=alt.Color("cosine:N", sort=["within", "between", "gap"], legend=alt.Legend(orient="top")),
+                tooltip=["cosine:N", "epoch:Q", alt.Tooltip("value:Q", format=".3f")],
+            )
+            .properties(width=340, height=220)
+        )
+
+    return _per_trainer(long, panel, "planted groups")

@@ -1,0 +1,26 @@
+"""Compare: do the two trainers agree on the structure of the space?"""
+
+import streamlit as st
+
+import ui
+from embedlab import charts
+
+ui.open_page()
+pair = ui.require_pair()
+numpy_path, gensim_path = str(pair.numpy.path), str(pair.gensim.path)
+words = tuple(ui.chosen_words(pair.numpy))
+st.header("gensim vs NumPy softmax")
+st.caption(f"Same corpus, vocabulary and initial vectors; {len(words)} words from the Heatmaps page.")
+with ui.guard():
+    st.altair_chart(charts.agreement(ui.agreement(numpy_path, gensim_path, words)))
+    st.caption("Correlation of the pairwise cosines of the word set: 1 = the same geometry up to rotation.")
+
+epoch_col, k_col = st.columns([3, 1])
+epoch = epoch_col.slider("Epoch", 0, pair.epochs, pair.epochs, key="cmp_epoch")
+k = k_col.slider("k", 1, 20, 10, key="cmp_k")
+with ui.guard():
+    overlap = ui.overlap(numpy_path, gensim_path, words, k, epoch)
+    st.altair_chart(charts.overlap_bars(overlap, title=f"shared top-{k} neighbours at epoch {epoch}"))
+
+st.altair_chart(charts.loss_by_trainer({ui.ROLE_NAMES[t]: r.metrics for t, r in pair.runs().items()}))
+st.caption("Each trainer's own objective (full softmax vs negative sampling), so each has its own axis.")

@@ -1,0 +1,33 @@
+"""Dynamics: per-epoch metrics of each trainer, the effect of L2, aligned trajectories, change scores."""
+
+import streamlit as st
+
+import ui
+from embedlab import charts
+
+ui.open_page()
+pair = ui.require_pair()
+st.header("Training dynamics")
+for trainer, run in pair.runs().items():
+    st.markdown(f"**{ui.ROLE_NAMES[trainer]}**")
+    st.altair_chart(charts.metric_panels(run.metrics))
+
+st.subheader("L2 regularisation (NumPy trainer)")
+if pair.numpy_l2 is None:
+    st.info("Tick “L2 comparison” on the Train page to train the NumPy trainer with a second λ and compare here.")
+else:
+    lam = {name: r.config["train_options"]["l2"] for name, r in (("a", pair.numpy), ("b", pair.numpy_l2))}
+    runs = {f"λ = {lam['a']:g}": pair.numpy, f"λ = {lam['b']:g}": pair.numpy_l2}
+    st.altair_chart(charts.compare_runs(ui.stacked_metrics(runs), ("mean_norm", "loss", "heldout_loss")))
+    st.caption("L = mean cross-entropy + λ(‖W_in‖² + ‖W_out‖²): a larger λ keeps the vectors short.")
+
+st.subheader("Trajectories (Procrustes-aligned to the last epoch, one PCA for all epochs)")
+trainer = st.segmented_control("Trainer", list(pair.runs()), default="numpy", format_func=ui.ROLE_NAMES.get)
+run = pair.runs()[trainer or "numpy"]
+default = ui.chosen_words(run)[:8]
+words = st.multiselect("Words to follow", run.vocab.words, default=default, max_selections=20, key="traj_words")
+with ui.guard():
+    if words:
+        st.altair_chart(charts.trajectories(ui.trajectories(str(run.path), tuple(words))))
+    st.altair_chart(charts.change_scatter(ui.change_scores(str(run.path))))
+    st.caption("change = 1 − cos(epoch 0, last epoch) after removing rotations; rare words barely move.")

@@ -1,0 +1,103 @@
+"""Train: settings for both trainers, a work estimate, training with live progress, this session's runs."""
+
+import pandas as pd
+import streamlit as st
+
+import ui
+from embedlab import charts
+from embedlab.config import Limits
+
+ui.open_page()
+state = st.session_state
+limits = Limits.from_env()
+settings = state.settings
+numpy, gensim = settings.numpy, settings.gensim
+corpus = ui.current_corpus()
+st.header("Train")
+st.caption(f"Corpus: **{ui.corpus_label(state.corpus_source)}** (change it on the Corpus page).")
+
+with st.form("train_form"):
+    shared, left, right = st.columns(3)
+    with shared:
+        st.markdown("**Both trainers**")
+        dim = st.number_input("dimension d", value=numpy.dim, max_value=limits.max_dim, step=1)
+        epochs = st.number_input("epochs", value=numpy.epochs, max_value=limits.max_epochs, step=1)
+        window = st.number_input("window", value=numpy.window, step=1)
+        min_count = st.number_input("min_count", value=settings.min_count, step=1)
+        seed = st.number_input("seed", value=numpy.seed, step=1)
+        sample = st.number_input("subsampling threshold (0 = off)", value=numpy.sample, format="%.0e", step=1e-4)
+    with left:
+        st.markdown("**NumPy full-softmax skip-gram**")
+        lr = st.number_input("learning rate η", value=numpy.resolved_lr(), format="%g")
+        batch_size = st.number_input("batch size", value=numpy.batch_size, step=64)
+        l2 = st.number_input("L2 λ", value=numpy.l2, format="%g", step=1e-4)
+        compare = st.checkbox("L2 comparison: also train with λ below", value=settings.l2_compare is not None)
+        l2_compare = st.number_input("comparison λ", value=settings.l2_compare or 1e-3, format="%g", step=1e-4)
+    with right:
+        st.markdown("**gensim Word2Vec**")
+        alpha = st.number_input("learning rate α", value=gensim.resolved_lr(), format="%g", step=0.005)
+        cbow = st.radio("architecture", ["skip-gram", "CBOW"], index=1 - gensim.sg, horizontal=True)
+        hs = st.radio("objective", ["negative sampling", "hierarchical softmax"], index=gensim.hs, horizontal=True)
+        negative = st.number_input("negative samples", value=gensim.negative or 5, step=1)
+    estimate_col, train_col, _ = st.columns([1, 1, 4])
+    estimate_clicked = estimate_col.form_submit_button("Estimate the work")
+    train_clicked = train_col.form_submit_button("Train both", type="primary")
+
+valid = False
+if estimate_clicked or train_clicked:
+    shared_options = {"dim": int(dim), "epochs": int(epochs), "window": int(window), "seed": int(seed)}
+    shared_options["sample"] = float(sample)
+    numpy_options = numpy.replace(**shared_options, lr=float(lr), batch_size=int(batch_size), l2=float(l2))
+    use_hs = hs == "hierarchical softmax"
+    gensim_options = gensim.replace(
+        **shared_options,
+        lr=float(alpha),
+        sg=int(cbow == "skip-gram"),
+        hs=int(use_hs),
+        negative=0 if use_hs else int(negative),
+    )
+    new = ui.Settings(int(min_count), numpy_options, gensim_options, float(l2_compare) if compare else None)
+    with ui.guard():
+        state.settings = settings = new.validate()
+        valid = True
+
+with ui.guard():
+    work = ui.work_estimate(corpus, settings)
+    st.info(
+        f"NumPy full softmax: {work['pairs']:,} pairs per epoch × V = {work['V']:,} × d = {work['d']} "
+        f"→ ≈ {work['gflop']:,.1f} GFLOP for {work['epochs']} epochs (three V × d products per pair). "
+        "gensim's negative sampling touches only a few output rows per pair, so it is far cheaper."
+    )
+
+if train_clicked and valid:
+    st.button("Cancel", on_click=lambda: state.update(training_cancelled=True), help="Stops after the current epoch.")
+    roles = [role for role, _ in settings.runs()]
+    bar = st.progress(0.0, text="starting…")
+    curves = dict(zip(roles, (column.empty() for column in st.columns(len(roles))), strict=True))
+    rows = {role: [] for role in roles}
+    total = sum(options.epochs + 1 for _, options in settings.runs())
+
+    def on_epoch(role: str, epoch: int, row: dict) -> None:
+        rows[role].append(row)
+        done = sum(len(r) for r in rows.values())
+        bar.progress(min(done / total, 1.0), text=f"{ui.ROLE_NAMES[role]}: epoch {epoch}, loss {row['loss']:.3f}")
+        curves[role].altair_chart(charts.loss_curve(pd.DataFrame(rows[role]), title=ui.ROLE_NAMES[role]))
+
+    with ui.guard():
+        record = ui.train_settings(corpus, settings, on_epoch)
+        bar.progress(1.0, text="done")
+        st.success(f"Trained (or found in the cache): {record.label}. Every page now shows these runs.")
+if state.pop("training_cancelled", False):
+    st.warning("Training cancelled; the unfinished run was not saved. Runs that had finished are kept.")
+
+st.subheader("This session's runs")
+records = state.runs
+if records:
+    state.run_choice = state.current_run
+    st.radio(
+        "Current runs (every page shows these)",
+        range(len(records)),
+        key="run_choice",
+        format_func=lambda i: records[i].label,
+        on_change=lambda: state.update(current_run=state.run_choice),
+    )

@@ -1,0 +1,136 @@
+"""The main interactions, through AppTest: upload, train, the epoch slider, a query word."""
+
+import gzip
+
+import numpy as np
+from app_helpers import APP, chart_data, chart_spec, charts, open_page
+from streamlit.testing.v1 import AppTest
+
+from embedlab.store import load_run
+
+SMALL = "\n".join(["the cat sat on the mat", "the dog sat on the log", "a cat and a dog"] * 30).encode()
+
+
+def current_paths(at: AppTest) -> dict:
+    runs = at.session_state["runs"]
+    return runs[at.session_state["current_run"]].paths
+
+
+def cosines(vectors: np.ndarray, rows: list[int]) -> np.ndarray:
+    """Cosine matrix the plain way, independent of embedlab.analysis."""
+    X = vectors[rows].astype(np.float64)
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    return X @ X.T
+
+
+def test_upload_becomes_the_current_corpus_and_a_bad_file_leaves_it_unchanged(app):
+    at = open_page(app, "pages/corpus.py")
+    at.file_uploader[0].set_value(("pets.txt.gz", gzip.compress(SMALL), "application/gzip")).run()
+    assert not at.exception and not at.error
+    assert at.radio[0].value == at.session_state["corpus_source"]  # the upload is selected
+    assert "pets.txt" in at.get("subheader")[0].value
+    stats = {m.label: m.value for m in at.metric}
+    assert stats["sentences"] == "90" and stats["tokens"] == "510"
+
+    at.file_uploader[0].set_value(("broken.zip", b"PK\x03\x04 this is no zip", "application/zip")).run()
+    assert not at.exception
+    assert len(at.error) == 1 and at.error[0].value  # the EmbedLabError message, one line
+    assert "pets.txt" in at.get("subheader")[0].value  # the current corpus did not change
+
+
+def test_an_upload_stays_in_its_own_session(app):
+    at = open_page(app, "pages/corpus.py")
+    at.file_uploader[0].set_value(("mine.txt", SMALL, "text/plain")).run()
+    other = AppTest.from_file(APP, default_timeout=60).run(timeout=180)
+    other = open_page(other, "pages/corpus.py")
+    assert other.radio[0].options == ["toy", "lee", "wiki"]
+    assert other.session_state["uploads"] == {}
+
+
+def test_train_with_changed_settings_and_the_l2_comparison(app):
+    at = open_page(app, "pages/train.py")
+    before = dict(current_paths(at))
+    form = {n.label: n for n in at.number_input}
+    form["dimension d"].set_value(8)
+    form["epochs"].set_value(2)
+    form["L2 λ"].set_value(0.0)
+    at.checkbox[0].check()  # L2 comparison
+    form["comparison λ"].set_value(0.01)
+    next(b for b in at.button if b.label == "Train both").click()
+    at.run(timeout=180)
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert "Trained" in at.success[0].value
+    paths = current_paths(at)
+    assert set(paths) == {"numpy", "gensim", "numpy_l2"} and paths["numpy"] != before["numpy"]
+    runs = {role: load_run(path) for role, path in paths.items()}
+    assert all(run.input_vectors.shape[0] == 3 and run.input_vectors.shape[2] == 8 for run in runs.values())
+    assert runs["numpy_l2"].config["train_options"]["l2"] == 0.01
+    assert runs["numpy"].config["train_options"]["seed"] == runs["gensim"].config["train_options"]["seed"]
+    # same vocabulary and the same initial vectors for both trainers
+    assert runs["numpy"].vocab.words == runs["gensim"].vocab.words
+    np.testing.assert_array_equal(runs["numpy"].input_vectors[0], runs["gensim"].input_vectors[0])
+    assert len(at.session_state["runs"]) == 2 and at.radio[-1].value == 1  # the new runs are current
+    # the L2 run is stronger regularised: its vectors end shorter
+    assert runs["numpy_l2"].metrics["mean_norm"].iloc[-1] < runs["numpy"].metrics["mean_norm"].iloc[-1]
+
+    at = open_page(at, "pages/dynamics.py")
+    assert not at.info  # the L2 comparison chart replaced the hint
+    titles = [chart_spec(c).get("hconcat", [{}])[0].get("title") for c in charts(at)]
+    assert "mean_norm" in titles
+
+    at = open_page(at, "pages/train.py")
+    at.radio[-1].set_value(0).run()  # back to the first runs: every page follows
+    assert current_paths(at) == before
+
+
+def test_invalid_settings_show_the_config_message_and_train_nothing(app):
+    at = open_page(app, "pages/train.py")
+    before = len(at.session_state["runs"])
+    next(n for n in at.number_input if n.label == "window").set_value(0)
+    next(b for b in at.button if b.label == "Train both").click()
+    at.run()
+    assert not at.exception
+    assert "window must be at least 1" in at.error[0].value
+    assert len(at.session_state["runs"]) == before
+
+
+def test_epoch_slider_changes_the_heatmap_to_that_epochs_cosines(app):
+    at = open_page(app, "pages/heatmaps.py")
+    numpy_run = load_run(current_paths(at)["numpy"])
+    last = chart_data(charts(at)[0])[0]
+    at.slider[0].set_value(0).run()
+    first = chart_data(charts(at)[0])[0]
+    assert chart_spec(charts(at)[0])["title"].endswith("epoch 0")
+    words = list(dict.fromkeys(first["word_a"]))
+    rows = [numpy_run.vocab.index[w] for w in words]
+    for frame, epoch in ((first, 0), (last, numpy_run.epochs)):
+        expected = cosines(numpy_run.input_vectors[epoch], rows).reshape(-1)
+        np.testing.assert_allclose(frame["cosine"].to_numpy(), expected, atol=1e-6)
+    assert not np.allclose(first["cosine"], last["cosine"])  # training changed the picture
+
+    at.segmented_control[0].set_value("change since epoch 0").run()
+    change = chart_data(charts(at)[0])[0]
+    np.testing.assert_allclose(change["change"], 0.0, atol=1e-12)  # epoch 0 minus epoch 0
+
+
+def test_query_word_on_neighbours(app):
+    at = open_page(app, "pages/neighbours.py")
+    at.text_input[0].set_value("queen").run()
+    assert not at.exception and not at.warning
+    run = load_run(current_paths(at)["numpy"])
+    table = at.dataframe[0].value
+    assert list(table.columns) == [f"epoch {e}" for e in range(run.epochs + 1)]
+    X = run.input_vectors[-1].astype(np.float64)
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    sims = X @ X[run.vocab.index["queen"]]
+    sims[run.vocab.index["queen"]] = -np.inf
+    best = run.vocab.words[int(np.argmax(sims))]
+    assert table[f"epoch {run.epochs}"].iloc[0].startswith(f"{best} (")
+
+    at.text_input[0].set_value("zzzz").run()
+    assert not at.exception
+    assert "not in the vocabulary" in at.warning[0].value
+
+    b_input = next(t for t in at.text_input if t.label == "b")
+    b_input.set_value("nonword").run()
+    assert any("'nonword' is not in the vocabulary" in e.value for e in at.error)

@@ -1,0 +1,59 @@
+"""Smoke test: start at app.py, open every page, and find its main chart or table."""
+
+import tomllib
+from pathlib import Path
+
+import pytest
+from app_helpers import ROOT, charts, open_page, texts
+
+import ui
+from embedlab.config import Limits
+
+# What each of this team's pages must show on the default toy runs (its "main" elements).
+EXPECTED = {
+    "pages/corpus.py": {"charts": 1, "dataframes": 2},  # Zipf plot; preview and vocabulary
+    "pages/train.py": {"forms": 1, "radios": 3},  # the settings form; this session's runs
+    "pages/heatmaps.py": {"charts": 3},  # two heatmaps and the planted-group separation
+    "pages/neighbours.py": {"charts": 1, "dataframes": 4},  # turnover; neighbours and analogies ×2
+    "pages/dynamics.py": {"charts": 4},  # metrics ×2, trajectories, change scores
+    "pages/compare.py": {"charts": 3},  # agreement, overlap, loss per trainer
+    "pages/export.py": {"downloads": 5, "dataframes": 1},
+}
+PAGES = [path for path, _, _ in ui.PAGES if (ROOT / path).exists()]
+
+
+def test_every_page_of_this_team_is_in_the_navigation():
+    listed = {path for path, _, _ in ui.PAGES}
+    assert set(EXPECTED) <= listed
+    assert {"pages/quality.py", "pages/bias_variance.py"} <= listed  # written by other engineers
+    assert ui.DEFAULT_PAGE in listed
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_renders_without_exception(app, page):
+    at = open_page(app, page)
+    assert not at.error, [e.value for e in at.error]
+    expected = EXPECTED.get(page, {})
+    if "charts" in expected:
+        assert len(charts(at)) >= expected["charts"]
+    if "dataframes" in expected:
+        assert len(at.dataframe) >= expected["dataframes"]
+    if "forms" in expected:
+        assert len(at.get("form")) >= expected["forms"] or len(at.form) >= expected["forms"]
+    if "radios" in expected:
+        assert len(at.radio) >= expected["radios"]
+    if "downloads" in expected:
+        assert len(at.get("download_button")) == expected["downloads"]
+
+
+def test_first_page_shows_trained_results_and_the_sidebar_names_them(app):
+    # the default page shows both trainers' heatmaps without a click
+    assert len(charts(app)) >= 2
+    sidebar = " ".join(texts(app.sidebar))  # (AppTest 1.67 drops the sidebar after switch_page)
+    assert "**Corpus:** toy" in sidebar and "Current runs:" in sidebar
+    assert "d=50" in sidebar and "numpy-" in sidebar and "gensim-" in sidebar
+
+
+def test_upload_cap_in_streamlit_config_is_the_one_in_embedlab_config():
+    config = tomllib.loads(Path(ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] == Limits().max_upload_mb

@@ -1,0 +1,465 @@
+"""The Streamlit side of the dashboard: session state, cached loaders and computations, the sidebar.
+
+The only module besides the pages that imports Streamlit. Pages call these helpers and the
+chart builders in ``embedlab.charts``; every number comes from an ``embedlab`` function.
+
+Isolation on a shared server (every visitor is served by one process):
+- what belongs to a visitor lives in ``st.session_state`` only: the uploaded corpora, the
+  current corpus, the training settings and the list of this session's runs;
+- caches are keyed by content the visitor already holds: a corpus by its sha256, a run by its
+  directory, whose name is a hash of the corpus sha256 and every setting. No cache or list
+  anywhere holds "the last upload" or "all runs".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from embedlab import analysis
+from embedlab.config import BUILTIN_CORPORA, CorpusOptions, Limits, TrainOptions
+from embedlab.corpus import Corpus, corpus_from_bytes, corpus_stats, frequency_table, load_corpus, toy_groups
+from embedlab.errors import EmbedLabError
+from embedlab.hooks import Hooks
+from embedlab.store import Run, load_run
+from embedlab.training import Prepared, prepare, train_cached
+from embedlab.vocab import keep_probabilities, skipgram_pairs
+
+MAX_UPLOADS = 3  # uploaded corpora a session keeps (memory on a shared server)
+MAX_RUNS = 20  # entries in a session's run list
+ROLES = ("numpy", "gensim")
+
+# Every page of the app: (file, title, icon). The Heatmaps page opens first, because it shows
+# trained results at once. app.py lists a page only once its file exists.
+PAGES = (
+    ("pages/corpus.py", "Corpus", ":material/description:"),
+    ("pages/train.py", "Train", ":material/model_training:"),
+    ("pages/heatmaps.py", "Heatmaps", ":material/grid_on:"),
+    ("pages/neighbours.py", "Neighbours", ":material/hub:"),
+    ("pages/dynamics.py", "Dynamics", ":material/timeline:"),
+    ("pages/compare.py", "Compare", ":material/compare_arrows:"),
+    ("pages/quality.py", "Quality over epochs", ":material/fact_check:"),
+    ("pages/bias_variance.py", "Bias–variance over d", ":material/tune:"),
+    ("pages/export.py", "Export", ":material/download:"),
+)
+DEFAULT_PAGE = "pages/heatmaps.py"
+ROLE_NAMES = {"numpy": "NumPy softmax", "gensim": "gensim Word2Vec", "numpy_l2": "NumPy softmax, L2 comparison"}
+
+
+# ---------------------------------------------------------------- settings and runs
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the Train form sets: one vocabulary, two trainers, an optional L2 comparison run."""
+
+    min_count: int = 5
+    # batch 2048: a quarter of the steps of the default 512, so the groups form over a few epochs
+    # (visible on the pages) instead of all in epoch 1, and a cold start trains in seconds
+    numpy: TrainOptions = TrainOptions(trainer="numpy", dim=50, epochs=10, window=5, batch_size=2048)
+    gensim: TrainOptions = TrainOptions(trainer="gensim", dim=50, epochs=10, window=5)
+    l2_compare: float | None = None  # λ of an extra NumPy run (the Dynamics page compares them)
+
+    def runs(self) -> list[tuple[str, TrainOptions]]:
+        """(role, options) of every run these settings ask for."""
+        out = [("numpy", self.numpy), ("gensim", self.gensim)]
+        if self.l2_compare is not None:
+            out.append(("numpy_l2", self.numpy.replace(l2=self.l2_compare)))
+        return out
+
+    def validate(self) -> Settings:
+        CorpusOptions(min_count=self.min_count).validate()
+        for _, options in self.runs():
+            options.validate(Limits.from_env())
+        return self
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One entry of this session's run list: run directories by role, and how to name them."""
+
+    label: str
+    corpus: str
+    paths: dict  # role → run directory (str)
+
+    def key(self) -> tuple:
+        return tuple(sorted(self.paths.items()))
+
+
+@dataclass(frozen=True)
+class Pair:
+    """The current runs, loaded: both trainers and, if asked for, the L2 comparison run."""
+
+    record: RunRecord
+    numpy: Run
+    gensim: Run
+    numpy_l2: Run | None
+
+    def runs(self) -> dict[str, Run]:
+        """Trainer name → run, for the two trainers."""
+        return {"numpy": self.numpy, "gensim": self.gensim}
+
+    @property
+    def epochs(self) -> int:
+        return min(self.numpy.epochs, self.gensim.epochs)
+
+
+def init_session() -> None:
+    """Give a new session its defaults (the toy corpus, the dashboard's training settings)."""
+    state = st.session_state
+    state["framed"] = True  # app.py ran in this session (see open_page)
+    state.setdefault("corpus_source", "toy")  # a built-in name, or the sha256 of an upload
+    state.setdefault("uploads", {})  # sha256 → Corpus, this session only
+    state.setdefault("settings", Settings())
+    state.setdefault("runs", [])  # RunRecord, this session only
+    state.setdefault("current_run", 0)
+    state.setdefault("chosen_words", {})  # run id → word list picked on the pages
+
+
+def open_page() -> None:
+    """First line of every page: make sure the page runs inside app.py's frame.
+
+    A server's very first request for a page URL (e.g. a bookmarked /heatmaps) is answered by
+    Streamlit's legacy ``pages/`` mode, which runs the page file alone, before app.py has
+    called ``st.navigation``; send that visitor through app.py instead.
+    """
+    if not st.session_state.get("framed"):
+        st.switch_page("app.py")
+
+
+@contextmanager
+def guard() -> Iterator[None]:
+    """Show an EmbedLabError as ``st.error`` and carry on with the rest of the page."""
+    try:
+        yield
+    except EmbedLabError as error:
+        st.error(str(error).splitlines()[0])
+
+
+# ---------------------------------------------------------------- corpora
+
+
+@st.cache_resource(max_entries=len(BUILTIN_CORPORA), show_spinner="Reading the corpus…")
+def builtin_corpus(name: str) -> Corpus:
+    """A built-in corpus (the same for every visitor, so it may be shared)."""
+    return load_corpus(name)
+
+
+def current_corpus() -> Corpus:
+    source = st.session_state.corpus_source
+    uploads = st.session_state.uploads
+    return uploads[source] if source in uploads else builtin_corpus(source)
+
+
+def corpus_label(source: str) -> str:
+    uploads = st.session_state.uploads
+    return f"{uploads[source].name} (uploaded)" if source in uploads else source
+
+
+def add_upload(data: bytes, filename: str) -> Corpus:
+    """Read an uploaded file into this session and make it the current corpus.
+
+    Raises EmbedLabError for a file that cannot be a corpus; the current corpus is unchanged then.
+    """
+    corpus = corpus_from_bytes(data, filename)
+    uploads = st.session_state.uploads
+    uploads.pop(corpus.sha256, None)
+    uploads[corpus.sha256] = corpus
+    while len(uploads) > MAX_UPLOADS:
+        uploads.pop(next(iter(uploads)))
+    st.session_state.corpus_source = corpus.sha256
+    return corpus
+
+
+def _source_name(corpus: Corpus) -> str:
+    """The ``CorpusOptions.source`` of a corpus: the built-in name, or the uploaded file's name."""
+    return corpus.name
+
+
+@st.cache_resource(max_entries=8, show_spinner="Building the vocabulary…")
+def _prepared(source: str, sha256: str, min_count: int, _corpus: Corpus) -> Prepared:
+    return prepare(_corpus, CorpusOptions(source=source, min_count=min_count))
+
+
+def prepared(corpus: Corpus, min_count: int) -> Prepared:
+    """The split and vocabulary of a corpus; cached by its sha256 (content the visitor holds)."""
+    return _prepared(_source_name(corpus), corpus.sha256, min_count, corpus)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _overview(sha256: str, min_count: int, _corpus: Corpus) -> tuple[dict, pd.DataFrame]:
+    return corpus_stats(_corpus, min_count), frequency_table(_corpus)
+
+
+def corpus_overview(corpus: Corpus, min_count: int) -> tuple[dict, pd.DataFrame]:
+    """(statistics, frequency table) of a corpus, cached by its sha256."""
+    return _overview(corpus.sha256, min_count, corpus)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _pairs_per_epoch(sha256: str, min_count: int, window: int, sample: float, seed: int, _prepared: Prepared) -> int:
+    rng = np.random.default_rng(seed)  # the NumPy trainer's first draw: the exact epoch-1 count
+    keep = keep_probabilities(_prepared.vocab.counts, sample)
+    return len(skipgram_pairs(_prepared.train_ids, window, rng, keep_prob=keep)[0])
+
+
+def work_estimate(corpus: Corpus, settings: Settings) -> dict:
+    """The size of the NumPy trainer's job: pairs per epoch and multiply-adds of the full softmax.
+
+    Each pair costs three (1 × V) · (V × d) products (logits, ∂v, ∂U): 3·V·d multiply-adds.
+    """
+    data = prepared(corpus, settings.min_count)
+    options = settings.numpy
+    pairs = _pairs_per_epoch(corpus.sha256, settings.min_count, options.window, options.sample, options.seed, data)
+    V, d = len(data.vocab), options.dim
+    per_epoch = 3 * pairs * V * d
+    return {"pairs": pairs, "V": V, "d": d, "epochs": options.epochs, "gflop": 2 * per_epoch * options.epochs / 1e9}
+
+
+# ---------------------------------------------------------------- training
+
+
+def record_for(corpus: Corpus, settings: Settings, paths: dict) -> RunRecord:
+    o = settings.numpy
+    label = f"{corpus.name} · d={o.dim} · {o.epochs} epochs · window {o.window} · seed {o.seed} · min_count {settings.min_count}"
+    if o.l2:
+        label += f" · λ={o.l2:g}"
+    if settings.l2_compare is not None:
+        label += f" · L2 vs λ={settings.l2_compare:g}"
+    if settings.gensim.sg == 0:
+        label += " · CBOW"
+    if settings.gensim.hs:
+        label += " · hs"
+    return RunRecord(label, corpus.name, dict(paths))
+
+
+def remember(record: RunRecord) -> None:
+    """Add a record to this session's list (or find it there) and make it current."""
+    runs = st.session_state.runs
+    keys = [r.key() for r in runs]
+    if record.key() in keys:
+        st.session_state.current_run = keys.index(record.key())
+        return
+    runs.append(record)
+    del runs[:-MAX_RUNS]
+    st.session_state.current_run = len(runs) - 1
+
+
+def train_settings(
+    corpus: Corpus, settings: Settings, on_epoch: Callable[[str, int, dict], None] | None = None
+) -> RunRecord:
+    """Train (or fetch from the disk cache) every run of ``settings`` on one vocabulary and seed.
+
+    ``on_epoch(role, epoch, metrics_row)`` is called after every snapshot of a run being trained.
+    """
+    data = prepared(corpus, settings.min_count)
+    paths = {}
+    for role, options in settings.runs():
+        hooks = None
+        if on_epoch is not None:
+            hooks = Hooks(on_epoch=lambda epoch, _snapshot, row, role=role: on_epoch(role, epoch, row))
+        paths[role] = str(train_cached(data, options, hooks=hooks).path)
+    record = record_for(corpus, settings, paths)
+    remember(record)
+    return record
+
+
+def ensure_default_runs() -> None:
+    """On a session's first page: train both trainers on the toy corpus with the defaults.
+
+    The disk cache (``train_cached``) makes this instant after the first time on a machine.
+    """
+    if st.session_state.runs:
+        return
+    holder = st.empty()
+    with holder.status(
+        "Getting the default runs on the toy corpus (trained on the first visit, then read from the cache)…"
+    ) as status:
+        bar = st.progress(0.0)
+        settings = Settings()
+        total = sum(options.epochs + 1 for _, options in settings.runs())
+        done = []
+
+        def on_epoch(role: str, epoch: int, row: dict) -> None:
+            done.append(1)
+            bar.progress(min(len(done) / total, 1.0), text=f"{ROLE_NAMES[role]}: epoch {epoch}, loss {row['loss']:.3f}")
+
+        with guard():
+            train_settings(builtin_corpus("toy"), settings, on_epoch)
+        status.update(state="complete")
+    if st.session_state.runs:
+        holder.empty()
+
+
+# ---------------------------------------------------------------- the current runs
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def run_at(path: str) -> Run:
+    """A run directory, opened once (memory-mapped) and shared by the pages."""
+    return load_run(path)
+
+
+def current_pair() -> Pair | None:
+    runs = st.session_state.runs
+    if not runs:
+        return None
+    record = runs[min(st.session_state.current_run, len(runs) - 1)]
+    paths = record.paths
+    l2 = run_at(paths["numpy_l2"]) if "numpy_l2" in paths else None
+    return Pair(record, run_at(paths["numpy"]), run_at(paths["gensim"]), l2)
+
+
+def require_pair() -> Pair:
+    """The current runs, or a message and the end of the page when there are none."""
+    pair = current_pair()
+    if pair is None:
+        st.info("No trained runs yet: open the Train page and press Train.")
+        st.stop()
+    return pair
+
+
+def groups_for(run: Run) -> dict[str, list[str]] | None:
+    """The planted word groups when the run was trained on the toy corpus, else None."""
+    if run.config["corpus"]["name"] != "toy":
+        return None
+    return toy_groups() or None
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def default_words(path: str, per_group: int = 4) -> list[str]:
+    """The first few words of each planted group (a heatmap stays readable), else frequent words."""
+    run = run_at(path)
+    groups = groups_for(run)
+    trimmed = {name: words[:per_group] for name, words in groups.items()} if groups else None
+    return analysis.default_words(run.vocab, trimmed)
+
+
+def chosen_words(run: Run) -> list[str]:
+    """The words picked on the Heatmaps page for this run, or the default set."""
+    return st.session_state.chosen_words.get(run.run_id) or default_words(str(run.path))
+
+
+def word_picker(run: Run, label: str = "words", max_selections: int = 60) -> list[str]:
+    """A multiselect of words shared by the pages (kept per run while the visitor moves around)."""
+    chosen = st.session_state.chosen_words
+    key = f"_words_{run.run_id}"
+    if key not in st.session_state:  # the widget's state is dropped when another page is shown
+        st.session_state[key] = chosen.get(run.run_id) or default_words(str(run.path))[:max_selections]
+    words = st.multiselect(label, run.vocab.words, key=key, max_selections=max_selections)
+    chosen[run.run_id] = words
+    return words
+
+
+def rows_of(run: Run, words: list[str]) -> list[int]:
+    index = run.vocab.index
+    return [index[w] for w in words if w in index]
+
+
+# ---------------------------------------------------------------- cached computations (keyed by run path)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def similarity(path: str, epoch: int, words: tuple[str, ...]) -> pd.DataFrame:
+    run = run_at(path)
+    return analysis.similarity_frame(run.input_vectors[epoch], words, run.vocab)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def similarity_change(path: str, epoch: int, words: tuple[str, ...]) -> pd.DataFrame:
+    """word_a, word_b, change: cosine at ``epoch`` minus cosine at epoch 0."""
+    now, start = similarity(path, epoch, words), similarity(path, 0, words)
+    return now.assign(change=now["cosine"] - start["cosine"]).drop(columns="cosine")
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def separation(path: str) -> pd.DataFrame | None:
+    run = run_at(path)
+    groups = groups_for(run)
+    return analysis.separation_over_epochs(run.input_vectors, run.vocab, groups) if groups else None
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def neighbours_wide(path: str, word: str, k: int) -> pd.DataFrame:
+    run = run_at(path)
+    return analysis.neighbour_table_wide(analysis.neighbour_table(run.input_vectors, run.vocab, word, k))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def turnover(path: str, words: tuple[str, ...], k: int) -> pd.DataFrame:
+    run = run_at(path)
+    return analysis.neighbour_turnover(run.input_vectors, rows_of(run, list(words)), k)
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def analogies_wide(path: str, a: str, b: str, c: str, k: int = 5) -> pd.DataFrame:
+    """Answers of a − b + c per epoch, as the neighbour table's wide form (rows = rank)."""
+    run = run_at(path)
+    long = analysis.analogy_over_epochs(run.input_vectors, run.vocab, a, b, c, k)
+    return analysis.neighbour_table_wide(long.rename(columns={"word": "neighbour"}))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def trajectories(path: str, words: tuple[str, ...]) -> pd.DataFrame:
+    run = run_at(path)
+    return analysis.aligned_trajectories(run.input_vectors, run.vocab, words)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def change_scores(path: str) -> pd.DataFrame:
+    run = run_at(path)
+    return analysis.change_scores(run.input_vectors, run.vocab)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def agreement(path_a: str, path_b: str, words: tuple[str, ...]) -> pd.DataFrame:
+    a, b = run_at(path_a), run_at(path_b)
+    return analysis.agreement_over_epochs(a.input_vectors, b.input_vectors, rows_of(a, list(words)))
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def overlap(path_a: str, path_b: str, words: tuple[str, ...], k: int, epoch: int) -> pd.DataFrame:
+    a, b = run_at(path_a), run_at(path_b)
+    rows = rows_of(a, list(words))
+    return analysis.neighbour_overlap(a.input_vectors[epoch], b.input_vectors[epoch], rows, a.vocab, k)
+
+
+def stacked_metrics(runs: dict[str, Run]) -> pd.DataFrame:
+    """Metrics tables of several runs, one below the other, with a ``run`` column."""
+    return pd.concat([run.metrics.assign(run=name) for name, run in runs.items()], ignore_index=True)
+
+
+def with_trainer(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    return pd.concat(
+        [frame.assign(trainer=ROLE_NAMES.get(name, name)) for name, frame in frames.items()], ignore_index=True
+    )
+
+
+# ---------------------------------------------------------------- the frame around every page
+
+
+def sidebar() -> None:
+    """The current corpus and the current runs, on every page."""
+    with st.container():
+        st.markdown("### EmbedLab")
+        st.caption("Watch word embeddings form, epoch by epoch.")
+        corpus = None
+        with guard():
+            corpus = current_corpus()
+            st.markdown(f"**Corpus:** {corpus_label(st.session_state.corpus_source)}")
+            st.caption(f"{len(corpus.sentences):,} sentences · {corpus.n_tokens:,} tokens")
+        pair = current_pair()
+        if pair is None:
+            st.markdown("**Runs:** none yet")
+            return
+        st.markdown("**Current runs:**")
+        st.caption(pair.record.label)
+        for role, run in ((r, pair.runs()[r]) for r in ROLES):
+            st.caption(f"{ROLE_NAMES[role]}: `{run.run_id}` · V={len(run.vocab):,}")
+        if corpus is not None and pair.record.corpus != corpus.name:
+            st.caption("These runs were trained on another corpus; train on this one from the Train page.")
