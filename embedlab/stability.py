@@ -189,34 +189,33 @@ def _rows_of(vocab: Vocabulary, words: Sequence[str]) -> list[int]:
 
 def seed_stability(
     prepared,
-    options: TrainOptions,
+    options: Sequence[TrainOptions],
     seeds: int,
     words: Sequence[str],
-    trainers: Sequence[str] = ("numpy", "gensim"),
     k: int = 10,
     cache_dir: str | Path | None = None,
     progress: Callable[[int, int, str], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     limits: Limits | None = None,
 ) -> pd.DataFrame:
-    """Train ``seeds`` runs (seed = options.seed + r) per trainer and measure their agreement
-    per epoch. Returns ``EPOCH_COLUMNS`` rows (one per trainer and epoch 0..E).
+    """For each trainer's settings in ``options`` (e.g. one NumPy and one gensim), train
+    ``seeds`` runs with seed = that setting's seed + r and measure their agreement per epoch.
+    Returns ``EPOCH_COLUMNS`` rows (one per trainer and epoch 0..E); words: the word set.
 
-    Runs go through ``train_cached`` into ``cache_dir`` (reused next time), or into a
-    temporary directory removed afterwards when ``cache_dir`` is None. ``progress(done,
-    total, text)`` after each run; ``should_stop()`` between epochs → TrainingCancelled.
+    Runs go through ``train_cached`` into ``cache_dir`` (reused next time, e.g. the app's run
+    cache), or into a temporary directory removed afterwards when ``cache_dir`` is None.
+    ``progress(done, total, text)`` after each run; ``should_stop()`` between epochs →
+    TrainingCancelled.
     """
     from embedlab.training import train_cached
 
     if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 2:
         raise EmbedLabError(f"stability needs at least 2 seeds; got {seeds!r}.")
+    trainers = [o.trainer for o in options]
+    if not trainers or len(set(trainers)) != len(trainers):
+        raise ValueError(f"give one TrainOptions per trainer; got trainers {trainers}")
     rows = _rows_of(prepared.vocab, words)
-    jobs = [
-        # options.lr belongs to options.trainer; the other trainer keeps its own default
-        (t, options.replace(trainer=t, seed=options.seed + r, lr=options.lr if t == options.trainer else None))
-        for t in trainers
-        for r in range(seeds)
-    ]
+    jobs = [(o.trainer, o.replace(seed=o.seed + r).validate(limits)) for o in options for r in range(seeds)]
     with tempfile.TemporaryDirectory(prefix="embedlab-stability-") as scratch:
         target = Path(cache_dir) if cache_dir is not None else Path(scratch)
         frames, by_trainer = [], {}

@@ -1,9 +1,14 @@
 """The bias–variance decomposition against a pair-by-pair loop, its identity, memory, and a real sweep."""
 
 import doctest
+import os
+import subprocess
+import sys
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse
 from scipy.special import softmax
@@ -156,8 +161,6 @@ def test_memory_is_bounded_by_the_chunk_not_by_all_pairs():
 
 
 def test_best_dim_picks_the_lowest_total():
-    import pandas as pd
-
     assert best_dim(pd.DataFrame({"dim": [1, 2, 4, 8], "total": [3.0, 2.0, 1.0, 1.5]})) == 4
 
 
@@ -255,3 +258,49 @@ def test_charts_encode_the_sweep(toy_sweep):
     assert left["layer"][0]["encoding"]["x"]["scale"] == {"base": 2, "type": "log"}
     bands = loss_chart(table).to_dict()["layer"][0]
     assert bands["mark"]["type"] == "area" and bands["encoding"]["y2"]["field"] == "high"
+
+
+# ---------------------------------------------------------------- the command line
+
+
+def _cli(*args, cwd):
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    return subprocess.run(
+        [sys.executable, "-m", "embedlab", "sweep", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_cli_sweep_writes_the_tables_atomically(tmp_path):
+    small = ("--corpus", "toy", "--dims", "1,4", "--seeds", "2", "--epochs", "1", "--dim", "6", "--window", "3")
+    result = _cli(*small, "--out", "results/sweep", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = tmp_path / "results" / "sweep"
+    assert sorted(p.name for p in out.iterdir()) == ["bias_variance.csv", "stability.csv", "stability_by_dim.csv"]
+    assert [p.name for p in (tmp_path / "results").iterdir()] == ["sweep"]  # no temporary directory left
+    table = pd.read_csv(out / "bias_variance.csv")
+    assert list(table.columns[: len(COLUMNS)]) == COLUMNS and table["dim"].tolist() == [1, 4]
+    np.testing.assert_allclose(table["noise"] + table["bias2"] + table["variance"], table["total"], rtol=1e-12)
+    by_epoch = pd.read_csv(out / "stability.csv")
+    assert list(by_epoch.columns) == ["trainer", "epoch", "jaccard", "procrustes_residual", "cosine_sd"]
+    assert sorted(by_epoch["trainer"].unique()) == ["gensim", "numpy"] and by_epoch["epoch"].max() == 1
+    by_dim = pd.read_csv(out / "stability_by_dim.csv")
+    assert by_dim["dim"].tolist() == [1, 4] and (by_dim["trainer"] == "gensim").all()
+    assert "bias-variance (numpy)" in result.stderr  # the progress bar
+    again = _cli(*small, "--out", "results/sweep", cwd=tmp_path)
+    assert again.returncode == 2 and again.stderr.startswith("error:") and "already exists" in again.stderr
+
+
+@pytest.mark.parametrize("dims", ["1,x", "0,4", ""])
+def test_cli_bad_dims_is_one_error_line_and_exit_2(tmp_path, dims):
+    result = _cli("--corpus", "toy", "--dims", dims, "--seeds", "2", "--out", "out", cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:"), result.stderr
+    assert not (tmp_path / "out").exists()
+    assert list(tmp_path.iterdir()) == []

@@ -142,7 +142,8 @@ def words(toy):
 def per_epoch(toy, words, tmp_path_factory):
     cache = tmp_path_factory.mktemp("stability-cache")
     options = TrainOptions(dim=10, epochs=3, window=3)
-    table = seed_stability(toy, options, 2, words, cache_dir=cache)
+    both = [options, options.replace(trainer="gensim")]
+    table = seed_stability(toy, both, 2, words, cache_dir=cache)
     return table, cache
 
 
@@ -170,7 +171,7 @@ def test_seed_stability_leaves_no_runs_without_a_cache(toy, words, tmp_path, mon
     import tempfile
 
     monkeypatch.setattr(tempfile, "tempdir", None)
-    table = seed_stability(toy, TrainOptions(dim=4, epochs=1), 2, words, trainers=("gensim",))
+    table = seed_stability(toy, [TrainOptions(trainer="gensim", dim=4, epochs=1)], 2, words)
     assert table["trainer"].unique().tolist() == ["gensim"]
     assert list(tmp_path.iterdir()) == []
 
@@ -193,4 +194,6 @@ def test_stability_can_be_cancelled_and_needs_words(toy, words):
     with pytest.raises(EmbedLabError, match="two words"):
         stability_by_dim(toy, options, ["king", "not-a-word"])
     with pytest.raises(EmbedLabError, match="2 seeds"):
-        seed_stability(toy, TrainOptions(dim=4, epochs=1), 1, words)
+        seed_stability(toy, [TrainOptions(dim=4, epochs=1)], 1, words)
+    with pytest.raises(ValueError, match="one TrainOptions per trainer"):
+        seed_stability(toy, [TrainOptions(dim=4), TrainOptions(dim=8)], 2, words)
