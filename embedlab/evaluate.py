@@ -33,7 +33,6 @@ import pandas as pd
 from gensim.models import KeyedVectors
 from gensim.test.utils import datapath
 
-import embedlab
 from embedlab.analysis import group_separation
 from embedlab.errors import EmbedLabError
 from embedlab.store import Run
@@ -46,7 +45,6 @@ ANALOGY_CHUNK = 256  # questions scored at once: bounds memory to ANALOGY_CHUNK 
 
 PAIR_BENCHMARKS = {"wordsim353": "wordsim353.tsv", "simlex999": "simlex999.txt"}
 ANALOGY_FILE = "questions-words.txt"
-GROUPS_PATH = Path(embedlab.__file__).resolve().parent.parent / "data" / "toy_groups.json"
 
 BENCHMARK_COLUMNS = (
     "wordsim353_spearman",
@@ -424,19 +422,65 @@ def _too_few(n: int) -> str:
     return f" (too few to score, fewer than {MIN_PAIRS})" if n < MIN_PAIRS else ""
 
 
+# (score column, panel title, count column, what is counted, benchmark size)
+PANELS = (
+    ("wordsim353_spearman", "WordSim-353 ρ", "wordsim353_pairs", "pairs", 353),
+    ("simlex999_spearman", "SimLex-999 ρ", "simlex999_pairs", "pairs", 999),
+    ("analogy_accuracy", "analogy accuracy (3CosAdd)", "analogy_count", "questions", None),
+    ("group_gap", "planted groups: within − between cosine", None, None, None),
+    ("group_silhouette", "planted groups: silhouette (cosine)", None, None, None),
+)
+
+
+def quality_long(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Per-epoch scores of several runs in long form for small multiples.
+
+    tables: trainer name → an :func:`evaluate_run` table. Returns ``trainer, epoch, panel,
+    value, coverage`` with one row per score that is a number: NaN scores (too few pairs) and
+    absent group columns are left out, so a chart never draws them.
+
+    >>> t = pd.DataFrame({"epoch": [0, 1], "wordsim353_spearman": [np.nan, 0.25], "wordsim353_pairs": [19, 19]})
+    >>> quality_long({"gensim": t}).values.tolist()
+    [['gensim', 1, 'WordSim-353 ρ', 0.25, '19 of 353 pairs in vocabulary']]
+    """
+    frames = []
+    for trainer, table in tables.items():
+        for column, title, count, unit, total in PANELS:
+            if column not in table:
+                continue
+            frame = table[["epoch", column]].rename(columns={column: "value"}).assign(trainer=trainer, panel=title)
+            if count is None:
+                frame["coverage"] = "planted groups of the corpus"
+            elif total is None:
+                frame["coverage"] = table[count].map(lambda n, unit=unit: f"{int(n):,} {unit} evaluated")
+            else:
+                frame["coverage"] = table[count].map(lambda n, t=total, u=unit: f"{int(n)} of {t} {u} in vocabulary")
+            frames.append(frame.dropna(subset=["value"]))
+    columns = ["trainer", "epoch", "panel", "value", "coverage"]
+    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+
+
 # ---------------------------------------------------------------- groups and whole runs
 
 
 def load_groups(corpus_name: str) -> dict[str, list[str]] | None:
-    """The planted word groups of a built-in corpus: ``toy`` → data/toy_groups.json; others → None."""
+    """The planted word groups of a built-in corpus: ``toy`` → data/toy_groups.json; others → None.
+
+    >>> load_groups("toy")["royalty"][:2], load_groups("wiki")
+    (['king', 'queen'], None)
+    """
     if corpus_name != "toy":
         return None
+    from embedlab.corpus import toy_groups  # the corpus module owns data/
+
     try:
-        groups = json.loads(GROUPS_PATH.read_text(encoding="utf-8"))
+        groups = toy_groups()
     except (OSError, ValueError) as error:
-        raise EmbedLabError(f"could not read {GROUPS_PATH} ({error}); restore it from the repository.") from error
+        raise EmbedLabError(
+            f"could not read the toy corpus's groups ({error}); restore data/toy_groups.json."
+        ) from error
     if not isinstance(groups, dict) or not all(isinstance(w, list) for w in groups.values()):
-        raise EmbedLabError(f"{GROUPS_PATH} must map each group name to a list of words; restore it.")
+        raise EmbedLabError("data/toy_groups.json must map each group name to a list of words; restore it.")
     return {str(name): [str(w) for w in words] for name, words in groups.items()}
 
 

@@ -1,0 +1,98 @@
+"""Quality over epochs: WordSim-353, SimLex-999, Google analogies and planted groups, beside the loss."""
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import ui
+from embedlab import charts, evaluate
+
+
+@st.cache_data(max_entries=64, show_spinner="Scoring every epoch on the benchmarks…")
+def quality(path: str) -> pd.DataFrame:
+    """Per-epoch scores of one run (read from metrics.csv when training wrote them)."""
+    return evaluate.evaluate_run(ui.run_at(path))
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def hits(path: str, epoch: int) -> pd.DataFrame:
+    run = ui.run_at(path)
+    return evaluate.analogy_hits(run.input_vectors[epoch], run.vocab, evaluate.sample_analogies(run.vocab))
+
+
+def quality_panels(long: pd.DataFrame) -> alt.FacetChart:
+    """One small panel per score, both trainers as coloured lines, coverage in the tooltip."""
+    order = [title for _, title, *_ in evaluate.PANELS]
+    return (
+        alt.Chart(long)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("epoch:Q", axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False)),
+            color=alt.Color("trainer:N", title=None, legend=alt.Legend(orient="bottom")),
+            tooltip=["trainer:N", "epoch:Q", alt.Tooltip("value:Q", format=".3f"), "coverage:N"],
+        )
+        .properties(width=190, height=170)
+        .facet(facet=alt.Facet("panel:N", sort=order, title=None), columns=5)
+        .resolve_scale(y="independent")
+    )
+
+
+ui.open_page()
+pair = ui.require_pair()
+runs = {ui.ROLE_NAMES[trainer]: run for trainer, run in pair.runs().items()}
+st.header("Quality over epochs")
+st.caption(
+    "Does semantic structure form as training goes on? Spearman ρ between cosine and human "
+    "similarity (WordSim-353, SimLex-999), 3CosAdd accuracy on Google's analogy questions, and "
+    "for the toy corpus the planted word groups — computed on the input vectors of every epoch."
+)
+
+with ui.guard():
+    tables = {name: quality(str(run.path)) for name, run in runs.items()}
+    last = next(iter(tables.values())).iloc[-1]  # both trainers share one vocabulary: same coverage
+    coverage = evaluate.coverage_text(last)
+    st.caption("Coverage of this vocabulary: " + " · ".join(coverage))
+    if min(last["wordsim353_pairs"], last["simlex999_pairs"], last["analogy_count"]) < 5 * evaluate.MIN_PAIRS:
+        st.info(
+            "The public benchmarks barely overlap this corpus's vocabulary, so their scores rest on a "
+            "handful of items (or are not shown at all)."
+            + (" The planted groups measure the same idea on this corpus." if "group_gap" in last else "")
+        )
+
+    st.altair_chart(charts.loss_by_trainer({name: run.metrics for name, run in runs.items()}, width=360))
+    long = evaluate.quality_long(tables)
+    if not long.empty:
+        st.altair_chart(quality_panels(long))
+    for column, title, count, unit, _ in evaluate.PANELS:
+        if count is not None and np.isnan(last[column]):
+            st.caption(f"{title}: too few {unit} in vocabulary ({int(last[count])}); not shown.")
+    st.caption(
+        f"A score needs at least {evaluate.MIN_PAIRS} pairs or questions in vocabulary. Analogies: the "
+        f"same fixed sample of at most {evaluate.ANALOGY_SAMPLE:,} in-vocabulary questions at every epoch."
+    )
+    with st.expander("Scores per epoch (table)"):
+        both = pd.concat([t.assign(trainer=name) for name, t in tables.items()], ignore_index=True)
+        st.dataframe(both.set_index(["trainer", "epoch"]), width="stretch")
+
+st.subheader("Which analogy questions are answered right")
+sample = evaluate.sample_analogies(pair.numpy.vocab)
+if sample.empty:
+    st.info("No analogy question has all four words in this vocabulary.")
+    st.stop()
+epoch = st.slider("Epoch", 0, pair.epochs, pair.epochs, key="quality_epoch")
+only_right = st.toggle("Only questions at least one trainer gets right", value=True, key="quality_only_right")
+with ui.guard():
+    answers = {name: hits(str(run.path), epoch) for name, run in runs.items()}
+    table = next(iter(answers.values()))[["section", "question", "expected"]].copy()
+    for name, frame in answers.items():
+        table[f"{name}: answer"] = frame["predicted"]
+        table[f"{name}: right"] = frame["correct"]
+    right = [c for c in table.columns if c.endswith(": right")]
+    st.caption(
+        f"Epoch {epoch}: "
+        + " · ".join(f"{name} {int(answers[name]['correct'].sum())} of {len(sample)} right" for name in answers)
+    )
+    shown = table[table[right].any(axis=1)] if only_right else table
+    st.dataframe(shown, hide_index=True, width="stretch", height=360)
