@@ -153,6 +153,20 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_evaluate(args) -> int:
+    from embedlab.evaluate import coverage_text, evaluate_run, write_quality
+    from embedlab.store import load_run
+
+    run = load_run(args.run_dir)
+    table = evaluate_run(run, recompute=args.recompute)
+    print(table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+    for line in coverage_text(table.iloc[-1]):
+        print(line)
+    if args.write:
+        print(f"wrote {write_quality(run, table)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="embedlab", description="Watch word embeddings form during training.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -169,6 +183,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("word2vec", "projector"), default="word2vec")
     p.add_argument("--out", required=True, help="word2vec: a file; projector: a folder")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("evaluate", help="WordSim-353, SimLex-999 and analogy scores per epoch of a run")
+    p.add_argument("run_dir")
+    p.add_argument("--write", action="store_true", help="add the scores to the run's metrics.csv (atomically)")
+    p.add_argument("--recompute", action="store_true", help="recompute even if metrics.csv has the scores")
+    p.set_defaults(func=cmd_evaluate)
     return parser
 
 
