@@ -13,9 +13,11 @@ Isolation on a shared server (every visitor is served by one process):
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -30,6 +32,7 @@ from embedlab.store import Run, load_run
 from embedlab.training import Prepared, prepare, train_cached
 from embedlab.vocab import keep_probabilities, skipgram_pairs
 
+ROOT = Path(__file__).resolve().parent
 MAX_UPLOADS = 3  # uploaded corpora a session keeps (memory on a shared server)
 MAX_RUNS = 20  # entries in a session's run list
 ROLES = ("numpy", "gensim")
@@ -121,15 +124,22 @@ def init_session() -> None:
     state.setdefault("chosen_words", {})  # run id → word list picked on the pages
 
 
-def open_page() -> None:
-    """First line of every page: make sure the page runs inside app.py's frame.
+def open_page(page_file: str | None = None) -> None:
+    """First line of every page (``ui.open_page()``): run the page inside app.py's frame.
 
     A server's very first request for a page URL (e.g. a bookmarked /heatmaps) is answered by
     Streamlit's legacy ``pages/`` mode, which runs the page file alone, before app.py has
-    called ``st.navigation``; send that visitor through app.py instead.
+    called ``st.navigation``; such a visitor goes through app.py, which then opens this page.
     """
     if not st.session_state.get("framed"):
+        page_file = page_file or inspect.currentframe().f_back.f_code.co_filename  # the calling page
+        st.session_state["wanted_page"] = Path(page_file).resolve().relative_to(ROOT).as_posix()
         st.switch_page("app.py")
+
+
+def wanted_page() -> str | None:
+    """The page a visitor asked for before app.py first ran (see :func:`open_page`), once."""
+    return st.session_state.pop("wanted_page", None)
 
 
 @contextmanager
@@ -208,17 +218,25 @@ def _pairs_per_epoch(sha256: str, min_count: int, window: int, sample: float, se
     return len(skipgram_pairs(_prepared.train_ids, window, rng, keep_prob=keep)[0])
 
 
-def work_estimate(corpus: Corpus, settings: Settings) -> dict:
-    """The size of the NumPy trainer's job: pairs per epoch and multiply-adds of the full softmax.
+def work_estimate(corpus: Corpus, settings: Settings, reference: Run | None = None) -> dict:
+    """The size of the NumPy trainer's job: pairs per epoch and floating-point operations.
 
-    Each pair costs three (1 × V) · (V × d) products (logits, ∂v, ∂U): 3·V·d multiply-adds.
+    Each pair costs three (1 × V)·(V × d) products in the full softmax (logits, ∂v, ∂U), i.e.
+    6·V·d flops. With a finished NumPy ``reference`` run, its measured pairs per second give
+    this machine's rate and so an expected time in seconds.
     """
     data = prepared(corpus, settings.min_count)
     options = settings.numpy
     pairs = _pairs_per_epoch(corpus.sha256, settings.min_count, options.window, options.sample, options.seed, data)
     V, d = len(data.vocab), options.dim
-    per_epoch = 3 * pairs * V * d
-    return {"pairs": pairs, "V": V, "d": d, "epochs": options.epochs, "gflop": 2 * per_epoch * options.epochs / 1e9}
+    flops = 6.0 * pairs * V * d * options.epochs
+    estimate = {"pairs": pairs, "V": V, "d": d, "epochs": options.epochs, "gflop": flops / 1e9, "seconds": None}
+    if reference is not None and "pairs_per_second" in reference.metrics:
+        speed = reference.metrics["pairs_per_second"].iloc[1:].median()  # epoch 0 trains nothing
+        rate = 6.0 * speed * len(reference.vocab) * reference.input_vectors.shape[2]  # flop/s
+        if rate > 0:
+            estimate["seconds"] = flops / rate
+    return estimate
 
 
 # ---------------------------------------------------------------- training

@@ -20,6 +20,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+SERIES_NAMES = {"loss": "training", "heldout_loss": "held-out"}  # legend entries of the loss lines
+
 # Every metric panel of a run: (column(s), title, log scale?)
 METRIC_PANELS = (
     (("loss", "heldout_loss"), "loss (training / held-out)", False),
@@ -82,16 +84,21 @@ def heatmap(
     )
 
 
-def zipf(frequencies: pd.DataFrame) -> alt.Chart:
+def zipf(frequencies: pd.DataFrame, max_points: int = 2000) -> alt.Chart:
     """Zipf plot: log rank against log count, one point per word.
 
-    frequencies: columns word, count, rank (:func:`embedlab.corpus.frequency_table`).
+    frequencies: columns word, count, rank (:func:`embedlab.corpus.frequency_table`), sorted by
+    rank. A large vocabulary is thinned to at most ``max_points`` ranks spaced evenly on the log
+    axis (first and last kept), so the plot looks the same and stays light.
 
     >>> f = pd.DataFrame({"word": ["a", "b"], "count": [10, 5], "rank": [1, 2]})
     >>> zipf(f).to_dict()["encoding"]["x"]["scale"]["type"]
     'log'
     """
     _require(frequencies, ("word", "count", "rank"), "zipf")
+    if len(frequencies) > max_points:
+        keep = np.unique(np.geomspace(1, len(frequencies), max_points).round().astype(int)) - 1
+        frequencies = frequencies.iloc[keep]
     return (
         alt.Chart(frequencies, title="Zipf plot")
         .mark_circle(size=18, opacity=0.7)
@@ -116,6 +123,7 @@ def loss_curve(metrics: pd.DataFrame, *, title: str = "loss", width: int | None 
     """
     _require(metrics, ("epoch", "loss", "heldout_loss"), "loss_curve")
     long = metrics.melt(id_vars="epoch", value_vars=["loss", "heldout_loss"], var_name="series", value_name="value")
+    long["series"] = long["series"].map(SERIES_NAMES)
     chart = (
         alt.Chart(long, title=title)
         .mark_line(point=True)
@@ -146,6 +154,7 @@ def metric_panels(metrics: pd.DataFrame, *, title: str = "", panel_width: int = 
         if log:
             data = data[data[cols[0]] > 0]  # a log axis cannot show 0
         long = data.melt(id_vars="epoch", value_vars=list(cols), var_name="series", value_name="value")
+        long["series"] = long["series"].map(lambda name: SERIES_NAMES.get(name, name))
         y_scale = alt.Scale(type="log") if log else alt.Scale(zero=False)
         encoding = {
             "x": alt.X("epoch:Q", axis=alt.Axis(tickMinStep=1)),

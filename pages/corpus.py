@@ -43,10 +43,10 @@ with ui.guard():
     st.caption(f"Vocabulary statistics at min_count = {min_count} (change it on the Train page).")
     left, right = st.columns(2)
     with left:
+        st.altair_chart(charts.zipf(frequencies))
         st.markdown("**First sentences**")
         preview = pd.DataFrame({"sentence": [" ".join(s) for s in corpus.sentences[:12]]})
         st.dataframe(preview, hide_index=True, height=250)
-        st.altair_chart(charts.zipf(frequencies))
     with right:
         st.markdown("**Vocabulary** (every distinct word, most frequent first)")
-        st.dataframe(frequencies, hide_index=True, height=640)
+        st.dataframe(frequencies, hide_index=True, height=700)

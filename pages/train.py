@@ -32,7 +32,7 @@ with st.form("train_form"):
         batch_size = st.number_input("batch size", value=numpy.batch_size, step=64)
         l2 = st.number_input("L2 λ", value=numpy.l2, format="%g", step=1e-4)
         compare = st.checkbox("L2 comparison: also train with λ below", value=settings.l2_compare is not None)
-        l2_compare = st.number_input("comparison λ", value=settings.l2_compare or 1e-3, format="%g", step=1e-4)
+        l2_compare = st.number_input("comparison λ", value=settings.l2_compare or 1e-4, format="%g", step=1e-4)
     with right:
         st.markdown("**gensim Word2Vec**")
         alpha = st.number_input("learning rate α", value=gensim.resolved_lr(), format="%g", step=0.005)
@@ -62,12 +62,18 @@ if estimate_clicked or train_clicked:
         valid = True
 
 with ui.guard():
-    work = ui.work_estimate(corpus, settings)
-    st.info(
+    pair = ui.current_pair()
+    work = ui.work_estimate(corpus, settings, reference=pair.numpy if pair else None)
+    timing = f", about {work['seconds'] / 60:.1f} min at the speed of your last NumPy run" if work["seconds"] else ""
+    message = (
         f"NumPy full softmax: {work['pairs']:,} pairs per epoch × V = {work['V']:,} × d = {work['d']} "
-        f"→ ≈ {work['gflop']:,.1f} GFLOP for {work['epochs']} epochs (three V × d products per pair). "
+        f"→ ≈ {work['gflop']:,.1f} GFLOP for {work['epochs']} epochs{timing} (6·V·d per pair). "
         "gensim's negative sampling touches only a few output rows per pair, so it is far cheaper."
     )
+    if work["seconds"] and work["seconds"] > 120:
+        st.warning(message + " Raise min_count or lower d or the epochs for a quicker run.")
+    else:
+        st.info(message)
 
 if train_clicked and valid:
     st.button("Cancel", on_click=lambda: state.update(training_cancelled=True), help="Stops after the current epoch.")

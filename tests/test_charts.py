@@ -89,7 +89,7 @@ def test_loss_curve_draws_training_and_heldout_loss(metrics):
     assert spec["mark"]["type"] == "line"
     rows = rows_of(spec)
     assert len(rows) == 2 * len(metrics)
-    held = {r["epoch"]: r["value"] for r in rows if r["series"] == "heldout_loss"}
+    held = {r["epoch"]: r["value"] for r in rows if r["series"] == "held-out"}
     assert held == dict(zip(metrics["epoch"], metrics["heldout_loss"], strict=True))
 
 
@@ -174,3 +174,44 @@ def test_separation_chart_has_within_between_and_gap():
 def test_doctests():
     result = doctest.testmod(charts)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_turnover_of_two_trainers_gets_one_panel_each_with_its_own_rows():
+    frame = pd.DataFrame(
+        {
+            "epoch": [0, 1, 0, 1],
+            "jaccard_previous": [np.nan, 0.5, np.nan, 0.25],
+            "jaccard_last": [0.1, 1.0, 0.2, 1.0],
+            "trainer": ["numpy", "numpy", "gensim", "gensim"],
+        }
+    )
+    spec = charts.turnover(frame).to_dict()
+    assert [p["title"] for p in spec["hconcat"]] == ["neighbour turnover: numpy", "neighbour turnover: gensim"]
+    gensim = rows_of(spec, spec["hconcat"][1])
+    assert {r["trainer"] for r in gensim} == {"gensim"}
+    assert [r["jaccard"] for r in gensim if r["compared with"] == "previous epoch"] == [0.25]
+
+
+def test_separation_of_two_trainers_shares_the_y_axis():
+    one = pd.DataFrame({"epoch": [0, 1], "within": [0.0, 0.6], "between": [0.0, 0.1], "gap": [0.0, 0.5]})
+    spec = charts.separation(pd.concat([one.assign(trainer="a"), one.assign(trainer="b", gap=[0.0, 0.2])])).to_dict()
+    assert spec["resolve"]["scale"]["y"] == "shared"
+    gaps = [r["value"] for r in rows_of(spec, spec["hconcat"][1]) if r["cosine"] == "gap"]
+    assert gaps == [0.0, 0.2]
+
+
+def test_heatmap_gives_every_word_a_row_of_the_requested_height():
+    words = [f"w{i}" for i in range(20)]
+    frame = similarity(words, np.random.default_rng(0).normal(size=(20, 3)))
+    assert charts.heatmap(frame, cell=10).to_dict()["height"] == 10 * 20 + 150
+    assert charts.heatmap(frame, cell=10).to_dict()["encoding"]["y"]["axis"]["labelOverlap"] is False
+
+
+def test_zipf_thins_a_large_vocabulary_evenly_on_the_log_axis():
+    n = 50_000
+    freq = pd.DataFrame({"word": [f"w{i}" for i in range(n)], "count": n - np.arange(n), "rank": np.arange(1, n + 1)})
+    ranks = [r["rank"] for r in rows_of(charts.zipf(freq, max_points=500).to_dict())]
+    assert len(ranks) <= 500 and ranks[0] == 1 and ranks[-1] == n
+    assert ranks[:10] == list(range(1, 11))  # dense where the log axis is wide
+    gaps = np.diff(np.log(ranks))  # beyond the first ranks, every step is about one log-spaced step
+    assert gaps[np.array(ranks[1:]) > 100].max() < 2 * np.log(n) / 500

@@ -134,3 +134,16 @@ def test_query_word_on_neighbours(app):
     b_input = next(t for t in at.text_input if t.label == "b")
     b_input.set_value("nonword").run()
     assert any("'nonword' is not in the vocabulary" in e.value for e in at.error)
+
+
+def test_work_estimate_counts_the_pairs_the_numpy_trainer_really_trained(app):
+    at = open_page(app, "pages/train.py")
+    run = load_run(current_paths(at)["numpy"])  # trained with the form's current settings
+    epoch1 = run.metrics.iloc[1]
+    trained_pairs = round(epoch1["pairs_per_second"] * epoch1["seconds"])
+    message = at.info[0].value
+    assert f"{trained_pairs:,} pairs per epoch" in message
+    V, d = len(run.vocab), run.input_vectors.shape[2]
+    assert f"V = {V:,} × d = {d}" in message
+    assert f"≈ {6 * trained_pairs * V * d * run.epochs / 1e9:,.1f} GFLOP" in message
+    assert "min at the speed of your last NumPy run" in message
