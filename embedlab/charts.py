@@ -44,7 +44,7 @@ def _order(values: pd.Series) -> list:
 
 
 def heatmap(
-    frame: pd.DataFrame, value: str = "cosine", *, title: str = "", diverging: bool = False, cell: int = 15
+    frame: pd.DataFrame, value: str = "cosine", *, title: str = "", diverging: bool = False, cell: int = 17
 ) -> alt.Chart:
     """A word × word matrix as coloured rectangles, one per row of ``frame``.
 
