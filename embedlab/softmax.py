@@ -48,23 +48,41 @@ def _check_shapes(W_in: np.ndarray, W_out: np.ndarray, centers: np.ndarray, cont
             raise ValueError(f"{name} must index rows 0..{V - 1}")
 
 
+CACHE_BYTES = 2 * 1024 * 1024  # a core's L2 on current x86 servers: one block of logits rows fits
+
+
 def softmax_xent_backward(logits: np.ndarray, contexts: np.ndarray) -> float:
     """Mean cross-entropy of a batch of logits; overwrites ``logits`` with ∂L/∂logits.
 
-    logits (B, V) = H @ W_outᵀ. Afterwards it holds (P − Y) / B, where P is the softmax of
-    each row and Y the one-hot contexts. Stable: the row maximum is subtracted first
-    (log-sum-exp), so −log P(c|w) = log Σ exp(z − m) − (z_c − m).
+    logits (B, V) = H @ W_outᵀ; contexts (B,) the target columns. Afterwards ``logits`` holds
+    (P − Y) / B, where P is the softmax of each row and Y the one-hot contexts. Stable: the
+    row maximum is subtracted first (log-sum-exp), so −log P(c|w) = log Σ exp(z − m) − (z_c − m).
+
+    The rows are worked through in blocks that fit in a core's cache, so the passes over a
+    block (max, subtract, exp, sum, scale) read cache rather than memory; the row sums use
+    ``np.einsum``, whose straight SIMD loop is several times faster than ``np.sum``'s pairwise one.
+
+    >>> g = np.zeros((2, 4)); loss = softmax_xent_backward(g, np.array([0, 3]))
+    >>> round(loss, 6) == round(float(np.log(4)), 6), g[0].tolist()
+    (True, [-0.375, 0.125, 0.125, 0.125])
     """
-    B = logits.shape[0]
-    rows = np.arange(B)
-    logits -= logits.max(axis=1, keepdims=True)  # z − m ≤ 0
-    target = logits[rows, contexts].copy()  # z_c − m
-    np.exp(logits, out=logits)
-    Z = logits.sum(axis=1, keepdims=True)  # (B, 1) Σ exp(z − m) ≥ 1
-    loss = float(np.mean(np.log(Z[:, 0]) - target))
-    logits *= 1.0 / (Z * B)  # P / B
-    logits[rows, contexts] -= 1.0 / B  # (P − Y) / B
-    return loss
+    B, V = logits.shape
+    if contexts.shape != (B,):
+        raise ValueError(f"logits {logits.shape} need contexts of shape ({B},), got {contexts.shape}")
+    step = max(16, CACHE_BYTES // (V * logits.itemsize))
+    total = 0.0
+    for start in range(0, B, step):
+        block = logits[start : start + step]  # (b, V), a view
+        targets = contexts[start : start + step]
+        rows = np.arange(len(block))
+        block -= block.max(axis=1, keepdims=True)  # z − m ≤ 0
+        target = block[rows, targets]  # (b,) z_c − m, a copy
+        np.exp(block, out=block)
+        Z = np.einsum("ij->i", block)  # (b,) Σ exp(z − m) ≥ 1
+        total += float(np.sum(np.log(Z) - target))
+        block *= (1.0 / (Z * B))[:, None]  # P / B
+        block[rows, targets] -= 1.0 / B  # (P − Y) / B
+    return total / B
 
 
 def softmax_loss_and_grads(
@@ -122,7 +140,9 @@ class SoftmaxTrainer:
         self.lr = self.lr0
         self.total_epochs = options.epochs
         B = options.batch_size
-        self._logits = np.empty((B, V), dtype=np.float32)  # reused every batch
+        # buffers reused by every batch, so no step allocates (B, V) or (V, d) memory
+        self._logits = np.empty((B, V), dtype=np.float32)
+        self._dH = np.empty((B, d), dtype=np.float32)
         self._dW_out = np.empty((V, d), dtype=np.float32)
 
     def snapshot(self, epoch: int) -> Snapshot:
@@ -153,7 +173,7 @@ class SoftmaxTrainer:
         H = self.W_in[centres]  # (B, d)
         G = np.matmul(H, self.W_out.T, out=self._logits[:B])  # (B, V) logits
         loss = softmax_xent_backward(G, contexts)  # G = (P − Y) / B
-        dH = G @ self.W_out  # (B, d) ∂L/∂v_w, before W_out moves
+        dH = np.matmul(G, self.W_out, out=self._dH[:B])  # (B, d) ∂L/∂v_w, before W_out moves
         np.matmul(G.T, H, out=self._dW_out)  # (V, d) ∂L/∂W_out
         if self.options.l2:
             shrink = np.float32(1.0 - 2.0 * lr * self.options.l2)  # −η·2λW, the L2 gradient step
