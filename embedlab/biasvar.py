@@ -315,6 +315,21 @@ def sweep(
     return pd.DataFrame(table, columns=[*COLUMNS, "heldout_pairs"])
 
 
+def parse_dims(text: str) -> tuple[int, ...]:
+    """Dimensions typed as "1, 2, 4": a tuple of ints; anything else is an EmbedLabError.
+
+    >>> parse_dims("1, 2,4")
+    (1, 2, 4)
+    """
+    try:
+        dims = tuple(int(part) for part in str(text).replace(" ", "").split(",") if part)
+    except ValueError:
+        dims = ()
+    if not dims:
+        raise EmbedLabError(f"write the dimensions as whole numbers separated by commas, e.g. 1,2,4,8; got {text!r}.")
+    return dims
+
+
 def best_dim(table: pd.DataFrame) -> int:
     """The d with the lowest total held-out error in a ``sweep`` table.
 
@@ -325,6 +340,13 @@ def best_dim(table: pd.DataFrame) -> int:
 
 
 # ---------------------------------------------------------------- charts (Altair; the page only places them)
+
+
+# One colour per term in both panels (Streamlit's theme would otherwise use shades of one hue).
+TERM_COLOURS = alt.Scale(
+    domain=["bias²", "variance", "bias² + variance", "total", "noise"],
+    range=["#1f77b4", "#ff7f0e", "#9467bd", "#222222", "#8c8c8c"],
+)
 
 
 def _dim_axis() -> alt.X:
@@ -354,12 +376,12 @@ def decomposition_chart(table: pd.DataFrame) -> alt.HConcatChart:
     )
     parts["term"] = parts["term"].map(names)
     left = (
-        alt.Chart(parts, title="bias² falls with d, variance rises")
+        alt.Chart(parts, title="bias² and variance over d")
         .mark_line(point=True)
         .encode(
             x=_dim_axis(),
             y=alt.Y("value:Q", title="mean squared error (held-out)"),
-            color=alt.Color("term:N", sort=list(names.values()), legend=alt.Legend(orient="bottom", title=None)),
+            color=alt.Color("term:N", scale=TERM_COLOURS, legend=alt.Legend(orient="bottom", title=None)),
             tooltip=["dim:Q", "term:N", alt.Tooltip("value:Q", format=".5f")],
         )
     )
@@ -373,14 +395,19 @@ def decomposition_chart(table: pd.DataFrame) -> alt.HConcatChart:
         .encode(
             x=_dim_axis(),
             y=alt.Y("value:Q", title="Brier score (held-out)", scale=alt.Scale(zero=False)),
-            color=alt.Color("term:N", legend=alt.Legend(orient="bottom", title=None)),
-            strokeDash=alt.StrokeDash("term:N", legend=None),
+            color=alt.Color("term:N", scale=TERM_COLOURS, legend=None),
+            strokeDash=alt.StrokeDash(
+                "term:N", scale=alt.Scale(domain=["total", "noise"], range=[[1, 0], [5, 4]]), legend=None
+            ),
             tooltip=["dim:Q", "term:N", alt.Tooltip("value:Q", format=".5f")],
         )
     )
+    # the label goes on the side of the rule with more room (log₂ position of the best d)
+    logs = np.log2(table["dim"].to_numpy(dtype=np.float64))
+    right_half = np.log2(best_dim(table)) > (logs.min() + logs.max()) / 2
     label = (
         alt.Chart(best)
-        .mark_text(align="left", dx=5, dy=-10, fontWeight="bold")
+        .mark_text(align="right" if right_half else "left", dx=-5 if right_half else 5, dy=-10, fontWeight="bold")
         .encode(x="dim:Q", y="total:Q", text="label:N")
     )
     return alt.hconcat(
@@ -418,7 +445,12 @@ def loss_chart(table: pd.DataFrame) -> alt.LayerChart:
         )
     long = pd.concat(frames, ignore_index=True)
     base = alt.Chart(long, title="cross-entropy −log p(c|w) (mean ± sd over runs)").encode(
-        x=_dim_axis(), color=alt.Color("split:N", legend=alt.Legend(orient="bottom", title=None))
+        x=_dim_axis(),
+        color=alt.Color(
+            "split:N",
+            scale=alt.Scale(domain=["training", "held-out"], range=["#1f77b4", "#ff7f0e"]),
+            legend=alt.Legend(orient="bottom", title=None),
+        ),
     )
     band = base.mark_area(opacity=0.25).encode(
         y=alt.Y("low:Q", title="cross-entropy", scale=alt.Scale(zero=False)), y2="high:Q"

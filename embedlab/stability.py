@@ -309,7 +309,7 @@ def stability_chart(frame: pd.DataFrame) -> alt.HConcatChart:
             .encode(
                 x=alt.X("epoch:Q", axis=alt.Axis(tickMinStep=1)),
                 y=alt.Y(f"{column}:Q", title=None, scale=alt.Scale(zero=True)),
-                color=alt.Color("trainer:N", legend=alt.Legend(orient="bottom")),
+                color=alt.Color("trainer:N", scale=alt.Scale(scheme="tableau10"), legend=alt.Legend(orient="bottom")),
                 tooltip=["trainer:N", "epoch:Q", alt.Tooltip(f"{column}:Q", format=".4f")],
             )
             .properties(width=250, height=220)

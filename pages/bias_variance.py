@@ -1,0 +1,158 @@
+"""Bias–variance over d: held-out error split exactly into noise + bias² + variance; stability across seeds."""
+
+import streamlit as st
+
+import ui
+from embedlab import analysis, biasvar, stability
+from embedlab.config import Limits, SweepOptions, TrainOptions
+from embedlab.corpus import toy_groups
+from embedlab.errors import TrainingCancelled
+from embedlab.training import default_cache_dir
+
+HELP = """
+For each d the NumPy full-softmax skip-gram is trained **R times**, run r with seed `seed + r` on its own
+bootstrap resample of the training sentences. For a held-out pair (w, c) with one-hot y, run r predicts the
+whole context distribution p_r(·|w); p̄ is their mean over runs and q(·|w) the held-out contexts actually
+seen around w. The squared error of the prediction (the Brier score) splits **exactly**:
+
+    ‖y − p_r‖² averaged  =  ‖y − q‖²  +  ‖q − p̄‖²  +  ‖p_r − p̄‖² averaged
+          total                noise        bias²          variance
+
+(the cross terms vanish because q is the mean of y over w's pairs and p̄ the mean of p_r over runs).
+Noise does not depend on d; bias² falls as d gives the model room; variance is how much the predictions
+of runs trained on different samples disagree. Less data per run (the share slider) means more variance.
+
+Yin & Shen, *On the Dimensionality of Word Embedding* (NeurIPS 2018), show the same trade-off for the
+**Pairwise Inner Product (PIP) loss** ‖E Eᵀ − E* E*ᵀ‖ between a trained embedding E and an oracle E*: its bias
+term falls and its noise-driven variance term grows with d, which gives an optimal d. We measure the
+trade-off directly on what the model predicts for held-out contexts, so the identity holds to rounding
+error and no oracle is needed. Two honest caveats: q is estimated from a finite held-out sample, so bias²
+has a floor no d removes; and SGD for a few epochs from zero output vectors regularises implicitly, so the
+variance of large d levels off instead of exploding. Subsampling is off here: it trains on a different
+pair distribution from the held-out one and would add a bias that no d removes.
+"""
+
+ui.open_page(__file__)
+state = st.session_state
+limits = Limits.from_env()
+settings = state.settings
+corpus = ui.current_corpus()
+data = ui.prepared(corpus, settings.min_count)
+window = settings.numpy.window
+st.header("Bias–variance over d")
+st.caption(
+    f"Corpus **{ui.corpus_label(state.corpus_source)}**: V = {len(data.vocab):,}, min_count {settings.min_count}, "
+    f"window {window} (from the Train page)."
+)
+with st.expander("What is measured, and how it relates to the PIP loss of Yin & Shen (2018)"):
+    st.markdown(HELP)
+
+
+def run_with_progress(compute, label: str):
+    """compute(progress, should_stop) under a progress bar and a Cancel button; None if cancelled or failed."""
+    state["bv_cancel"] = False
+    cancel = st.empty()
+    cancel.button("Cancel", key=f"cancel_{label}", on_click=lambda: state.update(bv_cancel=True))
+    bar = st.progress(0.0, text=f"{label}: starting…")
+
+    def progress(done: int, total: int, text: str) -> None:
+        bar.progress(done / total, text=f"{label}: {text}")
+
+    with ui.guard():  # other user errors (e.g. divergence) become st.error
+        try:
+            return compute(progress, lambda: state.get("bv_cancel", False))
+        except TrainingCancelled:
+            st.warning("Cancelled; nothing was kept.")
+        finally:
+            cancel.empty()
+            bar.empty()
+    return None
+
+
+if state.pop("bv_cancel", False):
+    st.warning("Cancelled; nothing was kept. The last finished result is shown.")
+
+sweep_tab, stability_tab = st.tabs(["Bias² · variance · noise over d", "Stability across seeds"])
+with sweep_tab:
+    with st.form("bias_variance_form"):
+        c1, c2, c3, c4 = st.columns(4)
+        dims_text = c1.text_input("dimensions d", "1,2,4,8,16,32,64", key="bv_dims")
+        runs = c2.number_input("runs per d (R)", min_value=2, max_value=20, value=3, key="bv_runs")
+        epochs = c3.number_input("epochs", min_value=1, max_value=limits.max_epochs, value=10, key="bv_epochs")
+        share = c4.slider("share of training sentences per run", 0.05, 1.0, 0.25, 0.05, key="bv_share")
+        go = st.form_submit_button("Run the sweep", type="primary")
+    if go:
+        with ui.guard():
+            train = TrainOptions(trainer="numpy", epochs=int(epochs), window=window, sample=0.0)
+            options = SweepOptions(biasvar.parse_dims(dims_text), int(runs), train).validate(limits)
+            key = (corpus.sha256, settings.min_count, options, float(share))
+            if state.get("bv_sweep", {}).get("key") != key:
+                table = run_with_progress(
+                    lambda progress, stop: biasvar.sweep(data, options, progress, stop, share=float(share)), "sweep"
+                )
+                if table is not None:
+                    label = f"{corpus.name} · d ∈ {list(options.dims)} · R = {options.runs} · {options.train.epochs} epochs · share {share:g}"
+                    state["bv_sweep"] = {"key": key, "table": table, "label": label}
+    result = state.get("bv_sweep")
+    if result is None:
+        st.info(
+            "Press “Run the sweep”. The defaults take about 20 s on the toy corpus (longer while the server is busy)."
+        )
+    else:
+        table = result["table"]
+        st.caption(f"Last sweep: {result['label']} · {table['seconds'].sum():.0f} s")
+        m1, m2, m3 = st.columns(3)
+        m1.metric("lowest total at d", biasvar.best_dim(table))
+        m2.metric("noise (same for every d)", f"{table['noise'].iloc[0]:.4f}")
+        gap = (table["total"] - table["noise"] - table["bias2"] - table["variance"]).abs().max()
+        m3.metric("|total − (noise + bias² + variance)|", f"{gap:.1e}")
+        st.altair_chart(biasvar.decomposition_chart(table))
+        st.altair_chart(biasvar.loss_chart(table))
+        st.dataframe(table, hide_index=True)
+        st.download_button("Download bias_variance.csv", table.to_csv(index=False), "bias_variance.csv", "text/csv")
+
+with stability_tab:
+    st.caption(
+        "The same settings trained with different seeds: do the runs find the same neighbours (Jaccard@k), the same "
+        "space up to a rotation (Procrustes residual ‖X_a R − X_b‖ / ‖X_b‖), the same cosines (sd across seeds)? "
+        "Both trainers use the Train page's settings; seed 1 is the run you already have."
+    )
+    with st.form("stability_form"):
+        c1, c2, c3, c4 = st.columns(4)
+        seeds = c1.number_input("seeds", min_value=2, max_value=10, value=3, key="st_seeds")
+        dim = c2.number_input("d", min_value=1, max_value=limits.max_dim, value=settings.numpy.dim, key="st_dim")
+        stab_epochs = c3.number_input(
+            "epochs", min_value=1, max_value=limits.max_epochs, value=settings.numpy.epochs, key="st_epochs"
+        )
+        k = c4.number_input("k neighbours", min_value=1, max_value=50, value=10, key="st_k")
+        go_stability = st.form_submit_button("Train the seeds and compare", type="primary")
+    if go_stability:
+        with ui.guard():
+            both = [
+                o.replace(dim=int(dim), epochs=int(stab_epochs)).validate(limits)
+                for o in (settings.numpy, settings.gensim)
+            ]
+            words = analysis.default_words(data.vocab, toy_groups() if corpus.name == "toy" else None)
+            key = (corpus.sha256, settings.min_count, tuple(both), int(seeds), int(k))
+            if state.get("bv_stability", {}).get("key") != key:
+                table = run_with_progress(
+                    lambda progress, stop: stability.seed_stability(
+                        data, both, int(seeds), words, int(k), default_cache_dir(), progress, stop
+                    ),
+                    "stability",
+                )
+                if table is not None:
+                    label = f"{corpus.name} · d = {int(dim)} · {int(stab_epochs)} epochs · {int(seeds)} seeds · {len(words)} words"
+                    state["bv_stability"] = {"key": key, "table": table, "label": label}
+    result = state.get("bv_stability")
+    if result is None:
+        st.info("Press “Train the seeds and compare”: about 15 s on the toy corpus with the default settings.")
+    else:
+        table = result["table"].assign(trainer=lambda t: t["trainer"].map(ui.ROLE_NAMES))
+        st.caption(f"Last comparison: {result['label']}")
+        st.altair_chart(stability.stability_chart(table))
+        st.caption(
+            "Epoch 0 is the same for both trainers (same initial vectors per seed). Words: the planted groups on the "
+            "toy corpus, else frequent words."
+        )
+        st.dataframe(table, hide_index=True)
