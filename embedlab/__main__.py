@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from embedlab.config import CorpusOptions, TrainOptions
+from embedlab.config import CorpusOptions, SweepOptions, TrainOptions
 from embedlab.errors import EmbedLabError, TrainingCancelled
 from embedlab.hooks import Hooks
 
@@ -167,6 +167,60 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+def cmd_sweep(args) -> int:
+    """bias_variance.csv (NumPy softmax over --dims), stability_by_dim.csv (gensim over --dims)
+    and stability.csv (both trainers per epoch at --dim), written atomically into --out."""
+    import shutil
+    import uuid
+
+    from embedlab.analysis import default_words
+    from embedlab.biasvar import sweep
+    from embedlab.corpus import toy_groups
+    from embedlab.stability import seed_stability, stability_by_dim
+
+    corpus_opts = corpus_options(args)
+    numpy_options = train_options(args, "numpy")
+    gensim_options = train_options(args, "gensim")
+    sweep_options = SweepOptions(dims=args.dims, runs=args.seeds, train=numpy_options).validate()
+    out = Path(args.out)
+    if out.exists():
+        raise EmbedLabError(f"{out} already exists; choose another --out or remove it first.")
+    prepared = _load_prepared(corpus_opts)
+    words = default_words(prepared.vocab, toy_groups() if prepared.corpus.name == "toy" else None)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    scratch = out.parent / f".tmp-{out.name}-{uuid.uuid4().hex[:8]}"  # beside DIR, renamed when complete
+    scratch.mkdir()
+    try:
+        n_runs = len(sweep_options.dims) * sweep_options.runs
+        bar = ProgressBar(n_runs, "bias-variance (numpy)")
+        table = sweep(prepared, sweep_options, progress=lambda done, total, text: bar.update(done, text))
+        table.to_csv(scratch / "bias_variance.csv", index=False)
+        print(table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+        bar = ProgressBar(n_runs, "stability over d (gensim)")
+        by_dim = stability_by_dim(
+            prepared,
+            SweepOptions(sweep_options.dims, sweep_options.runs, gensim_options),
+            words,
+            progress=lambda done, total, text: bar.update(done, text),
+        )
+        by_dim.to_csv(scratch / "stability_by_dim.csv", index=False)
+        bar = ProgressBar(2 * args.seeds, f"stability over epochs (d={args.dim})")
+        by_epoch = seed_stability(
+            prepared,
+            [numpy_options, gensim_options],
+            args.seeds,
+            words,
+            progress=lambda done, total, text: bar.update(done, text),
+        )
+        by_epoch.to_csv(scratch / "stability.csv", index=False)
+        scratch.rename(out)
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    print(f"wrote {out / 'bias_variance.csv'}, {out / 'stability_by_dim.csv'} and {out / 'stability.csv'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="embedlab", description="Watch word embeddings form during training.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -189,6 +243,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--write", action="store_true", help="add the scores to the run's metrics.csv (atomically)")
     p.add_argument("--recompute", action="store_true", help="recompute even if metrics.csv has the scores")
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser(
+        "sweep",
+        help="bias² / variance / noise over d, and stability across seeds",
+        description="Writes OUT/bias_variance.csv (NumPy softmax, one row per d), OUT/stability_by_dim.csv "
+        "(gensim, seed-to-seed stability per d) and OUT/stability.csv (both trainers at --dim, per epoch).",
+    )
+    add_corpus_arguments(p)
+    add_train_arguments(p, with_trainer=False)
+    p.add_argument(
+        "--dims",
+        type=_csv_ints,
+        default=SweepOptions().dims,
+        help="dimensions to compare, e.g. 1,2,4,8,16 (default 1,2,4,8,16,32,64)",
+    )
+    p.add_argument("--seeds", type=int, default=SweepOptions().runs, help="runs per setting (seeds; at least 2)")
+    p.add_argument("--out", required=True, help="folder to create for the CSV files")
+    p.set_defaults(func=cmd_sweep)
     return parser
 
 
