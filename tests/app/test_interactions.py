@@ -147,3 +147,27 @@ def test_work_estimate_counts_the_pairs_the_numpy_trainer_really_trained(app):
     assert f"V = {V:,} × d = {d}" in message
     assert f"≈ {6 * trained_pairs * V * d * run.epochs / 1e9:,.1f} GFLOP" in message
     assert "min at the speed of your last NumPy run" in message
+
+
+def test_play_advances_the_epoch_on_every_rerun_and_wraps_around(app):
+    at = open_page(app, "pages/heatmaps.py")
+    last = at.slider[0].value
+    at.toggle[0].set_value(True).run()  # the fragment reruns on a timer in the browser; here each run() is one tick
+    assert at.slider[0].value == 0  # after the last epoch comes epoch 0
+    assert chart_spec(charts(at)[0])["title"].endswith("epoch 0")
+    at.run()
+    assert at.slider[0].value == 1
+    at.toggle[0].set_value(False).run()
+    assert at.slider[0].value == 1 and last > 1  # stopping keeps the epoch
+
+
+def test_word_set_picked_on_heatmaps_is_used_by_compare(app):
+    at = open_page(app, "pages/heatmaps.py")
+    words = at.multiselect[0].value[:5]
+    at.multiselect[0].set_value(words).run()
+    assert len(chart_data(charts(at)[0])[0]) == 25  # one cell per ordered pair
+    at = open_page(at, "pages/compare.py")
+    overlap = next(c for c in charts(at) if chart_spec(c).get("mark", {}).get("type") == "bar")
+    assert sorted(chart_data(overlap)[0]["word"]) == sorted(words)
+    at = open_page(at, "pages/heatmaps.py")
+    assert at.multiselect[0].value == words  # still picked after a visit to another page
