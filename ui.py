@@ -239,6 +239,35 @@ def work_estimate(corpus: Corpus, settings: Settings, reference: Run | None = No
     return estimate
 
 
+def work_message(corpus: Corpus, settings: Settings) -> tuple[str, bool]:
+    """The Train page's estimate as one sentence, and whether it is slow enough to warn (> 2 min)."""
+    pair = current_pair()
+    work = work_estimate(corpus, settings, reference=pair.numpy if pair else None)
+    timing = f", about {work['seconds'] / 60:.1f} min at the speed of your last NumPy run" if work["seconds"] else ""
+    message = (
+        f"NumPy full softmax: {work['pairs']:,} pairs per epoch × V = {work['V']:,} × d = {work['d']} "
+        f"→ ≈ {work['gflop']:,.1f} GFLOP for {work['epochs']} epochs{timing} (6·V·d per pair). "
+        "gensim's negative sampling touches only a few output rows per pair, so it is far cheaper."
+    )
+    too_slow = bool(work["seconds"] and work["seconds"] > 120)
+    if too_slow:
+        message += " Raise min_count or lower d or the epochs for a quicker run."
+    return message, too_slow
+
+
+def settings_from_form(base: Settings, **form) -> Settings:
+    """New settings from the Train form's values, checked by embedlab.config (EmbedLabError if not)."""
+    shared = {key: form[key] for key in ("dim", "epochs", "window", "seed")}
+    shared = {key: int(value) for key, value in shared.items()} | {"sample": float(form["sample"])}
+    numpy = base.numpy.replace(**shared, lr=float(form["lr"]), batch_size=int(form["batch_size"]), l2=float(form["l2"]))
+    hs = int(form["hs"])
+    gensim = base.gensim.replace(
+        **shared, lr=float(form["alpha"]), sg=int(form["sg"]), hs=hs, negative=0 if hs else int(form["negative"])
+    )
+    l2_compare = None if form["l2_compare"] is None else float(form["l2_compare"])
+    return Settings(int(form["min_count"]), numpy, gensim, l2_compare).validate()
+
+
 # ---------------------------------------------------------------- training
 
 

@@ -25,7 +25,7 @@ with st.form("train_form"):
         window = st.number_input("window", value=numpy.window, step=1)
         min_count = st.number_input("min_count", value=settings.min_count, step=1)
         seed = st.number_input("seed", value=numpy.seed, step=1)
-        sample = st.number_input("subsampling threshold (0 = off)", value=numpy.sample, format="%.0e", step=1e-4)
+        sample = st.number_input("subsampling threshold (0 = off)", value=numpy.sample, format="%g", step=1e-4)
     with left:
         st.markdown("**NumPy full-softmax skip-gram**")
         lr = st.number_input("learning rate η", value=numpy.resolved_lr(), format="%g")
@@ -45,35 +45,16 @@ with st.form("train_form"):
 
 valid = False
 if estimate_clicked or train_clicked:
-    shared_options = {"dim": int(dim), "epochs": int(epochs), "window": int(window), "seed": int(seed)}
-    shared_options["sample"] = float(sample)
-    numpy_options = numpy.replace(**shared_options, lr=float(lr), batch_size=int(batch_size), l2=float(l2))
-    use_hs = hs == "hierarchical softmax"
-    gensim_options = gensim.replace(
-        **shared_options,
-        lr=float(alpha),
-        sg=int(cbow == "skip-gram"),
-        hs=int(use_hs),
-        negative=0 if use_hs else int(negative),
-    )
-    new = ui.Settings(int(min_count), numpy_options, gensim_options, float(l2_compare) if compare else None)
     with ui.guard():
-        state.settings = settings = new.validate()
+        form = dict(dim=dim, epochs=epochs, window=window, min_count=min_count, seed=seed, sample=sample)
+        form |= dict(lr=lr, batch_size=batch_size, l2=l2, l2_compare=l2_compare if compare else None)
+        form |= dict(alpha=alpha, sg=int(cbow == "skip-gram"), hs=int(hs != "negative sampling"), negative=negative)
+        state.settings = settings = ui.settings_from_form(settings, **form)
         valid = True
 
 with ui.guard():
-    pair = ui.current_pair()
-    work = ui.work_estimate(corpus, settings, reference=pair.numpy if pair else None)
-    timing = f", about {work['seconds'] / 60:.1f} min at the speed of your last NumPy run" if work["seconds"] else ""
-    message = (
-        f"NumPy full softmax: {work['pairs']:,} pairs per epoch × V = {work['V']:,} × d = {work['d']} "
-        f"→ ≈ {work['gflop']:,.1f} GFLOP for {work['epochs']} epochs{timing} (6·V·d per pair). "
-        "gensim's negative sampling touches only a few output rows per pair, so it is far cheaper."
-    )
-    if work["seconds"] and work["seconds"] > 120:
-        st.warning(message + " Raise min_count or lower d or the epochs for a quicker run.")
-    else:
-        st.info(message)
+    message, too_slow = ui.work_message(corpus, settings)
+    (st.warning if too_slow else st.info)(message)
 
 if train_clicked and valid:
     st.button("Cancel", on_click=lambda: state.update(training_cancelled=True), help="Stops after the current epoch.")

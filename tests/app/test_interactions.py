@@ -171,3 +171,18 @@ def test_word_set_picked_on_heatmaps_is_used_by_compare(app):
     assert sorted(chart_data(overlap)[0]["word"]) == sorted(words)
     at = open_page(at, "pages/heatmaps.py")
     assert at.multiselect[0].value == words  # still picked after a visit to another page
+
+
+def test_gensim_cbow_with_hierarchical_softmax_reaches_the_trainer(app):
+    at = open_page(app, "pages/train.py")
+    form = {n.label: n for n in at.number_input}
+    form["dimension d"].set_value(8)
+    form["epochs"].set_value(1)
+    next(r for r in at.radio if r.label == "architecture").set_value("CBOW")
+    next(r for r in at.radio if r.label == "objective").set_value("hierarchical softmax")
+    next(b for b in at.button if b.label == "Train both").click()
+    at.run(timeout=180)
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    options = load_run(current_paths(at)["gensim"]).config["train_options"]
+    assert (options["sg"], options["hs"], options["negative"]) == (0, 1, 0)
+    assert "CBOW" in at.session_state["runs"][-1].label and "hs" in at.session_state["runs"][-1].label
