@@ -79,6 +79,12 @@ def add_train_arguments(parser: argparse.ArgumentParser, *, with_trainer: bool =
     )
     parser.add_argument("--l2", type=float, default=defaults.l2, help="L2 strength λ (numpy trainer)")
     parser.add_argument("--batch-size", type=int, default=defaults.batch_size, help="pairs per batch (numpy)")
+    parser.add_argument(
+        "--min-lr-fraction",
+        type=float,
+        default=defaults.min_lr_fraction,
+        help="the learning rate decays linearly to lr × this over the run (gensim: min_alpha / alpha)",
+    )
     parser.add_argument("--sample", type=float, default=defaults.sample, help="subsampling threshold; 0 = off")
     parser.add_argument("--cbow", action="store_true", help="gensim: CBOW instead of skip-gram")
     parser.add_argument("--hs", action="store_true", help="gensim: hierarchical softmax instead of negative sampling")
@@ -99,6 +105,7 @@ def train_options(args, trainer: str) -> TrainOptions:
         seed=args.seed,
         lr=args.lr,
         l2=args.l2,
+        min_lr_fraction=args.min_lr_fraction,
         batch_size=args.batch_size,
         sample=args.sample,
         sg=0 if args.cbow else 1,
