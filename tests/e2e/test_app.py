@@ -1,0 +1,186 @@
+"""The whole app in headless Chromium: first load, upload, train, every page, a bad upload.
+
+One visitor (one browser context) goes through the app in order; each step is a module-scoped
+fixture, so a test that needs "a trained upload" gets it even when run alone (``-k``).
+Screenshots of every page go to artifacts/screenshots/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from conftest import (
+    exceptions,
+    make_corpus,
+    new_page,
+    open_page,
+    radio_options,
+    screenshot,
+    selected_option,
+    upload,
+    wait_for,
+    wait_for_app,
+)
+
+pytestmark = pytest.mark.e2e
+
+UPLOAD_NAME = "sample-vi.txt"
+UPLOAD = make_corpus(seed=1)
+DIM, EPOCHS = 10, 3
+RUN_LABEL = f"{UPLOAD_NAME} · d={DIM} · {EPOCHS} epochs"
+CHART = '[data-testid="stVegaLiteChart"]'
+TABLE = '[data-testid="stDataFrame"]'
+ERROR = '[data-testid="stAlertContentError"]'
+SUCCESS = '[data-testid="stAlertContentSuccess"]'
+TIMINGS: dict[str, float] = {}
+
+
+def drawn_charts(page) -> int:
+    """Charts whose Vega view has actually drawn (a canvas or svg with a size)."""
+    return page.evaluate(
+        """selector => [...document.querySelectorAll(selector)].filter(chart =>
+            [...chart.querySelectorAll('canvas, svg.marks')].some(c => c.getBoundingClientRect().width > 50)
+        ).length""",
+        CHART,
+    )
+
+
+def sidebar_text(page) -> str:
+    return page.locator('[data-testid="stSidebarUserContent"]').inner_text()
+
+
+@pytest.fixture(scope="module")
+def visitor(browser, server):
+    """One visitor's page after the first load: the default runs on the toy corpus are shown."""
+    context, page = new_page(browser, server)
+    started = time.monotonic()
+    page.goto(server.url)
+    wait_for(page, CHART, count=2)  # the Heatmaps page: one heatmap per trainer
+    TIMINGS["first load"] = time.monotonic() - started
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def uploaded(visitor):
+    """The visitor's page after uploading UPLOAD on the Corpus page."""
+    open_page(visitor, "Corpus")
+    upload(visitor, UPLOAD_NAME, UPLOAD)
+    wait_for(visitor, SUCCESS)
+    return visitor
+
+
+@pytest.fixture(scope="module")
+def trained(uploaded):
+    """The visitor's page after training both trainers on the upload with d=10 and 3 epochs."""
+    page = uploaded
+    open_page(page, "Train")
+    page.get_by_label("dimension d").fill(str(DIM))
+    page.get_by_label("epochs", exact=True).fill(str(EPOCHS))
+    page.get_by_label("epochs", exact=True).press("Tab")  # number inputs commit on blur
+    page.get_by_role("button", name="Train both").click()
+    page.wait_for_function(
+        "selector => [...document.querySelectorAll(selector)].some(e => e.textContent.includes('Trained'))",
+        arg=SUCCESS,
+        timeout=240_000,
+    )
+    wait_for_app(page)
+    return page
+
+
+def test_first_load_trains_the_toy_corpus_and_shows_both_heatmaps(visitor):
+    page = visitor
+    assert exceptions(page) == []
+    assert drawn_charts(page) >= 3  # two heatmaps and the planted-group separation (toy corpus)
+    sidebar = sidebar_text(page)
+    assert "Corpus: toy" in sidebar and "toy · d=50 · 10 epochs" in sidebar
+    print(f"first load (trains both default runs unless the cache has them): {TIMINGS['first load']:.1f} s")
+    screenshot(page, "first_load")
+
+
+def test_an_upload_becomes_the_current_corpus_with_its_statistics(uploaded):
+    page = uploaded
+    assert exceptions(page) == [] and page.locator(ERROR).count() == 0
+    assert UPLOAD_NAME in page.locator(SUCCESS).inner_text()
+    metrics = dict(
+        (label.strip(), value.strip())
+        for label, value in (m.split("\n", 1) for m in page.locator('[data-testid="stMetric"]').all_inner_texts())
+    )
+    tokens = len(UPLOAD.decode("utf-8").split())  # every word of the generated text is a token
+    assert metrics["sentences"] == "400" and metrics["tokens"] == f"{tokens:,}"
+    assert 2_000 <= tokens <= 5_000
+    assert radio_options(page, "Corpus") == ["toy", "lee", "wiki", f"{UPLOAD_NAME} (uploaded)"]
+    assert selected_option(page, "Corpus") == f"{UPLOAD_NAME} (uploaded)"
+    assert page.locator('[data-testid="stMain"] h3').first.inner_text() == UPLOAD_NAME
+    assert drawn_charts(page) >= 1 and page.locator(TABLE).count() == 2  # Zipf plot, preview, vocabulary
+    content = page.content()
+    assert "phở" in content and "nắng" in content  # Vietnamese words survive the round trip
+    assert f"Corpus: {UPLOAD_NAME} (uploaded)" in sidebar_text(page)
+
+
+def test_training_the_upload_makes_its_runs_current(trained):
+    page = trained
+    assert exceptions(page) == [] and page.locator(ERROR).count() == 0
+    assert RUN_LABEL in page.locator(SUCCESS).inner_text()
+    assert drawn_charts(page) >= 2  # the live loss curve of each trainer
+    assert RUN_LABEL in sidebar_text(page)
+
+
+def run_the_sweep(page) -> None:
+    """Bias–variance page: a tiny sweep (d ∈ {2, 4}, R = 2, 2 epochs), then its charts."""
+    page.get_by_label("dimensions d").fill("2,4")
+    page.get_by_label("runs per d (R)").fill("2")
+    page.get_by_label("epochs", exact=True).first.fill("2")
+    page.get_by_label("epochs", exact=True).first.press("Tab")
+    page.get_by_role("button", name="Run the sweep").click()
+    wait_for(page, CHART, count=2)
+
+
+# page title → (what must be on it once it has run, a step to take first or None)
+PAGES = {
+    "Corpus": ({CHART: 1, TABLE: 2, '[data-testid="stMetric"]': 6}, None),
+    "Train": ({'[data-testid="stForm"]': 1, '[data-testid="stRadio"]': 3}, None),
+    "Heatmaps": ({CHART: 2, '[data-testid="stSlider"]': 1}, None),
+    "Neighbours": ({TABLE: 4, CHART: 1}, None),
+    "Dynamics": ({CHART: 4}, None),
+    "Compare": ({CHART: 3}, None),
+    "Quality over epochs": ({CHART: 1}, None),
+    "Bias–variance over d": ({CHART: 2, TABLE: 1}, run_the_sweep),
+    "Export": ({'[data-testid="stDownloadButton"]': 5, TABLE: 1}, None),
+}
+
+
+@pytest.mark.parametrize("title", list(PAGES))
+def test_every_page_shows_the_trained_upload_without_an_exception(trained, title):
+    page = trained
+    expected, step = PAGES[title]
+    open_page(page, title)
+    if step is not None:
+        step(page)
+    for selector, count in expected.items():
+        wait_for(page, selector, count=count, timeout=60)
+    screenshot(page, title.lower().replace("–", "-").replace(" ", "_"))  # before the checks: kept when one fails
+    assert exceptions(page) == []
+    assert page.locator(ERROR).all_inner_texts() == []
+    if CHART in expected:
+        assert drawn_charts(page) >= expected[CHART]
+    assert RUN_LABEL in sidebar_text(page)  # every page's sidebar names the runs just trained
+
+
+def test_a_binary_upload_shows_one_error_line_and_the_app_keeps_working(trained):
+    page = trained
+    open_page(page, "Corpus")
+    upload(page, "bad.txt", bytes(range(256)) * 40)
+    wait_for(page, ERROR)
+    message = page.locator(ERROR).inner_text().strip()
+    assert "bad.txt" in message and "binary" in message and "\n" not in message
+    assert exceptions(page) == []
+    screenshot(page, "bad_upload")
+    # the current corpus and runs are unchanged, and the other pages still work
+    assert page.locator('[data-testid="stMain"] h3').first.inner_text() == UPLOAD_NAME
+    assert f"Corpus: {UPLOAD_NAME} (uploaded)" in sidebar_text(page)
+    open_page(page, "Heatmaps")
+    wait_for(page, CHART, count=2)
+    assert exceptions(page) == [] and page.locator(ERROR).count() == 0
+    assert drawn_charts(page) >= 2 and RUN_LABEL in sidebar_text(page)
