@@ -8,6 +8,7 @@ Screenshots of every page go to artifacts/screenshots/ (git-ignored).
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 from conftest import (
@@ -137,6 +138,19 @@ def run_the_sweep(page) -> None:
     wait_for(page, CHART, count=2)
 
 
+def download_word2vec(page) -> None:
+    """Export page: the word2vec file of the last epoch downloads and has the run's shape."""
+    button = page.locator('[data-testid="stDownloadButton"] button').filter(has_text="word2vec .txt")
+    with page.expect_download(timeout=120_000) as download:
+        button.click()
+    lines = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
+    vocabulary, dim = (int(n) for n in lines[0].split())
+    assert dim == DIM and len(lines) == vocabulary + 1
+    words = {line.split(" ")[0] for line in lines[1:]}
+    assert {"phở", "nắng", "người"} <= words and all(len(line.split(" ")) == DIM + 1 for line in lines[1:])
+    assert download.value.suggested_filename.endswith(f"-epoch{EPOCHS}.txt")
+
+
 # page title → (what must be on it once it has run, a step to take first or None)
 PAGES = {
     "Corpus": ({CHART: 1, TABLE: 2, '[data-testid="stMetric"]': 6}, None),
@@ -147,7 +161,7 @@ PAGES = {
     "Compare": ({CHART: 3}, None),
     "Quality over epochs": ({CHART: 1}, None),
     "Bias–variance over d": ({CHART: 2, TABLE: 1}, run_the_sweep),
-    "Export": ({'[data-testid="stDownloadButton"]': 5, TABLE: 1}, None),
+    "Export": ({'[data-testid="stDownloadButton"]': 5, TABLE: 1}, download_word2vec),
 }
 
 
