@@ -159,7 +159,8 @@ class SoftmaxTrainer:
         for b, start in enumerate(range(0, len(centres), B)):
             progress = ((epoch - 1) + b / n_batches) / self.total_epochs
             self.lr = self.lr0 + (self.lr_end - self.lr0) * progress
-            losses[b] = self._sgd_step(centres[start : start + B], contexts[start : start + B], self.lr)
+            with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported just below
+                losses[b] = self._sgd_step(centres[start : start + B], contexts[start : start + B], self.lr)
             if not np.isfinite(losses[b]):
                 raise EmbedLabError(
                     f"training diverged in epoch {epoch}: the loss became non-finite at learning rate "
