@@ -1,0 +1,158 @@
+"""Row 4: the dashboard's server time, measured with Streamlit's AppTest in a child process.
+
+    python benchmarks/app_timing.py cold                      # fresh cache: first run of app.py
+    python benchmarks/app_timing.py pages NUMPY_RUN GENSIM_RUN REPEATS
+
+``cold`` times the first ``at.run()`` of app.py in a fresh process with an empty
+EMBEDLAB_CACHE_DIR (the default runs on the default corpus are trained there) and checks that
+the first page then shows trained results. ``pages`` puts two finished runs (the wiki runs of
+row 5) in the session, renders every page once (which fills the caches), then times
+``at.run()`` again REPEATS times per page: the server time of a re-render. Each prints one
+JSON line; ``rows()`` turns them into table rows for run.py.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # embedlab and the app's ui module
+APP = ROOT / "app.py"
+COLD_TARGET = 15.0
+RENDER_TARGET = 0.5
+
+
+def app_pages() -> list[str]:
+    """The page files the app routes to, in the order they are named in app.py / ui.py, that exist."""
+    found = []
+    for source in (APP, ROOT / "ui.py"):
+        if source.exists():
+            for path in re.findall(r"[\"'](pages/\w+\.py)[\"']", source.read_text(encoding="utf-8")):
+                if path not in found and (ROOT / path).exists():
+                    found.append(path)
+    if not found:
+        raise RuntimeError("found no pages/*.py named in app.py or ui.py")
+    return found
+
+
+def _problems(at) -> list[str]:
+    return [str(e.value).splitlines()[0] for e in at.exception] + [e.value for e in at.error]
+
+
+def cold() -> dict:
+    from streamlit.testing.v1 import AppTest
+
+    started = time.perf_counter()
+    at = AppTest.from_file(str(APP), default_timeout=600)
+    at.run()
+    seconds = time.perf_counter() - started
+    charts = len(list(at.get("vega_lite_chart")))
+    runs = len(at.session_state["runs"]) if "runs" in at.session_state else 0
+    return {"seconds": seconds, "charts": charts, "runs": runs, "problems": _problems(at)}
+
+
+def pages(numpy_run: str, gensim_run: str, repeats: int) -> dict:
+    from streamlit.testing.v1 import AppTest
+
+    import ui  # the app's own module: the session objects must be its classes
+    from embedlab.config import TrainOptions
+    from embedlab.store import load_run
+
+    numpy_config = load_run(numpy_run).config
+    gensim_config = load_run(gensim_run).config
+    at = AppTest.from_file(str(APP), default_timeout=600)
+    at.session_state["corpus_source"] = numpy_config["corpus"]["name"]
+    at.session_state["settings"] = ui.Settings(
+        min_count=numpy_config["corpus_options"]["min_count"],
+        numpy=TrainOptions(**{**numpy_config["train_options"]}),
+        gensim=TrainOptions(**{**gensim_config["train_options"]}),
+    )
+    record = ui.RunRecord("benchmark: wiki", numpy_config["corpus"]["name"], {"numpy": numpy_run, "gensim": gensim_run})
+    at.session_state["runs"] = [record]
+    at.session_state["current_run"] = 0
+    at.run()
+    result = {"pages": {}, "first": {}, "problems": {}}
+    for page in app_pages():
+        started = time.perf_counter()
+        at.switch_page(page).run()
+        result["first"][page] = time.perf_counter() - started
+        times = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            at.run()
+            times.append(time.perf_counter() - started)
+        result["pages"][page] = statistics.median(times)
+        if _problems(at):
+            result["problems"][page] = _problems(at)
+    return result
+
+
+def rows(repeats: int, numpy_run: Path | None, gensim_run: Path | None, cache: Path) -> list:
+    """Row 4a (re-render per page) and 4b (cold start), or rows saying why they could not run."""
+    from table import Row
+    from timing import run_child
+
+    if not APP.exists():
+        why = "skipped: app.py is not there yet"
+        return [Row("4a", "dashboard re-render", why, "< 0.5 s", None), Row("4b", "cold start", why, "< 15 s", None)]
+    try:
+        import streamlit  # noqa: F401
+    except ImportError:
+        why = "skipped: streamlit is not installed"
+        return [Row("4a", "dashboard re-render", why, "< 0.5 s", None), Row("4b", "cold start", why, "< 15 s", None)]
+    script = str(Path(__file__).resolve())
+    out = []
+    if numpy_run is not None and gensim_run is not None:
+        child = run_child([sys.executable, script, "pages", str(numpy_run), str(gensim_run), str(repeats)])
+        if child.returncode != 0 or not child.output:
+            out.append(Row("4a", "dashboard re-render", f"failed: {child.stderr.strip()[-300:]}", "< 0.5 s", False))
+        else:
+            times = child.output["pages"]
+            slowest = max(times, key=times.get)
+            problems = child.output["problems"]
+            listing = ", ".join(f"{Path(p).stem} {t:.2f}" for p, t in times.items())
+            firsts = ", ".join(f"{Path(p).stem} {t:.1f}" for p, t in child.output["first"].items())
+            out.append(
+                Row(
+                    "4a",
+                    "server time to re-render each page, cached wiki run (AppTest, slowest page)",
+                    f"{times[slowest]:.2f} s ({Path(slowest).stem})",
+                    "< 0.5 s",
+                    times[slowest] < RENDER_TARGET and not problems,
+                    f"median of {repeats} re-renders per page, s: {listing}; first render (fills the caches), s: "
+                    f"{firsts}" + (f"; errors shown: {problems}" if problems else ""),
+                )
+            )
+    else:
+        out.append(Row("4a", "dashboard re-render", "skipped: row 5's wiki runs are needed", "< 0.5 s", None))
+    child = run_child([sys.executable, script, "cold"], env={"EMBEDLAB_CACHE_DIR": str(cache)})
+    if child.returncode != 0 or not child.output:
+        out.append(Row("4b", "cold start", f"failed: {child.stderr.strip()[-300:]}", "< 15 s", False))
+    else:
+        result = child.output
+        shows = result["runs"] > 0 and result["charts"] > 0 and not result["problems"]
+        out.append(
+            Row(
+                "4b",
+                "cold start: first run of app.py on the default corpus, empty cache (AppTest)",
+                f"{result['seconds']:.1f} s" + ("" if shows else " (no trained results shown)"),
+                "< 15 s",
+                result["seconds"] < COLD_TARGET and shows,
+                f"{result['charts']} charts on the first page, {result['runs']} run record(s); "
+                f"{child.wall_seconds:.1f} s from process start (imports included), peak RSS {child.max_rss_mb:.0f} MB"
+                + (f"; problems: {result['problems']}" if result["problems"] else ""),
+            )
+        )
+    return out
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "cold":
+        print(json.dumps(cold()))
+    else:
+        print(json.dumps(pages(sys.argv[2], sys.argv[3], int(sys.argv[4]))))
