@@ -27,9 +27,12 @@ if wanted in by_path and wanted != ui.DEFAULT_PAGE:
     st.switch_page(by_path[wanted])
 
 ui.ensure_default_runs()
-frame = st.sidebar.container()  # filled after the page, so it names runs the page just trained
+# Drawn before the page (a page may st.stop()) and again after it, so it names runs the page just trained.
+frame = st.sidebar.empty()
+with frame.container():
+    ui.sidebar()
 try:
     navigation.run()
 finally:
-    with frame:
+    with frame.container():
         ui.sidebar()

@@ -16,21 +16,19 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
-from embedlab import analysis
+from embedlab import analysis, training
 from embedlab.config import BUILTIN_CORPORA, CorpusOptions, Limits, TrainOptions
 from embedlab.corpus import Corpus, corpus_from_bytes, corpus_stats, frequency_table, load_corpus, toy_groups
 from embedlab.errors import EmbedLabError
 from embedlab.hooks import Hooks
 from embedlab.store import Run, load_run
 from embedlab.training import Prepared, prepare, train_cached
-from embedlab.vocab import keep_probabilities, skipgram_pairs
 
 ROOT = Path(__file__).resolve().parent
 MAX_UPLOADS = 3  # uploaded corpora a session keeps (memory on a shared server)
@@ -212,31 +210,27 @@ def corpus_overview(corpus: Corpus, min_count: int) -> tuple[dict, pd.DataFrame]
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _pairs_per_epoch(sha256: str, min_count: int, window: int, sample: float, seed: int, _prepared: Prepared) -> int:
-    rng = np.random.default_rng(seed)  # the NumPy trainer's first draw: the exact epoch-1 count
-    keep = keep_probabilities(_prepared.vocab.counts, sample)
-    return len(skipgram_pairs(_prepared.train_ids, window, rng, keep_prob=keep)[0])
+def _work(sha256: str, min_count: int, options: TrainOptions, reference_path: str | None, _prepared: Prepared) -> dict:
+    return training.work_estimate(_prepared, options, run_at(reference_path) if reference_path else None)
 
 
 def work_estimate(corpus: Corpus, settings: Settings, reference: Run | None = None) -> dict:
-    """The size of the NumPy trainer's job: pairs per epoch and floating-point operations.
-
-    Each pair costs three (1 × V)·(V × d) products in the full softmax (logits, ∂v, ∂U), i.e.
-    6·V·d flops. With a finished NumPy ``reference`` run, its measured pairs per second give
-    this machine's rate and so an expected time in seconds.
-    """
+    """``embedlab.training.work_estimate`` of the NumPy run, cached by corpus sha256 and settings."""
     data = prepared(corpus, settings.min_count)
-    options = settings.numpy
-    pairs = _pairs_per_epoch(corpus.sha256, settings.min_count, options.window, options.sample, options.seed, data)
-    V, d = len(data.vocab), options.dim
-    flops = 6.0 * pairs * V * d * options.epochs
-    estimate = {"pairs": pairs, "V": V, "d": d, "epochs": options.epochs, "gflop": flops / 1e9, "seconds": None}
-    if reference is not None and "pairs_per_second" in reference.metrics:
-        speed = reference.metrics["pairs_per_second"].iloc[1:].median()  # epoch 0 trains nothing
-        rate = 6.0 * speed * len(reference.vocab) * reference.input_vectors.shape[2]  # flop/s
-        if rate > 0:
-            estimate["seconds"] = flops / rate
-    return estimate
+    reference_path = str(reference.path) if reference is not None else None
+    return _work(corpus.sha256, settings.min_count, settings.numpy, reference_path, data)
+
+
+def fit_batch_to_corpus(corpus: Corpus) -> None:
+    """Once per corpus: lower the NumPy batch size so a small corpus still gets ≥ 50 steps an epoch."""
+    state = st.session_state
+    if state.get("batch_fitted_for") == corpus.sha256:
+        return
+    state.batch_fitted_for = corpus.sha256
+    settings = state.settings
+    pairs = training.pairs_per_epoch(prepared(corpus, settings.min_count), settings.numpy)
+    batch = min(Settings().numpy.batch_size, training.suggested_batch_size(pairs))
+    state.settings = replace(settings, numpy=settings.numpy.replace(batch_size=batch))
 
 
 def work_message(corpus: Corpus, settings: Settings) -> tuple[str, bool]:
@@ -252,6 +246,13 @@ def work_message(corpus: Corpus, settings: Settings) -> tuple[str, bool]:
     too_slow = bool(work["seconds"] and work["seconds"] > 120)
     if too_slow:
         message += " Raise min_count or lower d or the epochs for a quicker run."
+    if work["steps"] < 20:
+        batch = training.suggested_batch_size(work["pairs"])
+        message += (
+            f" Only {work['steps']} SGD step(s) per epoch at batch size {settings.numpy.batch_size}: "
+            f"the NumPy vectors will barely move; try batch size {batch}."
+        )
+        too_slow = True
     return message, too_slow
 
 

@@ -123,11 +123,12 @@ def _load_prepared(options: CorpusOptions):
 
 
 def cmd_train(args) -> int:
-    from embedlab.training import run_key, train
+    from embedlab.training import check_feasible, run_key, train
 
     corpus_opts = corpus_options(args)
     options = train_options(args, args.trainer)  # settings are checked before any work starts
     prepared = _load_prepared(corpus_opts)
+    check_feasible(prepared, options)  # before anything is printed: an error is one line
     out = Path(args.out) if args.out else Path("runs") / f"{options.trainer}-{run_key(prepared, options)}"
     if out.exists():
         raise EmbedLabError(f"{out} already exists; choose another --out or remove it first.")

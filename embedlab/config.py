@@ -42,9 +42,15 @@ class Limits:
         return cls()
 
 
-def _check_int(name: str, value, low: int, high: int | None = None) -> None:
+def _check_int(name: str, value, low: int, high: int | None = None, *, cap: bool = False) -> None:
+    """``cap``: ``high`` is a shared-server limit from :class:`Limits`, and the message says how to lift it."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise EmbedLabError(f"{name} must be a whole number, got {value!r}.")
+    if cap and value > high:
+        raise EmbedLabError(
+            f"{name} is capped at {high} here and you asked for {value}; use less "
+            "(or set EMBEDLAB_UNLIMITED=1 on your own machine)."
+        )
     if value < low or (high is not None and value > high):
         upper = f" and at most {high}" if high is not None else ""
         raise EmbedLabError(f"{name} must be at least {low}{upper}; got {value}.")
@@ -117,8 +123,8 @@ class TrainOptions:
         limits = limits or Limits.from_env()
         if self.trainer not in TRAINERS:
             raise EmbedLabError(f"trainer must be one of {', '.join(TRAINERS)}; got {self.trainer!r}.")
-        _check_int("dim", self.dim, 1, limits.max_dim)
-        _check_int("epochs", self.epochs, 1, limits.max_epochs)
+        _check_int("dim", self.dim, 1, limits.max_dim, cap=True)
+        _check_int("epochs", self.epochs, 1, limits.max_epochs, cap=True)
         _check_int("window", self.window, 1, 50)
         _check_int("seed", self.seed, 0, 2**32 - 1)
         if self.lr is not None:
@@ -162,7 +168,7 @@ class SweepOptions:
         if not self.dims:
             raise EmbedLabError("give at least one dimension, e.g. --dims 2,4,8.")
         for d in self.dims:
-            _check_int("each dimension", d, 1, limits.max_dim)
+            _check_int("each dimension", d, 1, limits.max_dim, cap=True)
         _check_int("runs", self.runs, 2, 1000)
         if len(self.dims) * self.runs > limits.max_sweep_runs:
             raise EmbedLabError(

@@ -34,7 +34,7 @@ from embedlab.metrics import (
 )
 from embedlab.softmax import SoftmaxTrainer, initial_vectors
 from embedlab.store import Run, RunWriter, load_run
-from embedlab.vocab import Vocabulary, build_vocabulary, encode, split_heldout
+from embedlab.vocab import Vocabulary, build_vocabulary, encode, keep_probabilities, skipgram_pairs, split_heldout
 
 METRIC_SEED = 20240601  # the metric samples are the same for every training seed
 
@@ -78,6 +78,53 @@ def check_feasible(prepared: Prepared, options: TrainOptions, limits: Limits | N
             f"the full-softmax trainer is capped at {limits.max_softmax_vocab} words here and this vocabulary has "
             f"{len(prepared.vocab)}; raise min_count or set max_vocab (or EMBEDLAB_UNLIMITED=1 locally)."
         )
+
+
+def pairs_per_epoch(prepared: Prepared, options: TrainOptions) -> int:
+    """Pairs in the NumPy trainer's first epoch (the same draw: subsampling and reduced windows)."""
+    rng = np.random.default_rng(options.seed)
+    keep = keep_probabilities(prepared.vocab.counts, options.sample)
+    return len(skipgram_pairs(prepared.train_ids, options.window, rng, keep_prob=keep)[0])
+
+
+def suggested_batch_size(pairs: int, steps: int = 50, low: int = 32, high: int = 2048) -> int:
+    """The largest power of two in [low, high] that still gives at least ``steps`` SGD steps an epoch.
+
+    >>> suggested_batch_size(1_000_000), suggested_batch_size(10_000), suggested_batch_size(100)
+    (2048, 128, 32)
+    """
+    batch = high
+    while batch > low and pairs / batch < steps:
+        batch //= 2
+    return batch
+
+
+def work_estimate(prepared: Prepared, options: TrainOptions, reference: Run | None = None) -> dict:
+    """The size of the NumPy trainer's job before it starts.
+
+    Each pair costs three (1 × V)·(V × d) products in the full softmax (logits, ∂v, ∂U): 6·V·d
+    flops. With a finished NumPy ``reference`` run, its measured pairs per second give this
+    machine's rate and so an expected time. Keys: pairs, steps (per epoch), V, d, epochs,
+    gflop, seconds (None without a reference).
+    """
+    pairs = pairs_per_epoch(prepared, options)
+    V, d = len(prepared.vocab), options.dim
+    flops = 6.0 * pairs * V * d * options.epochs
+    estimate = {
+        "pairs": pairs,
+        "steps": -(-pairs // options.batch_size),
+        "V": V,
+        "d": d,
+        "epochs": options.epochs,
+        "gflop": flops / 1e9,
+        "seconds": None,
+    }
+    if reference is not None and "pairs_per_second" in reference.metrics:
+        speed = reference.metrics["pairs_per_second"].iloc[1:].median()  # epoch 0 trains nothing
+        rate = 6.0 * speed * len(reference.vocab) * reference.input_vectors.shape[2]  # flop/s
+        if rate > 0:
+            estimate["seconds"] = flops / rate
+    return estimate
 
 
 def run_config(prepared: Prepared, options: TrainOptions, quality: bool = True) -> dict:

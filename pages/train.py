@@ -10,9 +10,11 @@ from embedlab.config import Limits
 ui.open_page()
 state = st.session_state
 limits = Limits.from_env()
+corpus = ui.current_corpus()
+with ui.guard():
+    ui.fit_batch_to_corpus(corpus)
 settings = state.settings
 numpy, gensim = settings.numpy, settings.gensim
-corpus = ui.current_corpus()
 st.header("Train")
 st.caption(f"Corpus: **{ui.corpus_label(state.corpus_source)}** (change it on the Corpus page).")
 

@@ -1,6 +1,7 @@
 """Both trainers end to end: loss falls, planted groups pull together, runs are reproducible,
 epoch 0 is shared, divergence and cancellation leave nothing behind."""
 
+import doctest
 import json
 from pathlib import Path
 
@@ -8,12 +9,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import embedlab.training
 from embedlab.config import CorpusOptions, TrainOptions
 from embedlab.corpus import load_corpus
 from embedlab.errors import EmbedLabError, TrainingCancelled
 from embedlab.hooks import Hooks
+from embedlab.softmax import SoftmaxTrainer, initial_vectors
 from embedlab.store import METRIC_COLUMNS
-from embedlab.training import prepare, train
+from embedlab.training import pairs_per_epoch, prepare, suggested_batch_size, train, work_estimate
 
 GROUPS = json.loads((Path(__file__).resolve().parent.parent / "data" / "toy_groups.json").read_text())
 
@@ -140,3 +143,19 @@ def test_cancel_between_epochs_saves_nothing(toy, tmp_path):
 
 def test_heldout_share_is_the_default_tenth(toy):
     assert 0.05 < len(toy.heldout_ids) / (len(toy.train_ids) + len(toy.heldout_ids)) < 0.15
+
+
+def test_work_estimate_counts_the_pairs_the_trainer_sees(toy):
+    options = TrainOptions(dim=7, epochs=3, batch_size=1000, seed=5)
+    estimate = work_estimate(toy, options)
+    trainer = SoftmaxTrainer(toy.train_ids, toy.vocab.counts, options, initial_vectors(len(toy.vocab), 7, 5))
+    pairs = trainer.train_epoch(1)["pairs"]
+    assert estimate["pairs"] == pairs == pairs_per_epoch(toy, options)
+    assert estimate["steps"] == -(-pairs // 1000)
+    assert estimate["gflop"] == pytest.approx(6 * pairs * len(toy.vocab) * 7 * 3 / 1e9)
+    assert suggested_batch_size(pairs) <= 2048 and pairs / suggested_batch_size(pairs) >= 50
+
+
+def test_doctests():
+    result = doctest.testmod(embedlab.training)
+    assert result.attempted > 0 and result.failed == 0
