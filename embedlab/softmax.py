@@ -151,22 +151,26 @@ class SoftmaxTrainer:
     def train_epoch(self, epoch: int) -> dict:
         """Run epoch ``epoch`` (1-based). Returns counts for the metrics row."""
         centres, contexts = skipgram_pairs(self.encoded, self.options.window, self.rng, keep_prob=self.keep_prob)
-        order = self.rng.permutation(len(centres))
-        centres, contexts = centres[order], contexts[order]
+        pairs = np.stack([centres, contexts], axis=1)  # (N, 2) int32: centre, context
+        del centres, contexts
+        # in place: the same order as indexing by rng.permutation(N), without that (N,) int64
+        # index and two shuffled copies held through the epoch (they grow with the corpus)
+        self.rng.shuffle(pairs)
         B = self.options.batch_size
-        n_batches = max(1, -(-len(centres) // B))
+        n_batches = max(1, -(-len(pairs) // B))
         losses = np.empty(n_batches)
-        for b, start in enumerate(range(0, len(centres), B)):
+        for b, start in enumerate(range(0, len(pairs), B)):
             progress = ((epoch - 1) + b / n_batches) / self.total_epochs
             self.lr = self.lr0 + (self.lr_end - self.lr0) * progress
+            batch = pairs[start : start + B]  # (b, 2)
             with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported just below
-                losses[b] = self._sgd_step(centres[start : start + B], contexts[start : start + B], self.lr)
+                losses[b] = self._sgd_step(batch[:, 0], batch[:, 1], self.lr)
             if not np.isfinite(losses[b]):
                 raise EmbedLabError(
                     f"training diverged in epoch {epoch}: the loss became non-finite at learning rate "
                     f"{self.lr:.4g}; lower the learning rate (--lr) and train again."
                 )
-        return {"pairs": len(centres), "words": int(sum(len(s) for s in self.encoded)), "lr": self.lr}
+        return {"pairs": len(pairs), "words": int(sum(len(s) for s in self.encoded)), "lr": self.lr}
 
     def _sgd_step(self, centres: np.ndarray, contexts: np.ndarray, lr: float) -> float:
         """One SGD step on a batch; the same maths as ``softmax_loss_and_grads``, in place."""
