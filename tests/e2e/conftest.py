@@ -226,12 +226,15 @@ def exceptions(page) -> list[str]:
 def radio_options(page, label: str) -> list[str]:
     """The option texts of the radio group labelled ``label``."""
     group = page.locator(f'[data-testid="stRadioGroup"][aria-label="{label}"]')
+    group.locator('[data-testid="stRadioOption"]').first.wait_for(timeout=RUN_SECONDS * 1000)
     return [text.strip() for text in group.locator('[data-testid="stRadioOption"]').all_inner_texts()]
 
 
 def selected_option(page, label: str) -> str:
     group = page.locator(f'[data-testid="stRadioGroup"][aria-label="{label}"]')
-    return group.locator('[data-testid="stRadioOption"][data-selected="true"]').inner_text().strip()
+    selected = group.locator('[data-testid="stRadioOption"][data-selected="true"]')
+    selected.wait_for(timeout=RUN_SECONDS * 1000)
+    return selected.inner_text().strip()
 
 
 def main_text(page) -> str:
