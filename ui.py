@@ -1,19 +1,20 @@
-"""The Streamlit side of the dashboard: session state, cached loaders and computations, the sidebar.
+"""The Streamlit side of the dashboard: session state, cached loaders, the sidebar.
 
 The only module besides the pages that imports Streamlit. Pages call these helpers and the
-chart builders in ``embedlab.charts``; every number comes from an ``embedlab`` function.
+chart builders in ``embedlab.charts``; every number comes from an ``embedlab`` function and
+every default from ``embedlab.config``.
 
-Isolation on a shared server (every visitor is served by one process):
-- what belongs to a visitor lives in ``st.session_state`` only: the uploaded corpora, the
-  current corpus, the training settings and the list of this session's runs;
-- caches are keyed by content the visitor already holds: a corpus by its sha256, a run by its
-  directory, whose name is a hash of the corpus sha256 and every setting. No cache or list
-  anywhere holds "the last upload" or "all runs".
+Isolation and memory on a shared server (every visitor is served by one process):
+- what belongs to a visitor lives in ``st.session_state`` only: the uploaded corpora and their
+  prepared form, the current corpus, the training settings and this session's runs; it goes
+  when the session ends;
+- caches shared across sessions hold only what every visitor may see (the built-in corpora)
+  or what is keyed by content the visitor already holds (a run by its directory, whose name
+  hashes the corpus sha256 and every setting). No cache holds "the last upload" or "all runs".
 """
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -23,20 +24,21 @@ import pandas as pd
 import streamlit as st
 
 from embedlab import analysis, training
-from embedlab.config import BUILTIN_CORPORA, CorpusOptions, Limits, TrainOptions
-from embedlab.corpus import Corpus, corpus_from_bytes, corpus_stats, frequency_table, load_corpus, toy_groups
+from embedlab.config import BUILTIN_CORPORA, CorpusOptions, DashboardSettings
+from embedlab.corpus import Corpus, corpus_from_bytes, corpus_stats, frequency_table, load_corpus, planted_groups
 from embedlab.errors import EmbedLabError
+from embedlab.evaluate import scorer_for
 from embedlab.hooks import Hooks
+from embedlab.prepared import Prepared, prepare
 from embedlab.store import Run, load_run
-from embedlab.training import Prepared, prepare, train_cached
+from embedlab.training import train_cached
 
 ROOT = Path(__file__).resolve().parent
 MAX_UPLOADS = 3  # uploaded corpora a session keeps (memory on a shared server)
 MAX_RUNS = 20  # entries in a session's run list
-ROLES = ("numpy", "gensim")
+TRAINER_ROLES = ("numpy", "gensim")  # the runs shown side by side
 
-# Every page of the app: (file, title, icon). The Heatmaps page opens first, because it shows
-# trained results at once. app.py lists a page only once its file exists.
+# Every page of the app: (file, title, icon), in the order of the navigation.
 PAGES = (
     ("pages/corpus.py", "Corpus", ":material/description:"),
     ("pages/train.py", "Train", ":material/model_training:"),
@@ -49,35 +51,18 @@ PAGES = (
     ("pages/export.py", "Export", ":material/download:"),
 )
 DEFAULT_PAGE = "pages/heatmaps.py"
-ROLE_NAMES = {"numpy": "NumPy softmax", "gensim": "gensim Word2Vec", "numpy_l2": "NumPy softmax, L2 comparison"}
+ROLE_NAMES = {
+    "numpy": "NumPy softmax",
+    "gensim": "gensim Word2Vec",
+    "numpy_l2_off": "NumPy softmax, λ = 0 (constant lr)",
+    "numpy_l2": "NumPy softmax, with L2 (constant lr)",
+    "imported": "imported",
+}
+# One colour per trainer on every page (Tableau 10: blue, orange), so a legend means the same everywhere.
+TRAINER_COLOURS = {"NumPy softmax": "#4c78a8", "gensim Word2Vec": "#f58518", "imported": "#54a24b"}
 
 
 # ---------------------------------------------------------------- settings and runs
-
-
-@dataclass(frozen=True)
-class Settings:
-    """What the Train form sets: one vocabulary, two trainers, an optional L2 comparison run."""
-
-    min_count: int = 5
-    # batch 2048: a quarter of the steps of the default 512, so the groups form over a few epochs
-    # (visible on the pages) instead of all in epoch 1, and a cold start trains in seconds
-    numpy: TrainOptions = TrainOptions(trainer="numpy", dim=50, epochs=10, window=5, batch_size=2048)
-    gensim: TrainOptions = TrainOptions(trainer="gensim", dim=50, epochs=10, window=5)
-    l2_compare: float | None = None  # λ of an extra NumPy run (the Dynamics page compares them)
-
-    def runs(self) -> list[tuple[str, TrainOptions]]:
-        """(role, options) of every run these settings ask for."""
-        out = [("numpy", self.numpy), ("gensim", self.gensim)]
-        if self.l2_compare is not None:
-            out.append(("numpy_l2", self.numpy.replace(l2=self.l2_compare)))
-        return out
-
-    def validate(self) -> Settings:
-        CorpusOptions(min_count=self.min_count).validate()
-        for _, options in self.runs():
-            options.validate(Limits.from_env())
-        return self
 
 
 @dataclass(frozen=True)
@@ -93,21 +78,37 @@ class RunRecord:
 
 
 @dataclass(frozen=True)
-class Pair:
-    """The current runs, loaded: both trainers and, if asked for, the L2 comparison run."""
+class Current:
+    """The current runs, loaded: usually both trainers (and the L2 comparison runs if asked for);
+    one run for an import."""
 
     record: RunRecord
-    numpy: Run
-    gensim: Run
-    numpy_l2: Run | None
+    by_role: dict  # role → Run
 
     def runs(self) -> dict[str, Run]:
-        """Trainer name → run, for the two trainers."""
-        return {"numpy": self.numpy, "gensim": self.gensim}
+        """The runs shown side by side (trainer role → run): both trainers, or the one import."""
+        return {role: run for role, run in self.by_role.items() if not role.startswith("numpy_l2")}
+
+    @property
+    def first(self) -> Run:
+        return next(iter(self.runs().values()))
+
+    @property
+    def numpy(self) -> Run | None:
+        return self.by_role.get("numpy")
+
+    @property
+    def gensim(self) -> Run | None:
+        return self.by_role.get("gensim")
+
+    def l2_pair(self) -> tuple[Run, Run] | None:
+        if "numpy_l2" in self.by_role and "numpy_l2_off" in self.by_role:
+            return self.by_role["numpy_l2_off"], self.by_role["numpy_l2"]
+        return None
 
     @property
     def epochs(self) -> int:
-        return min(self.numpy.epochs, self.gensim.epochs)
+        return min(run.epochs for run in self.runs().values())
 
 
 def init_session() -> None:
@@ -116,21 +117,21 @@ def init_session() -> None:
     state["framed"] = True  # app.py ran in this session (see open_page)
     state.setdefault("corpus_source", "toy")  # a built-in name, or the sha256 of an upload
     state.setdefault("uploads", {})  # sha256 → Corpus, this session only
-    state.setdefault("settings", Settings())
+    state.setdefault("prepared_uploads", {})  # (sha256, min_count) → Prepared, this session only
+    state.setdefault("settings", DashboardSettings())
     state.setdefault("runs", [])  # RunRecord, this session only
     state.setdefault("current_run", 0)
     state.setdefault("chosen_words", {})  # run id → word list picked on the pages
 
 
-def open_page(page_file: str | None = None) -> None:
-    """First line of every page (``ui.open_page()``): run the page inside app.py's frame.
+def open_page(page_file: str) -> None:
+    """First line of every page (``ui.open_page(__file__)``): run the page inside app.py's frame.
 
     A server's very first request for a page URL (e.g. a bookmarked /heatmaps) is answered by
     Streamlit's legacy ``pages/`` mode, which runs the page file alone, before app.py has
     called ``st.navigation``; such a visitor goes through app.py, which then opens this page.
     """
     if not st.session_state.get("framed"):
-        page_file = page_file or inspect.currentframe().f_back.f_code.co_filename  # the calling page
         st.session_state["wanted_page"] = Path(page_file).resolve().relative_to(ROOT).as_posix()
         st.switch_page("app.py")
 
@@ -179,24 +180,29 @@ def add_upload(data: bytes, filename: str) -> Corpus:
     uploads.pop(corpus.sha256, None)
     uploads[corpus.sha256] = corpus
     while len(uploads) > MAX_UPLOADS:
-        uploads.pop(next(iter(uploads)))
+        dropped = uploads.pop(next(iter(uploads)))
+        prepared_uploads = st.session_state.prepared_uploads
+        for key in [k for k in prepared_uploads if k[0] == dropped.sha256]:
+            del prepared_uploads[key]
     st.session_state.corpus_source = corpus.sha256
     return corpus
 
 
-def _source_name(corpus: Corpus) -> str:
-    """The ``CorpusOptions.source`` of a corpus: the built-in name, or the uploaded file's name."""
-    return corpus.name
-
-
 @st.cache_resource(max_entries=8, show_spinner="Building the vocabulary…")
-def _prepared(source: str, sha256: str, min_count: int, _corpus: Corpus) -> Prepared:
-    return prepare(_corpus, CorpusOptions(source=source, min_count=min_count))
+def _builtin_prepared(name: str, sha256: str, min_count: int) -> Prepared:
+    return prepare(builtin_corpus(name), CorpusOptions(source=name, min_count=min_count))
 
 
 def prepared(corpus: Corpus, min_count: int) -> Prepared:
-    """The split and vocabulary of a corpus; cached by its sha256 (content the visitor holds)."""
-    return _prepared(_source_name(corpus), corpus.sha256, min_count, corpus)
+    """The split and vocabulary of a corpus: shared for a built-in, this session's for an upload."""
+    if corpus.name in BUILTIN_CORPORA and st.session_state.corpus_source in BUILTIN_CORPORA:
+        return _builtin_prepared(corpus.name, corpus.sha256, min_count)
+    store = st.session_state.prepared_uploads
+    key = (corpus.sha256, min_count)
+    if key not in store:
+        with st.spinner("Building the vocabulary…"):
+            store[key] = prepare(corpus, CorpusOptions(source=corpus.name, min_count=min_count))
+    return store[key]
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -209,16 +215,10 @@ def corpus_overview(corpus: Corpus, min_count: int) -> tuple[dict, pd.DataFrame]
     return _overview(corpus.sha256, min_count, corpus)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _work(sha256: str, min_count: int, options: TrainOptions, reference_path: str | None, _prepared: Prepared) -> dict:
-    return training.work_estimate(_prepared, options, run_at(reference_path) if reference_path else None)
-
-
-def work_estimate(corpus: Corpus, settings: Settings, reference: Run | None = None) -> dict:
-    """``embedlab.training.work_estimate`` of the NumPy run, cached by corpus sha256 and settings."""
-    data = prepared(corpus, settings.min_count)
-    reference_path = str(reference.path) if reference is not None else None
-    return _work(corpus.sha256, settings.min_count, settings.numpy, reference_path, data)
+@st.cache_data(ttl=600, show_spinner=False)
+def seconds_per_gflop() -> float:
+    """This server's speed for the NumPy trainer's kernel, measured now (cached ten minutes)."""
+    return training.measure_speed()
 
 
 def fit_batch_to_corpus(corpus: Corpus) -> None:
@@ -228,26 +228,26 @@ def fit_batch_to_corpus(corpus: Corpus) -> None:
         return
     state.batch_fitted_for = corpus.sha256
     settings = state.settings
-    pairs = training.pairs_per_epoch(prepared(corpus, settings.min_count), settings.numpy)
-    batch = min(Settings().numpy.batch_size, training.suggested_batch_size(pairs))
+    positions = training.positions_per_epoch(prepared(corpus, settings.min_count), settings.numpy)
+    batch = min(DashboardSettings().numpy.batch_size, training.suggested_batch_size(positions))
     state.settings = replace(settings, numpy=settings.numpy.replace(batch_size=batch))
 
 
-def work_message(corpus: Corpus, settings: Settings) -> tuple[str, bool]:
+def work_message(corpus: Corpus, settings: DashboardSettings) -> tuple[str, bool]:
     """The Train page's estimate as one sentence, and whether it is slow enough to warn (> 2 min)."""
-    pair = current_pair()
-    work = work_estimate(corpus, settings, reference=pair.numpy if pair else None)
-    timing = f", about {work['seconds'] / 60:.1f} min at the speed of your last NumPy run" if work["seconds"] else ""
+    data = prepared(corpus, settings.min_count)
+    work = training.work_estimate(data, settings.numpy, seconds_per_gflop())
     message = (
-        f"NumPy full softmax: {work['pairs']:,} pairs per epoch × V = {work['V']:,} × d = {work['d']} "
-        f"→ ≈ {work['gflop']:,.1f} GFLOP for {work['epochs']} epochs{timing} (6·V·d per pair). "
-        "gensim's negative sampling touches only a few output rows per pair, so it is far cheaper."
+        f"NumPy full softmax: {work['positions']:,.0f} centre positions per epoch × V = {work['V']:,} × "
+        f"d = {work['d']} → ≈ {work['gflop']:,.1f} GFLOP for {work['epochs']} epochs, about "
+        f"{work['seconds'] / 60:.1f} min at this server's measured speed (6·V·d per position, each with all its "
+        "contexts). gensim's negative sampling touches only a few output rows per pair, so it is far cheaper."
     )
     too_slow = bool(work["seconds"] and work["seconds"] > 120)
     if too_slow:
         message += " Raise min_count or lower d or the epochs for a quicker run."
     if work["steps"] < 20:
-        batch = training.suggested_batch_size(work["pairs"])
+        batch = training.suggested_batch_size(work["positions"])
         message += (
             f" Only {work['steps']} SGD step(s) per epoch at batch size {settings.numpy.batch_size}: "
             f"the NumPy vectors will barely move; try batch size {batch}."
@@ -256,23 +256,33 @@ def work_message(corpus: Corpus, settings: Settings) -> tuple[str, bool]:
     return message, too_slow
 
 
-def settings_from_form(base: Settings, **form) -> Settings:
+def settings_from_form(base: DashboardSettings, **form) -> DashboardSettings:
     """New settings from the Train form's values, checked by embedlab.config (EmbedLabError if not)."""
-    shared = {key: form[key] for key in ("dim", "epochs", "window", "seed")}
-    shared = {key: int(value) for key, value in shared.items()} | {"sample": float(form["sample"])}
-    numpy = base.numpy.replace(**shared, lr=float(form["lr"]), batch_size=int(form["batch_size"]), l2=float(form["l2"]))
+    shared = {key: int(form[key]) for key in ("dim", "epochs", "window", "seed")}
+    numpy = base.numpy.replace(
+        **shared,
+        lr=float(form["lr"]),
+        batch_size=int(form["batch_size"]),
+        l2=float(form["l2"]),
+        sample=float(form["numpy_sample"]),
+    )
     hs = int(form["hs"])
     gensim = base.gensim.replace(
-        **shared, lr=float(form["alpha"]), sg=int(form["sg"]), hs=hs, negative=0 if hs else int(form["negative"])
+        **shared,
+        lr=float(form["alpha"]),
+        sg=int(form["sg"]),
+        hs=hs,
+        negative=0 if hs else int(form["negative"]),
+        sample=float(form["gensim_sample"]),
     )
     l2_compare = None if form["l2_compare"] is None else float(form["l2_compare"])
-    return Settings(int(form["min_count"]), numpy, gensim, l2_compare).validate()
+    return DashboardSettings(int(form["min_count"]), numpy, gensim, l2_compare).validate()
 
 
 # ---------------------------------------------------------------- training
 
 
-def record_for(corpus: Corpus, settings: Settings, paths: dict) -> RunRecord:
+def record_for(corpus: Corpus, settings: DashboardSettings, paths: dict) -> RunRecord:
     o = settings.numpy
     label = f"{corpus.name} · d={o.dim} · {o.epochs} epochs · window {o.window} · seed {o.seed} · min_count {settings.min_count}"
     if o.l2:
@@ -299,19 +309,27 @@ def remember(record: RunRecord) -> None:
 
 
 def train_settings(
-    corpus: Corpus, settings: Settings, on_epoch: Callable[[str, int, dict], None] | None = None
+    corpus: Corpus,
+    settings: DashboardSettings,
+    on_epoch: Callable[[str, int, dict], None] | None = None,
+    on_progress: Callable[[str, int, float], None] | None = None,
 ) -> RunRecord:
     """Train (or fetch from the disk cache) every run of ``settings`` on one vocabulary and seed.
 
-    ``on_epoch(role, epoch, metrics_row)`` is called after every snapshot of a run being trained.
+    ``on_epoch(role, epoch, metrics_row)`` after every snapshot of a run being trained;
+    ``on_progress(role, epoch, fraction)`` during its epochs.
     """
     data = prepared(corpus, settings.min_count)
+    scorer = scorer_for(data.vocab, data.corpus.name)
     paths = {}
     for role, options in settings.runs():
-        hooks = None
-        if on_epoch is not None:
-            hooks = Hooks(on_epoch=lambda epoch, _snapshot, row, role=role: on_epoch(role, epoch, row))
-        paths[role] = str(train_cached(data, options, hooks=hooks).path)
+        hooks = Hooks(
+            on_epoch=(lambda epoch, _snapshot, row, role=role: on_epoch(role, epoch, row)) if on_epoch else None,
+            on_progress=(lambda epoch, fraction, role=role: on_progress(role, epoch, fraction))
+            if on_progress
+            else None,
+        )
+        paths[role] = str(train_cached(data, options, hooks=hooks, scorer=scorer).path)
     record = record_for(corpus, settings, paths)
     remember(record)
     return record
@@ -329,7 +347,7 @@ def ensure_default_runs() -> None:
         "Getting the default runs on the toy corpus (trained on the first visit, then read from the cache)…"
     ) as status:
         bar = st.progress(0.0)
-        settings = Settings()
+        settings = DashboardSettings()
         total = sum(options.epochs + 1 for _, options in settings.runs())
         done = []
 
@@ -353,30 +371,34 @@ def run_at(path: str) -> Run:
     return load_run(path)
 
 
-def current_pair() -> Pair | None:
+def current_pair() -> Current | None:
     runs = st.session_state.runs
     if not runs:
         return None
     record = runs[min(st.session_state.current_run, len(runs) - 1)]
-    paths = record.paths
-    l2 = run_at(paths["numpy_l2"]) if "numpy_l2" in paths else None
-    return Pair(record, run_at(paths["numpy"]), run_at(paths["gensim"]), l2)
+    return Current(record, {role: run_at(path) for role, path in record.paths.items()})
 
 
-def require_pair() -> Pair:
+def require_pair() -> Current:
     """The current runs, or a message and the end of the page when there are none."""
     pair = current_pair()
     if pair is None:
         st.info("No trained runs yet: open the Train page and press Train.")
         st.stop()
+    for run in pair.by_role.values():
+        if run.diverged:
+            st.error(
+                f"{ROLE_NAMES.get(run.trainer, run.trainer)} diverged: its loss ended at "
+                f"{run.metrics['loss'].iloc[-1]:.4g}, more than twice where it started "
+                f"({run.metrics['loss'].iloc[0]:.4g}). Its pages show it as it is; lower the learning rate on the "
+                "Train page to get a run that learns."
+            )
     return pair
 
 
 def groups_for(run: Run) -> dict[str, list[str]] | None:
-    """The planted word groups when the run was trained on the toy corpus, else None."""
-    if run.config["corpus"]["name"] != "toy":
-        return None
-    return toy_groups() or None
+    """The planted word groups of the run's corpus (the toy corpus), else None."""
+    return planted_groups(run.config.get("corpus", {}).get("name", ""))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -507,7 +529,7 @@ def sidebar() -> None:
             return
         st.markdown("**Current runs:**")
         st.caption(pair.record.label)
-        for role, run in ((r, pair.runs()[r]) for r in ROLES):
-            st.caption(f"{ROLE_NAMES[role]}: `{run.run_id}` · V={len(run.vocab):,}")
+        for role, run in pair.runs().items():
+            st.caption(f"{ROLE_NAMES.get(role, role)}: V = {len(run.vocab):,}, d = {run.dim}, {run.epochs} epochs")
         if corpus is not None and pair.record.corpus != corpus.name:
-            st.caption("These runs were trained on another corpus; train on this one from the Train page.")
+            st.caption(f"These runs were trained on {pair.record.corpus}; train on {corpus.name} from the Train page.")

@@ -12,9 +12,18 @@ from pathlib import Path
 
 import pandas as pd
 
+from embedlab.analysis import default_words
+from embedlab.biasvar import sweep
 from embedlab.config import CorpusOptions, SweepOptions, TrainOptions
+from embedlab.corpus import load_corpus, planted_groups
 from embedlab.errors import EmbedLabError, TrainingCancelled
+from embedlab.evaluate import coverage_text, evaluate_run, scorer_for, write_quality
+from embedlab.export import export
 from embedlab.hooks import Hooks
+from embedlab.prepared import Prepared, check_feasible, prepare
+from embedlab.stability import seed_stability, stability_by_dim
+from embedlab.store import atomic_dir, load_run
+from embedlab.training import run_key, train
 
 
 class _Parser(argparse.ArgumentParser):
@@ -85,7 +94,12 @@ def add_train_arguments(parser: argparse.ArgumentParser, *, with_trainer: bool =
         default=defaults.min_lr_fraction,
         help="the learning rate decays linearly to lr × this over the run (gensim: min_alpha / alpha)",
     )
-    parser.add_argument("--sample", type=float, default=defaults.sample, help="subsampling threshold; 0 = off")
+    parser.add_argument(
+        "--sample",
+        type=float,
+        default=None,
+        help="subsampling threshold; 0 = off (default: 0 for numpy, 1e-3 for gensim)",
+    )
     parser.add_argument("--cbow", action="store_true", help="gensim: CBOW instead of skip-gram")
     parser.add_argument("--hs", action="store_true", help="gensim: hierarchical softmax instead of negative sampling")
     parser.add_argument("--negative", type=int, default=defaults.negative, help="gensim: negative samples")
@@ -115,22 +129,18 @@ def train_options(args, trainer: str) -> TrainOptions:
     ).validate()
 
 
-def _load_prepared(options: CorpusOptions):
-    from embedlab.corpus import load_corpus
-    from embedlab.training import prepare
-
+def _load_prepared(options: CorpusOptions) -> Prepared:
     return prepare(load_corpus(options.source), options)
 
 
 def cmd_train(args) -> int:
-    from embedlab.training import check_feasible, run_key, train
-
     corpus_opts = corpus_options(args)
     options = train_options(args, args.trainer)  # settings are checked before any work starts
     prepared = _load_prepared(corpus_opts)
     check_feasible(prepared, options)  # before anything is printed: an error is one line
-    out = Path(args.out) if args.out else Path("runs") / f"{options.trainer}-{run_key(prepared, options)}"
-    if out.exists():
+    scorer = scorer_for(prepared.vocab, prepared.corpus.name)
+    out = Path(args.out) if args.out else Path("runs") / f"{options.trainer}-{run_key(prepared, options, scorer)}"
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise EmbedLabError(f"{out} already exists; choose another --out or remove it first.")
     print(
         f"corpus {prepared.corpus.name}: {prepared.corpus.n_tokens:,} tokens, vocabulary {len(prepared.vocab):,} "
@@ -143,17 +153,21 @@ def cmd_train(args) -> int:
     def on_epoch(epoch, snapshot, metrics):
         bar.update(epoch, f"loss {metrics['loss']:.4f} held-out {metrics['heldout_loss']:.4f}")
 
-    run = train(prepared, options, out, Hooks(on_epoch=on_epoch))
+    run = train(prepared, options, out, Hooks(on_epoch=on_epoch), scorer=scorer)
     columns = ["epoch", "loss", "heldout_loss", "grad_norm", "mean_norm", "displacement", "lr", "seconds"]
     print(run.metrics[columns].to_string(index=False, float_format=lambda x: f"{x:.4g}"))
-    print(f"run written to {run.path}")
+    print(f"run written to {run.path} (metrics: {run.config['metric_method']})")
+    if run.diverged:
+        losses = run.metrics["loss"]
+        if "diverged_message" in run.config:
+            what = f"{run.config['diverged_message'].split(';')[0]}; epochs 0–{run.epochs} are kept"
+        else:
+            what = f"training diverged: the loss ended at {losses.iloc[-1]:.4g}, above twice its start ({losses.iloc[0]:.4g})"
+        print(f"warning: {what}; the run is flagged diverged. Lower the learning rate (--lr).", file=sys.stderr)
     return 0
 
 
 def cmd_export(args) -> int:
-    from embedlab.export import export
-    from embedlab.store import load_run
-
     run = load_run(args.run_dir)
     epoch = run.epochs if args.epoch is None else args.epoch
     for path in export(run, epoch, args.format, args.out):
@@ -162,9 +176,6 @@ def cmd_export(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
-    from embedlab.evaluate import coverage_text, evaluate_run, write_quality
-    from embedlab.store import load_run
-
     run = load_run(args.run_dir)
     table = evaluate_run(run, recompute=args.recompute)
     print(table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
@@ -178,53 +189,39 @@ def cmd_evaluate(args) -> int:
 def cmd_sweep(args) -> int:
     """bias_variance.csv (NumPy softmax over --dims), stability_by_dim.csv (gensim over --dims)
     and stability.csv (both trainers per epoch at --dim), written atomically into --out."""
-    import shutil
-    import uuid
-
-    from embedlab.analysis import default_words
-    from embedlab.biasvar import sweep
-    from embedlab.corpus import toy_groups
-    from embedlab.stability import seed_stability, stability_by_dim
-
     corpus_opts = corpus_options(args)
     numpy_options = train_options(args, "numpy")
     gensim_options = train_options(args, "gensim")
     sweep_options = SweepOptions(dims=args.dims, runs=args.seeds, train=numpy_options).validate()
     out = Path(args.out)
-    if out.exists():
-        raise EmbedLabError(f"{out} already exists; choose another --out or remove it first.")
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise EmbedLabError(f"{out} already exists and is not empty; choose another --out or remove it first.")
     prepared = _load_prepared(corpus_opts)
-    words = default_words(prepared.vocab, toy_groups() if prepared.corpus.name == "toy" else None)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    scratch = out.parent / f".tmp-{out.name}-{uuid.uuid4().hex[:8]}"  # beside DIR, renamed when complete
-    scratch.mkdir()
-    try:
-        n_runs = len(sweep_options.dims) * sweep_options.runs
-        bar = ProgressBar(n_runs, "bias-variance (numpy)")
-        table = sweep(prepared, sweep_options, progress=lambda done, total, text: bar.update(done, text))
+    words = default_words(prepared.vocab, planted_groups(prepared.corpus.name))
+    n_runs = len(sweep_options.dims) * sweep_options.runs
+
+    def bar_hooks(bar: ProgressBar) -> Hooks:
+        return Hooks(on_progress=lambda done, fraction: bar.update(done))
+
+    with atomic_dir(out) as scratch:
+        table = sweep(prepared, sweep_options, bar_hooks(ProgressBar(n_runs, "bias-variance (numpy)")))
         table.to_csv(scratch / "bias_variance.csv", index=False)
         print(table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
-        bar = ProgressBar(n_runs, "stability over d (gensim)")
         by_dim = stability_by_dim(
             prepared,
             SweepOptions(sweep_options.dims, sweep_options.runs, gensim_options),
             words,
-            progress=lambda done, total, text: bar.update(done, text),
+            hooks=bar_hooks(ProgressBar(n_runs, "stability over d (gensim)")),
         )
         by_dim.to_csv(scratch / "stability_by_dim.csv", index=False)
-        bar = ProgressBar(2 * args.seeds, f"stability over epochs (d={args.dim})")
         by_epoch = seed_stability(
             prepared,
             [numpy_options, gensim_options],
             args.seeds,
             words,
-            progress=lambda done, total, text: bar.update(done, text),
+            hooks=bar_hooks(ProgressBar(2 * args.seeds, f"stability over epochs (d={args.dim})")),
         )
         by_epoch.to_csv(scratch / "stability.csv", index=False)
-        scratch.rename(out)
-    except BaseException:
-        shutil.rmtree(scratch, ignore_errors=True)
-        raise
     print(f"wrote {out / 'bias_variance.csv'}, {out / 'stability_by_dim.csv'} and {out / 'stability.csv'}")
     return 0
 

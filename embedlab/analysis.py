@@ -41,14 +41,6 @@ STOP_WORDS = frozenset(
 # ---------------------------------------------------------------- shapes and lookups
 
 
-def _matrix(X: np.ndarray, name: str = "X") -> np.ndarray:
-    """One epoch as float64 (V, d); a copy, so a read-only memory map is never touched."""
-    X = np.asarray(X)
-    if X.ndim != 2:
-        raise ValueError(f"{name} has shape {X.shape}; expected one epoch of shape (V, d)")
-    return X.astype(np.float64)
-
-
 def _stack(vectors: np.ndarray, name: str = "vectors") -> np.ndarray:
     """A run's snapshots (E+1, V, d), left as they are (a memory map stays on disk)."""
     if not hasattr(vectors, "ndim"):
@@ -87,13 +79,18 @@ def _present(vocab: Vocabulary, words: Sequence[str]) -> list[str]:
 # ---------------------------------------------------------------- cosine
 
 
-def normalize_rows(X: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit length, float64 (n, d); an all-zero row stays zero.
+def normalize_rows(X: np.ndarray, dtype=np.float64) -> np.ndarray:
+    """Rows scaled to unit length, a new (n, d) array of ``dtype``; an all-zero row stays zero.
+
+    The one row normaliser of the package (cosines, neighbours, analogies, benchmarks).
 
     >>> normalize_rows(np.array([[3.0, 4.0], [0.0, 0.0]])).tolist()
     [[0.6, 0.8], [0.0, 0.0]]
     """
-    X = _matrix(X)
+    X = np.asarray(X)
+    if X.ndim != 2:
+        raise ValueError(f"X has shape {X.shape}; expected one epoch of shape (V, d)")
+    X = X.astype(dtype)
     norms = np.linalg.norm(X, axis=1, keepdims=True)  # (n, 1)
     np.divide(X, norms, out=X, where=norms > 0)
     return X
@@ -293,6 +290,24 @@ def neighbour_turnover(vectors: np.ndarray, rows: Sequence[int], k: int = 10) ->
 # ---------------------------------------------------------------- analogies
 
 
+def cos_add(unit: np.ndarray, a, b, c, *, cosine: bool = False) -> np.ndarray:
+    """3CosAdd scores of every word for questions a − b + c: (m, V) = unit @ (â − b̂ + ĉ).
+
+    unit: (V, d) unit rows (:func:`normalize_rows`); a, b, c: (m,) rows. The one convention
+    of the package: "king − man + woman" is ``a = king, b = man, c = woman``; the Google file's
+    "a : b :: c : ?" is b − a + c. With ``cosine`` the target is scaled to unit length (the
+    argmax does not change). a, b and c are not excluded here.
+
+    >>> unit = np.eye(3); cos_add(unit, [0], [1], [2]).tolist()
+    [[1.0, -1.0, 1.0]]
+    """
+    target = unit[np.asarray(a)] - unit[np.asarray(b)] + unit[np.asarray(c)]  # (m, d)
+    if cosine:
+        norms = np.linalg.norm(target, axis=1, keepdims=True)
+        target = np.divide(target, norms, out=np.zeros_like(target), where=norms > 0)
+    return target @ unit.T
+
+
 def analogy(X: np.ndarray, vocab: Vocabulary, a: str, b: str, c: str, k: int = 5) -> pd.DataFrame:
     """3CosAdd: the k words whose vectors are closest in cosine to â − b̂ + ĉ (hats: unit vectors).
 
@@ -310,9 +325,7 @@ def analogy(X: np.ndarray, vocab: Vocabulary, a: str, b: str, c: str, k: int = 5
     _check_vocab(X.shape[0], vocab)
     ids = [_lookup(vocab, w) for w in (a, b, c)]
     unit = normalize_rows(X)  # (V, d)
-    target = unit[ids[0]] - unit[ids[1]] + unit[ids[2]]  # (d,)
-    norm = np.linalg.norm(target)
-    cosines = unit @ (target / norm if norm > 0 else target)  # (V,)
+    cosines = cos_add(unit, *([i] for i in ids), cosine=True)[0]  # (V,)
     cosines[ids] = -np.inf
     k = max(0, min(int(k), len(vocab) - len(set(ids))))
     if k == 0:

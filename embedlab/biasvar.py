@@ -27,22 +27,21 @@ against an oracle embedding; here it is measured directly on held-out prediction
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
-import altair as alt
 import numpy as np
 import pandas as pd
 import scipy.sparse
 from scipy.special import log_softmax
 
-from embedlab.config import Limits, SweepOptions, TrainOptions
-from embedlab.errors import EmbedLabError, TrainingCancelled
-from embedlab.softmax import SoftmaxTrainer, initial_vectors
+from embedlab.config import Limits, Seeds, SweepOptions
+from embedlab.errors import EmbedLabError
+from embedlab.hooks import Hooks
+from embedlab.prepared import Prepared, check_feasible
+from embedlab.training import train_final
 from embedlab.vocab import skipgram_pairs
 
-HELDOUT_SEED = 20240607  # the held-out pairs are the same for every d and every run
-TRAIN_SAMPLE_SEED = 20240608
 MAX_HELDOUT_PAIRS = 200_000  # a fixed uniform sample above this (keeps the counts small)
 TRAIN_SAMPLE_PAIRS = 5_000
 CHUNK = 256  # unique centres per block: memory is O(R · CHUNK · V)
@@ -228,26 +227,10 @@ def bootstrap_sentences(n_sentences: int, seed: int, share: float = 1.0) -> np.n
     return np.random.default_rng(seed).integers(0, n_sentences, size)
 
 
-def train_final(
-    prepared, options: TrainOptions, sentence_rows: np.ndarray, should_stop: Callable[[], bool] | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Train the NumPy softmax model on the training sentences ``sentence_rows`` (repeats
-    allowed) and return the final (W_in, W_out), each (V, d) float32; no run directory."""
-    sentences = [prepared.train_ids[i] for i in sentence_rows]
-    W0 = initial_vectors(len(prepared.vocab), options.dim, options.seed)
-    trainer = SoftmaxTrainer(sentences, prepared.vocab.counts, options, W0)
-    for epoch in range(1, options.epochs + 1):
-        if should_stop is not None and should_stop():
-            raise TrainingCancelled(f"the sweep was stopped during d = {options.dim}; nothing was saved.")
-        trainer.train_epoch(epoch)
-    return trainer.W_in, trainer.W_out
-
-
 def sweep(
-    prepared,
+    prepared: Prepared,
     options: SweepOptions,
-    progress: Callable[[int, int, str], None] | None = None,
-    should_stop: Callable[[], bool] | None = None,
+    hooks: Hooks | None = None,
     *,
     share: float = 1.0,
     limits: Limits | None = None,
@@ -260,38 +243,40 @@ def sweep(
     its bootstrap resample of ``share`` × the training sentences (less data per run → more
     variance); the same resamples serve every d, so the dimensions are compared on equal data.
     The held-out pairs (all of them, or a fixed sample of MAX_HELDOUT_PAIRS) are the same for
-    every d and run. ``progress(done, total, text)`` is called after every run;
-    ``should_stop()`` is asked before every epoch and stops the sweep with TrainingCancelled.
+    every d and run. ``hooks.on_progress(done_runs, fraction)`` reports progress (runs done,
+    share of the sweep); ``hooks.should_stop()`` stops it with TrainingCancelled.
     train_loss / heldout_loss are the mean cross-entropy −log p(c|w) (no L2 term) on a fixed
     sample of each run's own training pairs and on the held-out pairs; ``*_sd`` is the sample
     standard deviation over runs.
     """
-    from embedlab.training import check_feasible
-
+    hooks = hooks or Hooks()
     options = options.validate(limits)
     if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0.0 < share <= 1.0:
         raise EmbedLabError(f"the share of training sentences per run must be in (0, 1]; got {share!r}.")
     base = options.train.replace(trainer="numpy")
     check_feasible(prepared, base, limits)
-    centres, contexts = _fixed_pairs(prepared.heldout_ids, base.window, MAX_HELDOUT_PAIRS, HELDOUT_SEED)
+    centres, contexts = _fixed_pairs(prepared.heldout, base.window, MAX_HELDOUT_PAIRS, Seeds.HELDOUT_PAIRS)
     if len(centres) == 0:
         raise EmbedLabError("the held-out sentences give no (centre, context) pairs; raise the held-out fraction.")
     seeds = [base.seed + r for r in range(options.runs)]
-    resamples = [bootstrap_sentences(len(prepared.train_ids), seed, share) for seed in seeds]
-    train_samples = [
-        _fixed_pairs([prepared.train_ids[i] for i in rows], base.window, TRAIN_SAMPLE_PAIRS, TRAIN_SAMPLE_SEED)
-        for rows in resamples
-    ]
+    resamples = [prepared.train.select(bootstrap_sentences(len(prepared.train), seed, share)) for seed in seeds]
+    train_samples = [_fixed_pairs(data, base.window, TRAIN_SAMPLE_PAIRS, Seeds.TRAIN_SAMPLE) for data in resamples]
     total_runs, done = len(options.dims) * options.runs, 0
     table = []
     for dim in options.dims:
         started = time.perf_counter()
         models = []
-        for seed, rows in zip(seeds, resamples, strict=True):
-            models.append(train_final(prepared, base.replace(dim=dim, seed=seed), rows, should_stop))
+        for seed, data in zip(seeds, resamples, strict=True):
+            run_hooks = Hooks(
+                should_stop=hooks.should_stop,
+                on_progress=lambda epoch, fraction, done=done, d=dim: hooks.progress(
+                    done, (done + (epoch - 1 + fraction) / base.epochs) / total_runs
+                ),
+            )
+            final = train_final(data, prepared.vocab, base.replace(dim=dim, seed=seed), run_hooks)
+            models.append((final.input_vectors, final.output_vectors))
             done += 1
-            if progress is not None:
-                progress(done, total_runs, f"d = {dim}, run {len(models)}/{options.runs}")
+            hooks.progress(done, done / total_runs)
         parts, heldout_loss = decompose_models(models, centres, contexts, chunk)
         train_loss = np.array(
             [cross_entropy(*model, *sample, chunk) for model, sample in zip(models, train_samples, strict=True)]
@@ -337,126 +322,3 @@ def best_dim(table: pd.DataFrame) -> int:
     2
     """
     return int(table.loc[table["total"].idxmin(), "dim"])
-
-
-# ---------------------------------------------------------------- charts (Altair; the page only places them)
-
-
-# One colour per term in both panels (Streamlit's theme would otherwise use shades of one hue).
-TERM_COLOURS = alt.Scale(
-    domain=["bias²", "variance", "bias² + variance", "total", "noise"],
-    range=["#1f77b4", "#ff7f0e", "#9467bd", "#222222", "#8c8c8c"],
-)
-
-
-def _dim_axis() -> alt.X:
-    return alt.X(
-        "dim:Q", scale=alt.Scale(type="log", base=2), axis=alt.Axis(values=[2**k for k in range(10)]), title="d (log₂)"
-    )
-
-
-def decomposition_chart(table: pd.DataFrame) -> alt.HConcatChart:
-    """Two panels over d (log₂ axis): bias², variance and their sum (= total − noise); and the
-    total held-out error above its noise floor. The d with the lowest total is marked in both.
-
-    table: the output of :func:`sweep` (columns dim, bias2, variance, noise, total).
-
-    >>> t = pd.DataFrame({"dim": [1, 2, 4], "bias2": [0.3, 0.2, 0.1], "variance": [0.01, 0.02, 0.2],
-    ...                   "noise": [0.5] * 3, "total": [0.81, 0.72, 0.8]})
-    >>> spec = decomposition_chart(t).to_dict()
-    >>> len(spec["hconcat"]), spec["hconcat"][0]["layer"][0]["encoding"]["x"]["scale"]
-    (2, {'base': 2, 'type': 'log'})
-    """
-    missing = {"dim", "bias2", "variance", "noise", "total"} - set(table.columns)
-    if missing:
-        raise ValueError(f"decomposition_chart needs the sweep table; missing columns {sorted(missing)}")
-    names = {"bias2": "bias²", "variance": "variance", "reducible": "bias² + variance"}
-    parts = table.assign(reducible=table["bias2"] + table["variance"]).melt(
-        id_vars="dim", value_vars=list(names), var_name="term", value_name="value"
-    )
-    parts["term"] = parts["term"].map(names)
-    left = (
-        alt.Chart(parts, title="bias² and variance over d")
-        .mark_line(point=True)
-        .encode(
-            x=_dim_axis(),
-            y=alt.Y("value:Q", title="mean squared error (held-out)"),
-            color=alt.Color("term:N", scale=TERM_COLOURS, legend=alt.Legend(orient="bottom", title=None)),
-            tooltip=["dim:Q", "term:N", alt.Tooltip("value:Q", format=".5f")],
-        )
-    )
-    best = table.loc[[table["total"].idxmin()]].assign(value=float((table["bias2"] + table["variance"]).min()))
-    best = best.assign(label=f"lowest total: d = {best_dim(table)}")
-    rule = alt.Chart(best).mark_rule(color="black", strokeDash=[4, 3]).encode(x="dim:Q")
-    totals = table.melt(id_vars="dim", value_vars=["total", "noise"], var_name="term", value_name="value")
-    right = (
-        alt.Chart(totals, title="total = noise + bias² + variance")
-        .mark_line(point=True)
-        .encode(
-            x=_dim_axis(),
-            y=alt.Y("value:Q", title="Brier score (held-out)", scale=alt.Scale(zero=False)),
-            color=alt.Color("term:N", scale=TERM_COLOURS, legend=None),
-            strokeDash=alt.StrokeDash(
-                "term:N", scale=alt.Scale(domain=["total", "noise"], range=[[1, 0], [5, 4]]), legend=None
-            ),
-            tooltip=["dim:Q", "term:N", alt.Tooltip("value:Q", format=".5f")],
-        )
-    )
-    # the label goes on the side of the rule with more room (log₂ position of the best d)
-    logs = np.log2(table["dim"].to_numpy(dtype=np.float64))
-    right_half = np.log2(best_dim(table)) > (logs.min() + logs.max()) / 2
-    label = (
-        alt.Chart(best)
-        .mark_text(align="right" if right_half else "left", dx=-5 if right_half else 5, dy=-10, fontWeight="bold")
-        .encode(x="dim:Q", y="total:Q", text="label:N")
-    )
-    return alt.hconcat(
-        alt.layer(left, rule).properties(width=380, height=300),
-        alt.layer(right, rule, label).properties(width=380, height=300),
-    )
-
-
-def loss_chart(table: pd.DataFrame) -> alt.LayerChart:
-    """Training and held-out cross-entropy against d (log₂ axis), each with a ±1 sd band over runs.
-
-    table: the output of :func:`sweep`.
-
-    >>> t = pd.DataFrame({"dim": [1, 2], "train_loss": [5.0, 4.0], "train_loss_sd": [0.1, 0.1],
-    ...                   "heldout_loss": [5.1, 4.5], "heldout_loss_sd": [0.2, 0.1]})
-    >>> [layer["mark"]["type"] for layer in loss_chart(t).to_dict()["layer"]]
-    ['area', 'line']
-    """
-    missing = {"dim", "train_loss", "train_loss_sd", "heldout_loss", "heldout_loss_sd"} - set(table.columns)
-    if missing:
-        raise ValueError(f"loss_chart needs the sweep table; missing columns {sorted(missing)}")
-    frames = []
-    for column, name in (("train_loss", "training"), ("heldout_loss", "held-out")):
-        sd = table[f"{column}_sd"].fillna(0.0)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "dim": table["dim"],
-                    "split": name,
-                    "loss": table[column],
-                    "low": table[column] - sd,
-                    "high": table[column] + sd,
-                }
-            )
-        )
-    long = pd.concat(frames, ignore_index=True)
-    base = alt.Chart(long, title="cross-entropy −log p(c|w) (mean ± sd over runs)").encode(
-        x=_dim_axis(),
-        color=alt.Color(
-            "split:N",
-            scale=alt.Scale(domain=["training", "held-out"], range=["#1f77b4", "#ff7f0e"]),
-            legend=alt.Legend(orient="bottom", title=None),
-        ),
-    )
-    band = base.mark_area(opacity=0.25).encode(
-        y=alt.Y("low:Q", title="cross-entropy", scale=alt.Scale(zero=False)), y2="high:Q"
-    )
-    line = base.mark_line(point=True).encode(
-        y="loss:Q",
-        tooltip=["dim:Q", "split:N", alt.Tooltip("loss:Q", format=".4f"), alt.Tooltip("high:Q", format=".4f")],
-    )
-    return alt.layer(band, line).properties(width=380, height=300)

@@ -11,11 +11,26 @@ import dataclasses
 import math
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from embedlab.errors import EmbedLabError
 
 BUILTIN_CORPORA = ("toy", "lee", "wiki")
 TRAINERS = ("gensim", "numpy")
+
+
+class Seeds:
+    """Every fixed seed in one place: samples that must not change with the training seed."""
+
+    METRICS = 20240601  # pairs/positions sampled for an estimated metric
+    ANALOGIES = 20240605  # the analogy questions scored at every epoch
+    HELDOUT_PAIRS = 20240607  # the bias–variance sweep's held-out pairs
+    TRAIN_SAMPLE = 20240608  # the sweep's sample of each run's training pairs
+
+
+def cache_root() -> Path:
+    """Where EmbedLab keeps its caches: ``$EMBEDLAB_CACHE_DIR`` or ``~/.cache/embedlab``."""
+    return Path(os.environ.get("EMBEDLAB_CACHE_DIR") or Path.home() / ".cache" / "embedlab").expanduser()
 
 
 @dataclass(frozen=True)
@@ -90,9 +105,12 @@ class CorpusOptions:
 class TrainOptions:
     """Every setting of one training run, for either trainer.
 
-    ``lr=None`` means the trainer's own default (gensim's alpha 0.025; 10 for the NumPy
-    trainer, whose gradient is a mean over the batch). The learning rate decays linearly to
-    ``lr * min_lr_fraction`` over the run, as gensim's alpha does.
+    ``lr=None`` means the trainer's own default (gensim's alpha 0.025 per pair; 10 for the
+    NumPy trainer, whose step is a mean over a batch's pairs). The learning rate decays
+    linearly to ``lr * min_lr_fraction`` over the run, as gensim's alpha does.
+    ``sample=None`` means the trainer's own default: no subsampling for the NumPy trainer
+    (the objective of SEED §2 exactly), gensim's 1e-3 for gensim.
+    ``batch_size`` counts centre positions (each with all its contexts) for the NumPy trainer.
     """
 
     trainer: str = "numpy"
@@ -102,14 +120,14 @@ class TrainOptions:
     seed: int = 1
     lr: float | None = None
     min_lr_fraction: float = 0.004  # gensim's defaults: min_alpha 0.0001 / alpha 0.025
-    sample: float = 1e-3  # subsampling threshold of frequent words; 0 = off
+    sample: float | None = None  # subsampling threshold of frequent words; 0 = off
     # gensim only
     sg: int = 1  # 1 = skip-gram, 0 = CBOW
     hs: int = 0  # 1 = hierarchical softmax
     negative: int = 5  # negative samples (0 with hs=1)
     workers: int = 1  # 1 = exactly reproducible
     # NumPy trainer only
-    batch_size: int = 512
+    batch_size: int = 256  # centre positions per SGD step (≈ 5 pairs each at window 5)
     l2: float = 0.0  # λ in L + λ(‖W_in‖² + ‖W_out‖²)
     # metrics
     metric_pairs: int = 2000  # fixed sample of training and of held-out pairs
@@ -118,6 +136,11 @@ class TrainOptions:
         if self.lr is not None:
             return float(self.lr)
         return 0.025 if self.trainer == "gensim" else 10.0
+
+    def resolved_sample(self) -> float:
+        if self.sample is not None:
+            return float(self.sample)
+        return 1e-3 if self.trainer == "gensim" else 0.0
 
     def validate(self, limits: Limits | None = None) -> TrainOptions:
         limits = limits or Limits.from_env()
@@ -130,7 +153,8 @@ class TrainOptions:
         if self.lr is not None:
             _check_float("lr", self.lr, 0.0, 1000.0, open_low=True)
         _check_float("min_lr_fraction", self.min_lr_fraction, 0.0, 1.0)
-        _check_float("sample", self.sample, 0.0, 1.0)
+        if self.sample is not None:
+            _check_float("sample", self.sample, 0.0, 1.0)
         if self.sg not in (0, 1):
             raise EmbedLabError(f"sg must be 1 (skip-gram) or 0 (CBOW); got {self.sg!r}.")
         if self.hs not in (0, 1):
@@ -152,7 +176,40 @@ class TrainOptions:
     def as_dict(self) -> dict:
         out = dataclasses.asdict(self)
         out["lr"] = self.resolved_lr()
+        out["sample"] = self.resolved_sample()
         return out
+
+
+@dataclass(frozen=True)
+class DashboardSettings:
+    """The runs the dashboard trains together: one vocabulary, both trainers on the same
+    initial vectors, and optionally an L2 comparison of the NumPy trainer.
+
+    The L2 comparison is two extra NumPy runs, λ = 0 and λ = ``l2_compare``, at a constant
+    learning rate and ``L2_EPOCHS`` epochs: with a decaying rate every norm flattens because
+    the steps shrink, which would hide what L2 does.
+    """
+
+    min_count: int = 5
+    numpy: TrainOptions = TrainOptions(trainer="numpy", epochs=20)
+    gensim: TrainOptions = TrainOptions(trainer="gensim", epochs=20)
+    l2_compare: float | None = None
+    L2_EPOCHS = 40
+
+    def runs(self) -> list[tuple[str, TrainOptions]]:
+        """(role, options) of every run these settings ask for."""
+        out = [("numpy", self.numpy), ("gensim", self.gensim)]
+        if self.l2_compare is not None:
+            constant = self.numpy.replace(epochs=self.L2_EPOCHS, min_lr_fraction=1.0)
+            out += [("numpy_l2_off", constant.replace(l2=0.0)), ("numpy_l2", constant.replace(l2=self.l2_compare))]
+        return out
+
+    def validate(self, limits: Limits | None = None) -> DashboardSettings:
+        limits = limits or Limits.from_env()
+        CorpusOptions(min_count=self.min_count).validate()
+        for _, options in self.runs():
+            options.validate(limits)
+        return self
 
 
 @dataclass(frozen=True)

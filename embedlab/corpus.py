@@ -24,10 +24,8 @@ import gzip
 import hashlib
 import io
 import json
-import os
 import re
 import sys
-import tempfile
 import unicodedata
 import zipfile
 import zlib
@@ -37,8 +35,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from embedlab.config import BUILTIN_CORPORA, Limits
+from embedlab.config import BUILTIN_CORPORA, Limits, cache_root
 from embedlab.errors import EmbedLabError
+from embedlab.store import atomic_write
 
 MAX_SENTENCE_TOKENS = 1000  # gensim silently truncates sentences over 10,000 words; we cut them ourselves
 TOKENIZER_VERSION = 1  # bump when tokenize() changes: it invalidates the on-disk corpus cache
@@ -389,7 +388,7 @@ def _sha256_file(path: Path) -> str:
 def cache_dir() -> Path:
     """Where tokenised built-in corpora are cached: ``$EMBEDLAB_CACHE_DIR/corpora``
     (default ``~/.cache/embedlab/corpora``)."""
-    return Path(os.environ.get("EMBEDLAB_CACHE_DIR", Path.home() / ".cache" / "embedlab")).expanduser() / "corpora"
+    return cache_root() / "corpora"
 
 
 def _cache_path(name: str, sha256: str) -> Path:
@@ -425,16 +424,10 @@ def _write_cache(path: Path, sha256: str, sentences: list[list[str]], documents:
         "documents": documents,
         "sentences": sentences,
     }
-    tmp = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, suffix=".tmp", delete=False) as f:
-            tmp = f.name
-            json.dump(payload, f, ensure_ascii=False, separators=(",", ":"))
-        os.replace(tmp, path)
+        atomic_write(path, json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
     except OSError:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
+        pass
 
 
 def _wiki_tokenizer(text: str, token_min_len: int, token_max_len: int, lower: bool) -> list[str]:
@@ -497,6 +490,26 @@ def toy_groups() -> dict[str, list[str]]:
     ['king', 'queen']
     """
     return json.loads((DATA_DIR / "toy_groups.json").read_text(encoding="utf-8"))
+
+
+def planted_groups(corpus_name: str) -> dict[str, list[str]] | None:
+    """The word groups planted in a built-in corpus (``toy``; the second toy domain shares them),
+    else None. The one answer to "which word groups does this corpus have".
+
+    >>> planted_groups("toy")["royalty"][:2], planted_groups("wiki")
+    (['king', 'queen'], None)
+    """
+    if corpus_name not in ("toy", "toy-shift"):
+        return None
+    try:
+        groups = toy_groups()
+    except (OSError, ValueError) as error:
+        raise EmbedLabError(
+            f"could not read the toy corpus's groups ({error}); restore data/toy_groups.json."
+        ) from error
+    if not isinstance(groups, dict) or not all(isinstance(w, list) for w in groups.values()):
+        raise EmbedLabError("data/toy_groups.json must map each group name to a list of words; restore it.")
+    return {str(name): [str(w) for w in words] for name, words in groups.items()}
 
 
 def load_corpus(source: str, *, limits: Limits | None = None) -> Corpus:

@@ -18,13 +18,10 @@ rank correlation or an accuracy is noise, and the page says "too few pairs" inst
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import os
-import tempfile
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -33,14 +30,15 @@ import pandas as pd
 from gensim.models import KeyedVectors
 from gensim.test.utils import datapath
 
-from embedlab.analysis import group_separation
-from embedlab.errors import EmbedLabError
-from embedlab.store import Run
+from embedlab.analysis import cos_add, group_separation, normalize_rows
+from embedlab.config import Seeds
+from embedlab.corpus import planted_groups
+from embedlab.store import Run, atomic_write, update_manifest
 from embedlab.vocab import Vocabulary
 
 MIN_PAIRS = 20  # fewer pairs / questions in vocabulary than this → the score is NaN, not a number
 ANALOGY_SAMPLE = 1000  # at most this many in-vocabulary analogy questions per snapshot (bounds the time)
-ANALOGY_SEED = 20240605  # the sample depends only on the vocabulary, so every epoch and trainer share it
+ANALOGY_SEED = Seeds.ANALOGIES  # the sample depends only on the vocabulary, so every epoch and trainer share it
 ANALOGY_CHUNK = 256  # questions scored at once: bounds memory to ANALOGY_CHUNK × V floats
 
 PAIR_BENCHMARKS = {"wordsim353": "wordsim353.tsv", "simlex999": "simlex999.txt"}
@@ -215,12 +213,6 @@ def word_pair_scores(kv: KeyedVectors, vocab: Vocabulary, benchmark: str) -> dic
     }
 
 
-def _unit_rows(X: np.ndarray) -> np.ndarray:
-    X = np.asarray(X, dtype=np.float32)
-    norms = np.linalg.norm(X, axis=1, keepdims=True)  # (V, 1)
-    return np.divide(X, norms, out=np.zeros_like(X), where=norms > 0)
-
-
 @lru_cache(maxsize=8)
 def _case_aliases(words: tuple[str, ...]) -> dict[int, list[int]]:
     """Rows spelled like a more frequent row up to case, keyed by that row (usually empty)."""
@@ -245,14 +237,14 @@ def predict_analogies(X: np.ndarray, vocab: Vocabulary, sample: pd.DataFrame) ->
     >>> [v.words[i] for i in predict_analogies(X, v, q)]
     ['queen']
     """
-    unit = _unit_rows(_epoch(X, vocab))  # (V, d)
+    unit = normalize_rows(_epoch(X, vocab), dtype=np.float32)  # (V, d)
     questions = sample[["a_row", "b_row", "c_row"]].to_numpy(dtype=np.int64)  # (n, 3)
     aliases = _case_aliases(vocab.words)
     predicted = np.empty(len(questions), dtype=np.int64)
     for start in range(0, len(questions), ANALOGY_CHUNK):
         block = questions[start : start + ANALOGY_CHUNK]  # (m, 3)
-        target = unit[block[:, 1]] - unit[block[:, 0]] + unit[block[:, 2]]  # (m, d); |target| does not move argmax
-        scores = target @ unit.T  # (m, V)
+        # a : b :: c : ?  is  b − a + c, i.e. cos_add(b, a, c) in the a − b + c convention
+        scores = cos_add(unit, block[:, 1], block[:, 0], block[:, 2])  # (m, V)
         scores[np.arange(len(block))[:, None], block] = -np.inf
         if aliases:
             for i, rows in enumerate(block):
@@ -324,7 +316,7 @@ def cosine_silhouette(X: np.ndarray, labels: np.ndarray) -> float:
     n = len(labels)
     if not 2 <= len(clusters) <= n - 1:
         return float("nan")
-    unit = _unit_rows(X).astype(np.float64)
+    unit = normalize_rows(X)
     distance = 1.0 - unit @ unit.T  # (n, n)
     np.fill_diagonal(distance, 0.0)  # exactly 0 to itself, even for a zero vector
     members = np.eye(len(clusters))[label_ids]  # (n, k) one-hot
@@ -397,6 +389,24 @@ def snapshot_quality(
     return row
 
 
+@dataclass(frozen=True)
+class Scorer:
+    """The per-snapshot scorer the training loop calls (``training.fit(scorer=...)``): every
+    intrinsic score of one epoch's input vectors as extra metrics columns."""
+
+    vocab: Vocabulary
+    groups: dict[str, list[str]] | None
+    key: str = "benchmarks-1"  # part of a run's cache key: bump when the scores change
+
+    def __call__(self, input_vectors: np.ndarray) -> dict:
+        return snapshot_quality(input_vectors, self.vocab, self.groups)
+
+
+def scorer_for(vocab: Vocabulary, corpus_name: str) -> Scorer:
+    """The scorer of a run on ``corpus_name`` (its planted groups, if any)."""
+    return Scorer(vocab, planted_groups(corpus_name))
+
+
 BENCHMARK_NAMES = {"wordsim353": "WordSim-353", "simlex999": "SimLex-999"}
 
 
@@ -422,66 +432,7 @@ def _too_few(n: int) -> str:
     return f" (too few to score, fewer than {MIN_PAIRS})" if n < MIN_PAIRS else ""
 
 
-# (score column, panel title, count column, what is counted, benchmark size)
-PANELS = (
-    ("wordsim353_spearman", "WordSim-353 ρ", "wordsim353_pairs", "pairs", 353),
-    ("simlex999_spearman", "SimLex-999 ρ", "simlex999_pairs", "pairs", 999),
-    ("analogy_accuracy", "analogy accuracy (3CosAdd)", "analogy_count", "questions", None),
-    ("group_gap", "planted groups: within − between cosine", None, None, None),
-    ("group_silhouette", "planted groups: silhouette (cosine)", None, None, None),
-)
-
-
-def quality_long(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Per-epoch scores of several runs in long form for small multiples.
-
-    tables: trainer name → an :func:`evaluate_run` table. Returns ``trainer, epoch, panel,
-    value, coverage`` with one row per score that is a number: NaN scores (too few pairs) and
-    absent group columns are left out, so a chart never draws them.
-
-    >>> t = pd.DataFrame({"epoch": [0, 1], "wordsim353_spearman": [np.nan, 0.25], "wordsim353_pairs": [19, 19]})
-    >>> quality_long({"gensim": t}).values.tolist()
-    [['gensim', 1, 'WordSim-353 ρ', 0.25, '19 of 353 pairs in vocabulary']]
-    """
-    frames = []
-    for trainer, table in tables.items():
-        for column, title, count, unit, total in PANELS:
-            if column not in table:
-                continue
-            frame = table[["epoch", column]].rename(columns={column: "value"}).assign(trainer=trainer, panel=title)
-            if count is None:
-                frame["coverage"] = "planted groups of the corpus"
-            elif total is None:
-                frame["coverage"] = table[count].map(lambda n, unit=unit: f"{int(n):,} {unit} evaluated")
-            else:
-                frame["coverage"] = table[count].map(lambda n, t=total, u=unit: f"{int(n)} of {t} {u} in vocabulary")
-            frames.append(frame.dropna(subset=["value"]))
-    columns = ["trainer", "epoch", "panel", "value", "coverage"]
-    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
-
-
 # ---------------------------------------------------------------- groups and whole runs
-
-
-def load_groups(corpus_name: str) -> dict[str, list[str]] | None:
-    """The planted word groups of a built-in corpus: ``toy`` → data/toy_groups.json; others → None.
-
-    >>> load_groups("toy")["royalty"][:2], load_groups("wiki")
-    (['king', 'queen'], None)
-    """
-    if corpus_name != "toy":
-        return None
-    from embedlab.corpus import toy_groups  # the corpus module owns data/
-
-    try:
-        groups = toy_groups()
-    except (OSError, ValueError) as error:
-        raise EmbedLabError(
-            f"could not read the toy corpus's groups ({error}); restore data/toy_groups.json."
-        ) from error
-    if not isinstance(groups, dict) or not all(isinstance(w, list) for w in groups.values()):
-        raise EmbedLabError("data/toy_groups.json must map each group name to a list of words; restore it.")
-    return {str(name): [str(w) for w in words] for name, words in groups.items()}
 
 
 def quality_columns(groups: dict | None) -> tuple[str, ...]:
@@ -492,11 +443,11 @@ def quality_columns(groups: dict | None) -> tuple[str, ...]:
 def evaluate_run(run: Run, groups: dict[str, list[str]] | None = None, *, recompute: bool = False) -> pd.DataFrame:
     """Per-epoch scores of a run's input vectors: ``epoch`` plus the :func:`snapshot_quality` columns.
 
-    ``groups=None`` uses the planted groups of the run's corpus (:func:`load_groups`). Columns
+    ``groups=None`` uses the planted groups of the run's corpus (``corpus.planted_groups``). Columns
     already in ``metrics.csv`` are reused unless ``recompute``; missing ones are computed.
     """
     if groups is None:
-        groups = load_groups(run.config.get("corpus", {}).get("name", ""))
+        groups = planted_groups(run.config.get("corpus", {}).get("name", ""))
     columns = list(quality_columns(groups))
     if not recompute and set(columns) <= set(run.metrics.columns):
         return run.metrics[["epoch", *columns]].reset_index(drop=True)
@@ -504,19 +455,6 @@ def evaluate_run(run: Run, groups: dict[str, list[str]] | None = None, *, recomp
     for epoch in range(run.epochs + 1):
         rows.append({"epoch": epoch, **snapshot_quality(np.asarray(run.input_vectors[epoch]), run.vocab, groups)})
     return pd.DataFrame(rows, columns=["epoch", *columns])
-
-
-def _replace_atomically(path: Path, data: bytes) -> None:
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_quality(run: Run, table: pd.DataFrame) -> Path:
@@ -532,11 +470,6 @@ def write_quality(run: Run, table: pd.DataFrame) -> Path:
         raise ValueError(f"table has epochs {table['epoch'].tolist()}; metrics.csv has {epochs}")
     added = [c for c in table.columns if c != "epoch"]
     merged = pd.concat([metrics.drop(columns=added, errors="ignore"), table[added].reset_index(drop=True)], axis=1)
-    data = merged.to_csv(index=False).encode("utf-8")
-    manifest_path = run.path / "manifest.json"
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else None
-    _replace_atomically(path, data)
-    if manifest is not None:
-        manifest["metrics.csv"] = {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-        _replace_atomically(manifest_path, json.dumps(manifest, indent=2).encode("utf-8"))
+    atomic_write(path, merged.to_csv(index=False))
+    update_manifest(run.path, "metrics.csv")
     return path

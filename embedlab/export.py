@@ -16,7 +16,7 @@ import numpy as np
 from gensim.models import KeyedVectors
 
 from embedlab.errors import EmbedLabError
-from embedlab.store import FILES, Run
+from embedlab.store import FILES, Run, atomic_write
 
 FORMATS = ("word2vec", "projector")
 
@@ -69,30 +69,18 @@ def run_bundle(run: Run) -> bytes:
     return buffer.getvalue()
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".tmp-{path.name}-")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def export(run: Run, epoch: int, fmt: str, out: str | os.PathLike) -> list[Path]:
     """Write one epoch in ``fmt``; word2vec → the file ``out``; projector → ``out``/vectors.tsv
     and ``out``/metadata.tsv. Returns the paths written."""
     out = Path(out)
     if fmt == "word2vec":
-        _write_atomically(out, word2vec_text(run, epoch))
+        atomic_write(out, word2vec_text(run, epoch))
         return [out]
     if fmt == "projector":
         if out.exists() and not out.is_dir():
             raise EmbedLabError(f"{out} is a file; the projector format writes a folder, give a folder path.")
         vectors, metadata = projector_tsv(run, epoch)
-        _write_atomically(out / "vectors.tsv", vectors)
-        _write_atomically(out / "metadata.tsv", metadata)
+        atomic_write(out / "vectors.tsv", vectors)
+        atomic_write(out / "metadata.tsv", metadata)
         return [out / "vectors.tsv", out / "metadata.tsv"]
     raise EmbedLabError(f"format must be one of {', '.join(FORMATS)}; got {fmt!r}.")

@@ -4,20 +4,28 @@ The model gets embedlab's vocabulary (same words, same row order, same counts) t
 ``build_vocab_from_freq``, so its rows line up with the NumPy trainer's, and its initial
 vectors come from the same ``prep_vectors`` draw (``softmax.initial_vectors`` reproduces it).
 Each epoch is one ``train()`` call whose alpha runs over that epoch's slice of the linear
-schedule, so the run matches one long call, and stopping between epochs is clean.
+schedule, so the run matches one long call.
+
+gensim has no per-batch callback, so the sentences are fed through a generator that asks
+``should_stop()`` every few hundred sentences and reports progress: a stop ends the epoch
+within a fraction of a second (the partial epoch is then thrown away by the training loop).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator
 
 import numpy as np
 from gensim.models import Word2Vec
 from gensim.models.callbacks import CallbackAny2Vec
 
+from embedlab.errors import TrainingCancelled
 from embedlab.hooks import Snapshot
+from embedlab.vocab import Encoded, as_encoded
 
 logging.getLogger("gensim").setLevel(logging.WARNING)
+CHECK_EVERY = 256  # sentences between two should_stop() calls
 
 
 class _EpochSnapshot(CallbackAny2Vec):
@@ -31,12 +39,26 @@ class _EpochSnapshot(CallbackAny2Vec):
 
 
 class GensimTrainer:
-    """Word2Vec with embedlab's vocabulary; ``train_epoch`` runs one epoch, ``snapshot`` reads it."""
+    """Word2Vec with embedlab's vocabulary; ``train_epoch`` runs one epoch, ``snapshot`` reads it.
+
+    ``initial``/``initial_out`` (optional) replace the starting vectors, e.g. a parent run's
+    last snapshot when fine-tuning.
+    """
 
     name = "gensim"
 
-    def __init__(self, sentences: list[list[str]], words, counts: np.ndarray, options):
-        self.sentences = sentences
+    def __init__(
+        self,
+        encoded,
+        words,
+        counts: np.ndarray,
+        options,
+        *,
+        initial: np.ndarray | None = None,
+        initial_out: np.ndarray | None = None,
+    ):
+        self.encoded: Encoded = as_encoded(encoded)
+        self.words = list(words)
         self.options = options
         self.alpha = options.resolved_lr()
         self.min_alpha = self.alpha * options.min_lr_fraction
@@ -47,7 +69,7 @@ class GensimTrainer:
             sg=options.sg,
             hs=options.hs,
             negative=options.negative,
-            sample=options.sample,
+            sample=options.resolved_sample(),
             seed=options.seed,
             workers=options.workers,
             alpha=self.alpha,
@@ -56,10 +78,14 @@ class GensimTrainer:
             sorted_vocab=0,  # keep our order: gensim breaks count ties differently
         )
         self.model.build_vocab_from_freq(
-            {w: int(c) for w, c in zip(words, counts, strict=True)}, corpus_count=len(sentences)
+            {w: int(c) for w, c in zip(words, counts, strict=True)}, corpus_count=len(self.encoded)
         )
-        if list(self.model.wv.index_to_key) != list(words):
+        if list(self.model.wv.index_to_key) != self.words:
             raise RuntimeError("gensim reordered the vocabulary; rows would not match the NumPy trainer")
+        if initial is not None:
+            self.model.wv.vectors[:] = initial
+        if initial_out is not None:
+            self._output_weights()[:] = initial_out
         self.objective = "hs" if options.hs else "negative"
         self._callback = _EpochSnapshot(self)
         self._last = (self.model.wv.vectors.copy(), self._output_weights().copy())
@@ -80,18 +106,38 @@ class GensimTrainer:
         input_vectors, output_vectors = self._last
         return Snapshot(epoch, input_vectors, output_vectors)
 
-    def train_epoch(self, epoch: int) -> dict:
+    def _sentences(self, stopped: list, should_stop, progress) -> Iterator[list[str]]:
+        """The training sentences as word lists, built one at a time (no list of every token)."""
+        words, total = self.words, len(self.encoded)
+        for i, sentence in enumerate(self.encoded):
+            if i % CHECK_EVERY == 0:
+                if should_stop is not None and should_stop():
+                    stopped.append(True)
+                    return
+                if progress is not None:
+                    progress(i / total)
+            yield [words[t] for t in sentence]
+
+    def train_epoch(
+        self,
+        epoch: int,
+        should_stop: Callable[[], bool] | None = None,
+        progress: Callable[[float], None] | None = None,
+    ) -> dict:
         E = self.options.epochs
         start = self.alpha - (self.alpha - self.min_alpha) * (epoch - 1) / E
         end = self.alpha - (self.alpha - self.min_alpha) * epoch / E
+        stopped: list = []
         self.model.train(
-            self.sentences,
-            total_examples=len(self.sentences),
+            self._sentences(stopped, should_stop, progress),
+            total_examples=len(self.encoded),
             epochs=1,
             start_alpha=start,
             end_alpha=end,
             callbacks=[self._callback],
         )
+        if stopped:
+            raise TrainingCancelled(f"training stopped during epoch {epoch}.")
         self.model.wv.fill_norms(force=True)  # most_similar's cached norms go stale otherwise
         self.lr = end
-        return {"pairs": None, "words": int(sum(len(s) for s in self.sentences)), "lr": end}
+        return {"pairs": None, "positions": self.encoded.n_tokens, "words": self.encoded.n_tokens, "lr": end}

@@ -1,18 +1,23 @@
-"""Per-snapshot metrics: each trainer's own objective on fixed samples, ‖∇L‖, norms, movement.
+"""Per-snapshot metrics: the objective actually trained, ‖∇J‖, norms and movement.
 
-gensim's running loss is cumulative per ``train()`` call and loses float32 precision
-(gensim issues #2617, #2735), so we never read it: at every snapshot we evaluate the
-objective ourselves, in float64, on a fixed sample of training pairs and one of held-out
-pairs drawn once per run.
+    loss            J on the training sentences: the mean per-pair loss of the trainer's own
+                    objective over the pairs it draws (window weights, subsampling as
+                    trained; gensim's NS in expectation over the negatives, or HS), + penalty
+    heldout_loss    the same mean per-pair loss on the held-out sentences, no penalty
+    grad_norm       ‖∇J‖ over (W_in, W_out), the penalty's gradient included
+    penalty         λ(‖W_in‖² + ‖W_out‖²), its own column (0 without L2)
+    mean_norm       mean ‖v_w‖ of the input vectors
+    displacement    mean ‖v_w(t) − v_w(t−1)‖ (0 at epoch 0)
 
-- NumPy trainer: the full-softmax cross-entropy plus its L2 term (``softmax.py``).
-- gensim, negative sampling: −log σ(u_c·h) − Σ_k log σ(−u_k·h), with the k negatives drawn
-  once from the unigram^0.75 distribution and then fixed, so epochs are comparable.
-- gensim, hierarchical softmax: −Σ_j log σ((1 − 2·code_j) u_{point_j}·h) along the word's
-  Huffman path (the objective gensim's update climbs).
+``loss`` and ``grad_norm`` are exact over every training pair when that costs little next to
+an epoch (always for the NumPy trainer: O(V²·d) against O(tokens·V·d) for an epoch);
+otherwise (gensim on a large vocabulary, and CBOW, whose windows do not reduce to pair counts)
+they are estimated on 1,024–8,192 examples drawn from the training distribution (as many as fit in
+about 15 % of an epoch, :func:`metric_plan`),
+unbiased, with standard errors in ``*_se`` columns. ``metric_method`` in config.json says which.
 
-h is the input vector of the centre word (skip-gram) or the mean of the context words'
-input vectors (CBOW, gensim's ``cbow_mean=1``).
+gensim's own running loss is never read: it is cumulative per ``train()`` call and loses
+float32 precision (gensim issues #2617, #2735).
 """
 
 from __future__ import annotations
@@ -20,168 +25,166 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse
 
-from embedlab.softmax import softmax_loss_and_grads
-from embedlab.vocab import skipgram_pairs
+from embedlab import objectives
+from embedlab.config import Seeds, TrainOptions
+from embedlab.objectives import Examples, Hierarchical, NegativeSampling, Softmax, sample_cbow, sample_pairs
+from embedlab.vocab import Encoded, expected_pair_counts, keep_probabilities
 
-CHUNK = 256  # rows per block, so a (chunk, V) softmax fits in memory for any V
+# Choosing exact or estimated metrics: a cost model of this machine class (2 cores, OpenBLAS),
+# calibrated on the Wikipedia sample (V = 8,330, d = 100); only the choice depends on it.
+EXACT_SHARE = 0.3  # exact metrics when they cost at most this share of an epoch...
+EXACT_SECONDS_ALWAYS = 0.5  # ...or at most this long, whatever the epoch costs
+ESTIMATE_SHARE = 0.15  # an estimate aims at this share of an epoch, within:
+MIN_EXAMPLES, MAX_EXAMPLES = 1024, 8192
+SECONDS_PER_SCORE = 1.2e-8  # exp/log and the elementwise passes, per (row, word) score
+BLAS_FLOPS = 3e10  # float32 matrix products
+GENSIM_SECONDS_PER_UPDATE = 2.1e-9  # gensim skip-gram, per pair × output row × dimension
+NUMPY_FLOPS = 5.8e10  # the NumPy trainer's grouped kernel
+
+
+def keep_for(counts: np.ndarray, options: TrainOptions) -> np.ndarray | None:
+    sample = options.resolved_sample()
+    return keep_probabilities(counts, sample) if sample > 0 else None
+
+
+def pair_counts(encoded: Encoded, counts: np.ndarray, options: TrainOptions) -> scipy.sparse.csr_array:
+    """Expected (centre, context) counts of one epoch as the trainer draws them."""
+    return expected_pair_counts(encoded, options.window, len(counts), keep_for(counts, options))
+
+
+def pairs_per_position(
+    encoded: Encoded, counts: np.ndarray, pairs: scipy.sparse.csr_array, options: TrainOptions
+) -> float:
+    """Expected pairs per kept centre position (the NumPy trainer's batch divisor)."""
+    keep = keep_for(counts, options)
+    positions = float(encoded.n_tokens if keep is None else keep[encoded.tokens].sum())
+    return float(pairs.sum()) / max(positions, 1.0)
+
+
+def objective_for(options: TrainOptions, counts: np.ndarray, trainer=None):
+    """The objective object of a trainer (HS needs the gensim trainer's Huffman paths)."""
+    if options.trainer == "numpy":
+        return Softmax()
+    if options.hs:
+        codes, points = trainer.huffman_paths()
+        return Hierarchical.from_paths(codes, points, len(counts))
+    return NegativeSampling.from_counts(counts, options.negative)
+
+
+def _score_seconds(dim: int) -> float:
+    """Seconds per (input row, output word) score of an objective: three products + its exp/log."""
+    return 3 * 2 * dim / BLAS_FLOPS + SECONDS_PER_SCORE
+
+
+def _epoch_seconds(options: TrainOptions, pairs: scipy.sparse.csr_array, positions: float, V: int) -> float:
+    """A rough time of one epoch (for choosing exact vs estimated metrics)."""
+    if options.trainer == "numpy":
+        return 6.0 * positions * V * options.dim / NUMPY_FLOPS
+    rows = np.log2(max(V, 2)) if options.hs else options.negative + 1
+    return float(pairs.sum()) * rows * options.dim * GENSIM_SECONDS_PER_UPDATE
+
+
+def metric_plan(options: TrainOptions, pairs: scipy.sparse.csr_array, positions: float, V: int) -> tuple[str, int]:
+    """("exact", 0) or ("estimated", examples) for a run, by the cost model above."""
+    per_score = _score_seconds(options.dim)
+    rows = float(np.count_nonzero(np.asarray(pairs.sum(axis=1)).ravel()))
+    exact_seconds = rows * V * per_score
+    epoch = _epoch_seconds(options, pairs, positions, V)
+    cbow = options.trainer == "gensim" and options.sg == 0
+    if not cbow and (exact_seconds <= EXACT_SECONDS_ALWAYS or exact_seconds <= EXACT_SHARE * epoch):
+        return "exact", 0
+    examples = ESTIMATE_SHARE * epoch / (2.5 * V * per_score)  # two passes for training, one for held-out
+    return "estimated", int(np.clip(examples, MIN_EXAMPLES, MAX_EXAMPLES))
 
 
 @dataclass(frozen=True)
-class Examples:
-    """Fixed examples for an objective. inputs (N, K) rows of W_in averaged into h, −1 = padding;
-    targets (N,) the predicted word; out_rows/labels (N, M) the logistic terms (−1 = unused)."""
+class Measure:
+    """Measures one snapshot: the objective on training and held-out sentences, and geometry."""
 
-    inputs: np.ndarray
-    targets: np.ndarray
-    out_rows: np.ndarray | None = None
-    labels: np.ndarray | None = None
+    objective: object
+    l2: float
+    method: str  # "exact" or "estimated"
+    train_pairs: scipy.sparse.csr_array | None = None  # exact
+    heldout_pairs: scipy.sparse.csr_array | None = None
+    train_examples: Examples | None = None  # estimated
+    heldout_examples: Examples | None = None
 
-    def __len__(self) -> int:
-        return len(self.targets)
+    def describe(self) -> dict:
+        """What config.json records about how the metrics were measured."""
+        out = {"metric_method": self.method, "objective": self.objective.name}
+        if self.method == "estimated":
+            out["metric_examples"] = len(self.train_examples)
+            out["metric_seed"] = Seeds.METRICS
+        return out
 
-
-def sample_skipgram(encoded, window: int, n: int, seed: int) -> Examples:
-    """Up to ``n`` (centre → context) pairs drawn uniformly, without subsampling."""
-    rng = np.random.default_rng(seed)
-    centres, contexts = skipgram_pairs(encoded, window, rng)
-    if len(centres) > n:
-        pick = np.sort(rng.choice(len(centres), n, replace=False))
-        centres, contexts = centres[pick], contexts[pick]
-    return Examples(centres[:, None].astype(np.int64), contexts.astype(np.int64))
-
-
-def sample_cbow(encoded, window: int, n: int, seed: int) -> Examples:
-    """Up to ``n`` (context window → centre) examples, each window reduced as gensim does."""
-    rng = np.random.default_rng(seed)
-    positions = [(s, i) for s, sent in enumerate(encoded) for i in range(len(sent)) if len(sent) > 1]
-    if len(positions) > n:
-        positions = [positions[i] for i in np.sort(rng.choice(len(positions), n, replace=False))]
-    inputs = np.full((len(positions), 2 * window), -1, dtype=np.int64)
-    targets = np.empty(len(positions), dtype=np.int64)
-    for row, (s, i) in enumerate(positions):
-        sent = encoded[s]
-        b = rng.integers(1, window + 1)
-        ctx = np.concatenate([sent[max(0, i - b) : i], sent[i + 1 : i + 1 + b]])
-        inputs[row, : len(ctx)] = ctx
-        targets[row] = sent[i]
-    return Examples(inputs, targets)
-
-
-def with_negatives(examples: Examples, counts: np.ndarray, negative: int, seed: int) -> Examples:
-    """Attach a fixed set of k negatives per example, drawn from unigram^0.75 like gensim."""
-    rng = np.random.default_rng(seed)
-    p = counts.astype(np.float64) ** 0.75
-    negs = rng.choice(len(counts), size=(len(examples), negative), p=p / p.sum())
-    negs[negs == examples.targets[:, None]] = -1  # gensim skips a negative equal to the target
-    out_rows = np.concatenate([examples.targets[:, None], negs], axis=1)
-    labels = np.zeros(out_rows.shape, dtype=np.float64)
-    labels[:, 0] = 1.0
-    return Examples(examples.inputs, examples.targets, out_rows, labels)
-
-
-def with_huffman_paths(examples: Examples, codes: list, points: list) -> Examples:
-    """Attach each target's Huffman path: rows of syn1 and labels 1 − code."""
-    depth = max(len(c) for c in codes)
-    out_rows = np.full((len(examples), depth), -1, dtype=np.int64)
-    labels = np.zeros((len(examples), depth), dtype=np.float64)
-    for row, t in enumerate(examples.targets):
-        L = len(codes[t])
-        out_rows[row, :L] = points[t]
-        labels[row, :L] = 1.0 - np.asarray(codes[t], dtype=np.float64)
-    return Examples(examples.inputs, examples.targets, out_rows, labels)
-
-
-def _hidden(W_in: np.ndarray, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """h = mean of the valid input rows; returns (h (N, d), mask (N, K) / count)."""
-    mask = (inputs >= 0).astype(np.float64)
-    count = np.maximum(mask.sum(axis=1, keepdims=True), 1.0)
-    weights = mask / count
-    h = np.einsum("nk,nkd->nd", weights, W_in[np.maximum(inputs, 0)])
-    return h, weights
-
-
-def logistic_loss_and_grads(
-    W_in: np.ndarray, W_out: np.ndarray, examples: Examples
-) -> tuple[float, np.ndarray, np.ndarray]:
-    """Mean over examples of −Σ_m [y log σ(u_m·h) + (1 − y) log σ(−u_m·h)] and its gradients."""
-    W_in = np.asarray(W_in, dtype=np.float64)
-    W_out = np.asarray(W_out, dtype=np.float64)
-    N = len(examples)
-    h, weights = _hidden(W_in, examples.inputs)  # (N, d)
-    valid = examples.out_rows >= 0  # (N, M)
-    rows = np.maximum(examples.out_rows, 0)
-    U = W_out[rows]  # (N, M, d)
-    score = np.einsum("nmd,nd->nm", U, h)  # u_m · h
-    sign = 2.0 * examples.labels - 1.0  # +1 for y = 1, −1 for y = 0
-    loss = float(np.sum(np.logaddexp(0.0, -sign * score) * valid)) / N  # −log σ(sign·score)
-    g = (1.0 / (1.0 + np.exp(-score)) - examples.labels) * valid / N  # ∂L/∂score = σ − y
-    dW_out = np.zeros_like(W_out)
-    np.add.at(dW_out, rows, g[:, :, None] * h[:, None, :])
-    dh = np.einsum("nm,nmd->nd", g, U)  # (N, d)
-    dW_in = np.zeros_like(W_in)
-    np.add.at(dW_in, np.maximum(examples.inputs, 0), weights[:, :, None] * dh[:, None, :])
-    return loss, dW_in, dW_out
-
-
-def objective_loss_and_grads(
-    objective: str, W_in: np.ndarray, W_out: np.ndarray, examples: Examples, l2: float = 0.0
-) -> tuple[float, np.ndarray, np.ndarray]:
-    """The trainer's objective on ``examples``, chunked so memory stays O(CHUNK·V)."""
-    N = len(examples)
-    loss = 0.0
-    dW_in = np.zeros(W_in.shape)
-    dW_out = np.zeros(W_out.shape)
-    for start in range(0, N, CHUNK):
-        part = slice(start, start + CHUNK)
-        if objective == "softmax":
-            chunk_loss, g_in, g_out = softmax_loss_and_grads(
-                W_in, W_out, examples.inputs[part, 0], examples.targets[part]
-            )
+    def __call__(self, W_in: np.ndarray, W_out: np.ndarray, previous_W_in: np.ndarray | None) -> dict:
+        row = {"penalty": objectives.penalty(W_in, W_out, self.l2)}
+        if self.method == "exact":
+            loss, dW_in, dW_out = objectives.exact(self.objective, W_in, W_out, self.train_pairs, self.l2)
+            row.update(loss=loss, grad_norm=float(np.sqrt(np.sum(dW_in**2) + np.sum(dW_out**2))))
+            row.update(loss_se=0.0, grad_norm_se=0.0)
+            heldout = float("nan")
+            if self.heldout_pairs is not None and self.heldout_pairs.nnz:
+                heldout = objectives.exact(self.objective, W_in, W_out, self.heldout_pairs, grads=False)[0]
+            row.update(heldout_loss=heldout, heldout_loss_se=0.0 if np.isfinite(heldout) else float("nan"))
         else:
-            chunk = Examples(
-                examples.inputs[part], examples.targets[part], examples.out_rows[part], examples.labels[part]
-            )
-            chunk_loss, g_in, g_out = logistic_loss_and_grads(W_in, W_out, chunk)
-        share = len(examples.targets[part]) / N  # chunk means → overall mean
-        loss += share * chunk_loss
-        dW_in += share * g_in
-        dW_out += share * g_out
-    if l2:
-        loss += l2 * float(np.sum(np.square(W_in, dtype=np.float64)) + np.sum(np.square(W_out, dtype=np.float64)))
-        dW_in += 2.0 * l2 * W_in
-        dW_out += 2.0 * l2 * W_out
-    return loss, dW_in, dW_out
+            est = objectives.estimate(self.objective, W_in, W_out, self.train_examples, self.l2)
+            row.update(loss=est.loss, loss_se=est.loss_se, grad_norm=est.grad_norm, grad_norm_se=est.grad_norm_se)
+            heldout, heldout_se = float("nan"), float("nan")
+            if self.heldout_examples is not None and len(self.heldout_examples) > 1:
+                heldout, heldout_se = objectives.estimated_loss(self.objective, W_in, W_out, self.heldout_examples)
+            row.update(heldout_loss=heldout, heldout_loss_se=heldout_se)
+        row.update(geometry(W_in, previous_W_in))
+        return row
 
 
-def snapshot_metrics(
-    objective: str,
-    W_in: np.ndarray,
-    W_out: np.ndarray,
-    previous_W_in: np.ndarray | None,
-    train_examples: Examples,
-    heldout_examples: Examples | None,
-    l2: float = 0.0,
-) -> dict:
-    """loss, heldout_loss, grad_norm = ‖(∂L/∂W_in, ∂L/∂W_out)‖, mean_norm = mean ‖v_w‖,
-    displacement = mean ‖v_w(t) − v_w(t−1)‖ (0 at epoch 0), penalty = λ(‖W_in‖² + ‖W_out‖²)."""
-    loss, dW_in, dW_out = objective_loss_and_grads(objective, W_in, W_out, train_examples, l2)
-    if heldout_examples is not None and len(heldout_examples):
-        heldout_loss = objective_loss_and_grads(objective, W_in, W_out, heldout_examples, l2)[0]
-    else:
-        heldout_loss = float("nan")
-    grad_norm = float(np.sqrt(np.sum(dW_in**2) + np.sum(dW_out**2)))
-    norms = np.linalg.norm(W_in.astype(np.float64), axis=1)
+def geometry(W_in: np.ndarray, previous_W_in: np.ndarray | None) -> dict:
+    """mean_norm = mean ‖v_w‖; displacement = mean ‖v_w(t) − v_w(t−1)‖ (0 without a previous)."""
+    norms = np.linalg.norm(np.asarray(W_in, dtype=np.float64), axis=1)
     if previous_W_in is None:
         displacement = 0.0
     else:
         displacement = float(np.mean(np.linalg.norm((W_in - previous_W_in).astype(np.float64), axis=1)))
-    penalty = l2 * float(np.sum(np.square(W_in, dtype=np.float64)) + np.sum(np.square(W_out, dtype=np.float64)))
-    return {
-        "loss": loss,
-        "heldout_loss": heldout_loss,
-        "grad_norm": grad_norm,
-        "mean_norm": float(norms.mean()),
-        "displacement": displacement,
-        "penalty": penalty,
-    }
+    return {"mean_norm": float(norms.mean()), "displacement": displacement}
+
+
+def build_measure(
+    train: Encoded,
+    heldout: Encoded,
+    counts: np.ndarray,
+    options: TrainOptions,
+    objective,
+    train_pairs: scipy.sparse.csr_array,
+    *,
+    force: str | None = None,
+) -> Measure:
+    """Choose exact or estimated metrics for this run and prepare what they need once.
+
+    ``train_pairs``: the expected pair counts of the training sentences (already computed for
+    the trainer). ``force`` = "exact" or "estimated" overrides the cost rule (tests).
+    """
+    l2 = options.l2 if options.trainer == "numpy" else 0.0
+    keep = keep_for(counts, options)
+    positions = float(train.n_tokens if keep is None else keep[train.tokens].sum())
+    method, n = metric_plan(options, train_pairs, positions, len(counts))
+    if force is not None:
+        method, n = force, n or MAX_EXAMPLES
+    cbow = options.trainer == "gensim" and options.sg == 0
+    if method == "exact":
+        if cbow:
+            raise ValueError("CBOW metrics can only be estimated: its windows do not reduce to pair counts")
+        heldout_pairs = expected_pair_counts(heldout, options.window, len(counts), keep) if len(heldout) else None
+        return Measure(objective, l2, "exact", train_pairs=train_pairs, heldout_pairs=heldout_pairs)
+    if cbow:
+        train_examples = sample_cbow(train, options.window, keep, n, Seeds.METRICS)
+        heldout_examples = sample_cbow(heldout, options.window, keep, n, Seeds.METRICS + 1) if len(heldout) else None
+    else:
+        train_examples = sample_pairs(train_pairs, n, Seeds.METRICS)
+        heldout_examples = None
+        if len(heldout):
+            heldout_pairs = expected_pair_counts(heldout, options.window, len(counts), keep)
+            if heldout_pairs.nnz:
+                heldout_examples = sample_pairs(heldout_pairs, n, Seeds.METRICS + 1)
+    return Measure(objective, l2, "estimated", train_examples=train_examples, heldout_examples=heldout_examples)

@@ -18,17 +18,18 @@ from __future__ import annotations
 import itertools
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
-import altair as alt
 import numpy as np
 import pandas as pd
 
 from embedlab.analysis import cosine_matrix, neighbour_overlap, procrustes_rotation
 from embedlab.config import Limits, SweepOptions, TrainOptions
-from embedlab.errors import EmbedLabError, TrainingCancelled
+from embedlab.errors import EmbedLabError
 from embedlab.hooks import Hooks
+from embedlab.prepared import Prepared, check_feasible
+from embedlab.training import train_cached, train_final
 from embedlab.vocab import Vocabulary
 
 EPOCH_COLUMNS = ["trainer", "epoch", "jaccard", "procrustes_residual", "cosine_sd"]
@@ -188,27 +189,26 @@ def _rows_of(vocab: Vocabulary, words: Sequence[str]) -> list[int]:
 
 
 def seed_stability(
-    prepared,
+    prepared: Prepared,
     options: Sequence[TrainOptions],
     seeds: int,
     words: Sequence[str],
     k: int = 10,
     cache_dir: str | Path | None = None,
-    progress: Callable[[int, int, str], None] | None = None,
-    should_stop: Callable[[], bool] | None = None,
+    hooks: Hooks | None = None,
     limits: Limits | None = None,
+    scorer=None,
 ) -> pd.DataFrame:
     """For each trainer's settings in ``options`` (e.g. one NumPy and one gensim), train
     ``seeds`` runs with seed = that setting's seed + r and measure their agreement per epoch.
     Returns ``EPOCH_COLUMNS`` rows (one per trainer and epoch 0..E); words: the word set.
 
     Runs go through ``train_cached`` into ``cache_dir`` (reused next time, e.g. the app's run
-    cache), or into a temporary directory removed afterwards when ``cache_dir`` is None.
-    ``progress(done, total, text)`` after each run; ``should_stop()`` between epochs →
-    TrainingCancelled.
+    cache), or into a temporary directory removed afterwards when ``cache_dir`` is None;
+    ``scorer`` as for those runs (so the app's own seed-1 runs are reused). ``hooks``:
+    ``on_progress(runs done, share of the job)`` and ``should_stop()`` (TrainingCancelled).
     """
-    from embedlab.training import train_cached
-
+    hooks = hooks or Hooks()
     if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 2:
         raise EmbedLabError(f"stability needs at least 2 seeds; got {seeds!r}.")
     trainers = [o.trainer for o in options]
@@ -219,11 +219,16 @@ def seed_stability(
     with tempfile.TemporaryDirectory(prefix="embedlab-stability-") as scratch:
         target = Path(cache_dir) if cache_dir is not None else Path(scratch)
         frames, by_trainer = [], {}
-        for done, (trainer, job) in enumerate(jobs, start=1):
-            run = train_cached(prepared, job, target, Hooks(should_stop=should_stop), limits)
+        for done, (trainer, job) in enumerate(jobs):
+            run_hooks = Hooks(
+                should_stop=hooks.should_stop,
+                on_progress=lambda epoch, fraction, done=done, job=job: hooks.progress(
+                    done, (done + (epoch - 1 + fraction) / job.epochs) / len(jobs)
+                ),
+            )
+            run = train_cached(prepared, job, target, run_hooks, limits, scorer)
             by_trainer.setdefault(trainer, []).append(run.input_vectors)
-            if progress is not None:
-                progress(done, len(jobs), f"{trainer}, seed {job.seed}")
+            hooks.progress(done + 1, (done + 1) / len(jobs))
         for trainer, runs in by_trainer.items():
             frame = stability_over_epochs(runs, prepared.vocab, rows, k=k)
             frame.insert(0, "trainer", trainer)
@@ -233,41 +238,36 @@ def seed_stability(
 
 
 def stability_by_dim(
-    prepared,
+    prepared: Prepared,
     options: SweepOptions,
     words: Sequence[str],
     k: int = 10,
-    progress: Callable[[int, int, str], None] | None = None,
-    should_stop: Callable[[], bool] | None = None,
+    hooks: Hooks | None = None,
     limits: Limits | None = None,
 ) -> pd.DataFrame:
     """gensim trained ``options.runs`` times per d (seed = options.train.seed + r, same data);
     the final input vectors compared across seeds. Returns ``DIM_COLUMNS`` rows, one per d."""
-    from embedlab.gensim_trainer import GensimTrainer
-    from embedlab.training import check_feasible
-
+    hooks = hooks or Hooks()
     options = options.validate(limits)
     base = options.train.replace(trainer="gensim", lr=None if options.train.trainer == "numpy" else options.train.lr)
     base = base.validate(limits)
     check_feasible(prepared, base, limits)
     rows = _rows_of(prepared.vocab, words)
-    sentences = prepared.train_words
     total, done, table = len(options.dims) * options.runs, 0, []
     for dim in options.dims:
         started = time.perf_counter()
         finals = []
         for r in range(options.runs):
-            trainer = GensimTrainer(
-                sentences, prepared.vocab.words, prepared.vocab.counts, base.replace(dim=dim, seed=base.seed + r)
+            run_hooks = Hooks(
+                should_stop=hooks.should_stop,
+                on_progress=lambda epoch, fraction, done=done: hooks.progress(
+                    done, (done + (epoch - 1 + fraction) / base.epochs) / total
+                ),
             )
-            for epoch in range(1, base.epochs + 1):
-                if should_stop is not None and should_stop():
-                    raise TrainingCancelled(f"stopped at d = {dim}; nothing was saved.")
-                trainer.train_epoch(epoch)
-            finals.append(trainer.snapshot(base.epochs).input_vectors.astype(np.float64))
+            final = train_final(prepared.train, prepared.vocab, base.replace(dim=dim, seed=base.seed + r), run_hooks)
+            finals.append(final.input_vectors.astype(np.float64))
             done += 1
-            if progress is not None:
-                progress(done, total, f"gensim d = {dim}, seed {base.seed + r}")
+            hooks.progress(done, done / total)
         table.append(
             (
                 "gensim",
@@ -280,38 +280,3 @@ def stability_by_dim(
             )
         )
     return pd.DataFrame(table, columns=DIM_COLUMNS)
-
-
-# ---------------------------------------------------------------- chart
-
-
-def stability_chart(frame: pd.DataFrame) -> alt.HConcatChart:
-    """Three panels over epochs — Jaccard@k between seeds, Procrustes residual, cosine sd —
-    one line per trainer. frame: ``EPOCH_COLUMNS`` (the output of :func:`seed_stability`).
-
-    >>> f = pd.DataFrame({"trainer": ["numpy"] * 2, "epoch": [0, 1], "jaccard": [0.0, 0.5],
-    ...                   "procrustes_residual": [1.0, 0.5], "cosine_sd": [0.3, 0.1]})
-    >>> len(stability_chart(f).to_dict()["hconcat"])
-    3
-    """
-    missing = set(EPOCH_COLUMNS) - set(frame.columns)
-    if missing:
-        raise ValueError(f"stability_chart needs columns {EPOCH_COLUMNS}; missing {sorted(missing)}")
-    panels = []
-    for column, title in (
-        ("jaccard", "neighbours shared between seeds (Jaccard@k)"),
-        ("procrustes_residual", "Procrustes residual between seeds"),
-        ("cosine_sd", "sd of pair cosines across seeds"),
-    ):
-        panels.append(
-            alt.Chart(frame[["trainer", "epoch", column]], title=title)
-            .mark_line(point=True)
-            .encode(
-                x=alt.X("epoch:Q", axis=alt.Axis(tickMinStep=1)),
-                y=alt.Y(f"{column}:Q", title=None, scale=alt.Scale(zero=True)),
-                color=alt.Color("trainer:N", scale=alt.Scale(scheme="tableau10"), legend=alt.Legend(orient="bottom")),
-                tooltip=["trainer:N", "epoch:Q", alt.Tooltip(f"{column}:Q", format=".4f")],
-            )
-            .properties(width=250, height=220)
-        )
-    return alt.hconcat(*panels)

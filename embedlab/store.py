@@ -11,6 +11,9 @@ Snapshots go straight into ``.npy`` files opened with ``open_memmap`` in a tempo
 directory beside the target, so memory never holds every epoch at once; the directory is
 renamed into place only when complete. A killed run leaves only a ``.tmp-*`` directory,
 which is never read and is removed by the next writer once its process is gone.
+
+This module is the one place that knows how a file or a directory is written atomically
+(:func:`atomic_write`, :func:`atomic_dir`) and what the manifest holds (:func:`write_manifest`).
 """
 
 from __future__ import annotations
@@ -20,18 +23,24 @@ import hashlib
 import json
 import os
 import shutil
+import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from embedlab.errors import EmbedLabError
+from embedlab.errors import EmbedLabError, TrainingDiverged
 from embedlab.vocab import Vocabulary
 
 FILES = ("config.json", "vocab.tsv", "input_vectors.npy", "output_vectors.npy", "metrics.csv")
+REQUIRED = ("config.json", "vocab.tsv", "input_vectors.npy")
+OPTIONAL = ("output_vectors.npy", "metrics.csv")  # an imported run may lack them; config["lacks"] says so
+EXTRA = ("split.json",)  # the held-out sentences, so every metric can be recomputed
 METRIC_COLUMNS = (
     "epoch",
     "loss",
@@ -47,13 +56,17 @@ METRIC_COLUMNS = (
 
 @dataclass(frozen=True)
 class Run:
-    """A finished run: arrays are read-only memory maps of the run directory."""
+    """A finished run: arrays are read-only memory maps of the run directory.
+
+    ``output_vectors`` is None and ``metrics`` holds only ``epoch`` for an imported run that
+    came without them (``config["lacks"]`` names the missing files).
+    """
 
     path: Path
     config: dict
     vocab: Vocabulary
     input_vectors: np.ndarray  # (epochs+1, V, d) float32
-    output_vectors: np.ndarray  # (epochs+1, V, d) float32
+    output_vectors: np.ndarray | None  # (epochs+1, V, d) float32
     metrics: pd.DataFrame
 
     @property
@@ -62,19 +75,75 @@ class Run:
 
     @property
     def trainer(self) -> str:
-        return self.config["trainer"]
+        return self.config.get("trainer", "imported")
 
     @property
     def epochs(self) -> int:
         return self.input_vectors.shape[0] - 1
 
+    @property
+    def dim(self) -> int:
+        return self.input_vectors.shape[2]
 
-def _sha256(path: Path) -> str:
+    @property
+    def has_outputs(self) -> bool:
+        return self.output_vectors is not None
+
+    @property
+    def has_loss(self) -> bool:
+        """True when metrics.csv carries the training curves (an imported run may not)."""
+        return "loss" in self.metrics.columns and self.metrics["loss"].notna().any()
+
+    @property
+    def diverged(self) -> bool:
+        return bool(self.config.get("diverged", False))
+
+    @property
+    def stopped_early(self) -> bool:
+        """A run cancelled after some epochs is kept as a shorter run and says so."""
+        return bool(self.config.get("stopped_at_epoch") is not None)
+
+
+# ---------------------------------------------------------------- atomic files and directories
+
+
+def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb") as f:
+        os.fsync(f.fileno())
+
+
+def atomic_write(path: str | os.PathLike, data: bytes | str) -> Path:
+    """Write ``data`` to ``path`` all at once: a temporary file beside it, fsync, rename.
+
+    A reader sees the old file or the new one, never half of either; a failure leaves nothing.
+
+    >>> import tempfile; p = Path(tempfile.mkdtemp()) / "a.txt"
+    >>> atomic_write(p, "hello").read_text()
+    'hello'
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".tmp-{os.getpid()}-{path.name}-")
+    try:
+        with os.fdopen(handle, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
 
 
 def _pid_alive(pid: int) -> bool:
@@ -96,13 +165,129 @@ def remove_stale_temporaries(parent: Path, max_age_seconds: float = 24 * 3600) -
             pid = int(tmp.name.split("-")[1])
         except (IndexError, ValueError):
             pid = -1
-        too_old = time.time() - tmp.stat().st_mtime > max_age_seconds
+        try:
+            too_old = time.time() - tmp.stat().st_mtime > max_age_seconds
+        except OSError:
+            continue
         if pid <= 0 or not _pid_alive(pid) or too_old:
-            shutil.rmtree(tmp, ignore_errors=True)
+            if tmp.is_dir():
+                shutil.rmtree(tmp, ignore_errors=True)
+            else:
+                tmp.unlink(missing_ok=True)
+
+
+def _check_target(target: Path) -> None:
+    """A target may be absent or an empty directory; anything else is refused."""
+    if target.exists() and not (target.is_dir() and not any(target.iterdir())):
+        raise EmbedLabError(f"{target} already exists; choose another --out or remove it first.")
+
+
+def _new_temporary(target: Path) -> Path:
+    parent = target.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(parent)
+    tmp = parent / f".tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}-{target.name}"
+    tmp.mkdir()
+    return tmp
+
+
+def _publish(tmp: Path, target: Path) -> bool:
+    """fsync every file of ``tmp`` and rename it to ``target``; False when someone else won."""
+    for child in tmp.rglob("*"):
+        if child.is_file():
+            _fsync_file(child)
+    if target.is_dir() and not any(target.iterdir()):
+        target.rmdir()  # an empty directory given as --out is replaced
+    try:
+        os.rename(tmp, target)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if not target.exists():
+            raise
+        return False
+    return True
+
+
+@contextmanager
+def atomic_dir(target: str | os.PathLike) -> Iterator[Path]:
+    """Build a directory in a temporary sibling and rename it to ``target`` when the block ends.
+
+    ``target`` must be absent or an empty directory. If the block raises (or the process
+    dies), nothing appears at ``target``.
+
+    >>> import tempfile; out = Path(tempfile.mkdtemp()) / "out"
+    >>> with atomic_dir(out) as tmp:
+    ...     _ = (tmp / "a.csv").write_text("x")
+    >>> sorted(p.name for p in out.iterdir())
+    ['a.csv']
+    """
+    target = Path(target)
+    _check_target(target)
+    tmp = _new_temporary(target)
+    try:
+        yield tmp
+        _check_target(target)
+        _publish(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def write_manifest(directory: Path, names: tuple[str, ...] | None = None) -> None:
+    """manifest.json: size and sha256 of each run file present in ``directory``."""
+    names = names or tuple(name for name in (*FILES, *EXTRA) if (directory / name).is_file())
+    manifest = {
+        name: {"bytes": (directory / name).stat().st_size, "sha256": sha256_file(directory / name)} for name in names
+    }
+    atomic_write(directory / "manifest.json", json.dumps(manifest, indent=2))
+
+
+def update_manifest(directory: Path, name: str) -> None:
+    """Refresh one file's entry after it was replaced (e.g. metrics.csv gained columns)."""
+    path = directory / "manifest.json"
+    if not path.is_file():
+        return
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest[name] = {"bytes": (directory / name).stat().st_size, "sha256": sha256_file(directory / name)}
+    atomic_write(path, json.dumps(manifest, indent=2))
+
+
+def verify_manifest(path: Path) -> None:
+    """Raise EmbedLabError when a file listed in manifest.json differs in size or sha256."""
+    manifest_path = path / "manifest.json"
+    if not manifest_path.is_file():
+        raise EmbedLabError(f"{path} has no manifest.json; train it again.")
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except ValueError as error:
+        raise EmbedLabError(f"{manifest_path} is damaged; train the run again.") from error
+    for name in (*FILES, *EXTRA):
+        file = path / name
+        if name not in manifest:
+            if name in REQUIRED or (file.exists() and name in FILES):
+                raise EmbedLabError(f"{path}: manifest.json does not list {name}; train the run again.")
+            continue
+        entry = manifest[name]
+        if not file.is_file() or file.stat().st_size != entry.get("bytes") or sha256_file(file) != entry.get("sha256"):
+            raise EmbedLabError(f"{file} is damaged (its checksum differs); train the run again.")
+
+
+# ---------------------------------------------------------------- writing a run
+
+
+def write_vocab(path: Path, vocab: Vocabulary) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_NONE, escapechar="\\")
+        writer.writerow(["word", "count"])
+        writer.writerows(zip(vocab.words, vocab.counts.tolist(), strict=True))
 
 
 class RunWriter:
     """Writes one run directory atomically.
+
+    Snapshots are written as they come; :meth:`finish` writes the small files and renames the
+    directory into place. :meth:`finish` with ``epochs_done`` < the planned epochs keeps a
+    shorter run (a cancelled training keeps its finished epochs).
 
     >>> import tempfile; from embedlab.vocab import Vocabulary
     >>> out = Path(tempfile.mkdtemp()) / "run"
@@ -110,23 +295,20 @@ class RunWriter:
     >>> with RunWriter(out, epochs=1, vocab_size=2, dim=3) as w:
     ...     for e in (0, 1):
     ...         w.write_snapshot(e, np.ones((2, 3), np.float32), np.zeros((2, 3), np.float32))
-    ...     w.finish({"trainer": "numpy"}, vocab, [{"epoch": 0}, {"epoch": 1}])
+    ...     _ = w.finish({"trainer": "numpy"}, vocab, [{"epoch": 0}, {"epoch": 1}])
     >>> load_run(out).input_vectors.shape
     (2, 2, 3)
     """
 
-    def __init__(self, target: str | os.PathLike, epochs: int, vocab_size: int, dim: int):
+    def __init__(self, target: str | os.PathLike, epochs: int, vocab_size: int, dim: int, *, outputs: bool = True):
         self.target = Path(target)
-        if self.target.exists():
-            raise EmbedLabError(f"{self.target} already exists; choose another --out or remove it first.")
-        parent = self.target.parent
-        parent.mkdir(parents=True, exist_ok=True)
-        remove_stale_temporaries(parent)
-        self.tmp = parent / f".tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}-{self.target.name}"
-        self.tmp.mkdir()
-        shape = (epochs + 1, vocab_size, dim)
-        self.inputs = np.lib.format.open_memmap(self.tmp / "input_vectors.npy", "w+", np.float32, shape)
-        self.outputs = np.lib.format.open_memmap(self.tmp / "output_vectors.npy", "w+", np.float32, shape)
+        _check_target(self.target)
+        self.tmp = _new_temporary(self.target)
+        self.shape = (epochs + 1, vocab_size, dim)
+        self.inputs = np.lib.format.open_memmap(self.tmp / "input_vectors.npy", "w+", np.float32, self.shape)
+        self.outputs = None
+        if outputs:
+            self.outputs = np.lib.format.open_memmap(self.tmp / "output_vectors.npy", "w+", np.float32, self.shape)
         self.done = False
 
     def __enter__(self) -> RunWriter:
@@ -140,41 +322,52 @@ class RunWriter:
         self.inputs = self.outputs = None
         shutil.rmtree(self.tmp, ignore_errors=True)
 
-    def write_snapshot(self, epoch: int, input_vectors: np.ndarray, output_vectors: np.ndarray) -> None:
-        if not (np.isfinite(input_vectors).all() and np.isfinite(output_vectors).all()):
-            raise EmbedLabError(
-                f"training diverged in epoch {epoch}: vectors became non-finite; "
-                "lower the learning rate (--lr) and train again."
-            )
+    def write_snapshot(self, epoch: int, input_vectors: np.ndarray, output_vectors: np.ndarray | None) -> None:
+        if not np.isfinite(input_vectors).all() or (
+            output_vectors is not None and not np.isfinite(output_vectors).all()
+        ):
+            raise TrainingDiverged.at(epoch, "the vectors")
         self.inputs[epoch] = input_vectors
-        self.outputs[epoch] = output_vectors
+        if self.outputs is not None:
+            self.outputs[epoch] = output_vectors
 
-    def finish(self, config: dict, vocab: Vocabulary, metrics_rows: list[dict]) -> Path:
-        """Write the small files, flush, and rename into place; returns the run directory."""
+    def _truncate(self, epochs_done: int) -> None:
+        """Keep snapshots 0..epochs_done only (a run stopped early)."""
+        for name in ("input_vectors.npy", "output_vectors.npy"):
+            path = self.tmp / name
+            if not path.exists():
+                continue
+            kept = np.array(np.load(path, mmap_mode="r")[: epochs_done + 1])
+            np.save(path, kept)
+
+    def finish(
+        self,
+        config: dict,
+        vocab: Vocabulary,
+        metrics_rows: list[dict] | None,
+        epochs_done: int | None = None,
+        extra: dict[str, object] | None = None,
+    ) -> Path:
+        """Write the small files (``extra``: name → JSON content), flush, and rename into place."""
         self.inputs.flush()
-        self.outputs.flush()
+        if self.outputs is not None:
+            self.outputs.flush()
         self.inputs = self.outputs = None
+        if epochs_done is not None and epochs_done + 1 < self.shape[0]:
+            self._truncate(epochs_done)
         (self.tmp / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True), encoding="utf-8")
-        with open(self.tmp / "vocab.tsv", "w", encoding="utf-8", newline="") as f:
-            writer = csv.writer(f, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_NONE, escapechar="\\")
-            writer.writerow(["word", "count"])
-            writer.writerows(zip(vocab.words, vocab.counts.tolist(), strict=True))
-        pd.DataFrame(metrics_rows).to_csv(self.tmp / "metrics.csv", index=False)
-        manifest = {
-            name: {"bytes": (self.tmp / name).stat().st_size, "sha256": _sha256(self.tmp / name)} for name in FILES
-        }
-        (self.tmp / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-        for name in (*FILES, "manifest.json"):
-            with open(self.tmp / name, "rb") as f:
-                os.fsync(f.fileno())
-        try:
-            os.rename(self.tmp, self.target)
-        except OSError as error:  # someone else finished the same run first
-            self.abort()
-            if not self.target.exists():
-                raise EmbedLabError(f"could not write {self.target}: {error.strerror}") from error
+        write_vocab(self.tmp / "vocab.tsv", vocab)
+        if metrics_rows is not None:
+            pd.DataFrame(metrics_rows).to_csv(self.tmp / "metrics.csv", index=False)
+        for name, content in (extra or {}).items():
+            (self.tmp / name).write_text(json.dumps(content), encoding="utf-8")
+        write_manifest(self.tmp)
+        _publish(self.tmp, self.target)  # False when someone else finished the same run first: theirs is kept
         self.done = True
         return self.target
+
+
+# ---------------------------------------------------------------- reading a run
 
 
 def read_vocab(path: Path) -> Vocabulary:
@@ -193,36 +386,39 @@ def load_run(path: str | os.PathLike, *, verify: bool = False) -> Run:
     """Open a run directory; arrays are memory-mapped read-only.
 
     Raises EmbedLabError when a file is missing or the shapes disagree; with ``verify=True``
-    also checks every file's size and sha256 against ``manifest.json``.
+    also checks every file's size and sha256 against ``manifest.json``. output_vectors.npy
+    and metrics.csv may be absent only when config.json's ``lacks`` says so (an import).
     """
     path = Path(path)
     if not path.is_dir():
         raise EmbedLabError(f"{path} is not a run directory; train one with `python -m embedlab train`.")
-    missing = [name for name in FILES if not (path / name).is_file()]
+    missing = [name for name in REQUIRED if not (path / name).is_file()]
     if missing:
         raise EmbedLabError(f"{path} is incomplete (missing {', '.join(missing)}); train it again.")
     if verify:
-        manifest_path = path / "manifest.json"
-        if not manifest_path.is_file():
-            raise EmbedLabError(f"{path} has no manifest.json; train it again.")
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        for name in FILES:
-            entry = manifest.get(name, {})
-            if (path / name).stat().st_size != entry.get("bytes") or _sha256(path / name) != entry.get("sha256"):
-                raise EmbedLabError(f"{path / name} is damaged (its checksum differs); train the run again.")
+        verify_manifest(path)
     try:
         config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+        lacks = set(config.get("lacks", ()))
+        missing = [name for name in OPTIONAL if not (path / name).is_file() and name not in lacks]
+        if missing:
+            raise EmbedLabError(f"{path} is incomplete (missing {', '.join(missing)}); train it again.")
         vocab = read_vocab(path / "vocab.tsv")
-        inputs = np.load(path / "input_vectors.npy", mmap_mode="r")
-        outputs = np.load(path / "output_vectors.npy", mmap_mode="r")
-        metrics = pd.read_csv(path / "metrics.csv")
-    except (ValueError, OSError, KeyError) as error:
+        inputs = np.load(path / "input_vectors.npy", mmap_mode="r", allow_pickle=False)
+        outputs = None
+        if (path / "output_vectors.npy").is_file():
+            outputs = np.load(path / "output_vectors.npy", mmap_mode="r", allow_pickle=False)
+        if (path / "metrics.csv").is_file():
+            metrics = pd.read_csv(path / "metrics.csv")
+        else:
+            metrics = pd.DataFrame({"epoch": np.arange(inputs.shape[0] if inputs.ndim == 3 else 0)})
+    except (ValueError, OSError, KeyError, TypeError) as error:
+        if isinstance(error, EmbedLabError):
+            raise
         raise EmbedLabError(f"{path} could not be read ({error}); train the run again.") from error
-    if inputs.ndim != 3 or inputs.shape != outputs.shape or inputs.shape[1] != len(vocab):
-        raise EmbedLabError(
-            f"{path}: input_vectors {inputs.shape}, output_vectors {outputs.shape} and "
-            f"{len(vocab)} vocabulary rows do not agree; train the run again."
-        )
+    if inputs.ndim != 3 or inputs.shape[1] != len(vocab) or (outputs is not None and outputs.shape != inputs.shape):
+        shapes = f"input_vectors {inputs.shape}" + (f", output_vectors {outputs.shape}" if outputs is not None else "")
+        raise EmbedLabError(f"{path}: {shapes} and {len(vocab)} vocabulary rows do not agree; train the run again.")
     if len(metrics) != inputs.shape[0]:
         raise EmbedLabError(f"{path}: metrics.csv has {len(metrics)} rows for {inputs.shape[0]} snapshots.")
     return Run(path, config, vocab, inputs, outputs, metrics)

@@ -1,8 +1,12 @@
-"""From a corpus to a run directory: split, vocabulary, one loop over epochs for both trainers.
+"""From a prepared corpus to a run directory: one loop over epochs for every trainer.
 
 prepared = prepare(corpus, CorpusOptions(min_count=5))
 run = train(prepared, TrainOptions(trainer="numpy", dim=50), out_dir="runs/a")
 run = train_cached(prepared, options, cache_dir)   # never trains the same run twice
+
+Everything that trains — ``train``, the bias–variance sweep, the stability runs, fine-tuning —
+goes through :func:`fit`: epoch 0 is the initial snapshot, then for each epoch the trainer's
+``train_epoch`` and its snapshot, measured and handed to the hooks.
 """
 
 from __future__ import annotations
@@ -12,126 +16,155 @@ import json
 import os
 import shutil
 import time
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
 from embedlab import __version__
-from embedlab.config import CorpusOptions, Limits, TrainOptions
-from embedlab.corpus import Corpus
-from embedlab.errors import EmbedLabError, TrainingCancelled
-from embedlab.evaluate import load_groups, snapshot_quality
+from embedlab.config import Limits, TrainOptions, cache_root
+from embedlab.errors import EmbedLabError, TrainingCancelled, TrainingDiverged
 from embedlab.gensim_trainer import GensimTrainer
-from embedlab.hooks import Hooks
-from embedlab.metrics import (
-    Examples,
-    sample_cbow,
-    sample_skipgram,
-    snapshot_metrics,
-    with_huffman_paths,
-    with_negatives,
-)
+from embedlab.hooks import Hooks, Snapshot
+from embedlab.metrics import Measure, build_measure, geometry, keep_for, objective_for, pair_counts, pairs_per_position
+from embedlab.prepared import Prepared, check_feasible
 from embedlab.softmax import SoftmaxTrainer, initial_vectors
 from embedlab.store import Run, RunWriter, load_run
-from embedlab.vocab import Vocabulary, build_vocabulary, encode, keep_probabilities, skipgram_pairs, split_heldout
+from embedlab.vocab import Encoded, Vocabulary
 
-METRIC_SEED = 20240601  # the metric samples are the same for every training seed
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """A corpus split and encoded with one vocabulary: what both trainers consume."""
-
-    corpus: Corpus
-    options: CorpusOptions
-    vocab: Vocabulary
-    train_ids: list  # list of int32 arrays, training sentences (OOV dropped)
-    heldout_ids: list  # held-out sentences, never trained on
-
-    @property
-    def train_words(self) -> list[list[str]]:
-        words = self.vocab.words
-        return [[words[i] for i in s] for s in self.train_ids]
+# The modules whose maths decide a run's numbers: their source is part of every cache key, so a
+# change to the maths never serves a stale run.
+_MATHS_MODULES = ("softmax.py", "gensim_trainer.py", "objectives.py", "metrics.py", "vocab.py", "training.py")
+DIVERGENCE_FACTOR = 2.0  # a run whose loss ends above this × its epoch-0 loss is flagged diverged
 
 
-def prepare(corpus: Corpus, options: CorpusOptions | None = None) -> Prepared:
-    """Held-out split (by sentence), then the vocabulary of the training part only."""
-    options = (options or CorpusOptions()).validate()
-    train_sentences, heldout_sentences = split_heldout(corpus.sentences, options.heldout_fraction, options.split_seed)
-    vocab = build_vocabulary(train_sentences, options.min_count, options.max_vocab)
-    return Prepared(corpus, options, vocab, encode(train_sentences, vocab), encode(heldout_sentences, vocab))
+class Trainer(Protocol):
+    """What :func:`fit` needs of a trainer (both trainers implement it)."""
+
+    name: str
+    lr: float
+
+    def train_epoch(
+        self, epoch: int, should_stop: Callable[[], bool] | None = None, progress: Callable[[float], None] | None = None
+    ) -> dict: ...
+
+    def snapshot(self, epoch: int) -> Snapshot: ...
 
 
-def check_feasible(prepared: Prepared, options: TrainOptions, limits: Limits | None = None) -> None:
-    """Refuse settings this corpus cannot support, before any work starts."""
-    limits = limits or Limits.from_env()
-    if not prepared.train_ids:
-        raise EmbedLabError("no training sentence has a word in the vocabulary; lower min_count.")
-    if not any(len(s) > 1 for s in prepared.train_ids):
-        raise EmbedLabError(
-            "every training sentence has fewer than two known words, so there are no pairs; "
-            "lower min_count or use a larger corpus."
-        )
-    if options.trainer == "numpy" and len(prepared.vocab) > limits.max_softmax_vocab:
-        raise EmbedLabError(
-            f"the full-softmax trainer is capped at {limits.max_softmax_vocab} words here and this vocabulary has "
-            f"{len(prepared.vocab)}; raise min_count or set max_vocab (or EMBEDLAB_UNLIMITED=1 locally)."
-        )
+Scorer = Callable[[np.ndarray], dict]  # input vectors (V, d) → extra metrics columns
 
 
-def pairs_per_epoch(prepared: Prepared, options: TrainOptions) -> int:
-    """Pairs in the NumPy trainer's first epoch (the same draw: subsampling and reduced windows)."""
-    rng = np.random.default_rng(options.seed)
-    keep = keep_probabilities(prepared.vocab.counts, options.sample)
-    return len(skipgram_pairs(prepared.train_ids, options.window, rng, keep_prob=keep)[0])
+def fit(
+    trainer: Trainer,
+    epochs: int,
+    hooks: Hooks | None = None,
+    measure: Measure | None = None,
+    scorer: Scorer | None = None,
+    *,
+    first_epoch: int = 0,
+) -> list[dict]:
+    """Train ``epochs`` epochs; returns one metrics row per snapshot, epoch 0 (or ``first_epoch``,
+    the parent's last epoch when fine-tuning) included.
 
-
-def suggested_batch_size(pairs: int, steps: int = 50, low: int = 32, high: int = 2048) -> int:
-    """The largest power of two in [low, high] that still gives at least ``steps`` SGD steps an epoch.
-
-    >>> suggested_batch_size(1_000_000), suggested_batch_size(10_000), suggested_batch_size(100)
-    (2048, 128, 32)
+    Each snapshot is measured (``measure``: the objective, ‖∇J‖, norms; ``scorer``: e.g. the
+    intrinsic benchmarks) and passed to ``hooks.on_epoch``. ``hooks.should_stop()`` is asked
+    between batches: TrainingCancelled. Non-finite vectors or loss: TrainingDiverged. Both carry
+    ``error.rows``, the rows of the epochs that had finished.
     """
-    batch = high
-    while batch > low and pairs / batch < steps:
-        batch //= 2
-    return batch
+    hooks = hooks or Hooks()
+    rows: list[dict] = []
+    previous = None
+    for step in range(epochs + 1):
+        epoch = first_epoch + step
+        counts, seconds = {"pairs": 0, "positions": 0, "words": 0, "lr": trainer.lr}, 0.0
+        if step > 0:
+            started = time.perf_counter()
+            try:
+                counts = trainer.train_epoch(
+                    step, hooks.stop_requested, lambda fraction, e=epoch: hooks.progress(e, fraction)
+                )
+            except (TrainingCancelled, TrainingDiverged) as stopped:
+                stopped.rows = rows
+                raise
+            seconds = time.perf_counter() - started
+        snapshot = trainer.snapshot(epoch)
+        row = {"epoch": epoch}
+        if not (np.isfinite(snapshot.input_vectors).all() and np.isfinite(snapshot.output_vectors).all()):
+            error = TrainingDiverged.at(epoch, "the vectors", trainer.lr)
+            error.rows = rows
+            raise error
+        if measure is not None:
+            with np.errstate(over="ignore", invalid="ignore"):
+                row.update(measure(snapshot.input_vectors, snapshot.output_vectors, previous))
+            if not np.isfinite(row["loss"]):
+                error = TrainingDiverged.at(epoch, lr=trainer.lr)
+                error.rows = rows
+                raise error
+        else:
+            row.update(geometry(snapshot.input_vectors, previous))
+        row.update(
+            lr=counts["lr"],
+            seconds=seconds,
+            words_per_second=counts["words"] / seconds if seconds > 0 else 0.0,
+        )
+        if counts.get("pairs") is not None:  # the NumPy trainer counts what it trained
+            row["pairs_per_second"] = counts["pairs"] / seconds if seconds > 0 else 0.0
+            row["positions_per_second"] = counts["positions"] / seconds if seconds > 0 else 0.0
+        if scorer is not None:
+            row.update(scorer(snapshot.input_vectors))
+        rows.append(row)
+        previous = snapshot.input_vectors
+        hooks.epoch_done(snapshot, row)
+    return rows
 
 
-def work_estimate(prepared: Prepared, options: TrainOptions, reference: Run | None = None) -> dict:
-    """The size of the NumPy trainer's job before it starts.
-
-    Each pair costs three (1 × V)·(V × d) products in the full softmax (logits, ∂v, ∂U): 6·V·d
-    flops. With a finished NumPy ``reference`` run, its measured pairs per second give this
-    machine's rate and so an expected time. Keys: pairs, steps (per epoch), V, d, epochs,
-    gflop, seconds (None without a reference).
-    """
-    pairs = pairs_per_epoch(prepared, options)
-    V, d = len(prepared.vocab), options.dim
-    flops = 6.0 * pairs * V * d * options.epochs
-    estimate = {
-        "pairs": pairs,
-        "steps": -(-pairs // options.batch_size),
-        "V": V,
-        "d": d,
-        "epochs": options.epochs,
-        "gflop": flops / 1e9,
-        "seconds": None,
-    }
-    if reference is not None and "pairs_per_second" in reference.metrics:
-        speed = reference.metrics["pairs_per_second"].iloc[1:].median()  # epoch 0 trains nothing
-        rate = 6.0 * speed * len(reference.vocab) * reference.input_vectors.shape[2]  # flop/s
-        if rate > 0:
-            estimate["seconds"] = flops / rate
-    return estimate
+def diverged(rows: list[dict]) -> bool:
+    """The loss ended far above where it started (e.g. above 2 log V for the softmax)."""
+    losses = [row.get("loss") for row in rows if row.get("loss") is not None]
+    return len(losses) > 1 and losses[-1] > DIVERGENCE_FACTOR * losses[0]
 
 
-def run_config(prepared: Prepared, options: TrainOptions, quality: bool = True) -> dict:
+# ---------------------------------------------------------------- one run
+
+
+def make_trainer(
+    train: Encoded, vocab: Vocabulary, options: TrainOptions, train_pairs, *, initial=None, initial_out=None
+) -> Trainer:
+    """The trainer for ``options``, started from gensim's initial vectors (or ``initial``)."""
+    if initial is None:
+        initial = initial_vectors(len(vocab), options.dim, options.seed)
+    if options.trainer == "numpy":
+        per_position = pairs_per_position(train, vocab.counts, train_pairs, options)
+        return SoftmaxTrainer(
+            train, vocab.counts, options, initial, pairs_per_position=per_position, initial_out=initial_out
+        )
+    return GensimTrainer(train, vocab.words, vocab.counts, options, initial=initial, initial_out=initial_out)
+
+
+def train_final(train: Encoded, vocab: Vocabulary, options: TrainOptions, hooks: Hooks | None = None) -> Snapshot:
+    """Train with :func:`fit` and no run directory or metrics; the last snapshot (for sweeps)."""
+    trainer = make_trainer(train, vocab, options, pair_counts(train, vocab.counts, options))
+    fit(trainer, options.epochs, hooks)
+    return trainer.snapshot(options.epochs)
+
+
+def maths_fingerprint() -> str:
+    """sha256 of the source of the modules that decide a run's numbers (part of every cache key)."""
+    digest = hashlib.sha256()
+    here = Path(__file__).resolve().parent
+    for name in _MATHS_MODULES:
+        digest.update((here / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def run_config(prepared: Prepared, options: TrainOptions, scorer: Scorer | None = None) -> dict:
     """Everything that defines the run; also the cache key's content."""
     return {
-        "quality_metrics": quality,
+        "quality_metrics": getattr(scorer, "key", None) if scorer is not None else None,
         "embedlab_version": __version__,
+        "maths": maths_fingerprint(),
         "trainer": options.trainer,
         "corpus": {"name": prepared.corpus.name, "sha256": prepared.corpus.sha256},
         "corpus_options": asdict(prepared.options),
@@ -143,30 +176,9 @@ def run_config(prepared: Prepared, options: TrainOptions, quality: bool = True) 
     }
 
 
-def run_key(prepared: Prepared, options: TrainOptions, quality: bool = True) -> str:
-    content = json.dumps(run_config(prepared, options, quality), sort_keys=True)
+def run_key(prepared: Prepared, options: TrainOptions, scorer: Scorer | None = None) -> str:
+    content = json.dumps(run_config(prepared, options, scorer), sort_keys=True)
     return hashlib.sha256(content.encode()).hexdigest()[:20]
-
-
-def _make_trainer(prepared: Prepared, options: TrainOptions):
-    if options.trainer == "numpy":
-        W0 = initial_vectors(len(prepared.vocab), options.dim, options.seed)
-        return SoftmaxTrainer(prepared.train_ids, prepared.vocab.counts, options, W0)
-    return GensimTrainer(prepared.train_words, prepared.vocab.words, prepared.vocab.counts, options)
-
-
-def _metric_samples(prepared: Prepared, options: TrainOptions, trainer) -> tuple[Examples, Examples | None]:
-    sampler = sample_cbow if options.trainer == "gensim" and options.sg == 0 else sample_skipgram
-    samples = [
-        sampler(ids, options.window, options.metric_pairs, METRIC_SEED + k) if ids else None
-        for k, ids in enumerate((prepared.train_ids, prepared.heldout_ids))
-    ]
-    if trainer.objective == "negative":
-        samples = [s and with_negatives(s, prepared.vocab.counts, options.negative, METRIC_SEED) for s in samples]
-    elif trainer.objective == "hs":
-        codes, points = trainer.huffman_paths()
-        samples = [s and with_huffman_paths(s, codes, points) for s in samples]
-    return samples[0], samples[1]
 
 
 def train(
@@ -175,72 +187,74 @@ def train(
     out_dir: str | os.PathLike,
     hooks: Hooks | None = None,
     limits: Limits | None = None,
-    quality: bool = True,
+    scorer: Scorer | None = None,
+    *,
+    keep_partial: bool = False,
+    metric_method: str | None = None,
 ) -> Run:
     """Train one run and write its directory atomically; returns the loaded run.
 
-    With ``quality`` every snapshot is also scored on WordSim-353, SimLex-999 and a fixed
-    sample of Google analogies (and the planted groups of the toy corpus): extra
-    metrics.csv columns from ``evaluate.snapshot_quality``.
-
-    Raises TrainingCancelled when ``hooks.should_stop()`` says so between epochs, and
-    EmbedLabError on divergence; in both cases nothing is left at ``out_dir``.
+    ``scorer`` adds columns to every metrics row (``evaluate.Scorer``: WordSim-353, SimLex-999,
+    analogies, planted groups). A run whose loss ends above twice its start is kept but
+    flagged ``diverged`` in config.json. When ``hooks.should_stop()`` stops training, the
+    finished epochs are kept as a shorter run (``stopped_at_epoch`` in config.json) with
+    ``keep_partial``; otherwise — or before the first epoch ends — TrainingCancelled is
+    raised and nothing is left at ``out_dir``. A non-finite loss is an EmbedLabError.
     """
     options = options.validate(limits)
     check_feasible(prepared, options, limits)
+    V = len(prepared.vocab)
+    train_pairs = pair_counts(prepared.train, prepared.vocab.counts, options)
+    trainer = make_trainer(prepared.train, prepared.vocab, options, train_pairs)
+    objective = objective_for(options, prepared.vocab.counts, trainer)
+    measure = build_measure(
+        prepared.train, prepared.heldout, prepared.vocab.counts, options, objective, train_pairs, force=metric_method
+    )
+    config = run_config(prepared, options, scorer) | measure.describe()
+    return _write_run(prepared, options, trainer, measure, scorer, config, out_dir, hooks, V, keep_partial)
+
+
+def _write_run(prepared, options, trainer, measure, scorer, config, out_dir, hooks, V, keep_partial, first_epoch=0):
+    """Run :func:`fit` into a RunWriter; the part of ``train`` that fine-tuning shares."""
     hooks = hooks or Hooks()
-    trainer = _make_trainer(prepared, options)
-    train_sample, heldout_sample = _metric_samples(prepared, options, trainer)
-    l2 = options.l2 if options.trainer == "numpy" else 0.0
-    V, d = len(prepared.vocab), options.dim
-    groups = load_groups(prepared.corpus.name) if quality else None
-    rows, previous = [], None
-    with RunWriter(out_dir, options.epochs, V, d) as writer:
-        for epoch in range(options.epochs + 1):
-            if epoch > 0:
-                if hooks.stop_requested():
-                    raise TrainingCancelled(f"training stopped after epoch {epoch - 1}; nothing was saved.")
-                started = time.perf_counter()
-                counts = trainer.train_epoch(epoch)
-                seconds = time.perf_counter() - started
-            else:
-                counts, seconds = {"pairs": 0, "words": 0, "lr": trainer.lr}, 0.0
-            snapshot = trainer.snapshot(epoch)
-            writer.write_snapshot(epoch, snapshot.input_vectors, snapshot.output_vectors)
-            row = {"epoch": epoch}
-            row.update(
-                snapshot_metrics(
-                    trainer.objective,
-                    snapshot.input_vectors,
-                    snapshot.output_vectors,
-                    previous,
-                    train_sample,
-                    heldout_sample,
-                    l2,
-                )
-            )
-            if not np.isfinite(row["loss"]):
-                raise EmbedLabError(
-                    f"training diverged in epoch {epoch}: the loss is not finite; lower the learning rate."
-                )
-            row.update(
-                lr=counts["lr"],
-                seconds=seconds,
-                words_per_second=counts["words"] / seconds if seconds > 0 else 0.0,
-            )
-            if quality:
-                row.update(snapshot_quality(snapshot.input_vectors, prepared.vocab, groups))
-            if options.trainer == "numpy":
-                row["pairs_per_second"] = counts["pairs"] / seconds if seconds > 0 else 0.0
-            rows.append(row)
-            previous = snapshot.input_vectors
-            hooks.epoch_done(snapshot, row)
-        writer.finish(run_config(prepared, options, quality), prepared.vocab, rows)
+    with RunWriter(out_dir, first_epoch + options.epochs, V, options.dim) as writer:
+        write = Hooks(
+            on_epoch=lambda epoch, snapshot, row: (
+                writer.write_snapshot(epoch, snapshot.input_vectors, snapshot.output_vectors),
+                hooks.epoch_done(snapshot, row),
+            ),
+            should_stop=hooks.should_stop,
+            on_progress=hooks.on_progress,
+        )
+        epochs_done, blew_up = None, False
+        try:
+            rows = fit(trainer, options.epochs, write, measure, scorer, first_epoch=first_epoch)
+        except TrainingDiverged as error:  # keep the finite epochs, flagged, so the blow-up can be watched
+            rows = getattr(error, "rows", [])
+            if len(rows) < 2:
+                raise
+            epochs_done, blew_up = len(rows) - 1 - first_epoch, True
+            config = config | {"stopped_at_epoch": rows[-1]["epoch"], "planned_epochs": options.epochs}
+            config = config | {"diverged_message": str(error)}
+        except TrainingCancelled as cancelled:
+            rows = getattr(cancelled, "rows", [])
+            if not keep_partial or len(rows) < 2:
+                raise TrainingCancelled("training stopped before an epoch finished; nothing was saved.") from None
+            epochs_done = len(rows) - 1 - first_epoch
+            config = config | {"stopped_at_epoch": rows[-1]["epoch"], "planned_epochs": options.epochs}
+        config = config | {"diverged": blew_up or diverged(rows)}
+        writer.finish(
+            config, prepared.vocab, rows, epochs_done=epochs_done, extra={"split.json": prepared.split_record()}
+        )
     return load_run(out_dir)
 
 
 def default_cache_dir() -> Path:
-    return Path(os.environ.get("EMBEDLAB_CACHE_DIR", Path.home() / ".cache" / "embedlab")) / "runs"
+    return cache_root() / "runs"
+
+
+def cache_path(prepared: Prepared, options: TrainOptions, cache_dir=None, scorer: Scorer | None = None) -> Path:
+    return Path(cache_dir or default_cache_dir()) / f"{options.trainer}-{run_key(prepared, options, scorer)}"
 
 
 def train_cached(
@@ -249,18 +263,92 @@ def train_cached(
     cache_dir: str | os.PathLike | None = None,
     hooks: Hooks | None = None,
     limits: Limits | None = None,
-    quality: bool = True,
+    scorer: Scorer | None = None,
+    *,
+    keep_partial: bool = False,
 ) -> Run:
     """The run for these exact settings: from the cache if a verified copy is there, else trained.
 
-    The key hashes the corpus sha256, every corpus and training setting and the version. A
-    damaged or partial entry is removed and trained again, never served.
+    The key hashes the corpus sha256, every corpus and training setting, the version and the
+    source of the maths. A damaged or partial entry is removed and trained again, never
+    served. A run stopped early (``keep_partial``) is stored beside the full run's entry under
+    its own name, so it is never served as the complete run.
     """
     options = options.validate(limits)
-    target = Path(cache_dir or default_cache_dir()) / f"{options.trainer}-{run_key(prepared, options, quality)}"
+    target = cache_path(prepared, options, cache_dir, scorer)
     if target.exists():
         try:
             return load_run(target, verify=True)
         except EmbedLabError:
             shutil.rmtree(target, ignore_errors=True)
-    return train(prepared, options, target, hooks, limits, quality)
+    scratch = target.with_name(target.name + ".partial")
+    shutil.rmtree(scratch, ignore_errors=True)
+    run = train(prepared, options, scratch, hooks, limits, scorer, keep_partial=keep_partial)
+    if run.stopped_early:
+        stopped = target.with_name(f"{target.name}-stopped{run.config['stopped_at_epoch']}")
+        shutil.rmtree(stopped, ignore_errors=True)
+        os.replace(scratch, stopped)
+        return load_run(stopped)
+    try:
+        os.rename(scratch, target)
+    except OSError:  # someone else finished the same run first: theirs is kept
+        shutil.rmtree(scratch, ignore_errors=True)
+    return load_run(target)
+
+
+# ---------------------------------------------------------------- sizing a job before it starts
+
+
+def positions_per_epoch(prepared: Prepared, options: TrainOptions) -> float:
+    """Expected centre positions in one epoch after subsampling (the NumPy trainer's rows)."""
+    keep = keep_for(prepared.vocab.counts, options)
+    return float(prepared.train.n_tokens if keep is None else keep[prepared.train.tokens].sum())
+
+
+def suggested_batch_size(positions: float, steps: int = 50, low: int = 16, high: int = 512) -> int:
+    """The largest power of two in [low, high] that still gives at least ``steps`` SGD steps an epoch.
+
+    >>> suggested_batch_size(1_000_000), suggested_batch_size(5_000), suggested_batch_size(100)
+    (512, 64, 16)
+    """
+    batch = high
+    while batch > low and positions / batch < steps:
+        batch //= 2
+    return batch
+
+
+def work_estimate(prepared: Prepared, options: TrainOptions, seconds_per_gflop: float | None = None) -> dict:
+    """The size of the NumPy trainer's job before it starts.
+
+    Each centre position costs three (1 × V)·(V × d) products in the full softmax (logits, ∂v,
+    ∂U), whatever its number of contexts: 6·V·d flops. ``seconds_per_gflop`` measured on this
+    machine (e.g. by :func:`measure_speed`) turns that into a time. Keys: positions, steps
+    (per epoch), V, d, epochs, gflop, seconds (None without a speed).
+    """
+    positions = positions_per_epoch(prepared, options)
+    V, d = len(prepared.vocab), options.dim
+    flops = 6.0 * positions * V * d * options.epochs
+    return {
+        "positions": positions,
+        "steps": int(-(-positions // options.batch_size)),
+        "V": V,
+        "d": d,
+        "epochs": options.epochs,
+        "gflop": flops / 1e9,
+        "seconds": flops / 1e9 * seconds_per_gflop if seconds_per_gflop else None,
+    }
+
+
+def measure_speed(V: int = 2000, d: int = 50, batch: int = 256, repeats: int = 3) -> float:
+    """Seconds per GFLOP of the NumPy trainer's kernel on this machine now (a short probe)."""
+    rng = np.random.default_rng(0)
+    W = rng.random((V, d), dtype=np.float32)
+    H = rng.random((batch, d), dtype=np.float32)
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        G = H @ W.T
+        G @ W
+        G.T @ H
+        best = min(best, time.perf_counter() - started)
+    return best / (6.0 * batch * V * d / 1e9)

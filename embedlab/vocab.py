@@ -1,15 +1,26 @@
-"""One vocabulary, one held-out split, and the (centre, context) pairs both trainers see.
+"""One vocabulary, one held-out split, the encoded sentences, and the (centre, context) pairs.
 
 The vocabulary is ordered by descending count, ties broken by the word itself, so row i of
 every array in a run directory is the same word whichever trainer made it.
+
+Sentences are kept encoded as one flat int32 array of word rows plus sentence boundaries
+(:class:`Encoded`): nothing per token is a Python object once a corpus is encoded.
+
+The pairs both trainers see are gensim's skip-gram pairs: frequent words dropped with
+probability 1 − keep(w) (subsampling), then every centre position i gets a window b_i drawn
+uniformly from 1..W and pairs with each kept word at distance ≤ b_i in its sentence.
+:func:`expected_pair_counts` gives the *expectation* of that draw as a (V, V) matrix of
+weighted counts, the distribution every per-epoch metric is computed on.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.sparse
 
 from embedlab.errors import EmbedLabError
 
@@ -56,38 +67,130 @@ def build_vocabulary(sentences: list[list[str]], min_count: int = 5, max_vocab: 
     return Vocabulary.from_words([w for w, _ in kept], [c for _, c in kept])
 
 
-def split_heldout(sentences: list, fraction: float = 0.1, seed: int = 0) -> tuple[list, list]:
-    """Deterministic split of sentences into (train, heldout); order within each is kept.
+# ---------------------------------------------------------------- the held-out split
 
-    The split depends only on ``seed`` and the number of sentences, never on the training seed.
+
+def heldout_indices(sentences: Sequence[Sequence[str]], fraction: float = 0.1, seed: int = 0) -> np.ndarray:
+    """Sorted indices of the held-out sentences: about ``fraction`` of them, never one that
+    also occurs (token for token) among the training sentences.
+
+    Identical sentences form one group and the groups are drawn in a random order
+    (``default_rng(seed)``) until the held-out share is reached, so a repeated sentence is
+    wholly held out or wholly trained on; the prefix of groups closest to the share is held
+    out, which may be none when a corpus repeats a few sentences over and over. The split
+    depends on the sentences and ``seed`` only, never on a training seed. At least one
+    sentence stays in training.
+
+    >>> heldout_indices([["a"], ["b"], ["a"], ["c"], ["d"], ["a"]], 0.5, seed=1).tolist()  # every "a" together
+    [0, 2, 5]
+    """
+    n = len(sentences)
+    if fraction <= 0 or n < 2:
+        return np.zeros(0, dtype=np.int64)
+    group_of: dict[tuple, int] = {}
+    groups = np.fromiter((group_of.setdefault(tuple(s), len(group_of)) for s in sentences), dtype=np.int64, count=n)
+    if len(group_of) < 2:
+        return np.zeros(0, dtype=np.int64)
+    sizes = np.bincount(groups)
+    order = np.random.default_rng(seed).permutation(len(sizes))
+    wanted = max(1, int(round(fraction * n)))
+    taken = np.concatenate([[0], np.cumsum(sizes[order])])
+    n_groups = int(np.argmin(np.abs(taken - wanted)))  # the prefix of groups closest to the share
+    n_groups = min(n_groups, len(sizes) - 1)  # keep at least one group for training
+    held = np.zeros(len(sizes), dtype=bool)
+    held[order[:n_groups]] = True
+    return np.flatnonzero(held[groups])
+
+
+def split_heldout(sentences: list, fraction: float = 0.1, seed: int = 0) -> tuple[list, list]:
+    """Sentences split into (train, heldout) by :func:`heldout_indices`; order within each kept.
 
     >>> train, held = split_heldout([[str(i)] for i in range(10)], 0.2, seed=0)
     >>> len(train), len(held)
     (8, 2)
     """
-    n = len(sentences)
-    n_held = int(round(fraction * n))
-    if fraction > 0 and n >= 2:
-        n_held = min(max(n_held, 1), n - 1)
-    else:
-        n_held = 0
-    held_ids = np.random.default_rng(seed).permutation(n)[:n_held]
-    is_held = np.zeros(n, dtype=bool)
-    is_held[held_ids] = True
+    is_held = np.zeros(len(sentences), dtype=bool)
+    is_held[heldout_indices(sentences, fraction, seed)] = True
     train = [s for s, h in zip(sentences, is_held, strict=True) if not h]
     held = [s for s, h in zip(sentences, is_held, strict=True) if h]
     return train, held
 
 
-def encode(sentences: list[list[str]], vocab: Vocabulary) -> list[np.ndarray]:
+# ---------------------------------------------------------------- encoded sentences
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """Sentences as word rows: one flat int32 array and the boundaries between sentences.
+
+    Sentence i is ``tokens[starts[i]:starts[i + 1]]``; no sentence is empty.
+
+    >>> e = Encoded.from_arrays([np.array([0, 1]), np.array([2])])
+    >>> len(e), e.n_tokens, e[1].tolist(), e.sentence_ids().tolist()
+    (2, 3, [2], [0, 0, 1])
+    """
+
+    tokens: np.ndarray  # (N,) int32
+    starts: np.ndarray  # (S + 1,) int64, starts[0] = 0, starts[-1] = N
+
+    @classmethod
+    def from_arrays(cls, sentences: Sequence[np.ndarray]) -> Encoded:
+        sentences = [np.asarray(s, dtype=np.int32) for s in sentences if len(s)]
+        lengths = np.array([len(s) for s in sentences], dtype=np.int64)
+        starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        tokens = np.concatenate(sentences).astype(np.int32) if sentences else np.zeros(0, np.int32)
+        return cls(tokens, starts)
+
+    def __len__(self) -> int:
+        return len(self.starts) - 1
+
+    def __getitem__(self, i: int) -> np.ndarray:
+        return self.tokens[self.starts[i] : self.starts[i + 1]]
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        for i in range(len(self)):
+            yield self[i]
+
+    @property
+    def n_tokens(self) -> int:
+        return int(self.starts[-1])
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return np.diff(self.starts)
+
+    def sentence_ids(self) -> np.ndarray:
+        """(N,) int32: the sentence of every token."""
+        return np.repeat(np.arange(len(self), dtype=np.int32), self.lengths)
+
+    def select(self, rows: Sequence[int]) -> Encoded:
+        """The sentences ``rows`` (repeats allowed, e.g. a bootstrap resample), in that order."""
+        rows = np.asarray(rows, dtype=np.int64)
+        lengths = self.lengths[rows]
+        starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        # every token of the chosen sentences, gathered with one index array
+        offsets = np.repeat(self.starts[rows] - starts[:-1], lengths)
+        return Encoded(self.tokens[np.arange(starts[-1]) + offsets], starts)
+
+
+def as_encoded(sentences) -> Encoded:
+    return sentences if isinstance(sentences, Encoded) else Encoded.from_arrays(list(sentences))
+
+
+def encode(sentences: list[list[str]], vocab: Vocabulary) -> Encoded:
     """Sentences as int32 row indices; out-of-vocabulary words dropped, empty sentences too."""
     index = vocab.index
-    out = []
+    lengths, tokens = [], []
     for sentence in sentences:
         ids = [index[w] for w in sentence if w in index]
         if ids:
-            out.append(np.asarray(ids, dtype=np.int32))
-    return out
+            lengths.append(len(ids))
+            tokens.extend(ids)
+    starts = np.concatenate([[0], np.cumsum(np.asarray(lengths, dtype=np.int64))]).astype(np.int64)
+    return Encoded(np.asarray(tokens, dtype=np.int32), starts)
+
+
+# ---------------------------------------------------------------- pairs
 
 
 def keep_probabilities(counts: np.ndarray, sample: float) -> np.ndarray:
@@ -103,8 +206,19 @@ def keep_probabilities(counts: np.ndarray, sample: float) -> np.ndarray:
     return np.minimum((np.sqrt(counts / threshold) + 1.0) * threshold / counts, 1.0)
 
 
+def subsample(
+    encoded: Encoded, keep_prob: np.ndarray | None, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """One subsampling draw: (kept tokens (n,) int32, their sentence ids (n,) int32)."""
+    tokens, sentence_id = encoded.tokens, encoded.sentence_ids()
+    if keep_prob is not None:
+        kept = rng.random(len(tokens)) < keep_prob[tokens]
+        tokens, sentence_id = tokens[kept], sentence_id[kept]
+    return tokens, sentence_id
+
+
 def skipgram_pairs(
-    encoded: list[np.ndarray],
+    encoded,
     window: int,
     rng: np.random.Generator,
     *,
@@ -122,13 +236,10 @@ def skipgram_pairs(
     >>> sorted(zip(c.tolist(), x.tolist()))
     [(0, 1), (1, 0), (1, 2), (2, 1)]
     """
-    if not encoded:
+    encoded = as_encoded(encoded)
+    if not len(encoded):
         return np.zeros(0, np.int32), np.zeros(0, np.int32)
-    tokens = np.concatenate(encoded)
-    sentence_id = np.repeat(np.arange(len(encoded)), [len(s) for s in encoded])
-    if keep_prob is not None:
-        kept = rng.random(len(tokens)) < keep_prob[tokens]
-        tokens, sentence_id = tokens[kept], sentence_id[kept]
+    tokens, sentence_id = subsample(encoded, keep_prob, rng)
     n = len(tokens)
     if dynamic_window:
         effective = rng.integers(1, window + 1, size=n)  # b_i in 1..window
@@ -144,3 +255,63 @@ def skipgram_pairs(
         centres += [tokens[forward], tokens[backward]]
         contexts += [tokens[forward + offset], tokens[backward - offset]]
     return np.concatenate(centres).astype(np.int32), np.concatenate(contexts).astype(np.int32)
+
+
+EXPECTATION_TOLERANCE = 1e-9  # a pair less likely than this to be drawn is left out
+_CHUNK_TOKENS = 200_000  # positions processed at once: memory O(chunk × window)
+
+
+def expected_pair_counts(
+    encoded, window: int, vocab_size: int, keep_prob: np.ndarray | None = None
+) -> scipy.sparse.csr_array:
+    """E[number of times (centre w, context c) is drawn in one pass], as a (V, V) sparse matrix.
+
+    The expectation of :func:`skipgram_pairs` over its randomness. Without subsampling a
+    pair at distance k counts (W − k + 1)/W, the chance that the centre's window b reaches
+    it. With subsampling, positions i < j of one sentence pair up when both are kept and the
+    centre's window reaches over the kept words between them:
+
+        weight(i, j) = keep(i) · keep(j) · Σ_s P(s words kept between) · (W − s)/W
+
+    where s runs over 0..W−1 (the kept distance is s + 1); P(s kept between) is built one
+    step at a time as j moves away from i (a Poisson-binomial recursion). Both directions
+    have the same weight (b is drawn the same way for every centre), so the matrix is
+    symmetric. Sum of all entries = expected pairs per epoch.
+
+    >>> expected_pair_counts([np.array([0, 1, 2])], 2, 3).toarray().tolist()
+    [[0.0, 1.0, 0.5], [1.0, 0.0, 1.0], [0.5, 1.0, 0.0]]
+    """
+    encoded = as_encoded(encoded)
+    tokens, sentence_id = encoded.tokens, encoded.sentence_ids()
+    n = len(tokens)
+    keep = np.ones(n) if keep_prob is None else np.asarray(keep_prob, dtype=np.float64)[tokens]
+    reach = (window - np.arange(window)) / window  # (W,) P(b ≥ s + 1) for s kept words between
+    total = scipy.sparse.csr_array((vocab_size, vocab_size), dtype=np.float64)
+    for start in range(0, n, _CHUNK_TOKENS):
+        left = np.arange(start, min(start + _CHUNK_TOKENS, n))  # centre positions of this chunk
+        between = np.zeros((len(left), window))  # P(s kept words strictly between), s = 0..W−1
+        between[:, 0] = 1.0
+        rows, cols, weights = [], [], []
+        for gap in range(1, n):
+            right = left + gap
+            alive = right < n
+            alive[alive] &= sentence_id[right[alive]] == sentence_id[left[alive]]
+            alive &= between.sum(axis=1) > EXPECTATION_TOLERANCE
+            if not alive.any():
+                break
+            left, right, between = left[alive], right[alive], between[alive]
+            weight = keep[left] * keep[right] * (between @ reach)
+            useful = weight > 0
+            rows.append(tokens[left[useful]])
+            cols.append(tokens[right[useful]])
+            weights.append(weight[useful])
+            # the word at `right` lies between `left` and every later partner
+            k = keep[right][:, None]
+            between = between * (1.0 - k) + np.pad(between[:, :-1], ((0, 0), (1, 0))) * k
+        if rows:
+            part = scipy.sparse.coo_array(
+                (np.concatenate(weights), (np.concatenate(rows), np.concatenate(cols))),
+                shape=(vocab_size, vocab_size),
+            ).tocsr()
+            total = total + part
+    return (total + total.T).tocsr()

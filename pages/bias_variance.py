@@ -3,10 +3,12 @@
 import streamlit as st
 
 import ui
-from embedlab import analysis, biasvar, stability
+from embedlab import analysis, biasvar, charts, stability
 from embedlab.config import Limits, SweepOptions, TrainOptions
-from embedlab.corpus import toy_groups
+from embedlab.corpus import planted_groups
 from embedlab.errors import TrainingCancelled
+from embedlab.evaluate import scorer_for
+from embedlab.hooks import Hooks
 from embedlab.training import default_cache_dir
 
 HELP = """
@@ -49,18 +51,18 @@ with st.expander("What is measured, and how it relates to the PIP loss of Yin & 
 
 
 def run_with_progress(compute, label: str):
-    """compute(progress, should_stop) under a progress bar and a Cancel button; None if cancelled or failed."""
+    """compute(hooks) under a progress bar and a Cancel button; None if cancelled or failed."""
     state["bv_cancel"] = False
     cancel = st.empty()
     cancel.button("Cancel", key=f"cancel_{label}", on_click=lambda: state.update(bv_cancel=True))
     bar = st.progress(0.0, text=f"{label}: starting…")
 
-    def progress(done: int, total: int, text: str) -> None:
-        bar.progress(done / total, text=f"{label}: {text}")
+    def progress(done: int, fraction: float) -> None:
+        bar.progress(min(fraction, 1.0), text=f"{label}: {done} run(s) done")
 
     with ui.guard():  # other user errors (e.g. divergence) become st.error
         try:
-            return compute(progress, lambda: state.get("bv_cancel", False))
+            return compute(Hooks(should_stop=lambda: state.get("bv_cancel", False), on_progress=progress))
         except TrainingCancelled:
             st.warning("Cancelled; nothing was kept.")
         finally:
@@ -88,7 +90,7 @@ with sweep_tab:
             key = (corpus.sha256, settings.min_count, options, float(share))
             if state.get("bv_sweep", {}).get("key") != key:
                 table = run_with_progress(
-                    lambda progress, stop: biasvar.sweep(data, options, progress, stop, share=float(share)), "sweep"
+                    lambda hooks: biasvar.sweep(data, options, hooks, share=float(share)), "sweep"
                 )
                 if table is not None:
                     label = f"{corpus.name} · d ∈ {list(options.dims)} · R = {options.runs} · {options.train.epochs} epochs · share {share:g}"
@@ -106,8 +108,8 @@ with sweep_tab:
         m2.metric("noise (same for every d)", f"{table['noise'].iloc[0]:.4f}")
         gap = (table["total"] - table["noise"] - table["bias2"] - table["variance"]).abs().max()
         m3.metric("|total − (noise + bias² + variance)|", f"{gap:.1e}")
-        st.altair_chart(biasvar.decomposition_chart(table))
-        st.altair_chart(biasvar.loss_chart(table))
+        st.altair_chart(charts.decomposition_chart(table))
+        st.altair_chart(charts.loss_chart(table))
         st.dataframe(table, hide_index=True)
         st.download_button("Download bias_variance.csv", table.to_csv(index=False), "bias_variance.csv", "text/csv")
 
@@ -132,12 +134,13 @@ with stability_tab:
                 o.replace(dim=int(dim), epochs=int(stab_epochs)).validate(limits)
                 for o in (settings.numpy, settings.gensim)
             ]
-            words = analysis.default_words(data.vocab, toy_groups() if corpus.name == "toy" else None)
+            words = analysis.default_words(data.vocab, planted_groups(corpus.name))
+            scorer = scorer_for(data.vocab, corpus.name)
             key = (corpus.sha256, settings.min_count, tuple(both), int(seeds), int(k))
             if state.get("bv_stability", {}).get("key") != key:
                 table = run_with_progress(
-                    lambda progress, stop: stability.seed_stability(
-                        data, both, int(seeds), words, int(k), default_cache_dir(), progress, stop
+                    lambda hooks: stability.seed_stability(
+                        data, both, int(seeds), words, int(k), default_cache_dir(), hooks, scorer=scorer
                     ),
                     "stability",
                 )
@@ -150,7 +153,7 @@ with stability_tab:
     else:
         table = result["table"].assign(trainer=lambda t: t["trainer"].map(ui.ROLE_NAMES))
         st.caption(f"Last comparison: {result['label']}")
-        st.altair_chart(stability.stability_chart(table))
+        st.altair_chart(charts.stability_chart(table))
         st.caption(
             "Epoch 0 is the same for both trainers (same initial vectors per seed). Words: the planted groups on the "
             "toy corpus, else frequent words."

@@ -5,8 +5,11 @@ import streamlit as st
 import ui
 from embedlab import charts
 
-ui.open_page()
+ui.open_page(__file__)
 pair = ui.require_pair()
+if pair.numpy is None or pair.gensim is None:
+    st.info("Compare needs both trainers' runs on one vocabulary; train them on the Train page.")
+    st.stop()
 numpy_path, gensim_path = str(pair.numpy.path), str(pair.gensim.path)
 words = tuple(ui.chosen_words(pair.numpy))
 st.header("gensim vs NumPy softmax")

@@ -7,7 +7,7 @@ import ui
 from embedlab import charts
 from embedlab.config import BUILTIN_CORPORA, Limits
 
-ui.open_page()
+ui.open_page(__file__)
 state = st.session_state
 st.header("Corpus")
 pick, upload = st.columns([1, 2])

@@ -5,7 +5,7 @@ import streamlit as st
 import ui
 from embedlab import charts
 
-ui.open_page()
+ui.open_page(__file__)
 pair = ui.require_pair()
 st.header("Training dynamics")
 for trainer, run in pair.runs().items():
@@ -13,11 +13,10 @@ for trainer, run in pair.runs().items():
     st.altair_chart(charts.metric_panels(run.metrics))
 
 st.subheader("L2 regularisation (NumPy trainer)")
-if pair.numpy_l2 is None:
-    st.info("Tick “L2 comparison” on the Train page to train the NumPy trainer with a second λ and compare here.")
+if pair.l2_pair() is None:
+    st.info("Tick “L2 comparison” on the Train page to train the NumPy trainer with and without L2 and compare here.")
 else:
-    lam = {name: r.config["train_options"]["l2"] for name, r in (("a", pair.numpy), ("b", pair.numpy_l2))}
-    runs = {f"λ = {lam['a']:g}": pair.numpy, f"λ = {lam['b']:g}": pair.numpy_l2}
+    runs = {f"λ = {r.config['train_options']['l2']:g}": r for r in pair.l2_pair()}
     st.altair_chart(charts.compare_runs(ui.stacked_metrics(runs), ("mean_norm", "loss", "heldout_loss")))
     st.caption("L = mean cross-entropy + λ(‖W_in‖² + ‖W_out‖²): a larger λ keeps the vectors short.")
 

@@ -6,9 +6,9 @@ import ui
 from embedlab import export
 from embedlab.store import load_run
 
-ui.open_page()
+ui.open_page(__file__)
 pair = ui.require_pair()
-runs = {**pair.runs(), **({"numpy_l2": pair.numpy_l2} if pair.numpy_l2 is not None else {})}
+runs = pair.by_role
 st.header("Export")
 trainer_col, epoch_col = st.columns([1, 2])
 trainer = trainer_col.radio("Run", list(runs), format_func=ui.ROLE_NAMES.get, key="export_trainer")

@@ -5,11 +5,11 @@ import streamlit as st
 import ui
 from embedlab import charts
 
-ui.open_page()
+ui.open_page(__file__)
 state = st.session_state
 pair = ui.require_pair()
 st.header("Cosine heatmaps")
-words = ui.word_picker(pair.numpy, "Words in the heatmap")
+words = ui.word_picker(pair.first, "Words in the heatmap")
 view_col, play_col = st.columns([3, 1])
 view = view_col.segmented_control("Show", ["cosine", "change since epoch 0"], default="cosine", key="hm_view")
 playing = play_col.toggle("▶ Play the epochs", key="hm_play")

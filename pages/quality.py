@@ -1,6 +1,5 @@
 """Quality over epochs: WordSim-353, SimLex-999, Google analogies and planted groups, beside the loss."""
 
-import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -21,25 +20,7 @@ def hits(path: str, epoch: int) -> pd.DataFrame:
     return evaluate.analogy_hits(run.input_vectors[epoch], run.vocab, evaluate.sample_analogies(run.vocab))
 
 
-def quality_panels(long: pd.DataFrame) -> alt.FacetChart:
-    """One small panel per score, both trainers as coloured lines, coverage in the tooltip."""
-    order = [title for _, title, *_ in evaluate.PANELS]
-    return (
-        alt.Chart(long)
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("epoch:Q", axis=alt.Axis(tickMinStep=1)),
-            y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False)),
-            color=alt.Color("trainer:N", title=None, legend=alt.Legend(orient="bottom")),
-            tooltip=["trainer:N", "epoch:Q", alt.Tooltip("value:Q", format=".3f"), "coverage:N"],
-        )
-        .properties(width=190, height=170)
-        .facet(facet=alt.Facet("panel:N", sort=order, title=None), columns=5)
-        .resolve_scale(y="independent")
-    )
-
-
-ui.open_page()
+ui.open_page(__file__)
 pair = ui.require_pair()
 runs = {ui.ROLE_NAMES[trainer]: run for trainer, run in pair.runs().items()}
 st.header("Quality over epochs")
@@ -62,10 +43,10 @@ with ui.guard():
         )
 
     st.altair_chart(charts.loss_by_trainer({name: run.metrics for name, run in runs.items()}, width=360))
-    long = evaluate.quality_long(tables)
+    long = charts.quality_long(tables)
     if not long.empty:
-        st.altair_chart(quality_panels(long))
-    for column, title, count, unit, _ in evaluate.PANELS:
+        st.altair_chart(charts.quality_panels(long))
+    for column, title, count, unit, _ in charts.PANELS:
         if count is not None and np.isnan(last[column]):
             st.caption(f"{title}: too few {unit} in vocabulary ({int(last[count])}); not shown.")
     st.caption(
@@ -77,7 +58,7 @@ with ui.guard():
         st.dataframe(both.set_index(["trainer", "epoch"]), width="stretch")
 
 st.subheader("Which analogy questions are answered right")
-sample = evaluate.sample_analogies(pair.numpy.vocab)
+sample = evaluate.sample_analogies(pair.first.vocab)
 if sample.empty:
     st.info("No analogy question has all four words in this vocabulary.")
     st.stop()

@@ -7,7 +7,7 @@ import ui
 from embedlab import charts
 from embedlab.config import Limits
 
-ui.open_page()
+ui.open_page(__file__)
 state = st.session_state
 limits = Limits.from_env()
 corpus = ui.current_corpus()
@@ -27,11 +27,13 @@ with st.form("train_form"):
         window = st.number_input("window", value=numpy.window, step=1)
         min_count = st.number_input("min_count", value=settings.min_count, step=1)
         seed = st.number_input("seed", value=numpy.seed, step=1)
-        sample = st.number_input("subsampling threshold (0 = off)", value=numpy.sample, format="%g", step=1e-4)
     with left:
         st.markdown("**NumPy full-softmax skip-gram**")
         lr = st.number_input("learning rate η", value=numpy.resolved_lr(), format="%g")
-        batch_size = st.number_input("batch size", value=numpy.batch_size, step=64)
+        batch_size = st.number_input("batch size (centre positions)", value=numpy.batch_size, step=32)
+        numpy_sample = st.number_input(
+            "subsampling threshold (0 = off)", value=numpy.resolved_sample(), format="%g", step=1e-4, key="np_sample"
+        )
         l2 = st.number_input("L2 λ", value=numpy.l2, format="%g", step=1e-4)
         compare = st.checkbox("L2 comparison: also train with λ below", value=settings.l2_compare is not None)
         l2_compare = st.number_input("comparison λ", value=settings.l2_compare or 1e-4, format="%g", step=1e-4)
@@ -41,6 +43,9 @@ with st.form("train_form"):
         cbow = st.radio("architecture", ["skip-gram", "CBOW"], index=1 - gensim.sg, horizontal=True)
         hs = st.radio("objective", ["negative sampling", "hierarchical softmax"], index=gensim.hs, horizontal=True)
         negative = st.number_input("negative samples", value=gensim.negative or 5, step=1)
+        gensim_sample = st.number_input(
+            "subsampling threshold (0 = off)", value=gensim.resolved_sample(), format="%g", step=1e-4, key="gs_sample"
+        )
     estimate_col, train_col, _ = st.columns([1, 1, 4])
     estimate_clicked = estimate_col.form_submit_button("Estimate the work")
     train_clicked = train_col.form_submit_button("Train both", type="primary")
@@ -48,7 +53,8 @@ with st.form("train_form"):
 valid = False
 if estimate_clicked or train_clicked:
     with ui.guard():
-        form = dict(dim=dim, epochs=epochs, window=window, min_count=min_count, seed=seed, sample=sample)
+        form = dict(dim=dim, epochs=epochs, window=window, min_count=min_count, seed=seed)
+        form |= dict(numpy_sample=numpy_sample, gensim_sample=gensim_sample)
         form |= dict(lr=lr, batch_size=batch_size, l2=l2, l2_compare=l2_compare if compare else None)
         form |= dict(alpha=alpha, sg=int(cbow == "skip-gram"), hs=int(hs != "negative sampling"), negative=negative)
         state.settings = settings = ui.settings_from_form(settings, **form)

@@ -466,10 +466,10 @@ def test_doctests_run():
 
 
 def test_numpy_trainer_separates_planted_groups(tmp_path):
-    from embedlab.corpus import Corpus
-
     from embedlab.config import CorpusOptions, TrainOptions
-    from embedlab.training import prepare, train
+    from embedlab.corpus import Corpus
+    from embedlab.prepared import prepare
+    from embedlab.training import train
 
     rng = np.random.default_rng(0)
     groups = {name: [f"{name}{i}" for i in range(6)] for name in ("fruit", "tool", "bird")}

@@ -21,16 +21,16 @@ from embedlab.biasvar import (
     cross_entropy,
     decompose,
     decompose_models,
-    decomposition_chart,
-    loss_chart,
     pair_counts,
     sweep,
 )
+from embedlab.charts import decomposition_chart, loss_chart
 from embedlab.config import CorpusOptions, SweepOptions, TrainOptions
 from embedlab.corpus import load_corpus
 from embedlab.errors import EmbedLabError, TrainingCancelled
+from embedlab.hooks import Hooks
+from embedlab.prepared import prepare
 from embedlab.softmax import softmax_loss_and_grads
-from embedlab.training import prepare
 
 
 def test_doctests():
@@ -192,7 +192,7 @@ def toy():
 def toy_sweep(toy):
     calls = []
     options = SweepOptions(dims=(1, 16), runs=3, train=TrainOptions(epochs=3))
-    table = sweep(toy, options, progress=lambda done, total, text: calls.append((done, total, text)))
+    table = sweep(toy, options, Hooks(on_progress=lambda done, fraction: calls.append((done, fraction))))
     return table, calls
 
 
@@ -200,8 +200,9 @@ def test_sweep_table_has_one_row_per_dim_and_the_promised_columns(toy_sweep):
     table, calls = toy_sweep
     assert list(table.columns[: len(COLUMNS)]) == COLUMNS
     assert table["dim"].tolist() == [1, 16] and table["runs"].tolist() == [3, 3]
-    assert [c[:2] for c in calls] == [(i, 6) for i in range(1, 7)]  # progress after every (d, run)
-    assert calls[-1][2] == "d = 16, run 3/3"
+    assert sorted({done for done, _ in calls}) == list(range(7))  # progress during and after every (d, run)
+    fractions = [fraction for _, fraction in calls]
+    assert fractions == sorted(fractions) and fractions[-1] == pytest.approx(1.0)
     assert np.all(table["train_loss_sd"] > 0) and np.all(table["heldout_loss_sd"] > 0)  # the runs differ
 
 
@@ -236,8 +237,8 @@ def test_cancelled_sweep_raises_training_cancelled(toy):
     calls = []
     options = SweepOptions(dims=(1, 2), runs=2, train=TrainOptions(epochs=2))
     with pytest.raises(TrainingCancelled):
-        sweep(toy, options, progress=lambda *args: calls.append(args), should_stop=lambda: len(calls) >= 1)
-    assert len(calls) == 1  # stopped before the second run's first epoch
+        sweep(toy, options, Hooks(on_progress=lambda done, _: calls.append(done), should_stop=lambda: 1 in calls))
+    assert max(calls) == 1  # stopped during the second run, as soon as the first had finished
 
 
 def test_invalid_sweeps_are_user_errors(toy):

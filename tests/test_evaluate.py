@@ -17,6 +17,7 @@ from gensim.test.utils import datapath
 from scipy.stats import spearmanr
 
 import embedlab.evaluate
+from embedlab.corpus import planted_groups
 from embedlab.evaluate import (
     MIN_PAIRS,
     analogy_hits,
@@ -25,7 +26,6 @@ from embedlab.evaluate import (
     evaluate_run,
     group_scores,
     keyed_vectors,
-    load_groups,
     predict_analogies,
     sample_analogies,
     snapshot_quality,
@@ -216,11 +216,11 @@ def test_group_gap_and_silhouette_by_hand():
     assert "group_gap" not in snapshot_quality(X, vocab)
 
 
-def test_load_groups_toy_only():
-    groups = load_groups("toy")
+def test_planted_groups_toy_only():
+    groups = planted_groups("toy")
     assert groups and all(isinstance(words, list) and words for words in groups.values())
     assert groups == json.loads((ROOT / "data" / "toy_groups.json").read_text(encoding="utf-8"))
-    assert load_groups("wiki") is None and load_groups("lee") is None
+    assert planted_groups("wiki") is None and planted_groups("lee") is None
 
 
 # ---------------------------------------------------------------- whole runs and the CLI
@@ -298,7 +298,8 @@ def test_cli_missing_run_is_one_error_line(tmp_path):
 def test_scores_rise_while_gensim_trains_on_wikipedia(tmp_path):
     from embedlab.config import CorpusOptions, TrainOptions
     from embedlab.corpus import load_corpus
-    from embedlab.training import prepare, train
+    from embedlab.prepared import prepare
+    from embedlab.training import train
 
     prepared = prepare(load_corpus("wiki"), CorpusOptions(source="wiki", min_count=5))
     options = TrainOptions(trainer="gensim", dim=50, epochs=5, window=5, seed=1, metric_pairs=200)

@@ -34,8 +34,8 @@ from embedlab.__main__ import main
 from embedlab.config import CorpusOptions, Limits, TrainOptions
 from embedlab.corpus import corpus_from_bytes
 from embedlab.errors import EmbedLabError
+from embedlab.prepared import prepare
 from embedlab.store import load_run
-from embedlab.training import prepare
 
 ROOT = Path(__file__).resolve().parent.parent
 MB = 1024 * 1024

@@ -7,9 +7,12 @@ import numpy as np
 import pytest
 
 import embedlab.stability
+from embedlab.charts import stability_chart
 from embedlab.config import CorpusOptions, SweepOptions, TrainOptions
 from embedlab.corpus import load_corpus, toy_groups
 from embedlab.errors import EmbedLabError, TrainingCancelled
+from embedlab.hooks import Hooks
+from embedlab.prepared import prepare
 from embedlab.stability import (
     DIM_COLUMNS,
     EPOCH_COLUMNS,
@@ -21,10 +24,8 @@ from embedlab.stability import (
     seed_jaccard,
     seed_stability,
     stability_by_dim,
-    stability_chart,
     stability_over_epochs,
 )
-from embedlab.training import prepare
 from embedlab.vocab import Vocabulary
 
 
@@ -179,10 +180,10 @@ def test_seed_stability_leaves_no_runs_without_a_cache(toy, words, tmp_path, mon
 def test_stability_by_dim_for_gensim(toy, words):
     calls = []
     options = SweepOptions(dims=(2, 16), runs=2, train=TrainOptions(trainer="gensim", epochs=2))
-    table = stability_by_dim(toy, options, words, progress=lambda *args: calls.append(args))
+    table = stability_by_dim(toy, options, words, hooks=Hooks(on_progress=lambda done, f: calls.append((done, f))))
     assert list(table.columns) == DIM_COLUMNS
     assert table["dim"].tolist() == [2, 16] and (table["trainer"] == "gensim").all()
-    assert [c[:2] for c in calls] == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    assert sorted({done for done, _ in calls}) == [0, 1, 2, 3, 4] and calls[-1][1] == pytest.approx(1.0)
     assert ((table["jaccard"] >= 0) & (table["jaccard"] <= 1)).all()
     assert (table["cosine_variance"] > 0).all()
 
@@ -190,7 +191,7 @@ def test_stability_by_dim_for_gensim(toy, words):
 def test_stability_can_be_cancelled_and_needs_words(toy, words):
     options = SweepOptions(dims=(2,), runs=2, train=TrainOptions(trainer="gensim", epochs=2))
     with pytest.raises(TrainingCancelled):
-        stability_by_dim(toy, options, words, should_stop=lambda: True)
+        stability_by_dim(toy, options, words, hooks=Hooks(should_stop=lambda: True))
     with pytest.raises(EmbedLabError, match="two words"):
         stability_by_dim(toy, options, ["king", "not-a-word"])
     with pytest.raises(EmbedLabError, match="2 seeds"):

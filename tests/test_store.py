@@ -14,8 +14,9 @@ from embedlab.config import CorpusOptions, TrainOptions
 from embedlab.corpus import Corpus
 from embedlab.errors import EmbedLabError
 from embedlab.hooks import Hooks
+from embedlab.prepared import prepare
 from embedlab.store import RunWriter, load_run, remove_stale_temporaries
-from embedlab.training import prepare, train_cached
+from embedlab.training import train_cached
 from embedlab.vocab import Vocabulary
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,10 +44,18 @@ def test_exception_inside_writer_leaves_nothing(tmp_path):
     assert vocab.words == ("a", "b")
 
 
-def test_refuses_to_overwrite(tmp_path):
+def test_refuses_to_overwrite_but_accepts_an_empty_directory(tmp_path):
     (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "precious.txt").write_text("keep me")
     with pytest.raises(EmbedLabError, match="already exists"):
         RunWriter(tmp_path / "run", 1, 2, 3)
+    assert (tmp_path / "run" / "precious.txt").read_text() == "keep me"
+    (tmp_path / "empty").mkdir()
+    vocab = Vocabulary.from_words(["a", "b"], [2, 1])
+    with RunWriter(tmp_path / "empty", 0, 2, 3) as writer:
+        writer.write_snapshot(0, np.ones((2, 3), np.float32), np.zeros((2, 3), np.float32))
+        writer.finish({"trainer": "numpy"}, vocab, [{"epoch": 0}])
+    assert load_run(tmp_path / "empty").input_vectors.shape == (1, 2, 3)
 
 
 def test_stale_temporaries_of_dead_processes_are_removed(tmp_path):

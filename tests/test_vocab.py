@@ -62,7 +62,7 @@ def test_pairs_match_a_naive_loop(window):
     centres, contexts = skipgram_pairs(encoded, window, np.random.default_rng(9))
     n = sum(len(s) for s in encoded)
     effective = np.random.default_rng(9).integers(1, window + 1, size=n)  # the same draw
-    assert Counter(zip(centres.tolist(), contexts.tolist())) == _naive_pairs(encoded, effective)
+    assert Counter(zip(centres.tolist(), contexts.tolist(), strict=False)) == _naive_pairs(encoded, effective)
     full_c, _ = skipgram_pairs(encoded, window, rng, dynamic_window=False)
     assert len(full_c) == sum(_naive_pairs(encoded, np.full(n, window)).values())
 

@@ -6,6 +6,7 @@ import numpy as np
 from app_helpers import APP, chart_data, chart_spec, charts, open_page
 from streamlit.testing.v1 import AppTest
 
+from embedlab.config import DashboardSettings
 from embedlab.store import load_run
 
 SMALL = "\n".join(["the cat sat on the mat", "the dog sat on the log", "a cat and a dog"] * 30).encode()
@@ -61,17 +62,22 @@ def test_train_with_changed_settings_and_the_l2_comparison(app):
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert "Trained" in at.success[0].value
     paths = current_paths(at)
-    assert set(paths) == {"numpy", "gensim", "numpy_l2"} and paths["numpy"] != before["numpy"]
+    assert set(paths) == {"numpy", "gensim", "numpy_l2_off", "numpy_l2"} and paths["numpy"] != before["numpy"]
     runs = {role: load_run(path) for role, path in paths.items()}
-    assert all(run.input_vectors.shape[0] == 3 and run.input_vectors.shape[2] == 8 for run in runs.values())
+    assert all(run.input_vectors.shape[2] == 8 for run in runs.values())
+    assert runs["numpy"].epochs == runs["gensim"].epochs == 2
+    # the L2 comparison: λ = 0 against λ, both long enough and at a constant rate to show the difference
+    assert runs["numpy_l2"].epochs == runs["numpy_l2_off"].epochs == DashboardSettings.L2_EPOCHS
     assert runs["numpy_l2"].config["train_options"]["l2"] == 0.01
+    assert runs["numpy_l2_off"].config["train_options"]["l2"] == 0.0
+    assert runs["numpy_l2"].config["train_options"]["min_lr_fraction"] == 1.0
     assert runs["numpy"].config["train_options"]["seed"] == runs["gensim"].config["train_options"]["seed"]
     # same vocabulary and the same initial vectors for both trainers
     assert runs["numpy"].vocab.words == runs["gensim"].vocab.words
     np.testing.assert_array_equal(runs["numpy"].input_vectors[0], runs["gensim"].input_vectors[0])
     assert len(at.session_state["runs"]) == 2 and at.radio[-1].value == 1  # the new runs are current
-    # the L2 run is stronger regularised: its vectors end shorter
-    assert runs["numpy_l2"].metrics["mean_norm"].iloc[-1] < runs["numpy"].metrics["mean_norm"].iloc[-1]
+    # the L2 run is regularised: its vectors end shorter
+    assert runs["numpy_l2"].metrics["mean_norm"].iloc[-1] < runs["numpy_l2_off"].metrics["mean_norm"].iloc[-1]
 
     at = open_page(at, "pages/dynamics.py")
     assert not at.info  # the L2 comparison chart replaced the hint
@@ -136,17 +142,16 @@ def test_query_word_on_neighbours(app):
     assert any("'nonword' is not in the vocabulary" in e.value for e in at.error)
 
 
-def test_work_estimate_counts_the_pairs_the_numpy_trainer_really_trained(app):
+def test_work_estimate_counts_the_positions_the_numpy_trainer_really_trained(app):
     at = open_page(app, "pages/train.py")
     run = load_run(current_paths(at)["numpy"])  # trained with the form's current settings
-    epoch1 = run.metrics.iloc[1]
-    trained_pairs = round(epoch1["pairs_per_second"] * epoch1["seconds"])
+    positions = run.vocab.counts.sum()  # no subsampling by default: every training token is a centre
     message = at.info[0].value
-    assert f"{trained_pairs:,} pairs per epoch" in message
+    assert f"{positions:,.0f} centre positions per epoch" in message
     V, d = len(run.vocab), run.input_vectors.shape[2]
     assert f"V = {V:,} × d = {d}" in message
-    assert f"≈ {6 * trained_pairs * V * d * run.epochs / 1e9:,.1f} GFLOP" in message
-    assert "min at the speed of your last NumPy run" in message
+    assert f"≈ {6 * positions * V * d * run.epochs / 1e9:,.1f} GFLOP" in message
+    assert "min at this server's measured speed" in message
 
 
 def test_play_advances_the_epoch_on_every_rerun_and_wraps_around(app):

@@ -51,7 +51,8 @@ def test_first_page_shows_trained_results_and_the_sidebar_names_them(app):
     assert len(charts(app)) >= 2
     sidebar = " ".join(texts(app.sidebar))  # (AppTest 1.67 drops the sidebar after switch_page)
     assert "**Corpus:** toy" in sidebar and "Current runs:" in sidebar
-    assert "d=50" in sidebar and "numpy-" in sidebar and "gensim-" in sidebar
+    assert "d=50" in sidebar and "NumPy softmax: V = 291" in sidebar and "gensim Word2Vec: V = 291" in sidebar
+    assert "numpy-" not in sidebar  # no hashed run ids
 
 
 def test_upload_cap_in_streamlit_config_is_the_one_in_embedlab_config():

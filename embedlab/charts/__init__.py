@@ -1,0 +1,24 @@
+"""Altair chart builders: DataFrames in, ``alt.Chart`` out, no Streamlit.
+
+All of the app's charts live here, by subject: ``runs`` (one run's curves, heatmaps,
+neighbours, trajectories), ``quality`` (benchmarks per epoch), ``sweep`` (bias–variance and
+stability). Pages only place them; tests read ``chart.to_dict()``.
+"""
+
+from embedlab.charts.quality import PANELS, quality_long, quality_panels
+from embedlab.charts.runs import *  # noqa: F403
+from embedlab.charts.runs import SERIES_NAMES, heatmap, loss_curve, metric_panels
+from embedlab.charts.sweep import decomposition_chart, loss_chart, stability_chart
+
+__all__ = [
+    "PANELS",
+    "SERIES_NAMES",
+    "decomposition_chart",
+    "heatmap",
+    "loss_chart",
+    "loss_curve",
+    "metric_panels",
+    "quality_long",
+    "quality_panels",
+    "stability_chart",
+]

@@ -1,0 +1,161 @@
+"""Charts of the bias–variance sweep over d and of stability across seeds (Altair)."""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from embedlab.biasvar import best_dim
+from embedlab.stability import EPOCH_COLUMNS
+
+# One colour per term in both panels (Streamlit's theme would otherwise use shades of one hue).
+TERM_COLOURS = alt.Scale(
+    domain=["bias²", "variance", "bias² + variance", "total", "noise"],
+    range=["#1f77b4", "#ff7f0e", "#9467bd", "#222222", "#8c8c8c"],
+)
+
+
+def _dim_axis() -> alt.X:
+    return alt.X(
+        "dim:Q", scale=alt.Scale(type="log", base=2), axis=alt.Axis(values=[2**k for k in range(10)]), title="d (log₂)"
+    )
+
+
+def decomposition_chart(table: pd.DataFrame) -> alt.HConcatChart:
+    """Two panels over d (log₂ axis): bias², variance and their sum (= total − noise); and the
+    total held-out error above its noise floor. The d with the lowest total is marked in both.
+
+    table: the output of :func:`sweep` (columns dim, bias2, variance, noise, total).
+
+    >>> t = pd.DataFrame({"dim": [1, 2, 4], "bias2": [0.3, 0.2, 0.1], "variance": [0.01, 0.02, 0.2],
+    ...                   "noise": [0.5] * 3, "total": [0.81, 0.72, 0.8]})
+    >>> spec = decomposition_chart(t).to_dict()
+    >>> len(spec["hconcat"]), spec["hconcat"][0]["layer"][0]["encoding"]["x"]["scale"]
+    (2, {'base': 2, 'type': 'log'})
+    """
+    missing = {"dim", "bias2", "variance", "noise", "total"} - set(table.columns)
+    if missing:
+        raise ValueError(f"decomposition_chart needs the sweep table; missing columns {sorted(missing)}")
+    names = {"bias2": "bias²", "variance": "variance", "reducible": "bias² + variance"}
+    parts = table.assign(reducible=table["bias2"] + table["variance"]).melt(
+        id_vars="dim", value_vars=list(names), var_name="term", value_name="value"
+    )
+    parts["term"] = parts["term"].map(names)
+    left = (
+        alt.Chart(parts, title="bias² and variance over d")
+        .mark_line(point=True)
+        .encode(
+            x=_dim_axis(),
+            y=alt.Y("value:Q", title="mean squared error (held-out)"),
+            color=alt.Color("term:N", scale=TERM_COLOURS, legend=alt.Legend(orient="bottom", title=None)),
+            tooltip=["dim:Q", "term:N", alt.Tooltip("value:Q", format=".5f")],
+        )
+    )
+    best = table.loc[[table["total"].idxmin()]].assign(value=float((table["bias2"] + table["variance"]).min()))
+    best = best.assign(label=f"lowest total: d = {best_dim(table)}")
+    rule = alt.Chart(best).mark_rule(color="black", strokeDash=[4, 3]).encode(x="dim:Q")
+    totals = table.melt(id_vars="dim", value_vars=["total", "noise"], var_name="term", value_name="value")
+    right = (
+        alt.Chart(totals, title="total = noise + bias² + variance")
+        .mark_line(point=True)
+        .encode(
+            x=_dim_axis(),
+            y=alt.Y("value:Q", title="Brier score (held-out)", scale=alt.Scale(zero=False)),
+            color=alt.Color("term:N", scale=TERM_COLOURS, legend=None),
+            strokeDash=alt.StrokeDash(
+                "term:N", scale=alt.Scale(domain=["total", "noise"], range=[[1, 0], [5, 4]]), legend=None
+            ),
+            tooltip=["dim:Q", "term:N", alt.Tooltip("value:Q", format=".5f")],
+        )
+    )
+    # the label goes on the side of the rule with more room (log₂ position of the best d)
+    logs = np.log2(table["dim"].to_numpy(dtype=np.float64))
+    right_half = np.log2(best_dim(table)) > (logs.min() + logs.max()) / 2
+    label = (
+        alt.Chart(best)
+        .mark_text(align="right" if right_half else "left", dx=-5 if right_half else 5, dy=-10, fontWeight="bold")
+        .encode(x="dim:Q", y="total:Q", text="label:N")
+    )
+    return alt.hconcat(
+        alt.layer(left, rule).properties(width=380, height=300),
+        alt.layer(right, rule, label).properties(width=380, height=300),
+    )
+
+
+def loss_chart(table: pd.DataFrame) -> alt.LayerChart:
+    """Training and held-out cross-entropy against d (log₂ axis), each with a ±1 sd band over runs.
+
+    table: the output of :func:`sweep`.
+
+    >>> t = pd.DataFrame({"dim": [1, 2], "train_loss": [5.0, 4.0], "train_loss_sd": [0.1, 0.1],
+    ...                   "heldout_loss": [5.1, 4.5], "heldout_loss_sd": [0.2, 0.1]})
+    >>> [layer["mark"]["type"] for layer in loss_chart(t).to_dict()["layer"]]
+    ['area', 'line']
+    """
+    missing = {"dim", "train_loss", "train_loss_sd", "heldout_loss", "heldout_loss_sd"} - set(table.columns)
+    if missing:
+        raise ValueError(f"loss_chart needs the sweep table; missing columns {sorted(missing)}")
+    frames = []
+    for column, name in (("train_loss", "training"), ("heldout_loss", "held-out")):
+        sd = table[f"{column}_sd"].fillna(0.0)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "dim": table["dim"],
+                    "split": name,
+                    "loss": table[column],
+                    "low": table[column] - sd,
+                    "high": table[column] + sd,
+                }
+            )
+        )
+    long = pd.concat(frames, ignore_index=True)
+    base = alt.Chart(long, title="cross-entropy −log p(c|w) (mean ± sd over runs)").encode(
+        x=_dim_axis(),
+        color=alt.Color(
+            "split:N",
+            scale=alt.Scale(domain=["training", "held-out"], range=["#1f77b4", "#ff7f0e"]),
+            legend=alt.Legend(orient="bottom", title=None),
+        ),
+    )
+    band = base.mark_area(opacity=0.25).encode(
+        y=alt.Y("low:Q", title="cross-entropy", scale=alt.Scale(zero=False)), y2="high:Q"
+    )
+    line = base.mark_line(point=True).encode(
+        y="loss:Q",
+        tooltip=["dim:Q", "split:N", alt.Tooltip("loss:Q", format=".4f"), alt.Tooltip("high:Q", format=".4f")],
+    )
+    return alt.layer(band, line).properties(width=380, height=300)
+
+
+def stability_chart(frame: pd.DataFrame) -> alt.HConcatChart:
+    """Three panels over epochs — Jaccard@k between seeds, Procrustes residual, cosine sd —
+    one line per trainer. frame: ``EPOCH_COLUMNS`` (the output of :func:`seed_stability`).
+
+    >>> f = pd.DataFrame({"trainer": ["numpy"] * 2, "epoch": [0, 1], "jaccard": [0.0, 0.5],
+    ...                   "procrustes_residual": [1.0, 0.5], "cosine_sd": [0.3, 0.1]})
+    >>> len(stability_chart(f).to_dict()["hconcat"])
+    3
+    """
+    missing = set(EPOCH_COLUMNS) - set(frame.columns)
+    if missing:
+        raise ValueError(f"stability_chart needs columns {EPOCH_COLUMNS}; missing {sorted(missing)}")
+    panels = []
+    for column, title in (
+        ("jaccard", "neighbours shared between seeds (Jaccard@k)"),
+        ("procrustes_residual", "Procrustes residual between seeds"),
+        ("cosine_sd", "sd of pair cosines across seeds"),
+    ):
+        panels.append(
+            alt.Chart(frame[["trainer", "epoch", column]], title=title)
+            .mark_line(point=True)
+            .encode(
+                x=alt.X("epoch:Q", axis=alt.Axis(tickMinStep=1)),
+                y=alt.Y(f"{column}:Q", title=None, scale=alt.Scale(zero=True)),
+                color=alt.Color("trainer:N", scale=alt.Scale(scheme="tableau10"), legend=alt.Legend(orient="bottom")),
+                tooltip=["trainer:N", "epoch:Q", alt.Tooltip(f"{column}:Q", format=".4f")],
+            )
+            .properties(width=250, height=220)
+        )
+    return alt.hconcat(*panels)
