@@ -14,12 +14,13 @@ import pandas as pd
 
 from embedlab.analysis import default_words
 from embedlab.biasvar import sweep
-from embedlab.config import CorpusOptions, SweepOptions, TrainOptions
+from embedlab.config import CorpusOptions, ImportOptions, SweepOptions, TrainOptions
 from embedlab.corpus import load_corpus, planted_groups
 from embedlab.errors import EmbedLabError, TrainingCancelled
 from embedlab.evaluate import coverage_text, evaluate_run, scorer_for, write_quality
 from embedlab.export import export
 from embedlab.hooks import Hooks
+from embedlab.importer import describe, import_run, read_paths
 from embedlab.prepared import Prepared, check_feasible, prepare
 from embedlab.stability import seed_stability, stability_by_dim
 from embedlab.store import atomic_dir, load_run
@@ -170,8 +171,31 @@ def cmd_train(args) -> int:
 def cmd_export(args) -> int:
     run = load_run(args.run_dir)
     epoch = run.epochs if args.epoch is None else args.epoch
-    for path in export(run, epoch, args.format, args.out):
+    for path in export(run, epoch, args.format, args.out, top_words=args.top_words):
         print(f"wrote {path}")
+    return 0
+
+
+def cmd_import(args) -> int:
+    """Open a run bundle, word2vec checkpoints or a .npy stack as the run directory --out."""
+    options = ImportOptions(align=args.align, first_epoch=args.first_epoch, max_words=args.max_words).validate()
+    out = Path(args.out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise EmbedLabError(f"{out} already exists; choose another --out or remove it first.")
+    files = read_paths(args.paths)
+    bar = ProgressBar(100, "import")
+    shown = []
+
+    def progress(fraction: float, text: str) -> None:
+        step = int(100 * fraction)
+        if not shown or step > shown[-1]:
+            shown.append(step)
+            bar.update(step, text)
+
+    run = import_run(files, out, options, progress=progress)
+    for line in describe(run):
+        print(line)
+    print(f"run written to {run.path}")
     return 0
 
 
@@ -239,9 +263,40 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="export one epoch of a run")
     p.add_argument("run_dir")
     p.add_argument("--epoch", type=int, default=None, help="default: the last")
-    p.add_argument("--format", choices=("word2vec", "projector"), default="word2vec")
-    p.add_argument("--out", required=True, help="word2vec: a file; projector: a folder")
+    p.add_argument("--format", choices=("word2vec", "projector", "bundle"), default="word2vec")
+    p.add_argument("--out", required=True, help="word2vec: a file; projector: a folder; bundle: a .zip file")
+    p.add_argument(
+        "--top-words",
+        type=int,
+        default=None,
+        help="bundle: keep only the N most frequent words (to open a big run on a shared server)",
+    )
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser(
+        "import",
+        help="open embeddings trained elsewhere as a run directory",
+        description="PATH: an EmbedLab run bundle .zip (or run directory); word2vec checkpoints, text or binary "
+        "(several files or one .zip), taken in natural name order as epochs 1..n (a first file numbered 0 is "
+        "epoch 0); or a .npy stack (epochs+1, V, d) with its vocabulary file. Pickles (gensim .model) are refused.",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--out", required=True, help="run directory to create")
+    p.add_argument(
+        "--align",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="rotate every snapshot onto the last (orthogonal Procrustes); default: on for checkpoints, off for bundles",
+    )
+    p.add_argument(
+        "--first-epoch",
+        type=int,
+        choices=(0, 1),
+        default=None,
+        help="0: the first file holds the initial vectors; 1: the files are epochs 1..n (default: by file name)",
+    )
+    p.add_argument("--max-words", type=int, default=None, help="read only the first N words of each checkpoint")
+    p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("evaluate", help="WordSim-353, SimLex-999 and analogy scores per epoch of a run")
     p.add_argument("run_dir")

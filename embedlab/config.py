@@ -48,12 +48,14 @@ class Limits:
     max_dim: int = 300
     max_epochs: int = 100
     max_sweep_runs: int = 64  # len(dims) × seeds
+    max_import_files: int = 101  # checkpoints (snapshots) opened at once: epochs 0..100
+    max_import_values: int = 25_000_000  # snapshots × words × dims opened (100 MB of float32)
 
     @classmethod
     def from_env(cls) -> Limits:
         if os.environ.get("EMBEDLAB_UNLIMITED", "") in ("1", "true", "yes"):
             big = 10**12
-            return cls(big, big, big, big, big, big, big)
+            return cls(**{field.name: big for field in dataclasses.fields(cls)})
         return cls()
 
 
@@ -234,4 +236,30 @@ class SweepOptions:
                 "(or set EMBEDLAB_UNLIMITED=1 on your own machine)."
             )
         self.train.validate(limits)
+        return self
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """How embeddings trained elsewhere are opened (:mod:`embedlab.importer`).
+
+    ``align``: rotate every snapshot onto the last with orthogonal Procrustes; None = on for
+    checkpoints (separate files are separate trainings or runs), off for EmbedLab bundles.
+    ``first_epoch``: 0 = the first checkpoint is epoch 0 (the initial vectors), 1 = the
+    checkpoints are epochs 1..n, None = decide by name (a first file numbered 0 is epoch 0).
+    ``max_words``: read only the first N words of each checkpoint (gensim's ``limit``; word2vec
+    files are usually sorted by frequency); None = all.
+    """
+
+    align: bool | None = None
+    first_epoch: int | None = None
+    max_words: int | None = None
+
+    def validate(self) -> ImportOptions:
+        if self.align not in (None, True, False):
+            raise EmbedLabError(f"align must be on, off or automatic; got {self.align!r}.")
+        if self.first_epoch not in (None, 0, 1):
+            raise EmbedLabError(f"the first epoch must be 0 or 1 (or decided by file name); got {self.first_epoch!r}.")
+        if self.max_words is not None:
+            _check_int("max_words", self.max_words, 2)
         return self

@@ -1,4 +1,4 @@
-"""Export one epoch of a run: word2vec text format, TensorFlow Projector TSV, the whole bundle.
+"""Export one epoch of a run: word2vec text format, TensorFlow Projector TSV; or the whole run bundle.
 
 Every writer builds its output in memory or in a temporary file and moves it into place, so
 a failed export never leaves half a file behind.
@@ -7,6 +7,7 @@ a failed export never leaves half a file behind.
 from __future__ import annotations
 
 import io
+import json
 import os
 import tempfile
 import zipfile
@@ -16,9 +17,10 @@ import numpy as np
 from gensim.models import KeyedVectors
 
 from embedlab.errors import EmbedLabError
-from embedlab.store import FILES, Run, atomic_write
+from embedlab.store import EXTRA, FILES, Run, atomic_write, write_manifest, write_vocab
+from embedlab.vocab import Vocabulary
 
-FORMATS = ("word2vec", "projector")
+FORMATS = ("word2vec", "projector", "bundle")
 
 
 def epoch_vectors(run: Run, epoch: int, which: str = "input") -> np.ndarray:
@@ -59,20 +61,61 @@ def projector_tsv(run: Run, epoch: int) -> tuple[bytes, bytes]:
     return buffer.getvalue().encode("utf-8"), metadata.encode("utf-8")
 
 
-def run_bundle(run: Run) -> bytes:
-    """The run directory as a zip (for download)."""
+def _zip_directory(directory: Path, run_id: str) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
-        for name in (*FILES, "manifest.json"):
-            if (run.path / name).exists():
-                bundle.write(run.path / name, f"{run.run_id}/{name}")
+        for name in (*FILES, *EXTRA, "manifest.json"):
+            if (directory / name).exists():
+                bundle.write(directory / name, f"{run_id}/{name}")
     return buffer.getvalue()
 
 
-def export(run: Run, epoch: int, fmt: str, out: str | os.PathLike) -> list[Path]:
+def _top_words_directory(run: Run, top_words: int, directory: Path) -> None:
+    """The run restricted to its ``top_words`` most frequent words (the first rows), with a new manifest.
+
+    metrics.csv and split.json are kept as they are: they describe the training, which saw every word.
+    """
+    vocab = Vocabulary.from_words(run.vocab.words[:top_words], run.vocab.counts[:top_words])
+    config = {**run.config, "vocab_size": top_words, "top_words": top_words, "vocab_size_trained": len(run.vocab)}
+    (directory / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True), encoding="utf-8")
+    write_vocab(directory / "vocab.tsv", vocab)
+    np.save(directory / "input_vectors.npy", np.ascontiguousarray(run.input_vectors[:, :top_words]))
+    if run.output_vectors is not None:
+        np.save(directory / "output_vectors.npy", np.ascontiguousarray(run.output_vectors[:, :top_words]))
+    for name in ("metrics.csv", *EXTRA):
+        if (run.path / name).exists():
+            (directory / name).write_bytes((run.path / name).read_bytes())
+    write_manifest(directory)
+
+
+def run_bundle(run: Run, top_words: int | None = None) -> bytes:
+    """The run directory as a zip (for download, and for ``python -m embedlab import`` or the
+    Corpus page's Open tab elsewhere): ``<run id>/config.json`` … ``manifest.json``.
+
+    ``top_words`` keeps only the most frequent words (the vocabulary is sorted by count), so a
+    run trained on a big corpus fits the limits of a shared server; config.json then says so.
+    """
+    if top_words is not None and top_words < 2:
+        raise EmbedLabError(f"--top-words must be at least 2; got {top_words}.")
+    if top_words is None or top_words >= len(run.vocab):
+        return _zip_directory(run.path, run.run_id)
+    with tempfile.TemporaryDirectory() as tmp:
+        _top_words_directory(run, top_words, Path(tmp))
+        return _zip_directory(Path(tmp), run.run_id)
+
+
+def export(run: Run, epoch: int, fmt: str, out: str | os.PathLike, top_words: int | None = None) -> list[Path]:
     """Write one epoch in ``fmt``; word2vec → the file ``out``; projector → ``out``/vectors.tsv
-    and ``out``/metadata.tsv. Returns the paths written."""
+    and ``out``/metadata.tsv; bundle → the whole run (every epoch) as the zip ``out``, of its
+    ``top_words`` most frequent words if given. Returns the paths written."""
     out = Path(out)
+    if top_words is not None and fmt != "bundle":
+        raise EmbedLabError("--top-words applies to --format bundle only.")
+    if fmt == "bundle":
+        if out.is_dir():
+            raise EmbedLabError(f"{out} is a folder; the bundle format writes one .zip file, give a file path.")
+        atomic_write(out, run_bundle(run, top_words))
+        return [out]
     if fmt == "word2vec":
         atomic_write(out, word2vec_text(run, epoch))
         return [out]
