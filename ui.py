@@ -10,7 +10,8 @@ Isolation and memory on a shared server (every visitor is served by one process)
   when the session ends;
 - caches shared across sessions hold only what every visitor may see (the built-in corpora)
   or what is keyed by content the visitor already holds (a run by its directory, whose name
-  hashes the corpus sha256 and every setting). No cache holds "the last upload" or "all runs".
+  hashes the corpus sha256 and every setting; an opened run by the sha256 of the files opened).
+  No cache holds "the last upload" or "all runs".
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from embedlab import analysis, training
-from embedlab.config import BUILTIN_CORPORA, CorpusOptions, DashboardSettings
+from embedlab import analysis, importer, metrics, training
+from embedlab.config import BUILTIN_CORPORA, CorpusOptions, DashboardSettings, ImportOptions, cache_root
 from embedlab.corpus import Corpus, corpus_from_bytes, corpus_stats, frequency_table, load_corpus, planted_groups
 from embedlab.errors import EmbedLabError
 from embedlab.evaluate import scorer_for
@@ -58,6 +59,7 @@ ROLE_NAMES = {
     "numpy_l2": "NumPy softmax, with L2 (constant lr)",
     "imported": "imported",
 }
+IMPORTED = "imported"  # the role of a run opened from files (Corpus page, "Open embeddings")
 # One colour per trainer on every page (Tableau 10: blue, orange), so a legend means the same everywhere.
 TRAINER_COLOURS = {"NumPy softmax": "#4c78a8", "gensim Word2Vec": "#f58518", "imported": "#54a24b"}
 
@@ -109,6 +111,10 @@ class Current:
     @property
     def epochs(self) -> int:
         return min(run.epochs for run in self.runs().values())
+
+    @property
+    def imported(self) -> Run | None:
+        return self.by_role.get(IMPORTED)
 
 
 def init_session() -> None:
@@ -335,6 +341,49 @@ def train_settings(
     return record
 
 
+# ---------------------------------------------------------------- opening embeddings trained elsewhere
+
+
+def open_embeddings(
+    files: list[tuple[str, bytes]], options: ImportOptions, progress: Callable[[float, str], None] | None = None
+) -> RunRecord:
+    """Open uploaded files (a run bundle, word2vec checkpoints, a .npy with its vocabulary) as a
+    run of this session only (role ``imported``), and make it current.
+
+    The run directory lives in the cache under the sha256 of the files and the options, so only a
+    visitor who holds the same files can reach it, and opening them again is instant.
+    Raises EmbedLabError (one line) for anything that cannot be opened; the current runs stay.
+    """
+    inputs = [importer.InputFile(name, data) for name, data in files]
+    options = options.validate()
+    target = cache_root() / "imports" / importer.content_key(inputs, options)[:32] / importer.run_name(inputs)
+    if not (target / "manifest.json").is_file():
+        try:
+            importer.import_run(inputs, target, options, progress=progress)
+        except EmbedLabError:
+            if not (target / "manifest.json").is_file():  # else: another visitor opened the same files first
+                raise
+    run = run_at(str(target))
+    source = files[0][0] if len(files) == 1 else f"{files[0][0]} + {len(files) - 1} more"
+    label = f"{source} (opened) · V = {len(run.vocab):,} · d = {run.dim} · {run.epochs} epochs"
+    record = RunRecord(label, source, {IMPORTED: str(target)})
+    remember(record)
+    return record
+
+
+def import_notes(run: Run) -> list[str]:
+    """Short notes on how an opened run differs from a trained one (for the sidebar)."""
+    info = run.config.get("import") or {}
+    notes = []
+    if info.get("epoch0") == "copy of epoch 1":
+        notes.append("epoch 0 repeats epoch 1 (no initial vectors given)")
+    if info.get("aligned"):
+        notes.append("aligned to the last epoch")
+    if not run.has_loss:
+        notes.append("no loss or output vectors")
+    return notes
+
+
 def ensure_default_runs() -> None:
     """On a session's first page: train both trainers on the toy corpus with the defaults.
 
@@ -481,6 +530,12 @@ def trajectories(path: str, words: tuple[str, ...]) -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
+def geometry(path: str) -> pd.DataFrame:
+    """epoch, mean_norm, displacement computed from the vectors (a run opened without metrics)."""
+    return metrics.geometry_over_epochs(run_at(path).input_vectors)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
 def change_scores(path: str) -> pd.DataFrame:
     run = run_at(path)
     return analysis.change_scores(run.input_vectors, run.vocab)
@@ -531,5 +586,8 @@ def sidebar() -> None:
         st.caption(pair.record.label)
         for role, run in pair.runs().items():
             st.caption(f"{ROLE_NAMES.get(role, role)}: V = {len(run.vocab):,}, d = {run.dim}, {run.epochs} epochs")
-        if corpus is not None and pair.record.corpus != corpus.name:
+        if pair.imported is not None:
+            notes = import_notes(pair.imported)
+            st.caption(f"Opened from {pair.record.corpus}" + (f" · {' · '.join(notes)}." if notes else "."))
+        elif corpus is not None and pair.record.corpus != corpus.name:
             st.caption(f"These runs were trained on {pair.record.corpus}; train on {corpus.name} from the Train page.")

@@ -978,9 +978,10 @@ def describe(run: Run) -> list[str]:
     return lines
 
 
-def snapshot_table(run: Run) -> pd.DataFrame:
-    """epoch → the file it came from (or how it was made), for the page and the command line."""
+def snapshot_table(run: Run) -> pd.DataFrame | None:
+    """epoch → the file it came from (or how it was made), for a run opened from checkpoints; None
+    for a bundle, whose epochs all come from its own training."""
     info = run.config.get("import")
     if info is None or "snapshots" not in info:
-        return pd.DataFrame({"epoch": np.arange(run.epochs + 1), "file": "run bundle"})
+        return None
     return pd.DataFrame([{"epoch": s["epoch"], "file": s["file"] or "(copy of epoch 1)"} for s in info["snapshots"]])

@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import scipy.sparse
 
 from embedlab import objectives
@@ -148,6 +149,21 @@ def geometry(W_in: np.ndarray, previous_W_in: np.ndarray | None) -> dict:
     else:
         displacement = float(np.mean(np.linalg.norm((W_in - previous_W_in).astype(np.float64), axis=1)))
     return {"mean_norm": float(norms.mean()), "displacement": displacement}
+
+
+def geometry_over_epochs(vectors: np.ndarray) -> pd.DataFrame:
+    """``epoch, mean_norm, displacement`` of every snapshot of (E+1, V, d) input vectors, by
+    :func:`geometry` as training writes them: the curves of a run opened without metrics.csv.
+
+    >>> geometry_over_epochs(np.array([[[3.0, 4.0]], [[0.0, 5.0]]])).values.tolist()
+    [[0.0, 5.0, 0.0], [1.0, 5.0, 3.1622776601683795]]
+    """
+    rows, previous = [], None
+    for epoch in range(vectors.shape[0]):
+        current = np.asarray(vectors[epoch])
+        rows.append({"epoch": epoch, **geometry(current, previous)})
+        previous = current
+    return pd.DataFrame(rows, columns=["epoch", "mean_norm", "displacement"])
 
 
 def build_measure(

@@ -7,12 +7,17 @@ from embedlab import charts
 
 ui.open_page(__file__)
 pair = ui.require_pair()
+st.header("gensim vs NumPy softmax")
 if pair.numpy is None or pair.gensim is None:
-    st.info("Compare needs both trainers' runs on one vocabulary; train them on the Train page.")
+    st.info(
+        "Compare needs both trainers' runs on one vocabulary; the current run is a single opened run. "
+        "Train both on the Train page (or pick trained runs there)."
+        if pair.imported is not None
+        else "Compare needs both trainers' runs on one vocabulary; train them on the Train page."
+    )
     st.stop()
 numpy_path, gensim_path = str(pair.numpy.path), str(pair.gensim.path)
 words = tuple(ui.chosen_words(pair.numpy))
-st.header("gensim vs NumPy softmax")
 st.caption(f"Same corpus, vocabulary and initial vectors; {len(words)} words from the Heatmaps page.")
 with ui.guard():
     st.altair_chart(charts.agreement(ui.agreement(numpy_path, gensim_path, words)))

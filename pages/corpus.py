@@ -1,52 +1,124 @@
-"""Corpus: pick a built-in corpus or upload a file; preview, statistics, Zipf plot, vocabulary."""
+"""Corpus: pick a built-in corpus or upload a file; preview, statistics, Zipf plot, vocabulary.
+Open embeddings: a run bundle, word2vec checkpoints or a .npy stack trained elsewhere."""
 
 import pandas as pd
 import streamlit as st
 
 import ui
-from embedlab import charts
-from embedlab.config import BUILTIN_CORPORA, Limits
+from embedlab import charts, importer
+from embedlab.config import BUILTIN_CORPORA, ImportOptions, Limits
 
 ui.open_page(__file__)
 state = st.session_state
+limits = Limits.from_env()
 st.header("Corpus")
-pick, upload = st.columns([1, 2])
-with upload:
-    file = st.file_uploader(
-        "…or upload your own text (one sentence per line)",
-        type=["txt", "gz", "zip"],
-        help=f"Plain text, gzip or zip, up to {Limits.from_env().max_upload_mb} MB.",
-    )
-    if file is not None and file.file_id != state.get("last_upload_id"):
-        state.last_upload_id = file.file_id  # read each upload once, not on every rerun
-        with ui.guard():
-            uploaded = ui.add_upload(file.getvalue(), file.name)
-            state.corpus_choice = uploaded.sha256
-            st.success(f"Read {uploaded.name}: {len(uploaded.sentences):,} sentences. It is now the current corpus.")
-with pick:
-    sources = [*BUILTIN_CORPORA, *state.uploads]
-    if state.get("corpus_choice") not in sources:
-        state.corpus_choice = state.corpus_source
-    labels = {source: ui.corpus_label(source) for source in sources}
-    st.radio("Corpus", sources, key="corpus_choice", format_func=labels.get)
-    state.corpus_source = state.corpus_choice
+corpus_tab, open_tab = st.tabs(["Text corpus", "Open embeddings"])
 
-with ui.guard():
-    corpus = ui.current_corpus()
-    min_count = state.settings.min_count
-    stats, frequencies = ui.corpus_overview(corpus, min_count)
-    st.subheader(corpus.name)
-    st.caption(corpus.description)
-    cells = st.columns(len(stats))
-    for cell, (name, value) in zip(cells, stats.items(), strict=True):
-        cell.metric(name.replace("_", " "), f"{value:,}" if isinstance(value, int) else f"{value:.3g}")
-    st.caption(f"Vocabulary statistics at min_count = {min_count} (change it on the Train page).")
-    left, right = st.columns(2)
-    with left:
-        st.altair_chart(charts.zipf(frequencies))
-        st.markdown("**First sentences**")
-        preview = pd.DataFrame({"sentence": [" ".join(s) for s in corpus.sentences[:12]]})
-        st.dataframe(preview, hide_index=True, height=250)
-    with right:
-        st.markdown("**Vocabulary** (every distinct word, most frequent first)")
-        st.dataframe(frequencies, hide_index=True, height=700)
+with corpus_tab:
+    pick, upload = st.columns([1, 2])
+    with upload:
+        file = st.file_uploader(
+            "…or upload your own text (one sentence per line)",
+            type=["txt", "gz", "zip"],
+            help=f"Plain text, gzip or zip, up to {limits.max_upload_mb} MB.",
+        )
+        if file is not None and file.file_id != state.get("last_upload_id"):
+            state.last_upload_id = file.file_id  # read each upload once, not on every rerun
+            with ui.guard():
+                uploaded = ui.add_upload(file.getvalue(), file.name)
+                state.corpus_choice = uploaded.sha256
+                st.success(
+                    f"Read {uploaded.name}: {len(uploaded.sentences):,} sentences. It is now the current corpus."
+                )
+    with pick:
+        sources = [*BUILTIN_CORPORA, *state.uploads]
+        if state.get("corpus_choice") not in sources:
+            state.corpus_choice = state.corpus_source
+        labels = {source: ui.corpus_label(source) for source in sources}
+        st.radio("Corpus", sources, key="corpus_choice", format_func=labels.get)
+        state.corpus_source = state.corpus_choice
+
+    with ui.guard():
+        corpus = ui.current_corpus()
+        min_count = state.settings.min_count
+        stats, frequencies = ui.corpus_overview(corpus, min_count)
+        st.subheader(corpus.name)
+        st.caption(corpus.description)
+        cells = st.columns(len(stats))
+        for cell, (name, value) in zip(cells, stats.items(), strict=True):
+            cell.metric(name.replace("_", " "), f"{value:,}" if isinstance(value, int) else f"{value:.3g}")
+        st.caption(f"Vocabulary statistics at min_count = {min_count} (change it on the Train page).")
+        left, right = st.columns(2)
+        with left:
+            st.altair_chart(charts.zipf(frequencies))
+            st.markdown("**First sentences**")
+            preview = pd.DataFrame({"sentence": [" ".join(s) for s in corpus.sentences[:12]]})
+            st.dataframe(preview, hide_index=True, height=250)
+        with right:
+            st.markdown("**Vocabulary** (every distinct word, most frequent first)")
+            st.dataframe(frequencies, hide_index=True, height=700)
+
+with open_tab:
+    st.markdown(
+        "Explore vectors trained elsewhere on every page: an **EmbedLab run bundle** (.zip from the Export page or "
+        "`python -m embedlab export RUN --format bundle`), **word2vec checkpoints** saved after each epoch "
+        "(text or binary, several files or one .zip; natural name order gives epochs 1, 2, …, and a first file "
+        "numbered 0 is epoch 0), or a **.npy stack** (epochs+1, V, d) with its vocabulary file. The run is kept "
+        "in your session only. Pickles (gensim `.model` files) are refused: save with `save_word2vec_format`."
+    )
+    with st.form("open_form", clear_on_submit=False):
+        files = st.file_uploader(
+            "Files to open",
+            accept_multiple_files=True,
+            help=f"Up to {limits.max_upload_mb} MB a file; at most {limits.max_import_values:,} numbers in all "
+            "(snapshots × words × dimensions).",
+            key="open_files",
+        )
+        align_col, epoch_col, words_col = st.columns(3)
+        align = align_col.selectbox(
+            "Procrustes alignment to the last snapshot",
+            ["automatic", "on", "off"],
+            help="Rotates every snapshot onto the last one: cosines within an epoch do not change, movement between "
+            "epochs becomes meaningful. Automatic: on for checkpoints (separate files may be separate trainings), "
+            "off for EmbedLab bundles.",
+        )
+        first = epoch_col.selectbox(
+            "Epoch 0",
+            ["by file name", "the first file", "none: epoch 0 repeats epoch 1"],
+            help="By file name: a first file numbered 0 (epoch0.txt) holds the initial vectors.",
+        )
+        max_words = words_col.number_input(
+            "Read the first N words of each file (0 = all)",
+            min_value=0,
+            value=0,
+            step=1000,
+            help="word2vec files list the most frequent words first.",
+        )
+        submitted = st.form_submit_button("Open", type="primary")
+    if submitted:
+        if not files:
+            st.info("Choose the files to open first.")
+        else:
+            options = ImportOptions(
+                align={"automatic": None, "on": True, "off": False}[align],
+                first_epoch={"by file name": None, "the first file": 0}.get(first, 1),
+                max_words=int(max_words) or None,
+            )
+            bar = st.progress(0.0, text="reading…")
+            with ui.guard():
+                record = ui.open_embeddings(
+                    [(f.name, f.getvalue()) for f in files],
+                    options,
+                    progress=lambda fraction, text: bar.progress(min(fraction, 1.0), text=text),
+                )
+                st.success(f"Opened {record.corpus}. Every page now shows it (switch back on the Train page).")
+            bar.empty()
+    pair = ui.current_pair()
+    if pair is not None and pair.imported is not None:
+        run = pair.imported
+        st.markdown(f"**Current run: {pair.record.label}**")
+        for line in importer.describe(run):
+            st.caption(line)
+        table = importer.snapshot_table(run)
+        if table is not None:
+            st.dataframe(table, hide_index=True, height=min(38 + 35 * len(table), 300))

@@ -28,12 +28,17 @@ downloads = [
     ("Projector vectors", f"{stem}-vectors.tsv", deferred(lambda r: export.projector_tsv(r, epoch)[0])),
     ("Projector metadata", f"{stem}-metadata.tsv", deferred(lambda r: export.projector_tsv(r, epoch)[1])),
     ("Run bundle .zip", f"{run.run_id}.zip", deferred(export.run_bundle)),
-    ("Metrics .csv", f"{run.run_id}-metrics.csv", run.metrics.to_csv(index=False)),
 ]
+if run.has_loss:
+    downloads.append(("Metrics .csv", f"{run.run_id}-metrics.csv", run.metrics.to_csv(index=False)))
 for column, (label, file_name, data) in zip(st.columns(len(downloads)), downloads, strict=True):
     column.download_button(label, data, file_name=file_name, on_click="ignore", icon=":material/download:")
 st.caption(
-    "The epoch applies to the word2vec and Projector files; the bundle holds every epoch. Load the TSV pair at "
-    "projector.tensorflow.org and the word2vec file with gensim's `KeyedVectors.load_word2vec_format`."
+    "The epoch applies to the word2vec and Projector files; the bundle holds every epoch (open it again on the "
+    "Corpus page, tab “Open embeddings”). Load the TSV pair at projector.tensorflow.org and the word2vec file with "
+    "gensim's `KeyedVectors.load_word2vec_format`."
 )
-st.dataframe(run.metrics, hide_index=True)
+if run.has_loss:
+    st.dataframe(run.metrics, hide_index=True)
+else:
+    st.info("This run was opened without training metrics, so there is no metrics table to download.")

@@ -23,8 +23,10 @@ def heatmaps() -> None:
         state.hm_epoch = last
     elif playing:
         state.hm_epoch = (state.hm_epoch + 1) % (last + 1)
-    epoch = st.slider("Epoch (0 = the random initial vectors)", 0, last, key="hm_epoch")
-    for column, (trainer, run) in zip(st.columns(2), pair.runs().items(), strict=True):
+    label = "Epoch" if pair.imported is not None else "Epoch (0 = the random initial vectors)"
+    epoch = st.slider(label, 0, last, key="hm_epoch")
+    runs = pair.runs()  # both trainers side by side, or one opened run in the left half
+    for column, (trainer, run) in zip(st.columns(max(2, len(runs))), runs.items(), strict=False):
         with column, ui.guard():
             path = str(run.path)
             if change:

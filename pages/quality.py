@@ -42,7 +42,11 @@ with ui.guard():
             + (" The planted groups measure the same idea on this corpus." if "group_gap" in last else "")
         )
 
-    st.altair_chart(charts.loss_by_trainer({name: run.metrics for name, run in runs.items()}, width=360))
+    with_loss = {name: run.metrics for name, run in runs.items() if run.has_loss}
+    if with_loss:
+        st.altair_chart(charts.loss_by_trainer(with_loss, width=360))
+    if len(with_loss) < len(runs):
+        st.caption("No loss curve beside the scores: this run was opened without training metrics.")
     long = charts.quality_long(tables)
     if not long.empty:
         st.altair_chart(charts.quality_panels(long))

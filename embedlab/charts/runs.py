@@ -142,12 +142,24 @@ def metric_panels(metrics: pd.DataFrame, *, title: str = "", panel_width: int = 
 
     metrics: a run's metrics table (epoch, loss, heldout_loss, grad_norm, mean_norm,
     displacement, lr). ‖∇L‖ is on a log scale; epoch 0 has no displacement and is left out
-    of that panel.
+    of that panel. A panel whose columns are absent or empty is left out (a run opened from
+    checkpoints has only mean_norm and displacement); with none left it is a ValueError.
+
+    >>> m = pd.DataFrame({"epoch": [0, 1], "mean_norm": [1.0, 2.0], "displacement": [0.0, 1.0]})
+    >>> [panel["title"] for panel in metric_panels(m).to_dict()["hconcat"]]
+    ['mean ‖v‖', 'displacement since previous epoch']
     """
-    columns = sorted({c for cols, _, _ in METRIC_PANELS for c in cols})
-    _require(metrics, ("epoch", *columns), "metric_panels")
+    _require(metrics, ("epoch",), "metric_panels")
+    shown = [
+        panel
+        for panel in METRIC_PANELS
+        if all(c in metrics.columns for c in panel[0]) and metrics[list(panel[0])].notna().any().any()
+    ]
+    if not shown:
+        columns = sorted({c for cols, _, _ in METRIC_PANELS for c in cols})
+        raise ValueError(f"metric_panels needs some of the columns {columns}; the frame has {list(metrics.columns)}")
     panels = []
-    for cols, panel_title, log in METRIC_PANELS:
+    for cols, panel_title, log in shown:
         data = metrics[["epoch", *cols]]
         if cols == ("displacement",):
             data = data[data["epoch"] > 0]
