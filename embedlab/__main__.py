@@ -53,6 +53,12 @@ class ProgressBar:
             self.stream.write(line + "\n")
         self.stream.flush()
 
+    def clear(self) -> None:
+        """Erase the live bar, so an error that follows is the only line left on a terminal."""
+        if self.tty:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+
 
 def _csv_ints(text: str) -> tuple[int, ...]:
     try:
@@ -183,16 +189,22 @@ def cmd_import(args) -> int:
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise EmbedLabError(f"{out} already exists; choose another --out or remove it first.")
     files = read_paths(args.paths)
-    bar = ProgressBar(100, "import")
+    # A live bar on a terminal only: most errors come while reading, and must stay one line.
+    bar = ProgressBar(100, "import") if sys.stderr.isatty() else None
     shown = []
 
     def progress(fraction: float, text: str) -> None:
         step = int(100 * fraction)
-        if not shown or step > shown[-1]:
+        if bar is not None and (not shown or step > shown[-1]):
             shown.append(step)
             bar.update(step, text)
 
-    run = import_run(files, out, options, progress=progress)
+    try:
+        run = import_run(files, out, options, progress=progress)
+    except EmbedLabError:
+        if bar is not None:
+            bar.clear()
+        raise
     for line in describe(run):
         print(line)
     print(f"run written to {run.path}")

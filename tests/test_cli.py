@@ -128,3 +128,81 @@ def test_real_process_exit_status_and_no_traceback(tmp_path, args):
     assert result.returncode == 2
     assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
     assert "Traceback" not in result.stderr and list(tmp_path.iterdir()) == []
+
+
+# ---------------------------------------------------------------- import and the run bundle
+
+
+def test_a_bundle_exported_and_imported_is_the_same_run_byte_for_byte(trained):
+    where, _ = trained
+    result = cli("export", "run", "--format", "bundle", "--out", "run.zip", cwd=where)
+    assert result.returncode == 0, result.stderr
+    result = cli("import", "run.zip", "--out", "opened", cwd=where)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""  # the progress bar is drawn on a terminal only
+    assert "EmbedLab run of the gensim trainer on toy" in result.stdout and "run written to opened" in result.stdout
+    for name in ("config.json", "vocab.tsv", "input_vectors.npy", "output_vectors.npy", "metrics.csv", "split.json"):
+        assert (where / "opened" / name).read_bytes() == (where / "run" / name).read_bytes(), name
+    load_run(where / "opened", verify=True)
+
+
+def test_word2vec_exports_of_each_epoch_import_as_epochs_1_to_3(trained):
+    where, _ = trained
+    for epoch in (1, 2, 3):
+        result = cli("export", "run", "--epoch", str(epoch), "--out", f"w2v/e{epoch}.txt", cwd=where)
+        assert result.returncode == 0, result.stderr
+    result = cli("import", "w2v/e1.txt", "w2v/e2.txt", "w2v/e3.txt", "--out", "ckpt", "--no-align", cwd=where)
+    assert result.returncode == 0, result.stderr
+    assert "as epochs 1–3" in result.stdout and "epoch 0 repeats epoch 1" in result.stdout
+    run, original = load_run(where / "ckpt", verify=True), load_run(where / "run")
+    assert run.epochs == 3 and run.vocab.words == original.vocab.words and not run.has_outputs
+    np.testing.assert_array_equal(run.input_vectors[1:], original.input_vectors[1:])  # str(float32) round-trips
+    result = cli("import", "w2v", "--out", "from-folder", cwd=where)  # a folder: its files in name order
+    assert result.returncode == 0 and load_run(where / "from-folder").config["import"]["aligned"]
+
+
+def test_import_in_a_real_process_fails_with_one_line_and_no_traceback(tmp_path):
+    (tmp_path / "w2v.model").write_bytes(b"\x80\x04\x95" + b"\0" * 40)
+    result = cli("import", "w2v.model", "--out", "x", cwd=tmp_path)
+    assert result.returncode == 2 and result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr and sorted(p.name for p in tmp_path.iterdir()) == ["w2v.model"]
+
+
+def test_export_top_words_makes_a_smaller_bundle(trained):
+    where, _ = trained
+    result = cli("export", "run", "--format", "bundle", "--top-words", "40", "--out", "top.zip", cwd=where)
+    assert result.returncode == 0, result.stderr
+    result = cli("import", "top.zip", "--out", "top", cwd=where)
+    assert result.returncode == 0, result.stderr
+    assert len(load_run(where / "top").vocab) == 40
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["import", "no/such.zip", "--out", "x"], "no file"),
+        (["import", "w2v.model", "--out", "x"], "pickle"),
+        (["import", "e1.txt", "e2.txt", "--out", "x"], "mismatched dimensions"),
+        (["import", "broken.zip", "--out", "x"], "zip"),
+        (["import", "e1.txt", "--out", "existing"], "already exists"),
+        (["import", "e1.txt", "--out", "x", "--max-words", "1"], "max_words"),
+        (["import", "e1.txt", "--out", "x", "--first-epoch", "2"], "first-epoch"),
+        (["export", "existing", "--format", "word2vec", "--top-words", "5", "--out", "y.txt"], "top-words"),
+    ],
+)
+def test_import_errors_exit_2_with_one_line_and_leave_nothing(tmp_path, trained, monkeypatch, capsys, args, message):
+    (tmp_path / "w2v.model").write_bytes(b"\x80\x04\x95" + b"\0" * 40)  # how a gensim .model (a pickle) starts
+    (tmp_path / "e1.txt").write_text("2 2\na 1 0\nb 0 1\n")
+    (tmp_path / "e2.txt").write_text("2 3\na 1 0 0\nb 0 1 0\n")
+    (tmp_path / "broken.zip").write_bytes(b"PK\x03\x04 not really a zip")
+    (tmp_path / "existing").symlink_to(trained[0] / "run")
+    monkeypatch.chdir(tmp_path)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    try:
+        status = main(args)
+    except SystemExit as exit_:  # argparse's own errors
+        status = exit_.code
+    assert status == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0].lower(), lines
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing left behind
