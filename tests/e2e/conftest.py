@@ -213,10 +213,11 @@ HEADERS = {
 }
 
 
-def upload(page, filename: str, data: bytes, mime: str = "text/plain") -> None:
-    """Put a file into the Corpus page's uploader (its hidden ``input[type=file]``)."""
-    field = page.locator('[data-testid="stFileUploader"] input[type="file"]')
-    field.set_input_files(files=[{"name": filename, "mimeType": mime, "buffer": data}])
+def upload(page, filename: str, data: bytes, mime: str = "text/plain", label: str = "upload your own text") -> None:
+    """Put a file into the Corpus page's uploader whose label contains ``label`` (its hidden
+    ``input[type=file]``): the text corpus by default, or "Files to open" (Open embeddings)."""
+    uploader = page.locator('[data-testid="stFileUploader"]').filter(has_text=label)
+    uploader.locator('input[type="file"]').set_input_files(files=[{"name": filename, "mimeType": mime, "buffer": data}])
 
 
 def exceptions(page) -> list[str]:
