@@ -177,7 +177,7 @@ def cmd_train(args) -> int:
 def cmd_export(args) -> int:
     run = load_run(args.run_dir)
     epoch = run.epochs if args.epoch is None else args.epoch
-    for path in export(run, epoch, args.format, args.out, top_words=args.top_words):
+    for path in export(run, epoch, args.format, args.out, top_words=args.top_words, outputs=not args.no_outputs):
         print(f"wrote {path}")
     return 0
 
@@ -282,6 +282,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         help="bundle: keep only the N most frequent words (to open a big run on a shared server)",
+    )
+    p.add_argument(
+        "--no-outputs",
+        action="store_true",
+        help="bundle: leave out the output vectors, which no page shows (half the size)",
     )
     p.set_defaults(func=cmd_export)
 

@@ -70,17 +70,23 @@ def _zip_directory(directory: Path, run_id: str) -> bytes:
     return buffer.getvalue()
 
 
-def _top_words_directory(run: Run, top_words: int, directory: Path) -> None:
-    """The run restricted to its ``top_words`` most frequent words (the first rows), with a new manifest.
+def _reduced_directory(run: Run, top_words: int, outputs: bool, directory: Path) -> None:
+    """The run restricted to its ``top_words`` most frequent words (the first rows), without its
+    output vectors unless ``outputs``, with a new manifest; config.json says what was left out.
 
     metrics.csv and split.json are kept as they are: they describe the training, which saw every word.
     """
     vocab = Vocabulary.from_words(run.vocab.words[:top_words], run.vocab.counts[:top_words])
-    config = {**run.config, "vocab_size": top_words, "top_words": top_words, "vocab_size_trained": len(run.vocab)}
+    config = dict(run.config)
+    if top_words < len(run.vocab):
+        config |= {"vocab_size": top_words, "top_words": top_words, "vocab_size_trained": len(run.vocab)}
+    keep_outputs = outputs and run.output_vectors is not None
+    if not keep_outputs:
+        config["lacks"] = sorted({*config.get("lacks", ()), "output_vectors.npy"})
     (directory / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True), encoding="utf-8")
     write_vocab(directory / "vocab.tsv", vocab)
     np.save(directory / "input_vectors.npy", np.ascontiguousarray(run.input_vectors[:, :top_words]))
-    if run.output_vectors is not None:
+    if keep_outputs:
         np.save(directory / "output_vectors.npy", np.ascontiguousarray(run.output_vectors[:, :top_words]))
     for name in ("metrics.csv", *EXTRA):
         if (run.path / name).exists():
@@ -88,33 +94,38 @@ def _top_words_directory(run: Run, top_words: int, directory: Path) -> None:
     write_manifest(directory)
 
 
-def run_bundle(run: Run, top_words: int | None = None) -> bytes:
+def run_bundle(run: Run, top_words: int | None = None, *, outputs: bool = True) -> bytes:
     """The run directory as a zip (for download, and for ``python -m embedlab import`` or the
     Corpus page's Open tab elsewhere): ``<run id>/config.json`` … ``manifest.json``.
 
-    ``top_words`` keeps only the most frequent words (the vocabulary is sorted by count), so a
-    run trained on a big corpus fits the limits of a shared server; config.json then says so.
+    To fit a big run into the limits of a shared server: ``top_words`` keeps only the most
+    frequent words (the vocabulary is sorted by count), and ``outputs=False`` leaves out the
+    output vectors, which no page shows (half the size); config.json then says so.
     """
     if top_words is not None and top_words < 2:
         raise EmbedLabError(f"--top-words must be at least 2; got {top_words}.")
-    if top_words is None or top_words >= len(run.vocab):
-        return _zip_directory(run.path, run.run_id)
+    top = len(run.vocab) if top_words is None else min(top_words, len(run.vocab))
+    if top == len(run.vocab) and (outputs or run.output_vectors is None):
+        return _zip_directory(run.path, run.run_id)  # the run exactly as it is, byte for byte
     with tempfile.TemporaryDirectory() as tmp:
-        _top_words_directory(run, top_words, Path(tmp))
+        _reduced_directory(run, top, outputs, Path(tmp))
         return _zip_directory(Path(tmp), run.run_id)
 
 
-def export(run: Run, epoch: int, fmt: str, out: str | os.PathLike, top_words: int | None = None) -> list[Path]:
+def export(
+    run: Run, epoch: int, fmt: str, out: str | os.PathLike, top_words: int | None = None, *, outputs: bool = True
+) -> list[Path]:
     """Write one epoch in ``fmt``; word2vec → the file ``out``; projector → ``out``/vectors.tsv
     and ``out``/metadata.tsv; bundle → the whole run (every epoch) as the zip ``out``, of its
-    ``top_words`` most frequent words if given. Returns the paths written."""
+    ``top_words`` most frequent words if given, without output vectors unless ``outputs``.
+    Returns the paths written."""
     out = Path(out)
-    if top_words is not None and fmt != "bundle":
-        raise EmbedLabError("--top-words applies to --format bundle only.")
+    if (top_words is not None or not outputs) and fmt != "bundle":
+        raise EmbedLabError("--top-words and --no-outputs apply to --format bundle only.")
     if fmt == "bundle":
         if out.is_dir():
             raise EmbedLabError(f"{out} is a folder; the bundle format writes one .zip file, give a file path.")
-        atomic_write(out, run_bundle(run, top_words))
+        atomic_write(out, run_bundle(run, top_words, outputs=outputs))
         return [out]
     if fmt == "word2vec":
         atomic_write(out, word2vec_text(run, epoch))

@@ -170,11 +170,15 @@ def test_import_in_a_real_process_fails_with_one_line_and_no_traceback(tmp_path)
 
 def test_export_top_words_makes_a_smaller_bundle(trained):
     where, _ = trained
-    result = cli("export", "run", "--format", "bundle", "--top-words", "40", "--out", "top.zip", cwd=where)
+    args = ("export", "run", "--format", "bundle", "--top-words", "40", "--no-outputs", "--out", "top.zip")
+    result = cli(*args, cwd=where)
     assert result.returncode == 0, result.stderr
     result = cli("import", "top.zip", "--out", "top", cwd=where)
     assert result.returncode == 0, result.stderr
-    assert len(load_run(where / "top").vocab) == 40
+    top, full = load_run(where / "top", verify=True), load_run(where / "run")
+    assert len(top.vocab) == 40 and not top.has_outputs and top.config["lacks"] == ["output_vectors.npy"]
+    np.testing.assert_array_equal(top.input_vectors, full.input_vectors[:, :40])
+    assert top.metrics.equals(full.metrics)  # the training's curves travel with it
 
 
 @pytest.mark.parametrize(

@@ -302,6 +302,14 @@ def test_a_bundle_of_the_top_words(tmp_path):
     pd.testing.assert_frame_equal(run.metrics, original.metrics)
 
 
+def test_a_bundle_without_output_vectors_says_so(tmp_path):
+    original = load_run(small_run(tmp_path))
+    run = import_run([InputFile("b.zip", run_bundle(original, outputs=False))], tmp_path / "opened")
+    assert not run.has_outputs and run.has_loss and run.config["lacks"] == ["output_vectors.npy"]
+    np.testing.assert_array_equal(run.input_vectors, original.input_vectors)
+    load_run(run.path, verify=True)
+
+
 def test_a_bundle_aligned_on_request_keeps_every_score_u_dot_v(tmp_path):
     original = load_run(small_run(tmp_path))
     run = import_run([InputFile("b.zip", run_bundle(original))], tmp_path / "opened", ImportOptions(align=True))
