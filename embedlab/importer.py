@@ -390,27 +390,37 @@ def _text_rows(data: bytes, layout: _Layout, limit: int, label: str) -> tuple[li
     rows = [row for row in data[layout.body :].split(b"\n") if row.strip()][:limit]
     if len(rows) < limit:
         raise EmbedLabError(f"{label} ends after {len(rows):,} of its {limit:,} rows; save it again.")
-    parts = [row.strip().split(maxsplit=1) for row in rows]
-    words = [_decode_word(p[0], label, i) for i, p in enumerate(parts)]
-    numbers = b" ".join(p[1] if len(p) > 1 else b"" for p in parts).split()
+    words, numbers = [], []
+    for i, row in enumerate(rows):
+        word, *tokens = row.split()
+        words.append(_decode_word(word, label, i))
+        if len(tokens) != layout.dim:  # checked row by row: a long row next to a short one is no excuse
+            raise _bad_row(label, i, words[i], layout.dim)
+        numbers.extend(tokens)
     try:
-        vectors = np.array(numbers, dtype=np.float32)
+        vectors = np.array(numbers, dtype=np.float32).reshape(len(rows), layout.dim)
     except ValueError:
-        vectors = None
-    if vectors is None or vectors.size != len(rows) * layout.dim:
-        for i, p in enumerate(parts):  # find the first bad row for the message
-            tokens = p[1].split() if len(p) > 1 else []
-            if len(tokens) != layout.dim or not _floats(tokens):
-                raise EmbedLabError(
-                    f"{label}: row {i + 1} ({words[i]!r}) does not hold {layout.dim} numbers; every row must be a word "
-                    f"and {layout.dim} numbers separated by spaces."
-                )
-    return words, vectors.reshape(len(rows), layout.dim)
+        bad = next(i for i, row in enumerate(rows) if not _floats(row.split()[1:]))
+        raise _bad_row(label, bad, words[bad], layout.dim) from None
+    return words, vectors
+
+
+def _bad_row(label: str, row: int, word: str, dim: int) -> EmbedLabError:
+    return EmbedLabError(
+        f"{label}: row {row + 1} ({word!r}) does not hold {dim} numbers; every row must be a word "
+        f"and {dim} numbers separated by spaces."
+    )
 
 
 def _binary_rows(data: bytes, layout: _Layout, limit: int, label: str) -> tuple[list[str], np.ndarray]:
     """The C tool's binary rows: the word, a space, d little-endian float32 (then maybe a newline)."""
     width = 4 * layout.dim
+    if limit * (width + 2) > len(data) - layout.body:  # each row: ≥ 1 byte of word, a space, d floats
+        possible = (len(data) - layout.body) // (width + 2)
+        raise EmbedLabError(
+            f"{label} says it holds {limit:,} rows of {layout.dim} numbers but has room for {possible:,} at most; "
+            "save it again (or it is not a binary word2vec file)."
+        )
     words, vectors, at = [], np.empty((limit, layout.dim), np.float32), layout.body
     for i in range(limit):
         space = data.find(b" ", at, at + 4096)

@@ -385,11 +385,14 @@ def bad_inputs(tmp_path) -> dict[str, tuple[list[InputFile], Limits | None, str]
         ),
         "not word2vec": ([InputFile("notes.txt", b"hello world, this is prose\n")], None, "not a word2vec file"),
         "short row": ([InputFile("e.txt", b"2 3\na 1 2 3\nb 1 2\n")], None, "row 2"),
+        "long row beside a short one": ([InputFile("e.txt", b"2 3\na 1 2 3 4\nb 1 2\n")], None, "row 1"),
+        "a word for a number": ([InputFile("e.txt", b"2 2\na 1 2\nb 1 x\n")], None, "row 2 ('b')"),
+        "binary header over the cap": ([InputFile("e.bin", b"1000000000000 300\na " + b"\1" * 1200)], None, "allowed"),
         "NaN": ([InputFile("e.txt", b"2 2\na 1 nan\nb 1 2\n")], None, "nan"),
         "truncated binary": (
             [InputFile("e.bin", b"3 2\na " + np.ones(2, "<f4").tobytes() + b"b " + b"\x01")],
             None,
-            "ends after",
+            "room for 1",
         ),
         "npy without vocabulary": ([InputFile("v.npy", _npy(np.ones((2, 2, 2))))], None, "no vocabulary"),
         "vocabulary of the wrong length": (
@@ -439,6 +442,9 @@ CASES = [
     "zip bomb",
     "not word2vec",
     "short row",
+    "long row beside a short one",
+    "a word for a number",
+    "binary header over the cap",
     "NaN",
     "truncated binary",
     "npy without vocabulary",
@@ -460,6 +466,11 @@ def test_bad_input_gives_one_clear_line_and_leaves_nothing(tmp_path, case):
     text = str(error.value)
     assert "\n" not in text and message in text.lower(), text
     assert_nothing_left(out.parent, out)
+
+
+def test_a_binary_header_that_lies_is_caught_before_anything_is_allocated():
+    with pytest.raises(EmbedLabError, match="says it holds 1,000,000,000,000 rows of 300 numbers but has room for 1"):
+        read_word2vec(b"1000000000000 300\na " + b"\1" * 1200, "e.bin")
 
 
 def test_the_pickle_message_says_how_to_save_instead(tmp_path):
