@@ -72,6 +72,7 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _NPY_MAGIC = b"\x93NUMPY"
 _PICKLE_SUFFIXES = (".model", ".pkl", ".pickle", ".joblib", ".pt", ".pth")
 _HEADER_SEARCH = 1 << 20  # the first line of a word2vec file is found within its first MiB
+_ROW_BLOCK = 4096  # text rows turned into numbers at once: bounds the Python objects alive at a time
 _BUNDLE_NAMES = (*FILES, *EXTRA, "manifest.json")  # the only files taken from a bundle
 
 Progress = Callable[[float, str], None]  # (fraction done, what is happening)
@@ -112,8 +113,8 @@ def _number_in(name: str) -> int | None:
 
 def _too_big(label: str, limit_mb: int) -> EmbedLabError:
     return EmbedLabError(
-        f"{label} decompresses to more than {limit_mb} MB, the limit here; open fewer or smaller files "
-        "(or set EMBEDLAB_UNLIMITED=1 on your own machine)."
+        f"{label} come(s) to more than {limit_mb} MB once decompressed, the limit here; open fewer or smaller files, "
+        "or binary word2vec files, a third the size of text (or set EMBEDLAB_UNLIMITED=1 on your own machine)."
     )
 
 
@@ -381,7 +382,7 @@ def _decode_word(raw: bytes, label: str, row: int) -> str:
         raise EmbedLabError(
             f"{label}: the word in row {row + 1} is not UTF-8; save the vectors again with gensim's save_word2vec_format."
         ) from None
-    if not word or any(ch in word for ch in "\t\n\r"):
+    if not word or "\t" in word or "\n" in word or "\r" in word:
         raise EmbedLabError(f"{label}: row {row + 1} has an empty word or one with a tab or newline; fix that row.")
     return word
 
@@ -390,18 +391,20 @@ def _text_rows(data: bytes, layout: _Layout, limit: int, label: str) -> tuple[li
     rows = [row for row in data[layout.body :].split(b"\n") if row.strip()][:limit]
     if len(rows) < limit:
         raise EmbedLabError(f"{label} ends after {len(rows):,} of its {limit:,} rows; save it again.")
-    words, numbers = [], []
-    for i, row in enumerate(rows):
-        word, *tokens = row.split()
-        words.append(_decode_word(word, label, i))
-        if len(tokens) != layout.dim:  # checked row by row: a long row next to a short one is no excuse
-            raise _bad_row(label, i, words[i], layout.dim)
-        numbers.extend(tokens)
-    try:
-        vectors = np.array(numbers, dtype=np.float32).reshape(len(rows), layout.dim)
-    except ValueError:
-        bad = next(i for i, row in enumerate(rows) if not _floats(row.split()[1:]))
-        raise _bad_row(label, bad, words[bad], layout.dim) from None
+    words, vectors = [], np.empty((len(rows), layout.dim), np.float32)
+    for start in range(0, len(rows), _ROW_BLOCK):
+        numbers = []
+        for i, row in enumerate(rows[start : start + _ROW_BLOCK], start=start):
+            word, *tokens = row.split()
+            words.append(_decode_word(word, label, i))
+            if len(tokens) != layout.dim:  # checked row by row: a long row next to a short one is no excuse
+                raise _bad_row(label, i, words[i], layout.dim)
+            numbers.extend(tokens)
+        try:
+            vectors[start : start + _ROW_BLOCK] = np.array(numbers, dtype=np.float32).reshape(-1, layout.dim)
+        except ValueError:
+            bad = next(i for i in range(start, len(words)) if not _floats(rows[i].split()[1:]))
+            raise _bad_row(label, bad, words[bad], layout.dim) from None
     return words, vectors
 
 
@@ -421,7 +424,7 @@ def _binary_rows(data: bytes, layout: _Layout, limit: int, label: str) -> tuple[
             f"{label} says it holds {limit:,} rows of {layout.dim} numbers but has room for {possible:,} at most; "
             "save it again (or it is not a binary word2vec file)."
         )
-    words, vectors, at = [], np.empty((limit, layout.dim), np.float32), layout.body
+    words, starts, at = [], np.empty(limit, np.int64), layout.body
     for i in range(limit):
         space = data.find(b" ", at, at + 4096)
         if space == -1 or space + 1 + width > len(data):
@@ -429,8 +432,13 @@ def _binary_rows(data: bytes, layout: _Layout, limit: int, label: str) -> tuple[
                 f"{label} ends after {i:,} of its {limit:,} rows (or is not a binary word2vec file); save it again."
             )
         words.append(_decode_word(data[at:space].lstrip(b"\n"), label, i))  # the C tool puts a newline after each row
-        vectors[i] = np.frombuffer(data, dtype="<f4", count=layout.dim, offset=space + 1)
+        starts[i] = space + 1
         at = space + 1 + width
+    raw = np.frombuffer(data, dtype=np.uint8)
+    vectors = np.empty((limit, layout.dim), np.float32)
+    for block in range(0, limit, _ROW_BLOCK):  # one gather per block of rows, not one call per row
+        offsets = starts[block : block + _ROW_BLOCK, None] + np.arange(width)  # (rows, 4d) byte positions
+        vectors[block : block + _ROW_BLOCK] = raw[offsets].view("<f4")
     return words, vectors
 
 
@@ -819,13 +827,18 @@ def intersect(checkpoints: Sequence[Checkpoint]) -> tuple[list[str], list[np.nda
     words = [w for w in last.words if w in common]
     rows = []
     for cp in checkpoints:
+        if cp.words == words:  # the usual case, one training's checkpoints: no copy
+            rows.append(cp.vectors)
+            continue
         index = {w: i for i, w in enumerate(cp.words)}
         rows.append(cp.vectors[[index[w] for w in words]])
     return words, rows, len(union) - len(words)
 
 
-def align_snapshots(snapshots: Sequence[np.ndarray]) -> list[np.ndarray]:
-    """Each (V, d) snapshot rotated onto the last with orthogonal Procrustes (fitted on every row).
+def align_snapshots(snapshots: list[np.ndarray]) -> list[np.ndarray]:
+    """Each (V, d) snapshot rotated onto the last with orthogonal Procrustes (fitted on every row),
+    as float32. The list is updated in place, one snapshot at a time, so memory holds one extra
+    float64 snapshot at most; it is also returned.
 
     >>> theta = np.pi / 4
     >>> R = np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]])
@@ -834,8 +847,10 @@ def align_snapshots(snapshots: Sequence[np.ndarray]) -> list[np.ndarray]:
     True
     """
     target = np.asarray(snapshots[-1], dtype=np.float64)
-    aligned = [(np.asarray(X, np.float64) @ procrustes_rotation(X, target)).astype(np.float32) for X in snapshots[:-1]]
-    return [*aligned, np.asarray(snapshots[-1], dtype=np.float32)]
+    for i, X in enumerate(snapshots[:-1]):
+        snapshots[i] = (np.asarray(X, np.float64) @ procrustes_rotation(X, target)).astype(np.float32)
+    snapshots[-1] = np.asarray(snapshots[-1], dtype=np.float32)
+    return snapshots
 
 
 def _open_snapshots(
@@ -855,6 +870,8 @@ def _open_snapshots(
         checkpoints, first_is_zero, kind = _read_word2vec_members(members, label, options, limits, progress)
         vocab = None
     words, snapshots, dropped = intersect(checkpoints)
+    names, duplicates = [cp.name for cp in checkpoints], sum(cp.duplicates for cp in checkpoints)
+    del checkpoints  # the snapshots alone hold the vectors from here on: alignment frees each original
     if len(words) < 2:
         raise EmbedLabError(
             f"the checkpoints share only {len(words)} word(s); open checkpoints of one vocabulary (one corpus)."
@@ -863,7 +880,6 @@ def _open_snapshots(
     if align and len(snapshots) > 1:
         progress(0.7, "aligning the snapshots to the last one (orthogonal Procrustes)")
         snapshots = align_snapshots(snapshots)
-    names = [cp.name for cp in checkpoints]
     if not first_is_zero:  # no initial vectors were given: epoch 0 repeats epoch 1
         snapshots, names = [snapshots[0], *snapshots], [None, *names]
     if len(snapshots) < 2:
@@ -898,7 +914,7 @@ def _open_snapshots(
             "aligned": bool(align),
             "words_kept": len(words),
             "words_dropped": int(dropped),
-            "duplicates_ignored": int(sum(cp.duplicates for cp in checkpoints)),
+            "duplicates_ignored": int(duplicates),
             "max_words": options.max_words,
             "counts": counts_note,
             "importer_version": IMPORTER_VERSION,

@@ -381,7 +381,7 @@ def bad_inputs(tmp_path) -> dict[str, tuple[list[InputFile], Limits | None, str]
         "zip bomb": (
             [InputFile("z.zip", zip_of({"e1.txt": b"0" * (3 * 1024 * 1024)}))],
             Limits(max_uncompressed_mb=1),
-            "decompresses to more",
+            "more than 1 mb once decompressed",
         ),
         "not word2vec": ([InputFile("notes.txt", b"hello world, this is prose\n")], None, "not a word2vec file"),
         "short row": ([InputFile("e.txt", b"2 3\na 1 2 3\nb 1 2\n")], None, "row 2"),
