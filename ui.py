@@ -15,6 +15,9 @@ Isolation and memory on a shared server (every visitor is served by one process)
 
 from __future__ import annotations
 
+import hashlib
+import os
+import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -24,14 +27,24 @@ import pandas as pd
 import streamlit as st
 
 from embedlab import analysis, training
+from embedlab import finetune as finetune_analysis
 from embedlab.config import BUILTIN_CORPORA, CorpusOptions, DashboardSettings
-from embedlab.corpus import Corpus, corpus_from_bytes, corpus_stats, frequency_table, load_corpus, planted_groups
+from embedlab.corpus import (
+    Corpus,
+    corpus_from_bytes,
+    corpus_stats,
+    frequency_table,
+    load_corpus,
+    planted_groups,
+    shifted_words,
+)
 from embedlab.errors import EmbedLabError
 from embedlab.evaluate import scorer_for
+from embedlab.finetune import finetune
 from embedlab.hooks import Hooks
 from embedlab.prepared import Prepared, prepare
 from embedlab.store import Run, load_run
-from embedlab.training import train_cached
+from embedlab.training import default_cache_dir, maths_fingerprint, train_cached
 
 ROOT = Path(__file__).resolve().parent
 MAX_UPLOADS = 3  # uploaded corpora a session keeps (memory on a shared server)
@@ -48,6 +61,7 @@ PAGES = (
     ("pages/compare.py", "Compare", ":material/compare_arrows:"),
     ("pages/quality.py", "Quality over epochs", ":material/fact_check:"),
     ("pages/bias_variance.py", "Bias–variance over d", ":material/tune:"),
+    ("pages/finetune.py", "Fine-tune", ":material/swap_horiz:"),
     ("pages/export.py", "Export", ":material/download:"),
 )
 DEFAULT_PAGE = "pages/heatmaps.py"
@@ -362,6 +376,61 @@ def ensure_default_runs() -> None:
         holder.empty()
 
 
+def finetune_current(
+    corpus: Corpus, epochs: int, lr_factor: float, on_progress: Callable[[str, int, float], None] | None = None
+) -> RunRecord:
+    """Fine-tune every trainer run of the current runs on ``corpus`` (cached on disk like any
+    run: by the parent run, the corpus sha256 and the settings) and make the longer runs current."""
+    pair = require_pair()
+    paths = {}
+    for role, parent in pair.runs().items():
+        lr = lr_factor * parent.config["train_options"]["lr"]
+        key = hashlib.sha256(
+            f"{parent.run_id}|{corpus.sha256}|{epochs}|{lr!r}|{maths_fingerprint()}".encode()
+        ).hexdigest()
+        target = default_cache_dir() / f"{parent.run_id}-ft-{key[:16]}"
+        if not target.exists():
+            scratch = target.with_name(target.name + ".partial")
+            shutil.rmtree(scratch, ignore_errors=True)
+            hooks = Hooks(
+                on_progress=(lambda epoch, f, role=role: on_progress(role, epoch, f)) if on_progress else None
+            )
+            finetune(
+                parent,
+                corpus,
+                scratch,
+                epochs=epochs,
+                lr=lr,
+                corpus_a=corpus_by_sha(parent.config["corpus"]["sha256"]),
+                focus_words=shifted_words() if corpus.name == "toy-shift" else None,
+                hooks=hooks,
+                scorer_for=scorer_for,
+            )
+            try:
+                os.rename(scratch, target)
+            except OSError:  # another visitor finished the same fine-tuning first
+                shutil.rmtree(scratch, ignore_errors=True)
+        paths[role] = str(target)
+    label = f"{pair.record.label} → fine-tuned on {corpus.name} for {epochs} epochs (lr × {lr_factor:g})"
+    record = RunRecord(label, corpus.name, paths)
+    remember(record)
+    return record
+
+
+def corpus_by_sha(sha256: str) -> Corpus | None:
+    """A corpus this visitor can read, by its sha256: a built-in or one of this session's uploads."""
+    uploads = st.session_state.uploads
+    if sha256 in uploads:
+        return uploads[sha256]
+    for name in BUILTIN_CORPORA:
+        if name == "wiki":
+            continue  # never parsed just to look: it is the slow one, and its runs are checked by sha256 below
+        corpus = builtin_corpus(name)
+        if corpus.sha256 == sha256:
+            return corpus
+    return None
+
+
 # ---------------------------------------------------------------- the current runs
 
 
@@ -484,6 +553,16 @@ def trajectories(path: str, words: tuple[str, ...]) -> pd.DataFrame:
 def change_scores(path: str) -> pd.DataFrame:
     run = run_at(path)
     return analysis.change_scores(run.input_vectors, run.vocab)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def drift(path: str) -> pd.DataFrame:
+    return finetune_analysis.drift(run_at(path))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def top_movers(path: str, n: int = 8) -> pd.DataFrame:
+    return finetune_analysis.top_movers(run_at(path), n)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

@@ -15,10 +15,11 @@ import pandas as pd
 from embedlab.analysis import default_words
 from embedlab.biasvar import sweep
 from embedlab.config import CorpusOptions, SweepOptions, TrainOptions
-from embedlab.corpus import load_corpus, planted_groups
+from embedlab.corpus import load_corpus, planted_groups, shifted_words
 from embedlab.errors import EmbedLabError, TrainingCancelled
 from embedlab.evaluate import coverage_text, evaluate_run, scorer_for, write_quality
 from embedlab.export import export
+from embedlab.finetune import finetune
 from embedlab.hooks import Hooks
 from embedlab.prepared import Prepared, check_feasible, prepare
 from embedlab.stability import seed_stability, stability_by_dim
@@ -226,6 +227,49 @@ def cmd_sweep(args) -> int:
     return 0
 
 
+def cmd_finetune(args) -> int:
+    """Continue a run on a second corpus: the run directory gets longer, the switch is recorded."""
+    parent = load_run(args.run_dir, verify=True)
+    corpus = load_corpus(args.corpus)
+    corpus_a = _parent_corpus(parent)
+    focus = shifted_words() if corpus.name == "toy-shift" else None
+    out = Path(args.out) if args.out else Path(args.run_dir).with_name(f"{Path(args.run_dir).name}-{corpus.name}")
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise EmbedLabError(f"{out} already exists; choose another --out or remove it first.")
+    bar = ProgressBar(args.epochs, f"fine-tune {parent.trainer} on {corpus.name}")
+    hooks = Hooks(on_epoch=lambda epoch, _s, row: bar.update(epoch - parent.epochs, f"loss {row['loss']:.4f}"))
+    run = finetune(
+        parent,
+        corpus,
+        out,
+        epochs=args.epochs,
+        lr=args.lr,
+        corpus_a=corpus_a,
+        focus_words=focus,
+        min_count=args.min_count,
+        hooks=hooks,
+        scorer_for=scorer_for,
+    )
+    columns = ["epoch", "domain", "loss", "heldout_loss", "heldout_loss_a", "grad_norm", "lr"]
+    print(
+        run.metrics[[c for c in columns if c in run.metrics]].to_string(index=False, float_format=lambda x: f"{x:.4g}")
+    )
+    if corpus_a is None:
+        print("note: the parent's corpus was not found, so heldout_loss_a (forgetting) is empty.", file=sys.stderr)
+    print(f"run written to {run.path} (epochs {parent.epochs + 1}–{run.epochs} on {corpus.name})")
+    return 0
+
+
+def _parent_corpus(parent):
+    """The parent's corpus if it can be read here and is the same file (by sha256), else None."""
+    source = parent.config.get("corpus_options", {}).get("source") or parent.config["corpus"]["name"]
+    try:
+        corpus = load_corpus(source)
+    except EmbedLabError:
+        return None
+    return corpus if corpus.sha256 == parent.config["corpus"]["sha256"] else None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="embedlab", description="Watch word embeddings form during training.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -235,6 +279,20 @@ def build_parser() -> argparse.ArgumentParser:
     add_train_arguments(p)
     p.add_argument("--out", default=None, help="run directory to create (default runs/<trainer>-<key>)")
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser(
+        "finetune",
+        help="continue a run on a second corpus (SEED §8) and record the switch",
+        description="Continues RUN_DIR's last snapshot on --corpus for --epochs epochs with the same trainer and "
+        "settings and writes a longer run (epochs 0..E from the parent, E+1.. on the new corpus).",
+    )
+    p.add_argument("run_dir")
+    p.add_argument("--corpus", required=True, help="toy-shift, toy, lee, wiki or the path of a .txt/.gz/.zip file")
+    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--lr", type=float, default=None, help="default: a quarter of the parent's starting rate")
+    p.add_argument("--min-count", type=int, default=None, help="for the new corpus's words (default: the parent's)")
+    p.add_argument("--out", default=None, help="run directory to create (default: RUN_DIR-<corpus>)")
+    p.set_defaults(func=cmd_finetune)
 
     p = sub.add_parser("export", help="export one epoch of a run")
     p.add_argument("run_dir")

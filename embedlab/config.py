@@ -15,7 +15,7 @@ from pathlib import Path
 
 from embedlab.errors import EmbedLabError
 
-BUILTIN_CORPORA = ("toy", "lee", "wiki")
+BUILTIN_CORPORA = ("toy", "toy-shift", "lee", "wiki")  # toy-shift: the second toy domain (fine-tuning)
 TRAINERS = ("gensim", "numpy")
 
 

@@ -7,13 +7,15 @@ stability). Pages only place them; tests read ``chart.to_dict()``.
 
 from embedlab.charts.quality import PANELS, quality_long, quality_panels
 from embedlab.charts.runs import *  # noqa: F403
-from embedlab.charts.runs import SERIES_NAMES, heatmap, loss_curve, metric_panels
+from embedlab.charts.runs import SERIES_NAMES, drift_lines, forgetting, heatmap, loss_curve, metric_panels, switch_rule
 from embedlab.charts.sweep import decomposition_chart, loss_chart, stability_chart
 
 __all__ = [
     "PANELS",
     "SERIES_NAMES",
     "decomposition_chart",
+    "drift_lines",
+    "forgetting",
     "heatmap",
     "loss_chart",
     "loss_curve",
@@ -21,4 +23,5 @@ __all__ = [
     "quality_long",
     "quality_panels",
     "stability_chart",
+    "switch_rule",
 ]
