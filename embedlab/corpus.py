@@ -125,7 +125,7 @@ def tokenize(text: str, *, lowercase: bool = True, keep_numbers: bool = False) -
         if has_number and not keep_numbers:
             continue
         if has_number or any(ch.isalpha() for ch in token):
-            tokens.append(token)
+            tokens.append(sys.intern(token))  # one object per distinct word, not one per token
     return tokens
 
 

@@ -25,6 +25,7 @@ import numpy as np
 
 from embedlab import __version__
 from embedlab.config import Limits, TrainOptions, cache_root
+from embedlab.corpus import DATA_DIR
 from embedlab.errors import EmbedLabError, TrainingCancelled, TrainingDiverged
 from embedlab.gensim_trainer import GensimTrainer
 from embedlab.hooks import Hooks, Snapshot
@@ -285,6 +286,32 @@ def write_run(
 
 def default_cache_dir() -> Path:
     return cache_root() / "runs"
+
+
+SHIPPED_RUNS = DATA_DIR / "default_runs"  # the dashboard's default runs, trained ahead (data/make_default_runs.py)
+
+
+def seed_cache(shipped: Path, cache_dir: Path) -> list[Path]:
+    """Copy run directories from ``shipped`` into ``cache_dir`` where they are missing, each
+    atomically (a temporary copy renamed into place); ``train_cached`` then finds them under
+    their own keys and verifies them. Returns the runs copied."""
+    copied = []
+    if not shipped.is_dir():
+        return copied
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    for run in sorted(shipped.iterdir()):
+        target = cache_dir / run.name
+        if not run.is_dir() or target.exists():
+            continue
+        scratch = cache_dir / f".tmp-{os.getpid()}-{run.name}"
+        shutil.rmtree(scratch, ignore_errors=True)
+        shutil.copytree(run, scratch)
+        try:
+            os.rename(scratch, target)
+            copied.append(target)
+        except OSError:  # another process copied it first
+            shutil.rmtree(scratch, ignore_errors=True)
+    return copied
 
 
 def cache_path(prepared: Prepared, options: TrainOptions, cache_dir=None, scorer: Scorer | None = None) -> Path:
