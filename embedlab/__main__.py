@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 
 from embedlab.analysis import default_words
-from embedlab.biasvar import sweep
-from embedlab.config import CorpusOptions, SweepOptions, TrainOptions
+from embedlab.biasvar import optimum, optimum_text, sweep
+from embedlab.config import SWEEP_PRESETS, CorpusOptions, SweepOptions, TrainOptions
 from embedlab.corpus import load_corpus, planted_groups, shifted_words
 from embedlab.errors import EmbedLabError, TrainingCancelled
 from embedlab.evaluate import coverage_text, evaluate_run, scorer_for, write_quality
@@ -190,10 +190,8 @@ def cmd_evaluate(args) -> int:
 def cmd_sweep(args) -> int:
     """bias_variance.csv (NumPy softmax over --dims), stability_by_dim.csv (gensim over --dims)
     and stability.csv (both trainers per epoch at --dim), written atomically into --out."""
-    corpus_opts = corpus_options(args)
-    numpy_options = train_options(args, "numpy")
-    gensim_options = train_options(args, "gensim")
-    sweep_options = SweepOptions(dims=args.dims, runs=args.seeds, train=numpy_options).validate()
+    corpus_opts, sweep_options, gensim_options = sweep_settings(args)
+    numpy_options = sweep_options.trained()
     out = Path(args.out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise EmbedLabError(f"{out} already exists and is not empty; choose another --out or remove it first.")
@@ -207,7 +205,18 @@ def cmd_sweep(args) -> int:
     with atomic_dir(out) as scratch:
         table = sweep(prepared, sweep_options, bar_hooks(ProgressBar(n_runs, "bias-variance (numpy)")))
         table.to_csv(scratch / "bias_variance.csv", index=False)
-        print(table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+        shown = [
+            "dim",
+            "bias2_corrected",
+            "variance_unbiased",
+            "noise",
+            "total",
+            "total_se_runs",
+            "train_loss",
+            "heldout_loss",
+        ]
+        print(table[shown].to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+        print(optimum_text(optimum(table), sweep_options.runs))
         by_dim = stability_by_dim(
             prepared,
             SweepOptions(sweep_options.dims, sweep_options.runs, gensim_options),
@@ -270,6 +279,19 @@ def _parent_corpus(parent):
     return corpus if corpus.sha256 == parent.config["corpus"]["sha256"] else None
 
 
+def sweep_settings(args) -> tuple[CorpusOptions, SweepOptions, TrainOptions]:
+    """(corpus options, the sweep, the gensim stability runs' options) from the flags or a preset."""
+    if args.preset is not None:
+        preset = SWEEP_PRESETS[args.preset]
+        sweep_options = preset.sweep
+        return preset.corpus_options, sweep_options, sweep_options.train.replace(trainer="gensim", lr=None, sample=None)
+    numpy_options = train_options(args, "numpy")
+    sweep_options = SweepOptions(
+        dims=args.dims, runs=args.seeds, train=numpy_options, share=args.share, constant_lr=args.constant_lr
+    ).validate()
+    return corpus_options(args), sweep_options, train_options(args, "gensim")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="embedlab", description="Watch word embeddings form during training.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -322,6 +344,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="dimensions to compare, e.g. 1,2,4,8,16 (default 1,2,4,8,16,32,64)",
     )
     p.add_argument("--seeds", type=int, default=SweepOptions().runs, help="runs per setting (seeds; at least 2)")
+    p.add_argument(
+        "--share", type=float, default=SweepOptions().share, help="share of training sentences per run's resample"
+    )
+    p.add_argument("--constant-lr", action="store_true", help="every d at a constant learning rate (no early stop)")
+    p.add_argument(
+        "--preset",
+        choices=sorted(SWEEP_PRESETS),
+        default=None,
+        help="a named setting with its corpus (overrides the other flags); see the README",
+    )
     p.add_argument("--out", required=True, help="folder to create for the CSV files")
     p.set_defaults(func=cmd_sweep)
     return parser

@@ -214,11 +214,26 @@ class DashboardSettings:
 
 @dataclass(frozen=True)
 class SweepOptions:
-    """The bias–variance sweep over d (NumPy trainer) and the stability runs."""
+    """The bias–variance sweep over d (NumPy trainer) and the stability runs: one set of
+    defaults for the command line and the page.
+
+    ``share``: each run trains on a bootstrap resample of this share of the training
+    sentences (less data per run, more variance between runs). ``train.sample`` is 0: with
+    subsampling the model is trained on another pair distribution than the held-out one is
+    scored on, which adds a bias no d removes. ``constant_lr`` trains every d at the same
+    constant rate for the same number of steps, removing the decaying schedule's early stop.
+    """
 
     dims: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64)
     runs: int = 3  # seeds × bootstrap resamples per d
-    train: TrainOptions = field(default_factory=lambda: TrainOptions(trainer="numpy", epochs=5))
+    train: TrainOptions = field(default_factory=lambda: TrainOptions(trainer="numpy", epochs=10, sample=0.0))
+    share: float = 0.25
+    constant_lr: bool = False
+
+    def trained(self) -> TrainOptions:
+        """The training options of every run (the seed and d are set per run)."""
+        options = self.train.replace(trainer="numpy")
+        return options.replace(min_lr_fraction=1.0) if self.constant_lr else options
 
     def validate(self, limits: Limits | None = None) -> SweepOptions:
         limits = limits or Limits.from_env()
@@ -227,6 +242,7 @@ class SweepOptions:
         for d in self.dims:
             _check_int("each dimension", d, 1, limits.max_dim, cap=True)
         _check_int("runs", self.runs, 2, 1000)
+        _check_float("share", self.share, 0.0, 1.0, open_low=True)
         if len(self.dims) * self.runs > limits.max_sweep_runs:
             raise EmbedLabError(
                 f"a sweep of {len(self.dims)} dimensions × {self.runs} runs is more than the "
@@ -235,3 +251,16 @@ class SweepOptions:
             )
         self.train.validate(limits)
         return self
+
+
+@dataclass(frozen=True)
+class SweepPreset:
+    """A named sweep with its corpus: what ``sweep --preset`` and the page's button run."""
+
+    corpus: str
+    corpus_options: CorpusOptions
+    sweep: SweepOptions
+    why: str
+
+
+SWEEP_PRESETS: dict[str, SweepPreset] = {}  # filled below, once the search has found them

@@ -8,7 +8,7 @@ stability). Pages only place them; tests read ``chart.to_dict()``.
 from embedlab.charts.quality import PANELS, quality_long, quality_panels
 from embedlab.charts.runs import *  # noqa: F403
 from embedlab.charts.runs import SERIES_NAMES, drift_lines, forgetting, heatmap, loss_curve, metric_panels, switch_rule
-from embedlab.charts.sweep import decomposition_chart, loss_chart, stability_chart
+from embedlab.charts.sweep import decomposition_chart, loss_chart, stability_chart, tradeoff_chart
 
 __all__ = [
     "PANELS",
@@ -24,4 +24,5 @@ __all__ = [
     "quality_panels",
     "stability_chart",
     "switch_rule",
+    "tradeoff_chart",
 ]
