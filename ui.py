@@ -23,8 +23,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from embedlab import analysis, training
-from embedlab.config import BUILTIN_CORPORA, CorpusOptions, DashboardSettings
+from embedlab import analysis, embedding_map, training
+from embedlab.config import BUILTIN_CORPORA, CorpusOptions, DashboardSettings, MapOptions
 from embedlab.corpus import Corpus, corpus_from_bytes, corpus_stats, frequency_table, load_corpus, planted_groups
 from embedlab.errors import EmbedLabError
 from embedlab.evaluate import scorer_for
@@ -43,6 +43,7 @@ PAGES = (
     ("pages/corpus.py", "Corpus", ":material/description:"),
     ("pages/train.py", "Train", ":material/model_training:"),
     ("pages/heatmaps.py", "Heatmaps", ":material/grid_on:"),
+    ("pages/map.py", "Map", ":material/scatter_plot:"),
     ("pages/neighbours.py", "Neighbours", ":material/hub:"),
     ("pages/dynamics.py", "Dynamics", ":material/timeline:"),
     ("pages/compare.py", "Compare", ":material/compare_arrows:"),
@@ -398,7 +399,7 @@ def require_pair() -> Current:
 
 def groups_for(run: Run) -> dict[str, list[str]] | None:
     """The planted word groups of the run's corpus (the toy corpus), else None."""
-    return planted_groups(run.config.get("corpus", {}).get("name", ""))
+    return planted_groups(run.corpus_name)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -486,6 +487,83 @@ def change_scores(path: str) -> pd.DataFrame:
     return analysis.change_scores(run.input_vectors, run.vocab)
 
 
+# ---------------------------------------------------------------- the embedding map (keyed by run path)
+
+
+@st.cache_resource(max_entries=8, show_spinner="Projecting every epoch onto the map…")
+def embedding_map_of(path: str, words: int, unit: bool) -> embedding_map.EmbeddingMap:
+    """The run's map (one PCA plane for all epochs), computed once and shared read-only."""
+    run = run_at(path)
+    return embedding_map.build_map(run.input_vectors, run.vocab, words, unit=unit)
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def map_neighbours(path: str, epoch: int, rows: tuple[int, ...]) -> list[str]:
+    """Hover text of ``rows`` at ``epoch``: their nearest neighbours in the full space."""
+    run = run_at(path)
+    return embedding_map.neighbour_labels(run.input_vectors[epoch], rows, run.vocab)
+
+
+@dataclass(frozen=True)
+class MapView:
+    """What one trainer's map shows at one epoch: its points, the roads of the words found, its axes."""
+
+    points: pd.DataFrame
+    paths: pd.DataFrame
+    labels: list  # colour labels of the fitted words, most frequent first (the legend's order)
+    domain: tuple
+    emap: embedding_map.EmbeddingMap
+
+
+def map_view(
+    run: Run, epoch: int, options: MapOptions, colour_by: str, word_lists: list[list[str]], found: list[str]
+) -> MapView:
+    path = str(run.path)
+    emap = embedding_map_of(path, options.words, options.unit)
+    labels = embedding_map.colour_labels(run.vocab, emap.rows, colour_by, groups_for(run), word_lists)
+    marked = [run.vocab.index[w] for w in found]
+    extra = tuple(r for r in marked if r not in set(emap.rows.tolist()))
+    neighbours = map_neighbours(path, epoch, tuple(emap.rows.tolist()))
+    if extra:
+        neighbours = neighbours + map_neighbours(path, epoch, extra)
+    points = embedding_map.map_points(emap, run.vocab, epoch, labels, neighbours, marked)
+    paths = embedding_map.map_paths(emap, run.vocab, found, epoch)
+    return MapView(points, paths, labels, emap.extent([*emap.rows.tolist(), *extra]), emap)
+
+
+def map_readout_text(emap: embedding_map.EmbeddingMap, epoch: int) -> str:
+    """One line under a map: what its plane keeps of this epoch, and how much of the movement it shows."""
+    row = emap.readout.iloc[epoch]
+    text = f"The plane keeps **{row['variance_kept']:.0%}** of this epoch's variance"
+    if epoch == 0:
+        return text + " (epoch 0: the random initial vectors)."
+    full, picture = row["movement_full"], row["movement_picture"]
+    shown = f" ({picture / full:.0%} of it)" if full > 0 else ""
+    return (
+        f"{text}. Since epoch {epoch - 1} the {len(emap.rows):,} words moved {full:.3g} on average in the full "
+        f"space and {picture:.3g} in the picture{shown}."
+    )
+
+
+def travel_frame(runs: dict[str, Run], options: MapOptions, found: list[str], epoch: int) -> pd.DataFrame:
+    """v(T) = v(0) − η Σ ∇L for the words found, T = ``epoch``: road length against net displacement."""
+    frames = []
+    for role, run in runs.items():
+        emap = embedding_map_of(str(run.path), options.words, options.unit)
+        table = embedding_map.travel_table(run.input_vectors, emap, run.vocab, found, epoch)
+        frames.append(table.assign(trainer=ROLE_NAMES.get(role, role)))
+    table = pd.concat(frames, ignore_index=True)
+    return table[["word", "trainer", *table.columns[1:-1]]].rename(
+        columns={
+            "path_length": "path Σ‖Δv‖",
+            "net_displacement": "net ‖v(T) − v(0)‖",
+            "straightness": "net ÷ path",
+            "map_path_length": "path on the map",
+            "map_net_displacement": "net on the map",
+        }
+    )
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
 def agreement(path_a: str, path_b: str, words: tuple[str, ...]) -> pd.DataFrame:
     a, b = run_at(path_a), run_at(path_b)
@@ -497,6 +575,17 @@ def overlap(path_a: str, path_b: str, words: tuple[str, ...], k: int, epoch: int
     a, b = run_at(path_a), run_at(path_b)
     rows = rows_of(a, list(words))
     return analysis.neighbour_overlap(a.input_vectors[epoch], b.input_vectors[epoch], rows, a.vocab, k)
+
+
+def epoch_slider(key: str, last: int, playing: bool, label: str = "Epoch (0 = the random initial vectors)") -> int:
+    """The epoch slider of a page with a play toggle: starts at the last epoch, and each run of a
+    playing fragment moves it one epoch on (wrapping round to 0)."""
+    state = st.session_state
+    if state.get(key) is None or state[key] > last:
+        state[key] = last
+    elif playing:
+        state[key] = (state[key] + 1) % (last + 1)
+    return st.slider(label, 0, last, key=key)
 
 
 def stacked_metrics(runs: dict[str, Run]) -> pd.DataFrame:
