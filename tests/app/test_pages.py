@@ -18,7 +18,7 @@ EXPECTED = {
     "pages/neighbours.py": {"charts": 1, "dataframes": 4},  # turnover; neighbours and analogies ×2
     "pages/dynamics.py": {"charts": 4},  # metrics ×2, trajectories, change scores
     "pages/compare.py": {"charts": 3},  # agreement, overlap, loss per trainer
-    "pages/export.py": {"downloads": 5, "dataframes": 1},
+    "pages/export.py": {"downloads": 6, "dataframes": 1},
 }
 PAGES = [path for path, _, _ in ui.PAGES if (ROOT / path).exists()]
 
