@@ -60,6 +60,14 @@ def maps(options: MapOptions) -> None:
     if found:
         st.markdown(f"**v(T) = v(0) − η Σ ∇L**, from epoch 0 to T = {epoch}: the road against the net displacement")
         st.dataframe(ui.travel_frame(runs, options, found, epoch), hide_index=True)
+        st.caption(
+            "Path and net of v: the vector as trained, in the full space; net ÷ path = 1 only for a straight road. "
+            + (
+                "On the map: the picture's units (unit vectors, so not comparable with v's)."
+                if options.unit
+                else "On the map: the same units, projected onto the plane."
+            )
+        )
     with st.expander("What the picture hides, epoch by epoch"):
         st.altair_chart(charts.map_readout(ui.with_trainer(readouts), epoch))
 
