@@ -498,9 +498,15 @@ def embedding_map_of(path: str, words: int, unit: bool) -> embedding_map.Embeddi
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
-def map_neighbours(path: str, epoch: int, rows: tuple[int, ...]) -> list[str]:
-    """Hover text of ``rows`` at ``epoch``: their nearest neighbours in the full space."""
+def map_neighbours(path: str, epoch: int, words: int, extra: tuple[str, ...] = ()) -> list[str]:
+    """Hover text at ``epoch``: the nearest neighbours in the full space of the ``words`` most
+    frequent words, or (``extra``) of these words instead. Keyed by words, not rows: a short key
+    hashes fast."""
     run = run_at(path)
+    if extra:
+        rows = [run.vocab.index[w] for w in extra]
+    else:
+        rows = embedding_map.frequent_rows(run.vocab, words)
     return embedding_map.neighbour_labels(run.input_vectors[epoch], rows, run.vocab)
 
 
@@ -522,13 +528,14 @@ def map_view(
     emap = embedding_map_of(path, options.words, options.unit)
     labels = embedding_map.colour_labels(run.vocab, emap.rows, colour_by, groups_for(run), word_lists)
     marked = [run.vocab.index[w] for w in found]
-    extra = tuple(r for r in marked if r not in set(emap.rows.tolist()))
-    neighbours = map_neighbours(path, epoch, tuple(emap.rows.tolist()))
+    fitted = set(emap.rows.tolist())
+    extra = [r for r in marked if r not in fitted]  # found words outside the N most frequent
+    neighbours = map_neighbours(path, epoch, options.words)
     if extra:
-        neighbours = neighbours + map_neighbours(path, epoch, extra)
+        neighbours = neighbours + map_neighbours(path, epoch, options.words, tuple(run.vocab.words[r] for r in extra))
     points = embedding_map.map_points(emap, run.vocab, epoch, labels, neighbours, marked)
     paths = embedding_map.map_paths(emap, run.vocab, found, epoch)
-    return MapView(points, paths, labels, emap.extent([*emap.rows.tolist(), *extra]), emap)
+    return MapView(points, paths, labels, emap.extent(extra), emap)
 
 
 def map_readout_text(emap: embedding_map.EmbeddingMap, epoch: int) -> str:

@@ -64,19 +64,19 @@ class EmbeddingMap:
     coords: np.ndarray  # (E+1, V, 2) every word, every epoch
     readout: pd.DataFrame
     unit: bool
+    bounds: np.ndarray  # (2, 2) lowest and highest x, y of the fitted words over every epoch
 
     @property
     def fitted_epoch(self) -> int:
         return self.coords.shape[0] - 1
 
-    def extent(self, rows: Sequence[int] | None = None, pad: float = 0.04) -> tuple[list[float], list[float]]:
-        """Fixed x and y domains covering ``rows`` (default: the fitted words) at every epoch,
+    def extent(self, extra: Sequence[int] = (), pad: float = 0.04) -> tuple[list[float], list[float]]:
+        """Fixed x and y domains covering the fitted words and the rows ``extra`` at every epoch,
         with equal spans, so distances read the same along both axes and at every epoch."""
-        rows = self.rows if rows is None else np.asarray(rows, dtype=np.int64)
-        points = self.coords[:, rows].reshape(-1, 2)
-        if points.size == 0:
-            return [-1.0, 1.0], [-1.0, 1.0]
-        low, high = points.min(axis=0), points.max(axis=0)
+        low, high = self.bounds
+        if len(extra):
+            points = self.coords[:, np.asarray(extra, dtype=np.int64)].reshape(-1, 2)
+            low, high = np.minimum(low, points.min(axis=0)), np.maximum(high, points.max(axis=0))
         half = max(float((high - low).max()) / 2 * (1 + pad), 1e-12)
         middle = (low + high) / 2
         return [float(middle[0] - half), float(middle[0] + half)], [float(middle[1] - half), float(middle[1] + half)]
@@ -117,9 +117,11 @@ def build_map(vectors: np.ndarray, vocab: Vocabulary, words: int = 500, *, unit:
         table.append((epoch, kept, full, picture))
         previous = shown
     readout = pd.DataFrame(table, columns=["epoch", "variance_kept", "movement_full", "movement_picture"])
-    for array in (rows, centre, axes, coords):
+    shown = coords[:, rows].reshape(-1, 2)
+    bounds = np.stack([shown.min(axis=0), shown.max(axis=0)]) if shown.size else np.zeros((2, 2))
+    for array in (rows, centre, axes, coords, bounds):
         array.setflags(write=False)  # shared by every visitor's page through a cache
-    return EmbeddingMap(rows, centre, axes, coords, readout, unit)
+    return EmbeddingMap(rows, centre, axes, coords, readout, unit, bounds)
 
 
 # ---------------------------------------------------------------- what a point says
@@ -253,7 +255,8 @@ def map_points(
             "highlighted": [int(r) in marked for r in rows],
         }
     )
-    return frame.sort_values("colour", key=lambda c: c != OTHER, kind="stable").reset_index(drop=True)
+    order = np.argsort(frame["colour"].to_numpy() != OTHER, kind="stable")
+    return frame.iloc[order].reset_index(drop=True)
 
 
 # ---------------------------------------------------------------- paths: v(T) = v(0) − η Σ ∇L

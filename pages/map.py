@@ -41,7 +41,6 @@ if missing:
 @st.fragment(run_every=0.9 if playing else None)
 def maps(options: MapOptions) -> None:
     epoch = ui.epoch_slider("map_epoch", pair.epochs, playing)
-    readouts = {}
     for column, (role, run) in zip(st.columns(len(runs)), runs.items(), strict=True):
         with column, ui.guard():
             view = ui.map_view(run, epoch, options, colour_by, word_lists, found)
@@ -51,7 +50,6 @@ def maps(options: MapOptions) -> None:
             )
             st.altair_chart(chart, width="content")
             st.caption(ui.map_readout_text(view.emap, epoch))
-            readouts[role] = view.emap.readout
     st.caption(
         f"One projection per run: PCA of the {options.words:,} most frequent words at the last epoch, applied unchanged "
         "to every epoch, so a point moves only when its vector moves. Hover a point for its nearest neighbours in the "
@@ -68,9 +66,13 @@ def maps(options: MapOptions) -> None:
                 else "On the map: the same units, projected onto the plane."
             )
         )
-    with st.expander("What the picture hides, epoch by epoch"):
-        st.altair_chart(charts.map_readout(ui.with_trainer(readouts), epoch))
 
 
 with ui.guard():
-    maps(MapOptions(int(words), bool(unit)).validate())
+    options = MapOptions(int(words), bool(unit)).validate()
+    maps(options)
+    with st.expander("What the picture hides, epoch by epoch"):
+        readouts = {
+            role: ui.embedding_map_of(str(run.path), options.words, options.unit).readout for role, run in runs.items()
+        }
+        st.altair_chart(charts.map_readout(ui.with_trainer(readouts)))

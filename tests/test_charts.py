@@ -247,7 +247,7 @@ def test_map_draws_every_point_on_fixed_square_axes_with_its_neighbours_on_hover
     paths = pd.DataFrame({"word": ["w1", "w1"], "epoch": [0, 1], "x": [0.0, 0.5], "y": [0.0, 0.5]})
     spec = charts.embedding_map(points, paths, domain=([-2.0, 2.0], [-3.0, 1.0]), title="epoch 1").to_dict()
     assert spec["width"] == spec["height"]
-    dots, lines, rings, names = spec["layer"]
+    rings, dots, lines, names = spec["layer"]  # the ring under the word's dot, which keeps the hover
     assert [r["word"] for r in rows_of(spec, dots)] == ["w0", "w1", "w2"]
     assert dots["encoding"]["x"]["scale"]["domain"] == [-2.0, 2.0]
     assert dots["encoding"]["y"]["scale"]["domain"] == [-3.0, 1.0]
@@ -262,7 +262,7 @@ def test_map_colours_are_the_same_on_every_chart_and_other_is_grey():
     labels = ["royalty", "animals", "other", "royalty"]
     one = charts.embedding_map(map_points(["animals", "other"]), domain=([0, 1], [0, 1]), labels=labels).to_dict()
     two = charts.embedding_map(map_points(["royalty"]), domain=([0, 1], [0, 1]), labels=labels).to_dict()
-    scales = [chart["layer"][0]["encoding"]["color"]["scale"] for chart in (one, two)]
+    scales = [chart["layer"][1]["encoding"]["color"]["scale"] for chart in (one, two)]
     assert scales[0] == scales[1]
     assert scales[0]["domain"] == ["royalty", "animals", "other"] and scales[0]["range"][-1] == "#c8c8c8"
     assert len(set(scales[0]["range"])) == 3
@@ -278,9 +278,10 @@ def test_map_readout_shows_the_share_kept_and_the_movement_shown_per_trainer():
         }
     )
     frame = pd.concat([readout.assign(trainer="numpy"), readout.assign(trainer="gensim")])
-    spec = charts.map_readout(frame, epoch=1).to_dict()
-    kept, shown = spec["hconcat"]
-    assert [r["variance_kept"] for r in rows_of(spec, kept["layer"][0])] == [0.05, 0.4, 0.05, 0.4]
-    shown_rows = rows_of(spec, shown["layer"][0])
-    assert [r["movement_shown"] for r in shown_rows] == [0.25, 0.25]  # epoch 0 has no movement
-    assert rows_of(spec, kept["layer"][1]) == [{"epoch": 1}]  # the current epoch
+    spec = charts.map_readout(frame).to_dict()
+    rows = rows_of(spec)
+    kept = [(r["trainer"], r["epoch"], r["value"]) for r in rows if r["share"].startswith("variance")]
+    shown = [(r["trainer"], r["epoch"], r["value"]) for r in rows if r["share"].startswith("movement")]
+    assert kept == [("numpy", 0, 0.05), ("numpy", 1, 0.4), ("gensim", 0, 0.05), ("gensim", 1, 0.4)]
+    assert shown == [("numpy", 1, 0.25), ("gensim", 1, 0.25)]  # epoch 0 has no movement
+    assert spec["encoding"]["y"]["scale"]["domain"] == [0, 1]

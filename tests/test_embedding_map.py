@@ -125,6 +125,11 @@ def test_extent_covers_every_epoch_with_equal_spans():
     assert x1 - x0 == pytest.approx(y1 - y0)
     assert points[:, 0].min() >= x0 and points[:, 0].max() <= x1
     assert points[:, 1].min() >= y0 and points[:, 1].max() <= y1
+    outside = next(r for r in range(40) if r not in set(emap.rows.tolist()))
+    (x0, x1), (y0, y1) = emap.extent([outside])  # a found word outside the fitted ones stays in view
+    points = emap.coords[:, [*emap.rows, outside]].reshape(-1, 2)
+    assert points[:, 0].min() >= x0 and points[:, 0].max() <= x1
+    assert points[:, 1].min() >= y0 and points[:, 1].max() <= y1
 
 
 # ---------------------------------------------------------------- what a point says

@@ -6,7 +6,7 @@
 ...                        "highlighted": [False, True]})
 >>> spec = embedding_map(points, domain=([-1.0, 2.0], [-1.0, 2.0])).to_dict()
 >>> [layer["mark"]["type"] for layer in spec["layer"]]
-['circle', 'line', 'circle', 'text']
+['point', 'circle', 'line', 'text']
 """
 
 from __future__ import annotations
@@ -21,6 +21,10 @@ from embedlab.embedding_map import OTHER
 
 OTHER_COLOUR = "#c8c8c8"
 PATH_COLOUR = "#222222"
+READOUT = {  # the shares drawn by map_readout, and their names
+    "variance_kept": "variance of the epoch kept by the plane",
+    "movement_shown": "movement the picture shows (picture ÷ full space)",
+}
 PALETTE = (  # Tableau 10 then its light half: one colour per group, the same on every map of a page
     "#4c78a8 #f58518 #e45756 #72b7b2 #54a24b #eeca3b #b279a2 #ff9da6 #9d755d #bab0ac "
     "#aec7e8 #ffbb78 #98df8a #ff9896 #c5b0d5 #c49c94 #f7b6d2 #dbdb8d #9edae5 #393b79"
@@ -81,50 +85,39 @@ def embedding_map(
     lines = road.mark_line(
         color=PATH_COLOUR, strokeWidth=1.5, opacity=0.8, clip=True, point=alt.OverlayMarkDef(size=10, color=PATH_COLOUR)
     )
-    marked = points[points["highlighted"]]
-    rings = (
-        alt.Chart(marked)
-        .mark_circle(size=150, stroke=PATH_COLOUR, strokeWidth=2, clip=True)
-        .encode(x=x, y=y, color=colour, tooltip=tooltip)
-    )
-    names = (
-        alt.Chart(marked)
-        .mark_text(dx=9, dy=-9, align="left", fontSize=13, fontWeight="bold", color=PATH_COLOUR, clip=True)
-        .encode(x=x, y=y, text="word:N")
-    )
-    return alt.layer(dots, lines, rings, names, title=title).properties(width=size, height=size)
+    marked = alt.Chart(points[points["highlighted"]]).encode(x=x, y=y)
+    # a dark ring under the word's own dot (which keeps the hover), and its name
+    rings = marked.mark_point(shape="circle", filled=False, size=170, strokeWidth=2.5, color=PATH_COLOUR, clip=True)
+    names = marked.mark_text(
+        dx=9, dy=-9, align="left", fontSize=13, fontWeight="bold", color=PATH_COLOUR, clip=True
+    ).encode(text="word:N")
+    return alt.layer(rings, dots, lines, names, title=title).properties(width=size, height=size)
 
 
-def map_readout(frame: pd.DataFrame, epoch: int | None = None) -> alt.HConcatChart:
-    """What the picture hides, per epoch: the share of variance the plane keeps, and the share
-    of the full-space movement the picture shows (picture ÷ full), one line per trainer.
+def map_readout(frame: pd.DataFrame) -> alt.Chart:
+    """What the picture hides, per epoch and trainer: the share of the epoch's variance the plane
+    keeps (solid) and the share of the full-space movement the picture shows (dashed, picture ÷ full).
 
-    frame: columns epoch, variance_kept, movement_full, movement_picture and ``trainer``
-    (:attr:`~embedlab.embedding_map.EmbeddingMap.readout`, stacked); ``epoch`` draws a rule there.
+    frame: columns trainer, epoch, variance_kept, movement_full, movement_picture
+    (:attr:`~embedlab.embedding_map.EmbeddingMap.readout`, stacked with a ``trainer`` column).
     """
     _require(frame, ("trainer", "epoch", "variance_kept", "movement_full", "movement_picture"), "map_readout")
-    data = frame.assign(movement_shown=frame["movement_picture"] / frame["movement_full"])
-    panels = []
-    for column, panel_title in (
-        ("variance_kept", "share of the epoch's variance in the plane"),
-        ("movement_shown", "movement the picture shows (picture ÷ full space)"),
-    ):
-        lines = (
-            alt.Chart(data.dropna(subset=[column]), title=panel_title)
-            .mark_line(point=True)
-            .encode(
-                x=alt.X("epoch:Q", axis=alt.Axis(tickMinStep=1)),
-                y=alt.Y(f"{column}:Q", title=None, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
-                color=alt.Color("trainer:N", title=None, legend=alt.Legend(orient="bottom")),
-                tooltip=["trainer:N", "epoch:Q", alt.Tooltip(f"{column}:Q", format=".1%")],
-            )
+    shares = frame.assign(movement_shown=frame["movement_picture"] / frame["movement_full"])
+    long = shares.melt(
+        id_vars=["trainer", "epoch"], value_vars=list(READOUT), var_name="share", value_name="value"
+    ).dropna(subset=["value"])
+    long["share"] = long["share"].map(READOUT)
+    return (
+        alt.Chart(long, title="what the picture hides")
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("epoch:Q", axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y("value:Q", title=None, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+            color=alt.Color("trainer:N", title=None, legend=alt.Legend(orient="bottom")),
+            strokeDash=alt.StrokeDash(
+                "share:N", sort=list(READOUT.values()), title=None, legend=alt.Legend(orient="bottom")
+            ),
+            tooltip=["trainer:N", "share:N", "epoch:Q", alt.Tooltip("value:Q", format=".1%")],
         )
-        if epoch is not None:
-            rule = (
-                alt.Chart(pd.DataFrame({"epoch": [epoch]}))
-                .mark_rule(strokeDash=[4, 3], color="#888")
-                .encode(x="epoch:Q")
-            )
-            lines = alt.layer(lines, rule)
-        panels.append(lines.properties(width=330, height=200))
-    return alt.hconcat(*panels)
+        .properties(height=260)
+    )

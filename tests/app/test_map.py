@@ -15,10 +15,9 @@ def maps(at) -> list[dict]:
     """Each map on the page: its title and its datasets (the points, the roads)."""
     found = []
     for chart in charts(at):
-        spec = chart_spec(chart)
-        if "layer" not in spec or spec["layer"][0]["mark"]["type"] != "circle":
+        spec, frames = chart_spec(chart), chart_data(chart)
+        if not any("neighbours" in f.columns for f in frames):
             continue
-        frames = chart_data(chart)
         points = max((f for f in frames if "neighbours" in f.columns), key=len)
         roads = [f for f in frames if "epoch" in f.columns]
         found.append({"title": spec["title"], "points": points, "roads": roads[0] if roads else None})
