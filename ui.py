@@ -524,9 +524,12 @@ class MapView:
 def map_view(
     run: Run, epoch: int, options: MapOptions, colour_by: str, word_lists: list[list[str]], found: list[str]
 ) -> MapView:
+    """One run's map at ``epoch``: every fitted word coloured by ``colour_by``, and the ``found``
+    words (those in this run's vocabulary) ringed, with their roads from epoch 0."""
     path = str(run.path)
     emap = embedding_map_of(path, options.words, options.unit)
     labels = embedding_map.colour_labels(run.vocab, emap.rows, colour_by, groups_for(run), word_lists)
+    found = embedding_map.find_words(run.vocab, found)[0]
     marked = [run.vocab.index[w] for w in found]
     fitted = set(emap.rows.tolist())
     extra = [r for r in marked if r not in fitted]  # found words outside the N most frequent

@@ -81,13 +81,20 @@ def _projector_rows(run: Run, max_words: int | None) -> np.ndarray:
     return frequent_rows(run.vocab, len(run.vocab) if max_words is None else max_words)
 
 
+def most_projector_words(run: Run, limits: Limits | None = None) -> int:
+    """How many words an every-epoch Projector download of this run may hold here
+    (``Limits.max_projector_values`` numbers: words × d × every epoch)."""
+    limits = limits or Limits.from_env()
+    return max(1, limits.max_projector_values // ((run.epochs + 1) * run.dim))
+
+
 def check_projector_size(run: Run, max_words: int | None, limits: Limits | None = None) -> None:
     """EmbedLabError when every epoch of ``max_words`` words is more numbers than a download
     built in memory may hold here (``Limits.max_projector_values``)."""
     limits = limits or Limits.from_env()
     values = (run.epochs + 1) * len(_projector_rows(run, max_words)) * run.dim
     if values > limits.max_projector_values:
-        most = max(1, limits.max_projector_values // ((run.epochs + 1) * run.dim))
+        most = most_projector_words(run, limits)
         raise EmbedLabError(
             f"every epoch of that many words is {values:,} numbers, more than the {limits.max_projector_values:,} "
             f"a download may hold here; choose at most {most:,} words, or write the bundle with "

@@ -4,7 +4,6 @@ import streamlit as st
 
 import ui
 from embedlab import export
-from embedlab.config import Limits
 from embedlab.store import load_run
 
 ui.open_page(__file__)
@@ -18,7 +17,7 @@ epoch = epoch_col.slider("Epoch", 0, run.epochs, run.epochs, key="export_epoch")
 path, stem = str(run.path), f"{run.run_id}-epoch{epoch}"
 st.caption(f"`{run.run_id}` · V = {len(run.vocab):,} · d = {run.input_vectors.shape[2]}")
 words_col, prefix_col = st.columns([1, 2])
-most = min(len(run.vocab), max(1, Limits.from_env().max_projector_values // ((run.epochs + 1) * run.dim)))
+most = min(len(run.vocab), export.most_projector_words(run))
 projector_words = words_col.number_input(
     "Projector, every epoch: words (most frequent)",
     1,

@@ -11,7 +11,7 @@ import pytest
 from embedlab.config import Limits
 from embedlab.corpus import planted_groups
 from embedlab.errors import EmbedLabError
-from embedlab.export import check_projector_size, export, projector_files, projector_zip
+from embedlab.export import check_projector_size, export, most_projector_words, projector_files, projector_zip
 from embedlab.store import RunWriter, load_run
 from embedlab.vocab import Vocabulary
 
@@ -86,6 +86,8 @@ def test_a_download_bigger_than_the_limit_is_refused_with_what_to_do(run):
     check_projector_size(run, None, Limits(max_projector_values=values))
     with pytest.raises(EmbedLabError, match=r"choose at most 6 words.*projector-all"):
         check_projector_size(run, None, Limits(max_projector_values=values - 1))
+    assert most_projector_words(run, Limits(max_projector_values=values - 1)) == 6  # 6 × 3 × 13 = 234 numbers
+    check_projector_size(run, 6, Limits(max_projector_values=values - 1))
 
 
 def test_the_folder_appears_whole_or_not_at_all(run, tmp_path, monkeypatch):
