@@ -134,3 +134,27 @@ def test_lengths_kept_start_as_a_dot_and_the_readout_says_what_the_plane_keeps(a
     assert spread(start) < 0.1 * spread(end)  # the random initial vectors are tiny
     readouts = [c.value for c in at.caption if c.value.startswith("The plane keeps")]
     assert len(readouts) == 2 and all("Since epoch 19 the 291 words moved" in r for r in readouts)
+
+
+def test_a_single_imported_run_without_outputs_or_metrics_gets_one_map(app, tmp_path):
+    import ui
+    from embedlab.store import RunWriter
+    from embedlab.vocab import Vocabulary
+
+    words = [f"w{i}" for i in range(30)]
+    vocab = Vocabulary.from_words(words, np.arange(30, 0, -1))
+    snapshots = np.random.default_rng(0).normal(size=(4, 30, 5)).astype(np.float32)
+    with RunWriter(tmp_path / "imported", 3, 30, 5, outputs=False) as writer:
+        for epoch in range(4):
+            writer.write_snapshot(epoch, snapshots[epoch], None)
+        config = {"trainer": "imported", "corpus": {"name": "mine"}, "lacks": ["output_vectors.npy", "metrics.csv"]}
+        writer.finish(config, vocab, None)
+    record = ui.RunRecord("imported: mine", "mine", {"imported": str(tmp_path / "imported")})
+    app.session_state["runs"] = [*app.session_state["runs"], record]
+    app.session_state["current_run"] = len(app.session_state["runs"]) - 1
+    at = open_page(app, "pages/map.py")
+    assert not at.error, [e.value for e in at.error]
+    shown = maps(at)
+    assert [m["title"] for m in shown] == ["imported · epoch 3"] and len(shown[0]["points"]) == 30
+    assert at.segmented_control(key="map_colour").options == ["frequency band", "word lists"]  # no planted groups
+    assert at.dataframe[0].value["word"].tolist() == ["w10"]  # the first frequent word longer than two letters
