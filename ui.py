@@ -490,11 +490,20 @@ def change_scores(path: str) -> pd.DataFrame:
 # ---------------------------------------------------------------- the embedding map (keyed by run path)
 
 
+# Hover neighbours of every epoch are computed with the map when that costs a second or two
+# (2·N·V·d flops an epoch): moving the slider then only redraws. Larger runs get them epoch by epoch.
+NEIGHBOURS_AHEAD_FLOPS = 1.5e10  # the wiki sample at N = 500, d = 100, 10 epochs needs 0.9e10
+
+
 @st.cache_resource(max_entries=8, show_spinner="Projecting every epoch onto the map…")
 def embedding_map_of(path: str, words: int, unit: bool) -> embedding_map.EmbeddingMap:
     """The run's map (one PCA plane for all epochs), computed once and shared read-only."""
     run = run_at(path)
-    return embedding_map.build_map(run.input_vectors, run.vocab, words, unit=unit)
+    emap = embedding_map.build_map(run.input_vectors, run.vocab, words, unit=unit)
+    if 2 * (run.epochs + 1) * len(emap.rows) * len(run.vocab) * run.dim <= NEIGHBOURS_AHEAD_FLOPS:
+        for epoch in range(run.epochs + 1):
+            map_neighbours(path, epoch, words)
+    return emap
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
