@@ -71,8 +71,10 @@ def maps(options: MapOptions) -> None:
 with ui.guard():
     options = MapOptions(int(words), bool(unit)).validate()
     maps(options)
-    with st.expander("What the picture hides, epoch by epoch"):
-        readouts = {
-            role: ui.embedding_map_of(str(run.path), options.words, options.unit).readout for role, run in runs.items()
-        }
-        st.altair_chart(charts.map_readout(ui.with_trainer(readouts)))
+    hides = st.expander("What the picture hides, epoch by epoch", key="map_hides", on_change="rerun")
+    if hides.open:  # drawn only when asked for: every rerun of the page would pay for it
+        with hides:
+            emaps = {
+                role: ui.embedding_map_of(str(run.path), options.words, options.unit) for role, run in runs.items()
+            }
+            st.altair_chart(charts.map_readout(ui.with_trainer({role: m.readout for role, m in emaps.items()})))

@@ -134,6 +134,17 @@ def test_lengths_kept_start_as_a_dot_and_the_readout_says_what_the_plane_keeps(a
     assert spread(start) < 0.1 * spread(end)  # the random initial vectors are tiny
     readouts = [c.value for c in at.caption if c.value.startswith("The plane keeps")]
     assert len(readouts) == 2 and all("Since epoch 19 the 291 words moved" in r for r in readouts)
+    assert len(charts(at)) == 2  # the chart of every epoch is drawn only when its expander is opened
+    at.session_state["map_hides"] = True
+    at.run()
+    readout = [f for c in charts(at) for f in chart_data(c) if "share" in f.columns]
+    assert len(readout) == 1 and set(readout[0]["trainer"]) == {"NumPy softmax", "gensim Word2Vec"}
+    runs = runs_of(at)
+    numpy_kept = readout[0].query("trainer == 'NumPy softmax' and share.str.startswith('variance')")
+    raw = np.asarray(runs["numpy"].input_vectors[-1], dtype=float)  # lengths kept: the toggle is off
+    spread = raw - raw.mean(axis=0)
+    values = np.linalg.eigvalsh(spread.T @ spread)[::-1]
+    assert numpy_kept["value"].iloc[-1] == pytest.approx(values[:2].sum() / values.sum())
 
 
 def test_a_single_imported_run_without_outputs_or_metrics_gets_one_map(app, tmp_path):
