@@ -26,6 +26,8 @@ from conftest import (
     wait_for_app,
 )
 
+from embedlab.config import DashboardSettings
+
 pytestmark = pytest.mark.e2e
 
 UPLOAD_NAME = "sample-vi.txt"
@@ -97,7 +99,8 @@ def test_first_load_trains_the_toy_corpus_and_shows_both_heatmaps(visitor):
     assert exceptions(page) == []
     assert drawn_charts(page) >= 3  # two heatmaps and the planted-group separation (toy corpus)
     sidebar = sidebar_text(page)
-    assert "Corpus: toy" in sidebar and "toy · d=50 · 10 epochs" in sidebar
+    defaults = DashboardSettings().numpy
+    assert "Corpus: toy" in sidebar and f"toy · d={defaults.dim} · {defaults.epochs} epochs" in sidebar
     print(f"first load (trains both default runs unless the cache has them): {TIMINGS['first load']:.1f} s")
     screenshot(page, "first_load")
 
