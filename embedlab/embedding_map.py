@@ -66,10 +66,6 @@ class EmbeddingMap:
     unit: bool
     bounds: np.ndarray  # (2, 2) lowest and highest x, y of the fitted words over every epoch
 
-    @property
-    def fitted_epoch(self) -> int:
-        return self.coords.shape[0] - 1
-
     def extent(self, extra: Sequence[int] = (), pad: float = 0.04) -> tuple[list[float], list[float]]:
         """Fixed x and y domains covering the fitted words and the rows ``extra`` at every epoch,
         with equal spans, so distances read the same along both axes and at every epoch."""
@@ -117,8 +113,8 @@ def build_map(vectors: np.ndarray, vocab: Vocabulary, words: int = 500, *, unit:
         table.append((epoch, kept, full, picture))
         previous = shown
     readout = pd.DataFrame(table, columns=["epoch", "variance_kept", "movement_full", "movement_picture"])
-    shown = coords[:, rows].reshape(-1, 2)
-    bounds = np.stack([shown.min(axis=0), shown.max(axis=0)]) if shown.size else np.zeros((2, 2))
+    fitted_points = coords[:, rows].reshape(-1, 2)  # ((E+1)·N, 2)
+    bounds = np.stack([fitted_points.min(axis=0), fitted_points.max(axis=0)]) if len(rows) else np.zeros((2, 2))
     for array in (rows, centre, axes, coords, bounds):
         array.setflags(write=False)  # shared by every visitor's page through a cache
     return EmbeddingMap(rows, centre, axes, coords, readout, unit, bounds)
@@ -207,7 +203,7 @@ def colour_labels(
     if by == "frequency band":
         return frequency_bands(vocab, rows)
     if by == "planted group":
-        named = [(name, words) for name, words in (groups or {}).items()]
+        named = list((groups or {}).items())
     elif by == "word lists":
         named = [(f"list {i}: {words[0]}…", words) for i, words in enumerate(word_lists, 1) if words]
     else:
