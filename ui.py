@@ -26,9 +26,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from embedlab import analysis, training
+from embedlab import analysis, embedding_map, training
 from embedlab import finetune as finetune_analysis
-from embedlab.config import BUILTIN_CORPORA, CorpusOptions, DashboardSettings
+from embedlab.config import BUILTIN_CORPORA, CorpusOptions, DashboardSettings, MapOptions
 from embedlab.corpus import (
     Corpus,
     corpus_from_bytes,
@@ -56,6 +56,7 @@ PAGES = (
     ("pages/corpus.py", "Corpus", ":material/description:"),
     ("pages/train.py", "Train", ":material/model_training:"),
     ("pages/heatmaps.py", "Heatmaps", ":material/grid_on:"),
+    ("pages/map.py", "Map", ":material/scatter_plot:"),
     ("pages/neighbours.py", "Neighbours", ":material/hub:"),
     ("pages/dynamics.py", "Dynamics", ":material/timeline:"),
     ("pages/compare.py", "Compare", ":material/compare_arrows:"),
@@ -475,7 +476,7 @@ def require_pair() -> Current:
 
 def groups_for(run: Run) -> dict[str, list[str]] | None:
     """The planted word groups of the run's corpus (the toy corpus), else None."""
-    return planted_groups(run.config.get("corpus", {}).get("name", ""))
+    return planted_groups(run.corpus_name)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -573,6 +574,102 @@ def top_movers(path: str, n: int = 8) -> pd.DataFrame:
     return finetune_analysis.top_movers(run_at(path), n)
 
 
+# ---------------------------------------------------------------- the embedding map (keyed by run path)
+
+
+# Hover neighbours of every epoch are computed with the map when that costs a second or two
+# (2·N·V·d flops an epoch): moving the slider then only redraws. Larger runs get them epoch by epoch.
+NEIGHBOURS_AHEAD_FLOPS = 1.5e10  # the wiki sample at N = 500, d = 100, 10 epochs needs 0.9e10
+
+
+@st.cache_resource(max_entries=8, show_spinner="Projecting every epoch onto the map…")
+def embedding_map_of(path: str, words: int, unit: bool) -> embedding_map.EmbeddingMap:
+    """The run's map (one PCA plane for all epochs), computed once and shared read-only."""
+    run = run_at(path)
+    emap = embedding_map.build_map(run.input_vectors, run.vocab, words, unit=unit)
+    if 2 * (run.epochs + 1) * len(emap.rows) * len(run.vocab) * run.dim <= NEIGHBOURS_AHEAD_FLOPS:
+        for epoch in range(run.epochs + 1):
+            map_neighbours(path, epoch, words)
+    return emap
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def map_neighbours(path: str, epoch: int, words: int, extra: tuple[str, ...] = ()) -> list[str]:
+    """Hover text at ``epoch``: the nearest neighbours in the full space of the ``words`` most
+    frequent words, or (``extra``) of these words instead. Keyed by words, not rows: a short key
+    hashes fast."""
+    run = run_at(path)
+    if extra:
+        rows = [run.vocab.index[w] for w in extra]
+    else:
+        rows = embedding_map.frequent_rows(run.vocab, words)
+    return embedding_map.neighbour_labels(run.input_vectors[epoch], rows, run.vocab)
+
+
+@dataclass(frozen=True)
+class MapView:
+    """What one trainer's map shows at one epoch: its points, the roads of the words found, its axes."""
+
+    points: pd.DataFrame
+    paths: pd.DataFrame
+    labels: list  # colour labels of the fitted words, most frequent first (the legend's order)
+    domain: tuple
+    emap: embedding_map.EmbeddingMap
+
+
+def map_view(
+    run: Run, epoch: int, options: MapOptions, colour_by: str, word_lists: list[list[str]], found: list[str]
+) -> MapView:
+    """One run's map at ``epoch``: every fitted word coloured by ``colour_by``, and the ``found``
+    words (those in this run's vocabulary) ringed, with their roads from epoch 0."""
+    path = str(run.path)
+    emap = embedding_map_of(path, options.words, options.unit)
+    labels = embedding_map.colour_labels(run.vocab, emap.rows, colour_by, groups_for(run), word_lists)
+    found = embedding_map.find_words(run.vocab, found)[0]
+    marked = [run.vocab.index[w] for w in found]
+    fitted = set(emap.rows.tolist())
+    extra = [r for r in marked if r not in fitted]  # found words outside the N most frequent
+    neighbours = map_neighbours(path, epoch, options.words)
+    if extra:
+        neighbours = neighbours + map_neighbours(path, epoch, options.words, tuple(run.vocab.words[r] for r in extra))
+    points = embedding_map.map_points(emap, run.vocab, epoch, labels, neighbours, marked)
+    paths = embedding_map.map_paths(emap, run.vocab, found, epoch)
+    return MapView(points, paths, labels, emap.extent(extra), emap)
+
+
+def map_readout_text(emap: embedding_map.EmbeddingMap, epoch: int) -> str:
+    """One line under a map: what its plane keeps of this epoch, and how much of the movement it shows."""
+    row = emap.readout.iloc[epoch]
+    text = f"The plane keeps **{row['variance_kept']:.0%}** of this epoch's variance"
+    if epoch == 0:
+        return text + " (epoch 0: the random initial vectors)."
+    full, picture = row["movement_full"], row["movement_picture"]
+    shown = f" ({picture / full:.0%} of it)" if full > 0 else ""
+    return (
+        f"{text}. Since epoch {epoch - 1} the {len(emap.rows):,} words moved {full:.3g} on average in the full "
+        f"space and {picture:.3g} in the picture{shown}."
+    )
+
+
+def travel_frame(runs: dict[str, Run], options: MapOptions, found: list[str], epoch: int) -> pd.DataFrame:
+    """v(T) = v(0) − η Σ ∇L for the words found, T = ``epoch``: road length against net displacement."""
+    frames = []
+    for role, run in runs.items():
+        emap = embedding_map_of(str(run.path), options.words, options.unit)
+        table = embedding_map.travel_table(run.input_vectors, emap, run.vocab, found, epoch)
+        frames.append(table.assign(trainer=ROLE_NAMES.get(role, role)))
+    table = pd.concat(frames, ignore_index=True)
+    return table[["word", "trainer", *table.columns[1:-1]]].rename(
+        columns={
+            "path_length": "path Σ‖Δv‖",
+            "net_displacement": "net ‖v(T) − v(0)‖",
+            "straightness": "net ÷ path",
+            "map_path_length": "path on the map",
+            "map_net_displacement": "net on the map",
+        }
+    )
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
 def agreement(path_a: str, path_b: str, words: tuple[str, ...]) -> pd.DataFrame:
     a, b = run_at(path_a), run_at(path_b)
@@ -584,6 +681,17 @@ def overlap(path_a: str, path_b: str, words: tuple[str, ...], k: int, epoch: int
     a, b = run_at(path_a), run_at(path_b)
     rows = rows_of(a, list(words))
     return analysis.neighbour_overlap(a.input_vectors[epoch], b.input_vectors[epoch], rows, a.vocab, k)
+
+
+def epoch_slider(key: str, last: int, playing: bool, label: str = "Epoch (0 = the random initial vectors)") -> int:
+    """The epoch slider of a page with a play toggle: starts at the last epoch, and each run of a
+    playing fragment moves it one epoch on (wrapping round to 0)."""
+    state = st.session_state
+    if state.get(key) is None or state[key] > last:
+        state[key] = last
+    elif playing:
+        state[key] = (state[key] + 1) % (last + 1)
+    return st.slider(label, 0, last, key=key)
 
 
 def stacked_metrics(runs: dict[str, Run]) -> pd.DataFrame:

@@ -18,7 +18,7 @@ from embedlab.config import SWEEP_PRESETS, CorpusOptions, SweepOptions, TrainOpt
 from embedlab.corpus import load_corpus, planted_groups, shifted_words
 from embedlab.errors import EmbedLabError, TrainingCancelled
 from embedlab.evaluate import coverage_text, evaluate_run, scorer_for, write_quality
-from embedlab.export import export
+from embedlab.export import FORMATS, export
 from embedlab.finetune import finetune
 from embedlab.hooks import Hooks
 from embedlab.prepared import Prepared, check_feasible, prepare
@@ -171,7 +171,7 @@ def cmd_train(args) -> int:
 def cmd_export(args) -> int:
     run = load_run(args.run_dir)
     epoch = run.epochs if args.epoch is None else args.epoch
-    for path in export(run, epoch, args.format, args.out):
+    for path in export(run, epoch, args.format, args.out, max_words=args.max_words, url_prefix=args.url_prefix):
         print(f"wrote {path}")
     return 0
 
@@ -316,11 +316,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, help="run directory to create (default: RUN_DIR-<corpus>)")
     p.set_defaults(func=cmd_finetune)
 
-    p = sub.add_parser("export", help="export one epoch of a run")
+    p = sub.add_parser(
+        "export",
+        help="export one epoch of a run, or every epoch for the Projector",
+        description="word2vec: one epoch as word2vec text; projector: one epoch as vectors.tsv + metadata.tsv; "
+        "projector-all: every epoch as epoch_NN.tsv, metadata.tsv and projector_config.json in a new folder, "
+        "for projector.tensorflow.org (open it with ?config=URL of projector_config.json).",
+    )
     p.add_argument("run_dir")
-    p.add_argument("--epoch", type=int, default=None, help="default: the last")
-    p.add_argument("--format", choices=("word2vec", "projector"), default="word2vec")
-    p.add_argument("--out", required=True, help="word2vec: a file; projector: a folder")
+    p.add_argument("--epoch", type=int, default=None, help="default: the last (projector-all writes them all)")
+    p.add_argument("--format", choices=FORMATS, default="word2vec")
+    p.add_argument("--out", required=True, help="word2vec: a file; projector: a folder; projector-all: a new folder")
+    p.add_argument("--max-words", type=int, default=None, help="projector-all: the N most frequent words only")
+    p.add_argument(
+        "--url-prefix",
+        default="",
+        help="projector-all: the URL the folder will be served from, written before every file name in "
+        "projector_config.json (the Projector fetches them from there)",
+    )
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("evaluate", help="WordSim-353, SimLex-999 and analogy scores per epoch of a run")

@@ -48,12 +48,13 @@ class Limits:
     max_dim: int = 300
     max_epochs: int = 100
     max_sweep_runs: int = 64  # len(dims) × seeds
+    max_map_words: int = 2000  # points on an embedding map (each carries its neighbours to the browser)
+    max_projector_values: int = 10_000_000  # numbers in a Projector download built in memory (~100 MB of text)
 
     @classmethod
     def from_env(cls) -> Limits:
         if os.environ.get("EMBEDLAB_UNLIMITED", "") in ("1", "true", "yes"):
-            big = 10**12
-            return cls(big, big, big, big, big, big, big)
+            return cls(**{f.name: 10**12 for f in dataclasses.fields(cls)})
         return cls()
 
 
@@ -209,6 +210,19 @@ class DashboardSettings:
         CorpusOptions(min_count=self.min_count).validate()
         for _, options in self.runs():
             options.validate(limits)
+        return self
+
+
+@dataclass(frozen=True)
+class MapOptions:
+    """The embedding map: how many of the most frequent words it fits and shows, in which geometry."""
+
+    words: int = 500
+    unit: bool = True  # scale every vector to unit length first (the directions cosine sees)
+
+    def validate(self, limits: Limits | None = None) -> MapOptions:
+        limits = limits or Limits.from_env()
+        _check_int("words on the map", self.words, 2, limits.max_map_words, cap=True)
         return self
 
 

@@ -473,7 +473,7 @@ def evaluate_run(run: Run, groups: dict[str, list[str]] | None = None, *, recomp
     already in ``metrics.csv`` are reused unless ``recompute``; missing ones are computed.
     """
     if groups is None:
-        groups = planted_groups(run.config.get("corpus", {}).get("name", ""))
+        groups = planted_groups(run.corpus_name)
     columns = list(quality_columns(groups))
     if not recompute and set(columns) <= set(run.metrics.columns):
         return run.metrics[["epoch", *columns]].reset_index(drop=True)

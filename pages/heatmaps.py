@@ -6,7 +6,6 @@ import ui
 from embedlab import charts
 
 ui.open_page(__file__)
-state = st.session_state
 pair = ui.require_pair()
 st.header("Cosine heatmaps")
 words = ui.word_picker(pair.first, "Words in the heatmap")
@@ -18,12 +17,7 @@ change = view == "change since epoch 0"
 
 @st.fragment(run_every=0.9 if playing else None)
 def heatmaps() -> None:
-    last = pair.epochs
-    if state.get("hm_epoch") is None or state.hm_epoch > last:
-        state.hm_epoch = last
-    elif playing:
-        state.hm_epoch = (state.hm_epoch + 1) % (last + 1)
-    epoch = st.slider("Epoch (0 = the random initial vectors)", 0, last, key="hm_epoch")
+    epoch = ui.epoch_slider("hm_epoch", pair.epochs, playing)
     for column, (trainer, run) in zip(st.columns(2), pair.runs().items(), strict=True):
         with column, ui.guard():
             path = str(run.path)

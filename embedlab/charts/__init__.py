@@ -2,9 +2,11 @@
 
 All of the app's charts live here, by subject: ``runs`` (one run's curves, heatmaps,
 neighbours, trajectories), ``quality`` (benchmarks per epoch), ``sweep`` (bias–variance and
-stability). Pages only place them; tests read ``chart.to_dict()``.
+stability), ``map`` (the embedding map and what its plane hides). Pages only place them;
+tests read ``chart.to_dict()``.
 """
 
+from embedlab.charts.map import embedding_map, map_readout
 from embedlab.charts.quality import PANELS, quality_long, quality_panels
 from embedlab.charts.runs import *  # noqa: F403
 from embedlab.charts.runs import SERIES_NAMES, drift_lines, forgetting, heatmap, loss_curve, metric_panels, switch_rule
@@ -16,9 +18,11 @@ __all__ = [
     "decomposition_chart",
     "drift_lines",
     "forgetting",
+    "embedding_map",
     "heatmap",
     "loss_chart",
     "loss_curve",
+    "map_readout",
     "metric_panels",
     "quality_long",
     "quality_panels",
