@@ -1,7 +1,10 @@
-"""Export one epoch of a run: word2vec text format, TensorFlow Projector TSV; or the whole run bundle.
+"""Export a run: one epoch as word2vec text or TensorFlow Projector TSV, every epoch as a
+Projector bundle, the whole run directory as a zip (a run bundle, which opens again with
+``python -m embedlab import`` or the Corpus page's Open embeddings tab).
 
-Every writer builds its output in memory or in a temporary file and moves it into place, so
-a failed export never leaves half a file behind.
+Every writer builds its output in memory or in a temporary file or directory and moves it into
+place (:func:`~embedlab.store.atomic_write`, :func:`~embedlab.store.atomic_dir`), so a failed
+export never leaves half a file or half a folder behind.
 """
 
 from __future__ import annotations
@@ -11,16 +14,21 @@ import json
 import os
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 from gensim.models import KeyedVectors
 
+from embedlab.config import Limits
+from embedlab.corpus import planted_groups
+from embedlab.embedding_map import colour_labels, frequency_bands, frequent_rows
 from embedlab.errors import EmbedLabError
-from embedlab.store import EXTRA, FILES, Run, atomic_write, write_manifest, write_vocab
+from embedlab.store import EXTRA, FILES, Run, atomic_dir, atomic_write, write_manifest, write_vocab
 from embedlab.vocab import Vocabulary
 
-FORMATS = ("word2vec", "projector", "bundle")
+FORMATS = ("word2vec", "projector", "projector-all", "bundle")
+PROJECTOR_CONFIG = "projector_config.json"
 
 
 def epoch_vectors(run: Run, epoch: int, which: str = "input") -> np.ndarray:
@@ -49,16 +57,95 @@ def word2vec_text(run: Run, epoch: int) -> bytes:
         return path.read_bytes()
 
 
+def _tsv(vectors: np.ndarray) -> bytes:
+    """(n, d) numbers as the Projector's tensor TSV: one row per line, tab-separated, 6 digits."""
+    buffer = io.StringIO()
+    np.savetxt(buffer, vectors, delimiter="\t", fmt="%.6g")
+    return buffer.getvalue().encode("utf-8")
+
+
+def _metadata_tsv(columns: dict[str, list]) -> bytes:
+    """Metadata rows with a header line (the Projector's form for more than one column)."""
+    lines = ["\t".join(columns)] + ["\t".join(str(v) for v in row) for row in zip(*columns.values(), strict=True)]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
 def projector_tsv(run: Run, epoch: int) -> tuple[bytes, bytes]:
     """(vectors.tsv, metadata.tsv) for projector.tensorflow.org: tab-separated rows, with a
     header ``word<TAB>count`` in the metadata file (the Projector's multi-column form)."""
-    vectors = epoch_vectors(run, epoch)
-    buffer = io.StringIO()
-    np.savetxt(buffer, vectors, delimiter="\t", fmt="%.6g")
-    metadata = "word\tcount\n" + "".join(
-        f"{w}\t{c}\n" for w, c in zip(run.vocab.words, run.vocab.counts.tolist(), strict=True)
-    )
-    return buffer.getvalue().encode("utf-8"), metadata.encode("utf-8")
+    metadata = _metadata_tsv({"word": list(run.vocab.words), "count": run.vocab.counts.tolist()})
+    return _tsv(epoch_vectors(run, epoch)), metadata
+
+
+def _projector_rows(run: Run, max_words: int | None) -> np.ndarray:
+    if max_words is not None and max_words < 1:
+        raise EmbedLabError(f"--max-words must be at least 1; got {max_words}.")
+    return frequent_rows(run.vocab, len(run.vocab) if max_words is None else max_words)
+
+
+def most_projector_words(run: Run, limits: Limits | None = None) -> int:
+    """How many words an every-epoch Projector download of this run may hold here
+    (``Limits.max_projector_values`` numbers: words × d × every epoch)."""
+    limits = limits or Limits.from_env()
+    return max(1, limits.max_projector_values // ((run.epochs + 1) * run.dim))
+
+
+def check_projector_size(run: Run, max_words: int | None, limits: Limits | None = None) -> None:
+    """EmbedLabError when every epoch of ``max_words`` words is more numbers than a download
+    built in memory may hold here (``Limits.max_projector_values``)."""
+    limits = limits or Limits.from_env()
+    values = (run.epochs + 1) * len(_projector_rows(run, max_words)) * run.dim
+    if values > limits.max_projector_values:
+        most = most_projector_words(run, limits)
+        raise EmbedLabError(
+            f"every epoch of that many words is {values:,} numbers, more than the {limits.max_projector_values:,} "
+            f"a download may hold here; choose at most {most:,} words, or write the bundle with "
+            "`python -m embedlab export RUN_DIR --format projector-all --out DIR`."
+        )
+
+
+def projector_files(run: Run, max_words: int | None = None, url_prefix: str = "") -> Iterator[tuple[str, bytes]]:
+    """The Projector bundle of every epoch, one file at a time (memory: one epoch):
+    ``metadata.tsv`` (word, count, planted group, frequency band), ``epoch_00.tsv`` … one tensor
+    per epoch (the ``max_words`` most frequent words, default all, most frequent first), then
+    ``projector_config.json`` naming every epoch, its shape and its files.
+
+    projector.tensorflow.org fetches the paths in the config as they are written, so give
+    ``url_prefix``, the address the folder will be served from, to open it with ``?config=``.
+    """
+    rows = _projector_rows(run, max_words)
+    groups = planted_groups(run.corpus_name)
+    metadata = {
+        "word": [run.vocab.words[r] for r in rows],
+        "count": run.vocab.counts[rows].tolist(),
+        "group": colour_labels(run.vocab, rows, "planted group", groups),
+        "band": frequency_bands(run.vocab, rows),
+    }
+    yield "metadata.tsv", _metadata_tsv(metadata)
+    width = max(2, len(str(run.epochs)))  # name order is epoch order
+    embeddings = []
+    for epoch in range(run.epochs + 1):
+        name = f"epoch_{epoch:0{width}d}.tsv"
+        yield name, _tsv(np.asarray(run.input_vectors[epoch][rows]))
+        embeddings.append(
+            {
+                "tensorName": f"{run.run_id} · epoch {epoch}",
+                "tensorShape": [len(rows), run.dim],
+                "tensorPath": url_prefix + name,
+                "metadataPath": url_prefix + "metadata.tsv",
+            }
+        )
+    yield PROJECTOR_CONFIG, json.dumps({"embeddings": embeddings}, indent=2, ensure_ascii=False).encode("utf-8")
+
+
+def projector_zip(run: Run, max_words: int | None = None, url_prefix: str = "") -> bytes:
+    """:func:`projector_files` as one zip (a folder ``<run id>-projector/``), for download."""
+    check_projector_size(run, max_words)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for name, data in projector_files(run, max_words, url_prefix):
+            bundle.writestr(f"{run.run_id}-projector/{name}", data)
+    return buffer.getvalue()
 
 
 def _zip_directory(directory: Path, run_id: str) -> bytes:
@@ -70,63 +157,78 @@ def _zip_directory(directory: Path, run_id: str) -> bytes:
     return buffer.getvalue()
 
 
-def _reduced_directory(run: Run, top_words: int, outputs: bool, directory: Path) -> None:
-    """The run restricted to its ``top_words`` most frequent words (the first rows), without its
-    output vectors unless ``outputs``, with a new manifest; config.json says what was left out.
+def _reduced_directory(run: Run, rows: np.ndarray, outputs: bool, directory: Path) -> None:
+    """The run restricted to ``rows`` (in vocabulary order), without its output vectors unless
+    ``outputs``, with a new manifest; config.json says what was left out.
 
     metrics.csv and split.json are kept as they are: they describe the training, which saw every word.
     """
-    vocab = Vocabulary.from_words(run.vocab.words[:top_words], run.vocab.counts[:top_words])
+    vocab = Vocabulary.from_words([run.vocab.words[r] for r in rows], run.vocab.counts[rows])
     config = dict(run.config)
-    if top_words < len(run.vocab):
-        config |= {"vocab_size": top_words, "top_words": top_words, "vocab_size_trained": len(run.vocab)}
+    if len(rows) < len(run.vocab):
+        config |= {"vocab_size": len(rows), "max_words": len(rows), "vocab_size_trained": len(run.vocab)}
     keep_outputs = outputs and run.output_vectors is not None
     if not keep_outputs:
         config["lacks"] = sorted({*config.get("lacks", ()), "output_vectors.npy"})
     (directory / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True), encoding="utf-8")
     write_vocab(directory / "vocab.tsv", vocab)
-    np.save(directory / "input_vectors.npy", np.ascontiguousarray(run.input_vectors[:, :top_words]))
+    np.save(directory / "input_vectors.npy", np.ascontiguousarray(run.input_vectors[:, rows]))
     if keep_outputs:
-        np.save(directory / "output_vectors.npy", np.ascontiguousarray(run.output_vectors[:, :top_words]))
+        np.save(directory / "output_vectors.npy", np.ascontiguousarray(run.output_vectors[:, rows]))
     for name in ("metrics.csv", *EXTRA):
         if (run.path / name).exists():
             (directory / name).write_bytes((run.path / name).read_bytes())
     write_manifest(directory)
 
 
-def run_bundle(run: Run, top_words: int | None = None, *, outputs: bool = True) -> bytes:
-    """The run directory as a zip (for download, and for ``python -m embedlab import`` or the
-    Corpus page's Open tab elsewhere): ``<run id>/config.json`` … ``manifest.json``.
+def run_bundle(run: Run, max_words: int | None = None, *, outputs: bool = True) -> bytes:
+    """The run directory as a zip, ``<run id>/config.json`` … ``manifest.json``: for download, and
+    to open elsewhere (``python -m embedlab import`` or the Corpus page's Open embeddings tab).
 
-    To fit a big run into the limits of a shared server: ``top_words`` keeps only the most
-    frequent words (the vocabulary is sorted by count), and ``outputs=False`` leaves out the
-    output vectors, which no page shows (half the size); config.json then says so.
+    To fit a big run into the limits of a shared server: ``max_words`` keeps only the most
+    frequent words, and ``outputs=False`` leaves out the output vectors, which no page shows
+    (half the size); config.json then says so. Without them the bundle is the run byte for byte.
     """
-    if top_words is not None and top_words < 2:
-        raise EmbedLabError(f"--top-words must be at least 2; got {top_words}.")
-    top = len(run.vocab) if top_words is None else min(top_words, len(run.vocab))
-    if top == len(run.vocab) and (outputs or run.output_vectors is None):
-        return _zip_directory(run.path, run.run_id)  # the run exactly as it is, byte for byte
+    if max_words is not None and max_words < 2:
+        raise EmbedLabError(f"--max-words must be at least 2 for a bundle; got {max_words}.")
+    rows = np.sort(frequent_rows(run.vocab, len(run.vocab) if max_words is None else max_words))
+    if len(rows) == len(run.vocab) and (outputs or run.output_vectors is None):
+        return _zip_directory(run.path, run.run_id)
     with tempfile.TemporaryDirectory() as tmp:
-        _reduced_directory(run, top, outputs, Path(tmp))
+        _reduced_directory(run, rows, outputs, Path(tmp))
         return _zip_directory(Path(tmp), run.run_id)
 
 
 def export(
-    run: Run, epoch: int, fmt: str, out: str | os.PathLike, top_words: int | None = None, *, outputs: bool = True
+    run: Run,
+    epoch: int,
+    fmt: str,
+    out: str | os.PathLike,
+    *,
+    max_words: int | None = None,
+    url_prefix: str = "",
+    outputs: bool = True,
 ) -> list[Path]:
     """Write one epoch in ``fmt``; word2vec → the file ``out``; projector → ``out``/vectors.tsv
-    and ``out``/metadata.tsv; bundle → the whole run (every epoch) as the zip ``out``, of its
-    ``top_words`` most frequent words if given, without output vectors unless ``outputs``.
-    Returns the paths written."""
+    and ``out``/metadata.tsv; projector-all → the new folder ``out`` with every epoch
+    (:func:`projector_files`; ``epoch`` is not used); bundle → the whole run as the zip ``out``
+    (:func:`run_bundle`: ``max_words``, ``outputs``). Returns the paths written."""
     out = Path(out)
-    if (top_words is not None or not outputs) and fmt != "bundle":
-        raise EmbedLabError("--top-words and --no-outputs apply to --format bundle only.")
+    if not outputs and fmt != "bundle":
+        raise EmbedLabError("--no-outputs applies to --format bundle only.")
     if fmt == "bundle":
         if out.is_dir():
             raise EmbedLabError(f"{out} is a folder; the bundle format writes one .zip file, give a file path.")
-        atomic_write(out, run_bundle(run, top_words, outputs=outputs))
+        atomic_write(out, run_bundle(run, max_words, outputs=outputs))
         return [out]
+    if fmt == "projector-all":
+        _projector_rows(run, max_words)  # a bad --max-words is refused before anything is made
+        with atomic_dir(out) as folder:
+            names = []
+            for name, data in projector_files(run, max_words, url_prefix):
+                (folder / name).write_bytes(data)  # the folder appears whole or not at all
+                names.append(name)
+        return [out / name for name in names]
     if fmt == "word2vec":
         atomic_write(out, word2vec_text(run, epoch))
         return [out]

@@ -17,7 +17,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -25,6 +25,7 @@ import numpy as np
 
 from embedlab import __version__
 from embedlab.config import Limits, TrainOptions, cache_root
+from embedlab.corpus import DATA_DIR
 from embedlab.errors import EmbedLabError, TrainingCancelled, TrainingDiverged
 from embedlab.gensim_trainer import GensimTrainer
 from embedlab.hooks import Hooks, Snapshot
@@ -64,6 +65,7 @@ def fit(
     scorer: Scorer | None = None,
     *,
     first_epoch: int = 0,
+    extra: Callable[[Snapshot], dict] | None = None,
 ) -> list[dict]:
     """Train ``epochs`` epochs; returns one metrics row per snapshot, epoch 0 (or ``first_epoch``,
     the parent's last epoch when fine-tuning) included.
@@ -114,6 +116,8 @@ def fit(
             row["positions_per_second"] = counts["positions"] / seconds if seconds > 0 else 0.0
         if scorer is not None:
             row.update(scorer(snapshot.input_vectors))
+        if extra is not None:
+            row.update(extra(snapshot))
         rows.append(row)
         previous = snapshot.input_vectors
         hooks.epoch_done(snapshot, row)
@@ -203,7 +207,6 @@ def train(
     """
     options = options.validate(limits)
     check_feasible(prepared, options, limits)
-    V = len(prepared.vocab)
     train_pairs = pair_counts(prepared.train, prepared.vocab.counts, options)
     trainer = make_trainer(prepared.train, prepared.vocab, options, train_pairs)
     objective = objective_for(options, prepared.vocab.counts, trainer)
@@ -211,13 +214,44 @@ def train(
         prepared.train, prepared.heldout, prepared.vocab.counts, options, objective, train_pairs, force=metric_method
     )
     config = run_config(prepared, options, scorer) | measure.describe()
-    return _write_run(prepared, options, trainer, measure, scorer, config, out_dir, hooks, V, keep_partial)
+    return write_run(prepared, options, trainer, measure, config, out_dir, hooks, scorer, keep_partial=keep_partial)
 
 
-def _write_run(prepared, options, trainer, measure, scorer, config, out_dir, hooks, V, keep_partial, first_epoch=0):
-    """Run :func:`fit` into a RunWriter; the part of ``train`` that fine-tuning shares."""
+@dataclass(frozen=True)
+class History:
+    """Epochs a run starts with (a fine-tuned run: its parent's), written before training goes on.
+
+    ``input_at(e)``/``output_at(e)`` give the (V, d) snapshots of epochs 0..epochs − 1 in the
+    new run's rows; ``rows`` their metrics rows. Training continues at epoch ``epochs``.
+    """
+
+    epochs: int
+    input_at: Callable[[int], np.ndarray]
+    output_at: Callable[[int], np.ndarray]
+    rows: list
+
+
+def write_run(
+    prepared: Prepared,
+    options: TrainOptions,
+    trainer: Trainer,
+    measure: Measure,
+    config: dict,
+    out_dir,
+    hooks: Hooks | None = None,
+    scorer: Scorer | None = None,
+    *,
+    keep_partial: bool = False,
+    history: History | None = None,
+    extra: Callable[[Snapshot], dict] | None = None,
+) -> Run:
+    """Run :func:`fit` into a RunWriter (after ``history``'s epochs); ``train`` and fine-tuning share it."""
     hooks = hooks or Hooks()
-    with RunWriter(out_dir, first_epoch + options.epochs, V, options.dim) as writer:
+    first = history.epochs if history is not None else 0
+    with RunWriter(out_dir, first + options.epochs, len(prepared.vocab), options.dim) as writer:
+        if history is not None:
+            for epoch in range(first):
+                writer.write_snapshot(epoch, history.input_at(epoch), history.output_at(epoch))
         write = Hooks(
             on_epoch=lambda epoch, snapshot, row: (
                 writer.write_snapshot(epoch, snapshot.input_vectors, snapshot.output_vectors),
@@ -226,31 +260,58 @@ def _write_run(prepared, options, trainer, measure, scorer, config, out_dir, hoo
             should_stop=hooks.should_stop,
             on_progress=hooks.on_progress,
         )
-        epochs_done, blew_up = None, False
+        last_kept, blew_up = None, False
         try:
-            rows = fit(trainer, options.epochs, write, measure, scorer, first_epoch=first_epoch)
+            rows = fit(trainer, options.epochs, write, measure, scorer, first_epoch=first, extra=extra)
         except TrainingDiverged as error:  # keep the finite epochs, flagged, so the blow-up can be watched
             rows = getattr(error, "rows", [])
             if len(rows) < 2:
                 raise
-            epochs_done, blew_up = len(rows) - 1 - first_epoch, True
-            config = config | {"stopped_at_epoch": rows[-1]["epoch"], "planned_epochs": options.epochs}
+            last_kept, blew_up = rows[-1]["epoch"], True
+            config = config | {"stopped_at_epoch": last_kept, "planned_epochs": first + options.epochs}
             config = config | {"diverged_message": str(error)}
         except TrainingCancelled as cancelled:
             rows = getattr(cancelled, "rows", [])
             if not keep_partial or len(rows) < 2:
                 raise TrainingCancelled("training stopped before an epoch finished; nothing was saved.") from None
-            epochs_done = len(rows) - 1 - first_epoch
-            config = config | {"stopped_at_epoch": rows[-1]["epoch"], "planned_epochs": options.epochs}
+            last_kept = rows[-1]["epoch"]
+            config = config | {"stopped_at_epoch": last_kept, "planned_epochs": first + options.epochs}
         config = config | {"diverged": blew_up or diverged(rows)}
+        all_rows = (history.rows if history is not None else []) + rows
         writer.finish(
-            config, prepared.vocab, rows, epochs_done=epochs_done, extra={"split.json": prepared.split_record()}
+            config, prepared.vocab, all_rows, epochs_done=last_kept, extra={"split.json": prepared.split_record()}
         )
     return load_run(out_dir)
 
 
 def default_cache_dir() -> Path:
     return cache_root() / "runs"
+
+
+SHIPPED_RUNS = DATA_DIR / "default_runs"  # the dashboard's default runs, trained ahead (data/make_default_runs.py)
+
+
+def seed_cache(shipped: Path, cache_dir: Path) -> list[Path]:
+    """Copy run directories from ``shipped`` into ``cache_dir`` where they are missing, each
+    atomically (a temporary copy renamed into place); ``train_cached`` then finds them under
+    their own keys and verifies them. Returns the runs copied."""
+    copied = []
+    if not shipped.is_dir():
+        return copied
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    for run in sorted(shipped.iterdir()):
+        target = cache_dir / run.name
+        if not run.is_dir() or target.exists():
+            continue
+        scratch = cache_dir / f".tmp-{os.getpid()}-{run.name}"
+        shutil.rmtree(scratch, ignore_errors=True)
+        shutil.copytree(run, scratch)
+        try:
+            os.rename(scratch, target)
+            copied.append(target)
+        except OSError:  # another process copied it first
+            shutil.rmtree(scratch, ignore_errors=True)
+    return copied
 
 
 def cache_path(prepared: Prepared, options: TrainOptions, cache_dir=None, scorer: Scorer | None = None) -> Path:

@@ -6,7 +6,6 @@ import ui
 from embedlab import charts
 
 ui.open_page(__file__)
-state = st.session_state
 pair = ui.require_pair()
 st.header("Cosine heatmaps")
 words = ui.word_picker(pair.first, "Words in the heatmap")
@@ -18,13 +17,8 @@ change = view == "change since epoch 0"
 
 @st.fragment(run_every=0.9 if playing else None)
 def heatmaps() -> None:
-    last = pair.epochs
-    if state.get("hm_epoch") is None or state.hm_epoch > last:
-        state.hm_epoch = last
-    elif playing:
-        state.hm_epoch = (state.hm_epoch + 1) % (last + 1)
     label = "Epoch" if pair.imported is not None else "Epoch (0 = the random initial vectors)"
-    epoch = st.slider(label, 0, last, key="hm_epoch")
+    epoch = ui.epoch_slider("hm_epoch", pair.epochs, playing, label)
     runs = pair.runs()  # both trainers side by side, or one opened run in the left half
     for column, (trainer, run) in zip(st.columns(max(2, len(runs))), runs.items(), strict=False):
         with column, ui.guard():

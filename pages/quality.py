@@ -49,11 +49,13 @@ with ui.guard():
         st.caption("No loss curve beside the scores: this run was opened without training metrics.")
     long = charts.quality_long(tables)
     if not long.empty:
-        st.altair_chart(charts.quality_panels(long))
+        st.altair_chart(charts.quality_panels(long, ui.TRAINER_COLOURS))
     for column, title, count, unit, _ in charts.PANELS:
         if count is not None and np.isnan(last[column]):
             st.caption(f"{title}: too few {unit} in vocabulary ({int(last[count])}); not shown.")
     st.caption(
+        "Bands: 95 % intervals — Fisher's z for ρ (standard error 1.03/√(n − 3)), Wilson's for an accuracy — so a "
+        "curve that wanders inside its band is noise, not learning. "
         f"A score needs at least {evaluate.MIN_PAIRS} pairs or questions in vocabulary. Analogies: the "
         f"same fixed sample of at most {evaluate.ANALOGY_SAMPLE:,} in-vocabulary questions at every epoch."
     )

@@ -172,11 +172,13 @@ def test_separation_chart_has_within_between_and_gap():
 
 
 def test_doctests():
+    import embedlab.charts.map
     import embedlab.charts.quality
     import embedlab.charts.runs
     import embedlab.charts.sweep
 
-    results = [doctest.testmod(m) for m in (embedlab.charts.runs, embedlab.charts.quality, embedlab.charts.sweep)]
+    modules = (embedlab.charts.runs, embedlab.charts.quality, embedlab.charts.sweep, embedlab.charts.map)
+    results = [doctest.testmod(m) for m in modules]
     result = doctest.TestResults(sum(r.failed for r in results), sum(r.attempted for r in results))
     assert result.attempted > 0 and result.failed == 0
 
@@ -220,3 +222,66 @@ def test_zipf_thins_a_large_vocabulary_evenly_on_the_log_axis():
     assert ranks[:10] == list(range(1, 11))  # dense where the log axis is wide
     gaps = np.diff(np.log(ranks))  # beyond the first ranks, every step is about one log-spaced step
     assert gaps[np.array(ranks[1:]) > 100].max() < 2 * np.log(n) / 500
+
+
+# ---------------------------------------------------------------- the embedding map
+
+
+def map_points(colours: list[str], highlighted: list[bool] | None = None) -> pd.DataFrame:
+    n = len(colours)
+    return pd.DataFrame(
+        {
+            "word": [f"w{i}" for i in range(n)],
+            "count": np.arange(n, 0, -1),
+            "x": np.linspace(-1, 1, n),
+            "y": np.linspace(1, -1, n),
+            "colour": colours,
+            "neighbours": [f"w{(i + 1) % n} 0.50" for i in range(n)],
+            "highlighted": highlighted or [False] * n,
+        }
+    )
+
+
+def test_map_draws_every_point_on_fixed_square_axes_with_its_neighbours_on_hover():
+    points = map_points(["other", "royalty", "animals"], [False, True, False])
+    paths = pd.DataFrame({"word": ["w1", "w1"], "epoch": [0, 1], "x": [0.0, 0.5], "y": [0.0, 0.5]})
+    spec = charts.embedding_map(points, paths, domain=([-2.0, 2.0], [-3.0, 1.0]), title="epoch 1").to_dict()
+    assert spec["width"] == spec["height"]
+    rings, dots, lines, names = spec["layer"]  # the ring under the word's dot, which keeps the hover
+    assert [r["word"] for r in rows_of(spec, dots)] == ["w0", "w1", "w2"]
+    assert dots["encoding"]["x"]["scale"]["domain"] == [-2.0, 2.0]
+    assert dots["encoding"]["y"]["scale"]["domain"] == [-3.0, 1.0]
+    assert [t["field"] for t in dots["encoding"]["tooltip"]] == ["word", "count", "colour", "neighbours"]
+    assert rows_of(spec, dots)[0]["neighbours"] == "w1 0.50"
+    assert [(r["epoch"], r["x"]) for r in rows_of(spec, lines)] == [(0, 0.0), (1, 0.5)]
+    assert lines["encoding"]["order"]["field"] == "epoch" and lines["encoding"]["detail"]["field"] == "word"
+    assert [r["word"] for r in rows_of(spec, rings)] == ["w1"] and [r["word"] for r in rows_of(spec, names)] == ["w1"]
+
+
+def test_map_colours_are_the_same_on_every_chart_and_other_is_grey():
+    labels = ["royalty", "animals", "other", "royalty"]
+    one = charts.embedding_map(map_points(["animals", "other"]), domain=([0, 1], [0, 1]), labels=labels).to_dict()
+    two = charts.embedding_map(map_points(["royalty"]), domain=([0, 1], [0, 1]), labels=labels).to_dict()
+    scales = [chart["layer"][1]["encoding"]["color"]["scale"] for chart in (one, two)]
+    assert scales[0] == scales[1]
+    assert scales[0]["domain"] == ["royalty", "animals", "other"] and scales[0]["range"][-1] == "#c8c8c8"
+    assert len(set(scales[0]["range"])) == 3
+
+
+def test_map_readout_shows_the_share_kept_and_the_movement_shown_per_trainer():
+    readout = pd.DataFrame(
+        {
+            "epoch": [0, 1],
+            "variance_kept": [0.05, 0.4],
+            "movement_full": [np.nan, 2.0],
+            "movement_picture": [np.nan, 0.5],
+        }
+    )
+    frame = pd.concat([readout.assign(trainer="numpy"), readout.assign(trainer="gensim")])
+    spec = charts.map_readout(frame).to_dict()
+    rows = rows_of(spec)
+    kept = [(r["trainer"], r["epoch"], r["value"]) for r in rows if r["share"].startswith("variance")]
+    shown = [(r["trainer"], r["epoch"], r["value"]) for r in rows if r["share"].startswith("movement")]
+    assert kept == [("numpy", 0, 0.05), ("numpy", 1, 0.4), ("gensim", 0, 0.05), ("gensim", 1, 0.4)]
+    assert shown == [("numpy", 1, 0.25), ("gensim", 1, 0.25)]  # epoch 0 has no movement
+    assert spec["encoding"]["y"]["scale"]["domain"] == [0, 1]

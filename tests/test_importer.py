@@ -295,8 +295,8 @@ def test_a_bundle_from_before_split_json_was_bundled_still_opens(tmp_path):
 
 def test_a_bundle_of_the_top_words(tmp_path):
     original = load_run(small_run(tmp_path, V=30))
-    run = import_run([InputFile("top.zip", run_bundle(original, top_words=8))], tmp_path / "opened")
-    assert list(run.vocab.words) == list(original.vocab.words[:8]) and run.config["top_words"] == 8
+    run = import_run([InputFile("top.zip", run_bundle(original, max_words=8))], tmp_path / "opened")
+    assert list(run.vocab.words) == list(original.vocab.words[:8]) and run.config["max_words"] == 8
     np.testing.assert_array_equal(run.input_vectors, original.input_vectors[:, :8])
     np.testing.assert_array_equal(run.output_vectors, original.output_vectors[:, :8])
     pd.testing.assert_frame_equal(run.metrics, original.metrics)

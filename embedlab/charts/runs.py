@@ -363,3 +363,73 @@ def separation(frame: pd.DataFrame) -> alt.Chart | alt.HConcatChart:
         )
 
     return _per_trainer(long, panel, "planted groups")
+
+
+def switch_rule(epoch: int | None) -> alt.Chart | None:
+    """A dashed vertical rule at the epoch a fine-tuned run switched corpus (None: no switch)."""
+    if epoch is None:
+        return None
+    frame = pd.DataFrame({"epoch": [epoch], "label": ["switch to corpus B"]})
+    return (
+        alt.Chart(frame)
+        .mark_rule(color="#555555", strokeDash=[5, 4])
+        .encode(x="epoch:Q", tooltip=[alt.Tooltip("label:N", title="")])
+    )
+
+
+def forgetting(metrics: pd.DataFrame, switch_epoch: int, *, title: str = "") -> alt.LayerChart:
+    """Held-out loss on the first corpus (all pairs, and the pairs of the words that change
+    company) and on the second, over every epoch of a fine-tuned run, the switch marked.
+
+    metrics: a fine-tuned run's metrics (epoch, domain, heldout_loss, heldout_loss_a,
+    heldout_loss_a_focus); before the switch ``heldout_loss`` is A's, after it B's.
+    """
+    _require(metrics, ("epoch", "domain", "heldout_loss", "heldout_loss_a"), "forgetting")
+    after = metrics["epoch"] >= switch_epoch
+    series = {
+        "held-out loss on A (first corpus)": metrics["heldout_loss_a"],
+        "held-out loss on B (new corpus)": metrics["heldout_loss"].where(after),
+    }
+    if "heldout_loss_a_focus" in metrics:
+        series["A, pairs around the shifted words"] = metrics["heldout_loss_a_focus"]
+    if "heldout_loss_focus" in metrics:
+        series["B, pairs around the shifted words"] = metrics["heldout_loss_focus"].where(after)
+    long = pd.concat(
+        [pd.DataFrame({"epoch": metrics["epoch"], "series": name, "loss": values}) for name, values in series.items()],
+        ignore_index=True,
+    ).dropna(subset=["loss"])
+    lines = (
+        alt.Chart(long, title=title)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("epoch:Q", axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y("loss:Q", title="held-out loss (nats per pair)", scale=alt.Scale(zero=False)),
+            color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom", columns=1)),
+            tooltip=["series:N", "epoch:Q", alt.Tooltip("loss:Q", format=".4f")],
+        )
+    )
+    return alt.layer(lines, switch_rule(switch_epoch)).properties(height=300)
+
+
+def drift_lines(frame: pd.DataFrame, highlight: Sequence[str] = (), *, title: str = "") -> alt.Chart:
+    """Drift since the switch (1 − cos to the word's vector at the switch) per epoch, one line per
+    word; ``highlight`` words (e.g. the planted shifted words) drawn thick.
+
+    frame: columns epoch, word, drift (:func:`embedlab.finetune.drift`, a few words).
+    """
+    _require(frame, ("epoch", "word", "drift"), "drift_lines")
+    data = frame.assign(kind=np.where(frame["word"].isin(list(highlight)), "planted shift", "other word"))
+    return (
+        alt.Chart(data, title=title)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("epoch:Q", axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y("drift:Q", title="drift since the switch (1 − cos)"),
+            color=alt.Color("word:N", legend=alt.Legend(orient="right", title=None)),
+            strokeWidth=alt.StrokeWidth(
+                "kind:N", scale=alt.Scale(domain=["planted shift", "other word"], range=[3.5, 1.2]), legend=None
+            ),
+            tooltip=["word:N", "epoch:Q", alt.Tooltip("drift:Q", format=".3f")],
+        )
+        .properties(height=300)
+    )

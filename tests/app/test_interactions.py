@@ -6,7 +6,7 @@ import numpy as np
 from app_helpers import APP, chart_data, chart_spec, charts, open_page
 from streamlit.testing.v1 import AppTest
 
-from embedlab.config import DashboardSettings
+from embedlab.config import BUILTIN_CORPORA, DashboardSettings
 from embedlab.store import load_run
 
 SMALL = "\n".join(["the cat sat on the mat", "the dog sat on the log", "a cat and a dog"] * 30).encode()
@@ -44,7 +44,7 @@ def test_an_upload_stays_in_its_own_session(app):
     at.file_uploader[0].set_value(("mine.txt", SMALL, "text/plain")).run()
     other = AppTest.from_file(APP, default_timeout=60).run(timeout=180)
     other = open_page(other, "pages/corpus.py")
-    assert other.radio[0].options == ["toy", "lee", "wiki"]
+    assert other.radio[0].options == list(BUILTIN_CORPORA)
     assert other.session_state["uploads"] == {}
 
 

@@ -24,7 +24,14 @@ from embedlab.export import run_bundle
 from embedlab.store import load_run
 
 # every page that shows a run, and what of it must be identical (charts' data, tables)
-RUN_PAGES = ("pages/heatmaps.py", "pages/neighbours.py", "pages/dynamics.py", "pages/quality.py", "pages/export.py")
+RUN_PAGES = (
+    "pages/heatmaps.py",
+    "pages/map.py",
+    "pages/neighbours.py",
+    "pages/dynamics.py",
+    "pages/quality.py",
+    "pages/export.py",
+)
 
 
 def open_files(at: AppTest, files: list[tuple[str, bytes, str]], align: str | None = None) -> AppTest:
@@ -119,6 +126,7 @@ def test_checkpoints_open_and_every_page_copes_without_metrics(app, checkpoint_f
         "pages/dynamics.py": "without training metrics",
         "pages/compare.py": "single opened run",
         "pages/export.py": "without training metrics",
+        "pages/finetune.py": "needs a run trained by EmbedLab",
     }
     for page in [path for path in RUN_PAGES if path not in expected_notes] + list(expected_notes):
         at = open_page(at, page)
@@ -130,7 +138,7 @@ def test_checkpoints_open_and_every_page_copes_without_metrics(app, checkpoint_f
     panels = chart_data(charts(at)[0])
     assert {tuple(sorted(set(frame["series"]))) for frame in panels} == {("mean_norm",), ("displacement",)}
     at = open_page(at, "pages/export.py")
-    assert len(at.get("download_button")) == 4  # no metrics.csv to offer
+    assert len(at.get("download_button")) == 5  # no metrics.csv to offer
 
 
 def test_a_pickle_is_refused_with_one_line_and_the_runs_stay(app, tmp_path):
