@@ -95,13 +95,26 @@ def test_loss_curve_draws_training_and_heldout_loss(metrics):
 
 def test_metric_panels_one_panel_per_metric_and_log_gradient_norm(metrics):
     spec = charts.metric_panels(metrics).to_dict()
-    panels = spec["hconcat"]
-    assert [p["title"] for p in panels] == [title for _, title, _ in charts.METRIC_PANELS]
-    grad = panels[1]
-    assert grad["encoding"]["y"]["scale"]["type"] == "log"
-    assert [r["value"] for r in rows_of(spec, grad)] == [1.0, 0.1, 0.01, 0.001]
-    displacement = panels[3]
-    assert [r["epoch"] for r in rows_of(spec, displacement)] == [1, 2, 3]  # epoch 0 has none
+    panels = spec["concat"]
+    lines = [p["layer"][-1] for p in panels]  # the line of each panel
+    assert [line["title"] for line in lines] == [title for _, title, _ in charts.METRIC_PANELS]
+    assert lines[1]["encoding"]["y"]["scale"]["type"] == "log"
+
+    def rows(panel):
+        return rows_of(spec, panel if "data" in panel else panel["layer"][-1])
+
+    assert [r["value"] for r in rows(panels[1])] == [1.0, 0.1, 0.01, 0.001]
+    assert [r["epoch"] for r in rows(panels[3])] == [1, 2, 3]  # epoch 0 has none
+
+
+def test_metric_panels_draw_the_standard_error_band_and_the_switch(metrics):
+    estimated = metrics.assign(grad_norm_se=metrics["grad_norm"] * 0.1)
+    spec = charts.metric_panels(estimated, switch_epoch=2).to_dict()
+    grad = spec["concat"][1]["layer"]
+    marks = [layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"] for layer in grad]
+    assert marks == ["area", "line", "rule"]
+    band = rows_of(spec, grad[0])
+    assert [r["high"] for r in band] == pytest.approx([1.2, 0.12, 0.012, 0.0012])
 
 
 def test_compare_runs_colours_by_run(metrics):

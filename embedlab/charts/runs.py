@@ -24,12 +24,21 @@ SERIES_NAMES = {"loss": "training", "heldout_loss": "held-out"}  # legend entrie
 
 # Every metric panel of a run: (column(s), title, log scale?)
 METRIC_PANELS = (
-    (("loss", "heldout_loss"), "loss (training / held-out)", False),
-    (("grad_norm",), "‖∇L‖ (log scale)", True),
-    (("mean_norm",), "mean ‖v‖", False),
-    (("displacement",), "displacement since previous epoch", False),
-    (("lr",), "learning rate", False),
+    (("loss", "heldout_loss"), "loss J (nats per pair)", False),
+    (("grad_norm",), "gradient norm ‖∇J‖ (log scale)", True),
+    (("mean_norm",), "mean vector length ‖v‖", False),
+    (("displacement",), "mean step ‖v(t) − v(t−1)‖", False),
+    (("lr",), "learning rate η", False),
 )
+METRIC_TITLES = {  # readable names of metrics.csv columns, for titles and legends
+    "loss": "training loss J",
+    "heldout_loss": "held-out loss",
+    "grad_norm": "‖∇J‖",
+    "mean_norm": "mean ‖v‖",
+    "displacement": "mean step ‖Δv‖",
+    "penalty": "L2 penalty λ‖W‖²",
+    "lr": "learning rate η",
+}
 
 
 def _require(frame: pd.DataFrame, columns: Sequence[str], builder: str) -> None:
@@ -137,17 +146,24 @@ def loss_curve(metrics: pd.DataFrame, *, title: str = "loss", width: int | None 
     return chart.properties(width=width) if width else chart
 
 
-def metric_panels(metrics: pd.DataFrame, *, title: str = "", panel_width: int = 115) -> alt.HConcatChart:
-    """Small multiples of one run's metrics per epoch, side by side, each on its own y axis.
+def metric_panels(
+    metrics: pd.DataFrame, *, title: str = "", panel_width: int = 190, switch_epoch: int | None = None
+) -> alt.ConcatChart:
+    """Small multiples of one run's metrics per epoch, three to a row, each on its own y axis.
 
     metrics: a run's metrics table (epoch, loss, heldout_loss, grad_norm, mean_norm,
-    displacement, lr). ‖∇L‖ is on a log scale; epoch 0 has no displacement and is left out
-    of that panel. A panel whose columns are absent or empty is left out (a run opened from
-    checkpoints has only mean_norm and displacement); with none left it is a ValueError.
+    displacement, lr; ``grad_norm_se`` drawn as a ±2 SE band where ‖∇J‖ was estimated).
+    ‖∇J‖ is on a log scale; epoch 0 has no displacement and is left out of that panel.
+    ``switch_epoch`` (a fine-tuned run) draws a dashed rule on every panel. A panel whose
+    columns are absent or empty is left out (a run opened from checkpoints has only mean_norm and
+    displacement, computed from its vectors); with none left it is a ValueError.
 
-    >>> m = pd.DataFrame({"epoch": [0, 1], "mean_norm": [1.0, 2.0], "displacement": [0.0, 1.0]})
-    >>> [panel["title"] for panel in metric_panels(m).to_dict()["hconcat"]]
-    ['mean ‖v‖', 'displacement since previous epoch']
+    >>> m = pd.DataFrame({"epoch": [0, 1], "loss": [5.0, 4.0], "heldout_loss": [5.1, 4.3], "grad_norm": [0.0, 0.1],
+    ...                   "mean_norm": [0.1, 1.0], "displacement": [0.0, 0.9], "lr": [10.0, 5.0]})
+    >>> len(metric_panels(m).to_dict()["concat"])
+    5
+    >>> len(metric_panels(m[["epoch", "mean_norm", "displacement"]]).to_dict()["concat"])
+    2
     """
     _require(metrics, ("epoch",), "metric_panels")
     shown = [
@@ -160,7 +176,9 @@ def metric_panels(metrics: pd.DataFrame, *, title: str = "", panel_width: int = 
         raise ValueError(f"metric_panels needs some of the columns {columns}; the frame has {list(metrics.columns)}")
     panels = []
     for cols, panel_title, log in shown:
-        data = metrics[["epoch", *cols]]
+        data = metrics[
+            ["epoch", *cols, *(["grad_norm_se"] if cols == ("grad_norm",) and "grad_norm_se" in metrics else [])]
+        ]
         if cols == ("displacement",):
             data = data[data["epoch"] > 0]
         if log:
@@ -175,9 +193,17 @@ def metric_panels(metrics: pd.DataFrame, *, title: str = "", panel_width: int = 
         }
         if len(cols) > 1:
             encoding["color"] = alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom"))
-        panel = alt.Chart(long, title=panel_title).mark_line(point=True).encode(**encoding)
-        panels.append(panel.properties(width=panel_width, height=170))
-    return alt.hconcat(*panels, title=title).resolve_scale(color="independent")
+        layers = [alt.Chart(long, title=panel_title).mark_line(point=True).encode(**encoding)]
+        if "grad_norm_se" in data and (data["grad_norm_se"] > 0).any():
+            band = data.assign(
+                low=(data["grad_norm"] - 2 * data["grad_norm_se"]).clip(lower=data["grad_norm"] * 0.05),
+                high=data["grad_norm"] + 2 * data["grad_norm_se"],
+            )
+            layers.insert(0, alt.Chart(band).mark_area(opacity=0.2).encode(x="epoch:Q", y="low:Q", y2="high:Q"))
+        if switch_epoch is not None:
+            layers.append(switch_rule(switch_epoch))
+        panels.append(alt.layer(*layers).properties(width=panel_width, height=160))
+    return alt.concat(*panels, columns=3, title=title).resolve_scale(color="independent")
 
 
 def compare_runs(frame: pd.DataFrame, metrics: Sequence[str] = ("mean_norm", "loss")) -> alt.HConcatChart:
@@ -189,15 +215,15 @@ def compare_runs(frame: pd.DataFrame, metrics: Sequence[str] = ("mean_norm", "lo
     panels = []
     for metric in metrics:
         panel = (
-            alt.Chart(frame[["run", "epoch", metric]], title=metric)
+            alt.Chart(frame[["run", "epoch", metric]], title=METRIC_TITLES.get(metric, metric))
             .mark_line(point=True)
             .encode(
                 x=alt.X("epoch:Q", axis=alt.Axis(tickMinStep=1)),
-                y=alt.Y(f"{metric}:Q", scale=alt.Scale(zero=False)),
+                y=alt.Y(f"{metric}:Q", scale=alt.Scale(zero=False), title=None),
                 color=alt.Color("run:N", title=None, legend=alt.Legend(orient="bottom")),
                 tooltip=["run:N", "epoch:Q", alt.Tooltip(f"{metric}:Q", format=".4g")],
             )
-            .properties(width=300, height=200)
+            .properties(width=260, height=200)
         )
         panels.append(panel)
     return alt.hconcat(*panels)
