@@ -164,6 +164,22 @@ def test_heatmaps_show_the_original_cosines(opened, cli_run):
     assert sorted(set(separation["epoch"])) == list(range(EPOCHS + 1))  # the toy corpus's planted groups
 
 
+def test_the_map_is_the_original_runs_plane(opened, cli_run):
+    original = load_run(cli_run[0])
+    _, received = visit(opened, "Map", {CHART: 1})
+    points = max(frames_with(received.chart_data(), {"word", "x", "y", "neighbours"}), key=len)  # not the ringed words
+    # independently: unit vectors of every word at the last epoch (toy: V < the map's 500 words),
+    # centred, projected on their two principal axes; the picture is fixed up to the axes' signs
+    X = original.input_vectors[EPOCHS].astype(np.float64)
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    X -= X.mean(axis=0)
+    plane = X @ np.linalg.svd(X, full_matrices=False)[2][:2].T
+    rows = [original.vocab.index[w] for w in points["word"]]
+    assert sorted(rows) == list(range(len(original.vocab)))
+    shown = points[["x", "y"]].to_numpy(np.float64)
+    np.testing.assert_allclose(np.abs(shown), np.abs(plane[rows]), atol=1e-5)
+
+
 def test_neighbours_are_the_original_runs(opened, cli_run):
     original = load_run(cli_run[0])
     _, received = visit(opened, "Neighbours", {TABLE: 2, CHART: 1})
