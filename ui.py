@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -565,6 +566,25 @@ def rows_of(run: Run, words: list[str]) -> list[int]:
 def similarity(path: str, epoch: int, words: tuple[str, ...]) -> pd.DataFrame:
     run = run_at(path)
     return analysis.similarity_frame(run.input_vectors[epoch], words, run.vocab)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def similarity_floor(paths: tuple[str, ...], words: tuple[str, ...]) -> float:
+    """The lowest cosine among ``words`` at any epoch of any of the runs, rounded down to 0.1
+    (at most 0): the heatmaps' colour scale then spans what the data reach, the same at every epoch."""
+    lowest = 0.0
+    for path in paths:
+        run = run_at(path)
+        rows = rows_of(run, list(words))
+        for epoch in range(run.epochs + 1):
+            lowest = min(lowest, float(analysis.cosine_matrix(run.input_vectors[epoch], rows).min()))
+    return float(np.floor(lowest * 10) / 10)
+
+
+def word_groups(run: Run) -> dict[str, str] | None:
+    """word → planted group of the run's corpus (the toy corpus), else None."""
+    groups = groups_for(run)
+    return {w: name for name, words in groups.items() for w in words} if groups else None
 
 
 @st.cache_data(max_entries=256, show_spinner=False)

@@ -46,15 +46,17 @@ def test_heatmap_has_one_rect_per_word_pair_with_its_cosine():
     words = ["king", "queen", "man"]
     X = np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
     frame = similarity(words, X)
-    spec = charts.heatmap(frame, title="epoch 3").to_dict()
-    assert spec["mark"]["type"] == "rect"
-    assert spec["encoding"]["x"]["field"] == "word_a" and spec["encoding"]["y"]["field"] == "word_b"
-    assert spec["encoding"]["color"]["field"] == "cosine"
-    assert spec["encoding"]["x"]["sort"] == words  # the caller's word order, not alphabetical
-    assert spec["encoding"]["color"]["scale"]["domain"] == [-1.0, 1.0]
-    tooltips = [t["field"] for t in spec["encoding"]["tooltip"]]
+    spec = charts.heatmap(frame, title="epoch 3", domain=(0.0, 1.0)).to_dict()
+    rect = spec["layer"][0]
+    assert rect["mark"]["type"] == "rect"
+    assert rect["encoding"]["x"]["field"] == "word_a" and rect["encoding"]["y"]["field"] == "word_b"
+    assert rect["encoding"]["color"]["field"] == "cosine"
+    assert rect["encoding"]["x"]["sort"] == words  # the caller's word order, not alphabetical
+    assert rect["encoding"]["color"]["scale"]["domain"] == [0.0, 1.0]
+    assert rect["encoding"]["color"]["legend"]["orient"] == "right"  # beside the grid, in view
+    tooltips = [t["field"] for t in rect["encoding"]["tooltip"]]
     assert tooltips == ["word_a", "word_b", "cosine"]
-    cells = {(r["word_a"], r["word_b"]): r["cosine"] for r in rows_of(spec)}
+    cells = {(r["word_a"], r["word_b"]): r["cosine"] for r in rows_of(spec, rect if "data" in rect else spec)}
     assert len(cells) == len(words) ** 2
     assert cells[("king", "queen")] == pytest.approx(1 / np.sqrt(2))
     assert cells[("king", "man")] == pytest.approx(0.0)
@@ -63,11 +65,22 @@ def test_heatmap_has_one_rect_per_word_pair_with_its_cosine():
 
 def test_difference_heatmap_is_diverging_and_symmetric_about_zero():
     frame = pd.DataFrame({"word_a": ["a", "a", "b"], "word_b": ["a", "b", "a"], "change": [0.0, -0.4, 0.25]})
-    spec = charts.heatmap(frame, "change", diverging=True).to_dict()
+    spec = charts.heatmap(frame, "change", diverging=True).to_dict()["layer"][0]
     scale = spec["encoding"]["color"]["scale"]
     assert scale["domain"] == pytest.approx([-0.4, 0.4])
     assert scale["scheme"] == "redblue"
     assert spec["encoding"]["color"]["field"] == "change"
+
+
+def test_heatmap_draws_a_line_where_the_planted_group_changes():
+    words = ["king", "queen", "dog", "cat"]
+    frame = similarity(words, np.eye(4))
+    spec = charts.heatmap(frame, groups={"king": "royalty", "queen": "royalty", "dog": "animals", "cat": "animals"})
+    spec = spec.to_dict()
+    rules = [layer for layer in spec["layer"][1:] if layer["mark"]["type"] == "rule"]
+    assert len(rules) == 2  # one across, one down
+    assert [r["word"] for r in rows_of(spec, rules[0])] == ["dog"]  # the first word of the second group
+    assert rules[0]["encoding"]["x"]["bandPosition"] == 0
 
 
 def test_heatmap_names_missing_columns():
@@ -181,7 +194,7 @@ def test_loss_by_trainer_gives_each_trainer_its_own_axis(metrics):
 def test_separation_chart_has_within_between_and_gap():
     frame = pd.DataFrame({"epoch": [0, 1], "within": [0.0, 0.6], "between": [0.0, 0.1], "gap": [0.0, 0.5]})
     spec = charts.separation(frame).to_dict()
-    assert {r["cosine"] for r in rows_of(spec)} == {"within", "between", "gap"}
+    assert {r["cosine"] for r in rows_of(spec)} == {"within a group", "between groups", "gap (within − between)"}
 
 
 def test_doctests():
@@ -216,15 +229,16 @@ def test_separation_of_two_trainers_shares_the_y_axis():
     one = pd.DataFrame({"epoch": [0, 1], "within": [0.0, 0.6], "between": [0.0, 0.1], "gap": [0.0, 0.5]})
     spec = charts.separation(pd.concat([one.assign(trainer="a"), one.assign(trainer="b", gap=[0.0, 0.2])])).to_dict()
     assert spec["resolve"]["scale"]["y"] == "shared"
-    gaps = [r["value"] for r in rows_of(spec, spec["hconcat"][1]) if r["cosine"] == "gap"]
+    gaps = [r["value"] for r in rows_of(spec, spec["hconcat"][1]) if r["cosine"].startswith("gap")]
     assert gaps == [0.0, 0.2]
 
 
 def test_heatmap_gives_every_word_a_row_of_the_requested_height():
     words = [f"w{i}" for i in range(20)]
     frame = similarity(words, np.random.default_rng(0).normal(size=(20, 3)))
-    assert charts.heatmap(frame, cell=10).to_dict()["height"] == 10 * 20 + 150
-    assert charts.heatmap(frame, cell=10).to_dict()["encoding"]["y"]["axis"]["labelOverlap"] is False
+    spec = charts.heatmap(frame, cell=10).to_dict()
+    assert spec["height"] == 10 * 20 + 90
+    assert spec["layer"][0]["encoding"]["y"]["axis"]["labelOverlap"] is False
 
 
 def test_zipf_thins_a_large_vocabulary_evenly_on_the_log_axis():

@@ -8,7 +8,7 @@ browser.
 >>> import pandas as pd
 >>> frame = pd.DataFrame({"word_a": ["a", "a", "b", "b"], "word_b": ["a", "b", "a", "b"],
 ...                       "cosine": [1.0, 0.5, 0.5, 1.0]})
->>> heatmap(frame).to_dict()["mark"]["type"]
+>>> heatmap(frame).to_dict()["layer"][0]["mark"]["type"]
 'rect'
 """
 
@@ -53,19 +53,27 @@ def _order(values: pd.Series) -> list:
 
 
 def heatmap(
-    frame: pd.DataFrame, value: str = "cosine", *, title: str = "", diverging: bool = False, cell: int = 17
-) -> alt.Chart:
+    frame: pd.DataFrame,
+    value: str = "cosine",
+    *,
+    title: str = "",
+    diverging: bool = False,
+    cell: int = 17,
+    domain: tuple[float, float] = (-1.0, 1.0),
+    groups: dict[str, str] | None = None,
+) -> alt.LayerChart:
     """A word × word matrix as coloured rectangles, one per row of ``frame``.
 
     frame: long form with columns word_a, word_b and ``value`` (k² rows for k words), as
     :func:`embedlab.analysis.similarity_frame` returns. Axes keep the order of the words in
-    the frame. Cosines use a fixed domain [−1, 1] so colours mean the same at every epoch;
-    ``diverging=True`` (a difference matrix) centres a red–blue scale on 0, symmetric
-    about the largest absolute value. ``cell`` is the height in pixels of one row, so every
-    word label has room; the width follows the page.
+    the frame. Cosines use a fixed ``domain`` (the range over every epoch, so colours mean the
+    same at every epoch); ``diverging=True`` (a difference matrix) centres a red–blue scale on
+    0, symmetric about the largest absolute value. ``groups`` (word → group) draws a line
+    where the group changes along each axis. The legend sits to the right, in view beside the
+    grid; ``cell`` is the height in pixels of one row, so every word label has room.
 
     >>> f = pd.DataFrame({"word_a": ["x", "y"], "word_b": ["x", "y"], "cosine": [1.0, 0.2]})
-    >>> [d["cosine"] for d in heatmap(f).to_dict()["datasets"].popitem()[1]]
+    >>> [d["cosine"] for d in next(iter(heatmap(f).to_dict()["datasets"].values()))]
     [1.0, 0.2]
     """
     _require(frame, ("word_a", "word_b", value), "heatmap")
@@ -75,22 +83,32 @@ def heatmap(
         extent = extent if extent > 0 else 1.0
         scale = alt.Scale(scheme="redblue", domain=[-extent, extent], reverse=True)
     else:
-        scale = alt.Scale(scheme="viridis", domain=[-1.0, 1.0])
-    return (
-        alt.Chart(frame, title=title)
+        scale = alt.Scale(scheme="viridis", domain=list(domain))
+    x = alt.X("word_a:N", sort=words, title=None, axis=alt.Axis(labelAngle=-50, labelOverlap=False))
+    y = alt.Y("word_b:N", sort=words, title=None, axis=alt.Axis(labelOverlap=False))
+    cells = (
+        alt.Chart(frame)
         .mark_rect()
         .encode(
-            x=alt.X("word_a:N", sort=words, title=None, axis=alt.Axis(labelAngle=-50, labelOverlap=False)),
-            y=alt.Y("word_b:N", sort=words, title=None, axis=alt.Axis(labelOverlap=False)),
-            color=alt.Color(f"{value}:Q", scale=scale, title=value, legend=alt.Legend(orient="bottom")),
+            x=x,
+            y=y,
+            color=alt.Color(f"{value}:Q", scale=scale, title=value, legend=alt.Legend(orient="right")),
             tooltip=[
                 alt.Tooltip("word_a:N", title="word"),
                 alt.Tooltip("word_b:N", title="other word"),
                 alt.Tooltip(f"{value}:Q", format=".3f"),
             ],
         )
-        .properties(height=cell * len(words) + 150)  # + room for the title, the labels and the legend
     )
+    layers = [cells]
+    if groups:
+        starts = [w for i, w in enumerate(words) if i > 0 and groups.get(w) != groups.get(words[i - 1])]
+        if starts:
+            edges = pd.DataFrame({"word": starts})
+            rule = alt.Chart(edges).mark_rule(color="white", strokeWidth=2)
+            layers.append(rule.encode(x=alt.X("word:N", sort=words, bandPosition=0)))
+            layers.append(rule.encode(y=alt.Y("word:N", sort=words, bandPosition=0)))
+    return alt.layer(*layers, title=title).properties(height=cell * len(words) + 90)  # + room for the title, labels
 
 
 def zipf(frequencies: pd.DataFrame, max_points: int = 2000) -> alt.Chart:
@@ -365,30 +383,46 @@ def loss_by_trainer(frames: dict[str, pd.DataFrame], *, width: int = 340) -> alt
     return alt.hconcat(*panels).resolve_scale(y="independent")
 
 
-def separation(frame: pd.DataFrame) -> alt.Chart | alt.HConcatChart:
+def separation(frame: pd.DataFrame, epoch: int | None = None) -> alt.Chart | alt.HConcatChart:
     """Mean within-group and between-group cosine of the planted groups per epoch, and their gap.
 
     frame: columns epoch, within, between, gap (:func:`~embedlab.analysis.separation_over_epochs`),
-    plus ``trainer`` when runs are stacked (one panel each).
+    plus ``trainer`` when runs are stacked (one panel each). ``epoch`` marks the epoch shown
+    beside it (e.g. by the heatmaps' slider) with a rule.
     """
     _require(frame, ("epoch", "within", "between", "gap"), "separation")
     id_vars = ["epoch", "trainer"] if "trainer" in frame.columns else ["epoch"]
     long = frame.melt(id_vars=id_vars, value_vars=["within", "between", "gap"], var_name="cosine")
+    long["cosine"] = long["cosine"].map(SEPARATION_NAMES)
 
     def panel(data: pd.DataFrame, title: str) -> alt.Chart:
-        return (
+        lines = (
             alt.Chart(data, title=title)
             .mark_line(point=True)
             .encode(
                 x=alt.X("epoch:Q", axis=alt.Axis(tickMinStep=1)),
                 y=alt.Y("value:Q", title="mean cosine"),
-                color=alt.Color("cosine:N", sort=["within", "between", "gap"], legend=alt.Legend(orient="top")),
+                color=alt.Color(
+                    "cosine:N", sort=list(SEPARATION_NAMES.values()), legend=alt.Legend(orient="top", title=None)
+                ),
                 tooltip=["cosine:N", "epoch:Q", alt.Tooltip("value:Q", format=".3f")],
             )
-            .properties(width=340, height=220)
         )
+        if epoch is not None:
+            marker = pd.DataFrame({"epoch": [epoch]})
+            lines = alt.layer(
+                lines, alt.Chart(marker).mark_rule(color="#555555", strokeDash=[3, 3]).encode(x="epoch:Q")
+            )
+        return lines.properties(width=340, height=220)
 
     return _per_trainer(long, panel, "planted groups")
+
+
+SEPARATION_NAMES = {
+    "within": "within a group",
+    "between": "between groups",
+    "gap": "gap (within − between)",
+}
 
 
 def switch_rule(epoch: int | None) -> alt.Chart | None:

@@ -100,12 +100,17 @@ def test_invalid_settings_show_the_config_message_and_train_nothing(app):
     assert len(at.session_state["runs"]) == before
 
 
+def cells_of(chart):
+    """The heatmap's cells (its other datasets are the group separators)."""
+    return next(frame for frame in chart_data(chart) if "word_a" in frame.columns)
+
+
 def test_epoch_slider_changes_the_heatmap_to_that_epochs_cosines(app):
     at = open_page(app, "pages/heatmaps.py")
     numpy_run = load_run(current_paths(at)["numpy"])
-    last = chart_data(charts(at)[0])[0]
+    last = cells_of(charts(at)[0])
     at.slider[0].set_value(0).run()
-    first = chart_data(charts(at)[0])[0]
+    first = cells_of(charts(at)[0])
     assert chart_spec(charts(at)[0])["title"].endswith("epoch 0")
     words = list(dict.fromkeys(first["word_a"]))
     rows = [numpy_run.vocab.index[w] for w in words]
@@ -115,7 +120,7 @@ def test_epoch_slider_changes_the_heatmap_to_that_epochs_cosines(app):
     assert not np.allclose(first["cosine"], last["cosine"])  # training changed the picture
 
     at.segmented_control[0].set_value("change since epoch 0").run()
-    change = chart_data(charts(at)[0])[0]
+    change = cells_of(charts(at)[0])
     np.testing.assert_allclose(change["change"], 0.0, atol=1e-12)  # epoch 0 minus epoch 0
 
 
@@ -170,7 +175,7 @@ def test_word_set_picked_on_heatmaps_is_used_by_compare(app):
     at = open_page(app, "pages/heatmaps.py")
     words = at.multiselect[0].value[:5]
     at.multiselect[0].set_value(words).run()
-    assert len(chart_data(charts(at)[0])[0]) == 25  # one cell per ordered pair
+    assert len(cells_of(charts(at)[0])) == 25  # one cell per ordered pair
     at = open_page(at, "pages/compare.py")
     overlap = next(c for c in charts(at) if chart_spec(c).get("mark", {}).get("type") == "bar")
     assert sorted(chart_data(overlap)[0]["word"]) == sorted(words)
