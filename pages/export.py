@@ -60,4 +60,5 @@ st.caption(
     "`https://projector.tensorflow.org/?config=<URL>projector_config.json`, then step through the epochs in its "
     "tensor menu (the README says how)."
 )
-st.dataframe(run.metrics, hide_index=True)
+st.dataframe(run.metrics.style.format(na_rep="—", precision=4), hide_index=True)
+st.caption("— : not measured (no held-out sentences, or too few benchmark items in this vocabulary to score).")
