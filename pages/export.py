@@ -63,6 +63,7 @@ st.caption(
     "tensor menu (the README says how)."
 )
 if run.has_loss:
-    st.dataframe(run.metrics, hide_index=True)
+    st.dataframe(run.metrics.style.format(na_rep="—", precision=4), hide_index=True)
+    st.caption("— : not measured (no held-out sentences, or too few benchmark items in this vocabulary to score).")
 else:
     st.info("This run was opened without training metrics, so there is no metrics table to download.")

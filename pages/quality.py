@@ -42,11 +42,6 @@ with ui.guard():
             + (" The planted groups measure the same idea on this corpus." if "group_gap" in last else "")
         )
 
-    with_loss = {name: run.metrics for name, run in runs.items() if run.has_loss}
-    if with_loss:
-        st.altair_chart(charts.loss_by_trainer(with_loss, width=360))
-    if len(with_loss) < len(runs):
-        st.caption("No loss curve beside the scores: this run was opened without training metrics.")
     long = charts.quality_long(tables)
     if not long.empty:
         st.altair_chart(charts.quality_panels(long, ui.TRAINER_COLOURS))
@@ -59,6 +54,12 @@ with ui.guard():
         f"A score needs at least {evaluate.MIN_PAIRS} pairs or questions in vocabulary. Analogies: the "
         f"same fixed sample of at most {evaluate.ANALOGY_SAMPLE:,} in-vocabulary questions at every epoch."
     )
+    with st.expander("Each trainer's loss beside the scores"):
+        losses = {name: run.metrics for name, run in runs.items() if run.has_loss}
+        if losses:
+            st.altair_chart(charts.loss_by_trainer(losses, width=360))
+        if len(losses) < len(runs):
+            st.caption("No loss curve for a run opened without training metrics.")
     with st.expander("Scores per epoch (table)"):
         both = pd.concat([t.assign(trainer=name) for name, t in tables.items()], ignore_index=True)
         st.dataframe(both.set_index(["trainer", "epoch"]), width="stretch")

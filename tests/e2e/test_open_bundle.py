@@ -183,7 +183,7 @@ def test_the_map_is_the_original_runs_plane(opened, cli_run):
 def test_neighbours_are_the_original_runs(opened, cli_run):
     original = load_run(cli_run[0])
     _, received = visit(opened, "Neighbours", {TABLE: 2, CHART: 1})
-    table = next(t for t in received.tables() if list(t.columns) == [f"epoch {e}" for e in range(EPOCHS + 1)])
+    table = next(t for t in received.tables() if set(t.columns) == {f"epoch {e}" for e in range(EPOCHS + 1)})
     query = original.vocab.index[QUERY]
     for epoch in range(EPOCHS + 1):
         unit = original.input_vectors[epoch].astype(np.float64)
