@@ -325,6 +325,8 @@ def sweep_settings(args) -> tuple[CorpusOptions, SweepOptions, TrainOptions]:
         sweep_options = preset.sweep
         return preset.corpus_options, sweep_options, sweep_options.train.replace(trainer="gensim", lr=None, sample=None)
     numpy_options = train_options(args, "numpy")
+    if args.sample is None:  # the sweep's own default (no subsampling), as on the page
+        numpy_options = numpy_options.replace(sample=SweepOptions().train.sample)
     sweep_options = SweepOptions(
         dims=args.dims, runs=args.seeds, train=numpy_options, share=args.share, constant_lr=args.constant_lr
     ).validate()

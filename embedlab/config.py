@@ -279,7 +279,27 @@ class SweepPreset:
     why: str
 
 
-SWEEP_PRESETS: dict[str, SweepPreset] = {}  # filled below, once the search has found them
+# Found by benchmarks/tradeoff_search.py (the README has its table): the first setting of its grid
+# whose held-out total has an interior minimum beating both ends of the range by > 2 SE.
+SWEEP_PRESETS: dict[str, SweepPreset] = {
+    "tradeoff": SweepPreset(
+        corpus="lee",
+        corpus_options=CorpusOptions(source="lee", min_count=5, heldout_fraction=0.5),
+        sweep=SweepOptions(
+            dims=(1, 2, 4, 8, 16, 32, 64, 128),
+            runs=3,
+            train=TrainOptions(trainer="numpy", epochs=20, sample=0.0, lr=10.0),
+            share=1.0,
+            constant_lr=True,
+        ),
+        why=(
+            "the Lee news corpus with half its sentences held out, 20 epochs at a constant learning rate: small d "
+            "under-fits (bias² falls up to d = 8), large d over-fits (the variance between runs and the held-out "
+            "loss rise while the training loss keeps falling), and d = 8 beats both ends by more than 2 standard "
+            "errors. Several minutes on two cores."
+        ),
+    )
+}
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ v_w(E) live in one coordinate system and 1 − cos(v_w(t), v_w(E)) is the word's
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -103,6 +104,107 @@ def _first_domain_heldout(parent: Run, corpus_a: Corpus | None, options: TrainOp
     return expected_pair_counts(heldout, options.window, len(parent.vocab), keep_for(parent.vocab.counts, options))
 
 
+@dataclass(frozen=True)
+class Forgetting:
+    """Held-out losses of a fine-tuned run on the first corpus (A) and around the focus words.
+
+    ``a``: A's held-out pairs (parent rows) against every word the model now knows; ``a_focus``
+    / ``b_focus``: A's and B's held-out pairs whose centre is a focus word; ``a_before``: the
+    same as ``a_focus`` over the parent's words only (for the parent's own epochs).
+    """
+
+    objective: object
+    parent_words: int
+    a: object = None
+    a_focus: object = None
+    b_focus: object = None
+    a_before: object = None
+
+    def __call__(self, snapshot: Snapshot) -> dict:
+        W_in, W_out = snapshot.input_vectors, snapshot.output_vectors
+        parent_rows = W_in[: self.parent_words]  # A's centres are the parent's words
+        return {
+            "domain": "B",
+            "heldout_loss_a": self._loss(parent_rows, W_out, self.a),
+            "heldout_loss_a_focus": self._loss(parent_rows, W_out, self.a_focus),
+            "heldout_loss_focus": self._loss(W_in, W_out, self.b_focus),
+        }
+
+    def _loss(self, W_in, W_out, counts) -> float:
+        if counts is None or not counts.nnz:
+            return float("nan")
+        return objectives.exact(self.objective, W_in, W_out, counts, grads=False)[0]
+
+
+def _forgetting(parent: Run, prepared: Prepared, options: TrainOptions, objective, corpus_a, focus_words) -> Forgetting:
+    V_a, V = len(parent.vocab), len(prepared.vocab)
+    rows = [parent.vocab.index[w] for w in focus_words or () if w in parent.vocab.index]
+    parts: dict = {}
+    if rows and len(prepared.heldout):
+        keep = keep_for(prepared.vocab.counts, options)
+        parts["b_focus"] = _only_rows(expected_pair_counts(prepared.heldout, options.window, V, keep), rows)
+    first_domain = _first_domain_heldout(parent, corpus_a, options)
+    if first_domain is not None:
+        if rows:
+            parts["a_before"] = _only_rows(first_domain, rows)
+            parts["a_focus"] = parts["a_before"].copy()
+            parts["a_focus"].resize((V_a, V))
+        first_domain.resize((V_a, V))  # predictions over every word the model now knows
+        parts["a"] = first_domain
+    return Forgetting(objective, V_a, **parts)
+
+
+def _history(parent: Run, forgetting: Forgetting, options: TrainOptions, pad_in, pad_out) -> History:
+    """The parent's epochs 0..E − 1 as the child's first epochs (trained on A), with their rows."""
+    E = parent.epochs
+    previous = parent.metrics.iloc[:E].copy()
+    previous["domain"] = "A"
+    if "heldout_loss" in previous:
+        previous["heldout_loss_a"] = previous["heldout_loss"]
+    focus = forgetting.a_before
+    if focus is not None and focus.nnz and not options.hs:  # HS: the parent's Huffman tree is gone
+        parent_objective = objective_for(options, parent.vocab.counts)  # over the parent's words only
+        previous["heldout_loss_a_focus"] = [
+            objectives.exact(parent_objective, parent.input_vectors[e], parent.output_vectors[e], focus, grads=False)[0]
+            for e in range(E)
+        ]
+    return History(
+        E,
+        lambda e: pad_in(parent.input_vectors[e]),
+        lambda e: pad_out(parent.output_vectors[e]),
+        previous.to_dict("records"),
+    )
+
+
+def _config(parent: Run, prepared: Prepared, options: TrainOptions, n_new: int, focus_words, scorer) -> dict:
+    corpus = {"name": prepared.corpus.name, "sha256": prepared.corpus.sha256}
+    return {
+        "embedlab_version": parent.config.get("embedlab_version"),
+        "maths": parent.config.get("maths"),
+        "trainer": parent.trainer,
+        "corpus": corpus,
+        "corpus_options": {**vars(prepared.options)},
+        "train_options": options.as_dict(),
+        "vocab_size": len(prepared.vocab),
+        "dim": parent.dim,
+        "epochs": parent.epochs + options.epochs,
+        "batch_size": options.batch_size if options.trainer == "numpy" else None,
+        "quality_metrics": getattr(scorer, "key", None),
+        "parent": {
+            "run_id": parent.run_id,
+            "path": str(parent.path),
+            "corpus": dict(parent.config["corpus"]),
+            "epochs": parent.epochs,
+            "vocab_size": len(parent.vocab),
+        },
+        "corpora": [dict(parent.config["corpus"]), corpus],
+        "switch_epoch": parent.epochs,
+        "focus_words": [w for w in focus_words or () if w in parent.vocab.index],
+        "new_words": n_new,
+        "vocab_counts": "counts in the fine-tuning corpus's training sentences, at least 1",
+    }
+
+
 def finetune(
     parent: Run,
     corpus: Corpus,
@@ -137,96 +239,25 @@ def finetune(
     options = base.replace(epochs=epochs, lr=LR_FACTOR * base.resolved_lr() if lr is None else lr).validate(limits)
     prepared, n_new = continuation(parent, corpus, parent_corpus_options(parent, min_count))
     check_feasible(prepared, options, limits)
-    E, V_a, d = parent.epochs, len(parent.vocab), parent.dim
+    d = parent.dim
     new_rows = initial_vectors(n_new, d, options.seed + NEW_ROWS_SEED_OFFSET) if n_new else np.zeros((0, d), np.float32)
     pad_in = lambda X: np.vstack([np.asarray(X, np.float32), new_rows])  # noqa: E731
     pad_out = lambda X: np.vstack([np.asarray(X, np.float32), np.zeros((n_new, d), np.float32)])  # noqa: E731
-    start_in, start_out = pad_in(parent.input_vectors[E]), pad_out(parent.output_vectors[E])
 
     train_pairs = pair_counts(prepared.train, prepared.vocab.counts, options)
+    start_in, start_out = pad_in(parent.input_vectors[-1]), pad_out(parent.output_vectors[-1])
     trainer = make_trainer(
         prepared.train, prepared.vocab, options, train_pairs, initial=start_in, initial_out=start_out
     )
     objective = objective_for(options, prepared.vocab.counts, trainer)
     measure = build_measure(prepared.train, prepared.heldout, prepared.vocab.counts, options, objective, train_pairs)
-    first_domain = _first_domain_heldout(parent, corpus_a, options)
-    rows = [parent.vocab.index[w] for w in focus_words or () if w in parent.vocab.index]
-    focus = focus_before = focus_b = None
-    if rows and len(prepared.heldout):
-        heldout_b = expected_pair_counts(
-            prepared.heldout, options.window, len(prepared.vocab), keep_for(prepared.vocab.counts, options)
-        )
-        focus_b = _only_rows(heldout_b, rows)
-    if first_domain is not None:
-        if rows:
-            focus_before = _only_rows(first_domain, rows)
-            focus = focus_before.copy()
-            focus.resize((V_a, len(prepared.vocab)))
-        first_domain.resize((V_a, len(prepared.vocab)))  # predictions over every word the model now knows
-
-    def forgetting(snapshot: Snapshot) -> dict:
-        nan = float("nan")
-        out = {"heldout_loss_a": nan, "heldout_loss_a_focus": nan, "heldout_loss_focus": nan}
-        if focus_b is not None and focus_b.nnz:
-            out["heldout_loss_focus"] = objectives.exact(
-                objective, snapshot.input_vectors, snapshot.output_vectors, focus_b, grads=False
-            )[0]
-        W_in, W_out = snapshot.input_vectors[:V_a], snapshot.output_vectors  # A's centres: the parent's words
-        if first_domain is not None:
-            out["heldout_loss_a"] = objectives.exact(objective, W_in, W_out, first_domain, grads=False)[0]
-        if focus is not None and focus.nnz:
-            out["heldout_loss_a_focus"] = objectives.exact(objective, W_in, W_out, focus, grads=False)[0]
-        return out
-
+    forgetting = _forgetting(parent, prepared, options, objective, corpus_a, focus_words)
     scorer: Scorer | None = scorer_for(prepared.vocab, corpus.name) if scorer_for is not None else None
-    previous = parent.metrics.iloc[:E].copy()  # the parent's epochs 0..E−1: trained on A
-    previous["domain"] = "A"
-    if "heldout_loss" in previous:
-        previous["heldout_loss_a"] = previous["heldout_loss"]
-    if focus_before is not None and focus_before.nnz and not options.hs:  # HS: the parent's tree is gone
-        parent_objective = objective_for(options, parent.vocab.counts)  # over the parent's words only
-        previous["heldout_loss_a_focus"] = [
-            objectives.exact(
-                parent_objective, parent.input_vectors[e], parent.output_vectors[e], focus_before, grads=False
-            )[0]
-            for e in range(E)
-        ]
-    history = History(
-        E,
-        lambda e: pad_in(parent.input_vectors[e]),
-        lambda e: pad_out(parent.output_vectors[e]),
-        previous.to_dict("records"),
+    history = _history(parent, forgetting, options, pad_in, pad_out)
+    config = _config(parent, prepared, options, n_new, focus_words, scorer) | measure.describe()
+    return write_run(
+        prepared, options, trainer, measure, config, out_dir, hooks, scorer, history=history, extra=forgetting
     )
-    config = {
-        "embedlab_version": parent.config.get("embedlab_version"),
-        "maths": parent.config.get("maths"),
-        "trainer": parent.trainer,
-        "corpus": {"name": prepared.corpus.name, "sha256": prepared.corpus.sha256},
-        "corpus_options": {**vars(prepared.options)},
-        "train_options": options.as_dict(),
-        "vocab_size": len(prepared.vocab),
-        "dim": d,
-        "epochs": E + epochs,
-        "batch_size": options.batch_size if options.trainer == "numpy" else None,
-        "quality_metrics": getattr(scorer, "key", None),
-        "parent": {
-            "run_id": parent.run_id,
-            "path": str(parent.path),
-            "corpus": dict(parent.config["corpus"]),
-            "epochs": E,
-            "vocab_size": V_a,
-        },
-        "corpora": [dict(parent.config["corpus"]), {"name": prepared.corpus.name, "sha256": prepared.corpus.sha256}],
-        "switch_epoch": E,
-        "focus_words": [w for w in focus_words or () if w in parent.vocab.index],
-        "new_words": n_new,
-        "vocab_counts": "counts in the fine-tuning corpus's training sentences, at least 1",
-    } | measure.describe()
-
-    def mark(snapshot: Snapshot) -> dict:
-        return {"domain": "B"} | forgetting(snapshot)
-
-    return write_run(prepared, options, trainer, measure, config, out_dir, hooks, scorer, history=history, extra=mark)
 
 
 # ---------------------------------------------------------------- what moved

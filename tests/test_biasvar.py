@@ -356,3 +356,52 @@ def test_optimum_names_a_best_d_only_when_it_is_resolved():
     clear = clear.assign(total=clear[["total_run_0", "total_run_1"]].mean(axis=1))
     verdict = optimum(clear)
     assert verdict["resolved"] and verdict["beats_ends"] and verdict["runs_needed"] is None
+
+
+def test_cli_and_page_run_the_same_sweep_and_get_the_same_table(tmp_path, toy):
+    """The command line builds its SweepOptions from the flags exactly as the page builds them
+    from its form (both start from SweepOptions' defaults), and the table is the same."""
+    from embedlab.__main__ import build_parser, sweep_settings
+
+    args = build_parser().parse_args(
+        ["sweep", "--corpus", "toy", "--dims", "1,4", "--seeds", "2", "--epochs", "1", "--share", "0.5", "--out", "x"]
+    )
+    corpus_options, cli_options, _ = sweep_settings(args)
+    defaults = SweepOptions()
+    page_options = SweepOptions((1, 4), 2, defaults.train.replace(epochs=1), 0.5, defaults.constant_lr)
+    assert cli_options == page_options and corpus_options.source == "toy"
+    result = _cli(
+        "--corpus",
+        "toy",
+        "--dims",
+        "1,4",
+        "--seeds",
+        "2",
+        "--epochs",
+        "1",
+        "--share",
+        "0.5",
+        "--out",
+        "o",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    from_cli = pd.read_csv(tmp_path / "o" / "bias_variance.csv")
+    direct = sweep(toy, page_options)
+    columns = ["dim", "bias2", "variance", "noise", "total", "train_loss", "heldout_loss"]
+    np.testing.assert_allclose(from_cli[columns].to_numpy(), direct[columns].to_numpy(), rtol=1e-9)
+
+
+def test_an_existing_empty_out_folder_is_accepted(tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = _cli("--corpus", "toy", "--dims", "2", "--seeds", "2", "--epochs", "1", "--out", "empty", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "empty" / "bias_variance.csv").is_file()
+
+
+def test_the_tradeoff_preset_is_defined_with_its_reason():
+    from embedlab.config import SWEEP_PRESETS
+
+    preset = SWEEP_PRESETS["tradeoff"]
+    assert preset.corpus == "lee" and preset.sweep.constant_lr and preset.corpus_options.heldout_fraction == 0.5
+    assert preset.sweep.validate() is preset.sweep and "2 standard errors" in preset.why
