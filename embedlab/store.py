@@ -139,6 +139,7 @@ def atomic_write(path: str | os.PathLike, data: bytes | str) -> Path:
     if isinstance(data, str):
         data = data.encode("utf-8")
     handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".tmp-{os.getpid()}-{path.name}-")
+    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; an ordinary file is readable like any other
     try:
         with os.fdopen(handle, "wb") as f:
             f.write(data)
@@ -149,6 +150,17 @@ def atomic_write(path: str | os.PathLike, data: bytes | str) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it (os.umask would, briefly, for every thread)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    return 0o022
 
 
 def _pid_alive(pid: int) -> bool:

@@ -26,7 +26,7 @@ from conftest import (
     wait_for_app,
 )
 
-from embedlab.config import DashboardSettings
+from embedlab.config import BUILTIN_CORPORA, DashboardSettings
 
 pytestmark = pytest.mark.e2e
 
@@ -116,7 +116,7 @@ def test_an_upload_becomes_the_current_corpus_with_its_statistics(uploaded):
     tokens = len(UPLOAD.decode("utf-8").split())  # every word of the generated text is a token
     assert metrics["sentences"] == "400" and metrics["tokens"] == f"{tokens:,}"
     assert 2_000 <= tokens <= 5_000
-    assert radio_options(page, "Corpus") == ["toy", "lee", "wiki", f"{UPLOAD_NAME} (uploaded)"]
+    assert radio_options(page, "Corpus") == [*BUILTIN_CORPORA, f"{UPLOAD_NAME} (uploaded)"]
     assert selected_option(page, "Corpus") == f"{UPLOAD_NAME} (uploaded)"
     assert page.locator('[data-testid="stMain"] h3').first.inner_text() == UPLOAD_NAME
     assert drawn_charts(page) >= 1 and page.locator(TABLE).count() == 2  # Zipf plot, preview, vocabulary

@@ -21,13 +21,15 @@ from conftest import (
     wait_for_app,
 )
 
+from embedlab.config import BUILTIN_CORPORA
+
 pytestmark = pytest.mark.e2e
 
 WORD = "zorblax"
 A_NAME, B_NAME = "alpha-visitor.txt", "beta-visitor.txt"
 A_CORPUS = make_corpus(seed=2, extra_word=WORD)
 B_CORPUS = make_corpus(seed=3, sentences=300)
-BUILTINS = ["toy", "lee", "wiki"]
+BUILTINS = list(BUILTIN_CORPORA)
 RUNS = "Current runs (every page shows these)"
 SUCCESS = '[data-testid="stAlertContentSuccess"]'
 NOT_IN_VOCABULARY = "is not in the vocabulary"
