@@ -104,7 +104,7 @@ STEPS = (
         (
             r"\cos\theta = \frac{v_a \cdot v_b}{\lVert v_a\rVert\,\lVert v_b\rVert}",
             r"v(T) = v(0) - \eta \sum_{t<T} \nabla L(t) = v(0) + \sum_{t=1}^{T} \Delta v(t)",
-            r"\Delta v(t) = v(t) - v(t-1) \quad \text{(one epoch's steps, from the snapshots)}",
+            r"\Delta v(t) = v(t) - v(t-1)",
         ),
         "the length of each epoch's step shrinks, the distance from $v(0)$ levels off, and in the table "
         "$v(0)$ plus every step is $v(T)$, component by component.",

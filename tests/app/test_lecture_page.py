@@ -89,12 +89,15 @@ def test_the_geometry_step_follows_the_word_picked(app):
     block = steps(at)["lecture-geometry"]
     assert "*dog*" in note(block) and "exactly" in note(block)
     assert "dog" in chart_spec(elements(block, "vega_lite_chart")[0])["title"]
-    table = elements(block, "dataframe")[0].value
-    assert list(table.index[:2]) == ["v(0)", "Δv(1)"] and list(table.index[-2:]) == ["v(0) + Σ Δv(t)", "v(T)"]
-    pd.testing.assert_series_equal(table.iloc[-2], table.iloc[-1], check_names=False, atol=1e-12)
+    total, steps_table = (frame.value for frame in elements(block, "dataframe"))
+    assert list(total.index) == ["v(0)", "Σ Δv(t)", "v(0) + Σ Δv(t)", "v(T)"]
+    assert list(steps_table.index) == [f"Δv({t})" for t in range(1, len(steps_table) + 1)]
+    pd.testing.assert_series_equal(total.iloc[-2], total.iloc[-1], check_names=False, atol=1e-12)
+    components = steps_table.drop(columns="‖·‖")  # the lengths of the steps do not add up; the steps do
+    pd.testing.assert_series_equal(total.iloc[1].drop("‖·‖"), components.sum(), check_names=False, atol=1e-9)
     run = runs_of(at)["numpy"]
     v = run.input_vectors[:, run.vocab.index["dog"], 0].astype(float)
-    assert table.loc["v(0)", "v[1]"] == pytest.approx(v[0]) and table.loc["v(T)", "v[1]"] == pytest.approx(v[-1])
+    assert total.loc["v(0)", "v[1]"] == pytest.approx(v[0]) and total.loc["v(T)", "v[1]"] == pytest.approx(v[-1])
 
 
 def test_a_sweep_from_this_session_replaces_the_stand_in(app):
