@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from embedlab import analysis, embedding_map, importer, metrics, training
+from embedlab import analysis, charts, embedding_map, importer, lecture, metrics, training
 from embedlab import finetune as finetune_analysis
 from embedlab.config import BUILTIN_CORPORA, CorpusOptions, DashboardSettings, ImportOptions, MapOptions, cache_root
 from embedlab.corpus import (
@@ -55,6 +55,7 @@ TRAINER_ROLES = ("numpy", "gensim")  # the runs shown side by side
 
 # Every page of the app: (file, title, icon), in the order of the navigation.
 PAGES = (
+    ("pages/lecture.py", "Lecture", ":material/school:"),
     ("pages/corpus.py", "Corpus", ":material/description:"),
     ("pages/train.py", "Train", ":material/model_training:"),
     ("pages/heatmaps.py", "Heatmaps", ":material/grid_on:"),
@@ -67,7 +68,7 @@ PAGES = (
     ("pages/finetune.py", "Fine-tune", ":material/swap_horiz:"),
     ("pages/export.py", "Export", ":material/download:"),
 )
-DEFAULT_PAGE = "pages/heatmaps.py"
+DEFAULT_PAGE = "pages/lecture.py"
 ROLE_NAMES = {
     "numpy": "NumPy softmax",
     "gensim": "gensim Word2Vec",
@@ -647,6 +648,62 @@ def drift(path: str) -> pd.DataFrame:
 @st.cache_data(max_entries=32, show_spinner=False)
 def top_movers(path: str, n: int = 8) -> pd.DataFrame:
     return finetune_analysis.top_movers(run_at(path), n)
+
+
+# ---------------------------------------------------------------- the Lecture (keyed by run paths)
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def lecture_step(key: str, paths: tuple[tuple[str, str], ...], word: str = "") -> lecture.Measured:
+    """One step of the Lecture (``embedlab.tour.STEPS`` key) measured on the runs given as
+    (display name, run directory) pairs; ``word``: the word followed in §3. The L2 comparison
+    runs come as the names "numpy_l2_off" and "numpy_l2". §7 here is without a sweep (a sweep is
+    this session's data, not the runs')."""
+    runs = {name: run_at(path) for name, path in paths if not name.startswith("numpy_l2")}
+    l2 = dict(paths)
+    if key == "embeddings":
+        return lecture.embeddings(runs)
+    if key == "softmax":
+        return lecture.softmax(runs)
+    if key == "geometry":
+        return lecture.geometry(runs, word)
+    if key == "random":
+        return lecture.random_start(runs)
+    if key == "clusters":
+        return lecture.clusters(runs, {name: separation(str(run.path)) for name, run in runs.items()})
+    if key == "gradient":
+        return lecture.gradient(runs)
+    if key == "l2":
+        pair = (run_at(l2["numpy_l2_off"]), run_at(l2["numpy_l2"])) if "numpy_l2" in l2 else None
+        return lecture.regularisation(runs, pair)
+    if key == "biasvar":  # no sweep: the page passes this session's sweep itself
+        return lecture.bias_variance(runs)
+    if key == "finetune":
+        first = next(iter(runs.values()))
+        if first.config.get("switch_epoch") is None:
+            return lecture.fine_tuning(runs)
+        drifts = {name: drift(str(run.path)) for name, run in runs.items()}
+        return lecture.fine_tuning(runs, drifts, first.config.get("focus_words") or ())
+    raise ValueError(f"no Lecture step {key!r}")
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def lecture_view(key: str, paths: tuple[tuple[str, str], ...], word: str = "") -> tuple[dict | None, lecture.Measured]:
+    """A Lecture step's chart as a Vega-Lite spec (None if it has none) and its measurements.
+
+    The spec is cached, not the Altair chart: building and validating nine Altair charts costs
+    about 0.3 s of CPU a run, and the Lecture is the page every visitor opens first.
+    """
+    measured = lecture_step(key, paths, word)
+    chart = charts.step_chart(measured, TRAINER_COLOURS)
+    return (None if chart is None else chart.to_dict()), measured
+
+
+def lecture_paths(pair: Current) -> tuple[tuple[str, str], ...]:
+    """The current runs as (display name, run directory) pairs, the L2 comparison runs by role."""
+    shown = [(ROLE_NAMES.get(role, role), str(run.path)) for role, run in pair.runs().items()]
+    extra = [(role, str(run.path)) for role, run in pair.by_role.items() if role.startswith("numpy_l2")]
+    return tuple(shown + extra)
 
 
 # ---------------------------------------------------------------- the embedding map (keyed by run path)

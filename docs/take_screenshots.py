@@ -1,12 +1,15 @@
 """Screenshots of every page on the default toy corpus, for the README: docs/screenshots/<page>.png.
 
-    python docs/take_screenshots.py        # needs Debian's Chromium at /usr/bin/chromium
-    python docs/take_screenshots.py Map    # only the pages with these titles
+    python docs/take_screenshots.py                      # needs Debian's Chromium at /usr/bin/chromium
+    python docs/take_screenshots.py Map                  # only the pages with these titles
+    python docs/take_screenshots.py --size 1024x768 Lecture     # another viewport: <page>_1024x768.png
+    python docs/take_screenshots.py --full Lecture       # the whole page, not one screen: <page>_full.png
 
 Starts the app on a free port with the given cache (default: the user's), opens every page
-through the sidebar and saves one viewport-sized PNG per page.
+through the sidebar and saves one PNG per page: the first screen at 1400×900 unless told otherwise.
 """
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -19,6 +22,7 @@ from tests.e2e.conftest import (  # noqa: E402  (the browser tests' own server a
     CHROMIUM,
     CHROMIUM_ARGS,
     HEADERS,
+    next_frames,
     open_page,
     start_streamlit,
     stop_streamlit,
@@ -26,9 +30,27 @@ from tests.e2e.conftest import (  # noqa: E402  (the browser tests' own server a
 )
 
 OUT = ROOT / "docs" / "screenshots"
+DEFAULT_SIZE = (1400, 900)
+MAX_HEIGHT = 16000  # a whole page taller than this is cut
 
 
-def main(titles: list[str]) -> None:
+def shot(page, path: Path, full: bool) -> None:
+    """One PNG of the page: the viewport, or (full) the whole main area, which Streamlit scrolls
+    inside ``stMain``: the viewport is made as tall as the page for the shot, then put back."""
+    if not full:
+        page.screenshot(path=str(path))
+        return
+    size = page.viewport_size
+    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": size["width"], "height": max(size["height"], min(int(height), MAX_HEIGHT))})
+    next_frames(page)
+    page.wait_for_timeout(1500)  # the charts redraw at the new size
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size(size)
+    next_frames(page)
+
+
+def main(titles: list[str], size: tuple[int, int], full: bool) -> None:
     import os
     import tempfile
 
@@ -39,22 +61,35 @@ def main(titles: list[str]) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     log = Path(tempfile.mkdtemp()) / "streamlit.log"
     server = start_streamlit(sys.executable, ROOT, dict(os.environ), log)
+    suffix = ("" if size == DEFAULT_SIZE else f"_{size[0]}x{size[1]}") + ("_full" if full else "")
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page = browser.new_page(viewport={"width": size[0], "height": size[1]})
             page.goto(server.url)
             wait_for_app(page, timeout=180)
             for title in titles or HEADERS:
                 open_page(page, title)
                 page.wait_for_timeout(1500)  # let Vega finish drawing
-                name = title.lower().replace("–", "-").replace(" ", "_")
-                page.screenshot(path=str(OUT / f"{name}.png"))
+                name = title.lower().replace("–", "-").replace(" ", "_") + suffix
+                shot(page, OUT / f"{name}.png", full)
                 print(f"wrote {OUT / name}.png")
             browser.close()
     finally:
         stop_streamlit(server)
 
 
+def parse_size(text: str) -> tuple[int, int]:
+    width, height = (int(part) for part in text.lower().split("x"))
+    return width, height
+
+
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("titles", nargs="*", help="page titles (default: every page)")
+    parser.add_argument(
+        "--size", type=parse_size, default=DEFAULT_SIZE, help="viewport WIDTHxHEIGHT (default 1400x900)"
+    )
+    parser.add_argument("--full", action="store_true", help="the whole page instead of its first screen")
+    args = parser.parse_args()
+    main(args.titles, args.size, args.full)

@@ -111,7 +111,7 @@ def test_a_fresh_venv_from_requirements_txt_serves_the_app(tmp_path):
         f"at = AppTest.from_file('app.py', default_timeout={APP_RUN_SECONDS}).run()\n"
         "assert not at.exception, [e.value for e in at.exception]\n"
         "assert not at.error, [e.value for e in at.error]\n"
-        "assert len(at.get('vega_lite_chart')) >= 2, 'the Heatmaps page shows no charts'\n"
+        "assert len(at.get('vega_lite_chart')) >= 2, 'the start page shows no charts'\n"
         "print('app ran')\n"
     )
     ran = subprocess.run(

@@ -1,11 +1,12 @@
 """Altair chart builders: DataFrames in, ``alt.Chart`` out, no Streamlit.
 
-All of the app's charts live here, by subject: ``runs`` (one run's curves, heatmaps,
-neighbours, trajectories), ``quality`` (benchmarks per epoch), ``sweep`` (bias–variance and
+All of the app's charts live here, by subject: ``lecture`` (one small chart per step of the
+Lecture tour), ``runs`` (one run's curves, heatmaps, neighbours, trajectories), ``quality`` (benchmarks per epoch), ``sweep`` (bias–variance and
 stability), ``map`` (the embedding map and what its plane hides). Pages only place them;
 tests read ``chart.to_dict()``.
 """
 
+from embedlab.charts.lecture import cosine_band, epoch_lines, step_chart, sweep_terms
 from embedlab.charts.map import embedding_map, map_readout
 from embedlab.charts.quality import PANELS, quality_long, quality_panels
 from embedlab.charts.runs import *  # noqa: F403
@@ -15,10 +16,12 @@ from embedlab.charts.sweep import decomposition_chart, loss_chart, stability_cha
 __all__ = [
     "PANELS",
     "SERIES_NAMES",
+    "cosine_band",
     "decomposition_chart",
     "drift_lines",
     "forgetting",
     "embedding_map",
+    "epoch_lines",
     "heatmap",
     "loss_chart",
     "loss_curve",
@@ -27,6 +30,8 @@ __all__ = [
     "quality_long",
     "quality_panels",
     "stability_chart",
+    "step_chart",
+    "sweep_terms",
     "switch_rule",
     "tradeoff_chart",
 ]

@@ -11,6 +11,7 @@ from embedlab.config import Limits
 
 # What each of this team's pages must show on the default toy runs (its "main" elements).
 EXPECTED = {
+    "pages/lecture.py": {"charts": 9},  # one per step of the tour
     "pages/corpus.py": {"charts": 1, "dataframes": 2},  # Zipf plot; preview and vocabulary
     "pages/train.py": {"forms": 1, "radios": 3},  # the settings form; this session's runs
     "pages/heatmaps.py": {"charts": 3},  # two heatmaps and the planted-group separation
@@ -48,7 +49,7 @@ def test_page_renders_without_exception(app, page):
 
 
 def test_first_page_shows_trained_results_and_the_sidebar_names_them(app):
-    # the default page shows both trainers' heatmaps without a click
+    # the default page (the Lecture) shows charts of both trainers' runs without a click
     assert len(charts(app)) >= 2
     sidebar = " ".join(texts(app.sidebar))  # (AppTest 1.67 drops the sidebar after switch_page)
     assert "**Corpus:** toy" in sidebar and "Current runs:" in sidebar

@@ -202,6 +202,7 @@ def open_page(page, title: str) -> None:
 
 # the st.header each page shows first: how a test knows the page it clicked has run
 HEADERS = {
+    "Lecture": "The lecture, live",
     "Corpus": "Corpus",
     "Train": "Train",
     "Heatmaps": "Cosine heatmaps",

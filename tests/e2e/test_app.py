@@ -61,7 +61,7 @@ def visitor(browser, server):
     context, page = new_page(browser, server)
     started = time.monotonic()
     page.goto(server.url)
-    wait_for(page, CHART, count=2)  # the Heatmaps page: one heatmap per trainer
+    wait_for(page, CHART, count=2)  # the Lecture, the start page: a chart per step of the tour
     TIMINGS["first load"] = time.monotonic() - started
     yield page
     context.close()
@@ -94,10 +94,10 @@ def trained(uploaded):
     return page
 
 
-def test_first_load_trains_the_toy_corpus_and_shows_both_heatmaps(visitor):
+def test_first_load_shows_the_lecture_with_the_default_runs(visitor):
     page = visitor
     assert exceptions(page) == []
-    assert drawn_charts(page) >= 3  # two heatmaps and the planted-group separation (toy corpus)
+    assert drawn_charts(page) >= 9  # one chart per step of the tour, every one from the default toy runs
     sidebar = sidebar_text(page)
     defaults = DashboardSettings().numpy
     assert "Corpus: toy" in sidebar and f"toy · d={defaults.dim} · {defaults.epochs} epochs" in sidebar

@@ -20,7 +20,7 @@ SLIDER = '[data-testid="stSlider"] input[type="range"]'
 def map_page(browser, server):
     context, page = new_page(browser, server)
     page.goto(server.url)
-    wait_for(page, CHART, count=2)  # the default runs on the toy corpus, on the Heatmaps page
+    wait_for(page, CHART, count=2)  # the default runs on the toy corpus, on the Lecture (the start page)
     open_page(page, "Map")
     wait_for(page, CHART, count=2)
     yield page

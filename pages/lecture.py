@@ -1,0 +1,78 @@
+"""Lecture: the lecture's claims in order, each with its formula, a chart of the current runs and what they show.
+
+The text of every step is drawn first (embedlab.tour); the runs are loaded afterwards, with their
+progress in the first step's chart, and each step's chart and note then fill in (embedlab.lecture).
+"""
+
+import streamlit as st
+
+import ui
+from embedlab import biasvar, charts, lecture, tour
+
+ui.open_page(__file__)
+st.header(tour.TITLE)
+st.markdown(tour.INTRO)
+st.markdown(" · ".join(f"[{step.section} {step.title}](#{step.anchor})" for step in tour.STEPS))
+
+slots = {}
+for step in tour.STEPS:
+    with st.container(border=True, key=step.anchor):
+        for function, text, options in step.blocks():
+            getattr(st, function)(text, **options)
+        slots[step.key] = st.empty()  # the chart and the note, once the runs are there
+        st.page_link(step.page, label=step.page_label, icon=":material/arrow_forward:")
+
+with slots[tour.STEPS[0].key].container():
+    ui.ensure_default_runs()  # loads (or trains) the default runs, its progress where the first chart goes
+pair = ui.current_pair()
+if pair is None:
+    for slot in slots.values():
+        slot.info("No runs to show: open the Train page and press Train.")
+    st.stop()
+paths = ui.lecture_paths(pair)
+
+
+def show(spec: dict | None, measured: lecture.Measured) -> None:
+    if spec is not None:
+        st.vega_lite_chart(spec=spec, width="stretch")
+    st.markdown(f"**In these runs**\n\n{measured.note}")
+    if measured.more:
+        st.markdown(f":material/add_circle: {measured.more}")
+
+
+@st.fragment
+def geometry() -> None:
+    """§3 with its word picker: a new word redraws only this step."""
+    vocab = pair.first.vocab
+    default = ui.chosen_words(pair.first)[0] if ui.chosen_words(pair.first) else vocab.words[0]
+    word_col, trainer_col = st.columns([2, 3])
+    word = word_col.selectbox("word", vocab.words, index=vocab.index.get(default, 0), key="lecture_word")
+    role = trainer_col.segmented_control(
+        "the table's trainer", list(pair.runs()), default=next(iter(pair.runs())), format_func=ui.ROLE_NAMES.get
+    )
+    run = pair.runs()[role or next(iter(pair.runs()))]
+    show(*ui.lecture_view("geometry", paths, word))
+    table = lecture.step_table(run.input_vectors, vocab.index[word])
+    st.caption(f"{ui.ROLE_NAMES.get(role, role)}, *{word}*, its first components: v(0) plus the sum of the steps is v(T)")
+    st.dataframe(table.iloc[[0, -3, -2, -1]], width="stretch")
+    st.caption("…and every epoch's step Δv(t) = v(t) − v(t−1)")
+    st.dataframe(table.iloc[1:-3], height=250, width="stretch")
+
+
+for step in tour.STEPS:
+    with slots[step.key].container(), ui.guard():
+        if step.key == "geometry":
+            geometry()
+        elif step.key == "biasvar":
+            sweep = st.session_state.get("bv_sweep")  # the Bias–variance page's last sweep, if any
+            if sweep is None:
+                show(*ui.lecture_view(step.key, paths))
+            else:
+                runs = {ui.ROLE_NAMES.get(role, role): run for role, run in pair.runs().items()}
+                verdict = biasvar.optimum_text(biasvar.optimum(sweep["table"]), sweep["options"].runs)
+                measured = lecture.bias_variance(
+                    runs, sweep["table"], f"This session's sweep ({sweep['label']}): {verdict}"
+                )
+                show(charts.step_chart(measured, ui.TRAINER_COLOURS).to_dict(), measured)
+        else:
+            show(*ui.lecture_view(step.key, paths))
