@@ -22,13 +22,15 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+import scipy.sparse
 
-from embedlab import __version__
+from embedlab import __version__, metrics, objectives
 from embedlab.config import Limits, TrainOptions, cache_root
 from embedlab.errors import EmbedLabError, TrainingCancelled, TrainingDiverged
 from embedlab.gensim_trainer import GensimTrainer
 from embedlab.hooks import Hooks, Snapshot
 from embedlab.metrics import Measure, build_measure, geometry, keep_for, objective_for, pair_counts, pairs_per_position
+from embedlab.objectives import NegativeSampling, Softmax
 from embedlab.prepared import Prepared, check_feasible
 from embedlab.softmax import SoftmaxTrainer, initial_vectors
 from embedlab.store import Run, RunWriter, load_run
@@ -70,54 +72,53 @@ def fit(
 
     Each snapshot is measured (``measure``: the objective, ‖∇J‖, norms; ``scorer``: e.g. the
     intrinsic benchmarks) and passed to ``hooks.on_epoch``. ``hooks.should_stop()`` is asked
-    between batches: TrainingCancelled. Non-finite vectors or loss: TrainingDiverged. Both carry
+    between batches and between the blocks of a measurement: TrainingCancelled. Non-finite vectors or loss: TrainingDiverged. Both carry
     ``error.rows``, the rows of the epochs that had finished.
     """
     hooks = hooks or Hooks()
     rows: list[dict] = []
     previous = None
     for step in range(epochs + 1):
-        epoch = first_epoch + step
-        counts, seconds = {"pairs": 0, "positions": 0, "words": 0, "lr": trainer.lr}, 0.0
-        if step > 0:
-            started = time.perf_counter()
-            try:
-                counts = trainer.train_epoch(
-                    step, hooks.stop_requested, lambda fraction, e=epoch: hooks.progress(e, fraction)
-                )
-            except (TrainingCancelled, TrainingDiverged) as stopped:
-                stopped.rows = rows
-                raise
-            seconds = time.perf_counter() - started
-        snapshot = trainer.snapshot(epoch)
-        row = {"epoch": epoch}
-        if not (np.isfinite(snapshot.input_vectors).all() and np.isfinite(snapshot.output_vectors).all()):
-            error = TrainingDiverged.at(epoch, "the vectors", trainer.lr)
-            error.rows = rows
-            raise error
-        if measure is not None:
-            with np.errstate(over="ignore", invalid="ignore"):
-                row.update(measure(snapshot.input_vectors, snapshot.output_vectors, previous))
-            if not np.isfinite(row["loss"]):
-                error = TrainingDiverged.at(epoch, lr=trainer.lr)
-                error.rows = rows
-                raise error
-        else:
-            row.update(geometry(snapshot.input_vectors, previous))
-        row.update(
-            lr=counts["lr"],
-            seconds=seconds,
-            words_per_second=counts["words"] / seconds if seconds > 0 else 0.0,
-        )
-        if counts.get("pairs") is not None:  # the NumPy trainer counts what it trained
-            row["pairs_per_second"] = counts["pairs"] / seconds if seconds > 0 else 0.0
-            row["positions_per_second"] = counts["positions"] / seconds if seconds > 0 else 0.0
-        if scorer is not None:
-            row.update(scorer(snapshot.input_vectors))
+        try:
+            snapshot, row = _epoch(trainer, step, first_epoch + step, hooks, measure, scorer, previous)
+        except (TrainingCancelled, TrainingDiverged) as stopped:
+            stopped.rows = rows  # the epochs that had finished: a shorter run can be kept
+            raise
         rows.append(row)
         previous = snapshot.input_vectors
         hooks.epoch_done(snapshot, row)
     return rows
+
+
+def _epoch(trainer, step, epoch, hooks, measure, scorer, previous) -> tuple[Snapshot, dict]:
+    """One step of :func:`fit`: train epoch ``step`` (none for step 0), snapshot it, measure it."""
+    counts, seconds = {"pairs": 0, "positions": 0, "words": 0, "lr": trainer.lr}, 0.0
+    if step > 0:
+        started = time.perf_counter()
+        counts = trainer.train_epoch(step, hooks.stop_requested, lambda fraction: hooks.progress(epoch, fraction))
+        seconds = time.perf_counter() - started
+    snapshot = trainer.snapshot(epoch)
+    row = {"epoch": epoch}
+    if not (np.isfinite(snapshot.input_vectors).all() and np.isfinite(snapshot.output_vectors).all()):
+        raise TrainingDiverged.at(epoch, "the vectors", trainer.lr)
+    if measure is not None:
+        with np.errstate(over="ignore", invalid="ignore"):
+            row.update(measure(snapshot.input_vectors, snapshot.output_vectors, previous, hooks.stop_requested))
+        if not np.isfinite(row["loss"]):
+            raise TrainingDiverged.at(epoch, lr=trainer.lr)
+    else:
+        row.update(geometry(snapshot.input_vectors, previous))
+    row.update(
+        lr=counts["lr"],
+        seconds=seconds,
+        words_per_second=counts["words"] / seconds if seconds > 0 else 0.0,
+    )
+    if counts.get("pairs") is not None:  # the NumPy trainer counts what it trained
+        row["pairs_per_second"] = counts["pairs"] / seconds if seconds > 0 else 0.0
+        row["positions_per_second"] = counts["positions"] / seconds if seconds > 0 else 0.0
+    if scorer is not None:
+        row.update(scorer(snapshot.input_vectors))
+    return snapshot, row
 
 
 def diverged(rows: list[dict]) -> bool:
@@ -204,11 +205,19 @@ def train(
     options = options.validate(limits)
     check_feasible(prepared, options, limits)
     V = len(prepared.vocab)
-    train_pairs = pair_counts(prepared.train, prepared.vocab.counts, options)
+    stop = (hooks or Hooks()).stop_requested  # the set-up counts pairs for seconds on a large corpus
+    train_pairs = pair_counts(prepared.train, prepared.vocab.counts, options, stop)
     trainer = make_trainer(prepared.train, prepared.vocab, options, train_pairs)
     objective = objective_for(options, prepared.vocab.counts, trainer)
     measure = build_measure(
-        prepared.train, prepared.heldout, prepared.vocab.counts, options, objective, train_pairs, force=metric_method
+        prepared.train,
+        prepared.heldout,
+        prepared.vocab.counts,
+        options,
+        objective,
+        train_pairs,
+        force=metric_method,
+        should_stop=stop,
     )
     config = run_config(prepared, options, scorer) | measure.describe()
     return _write_run(prepared, options, trainer, measure, scorer, config, out_dir, hooks, V, keep_partial)
@@ -339,16 +348,133 @@ def work_estimate(prepared: Prepared, options: TrainOptions, seconds_per_gflop: 
     }
 
 
-def measure_speed(V: int = 2000, d: int = 50, batch: int = 256, repeats: int = 3) -> float:
-    """Seconds per GFLOP of the NumPy trainer's kernel on this machine now (a short probe)."""
+def measure_speed(V: int = 2000, d: int = 50, batch: int = 256, seconds: float = 0.1) -> float:
+    """Seconds per GFLOP of the NumPy trainer's kernel on this machine now: its three products,
+    repeated for ``seconds`` after a warm-up (which starts BLAS's threads), the fastest kept."""
     rng = np.random.default_rng(0)
     W = rng.random((V, d), dtype=np.float32)
     H = rng.random((batch, d), dtype=np.float32)
-    best = float("inf")
-    for _ in range(repeats):
-        started = time.perf_counter()
+    G = H @ W.T  # warm-up
+    best, started, repeats = float("inf"), time.perf_counter(), 0
+    while repeats < 3 or time.perf_counter() - started < seconds:
+        began = time.perf_counter()
         G = H @ W.T
         G @ W
         G.T @ H
-        best = min(best, time.perf_counter() - started)
+        best = min(best, time.perf_counter() - began)
+        repeats += 1
     return best / (6.0 * batch * V * d / 1e9)
+
+
+def _timed_batches(seconds: float) -> tuple[Callable[[], bool], list[float]]:
+    """A should_stop() that records when it is asked (before each batch) and says stop after ``seconds``."""
+    calls: list[float] = []
+
+    def stop() -> bool:
+        calls.append(time.perf_counter())
+        return calls[-1] - calls[0] > seconds
+
+    return stop, calls
+
+
+def _probe_epoch(prepared: Prepared, options: TrainOptions, seconds: float) -> float:
+    """Seconds of one training epoch of ``options`` here and now, from the real trainer run on
+    this corpus for about ``seconds`` (exact when the epoch is shorter)."""
+    V = len(prepared.vocab)
+    initial = initial_vectors(V, options.dim, options.seed)
+    if options.trainer == "numpy":
+        trainer = SoftmaxTrainer(
+            prepared.train, prepared.vocab.counts, options, initial, pairs_per_position=options.window + 1.0
+        )
+        stop, calls = _timed_batches(seconds)
+        started = time.perf_counter()
+        try:
+            trainer.train_epoch(1, stop)
+        except TrainingCancelled:
+            per_batch = (calls[-1] - calls[0]) / max(len(calls) - 1, 1)
+            steps = -(-positions_per_epoch(prepared, options) // options.batch_size)
+            return (calls[0] - started) + per_batch * steps  # the epoch's draw of windows and order, then its batches
+        return time.perf_counter() - started
+    trainer = GensimTrainer(prepared.train, prepared.vocab.words, prepared.vocab.counts, options, initial=initial)
+    words, started = trainer.words, time.perf_counter()
+
+    def sentences():
+        for sentence in prepared.train:
+            if time.perf_counter() - started > seconds:
+                return
+            yield [words[t] for t in sentence]
+
+    _, raw_words = trainer.model.train(sentences(), total_examples=len(prepared.train), epochs=1)
+    elapsed = time.perf_counter() - started
+    return elapsed * prepared.train.n_tokens / max(raw_words, 1)
+
+
+def _probe_snapshot(prepared: Prepared, options: TrainOptions, scorer: Scorer | None, seconds: float) -> float:
+    """Seconds to measure one snapshot of ``options`` here: the objective's kernel timed on a
+    few blocks of this vocabulary, scaled to the rows the metrics plan (exact or estimated)
+    will score, plus one call of ``scorer``."""
+    V, d = len(prepared.vocab), options.dim
+    positions = positions_per_epoch(prepared, options)
+    method, examples, _ = metrics._plan(options, V, positions * (options.window + 1), positions, V)
+    rng = np.random.default_rng(0)
+    W_in = rng.standard_normal((V, d), dtype=np.float32) / d
+    W_out = rng.standard_normal((V, d), dtype=np.float32) / d
+    objective = Softmax() if options.trainer == "numpy" else NegativeSampling.from_counts(prepared.vocab.counts, 5)
+    block = objectives._block_rows(V)
+    rows = min(V, 2 * block)
+    if method == "exact":  # training pairs with gradients, held-out pairs without: ~1⅓ passes over V rows
+        counts = scipy.sparse.random(rows, V, density=min(1.0, 20 / V), format="csr", random_state=0)
+        counts = scipy.sparse.vstack([counts, scipy.sparse.csr_array((V - rows, V))]).tocsr()
+        stop, calls = _timed_batches(seconds)
+        started = time.perf_counter()
+        try:
+            objectives.exact(objective, W_in, W_out, counts, should_stop=stop)
+        except TrainingCancelled:
+            pass
+        measured = time.perf_counter() - started
+        done = min(rows, max(len(calls) - 1, 1) * block)
+        seconds_per_row = measured / done
+        total = seconds_per_row * V * (4 / 3)
+    else:  # estimated: examples × 2.5 passes
+        n = min(examples, rows)
+        sample = objectives.Examples(rng.integers(0, V, (n, 1)), rng.integers(0, V, n))
+        started = time.perf_counter()
+        objectives.estimate(objective, W_in, W_out, sample)
+        total = (time.perf_counter() - started) / n * examples * 1.25
+    if scorer is not None:
+        started = time.perf_counter()
+        scorer(W_in)
+        total += time.perf_counter() - started
+    return total
+
+
+def _probe_setup(prepared: Prepared, options: TrainOptions, tokens: int = 50_000) -> float:
+    """Seconds to count the expected pairs of the whole text, from a prefix of ``tokens`` tokens."""
+    prefix = Encoded(prepared.train.tokens[:tokens], np.array([0, min(tokens, prepared.train.n_tokens)]))
+    started = time.perf_counter()
+    pair_counts(prefix, prepared.vocab.counts, options)
+    per_token = (time.perf_counter() - started) / max(prefix.n_tokens, 1)
+    return per_token * (prepared.train.n_tokens + prepared.heldout.n_tokens)
+
+
+def run_estimate(prepared: Prepared, options: TrainOptions, scorer: Scorer | None = None, seconds: float = 0.3) -> dict:
+    """Seconds one run takes here, measured now: the real trainer, metrics kernel and scorer are
+    each run for a fraction of a second on this corpus at these settings and scaled up.
+
+    Keys: ``setup`` (counting pairs), ``epoch`` (one training epoch), ``snapshot`` (measuring one
+    snapshot), ``train`` (every epoch), ``measure`` (every snapshot, epoch 0 included), ``total``.
+    Costs about ``3 × seconds`` plus the trainer's set-up; cache it per corpus and settings.
+    """
+    options = options.validate(Limits(max_dim=10**9, max_epochs=10**9))
+    epoch = _probe_epoch(prepared, options, seconds)
+    snapshot = _probe_snapshot(prepared, options, scorer, seconds)
+    setup = _probe_setup(prepared, options)
+    train_seconds, measure = options.epochs * epoch, (options.epochs + 1) * snapshot
+    return {
+        "setup": setup,
+        "epoch": epoch,
+        "snapshot": snapshot,
+        "train": train_seconds,
+        "measure": measure,
+        "total": setup + train_seconds + measure,
+    }
