@@ -1,0 +1,483 @@
+"""Training jobs on a shared server: a background thread per job, one job per visitor, at most
+N jobs at once and the rest queued, stopped within a second by Cancel, a closed tab or a new job.
+
+    scheduler = Scheduler(slots=Limits.from_env().max_trainings)
+    job = scheduler.submit("visitor-1", work, parts={"gensim": 4.0, "numpy": 60.0}, alive=is_connected)
+    scheduler.position(job)     # 0 running (or finished), k = k-th in the queue
+    job.progress(), job.seconds_left(), job.rows("numpy")
+    job.cancel("Cancel pressed"); job.wait(1.0)
+
+``work(job)`` runs in the job's own thread and trains through :func:`train_runs` (or anything
+that passes ``job.hooks(part)`` to :func:`embedlab.training.train`): the trainers ask
+``job.should_stop()`` between batches, so a cancelled job stops within a batch. The scheduler's
+watcher thread asks every job's ``alive()`` a few times a second and cancels the jobs of
+visitors who are gone, and stops a job that runs past its time limit.
+
+No Streamlit here: the dashboard passes ``alive`` (is the visitor's session still connected)
+and reads the job's state from its page; the tests drive everything with events.
+"""
+
+from __future__ import annotations
+
+import logging
+import statistics
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+from embedlab.config import Limits, TrainOptions
+from embedlab.errors import EmbedLabError, TrainingCancelled
+from embedlab.hooks import Hooks
+from embedlab.prepared import Prepared
+from embedlab.training import Scorer, train_cached
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 0.2  # how often the watcher asks whether a job's visitor is still there
+LIVE_AFTER_SECONDS = 2.0  # a running job's own speed replaces the estimate after this long...
+LIVE_AFTER_SHARE = 0.01  # ...and this share of its estimated work
+RECENT_JOBS = 8  # finished jobs whose actual ÷ estimated time corrects the next estimates
+
+
+class State(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+
+ACTIVE = (State.QUEUED, State.RUNNING)
+
+
+@dataclass(eq=False)  # a job is itself: compared by identity in the queue
+class Job:
+    """One visitor's training job: its parts (runs) with their estimated seconds, and how far
+    each has got. Created by :meth:`Scheduler.submit`; read from any thread."""
+
+    owner: str
+    work: Callable[[Job], object]
+    parts: dict[str, float]  # part name → estimated seconds (the runs of one training, in order)
+    label: str = ""
+    alive: Callable[[], bool] | None = None  # False once the visitor has gone: the job is cancelled
+    time_limit: float | None = None  # seconds of running after which the job is stopped
+    id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    state: State = State.QUEUED
+    result: object = None
+    error: str | None = None  # the one-line message of a failed job
+    stop_reason: str | None = None  # why a cancelled job stopped, for the visitor
+    submitted_at: float = field(default_factory=time.monotonic)
+    started_at: float | None = None
+    finished_at: float | None = None
+
+    def __post_init__(self) -> None:
+        self._lock = threading.RLock()  # re-entered by wait_until's predicates
+        self._changed = threading.Condition(self._lock)  # notified at every report and at the end
+        self._cancel = threading.Event()
+        self._started = threading.Event()
+        self._done = threading.Event()
+        self._fraction = dict.fromkeys(self.parts, 0.0)
+        self._rows: dict[str, list[dict]] = {name: [] for name in self.parts}
+        self._epoch: dict[str, tuple[int, int]] = {}  # part → (epoch running, epochs planned)
+
+    # ------------------------------------------------------------ control
+
+    def should_stop(self) -> bool:
+        """Asked by the trainers between batches: True once the job is cancelled."""
+        return self._cancel.is_set()
+
+    def cancel(self, reason: str = "cancelled") -> None:
+        """Ask the job to stop (it does within a batch); the first reason given is kept."""
+        with self._lock:
+            if self.stop_reason is None and self.state in ACTIVE:
+                self.stop_reason = reason
+        self._cancel.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the job has finished (True) or ``timeout`` seconds have passed (False)."""
+        return self._done.wait(timeout)
+
+    def wait_started(self, timeout: float | None = None) -> bool:
+        return self._started.wait(timeout)
+
+    @property
+    def finished(self) -> bool:
+        return self._done.is_set()
+
+    # ------------------------------------------------------------ what the trainers report
+
+    def hooks(self, part: str, epochs: int) -> Hooks:
+        """The hooks of one part (run): progress within epochs, the metrics rows, and stop."""
+
+        def on_epoch(epoch: int, _snapshot, row: dict) -> None:
+            with self._lock:
+                self._rows[part].append(dict(row))
+                self._fraction[part] = min(1.0, epoch / epochs)
+                self._epoch[part] = (epoch, epochs)
+                self._changed.notify_all()
+
+        def on_progress(epoch: int, fraction: float) -> None:
+            with self._lock:
+                self._fraction[part] = min(1.0, (epoch - 1 + fraction) / epochs)
+                self._epoch[part] = (epoch, epochs)
+                self._changed.notify_all()
+
+        return Hooks(on_epoch=on_epoch, should_stop=self.should_stop, on_progress=on_progress)
+
+    def part_done(self, part: str) -> None:
+        with self._lock:
+            self._fraction[part] = 1.0
+            self._changed.notify_all()
+
+    def wait_until(self, predicate: Callable[[Job], bool], timeout: float | None = None) -> bool:
+        """Block until ``predicate(job)`` holds (checked at every report and at the end)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._changed:
+            while not predicate(self):
+                if self.finished:
+                    return bool(predicate(self))
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    return False
+                self._changed.wait(left)
+        return True
+
+    def rows(self, part: str) -> list[dict]:
+        """The metrics rows of one part so far (copies)."""
+        with self._lock:
+            return list(self._rows.get(part, ()))
+
+    def current(self) -> tuple[str, int, int] | None:
+        """(part, epoch being trained, epochs) of the part in progress, or None before the first."""
+        with self._lock:
+            for name in self.parts:
+                if self._fraction[name] < 1.0 and name in self._epoch:
+                    return (name, *self._epoch[name])
+            for name in self.parts:
+                if self._fraction[name] < 1.0:
+                    return (name, 0, 0)
+        return None
+
+    # ------------------------------------------------------------ how far, how long
+
+    def progress(self) -> float:
+        """Share of the job's estimated work done, 0..1 (each part weighted by its estimate)."""
+        with self._lock:
+            total = sum(self.parts.values())
+            if total <= 0:
+                return sum(self._fraction.values()) / max(len(self._fraction), 1)
+            return sum(self.parts[name] * self._fraction[name] for name in self.parts) / total
+
+    def running_seconds(self) -> float:
+        if self.started_at is None:
+            return 0.0
+        return (self.finished_at or time.monotonic()) - self.started_at
+
+    def estimated_seconds(self) -> float:
+        return float(sum(self.parts.values()))
+
+    def seconds_left(self) -> float:
+        """Seconds until the job ends: its estimate at first, then from its own measured speed
+        (the time it has run ÷ the estimated work it has done), so the figure follows this
+        server's real speed while the job runs."""
+        if self.finished:
+            return 0.0
+        done = self.progress()
+        total = self.estimated_seconds()
+        running = self.running_seconds()
+        if running >= LIVE_AFTER_SECONDS and done >= LIVE_AFTER_SHARE:
+            return running / done * (1.0 - done)
+        return max(min(total * (1.0 - done), total - running), 0.0)
+
+    def speed_ratio(self) -> float | None:
+        """Actual ÷ estimated seconds of the work done, once enough is done to tell."""
+        done = self.progress()
+        if done < LIVE_AFTER_SHARE or self.running_seconds() < LIVE_AFTER_SECONDS or not self.estimated_seconds():
+            return None
+        return self.running_seconds() / (done * self.estimated_seconds())
+
+
+class Scheduler:
+    """At most ``slots`` jobs run at once, the others wait in submission order; each owner (a
+    visitor) has at most one active job: submitting another cancels the one before.
+
+    ``on_finish(job)`` runs in the job's thread after it ends (e.g. giving memory back).
+    """
+
+    def __init__(self, slots: int, on_finish: Callable[[Job], None] | None = None, poll: float = POLL_SECONDS):
+        if slots < 1:
+            raise ValueError(f"slots must be at least 1, got {slots}")
+        self.slots = slots
+        self.on_finish = on_finish
+        self.poll = poll
+        self._lock = threading.Condition()
+        self._queue: deque[Job] = deque()
+        self._running: list[Job] = []
+        self._latest: dict[str, Job] = {}  # owner → the owner's newest job
+        self._ratios: deque[float] = deque(maxlen=RECENT_JOBS)
+        self._watcher: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
+
+    # ------------------------------------------------------------ submitting and reading
+
+    def submit(
+        self,
+        owner: str,
+        work: Callable[[Job], object],
+        parts: dict[str, float],
+        *,
+        label: str = "",
+        alive: Callable[[], bool] | None = None,
+        time_limit: float | None = None,
+    ) -> Job:
+        """Queue a job for ``owner``; the owner's previous job, if still active, is cancelled."""
+        job = Job(owner, work, dict(parts), label, alive, time_limit)
+        with self._lock:
+            previous = self._latest.get(owner)
+            if previous is not None and previous.state in ACTIVE:
+                previous.cancel("a new training was started")
+                self._purge()
+            self._latest[owner] = job
+            self._queue.append(job)
+            self._dispatch()
+            self._ensure_watcher()
+            self._lock.notify_all()
+        return job
+
+    def cancel(self, job: Job, reason: str = "cancelled") -> None:
+        """Stop ``job``: a running job stops within a batch, a queued one leaves the queue now."""
+        job.cancel(reason)
+        with self._lock:
+            self._purge()
+            self._lock.notify_all()
+
+    def _purge(self) -> None:
+        """Take cancelled jobs out of the queue (holding the lock): they never start."""
+        for job in [j for j in self._queue if j.cancelled]:
+            self._queue.remove(job)
+            self._finish(job, State.CANCELLED)
+
+    def job_of(self, owner: str) -> Job | None:
+        """The owner's newest job (active or finished), if any."""
+        with self._lock:
+            return self._latest.get(owner)
+
+    def forget(self, owner: str) -> None:
+        """Drop the owner's finished job (its result has been read); an active job is cancelled."""
+        with self._lock:
+            job = self._latest.pop(owner, None)
+        if job is not None and job.state in ACTIVE:
+            self.cancel(job, "the visitor left")
+
+    def position(self, job: Job) -> int:
+        """0 when the job runs or has finished; k when k − 1 jobs are queued before it."""
+        with self._lock:
+            try:
+                return self._queue.index(job) + 1
+            except ValueError:
+                return 0
+
+    def running(self) -> list[Job]:
+        with self._lock:
+            return list(self._running)
+
+    def queued(self) -> list[Job]:
+        with self._lock:
+            return list(self._queue)
+
+    def wait_seconds(self, job: Job) -> float:
+        """About how long a queued job waits for a slot: the running jobs' time left and the
+        estimates of the jobs before it, shared over the slots."""
+        with self._lock:
+            if job not in self._queue:
+                return 0.0
+            ahead = list(self._queue)[: self._queue.index(job)]
+            running = list(self._running)
+        ends = sorted(j.seconds_left() for j in running) + [0.0] * (self.slots - len(running))
+        for queued in ahead:  # each job ahead takes the slot that frees first
+            ends.sort()
+            ends[0] += queued.estimated_seconds() * self.correction()
+        return min(ends)
+
+    def correction(self) -> float:
+        """Actual ÷ estimated seconds of recent jobs on this server (1 before any), to multiply
+        new estimates by; kept within [0.25, 4]."""
+        with self._lock:
+            ratios = list(self._ratios)
+        return min(4.0, max(0.25, statistics.median(ratios))) if ratios else 1.0
+
+    # ------------------------------------------------------------ running
+
+    def _dispatch(self) -> None:
+        """Start queued jobs while a slot is free (holding the lock)."""
+        while self._queue and len(self._running) < self.slots:
+            job = self._queue.popleft()
+            if job.cancelled:  # cancelled while it waited: it never starts
+                self._finish(job, State.CANCELLED)
+                continue
+            job.state, job.started_at = State.RUNNING, time.monotonic()
+            self._running.append(job)
+            thread = threading.Thread(target=self._run, args=(job,), name=f"embedlab-job-{job.id}", daemon=True)
+            self._threads = [t for t in self._threads if t.is_alive()] + [thread]
+            thread.start()
+
+    def _run(self, job: Job) -> None:
+        job._started.set()
+        state, result, error = State.DONE, None, None
+        try:
+            result = job.work(job)
+            if job.cancelled:
+                state = State.CANCELLED
+        except TrainingCancelled:
+            state = State.CANCELLED
+        except EmbedLabError as problem:
+            state, error = State.FAILED, str(problem).splitlines()[0]
+        except Exception as problem:  # a bug: the visitor gets one line, the log the traceback
+            log.exception("training job %s failed", job.id)
+            state, error = (
+                State.FAILED,
+                f"training failed with an internal error ({type(problem).__name__}); please report it.",
+            )
+        ratio = job.speed_ratio()
+        with self._lock:
+            if job in self._running:
+                self._running.remove(job)
+            job.result = result
+            job.error = error
+            if ratio is not None:
+                self._ratios.append(ratio)
+            self._finish(job, state)
+            self._dispatch()
+            self._lock.notify_all()
+        if self.on_finish is not None:
+            try:
+                self.on_finish(job)
+            except Exception:
+                log.exception("on_finish of job %s failed", job.id)
+
+    @staticmethod
+    def _finish(job: Job, state: State) -> None:
+        job.state = state
+        job.finished_at = time.monotonic()
+        if job.started_at is None:
+            job.started_at = job.finished_at
+        job._started.set()
+        job._done.set()
+        with job._changed:
+            job._changed.notify_all()
+
+    # ------------------------------------------------------------ the watcher
+
+    def _ensure_watcher(self) -> None:
+        if self._watcher is None or not self._watcher.is_alive():
+            self._watcher = threading.Thread(target=self._watch, name="embedlab-job-watcher", daemon=True)
+            self._watcher.start()
+
+    def _watch(self) -> None:
+        """Cancel the jobs of visitors who left and jobs past their time limit; ends when no job
+        is active (the next submit starts it again)."""
+        while True:
+            with self._lock:
+                active = list(self._running) + list(self._queue)
+                if not active:
+                    self._watcher = None
+                    return
+            for job in active:
+                if job.alive is not None and not _alive(job):
+                    job.cancel("the visitor closed the page")
+                elif job.time_limit is not None and job.running_seconds() > job.time_limit:
+                    job.cancel(f"it ran past the {job.time_limit / 60:.0f}-minute limit of this server")
+            with self._lock:
+                self._purge()
+                if self._running or self._queue:
+                    self._lock.wait(self.poll)
+                # a finished job's notify wakes the loop early: it re-reads the lists
+
+    def shutdown(self, timeout: float = 5.0) -> None:
+        """Cancel every job and wait for their threads (tests, server shutdown)."""
+        with self._lock:
+            jobs = list(self._running) + list(self._queue)
+            threads = list(self._threads)
+        for job in jobs:
+            job.cancel("the server is shutting down")
+        for thread in threads:
+            thread.join(timeout)
+
+
+def _alive(job: Job) -> bool:
+    try:
+        return bool(job.alive())
+    except Exception:  # a liveness probe that fails says nothing: keep the job
+        log.exception("alive() of job %s failed", job.id)
+        return True
+
+
+# ---------------------------------------------------------------- the dashboard's training job
+
+
+def train_runs(
+    job: Job,
+    prepared: Prepared,
+    runs: list[tuple[str, TrainOptions]],
+    scorer: Scorer | None = None,
+    cache_dir: str | Path | None = None,
+) -> dict[str, str]:
+    """Train (or fetch from the cache) each (part, options) of ``runs`` in order, under ``job``.
+
+    Returns part → run directory of every run that has at least one finished epoch. When the
+    job is cancelled the run in progress is kept as a shorter run ("stopped at epoch k of E",
+    ``embedlab.training.train_cached(keep_partial=True)``) and the later runs are not started;
+    a run cancelled before its first epoch ended leaves nothing.
+    """
+    paths: dict[str, str] = {}
+    for part, options in runs:
+        if job.should_stop():
+            break
+        try:
+            run = train_cached(
+                prepared, options, cache_dir, job.hooks(part, options.epochs), scorer=scorer, keep_partial=True
+            )
+        except TrainingCancelled:
+            break
+        paths[part] = str(run.path)
+        job.part_done(part)
+        if run.stopped_early:
+            break
+    return paths
+
+
+# ---------------------------------------------------------------- refusing a job by its estimate
+
+
+def duration(seconds: float) -> str:
+    """A duration as a person says it.
+
+    >>> duration(42), duration(150), duration(4000)
+    ('42 s', '2.5 min', '1 h 7 min')
+    """
+    if seconds < 90:
+        return f"{max(seconds, 1):.0f} s"
+    if seconds < 3600:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds // 3600:.0f} h {seconds % 3600 / 60:.0f} min"
+
+
+def refusal(seconds: float, limits: Limits) -> str | None:
+    """Why a job estimated at ``seconds`` is refused on this server, or None when it fits."""
+    if seconds <= limits.max_job_seconds:
+        return None
+    return (
+        f"This training would take about {duration(seconds)} here (estimated from this server's measured speed), "
+        f"more than the {duration(limits.max_job_seconds)} one visitor may use on a shared server. Lower the epochs "
+        "or d, or raise min_count; or run it on your own machine with the commands below "
+        "(EMBEDLAB_UNLIMITED=1 lifts the limits there)."
+    )
