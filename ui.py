@@ -6,15 +6,25 @@ every default from ``embedlab.config``.
 
 Isolation and memory on a shared server (every visitor is served by one process):
 - what belongs to a visitor lives in ``st.session_state`` only: the uploaded corpora and their
-  prepared form, the current corpus, the training settings and this session's runs; it goes
-  when the session ends;
+  prepared form, the current corpus, the training settings, this session's runs and its job;
+- the large part of it (uploads, their prepared form and statistics) sits in containers of
+  :func:`visitors` that ``st.session_state`` points at: a timer empties them once the session
+  has been disconnected for ``VISITOR_GRACE`` seconds and gives the memory back to the OS
+  (Streamlit itself keeps a closed session's state for two minutes and drops it lazily);
 - caches shared across sessions hold only what every visitor may see (the built-in corpora)
   or what is keyed by content the visitor already holds (a run by its directory, whose name
-  hashes the corpus sha256 and every setting). No cache holds "the last upload" or "all runs".
+  hashes the corpus sha256 and every setting), and are bounded in bytes. No cache holds "the
+  last upload" or "all runs";
+- training runs as a job (``embedlab.jobs``) in a background thread, at most
+  ``Limits.max_trainings`` at once on the server; Cancel, a closed tab or a new Train press
+  stop it within a second.
 """
 
 from __future__ import annotations
 
+import threading
+import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -22,14 +32,17 @@ from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime import Runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from embedlab import analysis, training
-from embedlab.config import BUILTIN_CORPORA, CorpusOptions, DashboardSettings
+from embedlab import analysis, charts, jobs, memory, training
+from embedlab.__main__ import train_command
+from embedlab.config import BUILTIN_CORPORA, CorpusOptions, DashboardSettings, Limits, TrainOptions
 from embedlab.corpus import Corpus, corpus_from_bytes, corpus_stats, frequency_table, load_corpus, planted_groups
 from embedlab.errors import EmbedLabError
 from embedlab.evaluate import scorer_for
 from embedlab.hooks import Hooks
-from embedlab.prepared import Prepared, prepare
+from embedlab.prepared import Prepared, check_feasible, prepare
 from embedlab.store import Run, load_run
 from embedlab.training import train_cached
 
@@ -37,6 +50,12 @@ ROOT = Path(__file__).resolve().parent
 MAX_UPLOADS = 3  # uploaded corpora a session keeps (memory on a shared server)
 MAX_RUNS = 20  # entries in a session's run list
 TRAINER_ROLES = ("numpy", "gensim")  # the runs shown side by side
+VISITOR_GRACE = 60.0  # seconds a disconnected session keeps its uploads (a network blip, a reload)
+JANITOR_SECONDS = 5.0  # how often gone visitors are looked for
+JOB_POLL_SECONDS = 0.5  # how often the Train page redraws a job's progress
+TIME_LIMIT_SLACK = 1.5  # a job is stopped after running this × Limits.max_job_seconds
+BIG_CONTAINERS = ("uploads", "prepared_uploads", "overviews")  # per-visitor data emptied when the visitor goes
+CACHE_BYTES = "64MB"  # the byte bound of each st.cache_data function (server.maxCacheDataSize bounds them all)
 
 # Every page of the app: (file, title, icon), in the order of the navigation.
 PAGES = (
@@ -112,16 +131,24 @@ class Current:
 
 
 def init_session() -> None:
-    """Give a new session its defaults (the toy corpus, the dashboard's training settings)."""
+    """Give a new session its defaults (the toy corpus, the dashboard's training settings), bind
+    its large data to its containers in :func:`visitors`, and collect a job that has finished."""
     state = st.session_state
     state["framed"] = True  # app.py ran in this session (see open_page)
+    visitor = visitor_id()
+    for name in BIG_CONTAINERS:  # uploads: sha256 → Corpus; prepared_uploads: (sha256, min_count) → Prepared
+        container = visitors().container(visitor, name)
+        if state.get(name) is not container:
+            state[name] = container
     state.setdefault("corpus_source", "toy")  # a built-in name, or the sha256 of an upload
-    state.setdefault("uploads", {})  # sha256 → Corpus, this session only
-    state.setdefault("prepared_uploads", {})  # (sha256, min_count) → Prepared, this session only
+    if state.corpus_source not in BUILTIN_CORPORA and state.corpus_source not in state.uploads:
+        state.corpus_source = "toy"  # the upload was released while the visitor was away
+        state["upload_released"] = True
     state.setdefault("settings", DashboardSettings())
     state.setdefault("runs", [])  # RunRecord, this session only
     state.setdefault("current_run", 0)
     state.setdefault("chosen_words", {})  # run id → word list picked on the pages
+    collect_job()
 
 
 def open_page(page_file: str) -> None:
@@ -205,20 +232,22 @@ def prepared(corpus: Corpus, min_count: int) -> Prepared:
     return store[key]
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _overview(sha256: str, min_count: int, _corpus: Corpus) -> tuple[dict, pd.DataFrame]:
-    return corpus_stats(_corpus, min_count), frequency_table(_corpus)
+@st.cache_data(max_entries=2 * len(BUILTIN_CORPORA), max_size=CACHE_BYTES, show_spinner=False)
+def _builtin_overview(name: str, sha256: str, min_count: int) -> tuple[dict, pd.DataFrame]:
+    corpus = builtin_corpus(name)
+    return corpus_stats(corpus, min_count), frequency_table(corpus)
 
 
 def corpus_overview(corpus: Corpus, min_count: int) -> tuple[dict, pd.DataFrame]:
-    """(statistics, frequency table) of a corpus, cached by its sha256."""
-    return _overview(corpus.sha256, min_count, corpus)
-
-
-@st.cache_data(ttl=600, show_spinner=False)
-def seconds_per_gflop() -> float:
-    """This server's speed for the NumPy trainer's kernel, measured now (cached ten minutes)."""
-    return training.measure_speed()
+    """(statistics, frequency table) of a corpus: shared for a built-in, this session's for an
+    upload (its word list is the visitor's, never kept in a cache other sessions share)."""
+    if corpus.name in BUILTIN_CORPORA and st.session_state.corpus_source in BUILTIN_CORPORA:
+        return _builtin_overview(corpus.name, corpus.sha256, min_count)
+    store = st.session_state.overviews
+    key = (corpus.sha256, min_count)
+    if key not in store:
+        store[key] = (corpus_stats(corpus, min_count), frequency_table(corpus))
+    return store[key]
 
 
 def fit_batch_to_corpus(corpus: Corpus) -> None:
@@ -233,17 +262,46 @@ def fit_batch_to_corpus(corpus: Corpus) -> None:
     state.settings = replace(settings, numpy=settings.numpy.replace(batch_size=batch))
 
 
+@st.cache_data(
+    ttl=600, max_entries=64, max_size="1MB", show_spinner="Measuring how fast this server trains these settings…"
+)
+def _run_estimate(sha256: str, min_count: int, options: TrainOptions, _prepared: Prepared, _scorer) -> dict:
+    """One run's measured estimate (``training.run_estimate``), kept ten minutes per corpus and settings."""
+    return training.run_estimate(_prepared, options, _scorer)
+
+
+def estimates(corpus: Corpus, settings: DashboardSettings) -> dict[str, dict]:
+    """role → the measured estimate of every run of ``settings`` on ``corpus`` (seconds, see
+    ``training.run_estimate``), corrected by how recent jobs on this server compared with theirs.
+    Raises EmbedLabError for settings the corpus cannot support."""
+    data = prepared(corpus, settings.min_count)
+    scorer = scorer_for(data.vocab, data.corpus.name)
+    correction = scheduler().correction()
+    out = {}
+    for role, options in settings.runs():
+        check_feasible(data, options)
+        measured = _run_estimate(corpus.sha256, settings.min_count, options, data, scorer)
+        out[role] = {key: value * correction for key, value in measured.items()}
+    return out
+
+
 def work_message(corpus: Corpus, settings: DashboardSettings) -> tuple[str, bool]:
     """The Train page's estimate as one sentence, and whether it is slow enough to warn (> 2 min)."""
     data = prepared(corpus, settings.min_count)
-    work = training.work_estimate(data, settings.numpy, seconds_per_gflop())
+    work = training.work_estimate(data, settings.numpy)
+    runs = estimates(corpus, settings)
+    total = sum(run["total"] for run in runs.values())
     message = (
         f"NumPy full softmax: {work['positions']:,.0f} centre positions per epoch × V = {work['V']:,} × "
-        f"d = {work['d']} → ≈ {work['gflop']:,.1f} GFLOP for {work['epochs']} epochs, about "
-        f"{work['seconds'] / 60:.1f} min at this server's measured speed (6·V·d per position, each with all its "
-        "contexts). gensim's negative sampling touches only a few output rows per pair, so it is far cheaper."
+        f"d = {work['d']} → ≈ {work['gflop']:,.1f} GFLOP for {work['epochs']} epochs. Both trainers with their "
+        f"metrics at every epoch take about {jobs.duration(total)} at this server's measured speed (NumPy "
+        f"{jobs.duration(runs['numpy']['epoch'])} an epoch, gensim {jobs.duration(runs['gensim']['epoch'])}, "
+        f"metrics and scores {jobs.duration(runs['numpy']['snapshot'])} a snapshot)."
     )
-    too_slow = bool(work["seconds"] and work["seconds"] > 120)
+    too_slow = total > 120
+    limits = Limits.from_env()
+    if total > limits.max_job_seconds:
+        message += f" That is more than the {jobs.duration(limits.max_job_seconds)} one training may take here."
     if too_slow:
         message += " Raise min_count or lower d or the epochs for a quicker run."
     if work["steps"] < 20:
@@ -282,9 +340,10 @@ def settings_from_form(base: DashboardSettings, **form) -> DashboardSettings:
 # ---------------------------------------------------------------- training
 
 
-def record_for(corpus: Corpus, settings: DashboardSettings, paths: dict) -> RunRecord:
+def record_for(corpus_name: str, settings: DashboardSettings, paths: dict, stopped: str = "") -> RunRecord:
+    """The run list's entry; ``stopped`` says which run stopped early, e.g. "NumPy stopped at epoch 5 of 20"."""
     o = settings.numpy
-    label = f"{corpus.name} · d={o.dim} · {o.epochs} epochs · window {o.window} · seed {o.seed} · min_count {settings.min_count}"
+    label = f"{corpus_name} · d={o.dim} · {o.epochs} epochs · window {o.window} · seed {o.seed} · min_count {settings.min_count}"
     if o.l2:
         label += f" · λ={o.l2:g}"
     if settings.l2_compare is not None:
@@ -293,7 +352,9 @@ def record_for(corpus: Corpus, settings: DashboardSettings, paths: dict) -> RunR
         label += " · CBOW"
     if settings.gensim.hs:
         label += " · hs"
-    return RunRecord(label, corpus.name, dict(paths))
+    if stopped:
+        label += f" · {stopped}"
+    return RunRecord(label, corpus_name, dict(paths))
 
 
 def remember(record: RunRecord) -> None:
@@ -330,9 +391,14 @@ def train_settings(
             else None,
         )
         paths[role] = str(train_cached(data, options, hooks=hooks, scorer=scorer).path)
-    record = record_for(corpus, settings, paths)
+    record = record_for(corpus.name, settings, paths)
     remember(record)
     return record
+
+
+@st.cache_resource
+def _default_runs_lock() -> threading.Lock:
+    return threading.Lock()
 
 
 def ensure_default_runs() -> None:
@@ -355,19 +421,225 @@ def ensure_default_runs() -> None:
             done.append(1)
             bar.progress(min(len(done) / total, 1.0), text=f"{ROLE_NAMES[role]}: epoch {epoch}, loss {row['loss']:.3f}")
 
-        with guard():
+        with guard(), _default_runs_lock():  # visitors arriving together on a cold cache train them once
             train_settings(builtin_corpus("toy"), settings, on_epoch)
         status.update(state="complete")
     if st.session_state.runs:
         holder.empty()
 
 
+# ---------------------------------------------------------------- training jobs and per-visitor memory
+
+
+def visitor_id() -> str:
+    """This session's own id (Streamlit's session id is the same for every AppTest session)."""
+    state = st.session_state
+    if "visitor_id" not in state:
+        state["visitor_id"] = uuid.uuid4().hex
+    ctx = get_script_run_ctx()
+    if ctx is not None:
+        _sessions()[state["visitor_id"]] = ctx.session_id
+    return state["visitor_id"]
+
+
+@st.cache_resource
+def _sessions() -> dict[str, str]:
+    """visitor id → Streamlit session id, to ask the runtime whether the visitor is still connected."""
+    return {}
+
+
+def connected(visitor: str) -> bool:
+    """Is the visitor's browser tab still connected? (Outside a server, e.g. in AppTest: yes.)"""
+    session = _sessions().get(visitor)
+    if session is None or not Runtime.exists():
+        return True
+    return bool(Runtime.instance().is_active_session(session))
+
+
+def _forget_session(visitor: str) -> None:
+    """A visitor gone for good: Streamlit's copy of their uploaded files goes too (it keeps them
+    until the session is shut down, which its two-minute storage never does)."""
+    session = _sessions().pop(visitor, None)
+    if session is not None and Runtime.exists():
+        try:
+            Runtime.instance().uploaded_file_mgr.remove_session_files(session)
+        except Exception:  # an internal API changed: the data above is released anyway
+            pass
+    scheduler().forget(visitor)
+
+
+@st.cache_resource
+def visitors() -> memory.PerVisitor:
+    """The server's per-visitor containers, with a timer that empties those of gone visitors
+    and gives the memory back."""
+    store = memory.PerVisitor(grace=VISITOR_GRACE)
+
+    def janitor() -> None:
+        while True:
+            time.sleep(JANITOR_SECONDS)
+            gone = store.sweep(connected)
+            for visitor in gone:
+                _forget_session(visitor)
+            if gone:
+                memory.release()
+
+    threading.Thread(target=janitor, name="embedlab-janitor", daemon=True).start()
+    return store
+
+
+@st.cache_resource
+def scheduler() -> jobs.Scheduler:
+    """The server's one job scheduler: at most Limits.max_trainings trainings at once."""
+    return jobs.Scheduler(Limits.from_env().max_trainings, on_finish=lambda job: memory.release())
+
+
+def training_order(settings: DashboardSettings) -> list[tuple[str, TrainOptions]]:
+    """The runs of ``settings`` in the order they are trained: gensim first (seconds), so that a
+    training stopped during the long NumPy run still has both trainers to compare."""
+    runs = settings.runs()
+    return sorted(runs, key=lambda run: run[0] != "gensim")
+
+
+def start_training(corpus: Corpus, settings: DashboardSettings) -> jobs.Job | None:
+    """Queue this visitor's training (cancelling the one before, if any); None when it is refused
+    by its estimate, with the refusal and the commands that run it locally shown on the page."""
+    data = prepared(corpus, settings.min_count)
+    runs = estimates(corpus, settings)
+    limits = Limits.from_env()
+    refused = jobs.refusal(sum(run["total"] for run in runs.values()), limits)
+    if refused:
+        st.error(refused)
+        source = corpus.name if corpus.name in BUILTIN_CORPORA else f"path/to/{corpus.name}"
+        options = CorpusOptions(source=source, min_count=settings.min_count)
+        st.code("\n".join(train_command(source, options, o) for _, o in settings.runs()), language="bash")
+        return None
+    scorer = scorer_for(data.vocab, data.corpus.name)
+    order = training_order(settings)
+    visitor = visitor_id()
+    job = scheduler().submit(
+        visitor,
+        lambda job: jobs.train_runs(job, data, order, scorer),
+        {role: runs[role]["total"] for role, _ in order},
+        label=record_for(corpus.name, settings, {}).label,
+        alive=lambda: connected(visitor),
+        time_limit=limits.max_job_seconds * TIME_LIMIT_SLACK,
+    )
+    st.session_state["job"] = job
+    st.session_state["job_for"] = (corpus.sha256, corpus.name, settings)
+    st.session_state["job_collected"] = False
+    return job
+
+
+def cancel_job() -> None:
+    """The Cancel button's callback."""
+    job = st.session_state.get("job")
+    if job is not None:
+        scheduler().cancel(job, "you pressed Cancel")
+
+
+def collect_job() -> None:
+    """Once a job has finished: its runs become this session's current runs (when both trainers
+    have at least one epoch), and the page is told what happened."""
+    state = st.session_state
+    job = state.get("job")
+    if job is None or not job.finished or state.get("job_collected"):
+        return
+    state["job_collected"] = True
+    _, name, settings = state["job_for"]
+    paths = dict(job.result or {})
+    stopped = []
+    for role, path in paths.items():
+        run = run_at(path)
+        if run.stopped_early:
+            stopped.append(f"{ROLE_NAMES[role]} stopped at epoch {run.epochs} of {run.config['planned_epochs']}")
+    kept = all(role in paths for role in TRAINER_ROLES)
+    ordered = {role: paths[role] for role, _ in settings.runs() if role in paths}
+    if kept:
+        remember(record_for(name, settings, ordered, "; ".join(stopped)))
+    state["job_outcome"] = outcome(job, kept, stopped)
+
+
+def outcome(job: jobs.Job, kept: bool, stopped: list[str]) -> tuple[str, str]:
+    """(kind, message) for the Train page: "success", "warning" or "error"."""
+    took = jobs.duration(job.running_seconds())
+    if job.state == jobs.State.FAILED:
+        return "error", job.error or "training failed."
+    if job.state == jobs.State.DONE:
+        return "success", f"Trained (or found in the cache) in {took}: every page now shows these runs."
+    why = job.stop_reason or "it was cancelled"
+    if kept and stopped:
+        return "warning", f"Training stopped after {took} because {why}: {'; '.join(stopped)}, kept as a shorter run."
+    if kept:
+        return "warning", f"Training stopped because {why}, after every run had finished; every page shows them."
+    return "warning", f"Training stopped because {why} before both trainers had an epoch; nothing new to show."
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def job_status(job: jobs.Job) -> str:
+    """One line on a job that has not finished: its place in the queue, or how far it is."""
+    position = scheduler().position(job)
+    if position:
+        running = len(scheduler().running())
+        return (
+            f"Waiting for a free training slot: you are {_ordinal(position)} in line "
+            f"({running} training{'s' if running != 1 else ''} running, at most {scheduler().slots} at once on this "
+            f"server); about {jobs.duration(scheduler().wait_seconds(job))} until yours starts."
+        )
+    current = job.current()
+    where = "setting up"
+    if current is not None and current[2]:
+        part, epoch, epochs = current
+        where = f"{ROLE_NAMES.get(part, part)}, epoch {epoch} of {epochs}"
+    elif current is not None:
+        where = f"{ROLE_NAMES.get(current[0], current[0])}: counting pairs and measuring epoch 0"
+    return f"{job.progress():.0%} · {where} · about {jobs.duration(job.seconds_left())} left"
+
+
+def training_panel() -> None:
+    """The Train page's view of this visitor's job: queue place or progress with live loss
+    curves and Cancel while it runs (redrawn every JOB_POLL_SECONDS), then what happened."""
+    job = st.session_state.get("job")
+    if job is None:
+        return
+
+    @st.fragment(run_every=None if job.finished else JOB_POLL_SECONDS)
+    def panel() -> None:
+        if job.finished:
+            if not st.session_state.get("job_collected"):
+                collect_job()
+                st.rerun(scope="app")  # the sidebar and the run list show the new runs
+            kind, message = st.session_state.get("job_outcome", ("info", ""))
+            getattr(st, kind)(message)
+            return
+        if scheduler().position(job):
+            st.info(job_status(job))
+        else:
+            st.progress(min(job.progress(), 1.0), text=job_status(job))
+        st.button(
+            "Cancel",
+            on_click=cancel_job,
+            key=f"cancel_{job.id}",
+            help="Stops within a second; finished epochs are kept.",
+        )
+        rows = {role: job.rows(role) for role in job.parts if role in TRAINER_ROLES}
+        shown = {role: pd.DataFrame(r) for role, r in rows.items() if r}
+        if shown:
+            for column, (role, frame) in zip(st.columns(len(shown)), shown.items(), strict=True):
+                column.altair_chart(charts.loss_curve(frame, title=ROLE_NAMES[role]))
+
+    panel()
+
+
 # ---------------------------------------------------------------- the current runs
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
+@st.cache_resource(max_entries=16, scope="session", show_spinner=False)
 def run_at(path: str) -> Run:
-    """A run directory, opened once (memory-mapped) and shared by the pages."""
+    """A run directory, opened once per session (memory-mapped) and shared by its pages; the
+    maps and the vocabulary go when the session disconnects."""
     return load_run(path)
 
 
@@ -401,7 +673,7 @@ def groups_for(run: Run) -> dict[str, list[str]] | None:
     return planted_groups(run.config.get("corpus", {}).get("name", ""))
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=64, max_size=CACHE_BYTES, show_spinner=False)
 def default_words(path: str, per_group: int = 4) -> list[str]:
     """The first few words of each planted group (a heatmap stays readable), else frequent words."""
     run = run_at(path)
@@ -434,39 +706,39 @@ def rows_of(run: Run, words: list[str]) -> list[int]:
 # ---------------------------------------------------------------- cached computations (keyed by run path)
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@st.cache_data(max_entries=256, max_size=CACHE_BYTES, show_spinner=False)
 def similarity(path: str, epoch: int, words: tuple[str, ...]) -> pd.DataFrame:
     run = run_at(path)
     return analysis.similarity_frame(run.input_vectors[epoch], words, run.vocab)
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@st.cache_data(max_entries=256, max_size=CACHE_BYTES, show_spinner=False)
 def similarity_change(path: str, epoch: int, words: tuple[str, ...]) -> pd.DataFrame:
     """word_a, word_b, change: cosine at ``epoch`` minus cosine at epoch 0."""
     now, start = similarity(path, epoch, words), similarity(path, 0, words)
     return now.assign(change=now["cosine"] - start["cosine"]).drop(columns="cosine")
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, max_size=CACHE_BYTES, show_spinner=False)
 def separation(path: str) -> pd.DataFrame | None:
     run = run_at(path)
     groups = groups_for(run)
     return analysis.separation_over_epochs(run.input_vectors, run.vocab, groups) if groups else None
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=128, max_size=CACHE_BYTES, show_spinner=False)
 def neighbours_wide(path: str, word: str, k: int) -> pd.DataFrame:
     run = run_at(path)
     return analysis.neighbour_table_wide(analysis.neighbour_table(run.input_vectors, run.vocab, word, k))
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=64, max_size=CACHE_BYTES, show_spinner=False)
 def turnover(path: str, words: tuple[str, ...], k: int) -> pd.DataFrame:
     run = run_at(path)
     return analysis.neighbour_turnover(run.input_vectors, rows_of(run, list(words)), k)
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=128, max_size=CACHE_BYTES, show_spinner=False)
 def analogies_wide(path: str, a: str, b: str, c: str, k: int = 5) -> pd.DataFrame:
     """Answers of a − b + c per epoch, as the neighbour table's wide form (rows = rank)."""
     run = run_at(path)
@@ -474,25 +746,25 @@ def analogies_wide(path: str, a: str, b: str, c: str, k: int = 5) -> pd.DataFram
     return analysis.neighbour_table_wide(long.rename(columns={"word": "neighbour"}))
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=64, max_size=CACHE_BYTES, show_spinner=False)
 def trajectories(path: str, words: tuple[str, ...]) -> pd.DataFrame:
     run = run_at(path)
     return analysis.aligned_trajectories(run.input_vectors, run.vocab, words)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, max_size=CACHE_BYTES, show_spinner=False)
 def change_scores(path: str) -> pd.DataFrame:
     run = run_at(path)
     return analysis.change_scores(run.input_vectors, run.vocab)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=64, max_size=CACHE_BYTES, show_spinner=False)
 def agreement(path_a: str, path_b: str, words: tuple[str, ...]) -> pd.DataFrame:
     a, b = run_at(path_a), run_at(path_b)
     return analysis.agreement_over_epochs(a.input_vectors, b.input_vectors, rows_of(a, list(words)))
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=128, max_size=CACHE_BYTES, show_spinner=False)
 def overlap(path_a: str, path_b: str, words: tuple[str, ...], k: int, epoch: int) -> pd.DataFrame:
     a, b = run_at(path_a), run_at(path_b)
     rows = rows_of(a, list(words))
@@ -523,6 +795,11 @@ def sidebar() -> None:
             corpus = current_corpus()
             st.markdown(f"**Corpus:** {corpus_label(st.session_state.corpus_source)}")
             st.caption(f"{len(corpus.sentences):,} sentences · {corpus.n_tokens:,} tokens")
+        job = st.session_state.get("job")
+        if job is not None and not job.finished:
+            st.caption(f"**Training** ({job_status(job)}): follow it on the Train page.")
+        if st.session_state.pop("upload_released", False):
+            st.caption("Your upload was released while you were away; upload it again on the Corpus page.")
         pair = current_pair()
         if pair is None:
             st.markdown("**Runs:** none yet")
@@ -530,6 +807,9 @@ def sidebar() -> None:
         st.markdown("**Current runs:**")
         st.caption(pair.record.label)
         for role, run in pair.runs().items():
-            st.caption(f"{ROLE_NAMES.get(role, role)}: V = {len(run.vocab):,}, d = {run.dim}, {run.epochs} epochs")
+            stopped = f" (stopped early: {run.config.get('planned_epochs')} planned)" if run.stopped_early else ""
+            st.caption(
+                f"{ROLE_NAMES.get(role, role)}: V = {len(run.vocab):,}, d = {run.dim}, {run.epochs} epochs{stopped}"
+            )
         if corpus is not None and pair.record.corpus != corpus.name:
             st.caption(f"These runs were trained on {pair.record.corpus}; train on {corpus.name} from the Train page.")

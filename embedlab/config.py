@@ -48,7 +48,8 @@ def available_cores() -> int:
 
 
 def default_training_slots(cores: int | None = None) -> int:
-    """Trainings the server runs at once: one per two cores (at least one).
+    """Trainings the server runs at once: ``$EMBEDLAB_TRAINING_SLOTS`` if set, else one per two
+    cores (at least one).
 
     The NumPy trainer's matrix products use every core through BLAS threads, and the pages of
     the other visitors need a core to stay responsive: on 2 cores (Streamlit Community Cloud)
@@ -57,6 +58,11 @@ def default_training_slots(cores: int | None = None) -> int:
     >>> default_training_slots(1), default_training_slots(2), default_training_slots(8)
     (1, 1, 4)
     """
+    if cores is None and os.environ.get("EMBEDLAB_TRAINING_SLOTS", "").strip():
+        try:
+            return max(1, int(os.environ["EMBEDLAB_TRAINING_SLOTS"]))
+        except ValueError:
+            raise EmbedLabError("EMBEDLAB_TRAINING_SLOTS must be a whole number, e.g. 2.") from None
     return max(1, (available_cores() if cores is None else cores) // 2)
 
 

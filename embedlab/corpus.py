@@ -543,7 +543,8 @@ def _builtin(name: str) -> tuple[tuple[tuple[str, ...], ...], str, str]:
         description = f"English Wikipedia sample (gensim test data), {n_articles:,} articles"
     else:
         raise EmbedLabError(f"unknown built-in corpus {name!r}; choose one of {', '.join(BUILTIN_CORPORA)}.")
-    return tuple(tuple(s) for s in sentences), sha256, description
+    words: dict[str, str] = {}  # one str object per word type (the JSON cache gives one per token)
+    return tuple(tuple(words.setdefault(w, w) for w in s) for s in sentences), sha256, description
 
 
 def toy_groups() -> dict[str, list[str]]:

@@ -73,6 +73,7 @@ class Job:
     stop_reason: str | None = None  # why a cancelled job stopped, for the visitor
     submitted_at: float = field(default_factory=time.monotonic)
     started_at: float | None = None
+    cancelled_at: float | None = None  # when it was first told to stop
     finished_at: float | None = None
 
     def __post_init__(self) -> None:
@@ -96,6 +97,7 @@ class Job:
         with self._lock:
             if self.stop_reason is None and self.state in ACTIVE:
                 self.stop_reason = reason
+                self.cancelled_at = time.monotonic()
         self._cancel.set()
 
     @property
@@ -353,6 +355,7 @@ class Scheduler:
                 self._running.remove(job)
             job.result = result
             job.error = error
+            job.work = None  # its closure holds the visitor's prepared corpus
             if ratio is not None:
                 self._ratios.append(ratio)
             self._finish(job, state)
