@@ -22,6 +22,7 @@ Isolation and memory on a shared server (every visitor is served by one process)
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 import uuid
@@ -50,7 +51,8 @@ ROOT = Path(__file__).resolve().parent
 MAX_UPLOADS = 3  # uploaded corpora a session keeps (memory on a shared server)
 MAX_RUNS = 20  # entries in a session's run list
 TRAINER_ROLES = ("numpy", "gensim")  # the runs shown side by side
-VISITOR_GRACE = 60.0  # seconds a disconnected session keeps its uploads (a network blip, a reload)
+# seconds a disconnected session keeps its uploads (a network blip); EMBEDLAB_VISITOR_GRACE changes it (tests)
+VISITOR_GRACE = float(os.environ.get("EMBEDLAB_VISITOR_GRACE") or 60)
 JANITOR_SECONDS = 5.0  # how often gone visitors are looked for
 JOB_POLL_SECONDS = 0.5  # how often the Train page redraws a job's progress
 TIME_LIMIT_SLACK = 1.5  # a job is stopped after running this × Limits.max_job_seconds
@@ -565,7 +567,7 @@ def outcome(job: jobs.Job, kept: bool, stopped: list[str]) -> tuple[str, str]:
     if job.state == jobs.State.FAILED:
         return "error", job.error or "training failed."
     if job.state == jobs.State.DONE:
-        return "success", f"Trained (or found in the cache) in {took}: every page now shows these runs."
+        return "success", f"Trained (or found in the cache) in {took}: {job.label}. Every page now shows these runs."
     why = job.stop_reason or "it was cancelled"
     if kept and stopped:
         return "warning", f"Training stopped after {took} because {why}: {'; '.join(stopped)}, kept as a shorter run."
@@ -613,18 +615,14 @@ def training_panel() -> None:
                 st.rerun(scope="app")  # the sidebar and the run list show the new runs
             kind, message = st.session_state.get("job_outcome", ("info", ""))
             getattr(st, kind)(message)
-            return
-        if scheduler().position(job):
+        elif scheduler().position(job):
             st.info(job_status(job))
         else:
             st.progress(min(job.progress(), 1.0), text=job_status(job))
-        st.button(
-            "Cancel",
-            on_click=cancel_job,
-            key=f"cancel_{job.id}",
-            help="Stops within a second; finished epochs are kept.",
-        )
-        rows = {role: job.rows(role) for role in job.parts if role in TRAINER_ROLES}
+        if not job.finished:
+            help_text = "Stops within a second; finished epochs are kept."
+            st.button("Cancel", on_click=cancel_job, key=f"cancel_{job.id}", help=help_text)
+        rows = {role: job.rows(role) for role in TRAINER_ROLES if role in job.parts}  # NumPy left, as on every page
         shown = {role: pd.DataFrame(r) for role, r in rows.items() if r}
         if shown:
             for column, (role, frame) in zip(st.columns(len(shown)), shown.items(), strict=True):
