@@ -54,7 +54,7 @@ TRAINER_ROLES = ("numpy", "gensim")  # the runs shown side by side
 # seconds a disconnected session keeps its uploads (a network blip); EMBEDLAB_VISITOR_GRACE changes it (tests)
 VISITOR_GRACE = float(os.environ.get("EMBEDLAB_VISITOR_GRACE") or 60)
 JANITOR_SECONDS = 5.0  # how often gone visitors are looked for
-JOB_POLL_SECONDS = 0.5  # how often the Train page redraws a job's progress
+JOB_POLL_SECONDS = 1.0  # how often the Train page redraws a job's progress
 TIME_LIMIT_SLACK = 1.5  # a job is stopped after running this × Limits.max_job_seconds
 BIG_CONTAINERS = ("uploads", "prepared_uploads", "overviews")  # per-visitor data emptied when the visitor goes
 CACHE_BYTES = "64MB"  # the byte bound of each st.cache_data function (server.maxCacheDataSize bounds them all)
@@ -600,6 +600,13 @@ def job_status(job: jobs.Job) -> str:
     return f"{job.progress():.0%} · {where} · about {jobs.duration(job.seconds_left())} left"
 
 
+@st.cache_data(max_entries=32, max_size="4MB", show_spinner=False)
+def _loss_spec(job_id: str, role: str, epochs: int, _rows: list[dict]) -> dict:
+    """A job's live loss curve as a Vega-Lite spec, built once per finished epoch (Altair's
+    validation costs ~0.1 s a chart: the page redraws every second while the job runs)."""
+    return charts.loss_curve(pd.DataFrame(_rows), title=ROLE_NAMES[role]).to_dict()
+
+
 def training_panel() -> None:
     """The Train page's view of this visitor's job: queue place or progress with live loss
     curves and Cancel while it runs (redrawn every JOB_POLL_SECONDS), then what happened."""
@@ -623,10 +630,10 @@ def training_panel() -> None:
             help_text = "Stops within a second; finished epochs are kept."
             st.button("Cancel", on_click=cancel_job, key=f"cancel_{job.id}", help=help_text)
         rows = {role: job.rows(role) for role in TRAINER_ROLES if role in job.parts}  # NumPy left, as on every page
-        shown = {role: pd.DataFrame(r) for role, r in rows.items() if r}
+        shown = {role: r for role, r in rows.items() if r}
         if shown:
-            for column, (role, frame) in zip(st.columns(len(shown)), shown.items(), strict=True):
-                column.altair_chart(charts.loss_curve(frame, title=ROLE_NAMES[role]))
+            for column, (role, r) in zip(st.columns(len(shown)), shown.items(), strict=True):
+                column.vega_lite_chart(_loss_spec(job.id, role, len(r), r))
 
     panel()
 

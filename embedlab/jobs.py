@@ -20,6 +20,7 @@ and reads the job's state from its page; the tests drive everything with events.
 from __future__ import annotations
 
 import logging
+import os
 import statistics
 import threading
 import time
@@ -42,6 +43,7 @@ POLL_SECONDS = 0.2  # how often the watcher asks whether a job's visitor is stil
 LIVE_AFTER_SECONDS = 2.0  # a running job's own speed replaces the estimate after this long...
 LIVE_AFTER_SHARE = 0.01  # ...and this share of its estimated work
 RECENT_JOBS = 8  # finished jobs whose actual ÷ estimated time corrects the next estimates
+JOB_NICE = 10  # a job's thread (and the threads it starts) yields the CPU to the pages of other visitors
 
 
 class State(StrEnum):
@@ -333,6 +335,7 @@ class Scheduler:
             thread.start()
 
     def _run(self, job: Job) -> None:
+        _lower_priority()
         job._started.set()
         state, result, error = State.DONE, None, None
         try:
@@ -414,6 +417,15 @@ class Scheduler:
             job.cancel("the server is shutting down")
         for thread in threads:
             thread.join(timeout)
+
+
+def _lower_priority() -> None:
+    """Lower this thread's CPU priority (Linux: nice is per thread, and threads it starts inherit
+    it), so that on a busy server the OS runs page renders before training."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), JOB_NICE)
+    except (AttributeError, OSError):  # not Linux, or not allowed: training at normal priority
+        pass
 
 
 def _alive(job: Job) -> bool:
