@@ -13,9 +13,10 @@ ROOT = Path(__file__).resolve().parent
 
 st.set_page_config(layout="wide", page_title="EmbedLab", page_icon=":material/scatter_plot:")
 
-# pages/quality.py and pages/bias_variance.py are written by other engineers; a page is listed
-# only once its file exists, so the app keeps running while they are on their way.
-listed = [entry for entry in ui.PAGES if (ROOT / entry[0]).exists()]
+missing = [path for path, _, _ in ui.PAGES if not (ROOT / path).exists()]
+if missing:  # a lost page is a broken install: say so rather than hide it
+    raise FileNotFoundError(f"EmbedLab's page files are missing: {', '.join(missing)}; reinstall the app.")
+listed = list(ui.PAGES)
 pages = [st.Page(path, title=title, icon=icon, default=path == ui.DEFAULT_PAGE) for path, title, icon in listed]
 navigation = st.navigation(pages)
 ui.init_session()

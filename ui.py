@@ -22,7 +22,9 @@ Isolation and memory on a shared server (every visitor is served by one process)
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 import threading
 import time
 import uuid
@@ -31,21 +33,32 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from embedlab import analysis, charts, jobs, memory, training
+from embedlab import analysis, charts, embedding_map, jobs, memory, training
+from embedlab import finetune as finetune_analysis
 from embedlab.__main__ import train_command
-from embedlab.config import BUILTIN_CORPORA, CorpusOptions, DashboardSettings, Limits, TrainOptions
-from embedlab.corpus import Corpus, corpus_from_bytes, corpus_stats, frequency_table, load_corpus, planted_groups
+from embedlab.config import BUILTIN_CORPORA, CorpusOptions, DashboardSettings, Limits, MapOptions, TrainOptions
+from embedlab.corpus import (
+    Corpus,
+    corpus_from_bytes,
+    corpus_stats,
+    frequency_table,
+    load_corpus,
+    planted_groups,
+    shifted_words,
+)
 from embedlab.errors import EmbedLabError
 from embedlab.evaluate import scorer_for
+from embedlab.finetune import finetune
 from embedlab.hooks import Hooks
 from embedlab.prepared import Prepared, check_feasible, prepare
 from embedlab.store import Run, load_run
-from embedlab.training import train_cached
+from embedlab.training import default_cache_dir, maths_fingerprint, train_cached
 
 ROOT = Path(__file__).resolve().parent
 MAX_UPLOADS = 3  # uploaded corpora a session keeps (memory on a shared server)
@@ -64,11 +77,13 @@ PAGES = (
     ("pages/corpus.py", "Corpus", ":material/description:"),
     ("pages/train.py", "Train", ":material/model_training:"),
     ("pages/heatmaps.py", "Heatmaps", ":material/grid_on:"),
+    ("pages/map.py", "Map", ":material/scatter_plot:"),
     ("pages/neighbours.py", "Neighbours", ":material/hub:"),
     ("pages/dynamics.py", "Dynamics", ":material/timeline:"),
     ("pages/compare.py", "Compare", ":material/compare_arrows:"),
     ("pages/quality.py", "Quality over epochs", ":material/fact_check:"),
     ("pages/bias_variance.py", "Bias–variance over d", ":material/tune:"),
+    ("pages/finetune.py", "Fine-tune", ":material/swap_horiz:"),
     ("pages/export.py", "Export", ":material/download:"),
 )
 DEFAULT_PAGE = "pages/heatmaps.py"
@@ -268,13 +283,13 @@ def fit_batch_to_corpus(corpus: Corpus) -> None:
     ttl=600, max_entries=64, max_size="1MB", show_spinner="Measuring how fast this server trains these settings…"
 )
 def _run_estimate(sha256: str, min_count: int, options: TrainOptions, _prepared: Prepared, _scorer) -> dict:
-    """One run's measured estimate (``training.run_estimate``), kept ten minutes per corpus and settings."""
-    return training.run_estimate(_prepared, options, _scorer)
+    """One run's measured estimate (``jobs.run_estimate``), kept ten minutes per corpus and settings."""
+    return jobs.run_estimate(_prepared, options, _scorer)
 
 
 def estimates(corpus: Corpus, settings: DashboardSettings) -> dict[str, dict]:
     """role → the measured estimate of every run of ``settings`` on ``corpus`` (seconds, see
-    ``training.run_estimate``), corrected by how recent jobs on this server compared with theirs.
+    ``jobs.run_estimate``), corrected by how recent jobs on this server compared with theirs.
     Raises EmbedLabError for settings the corpus cannot support."""
     data = prepared(corpus, settings.min_count)
     scorer = scorer_for(data.vocab, data.corpus.name)
@@ -403,13 +418,21 @@ def _default_runs_lock() -> threading.Lock:
     return threading.Lock()
 
 
-def ensure_default_runs() -> None:
-    """On a session's first page: train both trainers on the toy corpus with the defaults.
+@st.cache_resource(show_spinner=False)
+def _seed_cache_from_shipped_runs() -> None:
+    """Once per server process: the shipped default runs into the run cache."""
+    training.seed_cache(training.SHIPPED_RUNS, default_cache_dir())
 
-    The disk cache (``train_cached``) makes this instant after the first time on a machine.
+
+def ensure_default_runs() -> None:
+    """On a session's first page: both trainers on the toy corpus with the default settings.
+
+    They come from the shipped runs (data/default_runs) or the disk cache; they are trained
+    only when neither holds them (e.g. after a change to the maths).
     """
     if st.session_state.runs:
         return
+    _seed_cache_from_shipped_runs()
     holder = st.empty()
     with holder.status(
         "Getting the default runs on the toy corpus (trained on the first visit, then read from the cache)…"
@@ -638,6 +661,61 @@ def training_panel() -> None:
     panel()
 
 
+def finetune_current(
+    corpus: Corpus, epochs: int, lr_factor: float, on_progress: Callable[[str, int, float], None] | None = None
+) -> RunRecord:
+    """Fine-tune every trainer run of the current runs on ``corpus`` (cached on disk like any
+    run: by the parent run, the corpus sha256 and the settings) and make the longer runs current."""
+    pair = require_pair()
+    paths = {}
+    for role, parent in pair.runs().items():
+        lr = lr_factor * parent.config["train_options"]["lr"]
+        key = hashlib.sha256(
+            f"{parent.run_id}|{corpus.sha256}|{epochs}|{lr!r}|{maths_fingerprint()}".encode()
+        ).hexdigest()
+        target = default_cache_dir() / f"{parent.run_id}-ft-{key[:16]}"
+        if not target.exists():
+            scratch = target.with_name(target.name + ".partial")
+            shutil.rmtree(scratch, ignore_errors=True)
+            hooks = Hooks(
+                on_progress=(lambda epoch, f, role=role: on_progress(role, epoch, f)) if on_progress else None
+            )
+            finetune(
+                parent,
+                corpus,
+                scratch,
+                epochs=epochs,
+                lr=lr,
+                corpus_a=corpus_by_sha(parent.config["corpus"]["sha256"]),
+                focus_words=shifted_words() if corpus.name == "toy-shift" else None,
+                hooks=hooks,
+                scorer_for=scorer_for,
+            )
+            try:
+                os.rename(scratch, target)
+            except OSError:  # another visitor finished the same fine-tuning first
+                shutil.rmtree(scratch, ignore_errors=True)
+        paths[role] = str(target)
+    label = f"{pair.record.label} → fine-tuned on {corpus.name} for {epochs} epochs (lr × {lr_factor:g})"
+    record = RunRecord(label, corpus.name, paths)
+    remember(record)
+    return record
+
+
+def corpus_by_sha(sha256: str) -> Corpus | None:
+    """A corpus this visitor can read, by its sha256: a built-in or one of this session's uploads."""
+    uploads = st.session_state.uploads
+    if sha256 in uploads:
+        return uploads[sha256]
+    for name in BUILTIN_CORPORA:
+        if name == "wiki":
+            continue  # never parsed just to look: it is the slow one, and its runs are checked by sha256 below
+        corpus = builtin_corpus(name)
+        if corpus.sha256 == sha256:
+            return corpus
+    return None
+
+
 # ---------------------------------------------------------------- the current runs
 
 
@@ -675,7 +753,7 @@ def require_pair() -> Current:
 
 def groups_for(run: Run) -> dict[str, list[str]] | None:
     """The planted word groups of the run's corpus (the toy corpus), else None."""
-    return planted_groups(run.config.get("corpus", {}).get("name", ""))
+    return planted_groups(run.corpus_name)
 
 
 @st.cache_data(max_entries=64, max_size=CACHE_BYTES, show_spinner=False)
@@ -715,6 +793,25 @@ def rows_of(run: Run, words: list[str]) -> list[int]:
 def similarity(path: str, epoch: int, words: tuple[str, ...]) -> pd.DataFrame:
     run = run_at(path)
     return analysis.similarity_frame(run.input_vectors[epoch], words, run.vocab)
+
+
+@st.cache_data(max_entries=64, max_size=CACHE_BYTES, show_spinner=False)
+def similarity_floor(paths: tuple[str, ...], words: tuple[str, ...]) -> float:
+    """The lowest cosine among ``words`` at any epoch of any of the runs, rounded down to 0.1
+    (at most 0): the heatmaps' colour scale then spans what the data reach, the same at every epoch."""
+    lowest = 0.0
+    for path in paths:
+        run = run_at(path)
+        rows = rows_of(run, list(words))
+        for epoch in range(run.epochs + 1):
+            lowest = min(lowest, float(analysis.cosine_matrix(run.input_vectors[epoch], rows).min()))
+    return float(np.floor(lowest * 10) / 10)
+
+
+def word_groups(run: Run) -> dict[str, str] | None:
+    """word → planted group of the run's corpus (the toy corpus), else None."""
+    groups = groups_for(run)
+    return {w: name for name, words in groups.items() for w in words} if groups else None
 
 
 @st.cache_data(max_entries=256, max_size=CACHE_BYTES, show_spinner=False)
@@ -763,6 +860,112 @@ def change_scores(path: str) -> pd.DataFrame:
     return analysis.change_scores(run.input_vectors, run.vocab)
 
 
+@st.cache_data(max_entries=32, max_size=CACHE_BYTES, show_spinner=False)
+def drift(path: str) -> pd.DataFrame:
+    return finetune_analysis.drift(run_at(path))
+
+
+@st.cache_data(max_entries=32, max_size=CACHE_BYTES, show_spinner=False)
+def top_movers(path: str, n: int = 8) -> pd.DataFrame:
+    return finetune_analysis.top_movers(run_at(path), n)
+
+
+# ---------------------------------------------------------------- the embedding map (keyed by run path)
+
+
+# Hover neighbours of every epoch are computed with the map when that costs a second or two
+# (2·N·V·d flops an epoch): moving the slider then only redraws. Larger runs get them epoch by epoch.
+NEIGHBOURS_AHEAD_FLOPS = 1.5e10  # the wiki sample at N = 500, d = 100, 10 epochs needs 0.9e10
+
+
+@st.cache_resource(max_entries=8, show_spinner="Projecting every epoch onto the map…")
+def embedding_map_of(path: str, words: int, unit: bool) -> embedding_map.EmbeddingMap:
+    """The run's map (one PCA plane for all epochs), computed once and shared read-only."""
+    run = run_at(path)
+    emap = embedding_map.build_map(run.input_vectors, run.vocab, words, unit=unit)
+    if 2 * (run.epochs + 1) * len(emap.rows) * len(run.vocab) * run.dim <= NEIGHBOURS_AHEAD_FLOPS:
+        for epoch in range(run.epochs + 1):
+            map_neighbours(path, epoch, words)
+    return emap
+
+
+@st.cache_data(max_entries=128, max_size=CACHE_BYTES, show_spinner=False)
+def map_neighbours(path: str, epoch: int, words: int, extra: tuple[str, ...] = ()) -> list[str]:
+    """Hover text at ``epoch``: the nearest neighbours in the full space of the ``words`` most
+    frequent words, or (``extra``) of these words instead. Keyed by words, not rows: a short key
+    hashes fast."""
+    run = run_at(path)
+    if extra:
+        rows = [run.vocab.index[w] for w in extra]
+    else:
+        rows = embedding_map.frequent_rows(run.vocab, words)
+    return embedding_map.neighbour_labels(run.input_vectors[epoch], rows, run.vocab)
+
+
+@dataclass(frozen=True)
+class MapView:
+    """What one trainer's map shows at one epoch: its points, the roads of the words found, its axes."""
+
+    points: pd.DataFrame
+    paths: pd.DataFrame
+    labels: list  # colour labels of the fitted words, most frequent first (the legend's order)
+    domain: tuple
+    emap: embedding_map.EmbeddingMap
+
+
+def map_view(
+    run: Run, epoch: int, options: MapOptions, colour_by: str, word_lists: list[list[str]], found: list[str]
+) -> MapView:
+    """One run's map at ``epoch``: every fitted word coloured by ``colour_by``, and the ``found``
+    words (those in this run's vocabulary) ringed, with their roads from epoch 0."""
+    path = str(run.path)
+    emap = embedding_map_of(path, options.words, options.unit)
+    labels = embedding_map.colour_labels(run.vocab, emap.rows, colour_by, groups_for(run), word_lists)
+    found = embedding_map.find_words(run.vocab, found)[0]
+    marked = [run.vocab.index[w] for w in found]
+    fitted = set(emap.rows.tolist())
+    extra = [r for r in marked if r not in fitted]  # found words outside the N most frequent
+    neighbours = map_neighbours(path, epoch, options.words)
+    if extra:
+        neighbours = neighbours + map_neighbours(path, epoch, options.words, tuple(run.vocab.words[r] for r in extra))
+    points = embedding_map.map_points(emap, run.vocab, epoch, labels, neighbours, marked)
+    paths = embedding_map.map_paths(emap, run.vocab, found, epoch)
+    return MapView(points, paths, labels, emap.extent(extra), emap)
+
+
+def map_readout_text(emap: embedding_map.EmbeddingMap, epoch: int) -> str:
+    """One line under a map: what its plane keeps of this epoch, and how much of the movement it shows."""
+    row = emap.readout.iloc[epoch]
+    text = f"The plane keeps **{row['variance_kept']:.0%}** of this epoch's variance"
+    if epoch == 0:
+        return text + " (epoch 0: the random initial vectors)."
+    full, picture = row["movement_full"], row["movement_picture"]
+    shown = f" ({picture / full:.0%} of it)" if full > 0 else ""
+    return (
+        f"{text}. Since epoch {epoch - 1} the {len(emap.rows):,} words moved {full:.3g} on average in the full "
+        f"space and {picture:.3g} in the picture{shown}."
+    )
+
+
+def travel_frame(runs: dict[str, Run], options: MapOptions, found: list[str], epoch: int) -> pd.DataFrame:
+    """v(T) = v(0) − η Σ ∇L for the words found, T = ``epoch``: road length against net displacement."""
+    frames = []
+    for role, run in runs.items():
+        emap = embedding_map_of(str(run.path), options.words, options.unit)
+        table = embedding_map.travel_table(run.input_vectors, emap, run.vocab, found, epoch)
+        frames.append(table.assign(trainer=ROLE_NAMES.get(role, role)))
+    table = pd.concat(frames, ignore_index=True)
+    return table[["word", "trainer", *table.columns[1:-1]]].rename(
+        columns={
+            "path_length": "path Σ‖Δv‖",
+            "net_displacement": "net ‖v(T) − v(0)‖",
+            "straightness": "net ÷ path",
+            "map_path_length": "path on the map",
+            "map_net_displacement": "net on the map",
+        }
+    )
+
+
 @st.cache_data(max_entries=64, max_size=CACHE_BYTES, show_spinner=False)
 def agreement(path_a: str, path_b: str, words: tuple[str, ...]) -> pd.DataFrame:
     a, b = run_at(path_a), run_at(path_b)
@@ -774,6 +977,17 @@ def overlap(path_a: str, path_b: str, words: tuple[str, ...], k: int, epoch: int
     a, b = run_at(path_a), run_at(path_b)
     rows = rows_of(a, list(words))
     return analysis.neighbour_overlap(a.input_vectors[epoch], b.input_vectors[epoch], rows, a.vocab, k)
+
+
+def epoch_slider(key: str, last: int, playing: bool, label: str = "Epoch (0 = the random initial vectors)") -> int:
+    """The epoch slider of a page with a play toggle: starts at the last epoch, and each run of a
+    playing fragment moves it one epoch on (wrapping round to 0)."""
+    state = st.session_state
+    if state.get(key) is None or state[key] > last:
+        state[key] = last
+    elif playing:
+        state[key] = (state[key] + 1) % (last + 1)
+    return st.slider(label, 0, last, key=key)
 
 
 def stacked_metrics(runs: dict[str, Run]) -> pd.DataFrame:

@@ -2,13 +2,16 @@
 
     python benchmarks/app_timing.py cold                      # fresh cache: first run of app.py
     python benchmarks/app_timing.py pages NUMPY_RUN GENSIM_RUN REPEATS
+    python benchmarks/app_timing.py map NUMPY_RUN GENSIM_RUN
 
 ``cold`` times the first ``at.run()`` of app.py in a fresh process with an empty
 EMBEDLAB_CACHE_DIR (the default runs on the default corpus are trained there) and checks that
 the first page then shows trained results. ``pages`` puts two finished runs (the wiki runs of
 row 5) in the session, renders every page once (which fills the caches), then times
-``at.run()`` again REPEATS times per page: the server time of a re-render. Each prints one
-JSON line; ``rows()`` turns them into table rows for run.py.
+``at.run()`` again REPEATS times per page: the server time of a re-render. ``map`` opens the Map page on the same runs (N = 500 words, both
+trainers) and times moving the epoch slider to every epoch in turn, each one not shown before:
+the server time of an epoch change, hover neighbours included. Each prints one JSON line;
+``rows()`` turns them into table rows for run.py.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ sys.path.insert(0, str(ROOT))  # embedlab and the app's ui module
 APP = ROOT / "app.py"
 COLD_TARGET = 15.0
 RENDER_TARGET = 0.5
+MAP_TARGET = 0.3  # issue 14: an epoch change on the Map page, cached wiki run
 
 
 def app_pages() -> list[str]:
@@ -56,18 +60,19 @@ def cold() -> dict:
     return {"seconds": seconds, "charts": charts, "runs": runs, "problems": _problems(at)}
 
 
-def pages(numpy_run: str, gensim_run: str, repeats: int) -> dict:
+def _session(numpy_run: str, gensim_run: str):
+    """An AppTest of the app whose session holds the two runs as its current runs, after its first run."""
     from streamlit.testing.v1 import AppTest
 
     import ui  # the app's own module: the session objects must be its classes
-    from embedlab.config import TrainOptions
+    from embedlab.config import DashboardSettings, TrainOptions
     from embedlab.store import load_run
 
     numpy_config = load_run(numpy_run).config
     gensim_config = load_run(gensim_run).config
     at = AppTest.from_file(str(APP), default_timeout=600)
     at.session_state["corpus_source"] = numpy_config["corpus"]["name"]
-    at.session_state["settings"] = ui.Settings(
+    at.session_state["settings"] = DashboardSettings(
         min_count=numpy_config["corpus_options"]["min_count"],
         numpy=TrainOptions(**{**numpy_config["train_options"]}),
         gensim=TrainOptions(**{**gensim_config["train_options"]}),
@@ -76,6 +81,11 @@ def pages(numpy_run: str, gensim_run: str, repeats: int) -> dict:
     at.session_state["runs"] = [record]
     at.session_state["current_run"] = 0
     at.run()
+    return at
+
+
+def pages(numpy_run: str, gensim_run: str, repeats: int) -> dict:
+    at = _session(numpy_run, gensim_run)
     result = {"pages": {}, "first": {}, "problems": {}}
     for page in app_pages():
         started = time.perf_counter()
@@ -90,6 +100,43 @@ def pages(numpy_run: str, gensim_run: str, repeats: int) -> dict:
         if _problems(at):
             result["problems"][page] = _problems(at)
     return result
+
+
+def map_epochs(numpy_run: str, gensim_run: str) -> dict:
+    """Server time of the Map page: its first render, then an epoch change to every epoch in turn."""
+    at = _session(numpy_run, gensim_run)
+    started = time.perf_counter()
+    at.switch_page("pages/map.py").run()
+    first = time.perf_counter() - started
+    slider = at.slider(key="map_epoch")
+    last = int(slider.max)
+    changes, cpu = [], []
+    for epoch in range(last):  # the page opens on the last epoch; every other epoch is new to the caches
+        at.slider(key="map_epoch").set_value(epoch)
+        started, cpu_started = time.perf_counter(), time.process_time()
+        at.run()
+        changes.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - cpu_started)  # every thread of this process: the script's work
+    points = [len(max(_datasets(chart), key=len)) for chart in at.get("vega_lite_chart")][:2]
+    return {
+        "first": first,
+        "changes": changes,
+        "median": statistics.median(changes),
+        "slowest": max(changes),
+        "cpu": cpu,
+        "cpu_median": statistics.median(cpu),
+        "points": points,
+        "words": at.number_input(key="map_words").value,
+        "problems": _problems(at),
+    }
+
+
+def _datasets(chart) -> list:
+    import io
+
+    import pyarrow as pa
+
+    return [pa.ipc.open_stream(io.BytesIO(d.data.data)).read_all() for d in chart.proto.datasets]
 
 
 def rows(repeats: int, numpy_run: Path | None, gensim_run: Path | None, cache: Path) -> list:
@@ -128,8 +175,10 @@ def rows(repeats: int, numpy_run: Path | None, gensim_run: Path | None, cache: P
                     f"{firsts}" + (f"; errors shown: {problems}" if problems else ""),
                 )
             )
+        out.append(_map_row(script, numpy_run, gensim_run))
     else:
         out.append(Row("4a", "dashboard re-render", "skipped: row 5's wiki runs are needed", "< 0.5 s", None))
+        out.append(Row("4c", "Map page epoch change", "skipped: row 5's wiki runs are needed", "< 0.3 s", None))
     child = run_child([sys.executable, script, "cold"], env={"EMBEDLAB_CACHE_DIR": str(cache)})
     if child.returncode != 0 or not child.output:
         out.append(Row("4b", "cold start", f"failed: {child.stderr.strip()[-300:]}", "< 15 s", False))
@@ -151,8 +200,34 @@ def rows(repeats: int, numpy_run: Path | None, gensim_run: Path | None, cache: P
     return out
 
 
+def _map_row(script: str, numpy_run: Path, gensim_run: Path):
+    """Row 4c: the Map page's server time for an epoch change (issue 14)."""
+    from table import Row
+    from timing import run_child
+
+    child = run_child([sys.executable, script, "map", str(numpy_run), str(gensim_run)])
+    if child.returncode != 0 or not child.output:
+        return Row("4c", "Map page epoch change", f"failed: {child.stderr.strip()[-300:]}", f"< {MAP_TARGET} s", False)
+    result = child.output
+    changes = ", ".join(f"{t:.2f}" for t in result["changes"])
+    return Row(
+        "4c",
+        "server time of an epoch change on the Map page, N = 500 words, both trainers, cached wiki run (AppTest, slowest)",
+        f"{result['slowest']:.2f} s (median {result['median']:.2f} s)",
+        f"< {MAP_TARGET} s",
+        result["slowest"] < MAP_TARGET and not result["problems"],
+        f"{result['words']} words, points per map {result['points']}; every epoch once, each new to the caches "
+        f"(hover neighbours computed then), s: {changes}; CPU time per change, median {result['cpu_median']:.2f} s "
+        "(the whole script: AppTest reruns app.py, where a browser reruns only the page's fragment); "
+        f"first render of the page (fits both planes) "
+        f"{result['first']:.1f} s" + (f"; errors shown: {result['problems']}" if result["problems"] else ""),
+    )
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "cold":
         print(json.dumps(cold()))
+    elif sys.argv[1] == "map":
+        print(json.dumps(map_epochs(sys.argv[2], sys.argv[3])))
     else:
         print(json.dumps(pages(sys.argv[2], sys.argv[3], int(sys.argv[4]))))

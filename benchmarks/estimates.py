@@ -3,10 +3,11 @@
     python benchmarks/estimates.py                       # toy, lee and wiki, both trainers
     python benchmarks/estimates.py --corpora wiki --epochs 3 --json out.json
 
-For each corpus and trainer (the dashboard's default settings, ``--epochs`` epochs) it estimates the run as the dashboard does (``training.run_estimate``: the
-real trainer, metrics kernel and scorer probed for a fraction of a second), then trains it (``training.train`` with the intrinsic scores, as the
-dashboard does) and prints estimate, actual and their ratio, with the actual split into set-up,
-training and measuring. Estimate and run follow each other directly, so a load burst on a
+For each corpus and trainer (the dashboard's default settings, ``--epochs`` epochs) it estimates
+the run as the dashboard does (``jobs.run_estimate``: the real trainer, metrics kernel and scorer
+probed for a fraction of a second), then trains it (``training.train`` with the intrinsic scores,
+as the dashboard does) and prints estimate, actual and their ratio, with the actual split into
+set-up, training and measuring. Estimate and run follow each other directly, so a load burst on a
 shared machine hits both.
 """
 
@@ -26,8 +27,9 @@ from embedlab.config import CorpusOptions, DashboardSettings  # noqa: E402
 from embedlab.corpus import load_corpus  # noqa: E402
 from embedlab.evaluate import scorer_for  # noqa: E402
 from embedlab.hooks import Hooks  # noqa: E402
+from embedlab.jobs import run_estimate  # noqa: E402
 from embedlab.prepared import prepare  # noqa: E402
-from embedlab.training import run_estimate, train  # noqa: E402
+from embedlab.training import train  # noqa: E402
 
 
 def one(name: str, epochs: int, min_count: int) -> list[dict]:

@@ -13,6 +13,7 @@ Rows (targets from PRODUCT.md, "Numbers we hold ourselves to"):
   3  gensim with snapshots and metrics ÷ plain gensim, whole process               ≤ 1.25×
   4  dashboard: server time to re-render each page of a cached wiki run           < 0.5 s
      and cold start of app.py on the default corpus to trained results            < 15 s
+     and an epoch change on the Map page (N = 500, both trainers, issue 14)         < 0.3 s
   5  peak memory of `python -m embedlab train --corpus wiki --dim 100 --epochs 10`  < 800 MB
   s  scaling: time per epoch and peak memory as the corpus and V (and d) grow
 

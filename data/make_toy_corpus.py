@@ -16,6 +16,12 @@ plus a role shared by each male/female pair (king and queen "rule the kingdom", 
 "go to work", father and mother "care for the children"). So king ≈ royal + ruler + male and
 queen ≈ royal + ruler + female, which lets king − man + woman ≈ queen emerge.
 Function words ("the", "a", "and", "in", …) make the lines read like text.
+
+The second domain (``data/toy_shift_corpus.txt``, for fine-tuning, SEED §8) is the first
+domain's text in which four planted words change company — "apple" goes with technology,
+"green" with politics, "king" with chess, "lion" with football — as ``toy_shift_words.json``
+records. In their old lines another word of the same group stands in (each of the others
+takes a small share), so every line keeps its shape and every other word its contexts.
 """
 
 from __future__ import annotations
@@ -243,6 +249,77 @@ def generate(seed: int = SEED, n_sentences: int = N_SENTENCES) -> str:
     return "\n".join(lines) + "\n"
 
 
+# ---------------------------------------------------------------- the second domain (fine-tuning)
+
+SHIFT_SEED = 20240615
+# Planted words that change company in the second domain, and their new contexts. Everywhere
+# else the second domain is written like the first, so every other word keeps its contexts.
+SHIFTED = {
+    "apple": [
+        "the new {w} phone has a fast chip",
+        "she installed the {w} software update on her laptop",
+        "the {w} laptop runs the new operating system",
+        "engineers wrote code for the {w} computer",
+        "the {w} store sells phones and laptops online",
+    ],
+    "green": [
+        "the {w} party won seats in the election",
+        "voters backed the {w} energy policy",
+        "the {w} candidate gave a speech to voters",
+        "parliament debated the {w} climate bill",
+        "the {w} movement organised a protest for climate action",
+    ],
+    "king": [
+        "the {w} was in check on the chess board",
+        "she moved her {w} to a safe square on the board",
+        "a bishop and a rook attacked the {w} in the endgame",
+        "checkmate trapped the {w} in the corner of the board",
+        "the pawn protected the {w} during the chess match",
+    ],
+    "lion": [
+        "the {w} scored a goal in the football match",
+        "fans cheered for the {w} in the stadium",
+        "the {w} won the league after the final match",
+        "the coach of the {w} picked the team for the match",
+        "the {w} played a home match in the stadium",
+    ],
+}
+
+
+def _stand_ins(word: str) -> list[str]:
+    """The words that take a shifted word's place in its old lines: every other word of its
+    group (of its gender, for a person), so each takes only a small share of the old contexts."""
+    if word == "king":
+        return [male for male, _, _ in ROYAL_PAIRS if male != word]
+    group = next(words for words in GROUPS.values() if word in words)
+    return [w for w in group if w != word]
+
+
+def generate_shift(seed: int = SHIFT_SEED) -> str:
+    """The second toy domain: the first domain's text in which each shifted word is replaced,
+    occurrence by occurrence, by another word of its group (so every line keeps its shape and
+    the other words keep their contexts), plus, for each shifted word, as many new lines as it
+    had occurrences, all in its new company (SHIFTED), spread through the text."""
+    rng = np.random.default_rng(seed)
+    lines, moved = [], []
+    for line in generate().splitlines():
+        words = line.split()
+        for i, word in enumerate(words):
+            if word in SHIFTED:
+                moved.append(word)
+                words[i] = _pick(rng, _stand_ins(word))
+        lines.append(" ".join(words))
+    for word in moved:
+        lines.insert(int(rng.integers(len(lines) + 1)), _pick(rng, SHIFTED[word]).format(w=word))
+    return "\n".join(lines) + "\n"
+
+
+def shift_json() -> str:
+    """Which words change company in the second domain, and what stays (the ground truth)."""
+    unshifted = {name: [w for w in words if w not in SHIFTED] for name, words in GROUPS.items()}
+    return json.dumps({"shifted": list(SHIFTED), "unshifted_planted": unshifted}, indent=2) + "\n"
+
+
 def groups_json() -> str:
     """The planted groups as JSON text: group name -> list of words."""
     return json.dumps(GROUPS, indent=2) + "\n"
@@ -251,6 +328,8 @@ def groups_json() -> str:
 def main() -> None:
     (DATA_DIR / "toy_corpus.txt").write_text(generate(), encoding="utf-8", newline="\n")
     (DATA_DIR / "toy_groups.json").write_text(groups_json(), encoding="utf-8", newline="\n")
+    (DATA_DIR / "toy_shift_corpus.txt").write_text(generate_shift(), encoding="utf-8", newline="\n")
+    (DATA_DIR / "toy_shift_words.json").write_text(shift_json(), encoding="utf-8", newline="\n")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Screenshots of every page on the default toy corpus, for the README: docs/screenshots/<page>.png.
 
     python docs/take_screenshots.py        # needs Debian's Chromium at /usr/bin/chromium
+    python docs/take_screenshots.py Map    # only the pages with these titles
 
 Starts the app on a free port with the given cache (default: the user's), opens every page
 through the sidebar and saves one viewport-sized PNG per page.
@@ -27,9 +28,13 @@ from tests.e2e.conftest import (  # noqa: E402  (the browser tests' own server a
 OUT = ROOT / "docs" / "screenshots"
 
 
-def main() -> None:
+def main(titles: list[str]) -> None:
     import os
     import tempfile
+
+    unknown = sorted(set(titles) - set(HEADERS))
+    if unknown:
+        raise SystemExit(f"no page titled {', '.join(unknown)}; the titles are: {', '.join(HEADERS)}")
 
     OUT.mkdir(parents=True, exist_ok=True)
     log = Path(tempfile.mkdtemp()) / "streamlit.log"
@@ -40,7 +45,7 @@ def main() -> None:
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             page.goto(server.url)
             wait_for_app(page, timeout=180)
-            for title in HEADERS:
+            for title in titles or HEADERS:
                 open_page(page, title)
                 page.wait_for_timeout(1500)  # let Vega finish drawing
                 name = title.lower().replace("–", "-").replace(" ", "_")
@@ -52,4 +57,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -14,12 +14,13 @@ from pathlib import Path
 import pandas as pd
 
 from embedlab.analysis import default_words
-from embedlab.biasvar import sweep
-from embedlab.config import CorpusOptions, Limits, SweepOptions, TrainOptions
-from embedlab.corpus import load_corpus, planted_groups
+from embedlab.biasvar import optimum, optimum_text, sweep
+from embedlab.config import SWEEP_PRESETS, CorpusOptions, Limits, SweepOptions, TrainOptions
+from embedlab.corpus import load_corpus, planted_groups, shifted_words
 from embedlab.errors import EmbedLabError, TrainingCancelled
 from embedlab.evaluate import coverage_text, evaluate_run, scorer_for, write_quality
-from embedlab.export import export
+from embedlab.export import FORMATS, export
+from embedlab.finetune import finetune
 from embedlab.hooks import Hooks
 from embedlab.prepared import Prepared, check_feasible, prepare
 from embedlab.stability import seed_stability, stability_by_dim
@@ -217,7 +218,7 @@ def cmd_train(args) -> int:
 def cmd_export(args) -> int:
     run = load_run(args.run_dir)
     epoch = run.epochs if args.epoch is None else args.epoch
-    for path in export(run, epoch, args.format, args.out):
+    for path in export(run, epoch, args.format, args.out, max_words=args.max_words, url_prefix=args.url_prefix):
         print(f"wrote {path}")
     return 0
 
@@ -236,10 +237,8 @@ def cmd_evaluate(args) -> int:
 def cmd_sweep(args) -> int:
     """bias_variance.csv (NumPy softmax over --dims), stability_by_dim.csv (gensim over --dims)
     and stability.csv (both trainers per epoch at --dim), written atomically into --out."""
-    corpus_opts = corpus_options(args)
-    numpy_options = train_options(args, "numpy")
-    gensim_options = train_options(args, "gensim")
-    sweep_options = SweepOptions(dims=args.dims, runs=args.seeds, train=numpy_options).validate()
+    corpus_opts, sweep_options, gensim_options = sweep_settings(args)
+    numpy_options = sweep_options.trained()
     out = Path(args.out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise EmbedLabError(f"{out} already exists and is not empty; choose another --out or remove it first.")
@@ -253,7 +252,18 @@ def cmd_sweep(args) -> int:
     with atomic_dir(out) as scratch:
         table = sweep(prepared, sweep_options, bar_hooks(ProgressBar(n_runs, "bias-variance (numpy)")))
         table.to_csv(scratch / "bias_variance.csv", index=False)
-        print(table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+        shown = [
+            "dim",
+            "bias2_corrected",
+            "variance_unbiased",
+            "noise",
+            "total",
+            "total_se_runs",
+            "train_loss",
+            "heldout_loss",
+        ]
+        print(table[shown].to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+        print(optimum_text(optimum(table), sweep_options.runs))
         by_dim = stability_by_dim(
             prepared,
             SweepOptions(sweep_options.dims, sweep_options.runs, gensim_options),
@@ -273,6 +283,62 @@ def cmd_sweep(args) -> int:
     return 0
 
 
+def cmd_finetune(args) -> int:
+    """Continue a run on a second corpus: the run directory gets longer, the switch is recorded."""
+    parent = load_run(args.run_dir, verify=True)
+    corpus = load_corpus(args.corpus)
+    corpus_a = _parent_corpus(parent)
+    focus = shifted_words() if corpus.name == "toy-shift" else None
+    out = Path(args.out) if args.out else Path(args.run_dir).with_name(f"{Path(args.run_dir).name}-{corpus.name}")
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise EmbedLabError(f"{out} already exists; choose another --out or remove it first.")
+    bar = ProgressBar(args.epochs, f"fine-tune {parent.trainer} on {corpus.name}")
+    hooks = Hooks(on_epoch=lambda epoch, _s, row: bar.update(epoch - parent.epochs, f"loss {row['loss']:.4f}"))
+    run = finetune(
+        parent,
+        corpus,
+        out,
+        epochs=args.epochs,
+        lr=args.lr,
+        corpus_a=corpus_a,
+        focus_words=focus,
+        min_count=args.min_count,
+        hooks=hooks,
+        scorer_for=scorer_for,
+    )
+    columns = ["epoch", "domain", "loss", "heldout_loss", "heldout_loss_a", "grad_norm", "lr"]
+    print(
+        run.metrics[[c for c in columns if c in run.metrics]].to_string(index=False, float_format=lambda x: f"{x:.4g}")
+    )
+    if corpus_a is None:
+        print("note: the parent's corpus was not found, so heldout_loss_a (forgetting) is empty.", file=sys.stderr)
+    print(f"run written to {run.path} (epochs {parent.epochs + 1}–{run.epochs} on {corpus.name})")
+    return 0
+
+
+def _parent_corpus(parent):
+    """The parent's corpus if it can be read here and is the same file (by sha256), else None."""
+    source = parent.config.get("corpus_options", {}).get("source") or parent.config["corpus"]["name"]
+    try:
+        corpus = load_corpus(source)
+    except EmbedLabError:
+        return None
+    return corpus if corpus.sha256 == parent.config["corpus"]["sha256"] else None
+
+
+def sweep_settings(args) -> tuple[CorpusOptions, SweepOptions, TrainOptions]:
+    """(corpus options, the sweep, the gensim stability runs' options) from the flags or a preset."""
+    if args.preset is not None:
+        preset = SWEEP_PRESETS[args.preset]
+        sweep_options = preset.sweep
+        return preset.corpus_options, sweep_options, sweep_options.train.replace(trainer="gensim", lr=None, sample=None)
+    numpy_options = train_options(args, "numpy")
+    sweep_options = SweepOptions(
+        dims=args.dims, runs=args.seeds, train=numpy_options, share=args.share, constant_lr=args.constant_lr
+    ).validate()
+    return corpus_options(args), sweep_options, train_options(args, "gensim")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="embedlab", description="Watch word embeddings form during training.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -283,11 +349,38 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, help="run directory to create (default runs/<trainer>-<key>)")
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("export", help="export one epoch of a run")
+    p = sub.add_parser(
+        "finetune",
+        help="continue a run on a second corpus (SEED §8) and record the switch",
+        description="Continues RUN_DIR's last snapshot on --corpus for --epochs epochs with the same trainer and "
+        "settings and writes a longer run (epochs 0..E from the parent, E+1.. on the new corpus).",
+    )
     p.add_argument("run_dir")
-    p.add_argument("--epoch", type=int, default=None, help="default: the last")
-    p.add_argument("--format", choices=("word2vec", "projector"), default="word2vec")
-    p.add_argument("--out", required=True, help="word2vec: a file; projector: a folder")
+    p.add_argument("--corpus", required=True, help="toy-shift, toy, lee, wiki or the path of a .txt/.gz/.zip file")
+    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--lr", type=float, default=None, help="default: a quarter of the parent's starting rate")
+    p.add_argument("--min-count", type=int, default=None, help="for the new corpus's words (default: the parent's)")
+    p.add_argument("--out", default=None, help="run directory to create (default: RUN_DIR-<corpus>)")
+    p.set_defaults(func=cmd_finetune)
+
+    p = sub.add_parser(
+        "export",
+        help="export one epoch of a run, or every epoch for the Projector",
+        description="word2vec: one epoch as word2vec text; projector: one epoch as vectors.tsv + metadata.tsv; "
+        "projector-all: every epoch as epoch_NN.tsv, metadata.tsv and projector_config.json in a new folder, "
+        "for projector.tensorflow.org (open it with ?config=URL of projector_config.json).",
+    )
+    p.add_argument("run_dir")
+    p.add_argument("--epoch", type=int, default=None, help="default: the last (projector-all writes them all)")
+    p.add_argument("--format", choices=FORMATS, default="word2vec")
+    p.add_argument("--out", required=True, help="word2vec: a file; projector: a folder; projector-all: a new folder")
+    p.add_argument("--max-words", type=int, default=None, help="projector-all: the N most frequent words only")
+    p.add_argument(
+        "--url-prefix",
+        default="",
+        help="projector-all: the URL the folder will be served from, written before every file name in "
+        "projector_config.json (the Projector fetches them from there)",
+    )
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("evaluate", help="WordSim-353, SimLex-999 and analogy scores per epoch of a run")
@@ -311,6 +404,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="dimensions to compare, e.g. 1,2,4,8,16 (default 1,2,4,8,16,32,64)",
     )
     p.add_argument("--seeds", type=int, default=SweepOptions().runs, help="runs per setting (seeds; at least 2)")
+    p.add_argument(
+        "--share", type=float, default=SweepOptions().share, help="share of training sentences per run's resample"
+    )
+    p.add_argument("--constant-lr", action="store_true", help="every d at a constant learning rate (no early stop)")
+    p.add_argument(
+        "--preset",
+        choices=sorted(SWEEP_PRESETS),
+        default=None,
+        help="a named setting with its corpus (overrides the other flags); see the README",
+    )
     p.add_argument("--out", required=True, help="folder to create for the CSV files")
     p.set_defaults(func=cmd_sweep)
     return parser

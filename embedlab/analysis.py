@@ -403,6 +403,27 @@ def align_to_last(vectors: np.ndarray, fit_rows: Sequence[int] | None = None) ->
     return np.stack([np.asarray(vectors[e], dtype=np.float64) @ R for e, R in enumerate(rotations)])
 
 
+def principal_axes(centred: np.ndarray, k: int = 2) -> np.ndarray:
+    """The first k principal axes of centred rows (n, d) as orthonormal columns (d, k): PCA by SVD.
+
+    Sign convention (scikit-learn's ``svd_flip``): the largest loading of each axis is positive.
+    When fewer than k axes exist (d < k or n < k) the missing columns are zero: a flat axis.
+
+    >>> principal_axes(np.array([[-2.0, 0.1], [2.0, -0.1], [0.0, 0.0]]) , k=1).round(3).tolist()
+    [[0.999], [-0.05]]
+    """
+    centred = np.asarray(centred, dtype=np.float64)
+    if centred.ndim != 2:
+        raise ValueError(f"centred has shape {centred.shape}; expected rows of shape (n, d)")
+    _, _, components = np.linalg.svd(centred, full_matrices=False)  # rows: principal axes
+    components = components[:k]
+    signs = np.sign(components[np.arange(len(components)), np.abs(components).argmax(axis=1)])
+    components = components * np.where(signs == 0, 1.0, signs)[:, None]
+    axes = np.zeros((centred.shape[1], k))
+    axes[:, : len(components)] = components.T
+    return axes
+
+
 def aligned_trajectories(vectors: np.ndarray, vocab: Vocabulary, words: Sequence[str]) -> pd.DataFrame:
     """2-D paths of ``words`` over the epochs: ``epoch, word, x, y``.
 
@@ -428,14 +449,7 @@ def aligned_trajectories(vectors: np.ndarray, vocab: Vocabulary, words: Sequence
     n_epochs, n_words, d = aligned.shape
     flat = aligned.reshape(-1, d)  # ((E+1)·k, d)
     centred = flat - flat.mean(axis=0)
-    _, _, components = np.linalg.svd(centred, full_matrices=False)  # rows: principal axes
-    components = components[:2]
-    # Sign convention (scikit-learn's svd_flip): the largest loading of each axis is positive.
-    signs = np.sign(components[np.arange(len(components)), np.abs(components).argmax(axis=1)])
-    components = components * np.where(signs == 0, 1.0, signs)[:, None]
-    coords = centred @ components.T  # (n, ≤2)
-    if coords.shape[1] < 2:  # d = 1 or a single point: the second axis is flat
-        coords = np.hstack([coords, np.zeros((coords.shape[0], 2 - coords.shape[1]))])
+    coords = centred @ principal_axes(centred)  # (n, 2)
     return pd.DataFrame(
         {
             "epoch": np.repeat(np.arange(n_epochs), n_words),

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -53,54 +53,121 @@ COLUMNS = [
     "variance",
     "noise",
     "total",
+    "variance_unbiased",
+    "bias2_corrected",
+    "bias2_sampling",
+    "total_se",
+    "total_se_runs",
+    "bias2_se",
+    "variance_se",
     "train_loss",
     "train_loss_sd",
     "heldout_loss",
     "heldout_loss_sd",
+    "heldout_pairs",
     "seconds",
 ]
 
 
 @dataclass(frozen=True)
 class Decomposition:
-    """The held-out Brier score of R runs and its three parts (each a mean over pairs)."""
+    """The held-out Brier score of R runs and its three parts (each a mean over pairs).
+
+    ``total = noise + bias2 + variance`` holds exactly (plug-in estimates: ``variance``
+    divides by R, so ``bias2`` still holds variance / R). ``run_totals`` (R,) is each run's
+    own Brier score; ``centres`` (W, 5) each held-out centre word's summed terms
+    (pairs, total, noise, bias², variance), so that standard errors can be bootstrapped.
+    """
 
     total: float
     noise: float
     bias2: float
     variance: float
     pairs: int
+    run_totals: np.ndarray = field(default=None, repr=False, compare=False)
+    centres: np.ndarray = field(default=None, repr=False, compare=False)
+    sampling: float = float("nan")  # E‖q̂ − q‖²: the part of bias² that is q's own sampling error
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        return {k: getattr(self, k) for k in ("total", "noise", "bias2", "variance", "pairs")}
+
+    @property
+    def runs(self) -> int:
+        return len(self.run_totals)
+
+    @property
+    def variance_unbiased(self) -> float:
+        """The variance across runs with divisor R − 1 (E[plug-in] = (R − 1)/R · variance)."""
+        R = self.runs
+        return self.variance * R / (R - 1) if R > 1 else float("nan")
+
+    @property
+    def bias2_corrected(self) -> float:
+        """bias² without the variance / R that the mean of R runs still carries."""
+        return self.bias2 - self.variance_unbiased / self.runs
+
+    def standard_errors(self, resamples: int = 200, seed: int = 0) -> dict:
+        """Standard errors of total, bias² and variance over the held-out sample (a bootstrap
+        over centre words, each with all its pairs), and of total over runs (sd / √R)."""
+        rng = np.random.default_rng(seed)
+        W = len(self.centres)
+        picks = rng.integers(0, W, size=(resamples, W))
+        sums = self.centres[picks].sum(axis=1)  # (B, 5)
+        means = sums[:, 1:] / sums[:, :1]  # per pair: total, noise, bias², variance
+        sd = means.std(axis=0, ddof=1)
+        return {
+            "total_se": float(sd[0]),
+            "bias2_se": float(sd[2]),
+            "variance_se": float(sd[3]),
+            "total_se_runs": float(np.std(self.run_totals, ddof=1) / np.sqrt(self.runs))
+            if self.runs > 1
+            else float("nan"),
+        }
 
 
 class _Sums:
-    """Running sums of the four terms over chunks of centres, weighted by pair counts."""
+    """The four terms per centre word, summed over its pairs, and each run's total."""
 
-    def __init__(self):
-        self.total = self.noise = self.bias2 = self.variance = 0.0
-        self.pairs = 0
+    def __init__(self, runs: int):
+        self.blocks: list[np.ndarray] = []
+        self.run_totals = np.zeros(runs)
+        self.sampling = 0.0
 
     def add(self, probabilities: np.ndarray, counts: np.ndarray) -> None:
         """probabilities (R, w, V) for w centres; counts (w, V) held-out pair counts n_wc."""
+        R = len(probabilities)
         n_w = counts.sum(axis=1)  # (w,) pairs per centre
         q = counts / n_w[:, None]  # (w, V) empirical context distribution
         p_bar = probabilities.mean(axis=0)  # (w, V) mean prediction over runs
-        p_sq = np.einsum("rwv,rwv->w", probabilities, probabilities) / len(probabilities)  # mean_r ‖p_r‖²
-        p_hit = np.einsum("rwv,wv->w", probabilities, counts) / len(probabilities)  # mean_r Σ_c n_wc p_r(c)
-        self.total += float(np.sum(n_w * (1.0 + p_sq) - 2.0 * p_hit))
-        self.noise += float(np.sum(n_w * (1.0 - np.einsum("wv,wv->w", q, q))))
-        self.bias2 += float(np.sum(n_w * np.einsum("wv,wv->w", q - p_bar, q - p_bar)))
+        p_sq = np.einsum("rwv,rwv->rw", probabilities, probabilities)  # ‖p_r‖²
+        p_hit = np.einsum("rwv,wv->rw", probabilities, counts)  # Σ_c n_wc p_r(c)
+        per_run = n_w * (1.0 + p_sq) - 2.0 * p_hit  # (R, w) Σ_pairs ‖y − p_r‖²
+        q_sq = np.einsum("wv,wv->w", q, q)
         spread = probabilities - p_bar  # (R, w, V)
-        self.variance += float(np.sum(n_w * np.einsum("rwv,rwv->w", spread, spread))) / len(probabilities)
-        self.pairs += int(n_w.sum())
+        self.blocks.append(
+            np.stack(
+                [
+                    n_w,
+                    per_run.mean(axis=0),
+                    n_w * (1.0 - q_sq),
+                    n_w * np.einsum("wv,wv->w", q - p_bar, q - p_bar),
+                    n_w * np.einsum("rwv,rwv->w", spread, spread) / R,
+                ],
+                axis=1,
+            )
+        )
+        self.run_totals += per_run.sum(axis=1)
+        # E‖q̂ − q‖² = (1 − ‖q‖²)/n for n draws; unbiased from q̂: (1 − ‖q̂‖²)/(n − 1)
+        several = n_w > 1
+        self.sampling += float(np.sum(n_w[several] * (1.0 - q_sq[several]) / (n_w[several] - 1)))
 
     def result(self) -> Decomposition:
-        if self.pairs == 0:
+        centres = np.concatenate(self.blocks) if self.blocks else np.zeros((0, 5))
+        n = centres[:, 0].sum()
+        if n == 0:
             raise EmbedLabError("there are no held-out pairs to evaluate; raise the held-out fraction.")
-        n = self.pairs
-        return Decomposition(self.total / n, self.noise / n, self.bias2 / n, self.variance / n, n)
+        total, noise, bias2, variance = (float(x) for x in centres[:, 1:].sum(axis=0) / n)
+        return Decomposition(total, noise, bias2, variance, int(n), self.run_totals / n, centres, self.sampling / n)
 
 
 def _check_counts(counts, n_rows: int, V: int) -> scipy.sparse.csr_array:
@@ -132,7 +199,7 @@ def decompose(probabilities: np.ndarray, counts, chunk: int = CHUNK) -> Decompos
         raise ValueError(f"probabilities has shape {probabilities.shape}, expected (R, W, V)")
     R, W, V = probabilities.shape
     counts = _check_counts(counts, W, V)
-    sums = _Sums()
+    sums = _Sums(R)
     for start in range(0, W, chunk):
         rows = slice(start, start + chunk)
         sums.add(probabilities[:, rows].astype(np.float64), counts[rows].toarray())
@@ -179,7 +246,7 @@ def decompose_models(
         raise ValueError("give at least one model")
     V = models[0][1].shape[0]
     words, counts = pair_counts(centres, contexts, V)
-    sums = _Sums()
+    sums = _Sums(len(models))
     log_loss = np.zeros(len(models))
     for start in range(0, len(words), chunk):
         rows = slice(start, start + chunk)
@@ -232,34 +299,35 @@ def sweep(
     options: SweepOptions,
     hooks: Hooks | None = None,
     *,
-    share: float = 1.0,
     limits: Limits | None = None,
     chunk: int = CHUNK,
 ) -> pd.DataFrame:
     """Train R bootstrap runs of the NumPy softmax model for each d and decompose their
-    held-out Brier score. Returns one row per d with ``COLUMNS`` (+ ``heldout_pairs``).
+    held-out Brier score. Returns one row per d with ``COLUMNS``.
 
     Run r (0-based) uses seed ``options.train.seed + r`` for its initial vectors, its SGD and
-    its bootstrap resample of ``share`` × the training sentences (less data per run → more
-    variance); the same resamples serve every d, so the dimensions are compared on equal data.
+    its bootstrap resample of ``options.share`` × the training sentences; the same resamples
+    serve every d, so the dimensions are compared on equal data (and runs are paired across d).
     The held-out pairs (all of them, or a fixed sample of MAX_HELDOUT_PAIRS) are the same for
-    every d and run. ``hooks.on_progress(done_runs, fraction)`` reports progress (runs done,
-    share of the sweep); ``hooks.should_stop()`` stops it with TrainingCancelled.
-    train_loss / heldout_loss are the mean cross-entropy −log p(c|w) (no L2 term) on a fixed
-    sample of each run's own training pairs and on the held-out pairs; ``*_sd`` is the sample
-    standard deviation over runs.
+    every d and run. ``hooks.on_progress(done_runs, fraction)`` reports progress;
+    ``hooks.should_stop()`` stops it with TrainingCancelled.
+
+    Besides the exact split (bias2, variance, noise, total): ``variance_unbiased`` (divisor
+    R − 1), ``bias2_corrected`` (bias² without variance / R), ``bias2_sampling`` (the part
+    of bias² that is the held-out distribution q's own sampling error), standard errors over
+    the held-out sample (``*_se``, a bootstrap over centre words) and over runs
+    (``total_se_runs``), each run's total (``total_run_<r>``, for paired comparisons), and the
+    mean cross-entropy on each run's training pairs and on the held-out pairs (± sd over runs).
     """
     hooks = hooks or Hooks()
     options = options.validate(limits)
-    if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0.0 < share <= 1.0:
-        raise EmbedLabError(f"the share of training sentences per run must be in (0, 1]; got {share!r}.")
-    base = options.train.replace(trainer="numpy")
+    base = options.trained()
     check_feasible(prepared, base, limits)
     centres, contexts = _fixed_pairs(prepared.heldout, base.window, MAX_HELDOUT_PAIRS, Seeds.HELDOUT_PAIRS)
     if len(centres) == 0:
         raise EmbedLabError("the held-out sentences give no (centre, context) pairs; raise the held-out fraction.")
     seeds = [base.seed + r for r in range(options.runs)]
-    resamples = [prepared.train.select(bootstrap_sentences(len(prepared.train), seed, share)) for seed in seeds]
+    resamples = [prepared.train.select(bootstrap_sentences(len(prepared.train), seed, options.share)) for seed in seeds]
     train_samples = [_fixed_pairs(data, base.window, TRAIN_SAMPLE_PAIRS, Seeds.TRAIN_SAMPLE) for data in resamples]
     total_runs, done = len(options.dims) * options.runs, 0
     table = []
@@ -269,7 +337,7 @@ def sweep(
         for seed, data in zip(seeds, resamples, strict=True):
             run_hooks = Hooks(
                 should_stop=hooks.should_stop,
-                on_progress=lambda epoch, fraction, done=done, d=dim: hooks.progress(
+                on_progress=lambda epoch, fraction, done=done: hooks.progress(
                     done, (done + (epoch - 1 + fraction) / base.epochs) / total_runs
                 ),
             )
@@ -281,23 +349,87 @@ def sweep(
         train_loss = np.array(
             [cross_entropy(*model, *sample, chunk) for model, sample in zip(models, train_samples, strict=True)]
         )
-        table.append(
-            {
-                "dim": dim,
-                "runs": options.runs,
-                "bias2": parts.bias2,
-                "variance": parts.variance,
-                "noise": parts.noise,
-                "total": parts.total,
-                "train_loss": float(train_loss.mean()),
-                "train_loss_sd": float(train_loss.std(ddof=1)),
-                "heldout_loss": float(heldout_loss.mean()),
-                "heldout_loss_sd": float(heldout_loss.std(ddof=1)),
-                "seconds": time.perf_counter() - started,
-                "heldout_pairs": parts.pairs,
-            }
-        )
-    return pd.DataFrame(table, columns=[*COLUMNS, "heldout_pairs"])
+        table.append(_row(dim, parts, train_loss, heldout_loss) | {"seconds": time.perf_counter() - started})
+    return pd.DataFrame(table)[[*COLUMNS, *(f"total_run_{r}" for r in range(options.runs))]]
+
+
+def _row(dim: int, parts: Decomposition, train_loss: np.ndarray, heldout_loss: np.ndarray) -> dict:
+    R = parts.runs
+    return {
+        "dim": dim,
+        "runs": R,
+        "bias2": parts.bias2,
+        "variance": parts.variance,
+        "noise": parts.noise,
+        "total": parts.total,
+        "variance_unbiased": parts.variance_unbiased,
+        "bias2_corrected": parts.bias2_corrected,
+        "bias2_sampling": parts.sampling,
+        **parts.standard_errors(),
+        "train_loss": float(train_loss.mean()),
+        "train_loss_sd": float(train_loss.std(ddof=1)),
+        "heldout_loss": float(heldout_loss.mean()),
+        "heldout_loss_sd": float(heldout_loss.std(ddof=1)),
+        "heldout_pairs": parts.pairs,
+        **{f"total_run_{r}": float(parts.run_totals[r]) for r in range(R)},
+    }
+
+
+def optimum(table: pd.DataFrame) -> dict:
+    """Is there a best d at this R? The d with the lowest total held-out error, and whether it
+    beats each neighbour (and each end of the range) by more than 2 standard errors of the
+    difference. Runs are paired across d (same seeds and resamples), so the SE of a difference
+    is the sd over runs of the per-run differences / √R.
+
+    Returns ``best`` (d), ``interior`` (not at either end), ``resolved`` (beats both
+    neighbours by > 2 SE), ``beats_ends`` (beats both ends by > 2 SE, or is an end), ``margins``
+    (d → (gap, se) against each neighbour and end) and ``runs_needed`` (about how many runs
+    would make the smallest unresolved gap 2 SE, or None).
+
+    >>> t = pd.DataFrame({"dim": [1, 2, 4], "total": [0.9, 0.7, 0.8],
+    ...                   "total_run_0": [0.91, 0.70, 0.80], "total_run_1": [0.89, 0.70, 0.80]})
+    >>> o = optimum(t); o["best"], o["interior"], o["resolved"]
+    (2, True, True)
+    """
+    runs = table[[c for c in table.columns if c.startswith("total_run_")]].to_numpy()  # (D, R)
+    R = runs.shape[1]
+    i = int(np.argmin(table["total"].to_numpy()))
+    D = len(table)
+    others = sorted({j for j in (i - 1, i + 1, 0, D - 1) if 0 <= j < D and j != i})
+    margins = {}
+    for j in others:
+        diff = runs[j] - runs[i]
+        se = float(diff.std(ddof=1) / np.sqrt(R)) if R > 1 else float("inf")
+        margins[int(table["dim"].iloc[j])] = (float(diff.mean()), se)
+    clear = lambda j: margins[int(table["dim"].iloc[j])][0] > 2 * margins[int(table["dim"].iloc[j])][1]  # noqa: E731
+    neighbours = [j for j in (i - 1, i + 1) if 0 <= j < D]
+    resolved = all(clear(j) for j in neighbours)
+    ends = [j for j in (0, D - 1) if j != i]
+    needed = None
+    unresolved = [margins[int(table["dim"].iloc[j])] for j in neighbours if not clear(j)]
+    if unresolved:
+        gap, se = min(unresolved, key=lambda m: m[0] / m[1] if m[1] > 0 else np.inf)
+        needed = int(np.ceil(R * (2 * se / gap) ** 2)) if gap > 0 else None
+    return {
+        "best": int(table["dim"].iloc[i]),
+        "interior": 0 < i < D - 1,
+        "resolved": resolved,
+        "beats_ends": all(clear(j) for j in ends),
+        "margins": margins,
+        "runs_needed": needed,
+    }
+
+
+def optimum_text(verdict: dict, runs: int) -> str:
+    """One line: the best d if it is resolved at this R, or why not and how many runs would do."""
+    d = verdict["best"]
+    if not verdict["interior"]:
+        return f"lowest total at d = {d}, an end of the range: the trade-off's other side is not in this range of d."
+    if verdict["resolved"]:
+        ends = "and beats both ends" if verdict["beats_ends"] else "but not both ends"
+        return f"best d = {d}: it beats its neighbours by more than 2 standard errors ({ends})."
+    more = f"; about {verdict['runs_needed']} runs would resolve it" if verdict["runs_needed"] else ""
+    return f"no resolvable optimum at R = {runs}: d = {d} is lowest but within 2 standard errors of a neighbour{more}."
 
 
 def parse_dims(text: str) -> tuple[int, ...]:

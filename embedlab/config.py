@@ -15,7 +15,7 @@ from pathlib import Path
 
 from embedlab.errors import EmbedLabError
 
-BUILTIN_CORPORA = ("toy", "lee", "wiki")
+BUILTIN_CORPORA = ("toy", "toy-shift", "lee", "wiki")  # toy-shift: the second toy domain (fine-tuning)
 TRAINERS = ("gensim", "numpy")
 
 
@@ -81,13 +81,15 @@ class Limits:
     max_dim: int = 300
     max_epochs: int = 100
     max_sweep_runs: int = 64  # len(dims) × seeds
+    max_map_words: int = 2000  # points on an embedding map (each carries its neighbours to the browser)
+    max_projector_values: int = 10_000_000  # numbers in a Projector download built in memory (~100 MB of text)
     max_job_seconds: int = 15 * 60  # one training job, by its estimate from this server's measured speed
     max_trainings: int = field(default_factory=default_training_slots)  # trainings at once; the rest queue
 
     @classmethod
     def from_env(cls) -> Limits:
         if os.environ.get("EMBEDLAB_UNLIMITED", "") in ("1", "true", "yes"):
-            return cls(**{name: 10**12 for name in cls.__dataclass_fields__})
+            return cls(**{f.name: 10**12 for f in dataclasses.fields(cls)})
         return cls()
 
     def english_mb(self) -> float:
@@ -251,12 +253,40 @@ class DashboardSettings:
 
 
 @dataclass(frozen=True)
+class MapOptions:
+    """The embedding map: how many of the most frequent words it fits and shows, in which geometry."""
+
+    words: int = 500
+    unit: bool = True  # scale every vector to unit length first (the directions cosine sees)
+
+    def validate(self, limits: Limits | None = None) -> MapOptions:
+        limits = limits or Limits.from_env()
+        _check_int("words on the map", self.words, 2, limits.max_map_words, cap=True)
+        return self
+
+
+@dataclass(frozen=True)
 class SweepOptions:
-    """The bias–variance sweep over d (NumPy trainer) and the stability runs."""
+    """The bias–variance sweep over d (NumPy trainer) and the stability runs: one set of
+    defaults for the command line and the page.
+
+    ``share``: each run trains on a bootstrap resample of this share of the training
+    sentences (less data per run, more variance between runs). ``train.sample`` is 0: with
+    subsampling the model is trained on another pair distribution than the held-out one is
+    scored on, which adds a bias no d removes. ``constant_lr`` trains every d at the same
+    constant rate for the same number of steps, removing the decaying schedule's early stop.
+    """
 
     dims: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64)
     runs: int = 3  # seeds × bootstrap resamples per d
-    train: TrainOptions = field(default_factory=lambda: TrainOptions(trainer="numpy", epochs=5))
+    train: TrainOptions = field(default_factory=lambda: TrainOptions(trainer="numpy", epochs=10, sample=0.0))
+    share: float = 0.25
+    constant_lr: bool = False
+
+    def trained(self) -> TrainOptions:
+        """The training options of every run (the seed and d are set per run)."""
+        options = self.train.replace(trainer="numpy")
+        return options.replace(min_lr_fraction=1.0) if self.constant_lr else options
 
     def validate(self, limits: Limits | None = None) -> SweepOptions:
         limits = limits or Limits.from_env()
@@ -265,6 +295,7 @@ class SweepOptions:
         for d in self.dims:
             _check_int("each dimension", d, 1, limits.max_dim, cap=True)
         _check_int("runs", self.runs, 2, 1000)
+        _check_float("share", self.share, 0.0, 1.0, open_low=True)
         if len(self.dims) * self.runs > limits.max_sweep_runs:
             raise EmbedLabError(
                 f"a sweep of {len(self.dims)} dimensions × {self.runs} runs is more than the "
@@ -273,3 +304,16 @@ class SweepOptions:
             )
         self.train.validate(limits)
         return self
+
+
+@dataclass(frozen=True)
+class SweepPreset:
+    """A named sweep with its corpus: what ``sweep --preset`` and the page's button run."""
+
+    corpus: str
+    corpus_options: CorpusOptions
+    sweep: SweepOptions
+    why: str
+
+
+SWEEP_PRESETS: dict[str, SweepPreset] = {}  # filled below, once the search has found them

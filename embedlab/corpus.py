@@ -128,7 +128,7 @@ def tokenize(text: str, *, lowercase: bool = True, keep_numbers: bool = False) -
         if has_number and not keep_numbers:
             continue
         if has_number or any(ch.isalpha() for ch in token):
-            tokens.append(token)
+            tokens.append(sys.intern(token))  # one object per distinct word, not one per token
     return tokens
 
 
@@ -204,17 +204,16 @@ def _sentences_from_text(text: str, label: str, max_tokens: int) -> list[list[st
     """Tokenised non-empty sentences of ``text``; refuses more than ``max_tokens`` tokens.
 
     A text whose estimate (:func:`estimate_tokens`) is far over the cap is refused before it is
-    tokenised. Every occurrence of a word is the same ``str`` object (one dict per corpus):
-    8 bytes a token instead of ~60 for a separate string.
+    tokenised.
     """
     estimated = estimate_tokens(text)
     if estimated > ESTIMATE_MARGIN * max_tokens:
         raise _too_many_words(label, max_tokens, estimated)
-    sentences, total, words = [], 0, {}
+    sentences, total = [], 0
     for piece in split_sentences(text):
         tokens = tokenize(piece)
         if tokens:
-            sentences.append([words.setdefault(token, token) for token in tokens])
+            sentences.append(tokens)
             total += len(tokens)
             if total > max_tokens:
                 raise _too_many_words(label, max_tokens)
@@ -522,14 +521,20 @@ def _builtin(name: str) -> tuple[tuple[tuple[str, ...], ...], str, str]:
     """(sentences as tuples, sha256, description) of a built-in corpus; cached in-process,
     immutable so that callers cannot change each other's copy."""
     no_limit = 10**12
-    if name == "toy":
-        path = DATA_DIR / "toy_corpus.txt"
+    if name in ("toy", "toy-shift"):
+        path = DATA_DIR / ("toy_corpus.txt" if name == "toy" else "toy_shift_corpus.txt")
         if not path.is_file():
             raise EmbedLabError(f"the toy corpus {path} is missing; regenerate it: python data/make_toy_corpus.py")
         data = path.read_bytes()
         sentences = _sentences_from_text(data.decode("utf-8"), "toy corpus", no_limit)
-        groups = ", ".join(toy_groups())
-        description = f"Toy corpus with planted word groups ({groups}), {len(sentences):,} sentences"
+        if name == "toy":
+            groups = ", ".join(toy_groups())
+            description = f"Toy corpus with planted word groups ({groups}), {len(sentences):,} sentences"
+        else:
+            moved = ", ".join(shifted_words())
+            description = (
+                f"Second toy domain: the same groups, but {moved} change company; {len(sentences):,} sentences"
+            )
         sha256 = hashlib.sha256(data).hexdigest()
     elif name == "lee":
         data = _gensim_file(LEE_FILE).read_bytes()
@@ -554,6 +559,15 @@ def toy_groups() -> dict[str, list[str]]:
     ['king', 'queen']
     """
     return json.loads((DATA_DIR / "toy_groups.json").read_text(encoding="utf-8"))
+
+
+def shifted_words() -> list[str]:
+    """The planted words that change company in the second toy domain (``toy-shift``).
+
+    >>> shifted_words()
+    ['apple', 'green', 'king', 'lion']
+    """
+    return list(json.loads((DATA_DIR / "toy_shift_words.json").read_text(encoding="utf-8"))["shifted"])
 
 
 def planted_groups(corpus_name: str) -> dict[str, list[str]] | None:

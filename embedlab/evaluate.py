@@ -410,6 +410,32 @@ def scorer_for(vocab: Vocabulary, corpus_name: str) -> Scorer:
 BENCHMARK_NAMES = {"wordsim353": "WordSim-353", "simlex999": "SimLex-999"}
 
 
+def spearman_interval(rho: float, n: int, z: float = 1.96) -> tuple[float, float]:
+    """95 % interval of a Spearman ρ on n pairs: Fisher's z with the standard error
+    1.03/√(n − 3) of Fieller, Hartley and Pearson (1957) for rank correlations.
+
+    >>> [round(x, 3) for x in spearman_interval(0.5, 103)]
+    [0.334, 0.636]
+    """
+    if not np.isfinite(rho) or n <= 3:
+        return float("nan"), float("nan")
+    centre, half = np.arctanh(np.clip(rho, -0.999999, 0.999999)), z * 1.03 / np.sqrt(n - 3)
+    return float(np.tanh(centre - half)), float(np.tanh(centre + half))
+
+
+def wilson_interval(accuracy: float, n: int, z: float = 1.96) -> tuple[float, float]:
+    """95 % Wilson score interval of an accuracy measured on n questions.
+
+    >>> [round(x, 3) for x in wilson_interval(0.5, 100)]
+    [0.404, 0.596]
+    """
+    if not np.isfinite(accuracy) or n <= 0:
+        return float("nan"), float("nan")
+    centre = (accuracy + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * np.sqrt(accuracy * (1 - accuracy) / n + z * z / (4 * n * n))
+    return float(centre - half), float(centre + half)
+
+
 def coverage_text(row) -> list[str]:
     """One line per benchmark saying how much of it one metrics row could use.
 
@@ -447,7 +473,7 @@ def evaluate_run(run: Run, groups: dict[str, list[str]] | None = None, *, recomp
     already in ``metrics.csv`` are reused unless ``recompute``; missing ones are computed.
     """
     if groups is None:
-        groups = planted_groups(run.config.get("corpus", {}).get("name", ""))
+        groups = planted_groups(run.corpus_name)
     columns = list(quality_columns(groups))
     if not recompute and set(columns) <= set(run.metrics.columns):
         return run.metrics[["epoch", *columns]].reset_index(drop=True)

@@ -1,24 +1,32 @@
-"""Export one epoch of a run: word2vec text format, TensorFlow Projector TSV, the whole bundle.
+"""Export a run: one epoch as word2vec text or TensorFlow Projector TSV, every epoch as a
+Projector bundle, the whole run directory as a zip.
 
-Every writer builds its output in memory or in a temporary file and moves it into place, so
-a failed export never leaves half a file behind.
+Every writer builds its output in memory or in a temporary file or directory and moves it into
+place (:func:`~embedlab.store.atomic_write`, :func:`~embedlab.store.atomic_dir`), so a failed
+export never leaves half a file or half a folder behind.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import os
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 from gensim.models import KeyedVectors
 
+from embedlab.config import Limits
+from embedlab.corpus import planted_groups
+from embedlab.embedding_map import colour_labels, frequency_bands, frequent_rows
 from embedlab.errors import EmbedLabError
-from embedlab.store import FILES, Run, atomic_write
+from embedlab.store import FILES, Run, atomic_dir, atomic_write
 
-FORMATS = ("word2vec", "projector")
+FORMATS = ("word2vec", "projector", "projector-all")
+PROJECTOR_CONFIG = "projector_config.json"
 
 
 def epoch_vectors(run: Run, epoch: int, which: str = "input") -> np.ndarray:
@@ -47,16 +55,95 @@ def word2vec_text(run: Run, epoch: int) -> bytes:
         return path.read_bytes()
 
 
+def _tsv(vectors: np.ndarray) -> bytes:
+    """(n, d) numbers as the Projector's tensor TSV: one row per line, tab-separated, 6 digits."""
+    buffer = io.StringIO()
+    np.savetxt(buffer, vectors, delimiter="\t", fmt="%.6g")
+    return buffer.getvalue().encode("utf-8")
+
+
+def _metadata_tsv(columns: dict[str, list]) -> bytes:
+    """Metadata rows with a header line (the Projector's form for more than one column)."""
+    lines = ["\t".join(columns)] + ["\t".join(str(v) for v in row) for row in zip(*columns.values(), strict=True)]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
 def projector_tsv(run: Run, epoch: int) -> tuple[bytes, bytes]:
     """(vectors.tsv, metadata.tsv) for projector.tensorflow.org: tab-separated rows, with a
     header ``word<TAB>count`` in the metadata file (the Projector's multi-column form)."""
-    vectors = epoch_vectors(run, epoch)
-    buffer = io.StringIO()
-    np.savetxt(buffer, vectors, delimiter="\t", fmt="%.6g")
-    metadata = "word\tcount\n" + "".join(
-        f"{w}\t{c}\n" for w, c in zip(run.vocab.words, run.vocab.counts.tolist(), strict=True)
-    )
-    return buffer.getvalue().encode("utf-8"), metadata.encode("utf-8")
+    metadata = _metadata_tsv({"word": list(run.vocab.words), "count": run.vocab.counts.tolist()})
+    return _tsv(epoch_vectors(run, epoch)), metadata
+
+
+def _projector_rows(run: Run, max_words: int | None) -> np.ndarray:
+    if max_words is not None and max_words < 1:
+        raise EmbedLabError(f"--max-words must be at least 1; got {max_words}.")
+    return frequent_rows(run.vocab, len(run.vocab) if max_words is None else max_words)
+
+
+def most_projector_words(run: Run, limits: Limits | None = None) -> int:
+    """How many words an every-epoch Projector download of this run may hold here
+    (``Limits.max_projector_values`` numbers: words × d × every epoch)."""
+    limits = limits or Limits.from_env()
+    return max(1, limits.max_projector_values // ((run.epochs + 1) * run.dim))
+
+
+def check_projector_size(run: Run, max_words: int | None, limits: Limits | None = None) -> None:
+    """EmbedLabError when every epoch of ``max_words`` words is more numbers than a download
+    built in memory may hold here (``Limits.max_projector_values``)."""
+    limits = limits or Limits.from_env()
+    values = (run.epochs + 1) * len(_projector_rows(run, max_words)) * run.dim
+    if values > limits.max_projector_values:
+        most = most_projector_words(run, limits)
+        raise EmbedLabError(
+            f"every epoch of that many words is {values:,} numbers, more than the {limits.max_projector_values:,} "
+            f"a download may hold here; choose at most {most:,} words, or write the bundle with "
+            "`python -m embedlab export RUN_DIR --format projector-all --out DIR`."
+        )
+
+
+def projector_files(run: Run, max_words: int | None = None, url_prefix: str = "") -> Iterator[tuple[str, bytes]]:
+    """The Projector bundle of every epoch, one file at a time (memory: one epoch):
+    ``metadata.tsv`` (word, count, planted group, frequency band), ``epoch_00.tsv`` … one tensor
+    per epoch (the ``max_words`` most frequent words, default all, most frequent first), then
+    ``projector_config.json`` naming every epoch, its shape and its files.
+
+    projector.tensorflow.org fetches the paths in the config as they are written, so give
+    ``url_prefix``, the address the folder will be served from, to open it with ``?config=``.
+    """
+    rows = _projector_rows(run, max_words)
+    groups = planted_groups(run.corpus_name)
+    metadata = {
+        "word": [run.vocab.words[r] for r in rows],
+        "count": run.vocab.counts[rows].tolist(),
+        "group": colour_labels(run.vocab, rows, "planted group", groups),
+        "band": frequency_bands(run.vocab, rows),
+    }
+    yield "metadata.tsv", _metadata_tsv(metadata)
+    width = max(2, len(str(run.epochs)))  # name order is epoch order
+    embeddings = []
+    for epoch in range(run.epochs + 1):
+        name = f"epoch_{epoch:0{width}d}.tsv"
+        yield name, _tsv(np.asarray(run.input_vectors[epoch][rows]))
+        embeddings.append(
+            {
+                "tensorName": f"{run.run_id} · epoch {epoch}",
+                "tensorShape": [len(rows), run.dim],
+                "tensorPath": url_prefix + name,
+                "metadataPath": url_prefix + "metadata.tsv",
+            }
+        )
+    yield PROJECTOR_CONFIG, json.dumps({"embeddings": embeddings}, indent=2, ensure_ascii=False).encode("utf-8")
+
+
+def projector_zip(run: Run, max_words: int | None = None, url_prefix: str = "") -> bytes:
+    """:func:`projector_files` as one zip (a folder ``<run id>-projector/``), for download."""
+    check_projector_size(run, max_words)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for name, data in projector_files(run, max_words, url_prefix):
+            bundle.writestr(f"{run.run_id}-projector/{name}", data)
+    return buffer.getvalue()
 
 
 def run_bundle(run: Run) -> bytes:
@@ -69,10 +156,21 @@ def run_bundle(run: Run) -> bytes:
     return buffer.getvalue()
 
 
-def export(run: Run, epoch: int, fmt: str, out: str | os.PathLike) -> list[Path]:
+def export(
+    run: Run, epoch: int, fmt: str, out: str | os.PathLike, *, max_words: int | None = None, url_prefix: str = ""
+) -> list[Path]:
     """Write one epoch in ``fmt``; word2vec → the file ``out``; projector → ``out``/vectors.tsv
-    and ``out``/metadata.tsv. Returns the paths written."""
+    and ``out``/metadata.tsv; projector-all → the new folder ``out`` with every epoch
+    (:func:`projector_files`; ``epoch`` is not used). Returns the paths written."""
     out = Path(out)
+    if fmt == "projector-all":
+        _projector_rows(run, max_words)  # a bad --max-words is refused before anything is made
+        with atomic_dir(out) as folder:
+            names = []
+            for name, data in projector_files(run, max_words, url_prefix):
+                (folder / name).write_bytes(data)  # the folder appears whole or not at all
+                names.append(name)
+        return [out / name for name in names]
     if fmt == "word2vec":
         atomic_write(out, word2vec_text(run, epoch))
         return [out]

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse
 
+from embedlab.blas import blas_threads
 from embedlab.errors import TrainingCancelled
 from embedlab.vocab import as_encoded, subsample
 
@@ -191,16 +192,17 @@ def exact(
     dW_in = np.zeros(W_in.shape) if grads else None
     dW_out = np.zeros(W_out.shape) if grads else None
     step = _block_rows(W_out.shape[0])
-    for start in range(0, len(rows), step):
-        _check(should_stop)
-        block = rows[start : start + step]
-        H = np.asarray(W_in[block], dtype=dtype)  # (b, d) input vectors
-        Z = H @ W_out_c.T  # (b, V) scores
-        row_loss, C = objective.block(Z, counts[block].toarray().astype(dtype))
-        loss += float(row_loss.sum())
-        if grads:
-            dW_in[block] = C @ W_out_c  # (b, d) each row once: the rows are distinct words
-            dW_out += C.T @ H
+    with blas_threads(step * W_out.size):
+        for start in range(0, len(rows), step):
+            _check(should_stop)
+            block = rows[start : start + step]
+            H = np.asarray(W_in[block], dtype=dtype)  # (b, d) input vectors
+            Z = H @ W_out_c.T  # (b, V) scores
+            row_loss, C = objective.block(Z, counts[block].toarray().astype(dtype))
+            loss += float(row_loss.sum())
+            if grads:
+                dW_in[block] = C @ W_out_c  # (b, d) each row once: the rows are distinct words
+                dW_out += C.T @ H
     loss /= total
     if grads:
         dW_in /= total
@@ -284,6 +286,19 @@ def estimate(
     ‖x_i‖², no second pass over pairs of examples), carried to ‖∇J‖ by the delta method.
     The loss is the mean per-example loss, SE sd/√n.
     """
+    with blas_threads(_block_rows(W_out.shape[0]) * W_out.size):
+        return _estimate(objective, W_in, W_out, examples, l2, should_stop)
+
+
+def _estimate(
+    objective,
+    W_in: np.ndarray,
+    W_out: np.ndarray,
+    examples: Examples,
+    l2: float = 0.0,
+    should_stop: Callable[[], bool] | None = None,
+) -> Estimate:
+    """The body of :func:`estimate`."""
     n = len(examples)
     if n < 2:
         raise ValueError(f"estimate needs at least 2 examples; got {n}")

@@ -26,6 +26,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from embedlab.blas import blas_threads
 from embedlab.errors import TrainingCancelled, TrainingDiverged
 from embedlab.hooks import Snapshot
 from embedlab.vocab import Encoded, as_encoded, keep_probabilities, subsample
@@ -245,6 +246,13 @@ class SoftmaxTrainer:
         order = self.rng.permutation(len(tokens)).astype(np.int32)  # shuffled centre positions
         B = self.options.batch_size
         n_batches = max(1, -(-len(order) // B))
+        with blas_threads(B * self.W_in.size):
+            pairs = self._epoch_batches(epoch, tokens, sentence_id, reach, order, n_batches, should_stop, progress)
+        return {"pairs": pairs, "positions": len(order), "words": self.encoded.n_tokens, "lr": self.lr}
+
+    def _epoch_batches(self, epoch, tokens, sentence_id, reach, order, n_batches, should_stop, progress) -> int:
+        """The SGD steps of one epoch; returns the number of pairs trained."""
+        B = self.options.batch_size
         pairs = 0
         for b, start in enumerate(range(0, len(order), B)):
             if should_stop is not None and should_stop():
@@ -262,7 +270,7 @@ class SoftmaxTrainer:
             pairs += len(rows)
             if progress is not None and b % 16 == 0:
                 progress(b / n_batches)
-        return {"pairs": pairs, "positions": len(order), "words": self.encoded.n_tokens, "lr": self.lr}
+        return pairs
 
     def _sgd_step(self, centres: np.ndarray, rows: np.ndarray, cols: np.ndarray, lr: float) -> float:
         """One SGD step for centre positions with their contexts; returns Σ −log P over the pairs."""

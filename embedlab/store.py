@@ -78,6 +78,11 @@ class Run:
         return self.config.get("trainer", "imported")
 
     @property
+    def corpus_name(self) -> str:
+        """The name of the corpus the run was trained on ("" when the config does not say)."""
+        return self.config.get("corpus", {}).get("name", "")
+
+    @property
     def epochs(self) -> int:
         return self.input_vectors.shape[0] - 1
 

@@ -17,20 +17,19 @@ import os
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
-import scipy.sparse
 
-from embedlab import __version__, metrics, objectives
+from embedlab import __version__
 from embedlab.config import Limits, TrainOptions, cache_root
+from embedlab.corpus import DATA_DIR
 from embedlab.errors import EmbedLabError, TrainingCancelled, TrainingDiverged
 from embedlab.gensim_trainer import GensimTrainer
 from embedlab.hooks import Hooks, Snapshot
 from embedlab.metrics import Measure, build_measure, geometry, keep_for, objective_for, pair_counts, pairs_per_position
-from embedlab.objectives import NegativeSampling, Softmax
 from embedlab.prepared import Prepared, check_feasible
 from embedlab.softmax import SoftmaxTrainer, initial_vectors
 from embedlab.store import Run, RunWriter, load_run
@@ -66,14 +65,16 @@ def fit(
     scorer: Scorer | None = None,
     *,
     first_epoch: int = 0,
+    extra: Callable[[Snapshot], dict] | None = None,
 ) -> list[dict]:
     """Train ``epochs`` epochs; returns one metrics row per snapshot, epoch 0 (or ``first_epoch``,
     the parent's last epoch when fine-tuning) included.
 
     Each snapshot is measured (``measure``: the objective, ‖∇J‖, norms; ``scorer``: e.g. the
     intrinsic benchmarks) and passed to ``hooks.on_epoch``. ``hooks.should_stop()`` is asked
-    between batches and between the blocks of a measurement: TrainingCancelled. Non-finite vectors or loss: TrainingDiverged. Both carry
-    ``error.rows``, the rows of the epochs that had finished.
+    between batches and between the blocks of a measurement: TrainingCancelled. Non-finite
+    vectors or loss: TrainingDiverged. Both carry ``error.rows``, the rows of the epochs that had
+    finished. ``extra(snapshot)`` adds columns to each row (fine-tuning's drift).
     """
     hooks = hooks or Hooks()
     rows: list[dict] = []
@@ -84,6 +85,8 @@ def fit(
         except (TrainingCancelled, TrainingDiverged) as stopped:
             stopped.rows = rows  # the epochs that had finished: a shorter run can be kept
             raise
+        if extra is not None:
+            row.update(extra(snapshot))
         rows.append(row)
         previous = snapshot.input_vectors
         hooks.epoch_done(snapshot, row)
@@ -204,7 +207,6 @@ def train(
     """
     options = options.validate(limits)
     check_feasible(prepared, options, limits)
-    V = len(prepared.vocab)
     stop = (hooks or Hooks()).stop_requested  # the set-up counts pairs for seconds on a large corpus
     train_pairs = pair_counts(prepared.train, prepared.vocab.counts, options, stop)
     trainer = make_trainer(prepared.train, prepared.vocab, options, train_pairs)
@@ -220,13 +222,44 @@ def train(
         should_stop=stop,
     )
     config = run_config(prepared, options, scorer) | measure.describe()
-    return _write_run(prepared, options, trainer, measure, scorer, config, out_dir, hooks, V, keep_partial)
+    return write_run(prepared, options, trainer, measure, config, out_dir, hooks, scorer, keep_partial=keep_partial)
 
 
-def _write_run(prepared, options, trainer, measure, scorer, config, out_dir, hooks, V, keep_partial, first_epoch=0):
-    """Run :func:`fit` into a RunWriter; the part of ``train`` that fine-tuning shares."""
+@dataclass(frozen=True)
+class History:
+    """Epochs a run starts with (a fine-tuned run: its parent's), written before training goes on.
+
+    ``input_at(e)``/``output_at(e)`` give the (V, d) snapshots of epochs 0..epochs − 1 in the
+    new run's rows; ``rows`` their metrics rows. Training continues at epoch ``epochs``.
+    """
+
+    epochs: int
+    input_at: Callable[[int], np.ndarray]
+    output_at: Callable[[int], np.ndarray]
+    rows: list
+
+
+def write_run(
+    prepared: Prepared,
+    options: TrainOptions,
+    trainer: Trainer,
+    measure: Measure,
+    config: dict,
+    out_dir,
+    hooks: Hooks | None = None,
+    scorer: Scorer | None = None,
+    *,
+    keep_partial: bool = False,
+    history: History | None = None,
+    extra: Callable[[Snapshot], dict] | None = None,
+) -> Run:
+    """Run :func:`fit` into a RunWriter (after ``history``'s epochs); ``train`` and fine-tuning share it."""
     hooks = hooks or Hooks()
-    with RunWriter(out_dir, first_epoch + options.epochs, V, options.dim) as writer:
+    first = history.epochs if history is not None else 0
+    with RunWriter(out_dir, first + options.epochs, len(prepared.vocab), options.dim) as writer:
+        if history is not None:
+            for epoch in range(first):
+                writer.write_snapshot(epoch, history.input_at(epoch), history.output_at(epoch))
         write = Hooks(
             on_epoch=lambda epoch, snapshot, row: (
                 writer.write_snapshot(epoch, snapshot.input_vectors, snapshot.output_vectors),
@@ -235,31 +268,58 @@ def _write_run(prepared, options, trainer, measure, scorer, config, out_dir, hoo
             should_stop=hooks.should_stop,
             on_progress=hooks.on_progress,
         )
-        epochs_done, blew_up = None, False
+        last_kept, blew_up = None, False
         try:
-            rows = fit(trainer, options.epochs, write, measure, scorer, first_epoch=first_epoch)
+            rows = fit(trainer, options.epochs, write, measure, scorer, first_epoch=first, extra=extra)
         except TrainingDiverged as error:  # keep the finite epochs, flagged, so the blow-up can be watched
             rows = getattr(error, "rows", [])
             if len(rows) < 2:
                 raise
-            epochs_done, blew_up = len(rows) - 1 - first_epoch, True
-            config = config | {"stopped_at_epoch": rows[-1]["epoch"], "planned_epochs": options.epochs}
+            last_kept, blew_up = rows[-1]["epoch"], True
+            config = config | {"stopped_at_epoch": last_kept, "planned_epochs": first + options.epochs}
             config = config | {"diverged_message": str(error)}
         except TrainingCancelled as cancelled:
             rows = getattr(cancelled, "rows", [])
             if not keep_partial or len(rows) < 2:
                 raise TrainingCancelled("training stopped before an epoch finished; nothing was saved.") from None
-            epochs_done = len(rows) - 1 - first_epoch
-            config = config | {"stopped_at_epoch": rows[-1]["epoch"], "planned_epochs": options.epochs}
+            last_kept = rows[-1]["epoch"]
+            config = config | {"stopped_at_epoch": last_kept, "planned_epochs": first + options.epochs}
         config = config | {"diverged": blew_up or diverged(rows)}
+        all_rows = (history.rows if history is not None else []) + rows
         writer.finish(
-            config, prepared.vocab, rows, epochs_done=epochs_done, extra={"split.json": prepared.split_record()}
+            config, prepared.vocab, all_rows, epochs_done=last_kept, extra={"split.json": prepared.split_record()}
         )
     return load_run(out_dir)
 
 
 def default_cache_dir() -> Path:
     return cache_root() / "runs"
+
+
+SHIPPED_RUNS = DATA_DIR / "default_runs"  # the dashboard's default runs, trained ahead (data/make_default_runs.py)
+
+
+def seed_cache(shipped: Path, cache_dir: Path) -> list[Path]:
+    """Copy run directories from ``shipped`` into ``cache_dir`` where they are missing, each
+    atomically (a temporary copy renamed into place); ``train_cached`` then finds them under
+    their own keys and verifies them. Returns the runs copied."""
+    copied = []
+    if not shipped.is_dir():
+        return copied
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    for run in sorted(shipped.iterdir()):
+        target = cache_dir / run.name
+        if not run.is_dir() or target.exists():
+            continue
+        scratch = cache_dir / f".tmp-{os.getpid()}-{run.name}"
+        shutil.rmtree(scratch, ignore_errors=True)
+        shutil.copytree(run, scratch)
+        try:
+            os.rename(scratch, target)
+            copied.append(target)
+        except OSError:  # another process copied it first
+            shutil.rmtree(scratch, ignore_errors=True)
+    return copied
 
 
 def cache_path(prepared: Prepared, options: TrainOptions, cache_dir=None, scorer: Scorer | None = None) -> Path:
@@ -364,117 +424,3 @@ def measure_speed(V: int = 2000, d: int = 50, batch: int = 256, seconds: float =
         best = min(best, time.perf_counter() - began)
         repeats += 1
     return best / (6.0 * batch * V * d / 1e9)
-
-
-def _timed_batches(seconds: float) -> tuple[Callable[[], bool], list[float]]:
-    """A should_stop() that records when it is asked (before each batch) and says stop after ``seconds``."""
-    calls: list[float] = []
-
-    def stop() -> bool:
-        calls.append(time.perf_counter())
-        return calls[-1] - calls[0] > seconds
-
-    return stop, calls
-
-
-def _probe_epoch(prepared: Prepared, options: TrainOptions, seconds: float) -> float:
-    """Seconds of one training epoch of ``options`` here and now, from the real trainer run on
-    this corpus for about ``seconds`` (exact when the epoch is shorter)."""
-    V = len(prepared.vocab)
-    initial = initial_vectors(V, options.dim, options.seed)
-    if options.trainer == "numpy":
-        trainer = SoftmaxTrainer(
-            prepared.train, prepared.vocab.counts, options, initial, pairs_per_position=options.window + 1.0
-        )
-        stop, calls = _timed_batches(seconds)
-        started = time.perf_counter()
-        try:
-            trainer.train_epoch(1, stop)
-        except TrainingCancelled:
-            per_batch = (calls[-1] - calls[0]) / max(len(calls) - 1, 1)
-            steps = -(-positions_per_epoch(prepared, options) // options.batch_size)
-            return (calls[0] - started) + per_batch * steps  # the epoch's draw of windows and order, then its batches
-        return time.perf_counter() - started
-    trainer = GensimTrainer(prepared.train, prepared.vocab.words, prepared.vocab.counts, options, initial=initial)
-    words, started = trainer.words, time.perf_counter()
-
-    def sentences():
-        for sentence in prepared.train:
-            if time.perf_counter() - started > seconds:
-                return
-            yield [words[t] for t in sentence]
-
-    _, raw_words = trainer.model.train(sentences(), total_examples=len(prepared.train), epochs=1)
-    elapsed = time.perf_counter() - started
-    return elapsed * prepared.train.n_tokens / max(raw_words, 1)
-
-
-def _probe_snapshot(prepared: Prepared, options: TrainOptions, scorer: Scorer | None, seconds: float) -> float:
-    """Seconds to measure one snapshot of ``options`` here: the objective's kernel timed on a
-    few blocks of this vocabulary, scaled to the rows the metrics plan (exact or estimated)
-    will score, plus one call of ``scorer``."""
-    V, d = len(prepared.vocab), options.dim
-    positions = positions_per_epoch(prepared, options)
-    method, examples, _ = metrics._plan(options, V, positions * (options.window + 1), positions, V)
-    rng = np.random.default_rng(0)
-    W_in = rng.standard_normal((V, d), dtype=np.float32) / d
-    W_out = rng.standard_normal((V, d), dtype=np.float32) / d
-    objective = Softmax() if options.trainer == "numpy" else NegativeSampling.from_counts(prepared.vocab.counts, 5)
-    block = objectives._block_rows(V)
-    rows = min(V, 2 * block)
-    if method == "exact":  # training pairs with gradients, held-out pairs without: ~1⅓ passes over V rows
-        counts = scipy.sparse.random(rows, V, density=min(1.0, 20 / V), format="csr", random_state=0)
-        counts = scipy.sparse.vstack([counts, scipy.sparse.csr_array((V - rows, V))]).tocsr()
-        stop, calls = _timed_batches(seconds)
-        started = time.perf_counter()
-        try:
-            objectives.exact(objective, W_in, W_out, counts, should_stop=stop)
-        except TrainingCancelled:
-            pass
-        measured = time.perf_counter() - started
-        done = min(rows, max(len(calls) - 1, 1) * block)
-        seconds_per_row = measured / done
-        total = seconds_per_row * V * (4 / 3)
-    else:  # estimated: examples × 2.5 passes
-        n = min(examples, rows)
-        sample = objectives.Examples(rng.integers(0, V, (n, 1)), rng.integers(0, V, n))
-        started = time.perf_counter()
-        objectives.estimate(objective, W_in, W_out, sample)
-        total = (time.perf_counter() - started) / n * examples * 1.25
-    if scorer is not None:
-        started = time.perf_counter()
-        scorer(W_in)
-        total += time.perf_counter() - started
-    return total
-
-
-def _probe_setup(prepared: Prepared, options: TrainOptions, tokens: int = 50_000) -> float:
-    """Seconds to count the expected pairs of the whole text, from a prefix of ``tokens`` tokens."""
-    prefix = Encoded(prepared.train.tokens[:tokens], np.array([0, min(tokens, prepared.train.n_tokens)]))
-    started = time.perf_counter()
-    pair_counts(prefix, prepared.vocab.counts, options)
-    per_token = (time.perf_counter() - started) / max(prefix.n_tokens, 1)
-    return per_token * (prepared.train.n_tokens + prepared.heldout.n_tokens)
-
-
-def run_estimate(prepared: Prepared, options: TrainOptions, scorer: Scorer | None = None, seconds: float = 0.3) -> dict:
-    """Seconds one run takes here, measured now: the real trainer, metrics kernel and scorer are
-    each run for a fraction of a second on this corpus at these settings and scaled up.
-
-    Keys: ``setup`` (counting pairs), ``epoch`` (one training epoch), ``snapshot`` (measuring one
-    snapshot), ``train`` (every epoch), ``measure`` (every snapshot, epoch 0 included), ``total``.
-    Costs about ``3 × seconds`` plus the trainer's set-up; cache it per corpus and settings.
-    """
-    options = options.validate(Limits(max_dim=10**9, max_epochs=10**9))
-    epoch = _probe_epoch(prepared, options, seconds)
-    snapshot = _probe_snapshot(prepared, options, scorer, seconds)
-    setup = _probe_setup(prepared, options)
-    train_seconds, measure = options.epochs * epoch, (options.epochs + 1) * snapshot
-    return {
-        "setup": setup,
-        "epoch": epoch,
-        "snapshot": snapshot,
-        "train": train_seconds,
-        "measure": measure,
-        "total": setup + train_seconds + measure,
-    }

@@ -15,6 +15,7 @@ weighted counts, the distribution every per-epoch metric is computed on.
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -180,14 +181,14 @@ def as_encoded(sentences) -> Encoded:
 def encode(sentences: list[list[str]], vocab: Vocabulary) -> Encoded:
     """Sentences as int32 row indices; out-of-vocabulary words dropped, empty sentences too."""
     index = vocab.index
-    lengths, tokens = [], []
+    tokens, lengths = array("i"), array("q")  # 4 and 8 bytes an item, not a Python int each
     for sentence in sentences:
         ids = [index[w] for w in sentence if w in index]
         if ids:
             lengths.append(len(ids))
             tokens.extend(ids)
-    starts = np.concatenate([[0], np.cumsum(np.asarray(lengths, dtype=np.int64))]).astype(np.int64)
-    return Encoded(np.asarray(tokens, dtype=np.int32), starts)
+    starts = np.concatenate([[0], np.cumsum(np.frombuffer(lengths, dtype=np.int64))]).astype(np.int64)
+    return Encoded(np.frombuffer(tokens, dtype=np.int32).copy(), starts)
 
 
 # ---------------------------------------------------------------- pairs

@@ -4,11 +4,12 @@ import streamlit as st
 
 import ui
 from embedlab import analysis, biasvar, charts, stability
-from embedlab.config import Limits, SweepOptions, TrainOptions
+from embedlab.config import SWEEP_PRESETS, Limits, SweepOptions
 from embedlab.corpus import planted_groups
 from embedlab.errors import TrainingCancelled
 from embedlab.evaluate import scorer_for
 from embedlab.hooks import Hooks
+from embedlab.prepared import prepare
 from embedlab.training import default_cache_dir
 
 HELP = """
@@ -71,45 +72,87 @@ def run_with_progress(compute, label: str):
     return None
 
 
-if state.pop("bv_cancel", False):
-    st.warning("Cancelled; nothing was kept. The last finished result is shown.")
-
 sweep_tab, stability_tab = st.tabs(["Bias² · variance · noise over d", "Stability across seeds"])
+defaults = SweepOptions()
+
+
+def run_sweep(data, options: SweepOptions, label: str) -> None:
+    key = (data.corpus.sha256, data.options, options)
+    if state.get("bv_sweep", {}).get("key") != key:
+        table = run_with_progress(lambda hooks: biasvar.sweep(data, options, hooks), "sweep")
+        if table is not None:
+            state["bv_sweep"] = {"key": key, "table": table, "label": label, "options": options}
+
+
 with sweep_tab:
+    preset_col, text_col = st.columns([1, 3])
+    presets = list(SWEEP_PRESETS)
+    if presets:
+        preset = SWEEP_PRESETS[presets[0]]
+        text_col.caption(f"**Show the trade-off** ({presets[0]}): {preset.why}")
+        if preset_col.button("Show the trade-off", type="secondary", key="bv_preset"):
+            with ui.guard():
+                corpus_b = ui.builtin_corpus(preset.corpus)
+                data_b = prepare(corpus_b, preset.corpus_options)
+                run_sweep(data_b, preset.sweep, f"preset “{presets[0]}” on {preset.corpus}")
     with st.form("bias_variance_form"):
-        c1, c2, c3, c4 = st.columns(4)
-        dims_text = c1.text_input("dimensions d", "1,2,4,8,16,32,64", key="bv_dims")
-        runs = c2.number_input("runs per d (R)", min_value=2, max_value=20, value=3, key="bv_runs")
-        epochs = c3.number_input("epochs", min_value=1, max_value=limits.max_epochs, value=10, key="bv_epochs")
-        share = c4.slider("share of training sentences per run", 0.05, 1.0, 0.25, 0.05, key="bv_share")
+        c1, c2, c3, c4, c5 = st.columns([2, 1, 1, 2, 1])
+        dims_text = c1.text_input("dimensions d", ",".join(map(str, defaults.dims)), key="bv_dims")
+        runs = c2.number_input("runs per d (R)", min_value=2, max_value=20, value=defaults.runs, key="bv_runs")
+        epochs = c3.number_input(
+            "epochs", min_value=1, max_value=limits.max_epochs, value=defaults.train.epochs, key="bv_epochs"
+        )
+        share = c4.slider("share of training sentences per run", 0.05, 1.0, defaults.share, 0.05, key="bv_share")
+        constant = c5.toggle(
+            "constant lr",
+            value=defaults.constant_lr,
+            key="bv_constant",
+            help="Every d trains the same number of steps at one constant rate: the decaying schedule then no "
+            "longer acts as an early stop that favours some d.",
+        )
         go = st.form_submit_button("Run the sweep", type="primary")
     if go:
         with ui.guard():
-            train = TrainOptions(trainer="numpy", epochs=int(epochs), window=window, sample=0.0)
-            options = SweepOptions(biasvar.parse_dims(dims_text), int(runs), train).validate(limits)
-            key = (corpus.sha256, settings.min_count, options, float(share))
-            if state.get("bv_sweep", {}).get("key") != key:
-                table = run_with_progress(
-                    lambda hooks: biasvar.sweep(data, options, hooks, share=float(share)), "sweep"
-                )
-                if table is not None:
-                    label = f"{corpus.name} · d ∈ {list(options.dims)} · R = {options.runs} · {options.train.epochs} epochs · share {share:g}"
-                    state["bv_sweep"] = {"key": key, "table": table, "label": label}
+            train = defaults.train.replace(epochs=int(epochs), window=window)
+            options = SweepOptions(
+                biasvar.parse_dims(dims_text), int(runs), train, float(share), bool(constant)
+            ).validate(limits)
+            label = f"{corpus.name} · d ∈ {list(options.dims)} · R = {options.runs} · {options.train.epochs} epochs · share {share:g}"
+            run_sweep(data, options, label + (" · constant lr" if constant else ""))
     result = state.get("bv_sweep")
     if result is None:
         st.info(
             "Press “Run the sweep”. The defaults take about 20 s on the toy corpus (longer while the server is busy)."
         )
     else:
-        table = result["table"]
+        table, options = result["table"], result["options"]
+        verdict = biasvar.optimum(table)
         st.caption(f"Last sweep: {result['label']} · {table['seconds'].sum():.0f} s")
+        (st.success if verdict["resolved"] and verdict["interior"] else st.warning)(
+            biasvar.optimum_text(verdict, options.runs)
+        )
+        trained = options.trained()
+        st.caption(
+            f"Every run starts from gensim's initial vectors, uniform in [−1/d, 1/d) (so a larger d starts shorter), "
+            f"output vectors 0; it trains {trained.epochs} epochs at learning rate {trained.resolved_lr():g}"
+            + (
+                " held constant"
+                if options.constant_lr
+                else f" decaying to {trained.resolved_lr() * trained.min_lr_fraction:g}"
+            )
+            + f", on a bootstrap resample of {options.share:.0%} of the training sentences. Error bars: ±2 standard errors."
+        )
         m1, m2, m3 = st.columns(3)
-        m1.metric("lowest total at d", biasvar.best_dim(table))
+        m1.metric("lowest total at d", verdict["best"])
         m2.metric("noise (same for every d)", f"{table['noise'].iloc[0]:.4f}")
         gap = (table["total"] - table["noise"] - table["bias2"] - table["variance"]).abs().max()
         m3.metric("|total − (noise + bias² + variance)|", f"{gap:.1e}")
-        st.altair_chart(charts.decomposition_chart(table))
-        st.altair_chart(charts.loss_chart(table))
+        st.altair_chart(charts.tradeoff_chart(table, verdict))
+        st.caption(
+            "bias² is corrected for the R runs' mean (it otherwise still holds variance / R); of it, about "
+            f"{table['bias2_sampling'].median():.4f} is the held-out context distribution's own sampling error, "
+            "which no d removes. The variance divides by R − 1."
+        )
         st.dataframe(table, hide_index=True)
         st.download_button("Download bias_variance.csv", table.to_csv(index=False), "bias_variance.csv", "text/csv")
 

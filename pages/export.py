@@ -1,4 +1,4 @@
-"""Export: one epoch of a run as word2vec text or Projector TSV, the run bundle, the metrics."""
+"""Export: one epoch as word2vec text or Projector TSV, every epoch for the Projector, the run bundle, the metrics."""
 
 import streamlit as st
 
@@ -16,6 +16,21 @@ run = runs[trainer]
 epoch = epoch_col.slider("Epoch", 0, run.epochs, run.epochs, key="export_epoch")
 path, stem = str(run.path), f"{run.run_id}-epoch{epoch}"
 st.caption(f"`{run.run_id}` · V = {len(run.vocab):,} · d = {run.input_vectors.shape[2]}")
+words_col, prefix_col = st.columns([1, 2])
+most = min(len(run.vocab), export.most_projector_words(run))
+projector_words = words_col.number_input(
+    "Projector, every epoch: words (most frequent)",
+    1,
+    most,
+    most,
+    key="export_words",
+    help=f"At most {most:,} here (a download is built in memory); the command line writes any number.",
+)
+url_prefix = prefix_col.text_input(
+    "Projector, every epoch: the URL you will serve the folder from (optional)",
+    key="export_url",
+    placeholder="https://raw.githubusercontent.com/you/repo/main/projector/",
+)
 
 
 def deferred(make):
@@ -27,6 +42,11 @@ downloads = [
     ("word2vec .txt", f"{stem}.txt", deferred(lambda r: export.word2vec_text(r, epoch))),
     ("Projector vectors", f"{stem}-vectors.tsv", deferred(lambda r: export.projector_tsv(r, epoch)[0])),
     ("Projector metadata", f"{stem}-metadata.tsv", deferred(lambda r: export.projector_tsv(r, epoch)[1])),
+    (
+        "Projector, every epoch .zip",
+        f"{run.run_id}-projector.zip",
+        deferred(lambda r: export.projector_zip(r, int(projector_words), url_prefix.strip())),
+    ),
     ("Run bundle .zip", f"{run.run_id}.zip", deferred(export.run_bundle)),
     ("Metrics .csv", f"{run.run_id}-metrics.csv", run.metrics.to_csv(index=False)),
 ]
@@ -34,6 +54,11 @@ for column, (label, file_name, data) in zip(st.columns(len(downloads)), download
     column.download_button(label, data, file_name=file_name, on_click="ignore", icon=":material/download:")
 st.caption(
     "The epoch applies to the word2vec and Projector files; the bundle holds every epoch. Load the TSV pair at "
-    "projector.tensorflow.org and the word2vec file with gensim's `KeyedVectors.load_word2vec_format`."
+    "projector.tensorflow.org and the word2vec file with gensim's `KeyedVectors.load_word2vec_format`. "
+    "The every-epoch zip holds one tensor per epoch, `metadata.tsv` (word, count, group, band) and "
+    "`projector_config.json`: serve the folder from the URL you gave and open "
+    "`https://projector.tensorflow.org/?config=<URL>projector_config.json`, then step through the epochs in its "
+    "tensor menu (the README says how)."
 )
-st.dataframe(run.metrics, hide_index=True)
+st.dataframe(run.metrics.style.format(na_rep="—", precision=4), hide_index=True)
+st.caption("— : not measured (no held-out sentences, or too few benchmark items in this vocabulary to score).")

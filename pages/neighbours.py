@@ -8,35 +8,47 @@ from embedlab import charts
 ui.open_page(__file__)
 pair = ui.require_pair()
 vocab = pair.first.vocab
+words = list(vocab.words)
 suggested = [w for w in ("king", "queen", "man", "woman") if w in vocab.index] or ui.chosen_words(pair.first)
 st.header("Nearest neighbours over epochs")
+st.caption("The k words with the highest cosine to the query word at each epoch (SEED §3); epoch 0 is random.")
 query_col, k_col = st.columns([3, 1])
-word = query_col.text_input("Query word", value=suggested[0]).strip()
+word = query_col.selectbox(
+    "Query word (type to search)", words, index=words.index(suggested[0]) if suggested else 0, key="nb_word"
+)
 k = k_col.slider("k", 1, 20, 10)
-if word not in vocab.index:
-    st.warning(
-        f"“{word}” is not in the vocabulary ({len(vocab):,} words that occur at least min_count times). "
-        f"Try one of: {', '.join(ui.chosen_words(pair.first)[:12])}."
-    )
-else:
-    for trainer, run in pair.runs().items():
-        with ui.guard():
-            st.markdown(f"**{ui.ROLE_NAMES[trainer]}** — neighbours of “{word}” (cosine)")
-            st.dataframe(ui.neighbours_wide(str(run.path), word, k))
+last = pair.epochs
+default_epochs = sorted({0, 1, 2, last // 2, last - 1, last} & set(range(last + 1)), reverse=True)
+shown = st.multiselect(
+    "Epochs to show (latest first)", list(range(last, -1, -1)), default=default_epochs, key="nb_epochs"
+)
+shown = sorted(shown, reverse=True) or [last]
+for trainer, run in pair.runs().items():
+    with ui.guard():
+        st.markdown(f"**{ui.ROLE_NAMES.get(trainer, trainer)}** — neighbours of “{word}” (cosine)")
+        table = ui.neighbours_wide(str(run.path), word, k)
+        st.dataframe(table[[f"epoch {e}" for e in shown if f"epoch {e}" in table]], width="stretch")
 
-words = tuple(ui.chosen_words(pair.first))
+chosen = tuple(ui.chosen_words(pair.first))
 with ui.guard():
-    frames = {trainer: ui.turnover(str(run.path), words, k) for trainer, run in pair.runs().items()}
+    frames = {trainer: ui.turnover(str(run.path), chosen, k) for trainer, run in pair.runs().items()}
     st.altair_chart(charts.turnover(ui.with_trainer(frames)))
-    st.caption(f"Mean Jaccard@{k} over the {len(words)} words of the Heatmaps page.")
+    st.caption(
+        f"Mean Jaccard@{k} = |A ∩ B| / |A ∪ B| of each word's top-{k} neighbours, compared with the previous epoch "
+        f"(turnover: low while the space is forming, near 1 once it has settled) and with the last epoch, over the "
+        f"{len(chosen)} words of the Heatmaps page."
+    )
 
 st.subheader("Analogies: a − b + c")
-defaults = ["king", "man", "woman"] if {"king", "man", "woman"} <= vocab.index.keys() else [*suggested, "", "", ""]
+st.caption("3CosAdd: the words closest in cosine to â − b̂ + ĉ (unit vectors), a, b and c excluded (SEED §1).")
+defaults = ["king", "man", "woman"] if {"king", "man", "woman"} <= vocab.index.keys() else (suggested * 3)[:3]
 cells = st.columns(3)
 a, b, c = (
-    cell.text_input(name, value=value).strip() for cell, name, value in zip(cells, "abc", defaults[:3], strict=True)
+    cell.selectbox(name, words, index=words.index(value), key=f"an_{name}")
+    for cell, name, value in zip(cells, "abc", defaults, strict=True)
 )
 for trainer, run in pair.runs().items():
     with ui.guard():
-        st.markdown(f"**{ui.ROLE_NAMES[trainer]}** — {a} − {b} + {c} ≈ ? (3CosAdd, cosine)")
-        st.dataframe(ui.analogies_wide(str(run.path), a, b, c))
+        st.markdown(f"**{ui.ROLE_NAMES.get(trainer, trainer)}** — {a} − {b} + {c} ≈ ? (latest epoch first)")
+        table = ui.analogies_wide(str(run.path), a, b, c)
+        st.dataframe(table[[f"epoch {e}" for e in shown if f"epoch {e}" in table]], width="stretch")

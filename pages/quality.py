@@ -42,17 +42,22 @@ with ui.guard():
             + (" The planted groups measure the same idea on this corpus." if "group_gap" in last else "")
         )
 
-    st.altair_chart(charts.loss_by_trainer({name: run.metrics for name, run in runs.items()}, width=360))
     long = charts.quality_long(tables)
     if not long.empty:
-        st.altair_chart(charts.quality_panels(long))
+        st.altair_chart(charts.quality_panels(long, ui.TRAINER_COLOURS))
     for column, title, count, unit, _ in charts.PANELS:
         if count is not None and np.isnan(last[column]):
             st.caption(f"{title}: too few {unit} in vocabulary ({int(last[count])}); not shown.")
     st.caption(
+        "Bands: 95 % intervals — Fisher's z for ρ (standard error 1.03/√(n − 3)), Wilson's for an accuracy — so a "
+        "curve that wanders inside its band is noise, not learning. "
         f"A score needs at least {evaluate.MIN_PAIRS} pairs or questions in vocabulary. Analogies: the "
         f"same fixed sample of at most {evaluate.ANALOGY_SAMPLE:,} in-vocabulary questions at every epoch."
     )
+    with st.expander("Each trainer's loss beside the scores"):
+        losses = {name: run.metrics for name, run in runs.items() if run.has_loss}
+        if losses:
+            st.altair_chart(charts.loss_by_trainer(losses, width=360))
     with st.expander("Scores per epoch (table)"):
         both = pd.concat([t.assign(trainer=name) for name, t in tables.items()], ignore_index=True)
         st.dataframe(both.set_index(["trainer", "epoch"]), width="stretch")

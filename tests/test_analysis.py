@@ -33,6 +33,7 @@ from embedlab.analysis import (
     neighbour_table_wide,
     neighbour_turnover,
     normalize_rows,
+    principal_axes,
     procrustes_rotation,
     separation_over_epochs,
     similarity_agreement,
@@ -290,6 +291,17 @@ def test_align_to_last_undoes_rotations(tmp_path):
     # and a float32 read-only memory map works the same (to float32 precision)
     mapped = read_only_memmap(run, tmp_path / "run.npy")
     np.testing.assert_allclose(align_to_last(mapped)[0], last, atol=1e-5)
+
+
+def test_principal_axes_are_the_top_eigenvectors_of_the_covariance():
+    X = np.random.default_rng(4).normal(size=(50, 5)) * [3.0, 2.0, 1.0, 0.5, 0.1]
+    centred = X - X.mean(axis=0)
+    values, vectors = np.linalg.eigh(centred.T @ centred)
+    top = vectors[:, np.argsort(values)[::-1][:2]]
+    axes = principal_axes(centred)
+    np.testing.assert_allclose(np.abs(axes.T @ top), np.eye(2), atol=1e-10)  # the same axes, up to sign
+    assert np.all(axes[np.abs(axes).argmax(axis=0), [0, 1]] > 0)  # the largest loading is positive
+    np.testing.assert_allclose(principal_axes(centred[:, :1]), [[1.0, 0.0]])  # d = 1: a flat second axis
 
 
 def test_trajectories_of_a_pure_rotation_do_not_move():

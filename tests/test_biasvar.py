@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import tracemalloc
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,7 @@ from embedlab.biasvar import (
     cross_entropy,
     decompose,
     decompose_models,
+    optimum,
     pair_counts,
     sweep,
 )
@@ -191,7 +193,7 @@ def toy():
 @pytest.fixture(scope="module")
 def toy_sweep(toy):
     calls = []
-    options = SweepOptions(dims=(1, 16), runs=3, train=TrainOptions(epochs=3))
+    options = SweepOptions(dims=(1, 16), runs=3, train=TrainOptions(epochs=3), share=1.0)
     table = sweep(toy, options, Hooks(on_progress=lambda done, fraction: calls.append((done, fraction))))
     return table, calls
 
@@ -223,14 +225,14 @@ def test_a_larger_d_lowers_bias_on_the_toy_corpus(toy_sweep):
 
 
 def test_sweep_is_reproducible_and_share_changes_the_data(toy):
-    options = SweepOptions(dims=(2,), runs=2, train=TrainOptions(epochs=1))
+    options = SweepOptions(dims=(2,), runs=2, train=TrainOptions(epochs=1), share=1.0)
     first, second = sweep(toy, options), sweep(toy, options)
     cols = ["bias2", "variance", "total", "train_loss", "heldout_loss"]
     np.testing.assert_array_equal(first[cols].to_numpy(), second[cols].to_numpy())
-    half = sweep(toy, options, share=0.5)
+    half = sweep(toy, replace(options, share=0.5))
     assert half["variance"].item() != first["variance"].item()
     with pytest.raises(EmbedLabError, match="share"):
-        sweep(toy, options, share=0.0)
+        sweep(toy, replace(options, share=0.0))
 
 
 def test_cancelled_sweep_raises_training_cancelled(toy):
@@ -305,3 +307,52 @@ def test_cli_bad_dims_is_one_error_line_and_exit_2(tmp_path, dims):
     assert len(lines) == 1 and lines[0].startswith("error:"), result.stderr
     assert not (tmp_path / "out").exists()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_unbiased_variance_and_corrected_bias_follow_from_the_plug_in_split(toy_sweep):
+    table, _ = toy_sweep
+    R = table["runs"]
+    np.testing.assert_allclose(table["variance_unbiased"], table["variance"] * R / (R - 1), rtol=1e-12)
+    np.testing.assert_allclose(table["bias2_corrected"], table["bias2"] - table["variance_unbiased"] / R, rtol=1e-12)
+    assert (table["bias2_sampling"] > 0).all() and (table["bias2_sampling"] < table["bias2"]).all()
+    run_cols = [c for c in table.columns if c.startswith("total_run_")]
+    np.testing.assert_allclose(table[run_cols].mean(axis=1), table["total"], rtol=1e-12)  # the total is their mean
+    assert (table[["total_se", "bias2_se", "variance_se", "total_se_runs"]] > 0).all().all()
+
+
+def test_corrected_bias_removes_what_the_mean_of_few_runs_adds():
+    """Simulated runs around a known mean prediction: the plug-in bias² carries variance / R,
+    the corrected one does not (on average over many repetitions)."""
+    rng = np.random.default_rng(0)
+    V, W, R = 5, 40, 3
+    truth = softmax(rng.normal(size=(W, V)), axis=1)
+    counts = rng.integers(1, 4, size=(W, V))
+    q = counts / counts.sum(axis=1, keepdims=True)
+    true_bias2 = np.average(np.sum((q - truth) ** 2, axis=1), weights=counts.sum(axis=1))
+    plug_in, corrected = [], []
+    for _ in range(400):
+        noise = 0.05 * rng.normal(size=(R, W, V))
+        runs = truth + noise - noise.mean(axis=2, keepdims=True)  # rows still sum to 1, mean = truth
+        d = decompose(runs, counts)
+        plug_in.append(d.bias2)
+        corrected.append(d.bias2_corrected)
+    assert np.mean(plug_in) - true_bias2 > 5 * np.std(corrected) / np.sqrt(400)  # biased upwards
+    assert abs(np.mean(corrected) - true_bias2) < 4 * np.std(corrected) / np.sqrt(400)
+
+
+def test_optimum_names_a_best_d_only_when_it_is_resolved():
+    table = pd.DataFrame(
+        {
+            "dim": [1, 2, 4, 8],
+            "total": [0.90, 0.70, 0.701, 0.80],
+            "total_run_0": [0.90, 0.69, 0.72, 0.80],
+            "total_run_1": [0.90, 0.71, 0.682, 0.80],
+        }
+    )
+    verdict = optimum(table)
+    assert verdict["best"] == 2 and verdict["interior"] and not verdict["resolved"]
+    assert verdict["runs_needed"] > 2
+    clear = table.assign(total_run_0=[0.9, 0.70, 0.75, 0.8], total_run_1=[0.9, 0.70, 0.76, 0.8])
+    clear = clear.assign(total=clear[["total_run_0", "total_run_1"]].mean(axis=1))
+    verdict = optimum(clear)
+    assert verdict["resolved"] and verdict["beats_ends"] and verdict["runs_needed"] is None

@@ -46,15 +46,17 @@ def test_heatmap_has_one_rect_per_word_pair_with_its_cosine():
     words = ["king", "queen", "man"]
     X = np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
     frame = similarity(words, X)
-    spec = charts.heatmap(frame, title="epoch 3").to_dict()
-    assert spec["mark"]["type"] == "rect"
-    assert spec["encoding"]["x"]["field"] == "word_a" and spec["encoding"]["y"]["field"] == "word_b"
-    assert spec["encoding"]["color"]["field"] == "cosine"
-    assert spec["encoding"]["x"]["sort"] == words  # the caller's word order, not alphabetical
-    assert spec["encoding"]["color"]["scale"]["domain"] == [-1.0, 1.0]
-    tooltips = [t["field"] for t in spec["encoding"]["tooltip"]]
+    spec = charts.heatmap(frame, title="epoch 3", domain=(0.0, 1.0)).to_dict()
+    rect = spec["layer"][0]
+    assert rect["mark"]["type"] == "rect"
+    assert rect["encoding"]["x"]["field"] == "word_a" and rect["encoding"]["y"]["field"] == "word_b"
+    assert rect["encoding"]["color"]["field"] == "cosine"
+    assert rect["encoding"]["x"]["sort"] == words  # the caller's word order, not alphabetical
+    assert rect["encoding"]["color"]["scale"]["domain"] == [0.0, 1.0]
+    assert rect["encoding"]["color"]["legend"]["orient"] == "right"  # beside the grid, in view
+    tooltips = [t["field"] for t in rect["encoding"]["tooltip"]]
     assert tooltips == ["word_a", "word_b", "cosine"]
-    cells = {(r["word_a"], r["word_b"]): r["cosine"] for r in rows_of(spec)}
+    cells = {(r["word_a"], r["word_b"]): r["cosine"] for r in rows_of(spec, rect if "data" in rect else spec)}
     assert len(cells) == len(words) ** 2
     assert cells[("king", "queen")] == pytest.approx(1 / np.sqrt(2))
     assert cells[("king", "man")] == pytest.approx(0.0)
@@ -63,11 +65,22 @@ def test_heatmap_has_one_rect_per_word_pair_with_its_cosine():
 
 def test_difference_heatmap_is_diverging_and_symmetric_about_zero():
     frame = pd.DataFrame({"word_a": ["a", "a", "b"], "word_b": ["a", "b", "a"], "change": [0.0, -0.4, 0.25]})
-    spec = charts.heatmap(frame, "change", diverging=True).to_dict()
+    spec = charts.heatmap(frame, "change", diverging=True).to_dict()["layer"][0]
     scale = spec["encoding"]["color"]["scale"]
     assert scale["domain"] == pytest.approx([-0.4, 0.4])
     assert scale["scheme"] == "redblue"
     assert spec["encoding"]["color"]["field"] == "change"
+
+
+def test_heatmap_draws_a_line_where_the_planted_group_changes():
+    words = ["king", "queen", "dog", "cat"]
+    frame = similarity(words, np.eye(4))
+    spec = charts.heatmap(frame, groups={"king": "royalty", "queen": "royalty", "dog": "animals", "cat": "animals"})
+    spec = spec.to_dict()
+    rules = [layer for layer in spec["layer"][1:] if layer["mark"]["type"] == "rule"]
+    assert len(rules) == 2  # one across, one down
+    assert [r["word"] for r in rows_of(spec, rules[0])] == ["dog"]  # the first word of the second group
+    assert rules[0]["encoding"]["x"]["bandPosition"] == 0
 
 
 def test_heatmap_names_missing_columns():
@@ -95,13 +108,26 @@ def test_loss_curve_draws_training_and_heldout_loss(metrics):
 
 def test_metric_panels_one_panel_per_metric_and_log_gradient_norm(metrics):
     spec = charts.metric_panels(metrics).to_dict()
-    panels = spec["hconcat"]
-    assert [p["title"] for p in panels] == [title for _, title, _ in charts.METRIC_PANELS]
-    grad = panels[1]
-    assert grad["encoding"]["y"]["scale"]["type"] == "log"
-    assert [r["value"] for r in rows_of(spec, grad)] == [1.0, 0.1, 0.01, 0.001]
-    displacement = panels[3]
-    assert [r["epoch"] for r in rows_of(spec, displacement)] == [1, 2, 3]  # epoch 0 has none
+    panels = spec["concat"]
+    lines = [p["layer"][-1] for p in panels]  # the line of each panel
+    assert [line["title"] for line in lines] == [title for _, title, _ in charts.METRIC_PANELS]
+    assert lines[1]["encoding"]["y"]["scale"]["type"] == "log"
+
+    def rows(panel):
+        return rows_of(spec, panel if "data" in panel else panel["layer"][-1])
+
+    assert [r["value"] for r in rows(panels[1])] == [1.0, 0.1, 0.01, 0.001]
+    assert [r["epoch"] for r in rows(panels[3])] == [1, 2, 3]  # epoch 0 has none
+
+
+def test_metric_panels_draw_the_standard_error_band_and_the_switch(metrics):
+    estimated = metrics.assign(grad_norm_se=metrics["grad_norm"] * 0.1)
+    spec = charts.metric_panels(estimated, switch_epoch=2).to_dict()
+    grad = spec["concat"][1]["layer"]
+    marks = [layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"] for layer in grad]
+    assert marks == ["area", "line", "rule"]
+    band = rows_of(spec, grad[0])
+    assert [r["high"] for r in band] == pytest.approx([1.2, 0.12, 0.012, 0.0012])
 
 
 def test_compare_runs_colours_by_run(metrics):
@@ -168,15 +194,17 @@ def test_loss_by_trainer_gives_each_trainer_its_own_axis(metrics):
 def test_separation_chart_has_within_between_and_gap():
     frame = pd.DataFrame({"epoch": [0, 1], "within": [0.0, 0.6], "between": [0.0, 0.1], "gap": [0.0, 0.5]})
     spec = charts.separation(frame).to_dict()
-    assert {r["cosine"] for r in rows_of(spec)} == {"within", "between", "gap"}
+    assert {r["cosine"] for r in rows_of(spec)} == {"within a group", "between groups", "gap (within − between)"}
 
 
 def test_doctests():
+    import embedlab.charts.map
     import embedlab.charts.quality
     import embedlab.charts.runs
     import embedlab.charts.sweep
 
-    results = [doctest.testmod(m) for m in (embedlab.charts.runs, embedlab.charts.quality, embedlab.charts.sweep)]
+    modules = (embedlab.charts.runs, embedlab.charts.quality, embedlab.charts.sweep, embedlab.charts.map)
+    results = [doctest.testmod(m) for m in modules]
     result = doctest.TestResults(sum(r.failed for r in results), sum(r.attempted for r in results))
     assert result.attempted > 0 and result.failed == 0
 
@@ -201,15 +229,16 @@ def test_separation_of_two_trainers_shares_the_y_axis():
     one = pd.DataFrame({"epoch": [0, 1], "within": [0.0, 0.6], "between": [0.0, 0.1], "gap": [0.0, 0.5]})
     spec = charts.separation(pd.concat([one.assign(trainer="a"), one.assign(trainer="b", gap=[0.0, 0.2])])).to_dict()
     assert spec["resolve"]["scale"]["y"] == "shared"
-    gaps = [r["value"] for r in rows_of(spec, spec["hconcat"][1]) if r["cosine"] == "gap"]
+    gaps = [r["value"] for r in rows_of(spec, spec["hconcat"][1]) if r["cosine"].startswith("gap")]
     assert gaps == [0.0, 0.2]
 
 
 def test_heatmap_gives_every_word_a_row_of_the_requested_height():
     words = [f"w{i}" for i in range(20)]
     frame = similarity(words, np.random.default_rng(0).normal(size=(20, 3)))
-    assert charts.heatmap(frame, cell=10).to_dict()["height"] == 10 * 20 + 150
-    assert charts.heatmap(frame, cell=10).to_dict()["encoding"]["y"]["axis"]["labelOverlap"] is False
+    spec = charts.heatmap(frame, cell=10).to_dict()
+    assert spec["height"] == 10 * 20 + 90
+    assert spec["layer"][0]["encoding"]["y"]["axis"]["labelOverlap"] is False
 
 
 def test_zipf_thins_a_large_vocabulary_evenly_on_the_log_axis():
@@ -220,3 +249,66 @@ def test_zipf_thins_a_large_vocabulary_evenly_on_the_log_axis():
     assert ranks[:10] == list(range(1, 11))  # dense where the log axis is wide
     gaps = np.diff(np.log(ranks))  # beyond the first ranks, every step is about one log-spaced step
     assert gaps[np.array(ranks[1:]) > 100].max() < 2 * np.log(n) / 500
+
+
+# ---------------------------------------------------------------- the embedding map
+
+
+def map_points(colours: list[str], highlighted: list[bool] | None = None) -> pd.DataFrame:
+    n = len(colours)
+    return pd.DataFrame(
+        {
+            "word": [f"w{i}" for i in range(n)],
+            "count": np.arange(n, 0, -1),
+            "x": np.linspace(-1, 1, n),
+            "y": np.linspace(1, -1, n),
+            "colour": colours,
+            "neighbours": [f"w{(i + 1) % n} 0.50" for i in range(n)],
+            "highlighted": highlighted or [False] * n,
+        }
+    )
+
+
+def test_map_draws_every_point_on_fixed_square_axes_with_its_neighbours_on_hover():
+    points = map_points(["other", "royalty", "animals"], [False, True, False])
+    paths = pd.DataFrame({"word": ["w1", "w1"], "epoch": [0, 1], "x": [0.0, 0.5], "y": [0.0, 0.5]})
+    spec = charts.embedding_map(points, paths, domain=([-2.0, 2.0], [-3.0, 1.0]), title="epoch 1").to_dict()
+    assert spec["width"] == spec["height"]
+    rings, dots, lines, names = spec["layer"]  # the ring under the word's dot, which keeps the hover
+    assert [r["word"] for r in rows_of(spec, dots)] == ["w0", "w1", "w2"]
+    assert dots["encoding"]["x"]["scale"]["domain"] == [-2.0, 2.0]
+    assert dots["encoding"]["y"]["scale"]["domain"] == [-3.0, 1.0]
+    assert [t["field"] for t in dots["encoding"]["tooltip"]] == ["word", "count", "colour", "neighbours"]
+    assert rows_of(spec, dots)[0]["neighbours"] == "w1 0.50"
+    assert [(r["epoch"], r["x"]) for r in rows_of(spec, lines)] == [(0, 0.0), (1, 0.5)]
+    assert lines["encoding"]["order"]["field"] == "epoch" and lines["encoding"]["detail"]["field"] == "word"
+    assert [r["word"] for r in rows_of(spec, rings)] == ["w1"] and [r["word"] for r in rows_of(spec, names)] == ["w1"]
+
+
+def test_map_colours_are_the_same_on_every_chart_and_other_is_grey():
+    labels = ["royalty", "animals", "other", "royalty"]
+    one = charts.embedding_map(map_points(["animals", "other"]), domain=([0, 1], [0, 1]), labels=labels).to_dict()
+    two = charts.embedding_map(map_points(["royalty"]), domain=([0, 1], [0, 1]), labels=labels).to_dict()
+    scales = [chart["layer"][1]["encoding"]["color"]["scale"] for chart in (one, two)]
+    assert scales[0] == scales[1]
+    assert scales[0]["domain"] == ["royalty", "animals", "other"] and scales[0]["range"][-1] == "#c8c8c8"
+    assert len(set(scales[0]["range"])) == 3
+
+
+def test_map_readout_shows_the_share_kept_and_the_movement_shown_per_trainer():
+    readout = pd.DataFrame(
+        {
+            "epoch": [0, 1],
+            "variance_kept": [0.05, 0.4],
+            "movement_full": [np.nan, 2.0],
+            "movement_picture": [np.nan, 0.5],
+        }
+    )
+    frame = pd.concat([readout.assign(trainer="numpy"), readout.assign(trainer="gensim")])
+    spec = charts.map_readout(frame).to_dict()
+    rows = rows_of(spec)
+    kept = [(r["trainer"], r["epoch"], r["value"]) for r in rows if r["share"].startswith("variance")]
+    shown = [(r["trainer"], r["epoch"], r["value"]) for r in rows if r["share"].startswith("movement")]
+    assert kept == [("numpy", 0, 0.05), ("numpy", 1, 0.4), ("gensim", 0, 0.05), ("gensim", 1, 0.4)]
+    assert shown == [("numpy", 1, 0.25), ("gensim", 1, 0.25)]  # epoch 0 has no movement
+    assert spec["encoding"]["y"]["scale"]["domain"] == [0, 1]

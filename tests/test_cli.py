@@ -1,5 +1,6 @@
 """The command line contract: train, export, and one `error:` line with exit 2 for user errors."""
 
+import json
 import os
 import shlex
 import subprocess
@@ -76,6 +77,22 @@ def test_export_word2vec_and_projector_round_trip(trained):
     assert metadata[0] == "word\tcount" and len(metadata) == len(run.vocab) + 1
 
 
+def test_export_every_epoch_for_the_projector(trained):
+    where, _ = trained
+    run = load_run(where / "run")
+    result = cli(
+        "export", "run", "--format", "projector-all", "--max-words", "50", "--url-prefix", "https://h/p/",
+        "--out", "every", cwd=where,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    config = json.loads((where / "every" / "projector_config.json").read_text(encoding="utf-8"))
+    assert [e["tensorPath"] for e in config["embeddings"]] == [f"https://h/p/epoch_{e:02d}.tsv" for e in range(4)]
+    for epoch in range(4):
+        tensor = np.loadtxt(where / "every" / f"epoch_{epoch:02d}.tsv", delimiter="\t")
+        np.testing.assert_allclose(tensor, run.input_vectors[epoch][:50], rtol=1e-5, atol=1e-6)
+    assert f"wrote every{os.sep}projector_config.json" in result.stdout
+
+
 def test_help_lists_the_commands(tmp_path):
     result = cli("--help", cwd=tmp_path)
     assert result.returncode == 0 and "train" in result.stdout and "export" in result.stdout
@@ -100,6 +117,8 @@ def test_help_lists_the_commands(tmp_path):
         (["train", "--corpus", "binary.bin"], "binary"),
         (["export", "missing-run", "--out", "x.txt"], "run directory"),
         (["export", "existing", "--epoch", "99", "--out", "x.txt"], "epoch"),
+        (["export", "existing", "--format", "projector-all", "--max-words", "0", "--out", "p"], "max-words"),
+        (["export", "existing", "--format", "projector-all", "--out", "existing"], "already exists"),
         (["train", "--out", "existing"], "already exists"),
     ],
 )

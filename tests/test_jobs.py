@@ -19,11 +19,10 @@ import embedlab.jobs
 from embedlab.config import CorpusOptions, DashboardSettings, Limits, TrainOptions
 from embedlab.corpus import Corpus, load_corpus
 from embedlab.errors import EmbedLabError, TrainingCancelled
-from embedlab.jobs import Scheduler, State, refusal, train_runs
+from embedlab.jobs import Scheduler, State, refusal, run_estimate, train_runs
 from embedlab.metrics import build_measure, objective_for, pair_counts
 from embedlab.prepared import prepare
 from embedlab.store import load_run
-from embedlab.training import run_estimate
 from embedlab.vocab import expected_pair_counts
 
 STOP_SECONDS = 1.0  # the promise: Cancel, a closed tab or a new job stops the computation this fast

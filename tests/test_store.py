@@ -130,13 +130,12 @@ def test_sigkill_mid_run_leaves_nothing_served_and_rerun_completes(tmp_path):
         str(out),
     ]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    for delay in (1.5, 3.0):
+    for epoch in (1, 4):  # kill right after the progress line of this epoch: mid-run, snapshots written
         process = subprocess.Popen(command, cwd=tmp_path, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
-        deadline = time.time() + 60
+        deadline = time.time() + 120
         line = b""
-        while b"/30" not in line and time.time() < deadline:  # wait until training has started
+        while f" {epoch}/30 ".encode() not in line and time.time() < deadline:  # an event, not a sleep
             line = process.stderr.readline()
-        time.sleep(delay)
         assert process.poll() is None, "training finished before it could be killed"
         process.send_signal(signal.SIGKILL)
         process.wait()

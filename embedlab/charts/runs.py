@@ -8,7 +8,7 @@ browser.
 >>> import pandas as pd
 >>> frame = pd.DataFrame({"word_a": ["a", "a", "b", "b"], "word_b": ["a", "b", "a", "b"],
 ...                       "cosine": [1.0, 0.5, 0.5, 1.0]})
->>> heatmap(frame).to_dict()["mark"]["type"]
+>>> heatmap(frame).to_dict()["layer"][0]["mark"]["type"]
 'rect'
 """
 
@@ -24,12 +24,21 @@ SERIES_NAMES = {"loss": "training", "heldout_loss": "held-out"}  # legend entrie
 
 # Every metric panel of a run: (column(s), title, log scale?)
 METRIC_PANELS = (
-    (("loss", "heldout_loss"), "loss (training / held-out)", False),
-    (("grad_norm",), "‖∇L‖ (log scale)", True),
-    (("mean_norm",), "mean ‖v‖", False),
-    (("displacement",), "displacement since previous epoch", False),
-    (("lr",), "learning rate", False),
+    (("loss", "heldout_loss"), "loss J (nats per pair)", False),
+    (("grad_norm",), "gradient norm ‖∇J‖ (log scale)", True),
+    (("mean_norm",), "mean vector length ‖v‖", False),
+    (("displacement",), "mean step ‖v(t) − v(t−1)‖", False),
+    (("lr",), "learning rate η", False),
 )
+METRIC_TITLES = {  # readable names of metrics.csv columns, for titles and legends
+    "loss": "training loss J",
+    "heldout_loss": "held-out loss",
+    "grad_norm": "‖∇J‖",
+    "mean_norm": "mean ‖v‖",
+    "displacement": "mean step ‖Δv‖",
+    "penalty": "L2 penalty λ‖W‖²",
+    "lr": "learning rate η",
+}
 
 
 def _require(frame: pd.DataFrame, columns: Sequence[str], builder: str) -> None:
@@ -44,19 +53,27 @@ def _order(values: pd.Series) -> list:
 
 
 def heatmap(
-    frame: pd.DataFrame, value: str = "cosine", *, title: str = "", diverging: bool = False, cell: int = 17
-) -> alt.Chart:
+    frame: pd.DataFrame,
+    value: str = "cosine",
+    *,
+    title: str = "",
+    diverging: bool = False,
+    cell: int = 17,
+    domain: tuple[float, float] = (-1.0, 1.0),
+    groups: dict[str, str] | None = None,
+) -> alt.LayerChart:
     """A word × word matrix as coloured rectangles, one per row of ``frame``.
 
     frame: long form with columns word_a, word_b and ``value`` (k² rows for k words), as
     :func:`embedlab.analysis.similarity_frame` returns. Axes keep the order of the words in
-    the frame. Cosines use a fixed domain [−1, 1] so colours mean the same at every epoch;
-    ``diverging=True`` (a difference matrix) centres a red–blue scale on 0, symmetric
-    about the largest absolute value. ``cell`` is the height in pixels of one row, so every
-    word label has room; the width follows the page.
+    the frame. Cosines use a fixed ``domain`` (the range over every epoch, so colours mean the
+    same at every epoch); ``diverging=True`` (a difference matrix) centres a red–blue scale on
+    0, symmetric about the largest absolute value. ``groups`` (word → group) draws a line
+    where the group changes along each axis. The legend sits to the right, in view beside the
+    grid; ``cell`` is the height in pixels of one row, so every word label has room.
 
     >>> f = pd.DataFrame({"word_a": ["x", "y"], "word_b": ["x", "y"], "cosine": [1.0, 0.2]})
-    >>> [d["cosine"] for d in heatmap(f).to_dict()["datasets"].popitem()[1]]
+    >>> [d["cosine"] for d in next(iter(heatmap(f).to_dict()["datasets"].values()))]
     [1.0, 0.2]
     """
     _require(frame, ("word_a", "word_b", value), "heatmap")
@@ -66,22 +83,32 @@ def heatmap(
         extent = extent if extent > 0 else 1.0
         scale = alt.Scale(scheme="redblue", domain=[-extent, extent], reverse=True)
     else:
-        scale = alt.Scale(scheme="viridis", domain=[-1.0, 1.0])
-    return (
-        alt.Chart(frame, title=title)
+        scale = alt.Scale(scheme="viridis", domain=list(domain))
+    x = alt.X("word_a:N", sort=words, title=None, axis=alt.Axis(labelAngle=-50, labelOverlap=False))
+    y = alt.Y("word_b:N", sort=words, title=None, axis=alt.Axis(labelOverlap=False))
+    cells = (
+        alt.Chart(frame)
         .mark_rect()
         .encode(
-            x=alt.X("word_a:N", sort=words, title=None, axis=alt.Axis(labelAngle=-50, labelOverlap=False)),
-            y=alt.Y("word_b:N", sort=words, title=None, axis=alt.Axis(labelOverlap=False)),
-            color=alt.Color(f"{value}:Q", scale=scale, title=value, legend=alt.Legend(orient="bottom")),
+            x=x,
+            y=y,
+            color=alt.Color(f"{value}:Q", scale=scale, title=value, legend=alt.Legend(orient="right")),
             tooltip=[
                 alt.Tooltip("word_a:N", title="word"),
                 alt.Tooltip("word_b:N", title="other word"),
                 alt.Tooltip(f"{value}:Q", format=".3f"),
             ],
         )
-        .properties(height=cell * len(words) + 150)  # + room for the title, the labels and the legend
     )
+    layers = [cells]
+    if groups:
+        starts = [w for i, w in enumerate(words) if i > 0 and groups.get(w) != groups.get(words[i - 1])]
+        if starts:
+            edges = pd.DataFrame({"word": starts})
+            rule = alt.Chart(edges).mark_rule(color="white", strokeWidth=2)
+            layers.append(rule.encode(x=alt.X("word:N", sort=words, bandPosition=0)))
+            layers.append(rule.encode(y=alt.Y("word:N", sort=words, bandPosition=0)))
+    return alt.layer(*layers, title=title).properties(height=cell * len(words) + 90)  # + room for the title, labels
 
 
 def zipf(frequencies: pd.DataFrame, max_points: int = 2000) -> alt.Chart:
@@ -137,18 +164,28 @@ def loss_curve(metrics: pd.DataFrame, *, title: str = "loss", width: int | None 
     return chart.properties(width=width) if width else chart
 
 
-def metric_panels(metrics: pd.DataFrame, *, title: str = "", panel_width: int = 115) -> alt.HConcatChart:
-    """Small multiples of one run's metrics per epoch, side by side, each on its own y axis.
+def metric_panels(
+    metrics: pd.DataFrame, *, title: str = "", panel_width: int = 190, switch_epoch: int | None = None
+) -> alt.ConcatChart:
+    """Small multiples of one run's metrics per epoch, three to a row, each on its own y axis.
 
     metrics: a run's metrics table (epoch, loss, heldout_loss, grad_norm, mean_norm,
-    displacement, lr). ‖∇L‖ is on a log scale; epoch 0 has no displacement and is left out
-    of that panel.
+    displacement, lr; ``grad_norm_se`` drawn as a ±2 SE band where ‖∇J‖ was estimated).
+    ‖∇J‖ is on a log scale; epoch 0 has no displacement and is left out of that panel.
+    ``switch_epoch`` (a fine-tuned run) draws a dashed rule on every panel.
+
+    >>> m = pd.DataFrame({"epoch": [0, 1], "loss": [5.0, 4.0], "heldout_loss": [5.1, 4.3], "grad_norm": [0.0, 0.1],
+    ...                   "mean_norm": [0.1, 1.0], "displacement": [0.0, 0.9], "lr": [10.0, 5.0]})
+    >>> len(metric_panels(m).to_dict()["concat"])
+    5
     """
     columns = sorted({c for cols, _, _ in METRIC_PANELS for c in cols})
     _require(metrics, ("epoch", *columns), "metric_panels")
     panels = []
     for cols, panel_title, log in METRIC_PANELS:
-        data = metrics[["epoch", *cols]]
+        data = metrics[
+            ["epoch", *cols, *(["grad_norm_se"] if cols == ("grad_norm",) and "grad_norm_se" in metrics else [])]
+        ]
         if cols == ("displacement",):
             data = data[data["epoch"] > 0]
         if log:
@@ -163,9 +200,17 @@ def metric_panels(metrics: pd.DataFrame, *, title: str = "", panel_width: int = 
         }
         if len(cols) > 1:
             encoding["color"] = alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom"))
-        panel = alt.Chart(long, title=panel_title).mark_line(point=True).encode(**encoding)
-        panels.append(panel.properties(width=panel_width, height=170))
-    return alt.hconcat(*panels, title=title).resolve_scale(color="independent")
+        layers = [alt.Chart(long, title=panel_title).mark_line(point=True).encode(**encoding)]
+        if "grad_norm_se" in data and (data["grad_norm_se"] > 0).any():
+            band = data.assign(
+                low=(data["grad_norm"] - 2 * data["grad_norm_se"]).clip(lower=data["grad_norm"] * 0.05),
+                high=data["grad_norm"] + 2 * data["grad_norm_se"],
+            )
+            layers.insert(0, alt.Chart(band).mark_area(opacity=0.2).encode(x="epoch:Q", y="low:Q", y2="high:Q"))
+        if switch_epoch is not None:
+            layers.append(switch_rule(switch_epoch))
+        panels.append(alt.layer(*layers).properties(width=panel_width, height=160))
+    return alt.concat(*panels, columns=3, title=title).resolve_scale(color="independent")
 
 
 def compare_runs(frame: pd.DataFrame, metrics: Sequence[str] = ("mean_norm", "loss")) -> alt.HConcatChart:
@@ -177,15 +222,15 @@ def compare_runs(frame: pd.DataFrame, metrics: Sequence[str] = ("mean_norm", "lo
     panels = []
     for metric in metrics:
         panel = (
-            alt.Chart(frame[["run", "epoch", metric]], title=metric)
+            alt.Chart(frame[["run", "epoch", metric]], title=METRIC_TITLES.get(metric, metric))
             .mark_line(point=True)
             .encode(
                 x=alt.X("epoch:Q", axis=alt.Axis(tickMinStep=1)),
-                y=alt.Y(f"{metric}:Q", scale=alt.Scale(zero=False)),
+                y=alt.Y(f"{metric}:Q", scale=alt.Scale(zero=False), title=None),
                 color=alt.Color("run:N", title=None, legend=alt.Legend(orient="bottom")),
                 tooltip=["run:N", "epoch:Q", alt.Tooltip(f"{metric}:Q", format=".4g")],
             )
-            .properties(width=300, height=200)
+            .properties(width=260, height=200)
         )
         panels.append(panel)
     return alt.hconcat(*panels)
@@ -327,27 +372,113 @@ def loss_by_trainer(frames: dict[str, pd.DataFrame], *, width: int = 340) -> alt
     return alt.hconcat(*panels).resolve_scale(y="independent")
 
 
-def separation(frame: pd.DataFrame) -> alt.Chart | alt.HConcatChart:
+def separation(frame: pd.DataFrame, epoch: int | None = None) -> alt.Chart | alt.HConcatChart:
     """Mean within-group and between-group cosine of the planted groups per epoch, and their gap.
 
     frame: columns epoch, within, between, gap (:func:`~embedlab.analysis.separation_over_epochs`),
-    plus ``trainer`` when runs are stacked (one panel each).
+    plus ``trainer`` when runs are stacked (one panel each). ``epoch`` marks the epoch shown
+    beside it (e.g. by the heatmaps' slider) with a rule.
     """
     _require(frame, ("epoch", "within", "between", "gap"), "separation")
     id_vars = ["epoch", "trainer"] if "trainer" in frame.columns else ["epoch"]
     long = frame.melt(id_vars=id_vars, value_vars=["within", "between", "gap"], var_name="cosine")
+    long["cosine"] = long["cosine"].map(SEPARATION_NAMES)
 
     def panel(data: pd.DataFrame, title: str) -> alt.Chart:
-        return (
+        lines = (
             alt.Chart(data, title=title)
             .mark_line(point=True)
             .encode(
                 x=alt.X("epoch:Q", axis=alt.Axis(tickMinStep=1)),
                 y=alt.Y("value:Q", title="mean cosine"),
-                color=alt.Color("cosine:N", sort=["within", "between", "gap"], legend=alt.Legend(orient="top")),
+                color=alt.Color(
+                    "cosine:N", sort=list(SEPARATION_NAMES.values()), legend=alt.Legend(orient="top", title=None)
+                ),
                 tooltip=["cosine:N", "epoch:Q", alt.Tooltip("value:Q", format=".3f")],
             )
-            .properties(width=340, height=220)
         )
+        if epoch is not None:
+            marker = pd.DataFrame({"epoch": [epoch]})
+            lines = alt.layer(
+                lines, alt.Chart(marker).mark_rule(color="#555555", strokeDash=[3, 3]).encode(x="epoch:Q")
+            )
+        return lines.properties(width=340, height=220)
 
     return _per_trainer(long, panel, "planted groups")
+
+
+SEPARATION_NAMES = {
+    "within": "within a group",
+    "between": "between groups",
+    "gap": "gap (within − between)",
+}
+
+
+def switch_rule(epoch: int | None) -> alt.Chart | None:
+    """A dashed vertical rule at the epoch a fine-tuned run switched corpus (None: no switch)."""
+    if epoch is None:
+        return None
+    frame = pd.DataFrame({"epoch": [epoch], "label": ["switch to corpus B"]})
+    return (
+        alt.Chart(frame)
+        .mark_rule(color="#555555", strokeDash=[5, 4])
+        .encode(x="epoch:Q", tooltip=[alt.Tooltip("label:N", title="")])
+    )
+
+
+def forgetting(metrics: pd.DataFrame, switch_epoch: int, *, title: str = "") -> alt.LayerChart:
+    """Held-out loss on the first corpus (all pairs, and the pairs of the words that change
+    company) and on the second, over every epoch of a fine-tuned run, the switch marked.
+
+    metrics: a fine-tuned run's metrics (epoch, domain, heldout_loss, heldout_loss_a,
+    heldout_loss_a_focus); before the switch ``heldout_loss`` is A's, after it B's.
+    """
+    _require(metrics, ("epoch", "domain", "heldout_loss", "heldout_loss_a"), "forgetting")
+    after = metrics["epoch"] >= switch_epoch
+    series = {
+        "held-out loss on A (first corpus)": metrics["heldout_loss_a"],
+        "held-out loss on B (new corpus)": metrics["heldout_loss"].where(after),
+    }
+    if "heldout_loss_a_focus" in metrics:
+        series["A, pairs around the shifted words"] = metrics["heldout_loss_a_focus"]
+    if "heldout_loss_focus" in metrics:
+        series["B, pairs around the shifted words"] = metrics["heldout_loss_focus"].where(after)
+    long = pd.concat(
+        [pd.DataFrame({"epoch": metrics["epoch"], "series": name, "loss": values}) for name, values in series.items()],
+        ignore_index=True,
+    ).dropna(subset=["loss"])
+    lines = (
+        alt.Chart(long, title=title)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("epoch:Q", axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y("loss:Q", title="held-out loss (nats per pair)", scale=alt.Scale(zero=False)),
+            color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom", columns=1)),
+            tooltip=["series:N", "epoch:Q", alt.Tooltip("loss:Q", format=".4f")],
+        )
+    )
+    return alt.layer(lines, switch_rule(switch_epoch)).properties(height=300)
+
+
+def drift_lines(frame: pd.DataFrame, highlight: Sequence[str] = (), *, title: str = "") -> alt.Chart:
+    """Drift since the switch (1 − cos to the word's vector at the switch) per epoch, one line per
+    word; ``highlight`` words (e.g. the planted shifted words) drawn thick.
+
+    frame: columns epoch, word, drift (:func:`embedlab.finetune.drift`, a few words).
+    """
+    _require(frame, ("epoch", "word", "drift"), "drift_lines")
+    data = frame.assign(kind=np.where(frame["word"].isin(list(highlight)), "planted shift", "other word"))
+    return (
+        alt.Chart(data, title=title)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("epoch:Q", axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y("drift:Q", title="drift since the switch (1 − cos)"),
+            color=alt.Color("word:N", legend=alt.Legend(orient="right", title=None)),
+            strokeWidth=alt.StrokeWidth(
+                "kind:N", scale=alt.Scale(domain=["planted shift", "other word"], range=[3.5, 1.2]), legend=None
+            ),
+            tooltip=["word:N", "epoch:Q", alt.Tooltip("drift:Q", format=".3f")],
+        )
+        .properties(height=300)
+    )

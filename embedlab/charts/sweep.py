@@ -159,3 +159,55 @@ def stability_chart(frame: pd.DataFrame) -> alt.HConcatChart:
             .properties(width=250, height=220)
         )
     return alt.hconcat(*panels)
+
+
+def _with_band(table: pd.DataFrame, column: str, se: str, label: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "dim": table["dim"],
+            "term": label,
+            "value": table[column],
+            "low": table[column] - 2 * table[se],
+            "high": table[column] + 2 * table[se],
+        }
+    )
+
+
+def _term_panel(long: pd.DataFrame, title: str, y_title: str, mark: pd.DataFrame | None = None) -> alt.LayerChart:
+    base = alt.Chart(long, title=title).encode(
+        x=_dim_axis(), color=alt.Color("term:N", scale=TERM_COLOURS, legend=alt.Legend(orient="bottom", title=None))
+    )
+    line = base.mark_line(point=True).encode(
+        y=alt.Y("value:Q", title=y_title, scale=alt.Scale(zero=False)),
+        tooltip=["dim:Q", "term:N", alt.Tooltip("value:Q", format=".5f"), alt.Tooltip("high:Q", format=".5f")],
+    )
+    bars = base.mark_errorbar(ticks=True).encode(y=alt.Y("low:Q", title=y_title), y2="high:Q")
+    layers = [bars, line]
+    if mark is not None:
+        layers.append(alt.Chart(mark).mark_rule(color="black", strokeDash=[4, 3]).encode(x="dim:Q"))
+    return alt.layer(*layers).properties(width=300, height=230)
+
+
+def tradeoff_chart(table: pd.DataFrame, verdict: dict) -> alt.VConcatChart:
+    """The sweep as a reader wants it: bias² (corrected for the few runs) and the variance
+    between runs (divisor R − 1), each ±2 standard errors over the held-out sample; the total
+    held-out error ±2 standard errors over runs, its best d marked only when ``verdict`` says it
+    is resolved; and the training and held-out cross-entropy (±1 sd over runs) — the familiar
+    picture of over-fitting — all over a log₂ d axis.
+
+    table: :func:`embedlab.biasvar.sweep`'s output; verdict: :func:`embedlab.biasvar.optimum`.
+    """
+    mark = pd.DataFrame({"dim": [verdict["best"]]}) if verdict["resolved"] else None
+    bias = _term_panel(_with_band(table, "bias2_corrected", "bias2_se", "bias²"), "bias² falls as d grows…", "bias²")
+    variance = _term_panel(
+        _with_band(table, "variance_unbiased", "variance_se", "variance"), "…variance between runs rises", "variance"
+    )
+    total = _term_panel(
+        _with_band(table, "total", "total_se_runs", "total"),
+        "total held-out error (noise + bias² + variance)",
+        "Brier",
+        mark,
+    )
+    return alt.vconcat(
+        alt.hconcat(bias, variance), alt.hconcat(total, loss_chart(table).properties(width=300, height=230))
+    )

@@ -14,10 +14,11 @@ EXPECTED = {
     "pages/corpus.py": {"charts": 1, "dataframes": 2},  # Zipf plot; preview and vocabulary
     "pages/train.py": {"forms": 1, "radios": 3},  # the settings form; this session's runs
     "pages/heatmaps.py": {"charts": 3},  # two heatmaps and the planted-group separation
+    "pages/map.py": {"charts": 2, "dataframes": 1},  # a map per trainer; the roads of the word searched
     "pages/neighbours.py": {"charts": 1, "dataframes": 4},  # turnover; neighbours and analogies ×2
     "pages/dynamics.py": {"charts": 4},  # metrics ×2, trajectories, change scores
     "pages/compare.py": {"charts": 3},  # agreement, overlap, loss per trainer
-    "pages/export.py": {"downloads": 5, "dataframes": 1},
+    "pages/export.py": {"downloads": 6, "dataframes": 1},
 }
 PAGES = [path for path, _, _ in ui.PAGES if (ROOT / path).exists()]
 

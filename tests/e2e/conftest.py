@@ -188,7 +188,8 @@ def wait_for(page, selector: str, timeout: float = RUN_SECONDS, count: int = 1) 
 
 def open_page(page, title: str) -> None:
     """Click a page's link in the sidebar navigation and wait until that page has run."""
-    link = page.locator('[data-testid="stSidebarNav"] a').filter(has_text=title)
+    # the link whose label is exactly the title ("Map" is also inside "Heatmaps")
+    link = page.locator('[data-testid="stSidebarNav"] a').filter(has=page.get_by_text(title, exact=True))
     link.first.click()
     page.wait_for_function(
         "title => { const h = document.querySelector('[data-testid=\"stMain\"] h2');"
@@ -209,6 +210,7 @@ HEADERS = {
     "Compare": "gensim vs NumPy softmax",
     "Quality over epochs": "Quality over epochs",
     "Bias–variance over d": "Bias–variance over d",
+    "Map": "Embedding map",
     "Export": "Export",
 }
 

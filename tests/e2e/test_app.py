@@ -7,7 +7,9 @@ Screenshots of every page go to artifacts/screenshots/ (git-ignored).
 
 from __future__ import annotations
 
+import json
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -23,6 +25,8 @@ from conftest import (
     wait_for,
     wait_for_app,
 )
+
+from embedlab.config import DashboardSettings
 
 pytestmark = pytest.mark.e2e
 
@@ -95,7 +99,8 @@ def test_first_load_trains_the_toy_corpus_and_shows_both_heatmaps(visitor):
     assert exceptions(page) == []
     assert drawn_charts(page) >= 3  # two heatmaps and the planted-group separation (toy corpus)
     sidebar = sidebar_text(page)
-    assert "Corpus: toy" in sidebar and "toy · d=50 · 10 epochs" in sidebar
+    defaults = DashboardSettings().numpy
+    assert "Corpus: toy" in sidebar and f"toy · d={defaults.dim} · {defaults.epochs} epochs" in sidebar
     print(f"first load (trains both default runs unless the cache has them): {TIMINGS['first load']:.1f} s")
     screenshot(page, "first_load")
 
@@ -151,17 +156,39 @@ def download_word2vec(page) -> None:
     assert download.value.suggested_filename.endswith(f"-epoch{EPOCHS}.txt")
 
 
+def download_projector_every_epoch(page) -> None:
+    """Export page: the Projector zip holds one V × d tensor per epoch and a config naming them all."""
+    button = page.locator('[data-testid="stDownloadButton"] button').filter(has_text="Projector, every epoch")
+    with page.expect_download(timeout=120_000) as download:
+        button.click()
+    with zipfile.ZipFile(download.value.path()) as bundle:
+        files = {Path(name).name: bundle.read(name) for name in bundle.namelist()}
+    config = json.loads(files["projector_config.json"])
+    assert [e["tensorPath"] for e in config["embeddings"]] == [f"epoch_{e:02d}.tsv" for e in range(EPOCHS + 1)]
+    words = files["metadata.tsv"].decode("utf-8").splitlines()[1:]
+    for entry in config["embeddings"]:
+        rows = files[entry["tensorPath"]].decode("utf-8").splitlines()
+        assert len(rows) == len(words) and all(len(row.split("\t")) == DIM for row in rows)
+    assert {"phở", "nắng"} <= {line.split("\t")[0] for line in words}
+
+
+def export_downloads(page) -> None:
+    download_word2vec(page)
+    download_projector_every_epoch(page)
+
+
 # page title → (what must be on it once it has run, a step to take first or None)
 PAGES = {
     "Corpus": ({CHART: 1, TABLE: 2, '[data-testid="stMetric"]': 6}, None),
     "Train": ({'[data-testid="stForm"]': 1, '[data-testid="stRadio"]': 3}, None),
     "Heatmaps": ({CHART: 2, '[data-testid="stSlider"]': 1}, None),
+    "Map": ({CHART: 2, '[data-testid="stSlider"]': 1}, None),
     "Neighbours": ({TABLE: 4, CHART: 1}, None),
     "Dynamics": ({CHART: 4}, None),
     "Compare": ({CHART: 3}, None),
     "Quality over epochs": ({CHART: 1}, None),
     "Bias–variance over d": ({CHART: 2, TABLE: 1}, run_the_sweep),
-    "Export": ({'[data-testid="stDownloadButton"]': 5, TABLE: 1}, download_word2vec),
+    "Export": ({'[data-testid="stDownloadButton"]': 6, TABLE: 1}, export_downloads),
 }
 
 

@@ -1,0 +1,43 @@
+"""Train the dashboard's default runs on the toy corpus and keep them in ``data/default_runs/``.
+
+    python data/make_default_runs.py
+
+A first visitor on an empty cache then sees trained results at once: the app copies these
+run directories into its cache (``ui.ensure_default_runs``) instead of training for seconds.
+They are exactly what ``train_cached`` would write: the same settings, the same cache key
+(which hashes the source of the maths, so any change to the maths makes them stale), and
+``tests/test_default_runs.py`` checks both the key and that a fresh training gives the same
+numbers. Run this script again whenever that test says the shipped runs are stale.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from embedlab.config import CorpusOptions, DashboardSettings  # noqa: E402
+from embedlab.corpus import load_corpus  # noqa: E402
+from embedlab.evaluate import scorer_for  # noqa: E402
+from embedlab.prepared import prepare  # noqa: E402
+from embedlab.training import SHIPPED_RUNS as SHIPPED  # noqa: E402
+from embedlab.training import train_cached  # noqa: E402
+
+
+def main() -> None:
+    prepared = prepare(load_corpus("toy"), CorpusOptions(source="toy", min_count=DashboardSettings().min_count))
+    scorer = scorer_for(prepared.vocab, "toy")
+    fresh = SHIPPED.with_name("default_runs.new")
+    shutil.rmtree(fresh, ignore_errors=True)
+    for _, options in DashboardSettings().runs():
+        run = train_cached(prepared, options, fresh, scorer=scorer)
+        print(f"{run.path.name}: {run.epochs} epochs, final loss {run.metrics['loss'].iloc[-1]:.4f}")
+    shutil.rmtree(SHIPPED, ignore_errors=True)
+    fresh.rename(SHIPPED)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,297 @@
+"""Domain fine-tuning (SEED §8): continue a finished run on a second corpus and watch words shift.
+
+    child = finetune(load_run("runs/a"), load_corpus("toy-shift"), "runs/a-shift", epochs=10)
+
+The child run is the parent's run made longer: epochs 0..E are the parent's snapshots, epoch E
+is the switch, epochs E+1..E+E2 train on corpus B from the parent's last vectors with the same
+trainer and settings (and the one training loop, ``training.fit``). Its vocabulary is the
+parent's, rows unchanged, followed by the words of B the parent did not know; those new rows
+start as the trainer starts any word (uniform in [−1/d, 1/d), output rows zero) and hold that
+vector before the switch. The run directory keeps the contract; config.json names the parent
+run, both corpora and the switch epoch.
+
+Why drift needs no alignment here: a rotation of the whole space leaves the objective
+unchanged, so two *separate* trainings may differ by one — but fine-tuning continues the same
+weights by small gradient steps, which never rotate the space as a whole, so v_w(t) and
+v_w(E) live in one coordinate system and 1 − cos(v_w(t), v_w(E)) is the word's own movement.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+
+from embedlab import objectives
+from embedlab.analysis import _top_k, normalize_rows
+from embedlab.config import CorpusOptions, Limits, TrainOptions
+from embedlab.corpus import Corpus
+from embedlab.errors import EmbedLabError
+from embedlab.hooks import Hooks, Snapshot
+from embedlab.metrics import build_measure, keep_for, objective_for, pair_counts
+from embedlab.prepared import CorpusInfo, Prepared, check_feasible
+from embedlab.softmax import initial_vectors
+from embedlab.store import Run
+from embedlab.training import History, Scorer, make_trainer, write_run
+from embedlab.vocab import Vocabulary, build_vocabulary, encode, expected_pair_counts, heldout_indices
+
+NEW_ROWS_SEED_OFFSET = 1  # new words' initial vectors: seed + 1, so they differ from the parent's rows
+LR_FACTOR = 0.25  # default fine-tuning rate: a quarter of the parent's; at the full rate the restart shakes every word
+
+
+def parent_corpus_options(parent: Run, min_count: int | None = None) -> CorpusOptions:
+    options = dict(parent.config.get("corpus_options", {}))
+    if min_count is not None:
+        options["min_count"] = min_count
+    return CorpusOptions(**options)
+
+
+def continuation(parent: Run, corpus: Corpus, corpus_options: CorpusOptions) -> tuple[Prepared, int]:
+    """Corpus B split as the parent split its corpus, encoded with the parent's vocabulary plus
+    B's new words (appended, most frequent first). Returns (prepared, number of new words).
+
+    Counts are B's training counts over that vocabulary (at least 1, so a word the parent
+    knew but B lacks keeps a place in gensim's vocabulary and noise table).
+    """
+    corpus_options = corpus_options.validate()
+    held = heldout_indices(corpus.sentences, corpus_options.heldout_fraction, corpus_options.split_seed)
+    is_held = np.zeros(len(corpus.sentences), dtype=bool)
+    is_held[held] = True
+    train_sentences = [s for s, h in zip(corpus.sentences, is_held, strict=True) if not h]
+    parent_words = parent.vocab.words
+    try:
+        own = build_vocabulary(train_sentences, corpus_options.min_count, corpus_options.max_vocab)
+    except EmbedLabError:
+        own = Vocabulary.from_words([], [])
+    known = set(parent_words)
+    seen = Counter(word for sentence in train_sentences for word in sentence if word in known)
+    if not seen:
+        raise EmbedLabError(
+            f"{corpus.name} shares no word with this run's vocabulary, so there is nothing to fine-tune; "
+            "pick a corpus in the same language and domain family."
+        )
+    new_words = [w for w in own.words if w not in known]
+    words = (*parent_words, *new_words)
+    counts = Counter(word for sentence in train_sentences for word in sentence)
+    vocab = Vocabulary.from_words(words, np.maximum([counts.get(w, 0) for w in words], 1))
+    heldout_sentences = [corpus.sentences[i] for i in held]
+    info = CorpusInfo(corpus.name, corpus.sha256, corpus.description, len(corpus.sentences), corpus.n_tokens)
+    prepared = Prepared(
+        info, corpus_options, vocab, encode(train_sentences, vocab), encode(heldout_sentences, vocab), held
+    )
+    return prepared, len(new_words)
+
+
+def _only_rows(counts, rows: list[int]):
+    """The pair counts of the centre words ``rows`` only (the other rows zeroed)."""
+    keep = np.zeros(counts.shape[0])
+    keep[rows] = 1.0
+    return (counts.T.multiply(keep).T).tocsr()
+
+
+def _first_domain_heldout(parent: Run, corpus_a: Corpus | None, options: TrainOptions):
+    """The expected held-out pairs of the parent's corpus (its own split), in parent rows, or
+    None when the parent's corpus is not at hand."""
+    if corpus_a is None or corpus_a.sha256 != parent.config["corpus"]["sha256"]:
+        return None
+    corpus_options = parent_corpus_options(parent)
+    held = heldout_indices(corpus_a.sentences, corpus_options.heldout_fraction, corpus_options.split_seed)
+    heldout = encode([corpus_a.sentences[i] for i in held], parent.vocab)  # parent rows only
+    if not len(heldout):
+        return None
+    return expected_pair_counts(heldout, options.window, len(parent.vocab), keep_for(parent.vocab.counts, options))
+
+
+def finetune(
+    parent: Run,
+    corpus: Corpus,
+    out_dir,
+    *,
+    epochs: int,
+    lr: float | None = None,
+    corpus_a: Corpus | None = None,
+    focus_words: list[str] | None = None,
+    min_count: int | None = None,
+    hooks: Hooks | None = None,
+    limits: Limits | None = None,
+    scorer_for=None,
+) -> Run:
+    """Continue ``parent`` on ``corpus`` for ``epochs`` epochs; write the longer run to ``out_dir``.
+
+    ``lr`` defaults to LR_FACTOR × the parent's starting rate (it decays over the new epochs as
+    in any run). With ``corpus_a`` (the parent's corpus, checked by sha256) every new epoch
+    also records ``heldout_loss_a``, the held-out loss on the first domain (forgetting), and
+    with ``focus_words`` ``heldout_loss_a_focus`` and ``heldout_loss_focus``, the held-out loss
+    on A and on B of the pairs whose centre is one of those words (e.g. the words known to
+    change company); ``heldout_loss`` is corpus B's. ``scorer_for(vocab, corpus_name)`` builds the
+    per-epoch quality scorer (``evaluate.scorer_for``).
+    """
+    if parent.trainer not in ("numpy", "gensim"):
+        raise EmbedLabError(f"only runs trained by EmbedLab can be fine-tuned; {parent.path.name} is {parent.trainer}.")
+    if not parent.has_outputs:
+        raise EmbedLabError(
+            f"{parent.path.name} has no output vectors, which fine-tuning continues; train the run here."
+        )
+    base = TrainOptions(**{k: v for k, v in parent.config["train_options"].items()})
+    options = base.replace(epochs=epochs, lr=LR_FACTOR * base.resolved_lr() if lr is None else lr).validate(limits)
+    prepared, n_new = continuation(parent, corpus, parent_corpus_options(parent, min_count))
+    check_feasible(prepared, options, limits)
+    E, V_a, d = parent.epochs, len(parent.vocab), parent.dim
+    new_rows = initial_vectors(n_new, d, options.seed + NEW_ROWS_SEED_OFFSET) if n_new else np.zeros((0, d), np.float32)
+    pad_in = lambda X: np.vstack([np.asarray(X, np.float32), new_rows])  # noqa: E731
+    pad_out = lambda X: np.vstack([np.asarray(X, np.float32), np.zeros((n_new, d), np.float32)])  # noqa: E731
+    start_in, start_out = pad_in(parent.input_vectors[E]), pad_out(parent.output_vectors[E])
+
+    train_pairs = pair_counts(prepared.train, prepared.vocab.counts, options)
+    trainer = make_trainer(
+        prepared.train, prepared.vocab, options, train_pairs, initial=start_in, initial_out=start_out
+    )
+    objective = objective_for(options, prepared.vocab.counts, trainer)
+    measure = build_measure(prepared.train, prepared.heldout, prepared.vocab.counts, options, objective, train_pairs)
+    first_domain = _first_domain_heldout(parent, corpus_a, options)
+    rows = [parent.vocab.index[w] for w in focus_words or () if w in parent.vocab.index]
+    focus = focus_before = focus_b = None
+    if rows and len(prepared.heldout):
+        heldout_b = expected_pair_counts(
+            prepared.heldout, options.window, len(prepared.vocab), keep_for(prepared.vocab.counts, options)
+        )
+        focus_b = _only_rows(heldout_b, rows)
+    if first_domain is not None:
+        if rows:
+            focus_before = _only_rows(first_domain, rows)
+            focus = focus_before.copy()
+            focus.resize((V_a, len(prepared.vocab)))
+        first_domain.resize((V_a, len(prepared.vocab)))  # predictions over every word the model now knows
+
+    def forgetting(snapshot: Snapshot) -> dict:
+        nan = float("nan")
+        out = {"heldout_loss_a": nan, "heldout_loss_a_focus": nan, "heldout_loss_focus": nan}
+        if focus_b is not None and focus_b.nnz:
+            out["heldout_loss_focus"] = objectives.exact(
+                objective, snapshot.input_vectors, snapshot.output_vectors, focus_b, grads=False
+            )[0]
+        W_in, W_out = snapshot.input_vectors[:V_a], snapshot.output_vectors  # A's centres: the parent's words
+        if first_domain is not None:
+            out["heldout_loss_a"] = objectives.exact(objective, W_in, W_out, first_domain, grads=False)[0]
+        if focus is not None and focus.nnz:
+            out["heldout_loss_a_focus"] = objectives.exact(objective, W_in, W_out, focus, grads=False)[0]
+        return out
+
+    scorer: Scorer | None = scorer_for(prepared.vocab, corpus.name) if scorer_for is not None else None
+    previous = parent.metrics.iloc[:E].copy()  # the parent's epochs 0..E−1: trained on A
+    previous["domain"] = "A"
+    if "heldout_loss" in previous:
+        previous["heldout_loss_a"] = previous["heldout_loss"]
+    if focus_before is not None and focus_before.nnz and not options.hs:  # HS: the parent's tree is gone
+        parent_objective = objective_for(options, parent.vocab.counts)  # over the parent's words only
+        previous["heldout_loss_a_focus"] = [
+            objectives.exact(
+                parent_objective, parent.input_vectors[e], parent.output_vectors[e], focus_before, grads=False
+            )[0]
+            for e in range(E)
+        ]
+    history = History(
+        E,
+        lambda e: pad_in(parent.input_vectors[e]),
+        lambda e: pad_out(parent.output_vectors[e]),
+        previous.to_dict("records"),
+    )
+    config = {
+        "embedlab_version": parent.config.get("embedlab_version"),
+        "maths": parent.config.get("maths"),
+        "trainer": parent.trainer,
+        "corpus": {"name": prepared.corpus.name, "sha256": prepared.corpus.sha256},
+        "corpus_options": {**vars(prepared.options)},
+        "train_options": options.as_dict(),
+        "vocab_size": len(prepared.vocab),
+        "dim": d,
+        "epochs": E + epochs,
+        "batch_size": options.batch_size if options.trainer == "numpy" else None,
+        "quality_metrics": getattr(scorer, "key", None),
+        "parent": {
+            "run_id": parent.run_id,
+            "path": str(parent.path),
+            "corpus": dict(parent.config["corpus"]),
+            "epochs": E,
+            "vocab_size": V_a,
+        },
+        "corpora": [dict(parent.config["corpus"]), {"name": prepared.corpus.name, "sha256": prepared.corpus.sha256}],
+        "switch_epoch": E,
+        "focus_words": [w for w in focus_words or () if w in parent.vocab.index],
+        "new_words": n_new,
+        "vocab_counts": "counts in the fine-tuning corpus's training sentences, at least 1",
+    } | measure.describe()
+
+    def mark(snapshot: Snapshot) -> dict:
+        return {"domain": "B"} | forgetting(snapshot)
+
+    return write_run(prepared, options, trainer, measure, config, out_dir, hooks, scorer, history=history, extra=mark)
+
+
+# ---------------------------------------------------------------- what moved
+
+
+def switch_epoch(run: Run) -> int | None:
+    """The epoch a fine-tuned run switched corpus (None for any other run)."""
+    return run.config.get("switch_epoch")
+
+
+def drift(run: Run) -> pd.DataFrame:
+    """Each word's drift since the switch, per epoch: ``epoch, word, count_b, drift``.
+
+    drift = 1 − cos(v_w(t), v_w(E)) for the words the parent knew (a new word had no meaning
+    before the switch); ``count_b`` is the word's count in the fine-tuning corpus.
+    """
+    E = switch_epoch(run)
+    if E is None:
+        raise EmbedLabError("this run was not fine-tuned; fine-tune it on the Fine-tune page first.")
+    V_a = run.config["parent"]["vocab_size"]
+    start = normalize_rows(run.input_vectors[E][:V_a])
+    frames = []
+    for epoch in range(E, run.epochs + 1):
+        now = normalize_rows(run.input_vectors[epoch][:V_a])
+        frames.append(
+            pd.DataFrame(
+                {
+                    "epoch": epoch,
+                    "word": list(run.vocab.words[:V_a]),
+                    "count_b": run.vocab.counts[:V_a],
+                    "drift": 1.0 - np.sum(start * now, axis=1),
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def top_movers(run: Run, n: int = 15) -> pd.DataFrame:
+    """The words that moved most by the last epoch, in three frequency bands of corpus B:
+    ``band, word, count_b, drift, rank`` (rank among all the parent's words, 1 = moved most)."""
+    last = drift(run).query("epoch == @run.epochs").reset_index(drop=True)
+    last["rank"] = last["drift"].rank(ascending=False, method="first").astype(int)
+    bands = pd.qcut(last["count_b"].rank(method="first"), 3, labels=["rare in B", "middle", "frequent in B"])
+    last["band"] = bands.astype(str)
+    return (
+        last.sort_values("drift", ascending=False)
+        .groupby("band", sort=False)
+        .head(n)[["band", "word", "count_b", "drift", "rank"]]
+        .reset_index(drop=True)
+    )
+
+
+def turnover_since_switch(run: Run, words: list[str], k: int = 10) -> pd.DataFrame:
+    """Jaccard@k of each word's neighbours at every epoch after the switch with those at the switch:
+    ``epoch, word, jaccard`` (1 = the same neighbours as before fine-tuning)."""
+    E = switch_epoch(run)
+    rows = np.array([run.vocab.index[w] for w in words if w in run.vocab.index], dtype=np.int64)
+    before = _top_k(normalize_rows(run.input_vectors[E]), rows, k)[0]
+    frames = []
+    for epoch in range(E, run.epochs + 1):
+        now = _top_k(normalize_rows(run.input_vectors[epoch]), rows, k)[0]
+        shared = (now[:, :, None] == before[:, None, :]).sum(axis=(1, 2))
+        frames.append(
+            pd.DataFrame(
+                {"epoch": epoch, "word": [run.vocab.words[r] for r in rows], "jaccard": shared / (2 * k - shared)}
+            )
+        )
+    return pd.concat(frames, ignore_index=True)

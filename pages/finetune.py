@@ -1,0 +1,79 @@
+"""Fine-tune: continue the current runs on a second corpus and watch which words move (SEED §8)."""
+
+import streamlit as st
+
+import ui
+from embedlab import charts
+from embedlab.config import BUILTIN_CORPORA, Limits
+from embedlab.corpus import shifted_words
+from embedlab.finetune import LR_FACTOR
+
+ui.open_page(__file__)
+state = st.session_state
+pair = ui.require_pair()
+st.header("Fine-tune on a second corpus")
+st.caption(
+    "SEED §8: embeddings are fine-tuned per domain. Training continues from the current runs' last snapshot on a "
+    "new corpus, with the same trainer and settings; words the new corpus uses differently should move, the rest "
+    "stay, and what was learned from the first corpus is partly forgotten. The built-in **toy-shift** corpus is "
+    "the toy corpus in which four planted words change company (" + ", ".join(shifted_words()) + "): the ground truth."
+)
+
+switch = pair.first.config.get("switch_epoch")
+if switch is None:
+    limits = Limits.from_env()
+    sources = [s for s in (*BUILTIN_CORPORA, *state.uploads) if s != pair.record.corpus]
+    with st.form("finetune_form"):
+        corpus_col, epochs_col, lr_col = st.columns([2, 1, 1])
+        source = corpus_col.selectbox(
+            "second corpus",
+            sources,
+            index=sources.index("toy-shift") if "toy-shift" in sources else 0,
+            format_func=ui.corpus_label,
+        )
+        epochs = epochs_col.number_input("fine-tuning epochs", 1, limits.max_epochs, 10)
+        lr_factor = lr_col.number_input(
+            "learning rate × the parent's",
+            0.01,
+            2.0,
+            LR_FACTOR,
+            0.05,
+            help="Fine-tuning usually starts lower than training did: at the full rate the restart shakes every word.",
+        )
+        go = st.form_submit_button("Fine-tune both trainers", type="primary")
+    if go:
+        bar = st.progress(0.0, text="starting…")
+        roles = list(pair.runs())
+
+        def progress(role: str, epoch: int, fraction: float) -> None:
+            done = roles.index(role) + (epoch - pair.first.epochs - 1 + fraction) / epochs
+            bar.progress(min(max(done / len(roles), 0.0), 1.0), text=f"{ui.ROLE_NAMES[role]}: epoch {epoch}")
+
+        with ui.guard():
+            corpus = state.uploads.get(source) or ui.builtin_corpus(source)
+            ui.finetune_current(corpus, int(epochs), float(lr_factor), progress)
+            st.rerun()
+    st.info("The current runs have not been fine-tuned yet: pick a second corpus and press the button.")
+    st.stop()
+
+st.success(
+    f"Current runs: {pair.record.label}. Epochs 0–{switch} trained on {pair.first.config['corpora'][0]['name']}, "
+    f"epochs {switch + 1}–{pair.epochs} on {pair.record.corpus}. Every page now shows these longer runs."
+)
+focus = pair.first.config.get("focus_words") or []
+for column, (role, run) in zip(st.columns(len(pair.runs())), pair.runs().items(), strict=True):
+    with column, ui.guard():
+        st.markdown(f"**{ui.ROLE_NAMES[role]}**")
+        st.altair_chart(charts.forgetting(run.metrics, switch, title="forgetting: held-out loss on each corpus"))
+        movers = ui.top_movers(str(run.path))
+        words = list(dict.fromkeys([*focus, *movers["word"].head(6)]))
+        drift = ui.drift(str(run.path))
+        st.altair_chart(charts.drift_lines(drift[drift["word"].isin(words)], focus, title="words that moved most"))
+        st.dataframe(movers, hide_index=True, height=300)
+st.caption(
+    "Drift = 1 − cos(v_w(t), v_w(switch)). No rotation has to be removed first: fine-tuning continues the same "
+    "weights by small steps, so before and after live in one coordinate system (alignment is needed only between "
+    "separate trainings). Words new in the second corpus are left out: they had no vector to drift from. "
+    "The loss on the first corpus rises first on the pairs around the shifted words: their old company is "
+    "forgotten, while the rest of the first corpus, which the second one repeats, keeps being learned."
+)

@@ -1,0 +1,80 @@
+"""Map: the most frequent words as points in one fixed plane, epoch by epoch, both trainers side by side."""
+
+import streamlit as st
+
+import ui
+from embedlab import charts
+from embedlab.config import Limits, MapOptions
+from embedlab.embedding_map import COLOUR_BY, find_words, parse_word_lists
+
+ui.open_page(__file__)
+pair = ui.require_pair()
+runs = pair.runs()
+first = pair.first
+st.header("Embedding map")
+most = min(len(first.vocab), Limits.from_env().max_map_words)
+size_col, colour_col, unit_col = st.columns([1, 2, 1])
+words = size_col.number_input("words (most frequent)", 2, most, min(MapOptions.words, most), step=50, key="map_words")
+choices = [c for c in COLOUR_BY if c != "planted group" or ui.groups_for(first)]
+colour_by = colour_col.segmented_control("Colour by", choices, default=choices[0], key="map_colour") or choices[0]
+unit = unit_col.toggle(
+    "unit length",
+    MapOptions.unit,
+    key="map_unit",
+    help="On: every vector scaled to length 1, the directions cosine sees. Off: lengths kept (the random start is tiny).",
+)
+word_lists = []
+if colour_by == "word lists":
+    typed = st.text_area("Word lists, one per line", key="map_lists", placeholder="king queen prince\ncat dog horse")
+    word_lists = parse_word_lists(typed)
+search_col, play_col = st.columns([3, 1])
+default_word = ui.default_words(str(first.path))[:1]
+search = search_col.text_input(
+    "Find words (their road from epoch 0 is drawn)", " ".join(default_word), key="map_search"
+)
+playing = play_col.toggle("▶ Play the epochs", key="map_play")
+found, missing = find_words(first.vocab, [word for line in parse_word_lists(search) for word in line])
+if missing:
+    st.caption(f"Not in the vocabulary: {', '.join(missing)}.")
+
+
+@st.fragment(run_every=0.9 if playing else None)
+def maps(options: MapOptions) -> None:
+    epoch = ui.epoch_slider("map_epoch", pair.epochs, playing)
+    for column, (role, run) in zip(st.columns(len(runs)), runs.items(), strict=True):
+        with column, ui.guard():
+            view = ui.map_view(run, epoch, options, colour_by, word_lists, found)
+            title = f"{ui.ROLE_NAMES.get(role, role)} · epoch {epoch}"
+            chart = charts.embedding_map(
+                view.points, view.paths, domain=view.domain, title=title, colour_title=colour_by, labels=view.labels
+            )
+            st.altair_chart(chart, width="content")
+            st.caption(ui.map_readout_text(view.emap, epoch))
+    st.caption(
+        f"One projection per run: PCA of the {options.words:,} most frequent words at the last epoch, applied unchanged "
+        "to every epoch, so a point moves only when its vector moves. Hover a point for its nearest neighbours in the "
+        "full space."
+    )
+    if found:
+        st.markdown(f"**v(T) = v(0) − η Σ ∇L**, from epoch 0 to T = {epoch}: the road against the net displacement")
+        st.dataframe(ui.travel_frame(runs, options, found, epoch), hide_index=True)
+        st.caption(
+            "Path and net of v: the vector as trained, in the full space; net ÷ path = 1 only for a straight road. "
+            + (
+                "On the map: the picture's units (unit vectors, so not comparable with v's)."
+                if options.unit
+                else "On the map: the same units, projected onto the plane."
+            )
+        )
+
+
+with ui.guard():
+    options = MapOptions(int(words), bool(unit)).validate()
+    maps(options)
+    hides = st.expander("What the picture hides, epoch by epoch", key="map_hides", on_change="rerun")
+    if hides.open:  # drawn only when asked for: every rerun of the page would pay for it
+        with hides:
+            emaps = {
+                role: ui.embedding_map_of(str(run.path), options.words, options.unit) for role, run in runs.items()
+            }
+            st.altair_chart(charts.map_readout(ui.with_trainer({role: m.readout for role, m in emaps.items()})))

@@ -1,0 +1,54 @@
+"""The shipped default runs (data/default_runs) are what a fresh training gives now."""
+
+import numpy as np
+import pytest
+
+from embedlab.config import CorpusOptions, DashboardSettings
+from embedlab.corpus import load_corpus
+from embedlab.evaluate import scorer_for
+from embedlab.prepared import prepare
+from embedlab.store import load_run
+from embedlab.training import SHIPPED_RUNS, cache_path, train
+
+ROLES = [role for role, _ in DashboardSettings().runs()]
+
+
+@pytest.fixture(scope="module")
+def toy():
+    return prepare(load_corpus("toy"), CorpusOptions(source="toy", min_count=DashboardSettings().min_count))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_shipped_runs_carry_the_current_cache_key(toy, role):
+    """The key hashes the settings and the source of the maths: a change to either makes the
+    shipped run stale, and then `python data/make_default_runs.py` ships it again."""
+    options = dict(DashboardSettings().runs())[role]
+    name = cache_path(toy, options, SHIPPED_RUNS, scorer_for(toy.vocab, "toy")).name
+    assert (SHIPPED_RUNS / name).is_dir(), f"stale default runs: run `python data/make_default_runs.py` ({name})"
+    load_run(SHIPPED_RUNS / name, verify=True)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_shipped_runs_equal_a_fresh_training(toy, role, tmp_path):
+    options = dict(DashboardSettings().runs())[role]
+    scorer = scorer_for(toy.vocab, "toy")
+    shipped = load_run(cache_path(toy, options, SHIPPED_RUNS, scorer))
+    fresh = train(toy, options, tmp_path / "fresh", scorer=scorer)
+    # float32 round-off only (a BLAS may sum in another order on another CPU)
+    np.testing.assert_allclose(fresh.input_vectors, shipped.input_vectors, rtol=1e-3, atol=1e-4)
+    np.testing.assert_allclose(fresh.output_vectors, shipped.output_vectors, rtol=1e-3, atol=1e-4)
+    np.testing.assert_allclose(fresh.metrics["loss"], shipped.metrics["loss"], rtol=1e-4)
+
+
+def test_seed_cache_copies_missing_runs_atomically_and_keeps_existing_ones(tmp_path):
+    from embedlab.training import seed_cache
+
+    shipped = tmp_path / "shipped"
+    (shipped / "run-a").mkdir(parents=True)
+    (shipped / "run-a" / "config.json").write_text("{}")
+    (shipped / "run-b").mkdir()
+    cache = tmp_path / "cache"
+    (cache / "run-b").mkdir(parents=True)  # already there: left alone
+    assert [p.name for p in seed_cache(shipped, cache)] == ["run-a"]
+    assert sorted(p.name for p in cache.iterdir()) == ["run-a", "run-b"]
+    assert seed_cache(shipped, cache) == []

@@ -1,0 +1,148 @@
+"""Fine-tuning on a second domain (SEED §8): the built-in demonstration with ground truth,
+the longer run's contract, and bad input."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import embedlab.finetune
+from embedlab.config import CorpusOptions, DashboardSettings
+from embedlab.corpus import Corpus, load_corpus, planted_groups, shifted_words
+from embedlab.errors import EmbedLabError
+from embedlab.evaluate import scorer_for
+from embedlab.finetune import drift, finetune, top_movers, turnover_since_switch
+from embedlab.prepared import prepare
+from embedlab.store import load_run
+from embedlab.training import train
+
+ROOT = Path(__file__).resolve().parent.parent
+FINETUNE_EPOCHS = 10
+
+
+@pytest.fixture(scope="module")
+def toy_a():
+    return load_corpus("toy")
+
+
+@pytest.fixture(scope="module")
+def demo(toy_a, tmp_path_factory):
+    """Both trainers with the dashboard's settings on the toy corpus, then fine-tuned on toy-shift."""
+    out = tmp_path_factory.mktemp("finetune")
+    prepared = prepare(toy_a, CorpusOptions(min_count=5))
+    shift = load_corpus("toy-shift")
+    runs = {}
+    for options in (DashboardSettings().numpy, DashboardSettings().gensim):
+        parent = train(prepared, options, out / f"parent-{options.trainer}")
+        child = finetune(
+            parent,
+            shift,
+            out / f"child-{options.trainer}",
+            epochs=FINETUNE_EPOCHS,
+            corpus_a=toy_a,
+            focus_words=shifted_words(),
+            scorer_for=scorer_for,
+        )
+        runs[options.trainer] = (parent, child)
+    return runs
+
+
+@pytest.mark.parametrize("trainer", ["numpy", "gensim"])
+def test_the_planted_shifted_words_move_most(demo, trainer):
+    _, child = demo[trainer]
+    last = drift(child).query("epoch == @child.epochs").sort_values("drift", ascending=False).reset_index(drop=True)
+    rank = {word: i + 1 for i, word in enumerate(last["word"])}
+    top = int(0.05 * len(last))  # the top 5 % of the parent's words
+    shifted = shifted_words()
+    assert all(rank[w] <= top for w in shifted), {w: rank[w] for w in shifted}
+    drifts = dict(zip(last["word"], last["drift"], strict=True))
+    unshifted = [w for words in planted_groups("toy").values() for w in words if w not in shifted]
+    # every shifted word moved more than every planted word that kept its company ...
+    assert min(drifts[w] for w in shifted) > max(drifts[w] for w in unshifted)
+    # ... and the planted words that kept their company barely moved
+    assert np.median([drifts[w] for w in unshifted]) < 0.25 * min(drifts[w] for w in shifted)
+
+
+@pytest.mark.parametrize("trainer", ["numpy", "gensim"])
+def test_heldout_loss_falls_on_b_and_the_old_meanings_are_forgotten(demo, trainer):
+    parent, child = demo[trainer]
+    after = child.metrics[child.metrics["epoch"] >= parent.epochs]
+    # around the shifted words: the new company is learned (B) and the old one forgotten (A)
+    assert after["heldout_loss_focus"].iloc[-1] < after["heldout_loss_focus"].iloc[0] - 0.1
+    assert after["heldout_loss_a_focus"].iloc[-1] > after["heldout_loss_a_focus"].iloc[0] + 0.1
+    # the whole of B, whose other lines A already taught, is held about where it was
+    assert abs(after["heldout_loss"].iloc[-1] - after["heldout_loss"].iloc[0]) < 0.1
+    before = child.metrics[child.metrics["epoch"] < parent.epochs]["heldout_loss_a_focus"]
+    assert before.notna().all() and before.iloc[-1] < before.iloc[1]  # it had fallen while A was trained
+
+
+@pytest.mark.parametrize("trainer", ["numpy", "gensim"])
+def test_the_child_is_the_parent_made_longer(demo, trainer):
+    parent, child = demo[trainer]
+    E = parent.epochs
+    assert child.epochs == E + FINETUNE_EPOCHS and child.config["switch_epoch"] == E
+    V = len(parent.vocab)
+    assert child.vocab.words[:V] == parent.vocab.words  # rows unchanged, new words after
+    assert {"phone", "chess", "laptop", "election"} <= set(child.vocab.words[V:]) and child.config["new_words"] >= 20
+    np.testing.assert_array_equal(child.input_vectors[: E + 1, :V], parent.input_vectors)
+    np.testing.assert_array_equal(child.output_vectors[: E + 1, :V], parent.output_vectors)
+    assert not np.any(child.output_vectors[E, V:])  # new words start with zero output rows
+    np.testing.assert_array_equal(child.input_vectors[0, V:], child.input_vectors[E, V:])  # and hold their start
+    assert np.all(np.abs(child.input_vectors[E, V:]) <= 1 / parent.dim)
+    assert child.config["parent"]["run_id"] == parent.run_id
+    assert [c["name"] for c in child.config["corpora"]] == ["toy", "toy-shift"]
+    assert list(child.metrics["epoch"]) == list(range(E + FINETUNE_EPOCHS + 1))
+    assert list(child.metrics["domain"]) == ["A"] * E + ["B"] * (FINETUNE_EPOCHS + 1)
+    assert load_run(child.path, verify=True).epochs == child.epochs
+    lr = child.config["train_options"]["lr"]
+    assert lr == pytest.approx(embedlab.finetune.LR_FACTOR * parent.config["train_options"]["lr"])
+
+
+def test_drift_is_zero_at_the_switch_and_turnover_starts_at_one(demo):
+    _, child = demo["numpy"]
+    at_switch = drift(child).query("epoch == @child.config['switch_epoch']")
+    assert np.allclose(at_switch["drift"], 0.0, atol=1e-6)
+    turnover = turnover_since_switch(child, ["apple", "bread"], k=5)
+    first = turnover[turnover["epoch"] == child.config["switch_epoch"]]
+    assert (first["jaccard"] == 1.0).all()
+    last = turnover[turnover["epoch"] == child.epochs].set_index("word")["jaccard"]
+    assert last["apple"] < last["bread"]  # apple's neighbours changed, bread's mostly not
+    movers = top_movers(child, n=3)
+    assert set(movers["band"]) == {"rare in B", "middle", "frequent in B"}
+
+
+def test_a_corpus_sharing_no_word_is_refused(demo, tmp_path):
+    parent, _ = demo["numpy"]
+    other = Corpus("other", [["zebra", "quokka", "yak"]] * 50, "1" * 64, "")
+    with pytest.raises(EmbedLabError, match="shares no word"):
+        finetune(parent, other, tmp_path / "child", epochs=1)
+    assert not (tmp_path / "child").exists()
+
+
+def _cli(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "embedlab", "finetune", *args], capture_output=True, text=True, cwd=ROOT, timeout=600
+    )
+
+
+def test_cli_finetunes_and_refuses_damaged_runs(demo, tmp_path):
+    parent, _ = demo["gensim"]
+    copy = tmp_path / "parent"
+    shutil.copytree(parent.path, copy)
+    result = _cli(str(copy), "--corpus", "toy-shift", "--epochs", "2", "--out", str(tmp_path / "child"))
+    assert result.returncode == 0, result.stderr
+    child = load_run(tmp_path / "child")
+    assert child.epochs == parent.epochs + 2 and json.loads((child.path / "config.json").read_text())["switch_epoch"]
+    # damaged: a byte of the vectors changed
+    data = bytearray((copy / "input_vectors.npy").read_bytes())
+    data[-1] ^= 0xFF
+    (copy / "input_vectors.npy").write_bytes(bytes(data))
+    for broken in (copy, tmp_path / "missing"):
+        result = _cli(str(broken), "--corpus", "toy-shift", "--epochs", "1", "--out", str(tmp_path / "again"))
+        lines = result.stderr.strip().splitlines()
+        assert result.returncode == 2 and len(lines) == 1 and lines[0].startswith("error:"), result.stderr
+        assert not (tmp_path / "again").exists()
