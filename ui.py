@@ -661,41 +661,97 @@ def training_panel() -> None:
     panel()
 
 
-def finetune_current(
-    corpus: Corpus, epochs: int, lr_factor: float, on_progress: Callable[[str, int, float], None] | None = None
-) -> RunRecord:
+def run_as_job(name: str, compute: Callable[[Hooks], object], on_cancel: Callable[[], None] | None = None):
+    """Run ``compute(hooks)`` as this visitor's job — in one of the server's training slots (in
+    the queue until one is free) and stopped within a second by Cancel, a closed tab or leaving
+    the page — showing its queue place or progress until it ends. ``compute`` reports
+    ``hooks.on_progress(count, overall_fraction)`` and must not call Streamlit.
+
+    Returns its result, or None when it was stopped; a failure raises its EmbedLabError. Used by
+    the pages whose work is training but not the Train page's runs (the bias–variance sweep,
+    the stability runs, fine-tuning); the script waits here, so nothing else of the page runs.
+    """
+    visitor = visitor_id()
+    limits = Limits.from_env()
+    job = scheduler().submit(
+        visitor,
+        lambda job: compute(job.fraction_hooks(name)),
+        {name: 1.0},
+        label=name,
+        alive=lambda: connected(visitor),
+        time_limit=limits.max_job_seconds * TIME_LIMIT_SLACK,
+    )
+
+    def cancel() -> None:
+        scheduler().cancel(job, "you pressed Cancel")
+        if on_cancel is not None:
+            on_cancel()
+
+    st.button("Cancel", key=f"cancel_{job.id}", on_click=cancel, help="Stops within a second.")
+    status = st.empty()
+    try:
+        while not job.wait(JOB_POLL_SECONDS):
+            if scheduler().position(job):
+                status.info(job_status(job))
+            else:
+                status.progress(
+                    job.progress(), text=f"{name}: {job.progress():.0%}, about {jobs.duration(job.seconds_left())} left"
+                )
+    finally:  # a rerun (Cancel, any click, another page) or a closed tab ends the wait: the job goes too
+        if not job.finished:
+            scheduler().cancel(job, "the page was left or rerun")
+    status.empty()
+    if job.state == jobs.State.FAILED:
+        raise EmbedLabError(job.error or f"{name} failed.")
+    return job.result if job.state == jobs.State.DONE else None
+
+
+def finetune_current(corpus: Corpus, epochs: int, lr_factor: float) -> RunRecord | None:
     """Fine-tune every trainer run of the current runs on ``corpus`` (cached on disk like any
-    run: by the parent run, the corpus sha256 and the settings) and make the longer runs current."""
+    run: by the parent run, the corpus sha256 and the settings) as this visitor's job, and make
+    the longer runs current; None when it was stopped."""
     pair = require_pair()
-    paths = {}
-    for role, parent in pair.runs().items():
-        lr = lr_factor * parent.config["train_options"]["lr"]
-        key = hashlib.sha256(
-            f"{parent.run_id}|{corpus.sha256}|{epochs}|{lr!r}|{maths_fingerprint()}".encode()
-        ).hexdigest()
-        target = default_cache_dir() / f"{parent.run_id}-ft-{key[:16]}"
-        if not target.exists():
-            scratch = target.with_name(target.name + ".partial")
-            shutil.rmtree(scratch, ignore_errors=True)
-            hooks = Hooks(
-                on_progress=(lambda epoch, f, role=role: on_progress(role, epoch, f)) if on_progress else None
-            )
-            finetune(
-                parent,
-                corpus,
-                scratch,
-                epochs=epochs,
-                lr=lr,
-                corpus_a=corpus_by_sha(parent.config["corpus"]["sha256"]),
-                focus_words=shifted_words() if corpus.name == "toy-shift" else None,
-                hooks=hooks,
-                scorer_for=scorer_for,
-            )
-            try:
-                os.rename(scratch, target)
-            except OSError:  # another visitor finished the same fine-tuning first
+    parents = pair.runs()
+    first_corpus = {role: corpus_by_sha(parent.config["corpus"]["sha256"]) for role, parent in parents.items()}
+    focus = shifted_words() if corpus.name == "toy-shift" else None
+
+    def compute(hooks: Hooks) -> dict[str, str]:
+        paths = {}
+        for i, (role, parent) in enumerate(parents.items()):
+            lr = lr_factor * parent.config["train_options"]["lr"]
+            key = hashlib.sha256(
+                f"{parent.run_id}|{corpus.sha256}|{epochs}|{lr!r}|{maths_fingerprint()}".encode()
+            ).hexdigest()
+            target = default_cache_dir() / f"{parent.run_id}-ft-{key[:16]}"
+            if not target.exists():
+                scratch = target.with_name(target.name + ".partial")
                 shutil.rmtree(scratch, ignore_errors=True)
-        paths[role] = str(target)
+                first = parent.epochs
+
+                def progress(epoch: int, fraction: float, i=i, first=first) -> None:
+                    hooks.progress(i, (i + (epoch - first - 1 + fraction) / epochs) / len(parents))
+
+                finetune(
+                    parent,
+                    corpus,
+                    scratch,
+                    epochs=epochs,
+                    lr=lr,
+                    corpus_a=first_corpus[role],
+                    focus_words=focus,
+                    hooks=Hooks(should_stop=hooks.should_stop, on_progress=progress),
+                    scorer_for=scorer_for,
+                )
+                try:
+                    os.rename(scratch, target)
+                except OSError:  # another visitor finished the same fine-tuning first
+                    shutil.rmtree(scratch, ignore_errors=True)
+            paths[role] = str(target)
+        return paths
+
+    paths = run_as_job(f"fine-tuning on {corpus.name}", compute)
+    if paths is None:
+        return None
     label = f"{pair.record.label} → fine-tuned on {corpus.name} for {epochs} epochs (lr × {lr_factor:g})"
     record = RunRecord(label, corpus.name, paths)
     remember(record)

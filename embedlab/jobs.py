@@ -145,6 +145,18 @@ class Job:
 
         return Hooks(on_epoch=on_epoch, should_stop=self.should_stop, on_progress=on_progress)
 
+    def fraction_hooks(self, part: str) -> Hooks:
+        """Hooks for work that reports its own overall fraction: ``on_progress(count, fraction)``
+        (the bias–variance sweep, the stability runs, fine-tuning) and asks ``should_stop``."""
+
+        def on_progress(_count: int, fraction: float) -> None:
+            with self._lock:
+                self._fraction[part] = min(max(float(fraction), 0.0), 1.0)
+                self._epoch[part] = (0, 0)
+                self._changed.notify_all()
+
+        return Hooks(should_stop=self.should_stop, on_progress=on_progress)
+
     def part_done(self, part: str) -> None:
         with self._lock:
             self._fraction[part] = 1.0
@@ -256,7 +268,7 @@ class Scheduler:
         with self._lock:
             previous = self._latest.get(owner)
             if previous is not None and previous.state in ACTIVE:
-                previous.cancel("a new training was started")
+                previous.cancel(f"you started another job{': ' + label if label else ''}")
                 self._purge()
             self._latest[owner] = job
             self._queue.append(job)

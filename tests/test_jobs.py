@@ -123,7 +123,7 @@ def test_a_second_train_press_cancels_the_first_job_and_runs_the_new_one(schedul
     assert first_started.wait(5)
     second = jobs.submit("visitor", blocking(second_started), {"numpy": 10})
     stopped_within(first)
-    assert first.state == State.CANCELLED and first.stop_reason == "a new training was started"
+    assert first.state == State.CANCELLED and first.stop_reason == "you started another job"
     assert second_started.wait(STOP_SECONDS)  # the freed slot goes to the new job
     assert jobs.job_of("visitor") is second and [j.owner for j in jobs.running()] == ["visitor"]
 

@@ -102,5 +102,32 @@ def test_pressing_train_again_replaces_the_running_job(one_slot):
     second = at.session_state["job"]
     assert second is not first
     assert first.wait(STOP_SECONDS + 5) and first.state == State.CANCELLED
-    assert first.stop_reason == "a new training was started"
+    assert first.stop_reason.startswith("you started another job: toy · d=20 · 2 epochs")
     assert second.wait(600) and second.state == State.DONE
+
+
+def test_the_sweep_and_fine_tuning_run_as_jobs_in_the_servers_slots(one_slot):
+    """The other pages that train go through the same scheduler: queued behind other visitors,
+    stopped with the visitor, one job per visitor."""
+    at = open_page(visitor(), "pages/bias_variance.py")
+    next(t for t in at.text_input if t.label == "dimensions d").set_value("2,4")
+    form = {n.label: n for n in at.number_input}
+    form["runs per d (R)"].set_value(2)
+    form["epochs"].set_value(1)
+    next(b for b in at.button if b.label == "Run the sweep").click()
+    at.run(timeout=600)  # the page waits for its job, as the browser would
+    assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
+    job = ui.scheduler().job_of(at.session_state["visitor_id"])
+    assert job.label == "sweep" and job.state == State.DONE and job.progress() == 1.0
+    assert at.session_state["bv_sweep"]["table"]["dim"].tolist() == [2, 4]
+
+    at = open_page(at, "pages/finetune.py")
+    next(s for s in at.selectbox if s.label == "second corpus").set_value("toy-shift")
+    next(n for n in at.number_input if n.label == "fine-tuning epochs").set_value(1)
+    next(b for b in at.button if b.label == "Fine-tune both trainers").click()
+    at.run(timeout=600)
+    assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
+    job = ui.scheduler().job_of(at.session_state["visitor_id"])
+    assert job.label == "fine-tuning on toy-shift" and job.state == State.DONE
+    record = at.session_state["runs"][at.session_state["current_run"]]
+    assert "fine-tuned on toy-shift for 1 epochs" in record.label
