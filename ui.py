@@ -225,9 +225,9 @@ def add_upload(data: bytes, filename: str) -> Corpus:
     uploads[corpus.sha256] = corpus
     while len(uploads) > MAX_UPLOADS:
         dropped = uploads.pop(next(iter(uploads)))
-        prepared_uploads = st.session_state.prepared_uploads
-        for key in [k for k in prepared_uploads if k[0] == dropped.sha256]:
-            del prepared_uploads[key]
+        for store in (st.session_state.prepared_uploads, st.session_state.overviews):
+            for key in [k for k in store if k[0] == dropped.sha256]:
+                del store[key]
     st.session_state.corpus_source = corpus.sha256
     return corpus
 
