@@ -8,10 +8,14 @@ N jobs at once and the rest queued, stopped within a second by Cancel, a closed 
     job.cancel("Cancel pressed"); job.wait(1.0)
 
 ``work(job)`` runs in the job's own thread and trains through :func:`train_runs` (or anything
-that passes ``job.hooks(part)`` to :func:`embedlab.training.train`): the trainers ask
-``job.should_stop()`` between batches, so a cancelled job stops within a batch. The scheduler's
-watcher thread asks every job's ``alive()`` a few times a second and cancels the jobs of
-visitors who are gone, and stops a job that runs past its time limit.
+that passes ``job.hooks(part, epochs)`` or ``job.fraction_hooks(part)`` to the training code):
+the trainers ask ``job.should_stop()`` between batches, so a cancelled job stops within a
+batch. The scheduler's watcher thread asks every job's ``alive()`` a few times a second and
+cancels the jobs of visitors who are gone, and stops a job that runs past its time limit.
+
+Before a job is submitted, :func:`run_estimate` measures how long each of its runs takes on this
+machine now (the real trainer, metrics kernel and scorer, each for a fraction of a second), and
+:func:`refusal` says whether that fits the per-job limit of a shared server.
 
 No Streamlit here: the dashboard passes ``alive`` (is the visitor's session still connected)
 and reads the job's state from its page; the tests drive everything with events.
