@@ -6,12 +6,19 @@ every default from ``embedlab.config``.
 
 Isolation and memory on a shared server (every visitor is served by one process):
 - what belongs to a visitor lives in ``st.session_state`` only: the uploaded corpora and their
-  prepared form, the current corpus, the training settings and this session's runs; it goes
-  when the session ends;
+  prepared form, the current corpus, the training settings, this session's runs and its job;
+- the large part of it (uploads, their prepared form and statistics) sits in containers of
+  :func:`visitors` that ``st.session_state`` points at: a timer empties them once the session
+  has been disconnected for ``VISITOR_GRACE`` seconds and gives the memory back to the OS
+  (Streamlit itself keeps a closed session's state for two minutes and drops it lazily);
 - caches shared across sessions hold only what every visitor may see (the built-in corpora)
   or what is keyed by content the visitor already holds (a run by its directory, whose name
-  hashes the corpus sha256 and every setting; an opened run by the sha256 of the files opened).
-  No cache holds "the last upload" or "all runs".
+  hashes the corpus sha256 and every setting; an opened run by the sha256 of the files opened),
+  and are bounded in bytes. No cache holds "the
+  last upload" or "all runs";
+- training runs as a job (``embedlab.jobs``) in a background thread, at most
+  ``Limits.max_trainings`` at once on the server; Cancel, a closed tab or a new Train press
+  stop it within a second.
 """
 
 from __future__ import annotations
@@ -19,6 +26,9 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import threading
+import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -27,10 +37,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import streamlit as st
+from streamlit.runtime import Runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from embedlab import analysis, charts, embedding_map, importer, lecture, metrics, training
+from embedlab import analysis, charts, embedding_map, importer, jobs, lecture, memory, metrics, training
 from embedlab import finetune as finetune_analysis
-from embedlab.config import BUILTIN_CORPORA, CorpusOptions, DashboardSettings, ImportOptions, MapOptions, cache_root
+from embedlab.__main__ import train_command
+from embedlab.config import (
+    BUILTIN_CORPORA,
+    CorpusOptions,
+    DashboardSettings,
+    ImportOptions,
+    Limits,
+    MapOptions,
+    TrainOptions,
+    cache_root,
+)
 from embedlab.corpus import (
     Corpus,
     corpus_from_bytes,
@@ -44,7 +66,7 @@ from embedlab.errors import EmbedLabError
 from embedlab.evaluate import scorer_for
 from embedlab.finetune import finetune
 from embedlab.hooks import Hooks
-from embedlab.prepared import Prepared, prepare
+from embedlab.prepared import Prepared, check_feasible, prepare
 from embedlab.store import Run, load_run
 from embedlab.training import default_cache_dir, maths_fingerprint, train_cached
 
@@ -52,6 +74,13 @@ ROOT = Path(__file__).resolve().parent
 MAX_UPLOADS = 3  # uploaded corpora a session keeps (memory on a shared server)
 MAX_RUNS = 20  # entries in a session's run list
 TRAINER_ROLES = ("numpy", "gensim")  # the runs shown side by side
+# seconds a disconnected session keeps its uploads (a network blip); EMBEDLAB_VISITOR_GRACE changes it (tests)
+VISITOR_GRACE = float(os.environ.get("EMBEDLAB_VISITOR_GRACE") or 60)
+JANITOR_SECONDS = 5.0  # how often gone visitors are looked for
+JOB_POLL_SECONDS = 1.0  # how often the Train page redraws a job's progress
+TIME_LIMIT_SLACK = 1.5  # a job is stopped after running this × Limits.max_job_seconds
+BIG_CONTAINERS = ("uploads", "prepared_uploads", "overviews")  # per-visitor data emptied when the visitor goes
+CACHE_BYTES = "64MB"  # the byte bound of each st.cache_data function (server.maxCacheDataSize bounds them all)
 
 # Every page of the app: (file, title, icon), in the order of the navigation.
 PAGES = (
@@ -135,16 +164,24 @@ class Current:
 
 
 def init_session() -> None:
-    """Give a new session its defaults (the toy corpus, the dashboard's training settings)."""
+    """Give a new session its defaults (the toy corpus, the dashboard's training settings), bind
+    its large data to its containers in :func:`visitors`, and collect a job that has finished."""
     state = st.session_state
     state["framed"] = True  # app.py ran in this session (see open_page)
+    visitor = visitor_id()
+    for name in BIG_CONTAINERS:  # uploads: sha256 → Corpus; prepared_uploads: (sha256, min_count) → Prepared
+        container = visitors().container(visitor, name)
+        if state.get(name) is not container:
+            state[name] = container
     state.setdefault("corpus_source", "toy")  # a built-in name, or the sha256 of an upload
-    state.setdefault("uploads", {})  # sha256 → Corpus, this session only
-    state.setdefault("prepared_uploads", {})  # (sha256, min_count) → Prepared, this session only
+    if state.corpus_source not in BUILTIN_CORPORA and state.corpus_source not in state.uploads:
+        state.corpus_source = "toy"  # the upload was released while the visitor was away
+        state["upload_released"] = True
     state.setdefault("settings", DashboardSettings())
     state.setdefault("runs", [])  # RunRecord, this session only
     state.setdefault("current_run", 0)
     state.setdefault("chosen_words", {})  # run id → word list picked on the pages
+    collect_job()
 
 
 def open_page(page_file: str) -> None:
@@ -204,9 +241,9 @@ def add_upload(data: bytes, filename: str) -> Corpus:
     uploads[corpus.sha256] = corpus
     while len(uploads) > MAX_UPLOADS:
         dropped = uploads.pop(next(iter(uploads)))
-        prepared_uploads = st.session_state.prepared_uploads
-        for key in [k for k in prepared_uploads if k[0] == dropped.sha256]:
-            del prepared_uploads[key]
+        for store in (st.session_state.prepared_uploads, st.session_state.overviews):
+            for key in [k for k in store if k[0] == dropped.sha256]:
+                del store[key]
     st.session_state.corpus_source = corpus.sha256
     return corpus
 
@@ -228,20 +265,22 @@ def prepared(corpus: Corpus, min_count: int) -> Prepared:
     return store[key]
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _overview(sha256: str, min_count: int, _corpus: Corpus) -> tuple[dict, pd.DataFrame]:
-    return corpus_stats(_corpus, min_count), frequency_table(_corpus)
+@st.cache_data(max_entries=2 * len(BUILTIN_CORPORA), max_size=CACHE_BYTES, show_spinner=False)
+def _builtin_overview(name: str, sha256: str, min_count: int) -> tuple[dict, pd.DataFrame]:
+    corpus = builtin_corpus(name)
+    return corpus_stats(corpus, min_count), frequency_table(corpus)
 
 
 def corpus_overview(corpus: Corpus, min_count: int) -> tuple[dict, pd.DataFrame]:
-    """(statistics, frequency table) of a corpus, cached by its sha256."""
-    return _overview(corpus.sha256, min_count, corpus)
-
-
-@st.cache_data(ttl=600, show_spinner=False)
-def seconds_per_gflop() -> float:
-    """This server's speed for the NumPy trainer's kernel, measured now (cached ten minutes)."""
-    return training.measure_speed()
+    """(statistics, frequency table) of a corpus: shared for a built-in, this session's for an
+    upload (its word list is the visitor's, never kept in a cache other sessions share)."""
+    if corpus.name in BUILTIN_CORPORA and st.session_state.corpus_source in BUILTIN_CORPORA:
+        return _builtin_overview(corpus.name, corpus.sha256, min_count)
+    store = st.session_state.overviews
+    key = (corpus.sha256, min_count)
+    if key not in store:
+        store[key] = (corpus_stats(corpus, min_count), frequency_table(corpus))
+    return store[key]
 
 
 def fit_batch_to_corpus(corpus: Corpus) -> None:
@@ -256,17 +295,46 @@ def fit_batch_to_corpus(corpus: Corpus) -> None:
     state.settings = replace(settings, numpy=settings.numpy.replace(batch_size=batch))
 
 
+@st.cache_data(
+    ttl=600, max_entries=64, max_size="1MB", show_spinner="Measuring how fast this server trains these settings…"
+)
+def _run_estimate(sha256: str, min_count: int, options: TrainOptions, _prepared: Prepared, _scorer) -> dict:
+    """One run's measured estimate (``jobs.run_estimate``), kept ten minutes per corpus and settings."""
+    return jobs.run_estimate(_prepared, options, _scorer)
+
+
+def estimates(corpus: Corpus, settings: DashboardSettings) -> dict[str, dict]:
+    """role → the measured estimate of every run of ``settings`` on ``corpus`` (seconds, see
+    ``jobs.run_estimate``), corrected by how recent jobs on this server compared with theirs.
+    Raises EmbedLabError for settings the corpus cannot support."""
+    data = prepared(corpus, settings.min_count)
+    scorer = scorer_for(data.vocab, data.corpus.name)
+    correction = scheduler().correction()
+    out = {}
+    for role, options in settings.runs():
+        check_feasible(data, options)
+        measured = _run_estimate(corpus.sha256, settings.min_count, options, data, scorer)
+        out[role] = {key: value * correction for key, value in measured.items()}
+    return out
+
+
 def work_message(corpus: Corpus, settings: DashboardSettings) -> tuple[str, bool]:
     """The Train page's estimate as one sentence, and whether it is slow enough to warn (> 2 min)."""
     data = prepared(corpus, settings.min_count)
-    work = training.work_estimate(data, settings.numpy, seconds_per_gflop())
+    work = training.work_estimate(data, settings.numpy)
+    runs = estimates(corpus, settings)
+    total = sum(run["total"] for run in runs.values())
     message = (
         f"NumPy full softmax: {work['positions']:,.0f} centre positions per epoch × V = {work['V']:,} × "
-        f"d = {work['d']} → ≈ {work['gflop']:,.1f} GFLOP for {work['epochs']} epochs, about "
-        f"{work['seconds'] / 60:.1f} min at this server's measured speed (6·V·d per position, each with all its "
-        "contexts). gensim's negative sampling touches only a few output rows per pair, so it is far cheaper."
+        f"d = {work['d']} → ≈ {work['gflop']:,.1f} GFLOP for {work['epochs']} epochs. Both trainers with their "
+        f"metrics at every epoch take about {jobs.duration(total)} at this server's measured speed (NumPy "
+        f"{jobs.duration(runs['numpy']['epoch'])} an epoch, gensim {jobs.duration(runs['gensim']['epoch'])}, "
+        f"metrics and scores {jobs.duration(runs['numpy']['snapshot'])} a snapshot)."
     )
-    too_slow = bool(work["seconds"] and work["seconds"] > 120)
+    too_slow = total > 120
+    limits = Limits.from_env()
+    if total > limits.max_job_seconds:
+        message += f" That is more than the {jobs.duration(limits.max_job_seconds)} one training may take here."
     if too_slow:
         message += " Raise min_count or lower d or the epochs for a quicker run."
     if work["steps"] < 20:
@@ -305,9 +373,10 @@ def settings_from_form(base: DashboardSettings, **form) -> DashboardSettings:
 # ---------------------------------------------------------------- training
 
 
-def record_for(corpus: Corpus, settings: DashboardSettings, paths: dict) -> RunRecord:
+def record_for(corpus_name: str, settings: DashboardSettings, paths: dict, stopped: str = "") -> RunRecord:
+    """The run list's entry; ``stopped`` says which run stopped early, e.g. "NumPy stopped at epoch 5 of 20"."""
     o = settings.numpy
-    label = f"{corpus.name} · d={o.dim} · {o.epochs} epochs · window {o.window} · seed {o.seed} · min_count {settings.min_count}"
+    label = f"{corpus_name} · d={o.dim} · {o.epochs} epochs · window {o.window} · seed {o.seed} · min_count {settings.min_count}"
     if o.l2:
         label += f" · λ={o.l2:g}"
     if settings.l2_compare is not None:
@@ -316,7 +385,9 @@ def record_for(corpus: Corpus, settings: DashboardSettings, paths: dict) -> RunR
         label += " · CBOW"
     if settings.gensim.hs:
         label += " · hs"
-    return RunRecord(label, corpus.name, dict(paths))
+    if stopped:
+        label += f" · {stopped}"
+    return RunRecord(label, corpus_name, dict(paths))
 
 
 def remember(record: RunRecord) -> None:
@@ -353,7 +424,7 @@ def train_settings(
             else None,
         )
         paths[role] = str(train_cached(data, options, hooks=hooks, scorer=scorer).path)
-    record = record_for(corpus, settings, paths)
+    record = record_for(corpus.name, settings, paths)
     remember(record)
     return record
 
@@ -401,6 +472,11 @@ def import_notes(run: Run) -> list[str]:
     return notes
 
 
+@st.cache_resource
+def _default_runs_lock() -> threading.Lock:
+    return threading.Lock()
+
+
 @st.cache_resource(show_spinner=False)
 def _seed_cache_from_shipped_runs() -> None:
     """Once per server process: the shipped default runs into the run cache."""
@@ -429,48 +505,312 @@ def ensure_default_runs() -> None:
             done.append(1)
             bar.progress(min(len(done) / total, 1.0), text=f"{ROLE_NAMES[role]}: epoch {epoch}, loss {row['loss']:.3f}")
 
-        with guard():
+        with guard(), _default_runs_lock():  # visitors arriving together on a cold cache train them once
             train_settings(builtin_corpus("toy"), settings, on_epoch)
         status.update(state="complete")
     if st.session_state.runs:
         holder.empty()
 
 
-def finetune_current(
-    corpus: Corpus, epochs: int, lr_factor: float, on_progress: Callable[[str, int, float], None] | None = None
-) -> RunRecord:
+# ---------------------------------------------------------------- training jobs and per-visitor memory
+
+
+def visitor_id() -> str:
+    """This session's own id (Streamlit's session id is the same for every AppTest session)."""
+    state = st.session_state
+    if "visitor_id" not in state:
+        state["visitor_id"] = uuid.uuid4().hex
+    ctx = get_script_run_ctx()
+    if ctx is not None:
+        _sessions()[state["visitor_id"]] = ctx.session_id
+    return state["visitor_id"]
+
+
+@st.cache_resource
+def _sessions() -> dict[str, str]:
+    """visitor id → Streamlit session id, to ask the runtime whether the visitor is still connected."""
+    return {}
+
+
+def connected(visitor: str) -> bool:
+    """Is the visitor's browser tab still connected? (Outside a server, e.g. in AppTest: yes.)"""
+    session = _sessions().get(visitor)
+    if session is None or not Runtime.exists():
+        return True
+    return bool(Runtime.instance().is_active_session(session))
+
+
+def _forget_session(visitor: str) -> None:
+    """A visitor gone for good: Streamlit's copy of their uploaded files goes too (it keeps them
+    until the session is shut down, which its two-minute storage never does)."""
+    session = _sessions().pop(visitor, None)
+    if session is not None and Runtime.exists():
+        try:
+            Runtime.instance().uploaded_file_mgr.remove_session_files(session)
+        except Exception:  # an internal API changed: the data above is released anyway
+            pass
+    scheduler().forget(visitor)
+
+
+@st.cache_resource
+def visitors() -> memory.PerVisitor:
+    """The server's per-visitor containers, with a timer that empties those of gone visitors
+    and gives the memory back."""
+    store = memory.PerVisitor(grace=VISITOR_GRACE)
+
+    def janitor() -> None:
+        while True:
+            time.sleep(JANITOR_SECONDS)
+            gone = store.sweep(connected)
+            for visitor in gone:
+                _forget_session(visitor)
+            if gone:
+                memory.release()
+
+    threading.Thread(target=janitor, name="embedlab-janitor", daemon=True).start()
+    return store
+
+
+@st.cache_resource
+def scheduler() -> jobs.Scheduler:
+    """The server's one job scheduler: at most Limits.max_trainings trainings at once."""
+    return jobs.Scheduler(Limits.from_env().max_trainings, on_finish=lambda job: memory.release())
+
+
+def training_order(settings: DashboardSettings) -> list[tuple[str, TrainOptions]]:
+    """The runs of ``settings`` in the order they are trained: gensim first (seconds), so that a
+    training stopped during the long NumPy run still has both trainers to compare."""
+    runs = settings.runs()
+    return sorted(runs, key=lambda run: run[0] != "gensim")
+
+
+def start_training(corpus: Corpus, settings: DashboardSettings) -> jobs.Job | None:
+    """Queue this visitor's training (cancelling the one before, if any); None when it is refused
+    by its estimate, with the refusal and the commands that run it locally shown on the page."""
+    data = prepared(corpus, settings.min_count)
+    runs = estimates(corpus, settings)
+    limits = Limits.from_env()
+    refused = jobs.refusal(sum(run["total"] for run in runs.values()), limits)
+    if refused:
+        st.error(refused)
+        source = corpus.name if corpus.name in BUILTIN_CORPORA else f"path/to/{corpus.name}"
+        options = CorpusOptions(source=source, min_count=settings.min_count)
+        st.code("\n".join(train_command(source, options, o) for _, o in settings.runs()), language="bash")
+        return None
+    scorer = scorer_for(data.vocab, data.corpus.name)
+    order = training_order(settings)
+    visitor = visitor_id()
+    job = scheduler().submit(
+        visitor,
+        lambda job: jobs.train_runs(job, data, order, scorer),
+        {role: runs[role]["total"] for role, _ in order},
+        label=record_for(corpus.name, settings, {}).label,
+        alive=lambda: connected(visitor),
+        time_limit=limits.max_job_seconds * TIME_LIMIT_SLACK,
+    )
+    st.session_state["job"] = job
+    st.session_state["job_for"] = (corpus.sha256, corpus.name, settings)
+    st.session_state["job_collected"] = False
+    return job
+
+
+def cancel_job() -> None:
+    """The Cancel button's callback."""
+    job = st.session_state.get("job")
+    if job is not None:
+        scheduler().cancel(job, "you pressed Cancel")
+
+
+def collect_job() -> None:
+    """Once a job has finished: its runs become this session's current runs (when both trainers
+    have at least one epoch), and the page is told what happened."""
+    state = st.session_state
+    job = state.get("job")
+    if job is None or not job.finished or state.get("job_collected"):
+        return
+    state["job_collected"] = True
+    _, name, settings = state["job_for"]
+    paths = dict(job.result or {})
+    stopped = []
+    for role, path in paths.items():
+        run = run_at(path)
+        if run.stopped_early:
+            stopped.append(f"{ROLE_NAMES[role]} stopped at epoch {run.epochs} of {run.config['planned_epochs']}")
+    kept = all(role in paths for role in TRAINER_ROLES)
+    ordered = {role: paths[role] for role, _ in settings.runs() if role in paths}
+    if kept:
+        remember(record_for(name, settings, ordered, "; ".join(stopped)))
+    state["job_outcome"] = outcome(job, kept, stopped)
+
+
+def outcome(job: jobs.Job, kept: bool, stopped: list[str]) -> tuple[str, str]:
+    """(kind, message) for the Train page: "success", "warning" or "error"."""
+    took = jobs.duration(job.running_seconds())
+    if job.state == jobs.State.FAILED:
+        return "error", job.error or "training failed."
+    if job.state == jobs.State.DONE:
+        return "success", f"Trained (or found in the cache) in {took}: {job.label}. Every page now shows these runs."
+    why = job.stop_reason or "it was cancelled"
+    if kept and stopped:
+        return "warning", f"Training stopped after {took} because {why}: {'; '.join(stopped)}, kept as a shorter run."
+    if kept:
+        return "warning", f"Training stopped because {why}, after every run had finished; every page shows them."
+    return "warning", f"Training stopped because {why} before both trainers had an epoch; nothing new to show."
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def job_status(job: jobs.Job) -> str:
+    """One line on a job that has not finished: its place in the queue, or how far it is."""
+    position = scheduler().position(job)
+    if position:
+        running = len(scheduler().running())
+        return (
+            f"Waiting for a free training slot: you are {_ordinal(position)} in line "
+            f"({running} training{'s' if running != 1 else ''} running, at most {scheduler().slots} at once on this "
+            f"server); about {jobs.duration(scheduler().wait_seconds(job))} until yours starts."
+        )
+    current = job.current()
+    where = "setting up"
+    if current is not None and current[2]:
+        part, epoch, epochs = current
+        where = f"{ROLE_NAMES.get(part, part)}, epoch {epoch} of {epochs}"
+    elif current is not None:
+        where = f"{ROLE_NAMES.get(current[0], current[0])}: counting pairs and measuring epoch 0"
+    return f"{job.progress():.0%} · {where} · about {jobs.duration(job.seconds_left())} left"
+
+
+@st.cache_data(max_entries=32, max_size="4MB", show_spinner=False)
+def _loss_spec(job_id: str, role: str, epochs: int, _rows: list[dict]) -> dict:
+    """A job's live loss curve as a Vega-Lite spec, built once per finished epoch (Altair's
+    validation costs ~0.1 s a chart: the page redraws every second while the job runs)."""
+    return charts.loss_curve(pd.DataFrame(_rows), title=ROLE_NAMES[role]).to_dict()
+
+
+def training_panel() -> None:
+    """The Train page's view of this visitor's job: queue place or progress with live loss
+    curves and Cancel while it runs (redrawn every JOB_POLL_SECONDS), then what happened."""
+    job = st.session_state.get("job")
+    if job is None:
+        return
+
+    @st.fragment(run_every=None if job.finished else JOB_POLL_SECONDS)
+    def panel() -> None:
+        if job.finished:
+            if not st.session_state.get("job_collected"):
+                collect_job()
+                st.rerun(scope="app")  # the sidebar and the run list show the new runs
+            kind, message = st.session_state.get("job_outcome", ("info", ""))
+            getattr(st, kind)(message)
+        elif scheduler().position(job):
+            st.info(job_status(job))
+        else:
+            st.progress(min(job.progress(), 1.0), text=job_status(job))
+        if not job.finished:
+            help_text = "Stops within a second; finished epochs are kept."
+            st.button("Cancel", on_click=cancel_job, key=f"cancel_{job.id}", help=help_text)
+        rows = {role: job.rows(role) for role in TRAINER_ROLES if role in job.parts}  # NumPy left, as on every page
+        shown = {role: r for role, r in rows.items() if r}
+        if shown:
+            for column, (role, r) in zip(st.columns(len(shown)), shown.items(), strict=True):
+                column.vega_lite_chart(_loss_spec(job.id, role, len(r), r))
+
+    panel()
+
+
+def run_as_job(name: str, compute: Callable[[Hooks], object], on_cancel: Callable[[], None] | None = None):
+    """Run ``compute(hooks)`` as this visitor's job — in one of the server's training slots (in
+    the queue until one is free) and stopped within a second by Cancel, a closed tab or leaving
+    the page — showing its queue place or progress until it ends. ``compute`` reports
+    ``hooks.on_progress(count, overall_fraction)`` and must not call Streamlit.
+
+    Returns its result, or None when it was stopped; a failure raises its EmbedLabError. Used by
+    the pages whose work is training but not the Train page's runs (the bias–variance sweep,
+    the stability runs, fine-tuning); the script waits here, so nothing else of the page runs.
+    """
+    visitor = visitor_id()
+    limits = Limits.from_env()
+    job = scheduler().submit(
+        visitor,
+        lambda job: compute(job.fraction_hooks(name)),
+        {name: 1.0},
+        label=name,
+        alive=lambda: connected(visitor),
+        time_limit=limits.max_job_seconds * TIME_LIMIT_SLACK,
+    )
+
+    def cancel() -> None:
+        scheduler().cancel(job, "you pressed Cancel")
+        if on_cancel is not None:
+            on_cancel()
+
+    st.button("Cancel", key=f"cancel_{job.id}", on_click=cancel, help="Stops within a second.")
+    status = st.empty()
+    try:
+        while not job.wait(JOB_POLL_SECONDS):
+            if scheduler().position(job):
+                status.info(job_status(job))
+            else:
+                status.progress(
+                    job.progress(), text=f"{name}: {job.progress():.0%}, about {jobs.duration(job.seconds_left())} left"
+                )
+    finally:  # a rerun (Cancel, any click, another page) or a closed tab ends the wait: the job goes too
+        if not job.finished:
+            scheduler().cancel(job, "the page was left or rerun")
+    status.empty()
+    if job.state == jobs.State.FAILED:
+        raise EmbedLabError(job.error or f"{name} failed.")
+    return job.result if job.state == jobs.State.DONE else None
+
+
+def finetune_current(corpus: Corpus, epochs: int, lr_factor: float) -> RunRecord | None:
     """Fine-tune every trainer run of the current runs on ``corpus`` (cached on disk like any
-    run: by the parent run, the corpus sha256 and the settings) and make the longer runs current."""
+    run: by the parent run, the corpus sha256 and the settings) as this visitor's job, and make
+    the longer runs current; None when it was stopped."""
     pair = require_pair()
-    paths = {}
-    for role, parent in pair.runs().items():
-        lr = lr_factor * parent.config["train_options"]["lr"]
-        key = hashlib.sha256(
-            f"{parent.run_id}|{corpus.sha256}|{epochs}|{lr!r}|{maths_fingerprint()}".encode()
-        ).hexdigest()
-        target = default_cache_dir() / f"{parent.run_id}-ft-{key[:16]}"
-        if not target.exists():
-            scratch = target.with_name(target.name + ".partial")
-            shutil.rmtree(scratch, ignore_errors=True)
-            hooks = Hooks(
-                on_progress=(lambda epoch, f, role=role: on_progress(role, epoch, f)) if on_progress else None
-            )
-            finetune(
-                parent,
-                corpus,
-                scratch,
-                epochs=epochs,
-                lr=lr,
-                corpus_a=corpus_by_sha(parent.config["corpus"]["sha256"]),
-                focus_words=shifted_words() if corpus.name == "toy-shift" else None,
-                hooks=hooks,
-                scorer_for=scorer_for,
-            )
-            try:
-                os.rename(scratch, target)
-            except OSError:  # another visitor finished the same fine-tuning first
+    parents = pair.runs()
+    first_corpus = {role: corpus_by_sha(parent.config["corpus"]["sha256"]) for role, parent in parents.items()}
+    focus = shifted_words() if corpus.name == "toy-shift" else None
+
+    def compute(hooks: Hooks) -> dict[str, str]:
+        paths = {}
+        for i, (role, parent) in enumerate(parents.items()):
+            lr = lr_factor * parent.config["train_options"]["lr"]
+            key = hashlib.sha256(
+                f"{parent.run_id}|{corpus.sha256}|{epochs}|{lr!r}|{maths_fingerprint()}".encode()
+            ).hexdigest()
+            target = default_cache_dir() / f"{parent.run_id}-ft-{key[:16]}"
+            if not target.exists():
+                scratch = target.with_name(target.name + ".partial")
                 shutil.rmtree(scratch, ignore_errors=True)
-        paths[role] = str(target)
+                first = parent.epochs
+
+                def progress(epoch: int, fraction: float, i=i, first=first) -> None:
+                    hooks.progress(i, (i + (epoch - first - 1 + fraction) / epochs) / len(parents))
+
+                finetune(
+                    parent,
+                    corpus,
+                    scratch,
+                    epochs=epochs,
+                    lr=lr,
+                    corpus_a=first_corpus[role],
+                    focus_words=focus,
+                    hooks=Hooks(should_stop=hooks.should_stop, on_progress=progress),
+                    scorer_for=scorer_for,
+                )
+                try:
+                    os.rename(scratch, target)
+                except OSError:  # another visitor finished the same fine-tuning first
+                    shutil.rmtree(scratch, ignore_errors=True)
+            paths[role] = str(target)
+        return paths
+
+    paths = run_as_job(f"fine-tuning on {corpus.name}", compute)
+    if paths is None:
+        return None
     label = f"{pair.record.label} → fine-tuned on {corpus.name} for {epochs} epochs (lr × {lr_factor:g})"
     record = RunRecord(label, corpus.name, paths)
     remember(record)
@@ -494,9 +834,10 @@ def corpus_by_sha(sha256: str) -> Corpus | None:
 # ---------------------------------------------------------------- the current runs
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
+@st.cache_resource(max_entries=16, scope="session", show_spinner=False)
 def run_at(path: str) -> Run:
-    """A run directory, opened once (memory-mapped) and shared by the pages."""
+    """A run directory, opened once per session (memory-mapped) and shared by its pages; the
+    maps and the vocabulary go when the session disconnects."""
     return load_run(path)
 
 
@@ -530,7 +871,7 @@ def groups_for(run: Run) -> dict[str, list[str]] | None:
     return planted_groups(run.corpus_name)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=64, max_size=CACHE_BYTES, show_spinner=False)
 def default_words(path: str, per_group: int = 4) -> list[str]:
     """The first few words of each planted group (a heatmap stays readable), else frequent words."""
     run = run_at(path)
@@ -563,13 +904,13 @@ def rows_of(run: Run, words: list[str]) -> list[int]:
 # ---------------------------------------------------------------- cached computations (keyed by run path)
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@st.cache_data(max_entries=256, max_size=CACHE_BYTES, show_spinner=False)
 def similarity(path: str, epoch: int, words: tuple[str, ...]) -> pd.DataFrame:
     run = run_at(path)
     return analysis.similarity_frame(run.input_vectors[epoch], words, run.vocab)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=64, max_size=CACHE_BYTES, show_spinner=False)
 def similarity_floor(paths: tuple[str, ...], words: tuple[str, ...]) -> float:
     """The lowest cosine among ``words`` at any epoch of any of the runs, rounded down to 0.1
     (at most 0): the heatmaps' colour scale then spans what the data reach, the same at every epoch."""
@@ -588,33 +929,33 @@ def word_groups(run: Run) -> dict[str, str] | None:
     return {w: name for name, words in groups.items() for w in words} if groups else None
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@st.cache_data(max_entries=256, max_size=CACHE_BYTES, show_spinner=False)
 def similarity_change(path: str, epoch: int, words: tuple[str, ...]) -> pd.DataFrame:
     """word_a, word_b, change: cosine at ``epoch`` minus cosine at epoch 0."""
     now, start = similarity(path, epoch, words), similarity(path, 0, words)
     return now.assign(change=now["cosine"] - start["cosine"]).drop(columns="cosine")
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, max_size=CACHE_BYTES, show_spinner=False)
 def separation(path: str) -> pd.DataFrame | None:
     run = run_at(path)
     groups = groups_for(run)
     return analysis.separation_over_epochs(run.input_vectors, run.vocab, groups) if groups else None
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=128, max_size=CACHE_BYTES, show_spinner=False)
 def neighbours_wide(path: str, word: str, k: int) -> pd.DataFrame:
     run = run_at(path)
     return analysis.neighbour_table_wide(analysis.neighbour_table(run.input_vectors, run.vocab, word, k))
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=64, max_size=CACHE_BYTES, show_spinner=False)
 def turnover(path: str, words: tuple[str, ...], k: int) -> pd.DataFrame:
     run = run_at(path)
     return analysis.neighbour_turnover(run.input_vectors, rows_of(run, list(words)), k)
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=128, max_size=CACHE_BYTES, show_spinner=False)
 def analogies_wide(path: str, a: str, b: str, c: str, k: int = 5) -> pd.DataFrame:
     """Answers of a − b + c per epoch, as the neighbour table's wide form (rows = rank)."""
     run = run_at(path)
@@ -622,30 +963,30 @@ def analogies_wide(path: str, a: str, b: str, c: str, k: int = 5) -> pd.DataFram
     return analysis.neighbour_table_wide(long.rename(columns={"word": "neighbour"}))
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=64, max_size=CACHE_BYTES, show_spinner=False)
 def trajectories(path: str, words: tuple[str, ...]) -> pd.DataFrame:
     run = run_at(path)
     return analysis.aligned_trajectories(run.input_vectors, run.vocab, words)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, max_size=CACHE_BYTES, show_spinner=False)
 def geometry(path: str) -> pd.DataFrame:
     """epoch, mean_norm, displacement computed from the vectors (a run opened without metrics)."""
     return metrics.geometry_over_epochs(run_at(path).input_vectors)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, max_size=CACHE_BYTES, show_spinner=False)
 def change_scores(path: str) -> pd.DataFrame:
     run = run_at(path)
     return analysis.change_scores(run.input_vectors, run.vocab)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, max_size=CACHE_BYTES, show_spinner=False)
 def drift(path: str) -> pd.DataFrame:
     return finetune_analysis.drift(run_at(path))
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, max_size=CACHE_BYTES, show_spinner=False)
 def top_movers(path: str, n: int = 8) -> pd.DataFrame:
     return finetune_analysis.top_movers(run_at(path), n)
 
@@ -725,7 +1066,7 @@ def embedding_map_of(path: str, words: int, unit: bool) -> embedding_map.Embeddi
     return emap
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=128, max_size=CACHE_BYTES, show_spinner=False)
 def map_neighbours(path: str, epoch: int, words: int, extra: tuple[str, ...] = ()) -> list[str]:
     """Hover text at ``epoch``: the nearest neighbours in the full space of the ``words`` most
     frequent words, or (``extra``) of these words instead. Keyed by words, not rows: a short key
@@ -802,13 +1143,13 @@ def travel_frame(runs: dict[str, Run], options: MapOptions, found: list[str], ep
     )
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=64, max_size=CACHE_BYTES, show_spinner=False)
 def agreement(path_a: str, path_b: str, words: tuple[str, ...]) -> pd.DataFrame:
     a, b = run_at(path_a), run_at(path_b)
     return analysis.agreement_over_epochs(a.input_vectors, b.input_vectors, rows_of(a, list(words)))
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=128, max_size=CACHE_BYTES, show_spinner=False)
 def overlap(path_a: str, path_b: str, words: tuple[str, ...], k: int, epoch: int) -> pd.DataFrame:
     a, b = run_at(path_a), run_at(path_b)
     rows = rows_of(a, list(words))
@@ -850,6 +1191,11 @@ def sidebar() -> None:
             corpus = current_corpus()
             st.markdown(f"**Corpus:** {corpus_label(st.session_state.corpus_source)}")
             st.caption(f"{len(corpus.sentences):,} sentences · {corpus.n_tokens:,} tokens")
+        job = st.session_state.get("job")
+        if job is not None and not job.finished:
+            st.caption(f"**Training** ({job_status(job)}): follow it on the Train page.")
+        if st.session_state.pop("upload_released", False):
+            st.caption("Your upload was released while you were away; upload it again on the Corpus page.")
         pair = current_pair()
         if pair is None:
             st.markdown("**Runs:** none yet")
@@ -857,7 +1203,10 @@ def sidebar() -> None:
         st.markdown("**Current runs:**")
         st.caption(pair.record.label)
         for role, run in pair.runs().items():
-            st.caption(f"{ROLE_NAMES.get(role, role)}: V = {len(run.vocab):,}, d = {run.dim}, {run.epochs} epochs")
+            stopped = f" (stopped early: {run.config.get('planned_epochs')} planned)" if run.stopped_early else ""
+            st.caption(
+                f"{ROLE_NAMES.get(role, role)}: V = {len(run.vocab):,}, d = {run.dim}, {run.epochs} epochs{stopped}"
+            )
         if pair.imported is not None:
             notes = import_notes(pair.imported)
             st.caption(f"Opened from {pair.record.corpus}" + (f" · {' · '.join(notes)}." if notes else "."))

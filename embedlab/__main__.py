@@ -6,6 +6,7 @@ A user error exits with status 2 and one line ``error: …`` on stderr; never a 
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -14,7 +15,7 @@ import pandas as pd
 
 from embedlab.analysis import default_words
 from embedlab.biasvar import optimum, optimum_text, sweep
-from embedlab.config import SWEEP_PRESETS, CorpusOptions, ImportOptions, SweepOptions, TrainOptions
+from embedlab.config import SWEEP_PRESETS, CorpusOptions, ImportOptions, Limits, SweepOptions, TrainOptions
 from embedlab.corpus import load_corpus, planted_groups, shifted_words
 from embedlab.errors import EmbedLabError, TrainingCancelled
 from embedlab.evaluate import coverage_text, evaluate_run, scorer_for, write_quality
@@ -135,6 +136,52 @@ def train_options(args, trainer: str) -> TrainOptions:
         negative=0 if args.hs else args.negative,
         workers=args.workers,
     ).validate()
+
+
+def train_command(corpus: str, corpus_opts: CorpusOptions, options: TrainOptions, out: str | None = None) -> str:
+    """The ``python -m embedlab train`` command line that trains ``options`` on ``corpus`` (a
+    built-in name or a file name), with EMBEDLAB_UNLIMITED=1 in front when the settings are
+    over this server's caps. Parsing it gives back the same options (tests/test_cli.py).
+
+    >>> train_command("wiki", CorpusOptions(min_count=5), TrainOptions(dim=100, epochs=20))
+    'python -m embedlab train --corpus wiki --trainer numpy --dim 100 --epochs 20 --min-count 5'
+    """
+    defaults = TrainOptions(trainer=options.trainer)
+    args = ["--corpus", shlex.quote(corpus), "--trainer", options.trainer]
+    args += ["--dim", str(options.dim), "--epochs", str(options.epochs)]
+    args += ["--min-count", str(corpus_opts.min_count)]  # always: it decides V, the cost
+    if corpus_opts.max_vocab is not None:
+        args += ["--max-vocab", str(corpus_opts.max_vocab)]
+    if corpus_opts.heldout_fraction != CorpusOptions.heldout_fraction:
+        args += ["--heldout", str(corpus_opts.heldout_fraction)]
+    for flag, name in [("--window", "window"), ("--seed", "seed"), ("--min-lr-fraction", "min_lr_fraction")]:
+        if getattr(options, name) != getattr(defaults, name):
+            args += [flag, str(getattr(options, name))]
+    if options.resolved_lr() != defaults.resolved_lr():
+        args += ["--lr", str(options.resolved_lr())]  # str(float) round-trips exactly
+    if options.resolved_sample() != defaults.resolved_sample():
+        args += ["--sample", str(options.resolved_sample())]
+    if options.trainer == "numpy":
+        for flag, name in [("--batch-size", "batch_size"), ("--l2", "l2")]:
+            if getattr(options, name) != getattr(defaults, name):
+                args += [flag, str(getattr(options, name))]
+    else:
+        if options.sg == 0:
+            args.append("--cbow")
+        if options.hs:
+            args.append("--hs")
+        elif options.negative != defaults.negative:
+            args += ["--negative", str(options.negative)]
+        if options.workers != defaults.workers:
+            args += ["--workers", str(options.workers)]
+    if out is not None:
+        args += ["--out", shlex.quote(out)]
+    try:
+        options.validate(Limits())
+        prefix = ""
+    except EmbedLabError:
+        prefix = "EMBEDLAB_UNLIMITED=1 "
+    return prefix + "python -m embedlab train " + " ".join(args)
 
 
 def _load_prepared(options: CorpusOptions) -> Prepared:

@@ -33,16 +33,49 @@ def cache_root() -> Path:
     return Path(os.environ.get("EMBEDLAB_CACHE_DIR") or Path.home() / ".cache" / "embedlab").expanduser()
 
 
+# Bytes of plain English text per token (our tokenizer): gensim's lee_background.cor (news)
+# 360,082 bytes / 58,997 tokens = 6.10; the Wikipedia sample as text 6.25. It ties the upload
+# cap to the token cap, so that a plain-text file under one is, in English, under the other.
+ENGLISH_BYTES_PER_TOKEN = 6.1
+
+
+def available_cores() -> int:
+    """CPU cores this process may run on (the container's share, not the host's)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def default_training_slots(cores: int | None = None) -> int:
+    """Trainings the server runs at once: ``$EMBEDLAB_TRAINING_SLOTS`` if set, else one per two
+    cores (at least one).
+
+    The NumPy trainer's matrix products use every core through BLAS threads, and the pages of
+    the other visitors need a core to stay responsive: on 2 cores (Streamlit Community Cloud)
+    one training runs and the others wait their turn.
+
+    >>> default_training_slots(1), default_training_slots(2), default_training_slots(8)
+    (1, 1, 4)
+    """
+    if cores is None and os.environ.get("EMBEDLAB_TRAINING_SLOTS", "").strip():
+        try:
+            return max(1, int(os.environ["EMBEDLAB_TRAINING_SLOTS"]))
+        except ValueError:
+            raise EmbedLabError("EMBEDLAB_TRAINING_SLOTS must be a whole number, e.g. 2.") from None
+    return max(1, (available_cores() if cores is None else cores) // 2)
+
+
 @dataclass(frozen=True)
 class Limits:
     """Caps that keep one visitor from exhausting a shared server.
 
-    Defaults fit Streamlit Community Cloud (~2.7 GB shared by every visitor). Set the
-    environment variable ``EMBEDLAB_UNLIMITED=1`` to lift them on your own machine.
+    Defaults fit Streamlit Community Cloud (~2.7 GB and 2 cores shared by every visitor). Set
+    the environment variable ``EMBEDLAB_UNLIMITED=1`` to lift them on your own machine.
     """
 
-    max_upload_mb: int = 50
-    max_uncompressed_mb: int = 200  # bound on decompressing .gz/.zip (zip bombs)
+    max_upload_mb: int = 30  # ≈ max_tokens × ENGLISH_BYTES_PER_TOKEN (29 MiB): the two caps agree
+    max_uncompressed_mb: int = 100  # bound on decompressing .gz/.zip (zip bombs); ~3× what max_tokens needs
     max_tokens: int = 5_000_000
     max_softmax_vocab: int = 20_000  # the full softmax costs O(V·d) per pair
     max_dim: int = 300
@@ -52,12 +85,18 @@ class Limits:
     max_projector_values: int = 10_000_000  # numbers in a Projector download built in memory (~100 MB of text)
     max_import_files: int = 101  # checkpoints (snapshots) opened at once: epochs 0..100
     max_import_values: int = 25_000_000  # snapshots × words × dims opened (100 MB of float32)
+    max_job_seconds: int = 15 * 60  # one training job, by its estimate from this server's measured speed
+    max_trainings: int = field(default_factory=default_training_slots)  # trainings at once; the rest queue
 
     @classmethod
     def from_env(cls) -> Limits:
         if os.environ.get("EMBEDLAB_UNLIMITED", "") in ("1", "true", "yes"):
             return cls(**{f.name: 10**12 for f in dataclasses.fields(cls)})
         return cls()
+
+    def english_mb(self) -> float:
+        """How many MB of plain English text ``max_tokens`` words are (about)."""
+        return self.max_tokens * ENGLISH_BYTES_PER_TOKEN / 1e6
 
 
 def _check_int(name: str, value, low: int, high: int | None = None, *, cap: bool = False) -> None:

@@ -19,6 +19,7 @@ with a one-line message that says what to do.
 
 from __future__ import annotations
 
+import bz2
 import functools
 import gzip
 import hashlib
@@ -30,12 +31,13 @@ import unicodedata
 import zipfile
 import zlib
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from embedlab.config import BUILTIN_CORPORA, Limits, cache_root
+from embedlab.config import BUILTIN_CORPORA, ENGLISH_BYTES_PER_TOKEN, Limits, cache_root
 from embedlab.errors import EmbedLabError
 from embedlab.store import atomic_write
 
@@ -47,6 +49,7 @@ LEE_FILE = "lee_background.cor"
 WIKI_FILE = "enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2"
 
 _MB = 1024 * 1024
+ESTIMATE_MARGIN = 1.25  # refuse on the estimate only when it is this far over the token cap
 _CHUNK = 1 << 20  # decompress 1 MiB at a time, checking the running total after each chunk
 _GZIP_MAGIC = b"\x1f\x8b"
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
@@ -158,8 +161,54 @@ def _chunks(tokens: list[str]) -> list[list[str]]:
     return [tokens[i : i + MAX_SENTENCE_TOKENS] for i in range(0, len(tokens), MAX_SENTENCE_TOKENS)]
 
 
+def _too_many_words(label: str, max_tokens: int, estimated: int | None = None) -> EmbedLabError:
+    """The refusal of a text over the token cap; it says how much text fits."""
+    mb = max_tokens * ENGLISH_BYTES_PER_TOKEN / 1e6
+    fits = f"about {mb:,.0f} MB of English text" if mb >= 1 else f"about {mb * 1000:,.0f} kB of English text"
+    if estimated is None:
+        has = f"has more than {max_tokens:,} words, the limit here ({fits})"
+    else:
+        has = f"has about {estimated / 1e6:.1f} million words (estimated from a sample of it), more than the {max_tokens:,} allowed here ({fits})"
+    return EmbedLabError(f"{label} {has}; upload a part of it (or set EMBEDLAB_UNLIMITED=1 on your own machine).")
+
+
+def estimate_tokens(text: str, samples: int = 64, span: int = 8192) -> int:
+    """About how many tokens :func:`tokenize` finds in ``text``, from ``samples`` evenly spaced
+    pieces of ``span`` characters (exact when the text is no longer than all the pieces).
+
+    Costs about a hundredth of tokenising a 30 MB text, so a file far over the token cap is
+    refused before it is tokenised (and before its memory is spent).
+
+    >>> estimate_tokens("one two three four\\n" * 100_000)  # 400,000 tokens, from 64 samples
+    400001
+    >>> estimate_tokens("Just three words")
+    3
+    """
+    if len(text) <= samples * span:
+        return len(tokenize(text))
+    step = (len(text) - span) / (samples - 1)
+    sampled_chars = sampled_tokens = 0
+    for i in range(samples):
+        start = int(i * step)
+        piece = text[start : start + span]
+        # drop the words cut at either end: whole words only, as the whole text would give
+        first, last = piece.find(" "), piece.rfind(" ")
+        if 0 <= first < last:
+            piece = piece[first:last]
+        sampled_chars += len(piece)
+        sampled_tokens += len(tokenize(piece))
+    return round(sampled_tokens / max(sampled_chars, 1) * len(text))
+
+
 def _sentences_from_text(text: str, label: str, max_tokens: int) -> list[list[str]]:
-    """Tokenised non-empty sentences of ``text``; refuses more than ``max_tokens`` tokens."""
+    """Tokenised non-empty sentences of ``text``; refuses more than ``max_tokens`` tokens.
+
+    A text whose estimate (:func:`estimate_tokens`) is far over the cap is refused before it is
+    tokenised.
+    """
+    estimated = estimate_tokens(text)
+    if estimated > ESTIMATE_MARGIN * max_tokens:
+        raise _too_many_words(label, max_tokens, estimated)
     sentences, total = [], 0
     for piece in split_sentences(text):
         tokens = tokenize(piece)
@@ -167,10 +216,7 @@ def _sentences_from_text(text: str, label: str, max_tokens: int) -> list[list[st
             sentences.append(tokens)
             total += len(tokens)
             if total > max_tokens:
-                raise EmbedLabError(
-                    f"{label} has more than {max_tokens:,} words, the limit here; use a smaller sample of it "
-                    "(or set EMBEDLAB_UNLIMITED=1 on your own machine)."
-                )
+                raise _too_many_words(label, max_tokens)
     if not sentences:
         raise EmbedLabError(
             f"{label} has no words left after removing numbers and punctuation; upload a text with words in it."
@@ -325,8 +371,9 @@ def decode_bytes(data: bytes, filename: str, limits: Limits | None = None) -> st
     data = bytes(data)
     if len(data) > limits.max_upload_mb * _MB:
         raise EmbedLabError(
-            f"{label} is {len(data) / _MB:.1f} MB, more than the {limits.max_upload_mb} MB allowed here; "
-            "upload a smaller file or compress it as .gz or .zip."
+            f"{label} is {len(data) / _MB:.1f} MB, more than the {limits.max_upload_mb} MB allowed here (about "
+            f"{limits.max_tokens / 1e6:g} million words of English, the word limit); upload a part of it, or compress "
+            "it as .gz or .zip if it has fewer words than that."
         )
     if not data.strip():
         raise EmbedLabError(f"{label} is empty; upload a text file with words in it.")
@@ -431,24 +478,39 @@ def _write_cache(path: Path, sha256: str, sentences: list[list[str]], documents:
 
 
 def _wiki_tokenizer(text: str, token_min_len: int, token_max_len: int, lower: bool) -> list[str]:
-    """WikiCorpus's tokenizer_func interface over our :func:`tokenize` (lengths ignored, so
-    tokens are the same as for every other corpus). Module level so worker processes can pickle it."""
+    """gensim's tokenizer_func interface over our :func:`tokenize` (lengths ignored, so tokens
+    are the same as for every other corpus)."""
     return tokenize(text, lowercase=lower)
+
+
+def wiki_articles(path: Path) -> Iterator[list[str]]:
+    """The tokens of each article of a Wikipedia dump, read in this process.
+
+    What ``WikiCorpus.get_texts`` yields (main namespace, markup stripped by gensim's
+    ``process_article``, redirects and stubs under ARTICLE_MIN_WORDS tokens dropped), without
+    its worker pool: ``get_texts`` always forks one, even with ``processes=1``, and a child
+    forked inside a Streamlit server inherits its SIGTERM handler and can hang there for ever.
+    Nothing here starts a process or a thread (``tests/test_corpus.py`` checks both).
+    """
+    from gensim.corpora.wikicorpus import ARTICLE_MIN_WORDS, IGNORED_NAMESPACES, extract_pages, process_article
+
+    with bz2.BZ2File(path) as dump:
+        for title, text, pageid in extract_pages(dump, filter_namespaces=("0",)):
+            tokens, title, _ = process_article((text, title, pageid), tokenizer_func=_wiki_tokenizer, lower=True)
+            if len(tokens) < ARTICLE_MIN_WORDS or any(title.startswith(ns + ":") for ns in IGNORED_NAMESPACES):
+                continue
+            yield tokens
 
 
 def _wiki_sentences(path: Path, sha256: str) -> tuple[list[list[str]], int]:
     """(sentences, number of articles) of the Wikipedia sample: each article tokenised and cut
     into ≤1000-token sentences; from the disk cache when it holds this file's result for this
-    tokenizer version, otherwise parsed (a few seconds) and written to the cache."""
+    tokenizer version, otherwise parsed in this process (a few seconds) and written to the cache."""
     cached = _cache_path("wiki", sha256)
     hit = _read_cache(cached, sha256)
     if hit is not None:
         return hit
-    from gensim.corpora.wikicorpus import WikiCorpus
-
-    # dictionary={} skips gensim's vocabulary pass; one worker process is enough for 106 articles
-    wiki = WikiCorpus(str(path), processes=1, dictionary={}, tokenizer_func=_wiki_tokenizer)
-    articles = list(wiki.get_texts())
+    articles = list(wiki_articles(path))
     sentences = [chunk for article in articles for chunk in _chunks(article)]
     _write_cache(cached, sha256, sentences, len(articles))
     return sentences, len(articles)
@@ -486,7 +548,8 @@ def _builtin(name: str) -> tuple[tuple[tuple[str, ...], ...], str, str]:
         description = f"English Wikipedia sample (gensim test data), {n_articles:,} articles"
     else:
         raise EmbedLabError(f"unknown built-in corpus {name!r}; choose one of {', '.join(BUILTIN_CORPORA)}.")
-    return tuple(tuple(s) for s in sentences), sha256, description
+    words: dict[str, str] = {}  # one str object per word type (the JSON cache gives one per token)
+    return tuple(tuple(words.setdefault(w, w) for w in s) for s in sentences), sha256, description
 
 
 def toy_groups() -> dict[str, list[str]]:

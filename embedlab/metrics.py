@@ -22,6 +22,7 @@ float32 precision (gensim issues #2617, #2735).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,9 +51,13 @@ def keep_for(counts: np.ndarray, options: TrainOptions) -> np.ndarray | None:
     return keep_probabilities(counts, sample) if sample > 0 else None
 
 
-def pair_counts(encoded: Encoded, counts: np.ndarray, options: TrainOptions) -> scipy.sparse.csr_array:
+def pair_counts(
+    encoded: Encoded, counts: np.ndarray, options: TrainOptions, should_stop: Callable[[], bool] | None = None
+) -> scipy.sparse.csr_array:
     """Expected (centre, context) counts of one epoch as the trainer draws them."""
-    return expected_pair_counts(encoded, options.window, len(counts), keep_for(counts, options))
+    return expected_pair_counts(
+        encoded, options.window, len(counts), keep_for(counts, options), should_stop=should_stop
+    )
 
 
 def pairs_per_position(
@@ -79,25 +84,37 @@ def _score_seconds(dim: int) -> float:
     return 3 * 2 * dim / BLAS_FLOPS + SECONDS_PER_SCORE
 
 
-def _epoch_seconds(options: TrainOptions, pairs: scipy.sparse.csr_array, positions: float, V: int) -> float:
-    """A rough time of one epoch (for choosing exact vs estimated metrics)."""
+def epoch_seconds(options: TrainOptions, pairs: float, positions: float, V: int) -> float:
+    """A rough time of one epoch on the reference machine (``pairs``: expected pairs an epoch)."""
     if options.trainer == "numpy":
         return 6.0 * positions * V * options.dim / NUMPY_FLOPS
     rows = np.log2(max(V, 2)) if options.hs else options.negative + 1
-    return float(pairs.sum()) * rows * options.dim * GENSIM_SECONDS_PER_UPDATE
+    return pairs * rows * options.dim * GENSIM_SECONDS_PER_UPDATE
+
+
+def _plan(options: TrainOptions, rows: float, pairs: float, positions: float, V: int) -> tuple[str, int, float]:
+    """(method, examples, seconds to measure one snapshot) by the cost model above."""
+    per_score = _score_seconds(options.dim)
+    exact_seconds = rows * V * per_score
+    epoch = epoch_seconds(options, pairs, positions, V)
+    cbow = options.trainer == "gensim" and options.sg == 0
+    if not cbow and (exact_seconds <= EXACT_SECONDS_ALWAYS or exact_seconds <= EXACT_SHARE * epoch):
+        return "exact", 0, exact_seconds
+    examples = int(np.clip(ESTIMATE_SHARE * epoch / (2.5 * V * per_score), MIN_EXAMPLES, MAX_EXAMPLES))
+    return "estimated", examples, 2.5 * examples * V * per_score  # two passes for training, one for held-out
 
 
 def metric_plan(options: TrainOptions, pairs: scipy.sparse.csr_array, positions: float, V: int) -> tuple[str, int]:
     """("exact", 0) or ("estimated", examples) for a run, by the cost model above."""
-    per_score = _score_seconds(options.dim)
     rows = float(np.count_nonzero(np.asarray(pairs.sum(axis=1)).ravel()))
-    exact_seconds = rows * V * per_score
-    epoch = _epoch_seconds(options, pairs, positions, V)
-    cbow = options.trainer == "gensim" and options.sg == 0
-    if not cbow and (exact_seconds <= EXACT_SECONDS_ALWAYS or exact_seconds <= EXACT_SHARE * epoch):
-        return "exact", 0
-    examples = ESTIMATE_SHARE * epoch / (2.5 * V * per_score)  # two passes for training, one for held-out
-    return "estimated", int(np.clip(examples, MIN_EXAMPLES, MAX_EXAMPLES))
+    method, examples, _ = _plan(options, rows, float(pairs.sum()), positions, V)
+    return method, examples
+
+
+def snapshot_seconds(options: TrainOptions, positions: float, V: int) -> float:
+    """Seconds to measure one snapshot on the reference machine, before the pairs are counted
+    (every word a centre; W + 1 pairs a kept position, the mean of the reduced window)."""
+    return _plan(options, V, positions * (options.window + 1), positions, V)[2]
 
 
 @dataclass(frozen=True)
@@ -120,22 +137,32 @@ class Measure:
             out["metric_seed"] = Seeds.METRICS
         return out
 
-    def __call__(self, W_in: np.ndarray, W_out: np.ndarray, previous_W_in: np.ndarray | None) -> dict:
+    def __call__(
+        self,
+        W_in: np.ndarray,
+        W_out: np.ndarray,
+        previous_W_in: np.ndarray | None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> dict:
+        """One metrics row; ``should_stop()`` is asked between blocks (TrainingCancelled)."""
+        stop = {"should_stop": should_stop}
         row = {"penalty": objectives.penalty(W_in, W_out, self.l2)}
         if self.method == "exact":
-            loss, dW_in, dW_out = objectives.exact(self.objective, W_in, W_out, self.train_pairs, self.l2)
+            loss, dW_in, dW_out = objectives.exact(self.objective, W_in, W_out, self.train_pairs, self.l2, **stop)
             row.update(loss=loss, grad_norm=float(np.sqrt(np.sum(dW_in**2) + np.sum(dW_out**2))))
             row.update(loss_se=0.0, grad_norm_se=0.0)
             heldout = float("nan")
             if self.heldout_pairs is not None and self.heldout_pairs.nnz:
-                heldout = objectives.exact(self.objective, W_in, W_out, self.heldout_pairs, grads=False)[0]
+                heldout = objectives.exact(self.objective, W_in, W_out, self.heldout_pairs, grads=False, **stop)[0]
             row.update(heldout_loss=heldout, heldout_loss_se=0.0 if np.isfinite(heldout) else float("nan"))
         else:
-            est = objectives.estimate(self.objective, W_in, W_out, self.train_examples, self.l2)
+            est = objectives.estimate(self.objective, W_in, W_out, self.train_examples, self.l2, **stop)
             row.update(loss=est.loss, loss_se=est.loss_se, grad_norm=est.grad_norm, grad_norm_se=est.grad_norm_se)
             heldout, heldout_se = float("nan"), float("nan")
             if self.heldout_examples is not None and len(self.heldout_examples) > 1:
-                heldout, heldout_se = objectives.estimated_loss(self.objective, W_in, W_out, self.heldout_examples)
+                heldout, heldout_se = objectives.estimated_loss(
+                    self.objective, W_in, W_out, self.heldout_examples, **stop
+                )
             row.update(heldout_loss=heldout, heldout_loss_se=heldout_se)
         row.update(geometry(W_in, previous_W_in))
         return row
@@ -175,11 +202,13 @@ def build_measure(
     train_pairs: scipy.sparse.csr_array,
     *,
     force: str | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> Measure:
     """Choose exact or estimated metrics for this run and prepare what they need once.
 
     ``train_pairs``: the expected pair counts of the training sentences (already computed for
     the trainer). ``force`` = "exact" or "estimated" overrides the cost rule (tests).
+    ``should_stop()`` is asked while the held-out pairs are counted (TrainingCancelled).
     """
     l2 = options.l2 if options.trainer == "numpy" else 0.0
     keep = keep_for(counts, options)
@@ -191,7 +220,9 @@ def build_measure(
     if method == "exact":
         if cbow:
             raise ValueError("CBOW metrics can only be estimated: its windows do not reduce to pair counts")
-        heldout_pairs = expected_pair_counts(heldout, options.window, len(counts), keep) if len(heldout) else None
+        heldout_pairs = None
+        if len(heldout):
+            heldout_pairs = expected_pair_counts(heldout, options.window, len(counts), keep, should_stop=should_stop)
         return Measure(objective, l2, "exact", train_pairs=train_pairs, heldout_pairs=heldout_pairs)
     if cbow:
         train_examples = sample_cbow(train, options.window, keep, n, Seeds.METRICS)
@@ -200,7 +231,7 @@ def build_measure(
         train_examples = sample_pairs(train_pairs, n, Seeds.METRICS)
         heldout_examples = None
         if len(heldout):
-            heldout_pairs = expected_pair_counts(heldout, options.window, len(counts), keep)
+            heldout_pairs = expected_pair_counts(heldout, options.window, len(counts), keep, should_stop=should_stop)
             if heldout_pairs.nnz:
                 heldout_examples = sample_pairs(heldout_pairs, n, Seeds.METRICS + 1)
     return Measure(objective, l2, "estimated", train_examples=train_examples, heldout_examples=heldout_examples)

@@ -24,12 +24,14 @@ the unbiased estimator of ‖∇J‖² and standard errors.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse
 
 from embedlab.blas import blas_threads
+from embedlab.errors import TrainingCancelled
 from embedlab.vocab import as_encoded, subsample
 
 BLOCK_BYTES = 16 * 1024 * 1024  # one (rows, V) float64 block of scores
@@ -138,6 +140,12 @@ class Hierarchical:
         return loss, sigma
 
 
+def _check(should_stop: Callable[[], bool] | None) -> None:
+    """Between two blocks: a measurement of a cancelled training stops within milliseconds."""
+    if should_stop is not None and should_stop():
+        raise TrainingCancelled("training stopped while measuring a snapshot.")
+
+
 def _block_rows(V: int) -> int:
     return max(16, BLOCK_BYTES // (8 * max(V, 1)))
 
@@ -160,6 +168,7 @@ def exact(
     l2: float = 0.0,
     *,
     grads: bool = True,
+    should_stop: Callable[[], bool] | None = None,
 ) -> tuple[float, np.ndarray | None, np.ndarray | None]:
     """J and ∇J over every pair: (loss, dW_in, dW_out), the mean over Σ counts.
 
@@ -185,6 +194,7 @@ def exact(
     step = _block_rows(W_out.shape[0])
     with blas_threads(step * W_out.size):
         for start in range(0, len(rows), step):
+            _check(should_stop)
             block = rows[start : start + step]
             H = np.asarray(W_in[block], dtype=dtype)  # (b, d) input vectors
             Z = H @ W_out_c.T  # (b, V) scores
@@ -256,7 +266,15 @@ class Estimate:
     examples: int
 
 
-def estimate(objective, W_in: np.ndarray, W_out: np.ndarray, examples: Examples, l2: float = 0.0) -> Estimate:
+def estimate(
+    objective,
+    W_in: np.ndarray,
+    W_out: np.ndarray,
+    examples: Examples,
+    l2: float = 0.0,
+    *,
+    should_stop: Callable[[], bool] | None = None,
+) -> Estimate:
     """J and ‖∇J‖ estimated from iid examples of the training distribution, with standard errors.
 
     With per-example gradients x_i (E x_i = ∇J without the L2 term r = 2λW) and their mean x̄,
@@ -269,10 +287,17 @@ def estimate(objective, W_in: np.ndarray, W_out: np.ndarray, examples: Examples,
     The loss is the mean per-example loss, SE sd/√n.
     """
     with blas_threads(_block_rows(W_out.shape[0]) * W_out.size):
-        return _estimate(objective, W_in, W_out, examples, l2)
+        return _estimate(objective, W_in, W_out, examples, l2, should_stop)
 
 
-def _estimate(objective, W_in: np.ndarray, W_out: np.ndarray, examples: Examples, l2: float = 0.0) -> Estimate:
+def _estimate(
+    objective,
+    W_in: np.ndarray,
+    W_out: np.ndarray,
+    examples: Examples,
+    l2: float = 0.0,
+    should_stop: Callable[[], bool] | None = None,
+) -> Estimate:
     """The body of :func:`estimate`."""
     n = len(examples)
     if n < 2:
@@ -285,6 +310,7 @@ def _estimate(objective, W_in: np.ndarray, W_out: np.ndarray, examples: Examples
 
     def blocks():
         for start in range(0, n, step):
+            _check(should_stop)
             part = slice(start, start + step)
             inputs, targets = examples.inputs[part], examples.targets[part]
             H, weights = _hidden(W_in, inputs, dtype)
@@ -335,13 +361,21 @@ def _estimate(objective, W_in: np.ndarray, W_out: np.ndarray, examples: Examples
     )
 
 
-def estimated_loss(objective, W_in: np.ndarray, W_out: np.ndarray, examples: Examples) -> tuple[float, float]:
+def estimated_loss(
+    objective,
+    W_in: np.ndarray,
+    W_out: np.ndarray,
+    examples: Examples,
+    *,
+    should_stop: Callable[[], bool] | None = None,
+) -> tuple[float, float]:
     """(mean per-example loss, its standard error) on iid examples; no gradient (held-out)."""
     dtype = np.result_type(W_in.dtype, W_out.dtype, np.float32)
     W_out_c = np.asarray(W_out, dtype=dtype)
     losses = np.empty(len(examples))
     step = _block_rows(W_out.shape[0])
     for start in range(0, len(examples), step):
+        _check(should_stop)
         part = slice(start, start + step)
         H, _ = _hidden(W_in, examples.inputs[part], dtype)
         targets = examples.targets[part]

@@ -72,56 +72,56 @@ def fit(
 
     Each snapshot is measured (``measure``: the objective, ‖∇J‖, norms; ``scorer``: e.g. the
     intrinsic benchmarks) and passed to ``hooks.on_epoch``. ``hooks.should_stop()`` is asked
-    between batches: TrainingCancelled. Non-finite vectors or loss: TrainingDiverged. Both carry
-    ``error.rows``, the rows of the epochs that had finished.
+    between batches and between the blocks of a measurement: TrainingCancelled. Non-finite
+    vectors or loss: TrainingDiverged. Both carry ``error.rows``, the rows of the epochs that had
+    finished. ``extra(snapshot)`` adds columns to each row (fine-tuning's drift).
     """
     hooks = hooks or Hooks()
     rows: list[dict] = []
     previous = None
     for step in range(epochs + 1):
-        epoch = first_epoch + step
-        counts, seconds = {"pairs": 0, "positions": 0, "words": 0, "lr": trainer.lr}, 0.0
-        if step > 0:
-            started = time.perf_counter()
-            try:
-                counts = trainer.train_epoch(
-                    step, hooks.stop_requested, lambda fraction, e=epoch: hooks.progress(e, fraction)
-                )
-            except (TrainingCancelled, TrainingDiverged) as stopped:
-                stopped.rows = rows
-                raise
-            seconds = time.perf_counter() - started
-        snapshot = trainer.snapshot(epoch)
-        row = {"epoch": epoch}
-        if not (np.isfinite(snapshot.input_vectors).all() and np.isfinite(snapshot.output_vectors).all()):
-            error = TrainingDiverged.at(epoch, "the vectors", trainer.lr)
-            error.rows = rows
-            raise error
-        if measure is not None:
-            with np.errstate(over="ignore", invalid="ignore"):
-                row.update(measure(snapshot.input_vectors, snapshot.output_vectors, previous))
-            if not np.isfinite(row["loss"]):
-                error = TrainingDiverged.at(epoch, lr=trainer.lr)
-                error.rows = rows
-                raise error
-        else:
-            row.update(geometry(snapshot.input_vectors, previous))
-        row.update(
-            lr=counts["lr"],
-            seconds=seconds,
-            words_per_second=counts["words"] / seconds if seconds > 0 else 0.0,
-        )
-        if counts.get("pairs") is not None:  # the NumPy trainer counts what it trained
-            row["pairs_per_second"] = counts["pairs"] / seconds if seconds > 0 else 0.0
-            row["positions_per_second"] = counts["positions"] / seconds if seconds > 0 else 0.0
-        if scorer is not None:
-            row.update(scorer(snapshot.input_vectors))
+        try:
+            snapshot, row = _epoch(trainer, step, first_epoch + step, hooks, measure, scorer, previous)
+        except (TrainingCancelled, TrainingDiverged) as stopped:
+            stopped.rows = rows  # the epochs that had finished: a shorter run can be kept
+            raise
         if extra is not None:
             row.update(extra(snapshot))
         rows.append(row)
         previous = snapshot.input_vectors
         hooks.epoch_done(snapshot, row)
     return rows
+
+
+def _epoch(trainer, step, epoch, hooks, measure, scorer, previous) -> tuple[Snapshot, dict]:
+    """One step of :func:`fit`: train epoch ``step`` (none for step 0), snapshot it, measure it."""
+    counts, seconds = {"pairs": 0, "positions": 0, "words": 0, "lr": trainer.lr}, 0.0
+    if step > 0:
+        started = time.perf_counter()
+        counts = trainer.train_epoch(step, hooks.stop_requested, lambda fraction: hooks.progress(epoch, fraction))
+        seconds = time.perf_counter() - started
+    snapshot = trainer.snapshot(epoch)
+    row = {"epoch": epoch}
+    if not (np.isfinite(snapshot.input_vectors).all() and np.isfinite(snapshot.output_vectors).all()):
+        raise TrainingDiverged.at(epoch, "the vectors", trainer.lr)
+    if measure is not None:
+        with np.errstate(over="ignore", invalid="ignore"):
+            row.update(measure(snapshot.input_vectors, snapshot.output_vectors, previous, hooks.stop_requested))
+        if not np.isfinite(row["loss"]):
+            raise TrainingDiverged.at(epoch, lr=trainer.lr)
+    else:
+        row.update(geometry(snapshot.input_vectors, previous))
+    row.update(
+        lr=counts["lr"],
+        seconds=seconds,
+        words_per_second=counts["words"] / seconds if seconds > 0 else 0.0,
+    )
+    if counts.get("pairs") is not None:  # the NumPy trainer counts what it trained
+        row["pairs_per_second"] = counts["pairs"] / seconds if seconds > 0 else 0.0
+        row["positions_per_second"] = counts["positions"] / seconds if seconds > 0 else 0.0
+    if scorer is not None:
+        row.update(scorer(snapshot.input_vectors))
+    return snapshot, row
 
 
 def diverged(rows: list[dict]) -> bool:
@@ -207,11 +207,19 @@ def train(
     """
     options = options.validate(limits)
     check_feasible(prepared, options, limits)
-    train_pairs = pair_counts(prepared.train, prepared.vocab.counts, options)
+    stop = (hooks or Hooks()).stop_requested  # the set-up counts pairs for seconds on a large corpus
+    train_pairs = pair_counts(prepared.train, prepared.vocab.counts, options, stop)
     trainer = make_trainer(prepared.train, prepared.vocab, options, train_pairs)
     objective = objective_for(options, prepared.vocab.counts, trainer)
     measure = build_measure(
-        prepared.train, prepared.heldout, prepared.vocab.counts, options, objective, train_pairs, force=metric_method
+        prepared.train,
+        prepared.heldout,
+        prepared.vocab.counts,
+        options,
+        objective,
+        train_pairs,
+        force=metric_method,
+        should_stop=stop,
     )
     config = run_config(prepared, options, scorer) | measure.describe()
     return write_run(prepared, options, trainer, measure, config, out_dir, hooks, scorer, keep_partial=keep_partial)
@@ -400,16 +408,19 @@ def work_estimate(prepared: Prepared, options: TrainOptions, seconds_per_gflop: 
     }
 
 
-def measure_speed(V: int = 2000, d: int = 50, batch: int = 256, repeats: int = 3) -> float:
-    """Seconds per GFLOP of the NumPy trainer's kernel on this machine now (a short probe)."""
+def measure_speed(V: int = 2000, d: int = 50, batch: int = 256, seconds: float = 0.1) -> float:
+    """Seconds per GFLOP of the NumPy trainer's kernel on this machine now: its three products,
+    repeated for ``seconds`` after a warm-up (which starts BLAS's threads), the fastest kept."""
     rng = np.random.default_rng(0)
     W = rng.random((V, d), dtype=np.float32)
     H = rng.random((batch, d), dtype=np.float32)
-    best = float("inf")
-    for _ in range(repeats):
-        started = time.perf_counter()
+    G = H @ W.T  # warm-up
+    best, started, repeats = float("inf"), time.perf_counter(), 0
+    while repeats < 3 or time.perf_counter() - started < seconds:
+        began = time.perf_counter()
         G = H @ W.T
         G @ W
         G.T @ H
-        best = min(best, time.perf_counter() - started)
+        best = min(best, time.perf_counter() - began)
+        repeats += 1
     return best / (6.0 * batch * V * d / 1e9)

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse
 
-from embedlab.errors import EmbedLabError
+from embedlab.errors import EmbedLabError, TrainingCancelled
 
 
 @dataclass(frozen=True)
@@ -263,7 +263,12 @@ _CHUNK_TOKENS = 200_000  # positions processed at once: memory O(chunk × window
 
 
 def expected_pair_counts(
-    encoded, window: int, vocab_size: int, keep_prob: np.ndarray | None = None
+    encoded,
+    window: int,
+    vocab_size: int,
+    keep_prob: np.ndarray | None = None,
+    *,
+    should_stop: Callable[[], bool] | None = None,
 ) -> scipy.sparse.csr_array:
     """E[number of times (centre w, context c) is drawn in one pass], as a (V, V) sparse matrix.
 
@@ -277,7 +282,8 @@ def expected_pair_counts(
     where s runs over 0..W−1 (the kept distance is s + 1); P(s kept between) is built one
     step at a time as j moves away from i (a Poisson-binomial recursion). Both directions
     have the same weight (b is drawn the same way for every centre), so the matrix is
-    symmetric. Sum of all entries = expected pairs per epoch.
+    symmetric. Sum of all entries = expected pairs per epoch. ``should_stop()`` is asked at every
+    step of the walk (milliseconds apart); True raises TrainingCancelled.
 
     >>> expected_pair_counts([np.array([0, 1, 2])], 2, 3).toarray().tolist()
     [[0.0, 1.0, 0.5], [1.0, 0.0, 1.0], [0.5, 1.0, 0.0]]
@@ -294,6 +300,8 @@ def expected_pair_counts(
         between[:, 0] = 1.0
         rows, cols, weights = [], [], []
         for gap in range(1, n):
+            if should_stop is not None and should_stop():
+                raise TrainingCancelled("training stopped while counting the pairs.")
             right = left + gap
             alive = right < n
             alive[alive] &= sentence_id[right[alive]] == sentence_id[left[alive]]

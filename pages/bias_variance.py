@@ -6,9 +6,7 @@ import ui
 from embedlab import analysis, biasvar, charts, stability
 from embedlab.config import SWEEP_PRESETS, Limits, SweepOptions
 from embedlab.corpus import planted_groups
-from embedlab.errors import TrainingCancelled
 from embedlab.evaluate import scorer_for
-from embedlab.hooks import Hooks
 from embedlab.prepared import prepare
 from embedlab.training import default_cache_dir
 
@@ -52,25 +50,15 @@ with st.expander("What is measured, and how it relates to the PIP loss of Yin & 
 
 
 def run_with_progress(compute, label: str):
-    """compute(hooks) under a progress bar and a Cancel button; None if cancelled or failed."""
+    """compute(hooks) as this visitor's job (a training slot, progress, Cancel); None if stopped or failed."""
     state["bv_cancel"] = False
-    cancel = st.empty()
-    cancel.button("Cancel", key=f"cancel_{label}", on_click=lambda: state.update(bv_cancel=True))
-    bar = st.progress(0.0, text=f"{label}: starting…")
-
-    def progress(done: int, fraction: float) -> None:
-        bar.progress(min(fraction, 1.0), text=f"{label}: {done} run(s) done")
-
     with ui.guard():  # other user errors (e.g. divergence) become st.error
-        try:
-            return compute(Hooks(should_stop=lambda: state.get("bv_cancel", False), on_progress=progress))
-        except TrainingCancelled:
-            st.warning("Cancelled; nothing was kept.")
-        finally:
-            cancel.empty()
-            bar.empty()
+        return ui.run_as_job(label, compute, on_cancel=lambda: state.update(bv_cancel=True))
     return None
 
+
+if state.pop("bv_cancel", False):
+    st.warning("Stopped; nothing was kept. The last finished result is shown.")
 
 sweep_tab, stability_tab = st.tabs(["Bias² · variance · noise over d", "Stability across seeds"])
 defaults = SweepOptions()

@@ -20,7 +20,11 @@ with corpus_tab:
         file = st.file_uploader(
             "…or upload your own text (one sentence per line)",
             type=["txt", "gz", "zip"],
-            help=f"Plain text, gzip or zip, up to {limits.max_upload_mb} MB.",
+            help=f"Plain text, gzip or zip, up to {limits.max_upload_mb} MB and {limits.max_tokens:,} words: "
+            f"about {limits.english_mb():.0f} MB of English text.",
+        )
+        st.caption(
+            f"Up to {limits.max_tokens / 1e6:g} million words: about {limits.english_mb():.0f} MB of English text."
         )
         if file is not None and file.file_id != state.get("last_upload_id"):
             state.last_upload_id = file.file_id  # read each upload once, not on every rerun

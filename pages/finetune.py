@@ -48,17 +48,10 @@ if switch is None:
         )
         go = st.form_submit_button("Fine-tune both trainers", type="primary")
     if go:
-        bar = st.progress(0.0, text="starting…")
-        roles = list(pair.runs())
-
-        def progress(role: str, epoch: int, fraction: float) -> None:
-            done = roles.index(role) + (epoch - pair.first.epochs - 1 + fraction) / epochs
-            bar.progress(min(max(done / len(roles), 0.0), 1.0), text=f"{ui.ROLE_NAMES[role]}: epoch {epoch}")
-
-        with ui.guard():
+        with ui.guard():  # a job in a training slot: queue place, progress and Cancel while it runs
             corpus = state.uploads.get(source) or ui.builtin_corpus(source)
-            ui.finetune_current(corpus, int(epochs), float(lr_factor), progress)
-            st.rerun()
+            if ui.finetune_current(corpus, int(epochs), float(lr_factor)) is not None:
+                st.rerun()
     st.info("The current runs have not been fine-tuned yet: pick a second corpus and press the button.")
     st.stop()
 

@@ -53,7 +53,9 @@ def geometry() -> None:
     run = pair.runs()[role or next(iter(pair.runs()))]
     show(*ui.lecture_view("geometry", paths, word))
     table = lecture.step_table(run.input_vectors, vocab.index[word])
-    st.caption(f"{ui.ROLE_NAMES.get(role, role)}, *{word}*, its first components: v(0) plus the sum of the steps is v(T)")
+    st.caption(
+        f"{ui.ROLE_NAMES.get(role, role)}, *{word}*, its first components: v(0) plus the sum of the steps is v(T)"
+    )
     st.dataframe(table.iloc[[0, -3, -2, -1]], width="stretch")
     st.caption("…and every epoch's step Δv(t) = v(t) − v(t−1)")
     st.dataframe(table.iloc[1:-3], height=250, width="stretch")

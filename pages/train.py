@@ -1,10 +1,9 @@
-"""Train: settings for both trainers, a work estimate, training with live progress, this session's runs."""
+"""Train: settings for both trainers, a measured work estimate, training as a background job with its
+queue place, live progress and Cancel, this session's runs."""
 
-import pandas as pd
 import streamlit as st
 
 import ui
-from embedlab import charts
 from embedlab.config import Limits
 
 ui.open_page(__file__)
@@ -60,30 +59,17 @@ if estimate_clicked or train_clicked:
         state.settings = settings = ui.settings_from_form(settings, **form)
         valid = True
 
+estimated = False
 with ui.guard():
     message, too_slow = ui.work_message(corpus, settings)
     (st.warning if too_slow else st.info)(message)
+    estimated = True
 
-if train_clicked and valid:
-    st.button("Cancel", on_click=lambda: state.update(training_cancelled=True), help="Stops after the current epoch.")
-    roles = [role for role, _ in settings.runs()]
-    bar = st.progress(0.0, text="starting…")
-    curves = dict(zip(roles, (column.empty() for column in st.columns(len(roles))), strict=True))
-    rows = {role: [] for role in roles}
-    total = sum(options.epochs + 1 for _, options in settings.runs())
-
-    def on_epoch(role: str, epoch: int, row: dict) -> None:
-        rows[role].append(row)
-        done = sum(len(r) for r in rows.values())
-        bar.progress(min(done / total, 1.0), text=f"{ui.ROLE_NAMES[role]}: epoch {epoch}, loss {row['loss']:.3f}")
-        curves[role].altair_chart(charts.loss_curve(pd.DataFrame(rows[role]), title=ui.ROLE_NAMES[role]))
-
-    with ui.guard():
-        record = ui.train_settings(corpus, settings, on_epoch)
-        bar.progress(1.0, text="done")
-        st.success(f"Trained (or found in the cache): {record.label}. Every page now shows these runs.")
-if state.pop("training_cancelled", False):
-    st.warning("Training cancelled; the unfinished run was not saved. Runs that had finished are kept.")
+if train_clicked and valid and estimated:
+    with ui.guard():  # a refusal is shown with the commands that run it locally
+        if ui.start_training(corpus, settings) is not None:
+            st.rerun()  # draw the form again from the new settings: its widgets' ids depend on their defaults
+ui.training_panel()  # queue place or progress, live loss curves and Cancel; then what happened
 
 st.subheader("This session's runs")
 records = state.runs

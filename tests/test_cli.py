@@ -2,6 +2,7 @@
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,8 @@ import numpy as np
 import pytest
 from gensim.models import KeyedVectors
 
-from embedlab.__main__ import main
+from embedlab.__main__ import build_parser, corpus_options, main, train_command, train_options
+from embedlab.config import CorpusOptions, Limits, TrainOptions
 from embedlab.store import load_run
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -230,3 +232,38 @@ def test_import_errors_exit_2_with_one_line_and_leave_nothing(tmp_path, trained,
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0].lower(), lines
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing left behind
+
+
+# ---------------------------------------------------------------- the command a refused job is shown
+
+LIFTED = Limits(max_dim=10**6)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        TrainOptions(trainer="numpy", dim=100, epochs=20),
+        TrainOptions(trainer="numpy", dim=7, epochs=3, window=2, seed=4_294_967_295, lr=0.123456789, l2=1e-4),
+        TrainOptions(trainer="numpy", batch_size=64, sample=1e-5, min_lr_fraction=1.0),
+        TrainOptions(trainer="gensim", sg=0, hs=1, negative=0, workers=3, sample=0.0),
+        TrainOptions(trainer="gensim", negative=12, lr=0.05),
+        TrainOptions(trainer="numpy", dim=400),  # over the cap: EMBEDLAB_UNLIMITED=1 in front
+    ],
+    ids=["defaults", "everything numpy", "batch and sample", "cbow hs", "negative", "over the cap"],
+)
+def test_train_command_parses_back_to_the_same_settings(options, monkeypatch):
+    corpus = CorpusOptions("my corpus.txt", min_count=3, max_vocab=500, heldout_fraction=0.2)
+    command = train_command(
+        corpus.source, corpus, options.validate(Limits.from_env() if options.dim <= 300 else LIFTED)
+    )
+    words = shlex.split(command)
+    if options.dim > Limits().max_dim:
+        assert words[0] == "EMBEDLAB_UNLIMITED=1"
+        monkeypatch.setenv("EMBEDLAB_UNLIMITED", "1")
+        words = words[1:]
+    else:
+        assert "EMBEDLAB_UNLIMITED" not in command
+    assert words[:4] == ["python", "-m", "embedlab", "train"]
+    args = build_parser().parse_args(words[3:])
+    assert corpus_options(args) == corpus
+    assert train_options(args, args.trainer) == options.validate(LIFTED)

@@ -202,6 +202,12 @@ BAD_BYTES = [
     ("binary inside zip", zip_bytes({"a.txt": b"\x00\x01\x02" * 100}), None, "binary"),
     ("too large upload", b"word " * 300_000, Limits(max_upload_mb=1), "more than the 1 mb"),
     ("too many tokens", b"one two three\nfour five six\n", Limits(max_tokens=5), "more than 5 words"),
+    (
+        "far too many tokens",
+        b"one two three\n" * 50_000,
+        Limits(max_tokens=1000),
+        "million words (estimated from a sample of it)",
+    ),
 ]
 
 
@@ -426,6 +432,51 @@ def test_wiki_sample_loads(wiki_cache):
     assert not list((cache / "corpora").glob("*.tmp"))
 
 
+def test_wiki_sample_is_read_without_starting_a_process(tmp_path, monkeypatch):
+    """gensim's WikiCorpus.get_texts forks a pool even with processes=1; inside a Streamlit
+    server such a child can hang for ever (issue 18). Every way to start a process fails here."""
+    import multiprocessing
+    import multiprocessing.pool
+    import subprocess
+
+    def no_process(*args, **kwargs):
+        raise AssertionError("reading the Wikipedia sample started a process")
+
+    forks = []
+    os.register_at_fork(before=lambda: forks.append(1))  # sees every os.fork(), whoever calls it
+    for module, name in [
+        (os, "fork"),
+        (os, "forkpty"),
+        (os, "posix_spawn"),
+        (os, "posix_spawnp"),
+        (subprocess.Popen, "__init__"),
+        (multiprocessing.Process, "start"),
+        (multiprocessing.pool.Pool, "__init__"),
+    ]:
+        monkeypatch.setattr(module, name, no_process)
+    monkeypatch.setenv("EMBEDLAB_CACHE_DIR", str(tmp_path))  # an empty cache: the dump is parsed
+    embedlab.corpus._builtin.cache_clear()
+    try:
+        wiki = load_corpus("wiki")
+    finally:
+        embedlab.corpus._builtin.cache_clear()
+    assert forks == []
+    assert "106 articles" in wiki.description and 400_000 <= wiki.n_tokens <= 500_000
+
+
+def test_wiki_articles_read_in_process_are_exactly_what_gensim_wikicorpus_yields():
+    from gensim.corpora.wikicorpus import WikiCorpus
+    from gensim.test.utils import datapath
+
+    path = datapath(embedlab.corpus.WIKI_FILE)
+    ours = list(embedlab.corpus.wiki_articles(Path(path)))
+    # gensim's own reader (it forks a worker pool: fine in a test process, never in the server)
+    theirs = list(
+        WikiCorpus(path, processes=1, dictionary={}, tokenizer_func=embedlab.corpus._wiki_tokenizer).get_texts()
+    )
+    assert len(ours) == 106 and ours == theirs
+
+
 def test_wiki_cache_is_reused_and_a_damaged_cache_is_rebuilt(wiki_cache, tmp_path, monkeypatch):
     import gensim.corpora.wikicorpus
 
@@ -438,7 +489,7 @@ def test_wiki_cache_is_reused_and_a_damaged_cache_is_rebuilt(wiki_cache, tmp_pat
         raise AssertionError("the cached wiki corpus should have been used")
 
     with monkeypatch.context() as patch:
-        patch.setattr(gensim.corpora.wikicorpus, "WikiCorpus", no_parsing)
+        patch.setattr(gensim.corpora.wikicorpus, "extract_pages", no_parsing)
         embedlab.corpus._builtin.cache_clear()
         started = time.perf_counter()
         cached = load_corpus("wiki")
@@ -474,3 +525,45 @@ def test_a_damaged_cache_file_is_ignored(tmp_path, damage):
     assert embedlab.corpus._read_cache(path, "cd" * 32) is None  # another source file
     path.write_bytes(damage(path.read_bytes()))
     assert embedlab.corpus._read_cache(path, sha) is None
+
+
+# --- the token cap, estimated before tokenising ------------------------------------------
+
+
+def test_token_estimate_is_within_two_percent_on_real_text():
+    from gensim.test.utils import datapath
+
+    lee = Path(datapath("lee_background.cor")).read_text(encoding="utf-8")
+    text = lee * 30  # 10 MB: the estimate samples it
+    true = sum(len(tokenize(piece)) for piece in split_sentences(lee)) * 30
+    assert abs(embedlab.corpus.estimate_tokens(text) - true) / true < 0.02
+
+
+def test_a_text_far_over_the_token_cap_is_refused_before_it_is_tokenised(monkeypatch):
+    calls = []
+    monkeypatch.setattr(embedlab.corpus, "split_sentences", lambda text: calls.append(1) or [])
+    with pytest.raises(EmbedLabError, match=r"about 0\.4 million words .*about 305 kB of English text"):
+        corpus_from_bytes(b"one two three four\n" * 100_000, "big.txt", limits=Limits(max_tokens=50_000))
+    assert calls == []  # never split into sentences, let alone tokenised
+
+
+def test_the_upload_cap_and_the_token_cap_agree_for_english():
+    """A plain English text at the upload cap has about max_tokens words (within 10 %), so
+    neither cap makes the other unreachable; the bytes per word are measured on lee."""
+    from gensim.test.utils import datapath
+
+    from embedlab.config import ENGLISH_BYTES_PER_TOKEN
+
+    path = Path(datapath("lee_background.cor"))
+    measured = path.stat().st_size / load_corpus("lee").n_tokens
+    assert measured == pytest.approx(ENGLISH_BYTES_PER_TOKEN, rel=0.03)
+    limits = Limits()
+    words_at_upload_cap = limits.max_upload_mb * 1024 * 1024 / ENGLISH_BYTES_PER_TOKEN
+    assert words_at_upload_cap == pytest.approx(limits.max_tokens, rel=0.1)
+    assert limits.max_uncompressed_mb >= 2 * limits.max_upload_mb  # room for scripts with more bytes a word
+
+
+def test_every_occurrence_of_a_word_is_one_string_object():
+    corpus = corpus_from_bytes(b"the cat and the dog\nthe end\n", "t.txt")
+    the = [word for sentence in corpus.sentences for word in sentence if word == "the"]
+    assert len(the) == 3 and len({id(word) for word in the}) == 1

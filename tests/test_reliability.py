@@ -118,6 +118,7 @@ def error_lines(stderr: str) -> list[str]:
 # ---------------------------------------------------------------- bad corpora through the CLI
 
 # name → (file name, bytes or a key of the bombs fixture, extra CLI arguments, words the message must contain)
+CAP = f"more than {Limits().max_uncompressed_mb} mb"
 BAD_CORPORA = {
     "empty": ("empty.txt", b"", [], ["empty"]),
     "not utf-8 (latin-1 accents)": ("latin.txt", "café crème brûlée à la mode\n".encode("latin-1"), [], ["utf-8"]),
@@ -130,8 +131,8 @@ BAD_CORPORA = {
         [],
         ["no text file"],
     ),
-    "zip bomb": ("bomb.zip", "zip", [], ["more than 200 mb", "embedlab_unlimited"]),
-    "gzip bomb": ("bomb.txt.gz", "gzip", [], ["more than 200 mb", "embedlab_unlimited"]),
+    "zip bomb": ("bomb.zip", "zip", [], [CAP, "embedlab_unlimited"]),
+    "gzip bomb": ("bomb.txt.gz", "gzip", [], [CAP, "embedlab_unlimited"]),
     "missing folder in the path": ("", b"", ["--corpus", "no/such/folder/corpus.txt"], ["no file"]),
 }
 
@@ -163,8 +164,16 @@ def test_bad_corpus_through_the_cli_gives_one_error_line_and_leaves_nothing(case
 # the limits of the environment; the Train page then builds the vocabulary with
 # embedlab.training.prepare. Every other bad upload is in tests/test_corpus.py.
 BAD_UPLOADS = {
-    "gzip bomb at the default limits": ("bomb.txt.gz", "gzip", "decompresses to more than 200 MB"),
-    "zip bomb at the default limits": ("bomb.zip", "zip", "decompresses to more than 200 MB"),
+    "gzip bomb at the default limits": (
+        "bomb.txt.gz",
+        "gzip",
+        f"decompresses to more than {Limits().max_uncompressed_mb} MB",
+    ),
+    "zip bomb at the default limits": (
+        "bomb.zip",
+        "zip",
+        f"decompresses to more than {Limits().max_uncompressed_mb} MB",
+    ),
     "too few distinct words for min_count": ("few.txt", b"alpha beta gamma\n" * 3, "lower min_count"),
     "one word only": ("one.txt", "phở\n".encode() * 50, "lower min_count"),
 }
@@ -298,7 +307,7 @@ def test_divergence_through_the_cli_names_the_epoch_and_writes_nothing(tmp_path)
 def test_default_limits_fit_a_shared_server_and_env_lifts_them(monkeypatch):
     assert Limits.from_env() == Limits()
     defaults = Limits()
-    assert (defaults.max_upload_mb, defaults.max_dim, defaults.max_epochs) == (50, 300, 100)
+    assert (defaults.max_upload_mb, defaults.max_dim, defaults.max_epochs) == (30, 300, 100)
     assert defaults.max_uncompressed_mb >= defaults.max_upload_mb
     for off in ("0", "", "no"):
         monkeypatch.setenv("EMBEDLAB_UNLIMITED", off)

@@ -21,7 +21,7 @@ from conftest import (
     wait_for_app,
 )
 
-from embedlab.config import BUILTIN_CORPORA
+from embedlab.config import BUILTIN_CORPORA, DashboardSettings
 
 pytestmark = pytest.mark.e2e
 
@@ -31,6 +31,7 @@ A_CORPUS = make_corpus(seed=2, extra_word=WORD)
 B_CORPUS = make_corpus(seed=3, sentences=300)
 BUILTINS = list(BUILTIN_CORPORA)
 RUNS = "Current runs (every page shows these)"
+DEFAULT_LABEL = f"toy · d={DashboardSettings().numpy.dim} · {DashboardSettings().numpy.epochs} epochs"
 SUCCESS = '[data-testid="stAlertContentSuccess"]'
 NOT_IN_VOCABULARY = "is not in the vocabulary"
 
@@ -116,7 +117,7 @@ def test_visitor_b_sees_nothing_of_a(visitors, title):
         assert selected_option(page_b, "Corpus") == "toy"
     if title == "Train":
         labels = radio_options(page_b, RUNS)
-        assert len(labels) == 1 and labels[0].startswith("toy · d=50 · 10 epochs")
+        assert len(labels) == 1 and labels[0].startswith(DEFAULT_LABEL)
     if title == "Neighbours":
         query(page_b, WORD)
         assert f"“{WORD}” {NOT_IN_VOCABULARY}" in page_b.locator('[data-testid="stMain"]').inner_text()
@@ -130,7 +131,7 @@ def test_a_new_visitor_after_a_sees_nothing_of_a(visitors, browser, server):
             source = page_source(page_c)
             assert WORD not in source and A_NAME not in source
         labels = radio_options(page_c, RUNS)  # the Train page: only the default runs
-        assert len(labels) == 1 and labels[0].startswith("toy · d=50 · 10 epochs")
+        assert len(labels) == 1 and labels[0].startswith(DEFAULT_LABEL)
     finally:
         context_c.close()
 

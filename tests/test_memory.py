@@ -1,0 +1,63 @@
+"""Memory given back: a visitor's containers are emptied after the grace period, and release()
+hands the freed pages of a dropped corpus back to the OS."""
+
+from __future__ import annotations
+
+import doctest
+import sys
+
+import pytest
+
+import embedlab.memory
+from embedlab.corpus import corpus_from_bytes
+from embedlab.memory import PerVisitor, release, rss_bytes
+
+MB = 1024 * 1024
+
+
+def test_a_visitor_is_dropped_only_after_the_grace_period_of_absence():
+    visitors = PerVisitor(grace=60)
+    uploads = visitors.container("a", "uploads")
+    uploads["sha"] = "a corpus"
+    assert visitors.container("a", "uploads") is uploads  # one container per (visitor, name)
+    assert visitors.sweep(lambda v: True, now=1e9) == []  # connected: kept, and seen now
+    assert visitors.sweep(lambda v: False, now=1e9 + 59) == [] and uploads == {"sha": "a corpus"}
+    assert visitors.sweep(lambda v: v != "a", now=1e9 + 60) == ["a"]
+    assert uploads == {} and visitors.visitors() == []  # emptied in place: other references see it
+
+
+def test_a_visitor_who_comes_back_within_the_grace_keeps_everything():
+    visitors = PerVisitor(grace=60)
+    visitors.container("a", "uploads")["sha"] = "a corpus"
+    visitors.sweep(lambda v: True, now=1000)
+    visitors.sweep(lambda v: False, now=1050)  # a network blip
+    visitors.sweep(lambda v: True, now=1055)  # back
+    assert visitors.sweep(lambda v: False, now=1100) == []  # 45 s since last seen
+    assert visitors.container("a", "uploads") == {"sha": "a corpus"}
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="resident memory from /proc, trimming from glibc")
+def test_a_dropped_upload_gives_its_memory_back_to_the_os():
+    def word(n: int) -> str:  # letters only: tokens with digits are dropped
+        return "".join(chr(97 + int(digit)) for digit in str(n))
+
+    text = "\n".join(f"w{word(i % 50_000)} o{word(i % 977)} t{word(i % 31)} and more" for i in range(400_000)).encode()
+    release()
+    before = rss_bytes()
+    corpus = corpus_from_bytes(text, "big.txt")  # 2 M tokens, 50 k types: ~100 MB while tokenising
+    peak = rss_bytes()
+    assert corpus.n_tokens == 2_000_000
+    del corpus
+    release()
+    after = rss_bytes()
+    print(f"rss before {before / MB:.0f} MB, with the corpus {peak / MB:.0f} MB, after release {after / MB:.0f} MB")
+    assert peak - before > 20 * MB  # the corpus was really there
+    assert after - before < 15 * MB
+
+
+def test_rss_is_measured():
+    assert rss_bytes() > 10 * MB and rss_bytes("no-such-process") == 0
+
+
+def test_doctests():
+    assert doctest.testmod(embedlab.memory).failed == 0
