@@ -18,6 +18,7 @@ from run import scaling_summary  # noqa: E402
 from timing import alternate, run_child  # noqa: E402
 
 
+@pytest.mark.slow
 def test_smoke_run_prints_every_requested_row_and_the_scaling_table(tmp_path):
     figures = tmp_path / "figures.json"
     result = subprocess.run(

@@ -256,10 +256,8 @@ def test_gzip_bomb_is_refused_after_reading_little_more_than_the_limit(monkeypat
         return chunk
 
     monkeypatch.setattr(gzip.GzipFile, "read", counting_read)
-    started = time.perf_counter()
     with pytest.raises(EmbedLabError, match="decompresses to more than 1 MB") as caught:
         decode_bytes(bomb, "bomb.txt.gz", Limits(max_uncompressed_mb=1))
-    assert time.perf_counter() - started < 5.0
     assert sum(read_bytes) <= 2 * 1024 * 1024  # stopped one chunk past the limit, not at 64 MB
     assert "\n" not in str(caught.value)
 
@@ -284,10 +282,8 @@ def test_zip_bomb_is_refused_without_reading_everything(monkeypatch, entries):
         return chunk
 
     monkeypatch.setattr(zipfile.ZipExtFile, "read", counting_read)
-    started = time.perf_counter()
     with pytest.raises(EmbedLabError, match="decompresses to more than 1 MB"):
         decode_bytes(bomb, "bomb.zip", Limits(max_uncompressed_mb=1))
-    assert time.perf_counter() - started < 5.0
     assert sum(read_bytes) <= 2 * 1024 * 1024
 
 
@@ -491,9 +487,7 @@ def test_wiki_cache_is_reused_and_a_damaged_cache_is_rebuilt(wiki_cache, tmp_pat
     with monkeypatch.context() as patch:
         patch.setattr(gensim.corpora.wikicorpus, "extract_pages", no_parsing)
         embedlab.corpus._builtin.cache_clear()
-        started = time.perf_counter()
-        cached = load_corpus("wiki")
-        assert time.perf_counter() - started < wiki_cache[1]
+        cached = load_corpus("wiki")  # parsing would raise: the cache was read
     assert cached == wiki
 
     cache_file.write_bytes(cache_file.read_bytes()[:1000])  # a write cut short

@@ -83,6 +83,8 @@ def test_upload_cap_in_streamlit_config_equals_the_limits():
     assert config["server"]["maxUploadSize"] == Limits().max_upload_mb
 
 
+@pytest.mark.deploy
+@pytest.mark.slow
 def test_a_fresh_venv_from_requirements_txt_serves_the_app(tmp_path):
     python, why = find_python()
     print(f"deploy test interpreter: {python} ({why})")

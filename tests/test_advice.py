@@ -1,0 +1,52 @@
+"""The Train page's warnings: the closed forms checked by iteration, and the warnings checked
+against what real runs on the toy corpus do."""
+
+import doctest
+import math
+
+import numpy as np
+import pytest
+
+from embedlab import advice
+from embedlab.config import CorpusOptions, TrainOptions
+from embedlab.corpus import load_corpus
+from embedlab.prepared import prepare
+from embedlab.training import train, work_estimate
+
+
+def test_doctests_run():
+    assert doctest.testmod(advice).failed == 0
+
+
+@pytest.mark.parametrize("lr, l2", [(10, 1e-4), (10, 0.01), (0.5, 0.3), (25, 1e-5)])
+def test_half_life_is_the_steps_that_halve_a_vector(lr, l2):
+    v, steps = np.float64(1.0), 0
+    while v > 0.5:
+        v *= 1 - 2 * lr * l2
+        steps += 1
+    assert math.floor(advice.l2_half_life(lr, l2)) + 1 == steps
+
+
+def test_a_step_past_zero_is_divergence_not_a_stall():
+    (warning,) = advice.numpy_warnings(TrainOptions(trainer="numpy", lr=10, l2=0.06), 100)
+    assert "will diverge" in warning and "-0.2" in warning
+
+
+@pytest.fixture(scope="module")
+def toy():
+    return prepare(load_corpus("toy"), CorpusOptions(min_count=5))
+
+
+def test_the_stall_warning_is_what_a_real_run_does(toy, tmp_path):
+    """λ = 0.01 at η = 10 is warned about and keeps the loss near ln V; λ = 1e-4 is not and learns."""
+    stalled = TrainOptions(trainer="numpy", dim=20, epochs=2, l2=0.01, seed=3)
+    learning = stalled.replace(l2=1e-4)
+    steps = work_estimate(toy, stalled)["steps"]
+    assert advice.numpy_warnings(stalled, steps) and not advice.numpy_warnings(learning, steps)
+    log_v = math.log(len(toy.vocab))
+    losses = {
+        name: train(toy, options, tmp_path / name).metrics["loss"].iloc[-1]
+        for name, options in (("stalled", stalled), ("learning", learning))
+    }
+    assert losses["stalled"] > log_v - 0.1  # no better than guessing uniformly
+    assert losses["learning"] < log_v - 1.0
