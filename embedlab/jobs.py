@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse
 
-from embedlab import metrics, objectives, training
+from embedlab import metrics, objectives, objectives_sampled, training
 from embedlab.config import Limits, TrainOptions
 from embedlab.errors import EmbedLabError, TrainingCancelled
 from embedlab.gensim_trainer import GensimTrainer
@@ -568,9 +568,9 @@ def _probe_snapshot(prepared: Prepared, options: TrainOptions, scorer: Scorer | 
         total = seconds_per_row * V * (4 / 3)
     else:  # estimated: examples × 2.5 passes
         n = min(examples, rows)
-        sample = objectives.Examples(rng.integers(0, V, (n, 1)), rng.integers(0, V, n))
+        sample = objectives_sampled.Examples(rng.integers(0, V, (n, 1)), rng.integers(0, V, n))
         started = time.perf_counter()
-        objectives.estimate(objective, W_in, W_out, sample)
+        objectives_sampled.estimate(objective, W_in, W_out, sample)
         total = (time.perf_counter() - started) / n * examples * 1.25
     if scorer is not None:
         started = time.perf_counter()

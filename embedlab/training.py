@@ -37,7 +37,15 @@ from embedlab.vocab import Encoded, Vocabulary
 
 # The modules whose maths decide a run's numbers: their source is part of every cache key, so a
 # change to the maths never serves a stale run.
-_MATHS_MODULES = ("softmax.py", "gensim_trainer.py", "objectives.py", "metrics.py", "vocab.py", "training.py")
+_MATHS_MODULES = (
+    "softmax.py",
+    "gensim_trainer.py",
+    "objectives.py",
+    "objectives_sampled.py",
+    "metrics.py",
+    "vocab.py",
+    "training.py",
+)
 DIVERGENCE_FACTOR = 2.0  # a run whose loss ends above this × its epoch-0 loss is flagged diverged
 
 
