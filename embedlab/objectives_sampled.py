@@ -91,40 +91,28 @@ def estimate(
     The loss is the mean per-example loss, SE sd/√n.
     """
     with blas_threads(_block_rows(W_out.shape[0]) * W_out.size):
-        return _estimate(objective, W_in, W_out, examples, l2, should_stop)
+        n = len(examples)
+        if n < 2:
+            raise ValueError(f"estimate needs at least 2 examples; got {n}")
+        dtype = np.result_type(W_in.dtype, W_out.dtype, np.float32)
+        W_out_c = np.asarray(W_out, dtype=dtype)
 
+        def blocks():
+            return _example_blocks(objective, W_in, W_out_c, examples, dtype, should_stop)
 
-def _estimate(
-    objective,
-    W_in: np.ndarray,
-    W_out: np.ndarray,
-    examples: Examples,
-    l2: float = 0.0,
-    should_stop: Callable[[], bool] | None = None,
-) -> Estimate:
-    """The body of :func:`estimate`."""
-    n = len(examples)
-    if n < 2:
-        raise ValueError(f"estimate needs at least 2 examples; got {n}")
-    dtype = np.result_type(W_in.dtype, W_out.dtype, np.float32)
-    W_out_c = np.asarray(W_out, dtype=dtype)
-
-    def blocks():
-        return _example_blocks(objective, W_in, W_out_c, examples, dtype, should_stop)
-
-    losses, sq_norms, mean_in, mean_out = _mean_gradient(blocks(), n, W_in.shape, W_out.shape)
-    r_in = 2.0 * l2 * np.asarray(W_in, np.float64)  # the L2 part of ∇J, known exactly
-    r_out = 2.0 * l2 * W_out_c
-    along = _dots(blocks(), n, mean_in, mean_out)  # x_i · x̄
-    along_r = _dots(blocks(), n, r_in, r_out) if l2 else np.zeros(n)  # x_i · r
-    norm, norm_se = _gradient_norm(sq_norms, along, along_r, (mean_in, mean_out), (r_in, r_out))
-    return Estimate(
-        loss=float(losses.mean()) + penalty(W_in, W_out, l2),
-        loss_se=float(losses.std(ddof=1) / np.sqrt(n)),
-        grad_norm=norm,
-        grad_norm_se=norm_se,
-        examples=n,
-    )
+        losses, sq_norms, mean_in, mean_out = _mean_gradient(blocks(), n, W_in.shape, W_out.shape)
+        r_in = 2.0 * l2 * np.asarray(W_in, np.float64)  # the L2 part of ∇J, known exactly
+        r_out = 2.0 * l2 * W_out_c
+        along = _dots(blocks(), n, mean_in, mean_out)  # x_i · x̄
+        along_r = _dots(blocks(), n, r_in, r_out) if l2 else np.zeros(n)  # x_i · r
+        norm, norm_se = _gradient_norm(sq_norms, along, along_r, (mean_in, mean_out), (r_in, r_out))
+        return Estimate(
+            loss=float(losses.mean()) + penalty(W_in, W_out, l2),
+            loss_se=float(losses.std(ddof=1) / np.sqrt(n)),
+            grad_norm=norm,
+            grad_norm_se=norm_se,
+            examples=n,
+        )
 
 
 def _one_hot(targets: np.ndarray, V: int, dtype) -> np.ndarray:
