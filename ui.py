@@ -40,7 +40,7 @@ import streamlit as st
 from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from embedlab import analysis, charts, embedding_map, importer, jobs, lecture, memory, metrics, training
+from embedlab import analysis, charts, embedding_map, importer, jobs, lecture, memory, metrics, sizing, training
 from embedlab import finetune as finetune_analysis
 from embedlab.__main__ import train_command
 from embedlab.config import (
@@ -290,8 +290,8 @@ def fit_batch_to_corpus(corpus: Corpus) -> None:
         return
     state.batch_fitted_for = corpus.sha256
     settings = state.settings
-    positions = training.positions_per_epoch(prepared(corpus, settings.min_count), settings.numpy)
-    batch = min(DashboardSettings().numpy.batch_size, training.suggested_batch_size(positions))
+    positions = sizing.positions_per_epoch(prepared(corpus, settings.min_count), settings.numpy)
+    batch = min(DashboardSettings().numpy.batch_size, sizing.suggested_batch_size(positions))
     state.settings = replace(settings, numpy=settings.numpy.replace(batch_size=batch))
 
 
@@ -321,7 +321,7 @@ def estimates(corpus: Corpus, settings: DashboardSettings) -> dict[str, dict]:
 def work_message(corpus: Corpus, settings: DashboardSettings) -> tuple[str, bool]:
     """The Train page's estimate as one sentence, and whether it is slow enough to warn (> 2 min)."""
     data = prepared(corpus, settings.min_count)
-    work = training.work_estimate(data, settings.numpy)
+    work = sizing.work_estimate(data, settings.numpy)
     runs = estimates(corpus, settings)
     total = sum(run["total"] for run in runs.values())
     message = (
@@ -338,7 +338,7 @@ def work_message(corpus: Corpus, settings: DashboardSettings) -> tuple[str, bool
     if too_slow:
         message += " Raise min_count or lower d or the epochs for a quicker run."
     if work["steps"] < 20:
-        batch = training.suggested_batch_size(work["positions"])
+        batch = sizing.suggested_batch_size(work["positions"])
         message += (
             f" Only {work['steps']} SGD step(s) per epoch at batch size {settings.numpy.batch_size}: "
             f"the NumPy vectors will barely move; try batch size {batch}."

@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse
 
-from embedlab import metrics, objectives, training
+from embedlab import metrics, objectives, objectives_sampled, sizing
 from embedlab.config import Limits, TrainOptions
 from embedlab.errors import EmbedLabError, TrainingCancelled
 from embedlab.gensim_trainer import GensimTrainer
@@ -523,7 +523,7 @@ def _probe_epoch(prepared: Prepared, options: TrainOptions, seconds: float) -> f
             trainer.train_epoch(1, stop)
         except TrainingCancelled:
             per_batch = (calls[-1] - calls[0]) / max(len(calls) - 1, 1)
-            steps = -(-training.positions_per_epoch(prepared, options) // options.batch_size)
+            steps = -(-sizing.positions_per_epoch(prepared, options) // options.batch_size)
             return (calls[0] - started) + per_batch * steps  # the epoch's draw of windows and order, then its batches
         return time.perf_counter() - started
     trainer = GensimTrainer(prepared.train, prepared.vocab.words, prepared.vocab.counts, options, initial=initial)
@@ -545,7 +545,7 @@ def _probe_snapshot(prepared: Prepared, options: TrainOptions, scorer: Scorer | 
     few blocks of this vocabulary, scaled to the rows the metrics plan (exact or estimated)
     will score, plus one call of ``scorer``."""
     V, d = len(prepared.vocab), options.dim
-    positions = training.positions_per_epoch(prepared, options)
+    positions = sizing.positions_per_epoch(prepared, options)
     method, examples, _ = metrics._plan(options, V, positions * (options.window + 1), positions, V)
     rng = np.random.default_rng(0)
     W_in = rng.standard_normal((V, d), dtype=np.float32) / d
@@ -568,9 +568,9 @@ def _probe_snapshot(prepared: Prepared, options: TrainOptions, scorer: Scorer | 
         total = seconds_per_row * V * (4 / 3)
     else:  # estimated: examples × 2.5 passes
         n = min(examples, rows)
-        sample = objectives.Examples(rng.integers(0, V, (n, 1)), rng.integers(0, V, n))
+        sample = objectives_sampled.Examples(rng.integers(0, V, (n, 1)), rng.integers(0, V, n))
         started = time.perf_counter()
-        objectives.estimate(objective, W_in, W_out, sample)
+        objectives_sampled.estimate(objective, W_in, W_out, sample)
         total = (time.perf_counter() - started) / n * examples * 1.25
     if scorer is not None:
         started = time.perf_counter()

@@ -29,9 +29,10 @@ import numpy as np
 import pandas as pd
 import scipy.sparse
 
-from embedlab import objectives
+from embedlab import objectives, objectives_sampled
 from embedlab.config import Seeds, TrainOptions
-from embedlab.objectives import Examples, Hierarchical, NegativeSampling, Softmax, sample_cbow, sample_pairs
+from embedlab.objectives import Hierarchical, NegativeSampling, Softmax
+from embedlab.objectives_sampled import Examples, sample_cbow, sample_pairs
 from embedlab.vocab import Encoded, expected_pair_counts, keep_probabilities
 
 # Choosing exact or estimated metrics: a cost model of this machine class (2 cores, OpenBLAS),
@@ -156,11 +157,11 @@ class Measure:
                 heldout = objectives.exact(self.objective, W_in, W_out, self.heldout_pairs, grads=False, **stop)[0]
             row.update(heldout_loss=heldout, heldout_loss_se=0.0 if np.isfinite(heldout) else float("nan"))
         else:
-            est = objectives.estimate(self.objective, W_in, W_out, self.train_examples, self.l2, **stop)
+            est = objectives_sampled.estimate(self.objective, W_in, W_out, self.train_examples, self.l2, **stop)
             row.update(loss=est.loss, loss_se=est.loss_se, grad_norm=est.grad_norm, grad_norm_se=est.grad_norm_se)
             heldout, heldout_se = float("nan"), float("nan")
             if self.heldout_examples is not None and len(self.heldout_examples) > 1:
-                heldout, heldout_se = objectives.estimated_loss(
+                heldout, heldout_se = objectives_sampled.estimated_loss(
                     self.objective, W_in, W_out, self.heldout_examples, **stop
                 )
             row.update(heldout_loss=heldout, heldout_loss_se=heldout_se)

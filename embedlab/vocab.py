@@ -296,31 +296,48 @@ def expected_pair_counts(
     total = scipy.sparse.csr_array((vocab_size, vocab_size), dtype=np.float64)
     for start in range(0, n, _CHUNK_TOKENS):
         left = np.arange(start, min(start + _CHUNK_TOKENS, n))  # centre positions of this chunk
-        between = np.zeros((len(left), window))  # P(s kept words strictly between), s = 0..W−1
-        between[:, 0] = 1.0
-        rows, cols, weights = [], [], []
-        for gap in range(1, n):
-            if should_stop is not None and should_stop():
-                raise TrainingCancelled("training stopped while counting the pairs.")
-            right = left + gap
-            alive = right < n
-            alive[alive] &= sentence_id[right[alive]] == sentence_id[left[alive]]
-            alive &= between.sum(axis=1) > EXPECTATION_TOLERANCE
-            if not alive.any():
-                break
-            left, right, between = left[alive], right[alive], between[alive]
-            weight = keep[left] * keep[right] * (between @ reach)
-            useful = weight > 0
-            rows.append(tokens[left[useful]])
-            cols.append(tokens[right[useful]])
-            weights.append(weight[useful])
-            # the word at `right` lies between `left` and every later partner
-            k = keep[right][:, None]
-            between = between * (1.0 - k) + np.pad(between[:, :-1], ((0, 0), (1, 0))) * k
-        if rows:
-            part = scipy.sparse.coo_array(
-                (np.concatenate(weights), (np.concatenate(rows), np.concatenate(cols))),
-                shape=(vocab_size, vocab_size),
-            ).tocsr()
+        part = _chunk_pair_counts(left, tokens, sentence_id, keep, reach, vocab_size, should_stop)
+        if part is not None:
             total = total + part
     return (total + total.T).tocsr()
+
+
+def _chunk_pair_counts(
+    left: np.ndarray,
+    tokens: np.ndarray,
+    sentence_id: np.ndarray,
+    keep: np.ndarray,
+    reach: np.ndarray,
+    vocab_size: int,
+    should_stop: Callable[[], bool] | None,
+) -> scipy.sparse.csr_array | None:
+    """The weights of the pairs (i, j > i) with i in ``left``, one gap j − i at a time: (V, V) CSR
+    of one direction, or None when the walk took no step (see :func:`expected_pair_counts`)."""
+    n, window = len(tokens), len(reach)
+    between = np.zeros((len(left), window))  # P(s kept words strictly between), s = 0..W−1
+    between[:, 0] = 1.0
+    rows, cols, weights = [], [], []
+    for gap in range(1, n):
+        if should_stop is not None and should_stop():
+            raise TrainingCancelled("training stopped while counting the pairs.")
+        right = left + gap
+        alive = right < n
+        alive[alive] &= sentence_id[right[alive]] == sentence_id[left[alive]]
+        alive &= between.sum(axis=1) > EXPECTATION_TOLERANCE
+        if not alive.any():
+            break
+        left, right, between = left[alive], right[alive], between[alive]
+        weight = keep[left] * keep[right] * (between @ reach)
+        useful = weight > 0
+        rows.append(tokens[left[useful]])
+        cols.append(tokens[right[useful]])
+        weights.append(weight[useful])
+        # the word at `right` lies between `left` and every later partner
+        k = keep[right][:, None]
+        between = between * (1.0 - k) + np.pad(between[:, :-1], ((0, 0), (1, 0))) * k
+    if not rows:
+        return None
+    return scipy.sparse.coo_array(
+        (np.concatenate(weights), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(vocab_size, vocab_size),
+    ).tocsr()

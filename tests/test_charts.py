@@ -198,12 +198,19 @@ def test_separation_chart_has_within_between_and_gap():
 
 
 def test_doctests():
+    import embedlab.charts.curves
     import embedlab.charts.map
     import embedlab.charts.quality
     import embedlab.charts.runs
     import embedlab.charts.sweep
 
-    modules = (embedlab.charts.runs, embedlab.charts.quality, embedlab.charts.sweep, embedlab.charts.map)
+    modules = (
+        embedlab.charts.curves,
+        embedlab.charts.runs,
+        embedlab.charts.quality,
+        embedlab.charts.sweep,
+        embedlab.charts.map,
+    )
     results = [doctest.testmod(m) for m in modules]
     result = doctest.TestResults(sum(r.failed for r in results), sum(r.attempted for r in results))
     assert result.attempted > 0 and result.failed == 0

@@ -9,14 +9,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import embedlab.sizing
 import embedlab.training
 from embedlab.config import CorpusOptions, DashboardSettings, TrainOptions
 from embedlab.corpus import Corpus, load_corpus
 from embedlab.errors import EmbedLabError, TrainingCancelled
 from embedlab.hooks import Hooks
 from embedlab.prepared import prepare
+from embedlab.sizing import positions_per_epoch, suggested_batch_size, work_estimate
 from embedlab.store import METRIC_COLUMNS
-from embedlab.training import positions_per_epoch, suggested_batch_size, train, work_estimate
+from embedlab.training import train
 
 GROUPS = json.loads((Path(__file__).resolve().parent.parent / "data" / "toy_groups.json").read_text())
 
@@ -179,8 +181,8 @@ def test_work_estimate_counts_the_positions_the_trainer_sees(toy):
 
 
 def test_doctests():
-    result = doctest.testmod(embedlab.training)
-    assert result.attempted > 0 and result.failed == 0
+    results = [doctest.testmod(module) for module in (embedlab.training, embedlab.sizing)]
+    assert sum(r.attempted for r in results) > 0 and sum(r.failed for r in results) == 0
 
 
 def test_default_dashboard_numpy_run_shows_the_gradient_norm_falling_to_a_twentieth_of_its_peak(toy, tmp_path):

@@ -1,16 +1,19 @@
 """Altair chart builders: DataFrames in, ``alt.Chart`` out, no Streamlit.
 
 All of the app's charts live here, by subject: ``lecture`` (one small chart per step of the
-Lecture tour), ``runs`` (one run's curves, heatmaps, neighbours, trajectories), ``quality`` (benchmarks per epoch), ``sweep`` (bias–variance and
-stability), ``map`` (the embedding map and what its plane hides). Pages only place them;
-tests read ``chart.to_dict()``.
+Lecture tour), ``curves`` (one run's metrics per epoch, a fine-tuned run's forgetting and
+drift), ``runs`` (heatmaps, neighbours, trajectories, the two trainers compared), ``quality``
+(benchmarks per epoch), ``sweep`` (bias–variance and stability), ``map`` (the embedding map
+and what its plane hides). Pages only place them; tests read ``chart.to_dict()``.
 """
 
+from embedlab.charts.curves import *  # noqa: F403
+from embedlab.charts.curves import SERIES_NAMES, drift_lines, forgetting, loss_curve, metric_panels, switch_rule
 from embedlab.charts.lecture import cosine_band, epoch_lines, step_chart, sweep_terms
 from embedlab.charts.map import embedding_map, map_readout
 from embedlab.charts.quality import PANELS, quality_long, quality_panels
 from embedlab.charts.runs import *  # noqa: F403
-from embedlab.charts.runs import SERIES_NAMES, drift_lines, forgetting, heatmap, loss_curve, metric_panels, switch_rule
+from embedlab.charts.runs import heatmap
 from embedlab.charts.sweep import decomposition_chart, loss_chart, stability_chart, tradeoff_chart
 
 __all__ = [

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
-from embedlab.charts.runs import _require
+from embedlab.charts._common import _require
 from embedlab.embedding_map import OTHER
 
 OTHER_COLOUR = "#c8c8c8"
