@@ -11,7 +11,8 @@ from embedlab import advice
 from embedlab.config import CorpusOptions, TrainOptions
 from embedlab.corpus import load_corpus
 from embedlab.prepared import prepare
-from embedlab.training import train, work_estimate
+from embedlab.sizing import work_estimate
+from embedlab.training import train
 
 
 def test_doctests_run():
