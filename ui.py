@@ -610,6 +610,10 @@ def start_training(corpus: Corpus, settings: DashboardSettings) -> jobs.Job | No
     )
     st.session_state["job"] = job
     st.session_state["job_for"] = (corpus.sha256, corpus.name, settings)
+    groups = planted_groups(data.corpus.name) or {}
+    words = analysis.default_words(data.vocab, groups or None, n=LIVE_WORDS)
+    group_of = {word: group for group, members in groups.items() for word in members}
+    st.session_state["job_view"] = (data.vocab, tuple(words), group_of or None)
     st.session_state["job_collected"] = False
     return job
 
@@ -684,9 +688,50 @@ def job_status(job: jobs.Job) -> str:
 
 @st.cache_data(max_entries=32, max_size="4MB", show_spinner=False)
 def _loss_spec(job_id: str, role: str, epochs: int, _rows: list[dict]) -> dict:
-    """A job's live loss curve as a Vega-Lite spec, built once per finished epoch (Altair's
-    validation costs ~0.1 s a chart: the page redraws every second while the job runs)."""
-    return charts.loss_curve(pd.DataFrame(_rows), title=ROLE_NAMES[role]).to_dict()
+    """A job's live loss and ‖∇J‖ curves as a Vega-Lite spec, built once per finished epoch
+    (Altair's validation costs ~0.1 s a chart: the page redraws every second while the job runs)."""
+    return charts.live_curves(pd.DataFrame(_rows), title=ROLE_NAMES[role], width=170, height=120).to_dict()
+
+
+LIVE_WORDS = 14  # words in the Train page's live heatmap
+
+
+@st.cache_data(max_entries=8, max_size=CACHE_BYTES, show_spinner=False)
+def _space_spec(job_id: str, role: str, epoch: int, _vectors: np.ndarray, _view: tuple) -> dict:
+    """The live view of the space: the cosines of a few words (planted groups first) at the
+    job's last snapshot, as a small heatmap spec, built once per finished epoch."""
+    vocab, words, groups = _view
+    frame = analysis.similarity_frame(_vectors, words, vocab)
+    floor = min(LIVE_FLOOR, float(frame["cosine"].min()))
+    title = f"{ROLE_NAMES[role]}: cosines after epoch {epoch}"
+    return charts.heatmap(frame, title=title, cell=12, domain=(floor, 1.0), groups=groups).to_dict()
+
+
+LIVE_FLOOR = -0.25  # the live heatmap's colour scale runs from here (or lower) to 1 at every epoch
+
+
+def _live_view(job: jobs.Job) -> None:
+    """Per trainer, side by side: the live curves and the small heatmap of the last snapshot."""
+    view = st.session_state.get("job_view")
+    parts = [role for role in TRAINER_ROLES if role in job.parts and job.rows(role)]  # NumPy left
+    if not parts:
+        return
+    for column, role in zip(st.columns(len(parts)), parts, strict=True):
+        rows = job.rows(role)
+        column.vega_lite_chart(_loss_spec(job.id, role, len(rows), rows))
+        snapshot = job.latest(role)
+        if view is not None and snapshot is not None:
+            column.vega_lite_chart(_space_spec(job.id, role, snapshot.epoch, snapshot.input_vectors, view))
+
+
+def _next_pages() -> None:
+    """Where to look once the runs are trained."""
+    st.markdown("**Look at the new runs:**")
+    for column, (path, title, icon) in zip(st.columns(len(NEXT_PAGES)), NEXT_PAGES, strict=True):
+        column.page_link(path, label=title, icon=icon)
+
+
+NEXT_PAGES = tuple(page for page in PAGES if page[1] in ("Lecture", "Heatmaps", "Map", "Dynamics", "Neighbours"))
 
 
 def training_panel() -> None:
@@ -711,11 +756,9 @@ def training_panel() -> None:
         if not job.finished:
             help_text = "Stops within a second; finished epochs are kept."
             st.button("Cancel", on_click=cancel_job, key=f"cancel_{job.id}", help=help_text)
-        rows = {role: job.rows(role) for role in TRAINER_ROLES if role in job.parts}  # NumPy left, as on every page
-        shown = {role: r for role, r in rows.items() if r}
-        if shown:
-            for column, (role, r) in zip(st.columns(len(shown)), shown.items(), strict=True):
-                column.vega_lite_chart(_loss_spec(job.id, role, len(r), r))
+        if job.finished and job.state == jobs.State.DONE:
+            _next_pages()
+        _live_view(job)
 
     panel()
 

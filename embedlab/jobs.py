@@ -42,7 +42,7 @@ from embedlab import metrics, objectives, objectives_sampled, sizing
 from embedlab.config import Limits, TrainOptions
 from embedlab.errors import EmbedLabError, TrainingCancelled
 from embedlab.gensim_trainer import GensimTrainer
-from embedlab.hooks import Hooks
+from embedlab.hooks import Hooks, Snapshot
 from embedlab.objectives import NegativeSampling, Softmax
 from embedlab.prepared import Prepared
 from embedlab.softmax import SoftmaxTrainer, initial_vectors
@@ -99,6 +99,7 @@ class Job:
         self._fraction = dict.fromkeys(self.parts, 0.0)
         self._rows: dict[str, list[dict]] = {name: [] for name in self.parts}
         self._epoch: dict[str, tuple[int, int]] = {}  # part → (epoch running, epochs planned)
+        self._latest: dict[str, Snapshot] = {}  # part → its last snapshot (for a live view of the space)
 
     # ------------------------------------------------------------ control
 
@@ -134,9 +135,10 @@ class Job:
     def hooks(self, part: str, epochs: int) -> Hooks:
         """The hooks of one part (run): progress within epochs, the metrics rows, and stop."""
 
-        def on_epoch(epoch: int, _snapshot, row: dict) -> None:
+        def on_epoch(epoch: int, snapshot: Snapshot, row: dict) -> None:
             with self._lock:
                 self._rows[part].append(dict(row))
+                self._latest[part] = snapshot
                 self._fraction[part] = min(1.0, epoch / epochs)
                 self._epoch[part] = (epoch, epochs)
                 self._changed.notify_all()
@@ -178,6 +180,11 @@ class Job:
                     return False
                 self._changed.wait(left)
         return True
+
+    def latest(self, part: str) -> Snapshot | None:
+        """The last snapshot one part has reported (its vectors are not copied: read only)."""
+        with self._lock:
+            return self._latest.get(part)
 
     def rows(self, part: str) -> list[dict]:
         """The metrics rows of one part so far (copies)."""

@@ -4,7 +4,37 @@ queue place, live progress and Cancel, this session's runs."""
 import streamlit as st
 
 import ui
+from embedlab import advice, sizing
 from embedlab.config import Limits
+
+HELP = {
+    "dim": "Numbers per word vector. Larger d fits the training corpus better and needs more data "
+    "to fill (see Bias–variance over d); 50 suits the toy corpus.",
+    "epochs": "Passes over the corpus. A snapshot of every vector is kept after each, so every page "
+    "can replay the training from epoch 0.",
+    "window": "Context words taken on each side of a centre word: skip-gram's pairs (centre, context).",
+    "min_count": "Words seen fewer times are dropped before training (the vocabulary V).",
+    "seed": "Seeds the random start v(0) and the data's order: the same seed gives the same run.",
+    "lr": "The step η of v ← v − η∇J. J is the mean loss over a batch's pairs, so one word's share "
+    "of the gradient is divided by the pairs in the batch: a large η such as 10 is what lets a "
+    "vector move. It decays linearly to 0.4 % of η over the run, as gensim's α does. "
+    f"At η ≥ {advice.DIVERGED_LR:g} the toy corpus's run diverged.",
+    "batch": "Centre positions per SGD step, each with all its contexts. Smaller batches mean more "
+    "steps per epoch; on a small upload the page lowers it so every epoch has enough steps.",
+    "sample": "Frequent words are randomly skipped with probability 1 − √(t / f) (word2vec's "
+    "subsampling); 0 keeps every occurrence.",
+    "l2": "λ in J + λ(‖W_in‖² + ‖W_out‖²): every step shrinks every vector by 1 − 2ηλ before the "
+    "data moves it, so norms stay bounded (SEED §6). Too large a λ pulls everything to 0 and the "
+    "loss stays at ln V: the page warns before that.",
+    "compare": "Trains two more NumPy runs at a constant η, one with λ = 0 and one with the λ below, "
+    "so Dynamics can show the norms with and without L2.",
+    "alpha": "gensim's learning rate α per pair (its default 0.025), decaying to 0.0001.",
+    "architecture": "Skip-gram predicts the context from the centre word (as the NumPy trainer "
+    "does); CBOW predicts the centre from its averaged context.",
+    "objective": "Negative sampling: k random 'wrong' words per pair instead of the full softmax; "
+    "hierarchical softmax: a path through a Huffman tree.",
+    "negative": "Random 'wrong' context words per true pair (negative sampling only).",
+}
 
 ui.open_page(__file__)
 state = st.session_state
@@ -16,34 +46,63 @@ settings = state.settings
 numpy, gensim = settings.numpy, settings.gensim
 st.header("Train")
 st.caption(f"Corpus: **{ui.corpus_label(state.corpus_source)}** (change it on the Corpus page).")
+ui.training_panel()  # in the first screen: queue place or progress, live curves and space, Cancel; then links
+job = state.get("job")
+running = job is not None and not job.finished
 
-with st.form("train_form"):
+with st.expander("Settings", expanded=not running), st.form("train_form"):
     shared, left, right = st.columns(3)
     with shared:
         st.markdown("**Both trainers**")
-        dim = st.number_input("dimension d", value=numpy.dim, max_value=limits.max_dim, step=1)
-        epochs = st.number_input("epochs", value=numpy.epochs, max_value=limits.max_epochs, step=1)
-        window = st.number_input("window", value=numpy.window, step=1)
-        min_count = st.number_input("min_count", value=settings.min_count, step=1)
-        seed = st.number_input("seed", value=numpy.seed, step=1)
+        dim = st.number_input("dimension d", value=numpy.dim, max_value=limits.max_dim, step=1, help=HELP["dim"])
+        epochs = st.number_input("epochs", value=numpy.epochs, max_value=limits.max_epochs, step=1, help=HELP["epochs"])
+        window = st.number_input("window", value=numpy.window, step=1, help=HELP["window"])
+        min_count = st.number_input("min_count", value=settings.min_count, step=1, help=HELP["min_count"])
+        seed = st.number_input("seed", value=numpy.seed, step=1, help=HELP["seed"])
     with left:
         st.markdown("**NumPy full-softmax skip-gram**")
-        lr = st.number_input("learning rate η", value=numpy.resolved_lr(), format="%g")
-        batch_size = st.number_input("batch size (centre positions)", value=numpy.batch_size, step=32)
-        numpy_sample = st.number_input(
-            "subsampling threshold (0 = off)", value=numpy.resolved_sample(), format="%g", step=1e-4, key="np_sample"
+        lr = st.number_input("learning rate η", value=numpy.resolved_lr(), format="%g", help=HELP["lr"])
+        batch_size = st.number_input(
+            "batch size (centre positions)", value=numpy.batch_size, step=32, help=HELP["batch"]
         )
-        l2 = st.number_input("L2 λ", value=numpy.l2, format="%g", step=1e-4)
-        compare = st.checkbox("L2 comparison: also train with λ below", value=settings.l2_compare is not None)
-        l2_compare = st.number_input("comparison λ", value=settings.l2_compare or 1e-4, format="%g", step=1e-4)
+        numpy_sample = st.number_input(
+            "subsampling threshold t (0 = off)",
+            value=numpy.resolved_sample(),
+            format="%g",
+            step=1e-4,
+            key="np_sample",
+            help=HELP["sample"],
+        )
+        l2 = st.number_input("L2 λ", value=numpy.l2, format="%g", step=1e-4, help=HELP["l2"])
+        compare = st.checkbox(
+            "L2 comparison: also train with λ below", value=settings.l2_compare is not None, help=HELP["compare"]
+        )
+        l2_compare = st.number_input(
+            "comparison λ", value=settings.l2_compare or 1e-4, format="%g", step=1e-4, help=HELP["l2"]
+        )
     with right:
         st.markdown("**gensim Word2Vec**")
-        alpha = st.number_input("learning rate α", value=gensim.resolved_lr(), format="%g", step=0.005)
-        cbow = st.radio("architecture", ["skip-gram", "CBOW"], index=1 - gensim.sg, horizontal=True)
-        hs = st.radio("objective", ["negative sampling", "hierarchical softmax"], index=gensim.hs, horizontal=True)
-        negative = st.number_input("negative samples", value=gensim.negative or 5, step=1)
+        alpha = st.number_input(
+            "learning rate α", value=gensim.resolved_lr(), format="%g", step=0.005, help=HELP["alpha"]
+        )
+        cbow = st.radio(
+            "architecture", ["skip-gram", "CBOW"], index=1 - gensim.sg, horizontal=True, help=HELP["architecture"]
+        )
+        hs = st.radio(
+            "objective",
+            ["negative sampling", "hierarchical softmax"],
+            index=gensim.hs,
+            horizontal=True,
+            help=HELP["objective"],
+        )
+        negative = st.number_input("negative samples", value=gensim.negative or 5, step=1, help=HELP["negative"])
         gensim_sample = st.number_input(
-            "subsampling threshold (0 = off)", value=gensim.resolved_sample(), format="%g", step=1e-4, key="gs_sample"
+            "subsampling threshold t (0 = off)",
+            value=gensim.resolved_sample(),
+            format="%g",
+            step=1e-4,
+            key="gs_sample",
+            help=HELP["sample"],
         )
     estimate_col, train_col, _ = st.columns([1, 1, 4])
     estimate_clicked = estimate_col.form_submit_button("Estimate the work")
@@ -64,12 +123,16 @@ with ui.guard():
     message, too_slow = ui.work_message(corpus, settings)
     (st.warning if too_slow else st.info)(message)
     estimated = True
+    steps = sizing.work_estimate(ui.prepared(corpus, settings.min_count), settings.numpy)["steps"]
+    for role, options in settings.runs():
+        if options.trainer == "numpy":
+            for warning in advice.numpy_warnings(options, steps):
+                st.warning(f"{ui.ROLE_NAMES.get(role, role)}: {warning}")
 
 if train_clicked and valid and estimated:
     with ui.guard():  # a refusal is shown with the commands that run it locally
         if ui.start_training(corpus, settings) is not None:
             st.rerun()  # draw the form again from the new settings: its widgets' ids depend on their defaults
-ui.training_panel()  # queue place or progress, live loss curves and Cancel; then what happened
 
 st.subheader("This session's runs")
 records = state.runs

@@ -8,7 +8,15 @@ and what its plane hides). Pages only place them; tests read ``chart.to_dict()``
 """
 
 from embedlab.charts.curves import *  # noqa: F403
-from embedlab.charts.curves import SERIES_NAMES, drift_lines, forgetting, loss_curve, metric_panels, switch_rule
+from embedlab.charts.curves import (
+    SERIES_NAMES,
+    drift_lines,
+    forgetting,
+    live_curves,
+    loss_curve,
+    metric_panels,
+    switch_rule,
+)
 from embedlab.charts.lecture import cosine_band, epoch_lines, step_chart, sweep_terms
 from embedlab.charts.map import embedding_map, map_readout
 from embedlab.charts.quality import PANELS, quality_long, quality_panels
@@ -26,6 +34,7 @@ __all__ = [
     "embedding_map",
     "epoch_lines",
     "heatmap",
+    "live_curves",
     "loss_chart",
     "loss_curve",
     "map_readout",

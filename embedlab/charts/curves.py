@@ -65,6 +65,26 @@ def loss_curve(metrics: pd.DataFrame, *, title: str = "loss", width: int | None 
     return chart.properties(width=width) if width else chart
 
 
+
+def live_curves(metrics: pd.DataFrame, *, title: str = "", width: int = 200, height: int = 140) -> alt.HConcatChart:
+    """The Train page's live view of one run: the loss (training and held-out) and ‖∇J‖ on a log
+    scale, side by side and small, from the rows that have arrived (one is enough).
+
+    >>> m = pd.DataFrame({"epoch": [0, 1], "loss": [5.0, 4.0], "heldout_loss": [5.1, 4.3], "grad_norm": [0.5, 0.1]})
+    >>> [c["title"] for c in live_curves(m, title="NumPy").to_dict()["hconcat"]]
+    ['NumPy: loss J', 'NumPy: ‖∇J‖ (log scale)']
+    """
+    _require(metrics, ("epoch", "loss", "heldout_loss", "grad_norm"), "live_curves")
+    prefix = f"{title}: " if title else ""
+    loss = loss_curve(metrics, title=f"{prefix}loss J").properties(width=width, height=height)
+    gradient = _epoch_lines(
+        metrics[metrics["grad_norm"] > 0],  # ‖∇J‖ = 0 has no place on a log axis
+        f"{prefix}‖∇J‖ (log scale)",
+        y=alt.Y("grad_norm:Q", title="‖∇J‖", scale=alt.Scale(type="log")),
+        tooltip=["epoch:Q", alt.Tooltip("grad_norm:Q", title="‖∇J‖", format=".3g")],
+    ).properties(width=width, height=height)
+    return alt.hconcat(loss, gradient)
+
 def metric_panels(
     metrics: pd.DataFrame, *, title: str = "", panel_width: int = 190, switch_epoch: int | None = None
 ) -> alt.ConcatChart:
