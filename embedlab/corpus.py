@@ -26,7 +26,7 @@ from embedlab.config import BUILTIN_CORPORA, Limits
 from embedlab.decoding import decode_bytes
 from embedlab.errors import EmbedLabError
 from embedlab.tokenizer import sentences_from_text
-from embedlab.uploads import MB, file_label
+from embedlab.uploads import file_label, read_file
 
 
 @dataclass(frozen=True)
@@ -103,16 +103,8 @@ def load_corpus(source: str, *, limits: Limits | None = None) -> Corpus:
         raise EmbedLabError(
             f"no file at {source}; check the path, or use one of the built-in corpora: {', '.join(BUILTIN_CORPORA)}."
         )
-    size = path.stat().st_size
-    if size > limits.max_upload_mb * MB:
-        raise EmbedLabError(
-            f"{label} is {size / MB:.1f} MB, more than the {limits.max_upload_mb} MB allowed here; "
-            "use a smaller file or compress it as .gz or .zip (or set EMBEDLAB_UNLIMITED=1 on your own machine)."
-        )
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise EmbedLabError(f"cannot read {source} ({exc.strerror}); check that the file is readable.") from exc
+    advice = "use a smaller file or compress it as .gz or .zip (or set EMBEDLAB_UNLIMITED=1 on your own machine)."
+    data = read_file(path, label, source, limits.max_upload_mb, advice)
     return corpus_from_bytes(data, path.name, limits=limits)
 
 

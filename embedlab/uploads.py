@@ -13,7 +13,7 @@ import io
 import zipfile
 import zlib
 from collections.abc import Callable
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from embedlab.errors import EmbedLabError
 
@@ -44,6 +44,18 @@ class Budget:
         self.used += n
         if self.used > self.limit_mb * MB:
             raise self.refusal()
+
+
+def read_file(path: Path, label: str, shown: str, limit_mb: int, advice: str) -> bytes:
+    """The bytes of the file at ``path``, refused before it is read when it is over ``limit_mb``
+    (``advice`` ends that message) or when it cannot be read (``shown`` names it there)."""
+    size = path.stat().st_size
+    if size > limit_mb * MB:
+        raise EmbedLabError(f"{label} is {size / MB:.1f} MB, more than the {limit_mb} MB allowed here; {advice}")
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise EmbedLabError(f"cannot read {shown} ({exc.strerror}); check that the file is readable.") from exc
 
 
 def gunzip(data: bytes, label: str, budget: Budget, again: str) -> bytes:
