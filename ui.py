@@ -43,6 +43,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from embedlab import analysis, charts, embedding_map, importer, jobs, lecture, memory, metrics, sizing, training
 from embedlab import finetune as finetune_analysis
 from embedlab.__main__ import train_command
+from embedlab.builtin_corpora import planted_groups, shifted_words
 from embedlab.config import (
     BUILTIN_CORPORA,
     CorpusOptions,
@@ -59,8 +60,6 @@ from embedlab.corpus import (
     corpus_stats,
     frequency_table,
     load_corpus,
-    planted_groups,
-    shifted_words,
 )
 from embedlab.errors import EmbedLabError
 from embedlab.evaluate import scorer_for

@@ -15,8 +15,9 @@ import pandas as pd
 
 from embedlab.analysis import default_words
 from embedlab.biasvar import optimum, optimum_text, sweep
+from embedlab.builtin_corpora import planted_groups, shifted_words
 from embedlab.config import SWEEP_PRESETS, CorpusOptions, ImportOptions, Limits, SweepOptions, TrainOptions
-from embedlab.corpus import load_corpus, planted_groups, shifted_words
+from embedlab.corpus import load_corpus
 from embedlab.errors import EmbedLabError, TrainingCancelled
 from embedlab.evaluate import coverage_text, evaluate_run, scorer_for, write_quality
 from embedlab.export import FORMATS, export

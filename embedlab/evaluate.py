@@ -31,8 +31,8 @@ from gensim.models import KeyedVectors
 from gensim.test.utils import datapath
 
 from embedlab.analysis import cos_add, group_separation, normalize_rows
+from embedlab.builtin_corpora import planted_groups
 from embedlab.config import Seeds
-from embedlab.corpus import planted_groups
 from embedlab.store import Run, atomic_write, update_manifest
 from embedlab.vocab import Vocabulary
 
@@ -469,7 +469,7 @@ def quality_columns(groups: dict | None) -> tuple[str, ...]:
 def evaluate_run(run: Run, groups: dict[str, list[str]] | None = None, *, recompute: bool = False) -> pd.DataFrame:
     """Per-epoch scores of a run's input vectors: ``epoch`` plus the :func:`snapshot_quality` columns.
 
-    ``groups=None`` uses the planted groups of the run's corpus (``corpus.planted_groups``). Columns
+    ``groups=None`` uses the planted groups of the run's corpus (``builtin_corpora.planted_groups``). Columns
     already in ``metrics.csv`` are reused unless ``recompute``; missing ones are computed.
     """
     if groups is None:

@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 from gensim.models import KeyedVectors
 
+from embedlab.builtin_corpora import planted_groups
 from embedlab.config import Limits
-from embedlab.corpus import planted_groups
 from embedlab.embedding_map import colour_labels, frequency_bands, frequent_rows
 from embedlab.errors import EmbedLabError
 from embedlab.store import EXTRA, FILES, Run, atomic_dir, atomic_write, write_manifest, write_vocab

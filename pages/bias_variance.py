@@ -4,8 +4,8 @@ import streamlit as st
 
 import ui
 from embedlab import analysis, biasvar, charts, stability
+from embedlab.builtin_corpora import planted_groups
 from embedlab.config import SWEEP_PRESETS, Limits, SweepOptions
-from embedlab.corpus import planted_groups
 from embedlab.evaluate import scorer_for
 from embedlab.prepared import prepare
 from embedlab.training import default_cache_dir

@@ -4,8 +4,8 @@ import streamlit as st
 
 import ui
 from embedlab import charts
+from embedlab.builtin_corpora import shifted_words
 from embedlab.config import BUILTIN_CORPORA, Limits
-from embedlab.corpus import shifted_words
 from embedlab.finetune import LR_FACTOR
 
 ui.open_page(__file__)

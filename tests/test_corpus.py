@@ -19,20 +19,16 @@ from pathlib import Path
 
 import pytest
 
+import embedlab.builtin_corpora
 import embedlab.corpus
+import embedlab.decoding
+import embedlab.tokenizer
+import embedlab.uploads
 from embedlab.config import Limits
-from embedlab.corpus import (
-    MAX_SENTENCE_TOKENS,
-    Corpus,
-    corpus_from_bytes,
-    corpus_stats,
-    decode_bytes,
-    frequency_table,
-    load_corpus,
-    split_sentences,
-    tokenize,
-)
+from embedlab.corpus import Corpus, corpus_from_bytes, corpus_stats, frequency_table, load_corpus
+from embedlab.decoding import decode_bytes
 from embedlab.errors import EmbedLabError
+from embedlab.tokenizer import MAX_SENTENCE_TOKENS, split_sentences, tokenize
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 TEXT = "Hello, World!\nThe second line.\n"
@@ -47,8 +43,13 @@ def zip_bytes(entries: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED
     return buffer.getvalue()
 
 
-def test_doctests_run_and_pass():
-    result = doctest.testmod(embedlab.corpus)
+@pytest.mark.parametrize(
+    "module",
+    [embedlab.corpus, embedlab.decoding, embedlab.tokenizer, embedlab.builtin_corpora, embedlab.uploads],
+    ids=lambda m: m.__name__,
+)
+def test_doctests_run_and_pass(module):
+    result = doctest.testmod(module)
     assert result.failed == 0
     assert result.attempted > 0
 
@@ -373,7 +374,7 @@ def test_toy_corpus_has_the_planted_groups_often_enough():
     assert 40_000 <= toy.n_tokens <= 80_000
     assert 150 <= len(counts) <= 300
     assert toy.sha256 == hashlib.sha256((DATA_DIR / "toy_corpus.txt").read_bytes()).hexdigest()
-    assert embedlab.corpus.toy_groups() == groups
+    assert embedlab.builtin_corpora.toy_groups() == groups
 
 
 def test_built_in_corpora_return_fresh_lists():
@@ -406,11 +407,11 @@ def wiki_cache(tmp_path_factory):
     cache = tmp_path_factory.mktemp("embedlab-cache")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("EMBEDLAB_CACHE_DIR", str(cache))
-        embedlab.corpus._builtin.cache_clear()
+        embedlab.builtin_corpora.read_builtin.cache_clear()
         started = time.perf_counter()
         corpus = load_corpus("wiki")
         seconds = time.perf_counter() - started
-        embedlab.corpus._builtin.cache_clear()
+        embedlab.builtin_corpora.read_builtin.cache_clear()
     return corpus, seconds, cache
 
 
@@ -422,7 +423,7 @@ def test_wiki_sample_loads(wiki_cache):
     assert "106 articles" in wiki.description
     assert 400_000 <= wiki.n_tokens <= 500_000
     assert all(0 < len(s) <= MAX_SENTENCE_TOKENS for s in wiki.sentences)
-    path = Path(datapath(embedlab.corpus.WIKI_FILE))
+    path = Path(datapath(embedlab.builtin_corpora.WIKI_FILE))
     assert wiki.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     assert len(list((cache / "corpora").glob(f"wiki-{wiki.sha256}-*.json"))) == 1
     assert not list((cache / "corpora").glob("*.tmp"))
@@ -451,11 +452,11 @@ def test_wiki_sample_is_read_without_starting_a_process(tmp_path, monkeypatch):
     ]:
         monkeypatch.setattr(module, name, no_process)
     monkeypatch.setenv("EMBEDLAB_CACHE_DIR", str(tmp_path))  # an empty cache: the dump is parsed
-    embedlab.corpus._builtin.cache_clear()
+    embedlab.builtin_corpora.read_builtin.cache_clear()
     try:
         wiki = load_corpus("wiki")
     finally:
-        embedlab.corpus._builtin.cache_clear()
+        embedlab.builtin_corpora.read_builtin.cache_clear()
     assert forks == []
     assert "106 articles" in wiki.description and 400_000 <= wiki.n_tokens <= 500_000
 
@@ -464,11 +465,13 @@ def test_wiki_articles_read_in_process_are_exactly_what_gensim_wikicorpus_yields
     from gensim.corpora.wikicorpus import WikiCorpus
     from gensim.test.utils import datapath
 
-    path = datapath(embedlab.corpus.WIKI_FILE)
-    ours = list(embedlab.corpus.wiki_articles(Path(path)))
+    path = datapath(embedlab.builtin_corpora.WIKI_FILE)
+    ours = list(embedlab.builtin_corpora.wiki_articles(Path(path)))
     # gensim's own reader (it forks a worker pool: fine in a test process, never in the server)
     theirs = list(
-        WikiCorpus(path, processes=1, dictionary={}, tokenizer_func=embedlab.corpus._wiki_tokenizer).get_texts()
+        WikiCorpus(
+            path, processes=1, dictionary={}, tokenizer_func=embedlab.builtin_corpora._wiki_tokenizer
+        ).get_texts()
     )
     assert len(ours) == 106 and ours == theirs
 
@@ -486,15 +489,15 @@ def test_wiki_cache_is_reused_and_a_damaged_cache_is_rebuilt(wiki_cache, tmp_pat
 
     with monkeypatch.context() as patch:
         patch.setattr(gensim.corpora.wikicorpus, "extract_pages", no_parsing)
-        embedlab.corpus._builtin.cache_clear()
+        embedlab.builtin_corpora.read_builtin.cache_clear()
         cached = load_corpus("wiki")  # parsing would raise: the cache was read
     assert cached == wiki
 
     cache_file.write_bytes(cache_file.read_bytes()[:1000])  # a write cut short
-    embedlab.corpus._builtin.cache_clear()
+    embedlab.builtin_corpora.read_builtin.cache_clear()
     assert load_corpus("wiki") == wiki
     assert json.loads(cache_file.read_text(encoding="utf-8"))["n_tokens"] == wiki.n_tokens
-    embedlab.corpus._builtin.cache_clear()
+    embedlab.builtin_corpora.read_builtin.cache_clear()
 
 
 @pytest.mark.parametrize(
@@ -514,11 +517,11 @@ def test_a_damaged_cache_file_is_ignored(tmp_path, damage):
     sha = "ab" * 32
     path = tmp_path / "corpus.json"
     sentences = [["a", "b"], ["c"]]
-    embedlab.corpus._write_cache(path, sha, sentences, documents=1)
-    assert embedlab.corpus._read_cache(path, sha) == (sentences, 1)
-    assert embedlab.corpus._read_cache(path, "cd" * 32) is None  # another source file
+    embedlab.builtin_corpora._write_cache(path, sha, sentences, documents=1)
+    assert embedlab.builtin_corpora._read_cache(path, sha) == (sentences, 1)
+    assert embedlab.builtin_corpora._read_cache(path, "cd" * 32) is None  # another source file
     path.write_bytes(damage(path.read_bytes()))
-    assert embedlab.corpus._read_cache(path, sha) is None
+    assert embedlab.builtin_corpora._read_cache(path, sha) is None
 
 
 # --- the token cap, estimated before tokenising ------------------------------------------
@@ -530,12 +533,12 @@ def test_token_estimate_is_within_two_percent_on_real_text():
     lee = Path(datapath("lee_background.cor")).read_text(encoding="utf-8")
     text = lee * 30  # 10 MB: the estimate samples it
     true = sum(len(tokenize(piece)) for piece in split_sentences(lee)) * 30
-    assert abs(embedlab.corpus.estimate_tokens(text) - true) / true < 0.02
+    assert abs(embedlab.tokenizer.estimate_tokens(text) - true) / true < 0.02
 
 
 def test_a_text_far_over_the_token_cap_is_refused_before_it_is_tokenised(monkeypatch):
     calls = []
-    monkeypatch.setattr(embedlab.corpus, "split_sentences", lambda text: calls.append(1) or [])
+    monkeypatch.setattr(embedlab.tokenizer, "split_sentences", lambda text: calls.append(1) or [])
     with pytest.raises(EmbedLabError, match=r"about 0\.4 million words .*about 305 kB of English text"):
         corpus_from_bytes(b"one two three four\n" * 100_000, "big.txt", limits=Limits(max_tokens=50_000))
     assert calls == []  # never split into sentences, let alone tokenised

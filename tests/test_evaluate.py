@@ -17,7 +17,7 @@ from gensim.test.utils import datapath
 from scipy.stats import spearmanr
 
 import embedlab.evaluate
-from embedlab.corpus import planted_groups
+from embedlab.builtin_corpora import planted_groups
 from embedlab.evaluate import (
     MIN_PAIRS,
     analogy_hits,

@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 
 import embedlab.finetune
+from embedlab.builtin_corpora import planted_groups, shifted_words
 from embedlab.config import CorpusOptions, DashboardSettings
-from embedlab.corpus import Corpus, load_corpus, planted_groups, shifted_words
+from embedlab.corpus import Corpus, load_corpus
 from embedlab.errors import EmbedLabError
 from embedlab.evaluate import scorer_for
 from embedlab.finetune import drift, finetune, top_movers, turnover_since_switch

@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 
 import embedlab.stability
+from embedlab.builtin_corpora import toy_groups
 from embedlab.charts import stability_chart
 from embedlab.config import CorpusOptions, SweepOptions, TrainOptions
-from embedlab.corpus import load_corpus, toy_groups
+from embedlab.corpus import load_corpus
 from embedlab.errors import EmbedLabError, TrainingCancelled
 from embedlab.hooks import Hooks
 from embedlab.prepared import prepare

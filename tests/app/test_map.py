@@ -7,7 +7,7 @@ import pytest
 from app_helpers import chart_data, chart_spec, charts, open_page
 from scipy.spatial.distance import cdist
 
-from embedlab.corpus import planted_groups
+from embedlab.builtin_corpora import planted_groups
 from embedlab.store import load_run
 
 

@@ -1,0 +1,159 @@
+"""Bytes → text: what an uploaded corpus file holds, decoded safely.
+
+Uploaded bytes go through :func:`decode_bytes`: UTF-8 (BOM or not) or UTF-16 with a BOM,
+optionally inside .gz or .zip (detected by magic bytes). Decompression is done in memory in
+chunks and stops at ``Limits.max_uncompressed_mb`` (:mod:`embedlab.uploads`), so zip and gzip
+bombs are refused early and nothing is ever extracted to disk. Every user-fixable problem
+raises :class:`EmbedLabError` with a one-line message that says what to do.
+"""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+import zipfile
+
+from embedlab.config import Limits
+from embedlab.errors import EmbedLabError
+from embedlab.uploads import GZIP_MAGIC, MB, ZIP_MAGICS, ZIP_OPEN_ERRORS, Budget, file_label, gunzip, read_member
+
+TEXT_SUFFIXES = (".txt", ".text", ".md", ".rst", ".cor", ".csv", ".tsv")  # zip entries we read
+_BOMS = (  # longest first: the UTF-32 LE BOM starts with the UTF-16 LE one
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xef\xbb\xbf", "utf-8"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+_ALLOWED_CONTROLS = frozenset("\t\n\r\x0b\x0c")
+_MAX_CONTROL_SHARE = 0.01  # more control characters than this and it is not text
+
+
+def _too_big(label: str, limit_mb: int) -> EmbedLabError:
+    return EmbedLabError(
+        f"{label} decompresses to more than {limit_mb} MB, the limit here; upload a smaller part of it "
+        "(or set EMBEDLAB_UNLIMITED=1 on your own machine)."
+    )
+
+
+def _budget(label: str, limit_mb: int) -> Budget:
+    return Budget(limit_mb, lambda: _too_big(label, limit_mb))
+
+
+def _is_text_entry(info: zipfile.ZipInfo) -> bool:
+    parts = info.filename.replace("\\", "/").split("/")
+    base = parts[-1]
+    if info.is_dir() or "__MACOSX" in parts or base.startswith("._") or not base:
+        return False
+    return base.lower().endswith(TEXT_SUFFIXES)
+
+
+def _unzip_texts(data: bytes, label: str, limit_mb: int) -> str:
+    """Every text entry of the zip, sorted by name, decoded and joined with newlines.
+
+    Entry names are only sorted and looked at for their suffix, never used as paths, so an
+    entry called "../../x.txt" is read as data like any other and nothing touches the disk.
+    """
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except ZIP_OPEN_ERRORS as exc:
+        raise EmbedLabError(f"{label} is not a valid zip file; zip it again or upload the plain .txt file.") from exc
+    with archive:
+        entries = sorted((i for i in archive.infolist() if _is_text_entry(i)), key=lambda i: i.filename)
+        if not entries:
+            raise EmbedLabError(
+                f"{label} has no text file in it (looked for {', '.join(TEXT_SUFFIXES)}); "
+                "put your text in .txt files and zip them again."
+            )
+        if sum(i.file_size for i in entries) > limit_mb * MB:  # the declared sizes: cheap early refusal
+            raise _too_big(label, limit_mb)
+        budget = _budget(label, limit_mb)  # one total over every entry
+        texts = [
+            decode_text(read_member(archive, info, label, budget), f"{label} ({file_label(info.filename)})")
+            for info in entries
+        ]
+        return "\n".join(texts)
+
+
+def _looks_like_bomless_utf16(data: bytes) -> bool:
+    """True when ``data`` decodes as UTF-16 (either byte order) to printable text."""
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        printable = sum(1 for ch in text if ch.isprintable() or ch.isspace())
+        if "\x00" not in text and printable >= 0.95 * len(text):
+            return True
+    return False
+
+
+def decode_text(data: bytes, label: str) -> str:
+    """Bytes of one text file to str: a BOM decides the encoding, otherwise strict UTF-8."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data[len(bom) :].decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise EmbedLabError(
+                    f"{label} starts with a {encoding.upper()} byte-order mark but is not valid {encoding.upper()}; "
+                    "save it again as UTF-8."
+                ) from exc
+            break
+    else:
+        if b"\x00" in data:
+            if _looks_like_bomless_utf16(data):
+                raise EmbedLabError(f"{label} looks like UTF-16 without a byte-order mark; save it as UTF-8.")
+            raise EmbedLabError(
+                f"{label} is binary data, not text (it contains NUL bytes); upload a plain-text .txt, .gz or .zip file."
+            )
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise EmbedLabError(
+                f"{label} is not UTF-8 text (byte 0x{data[exc.start]:02x} at position {exc.start}); "
+                "save it as UTF-8 (in most editors: Save As, Encoding: UTF-8) and upload it again."
+            ) from exc
+    controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS)
+    if "\x00" in text or controls > _MAX_CONTROL_SHARE * max(len(text), 1):
+        raise EmbedLabError(
+            f"{label} looks like binary data, not text (too many control characters); upload a plain-text file."
+        )
+    return text
+
+
+def decode_bytes(data: bytes, filename: str, limits: Limits | None = None) -> str:
+    """The text inside an uploaded file's bytes, as one str.
+
+    ``data`` may be UTF-8 (with or without BOM), UTF-16 with a BOM, or such text inside a
+    .gz or .zip (recognised by magic bytes, not by ``filename``, which is only used in
+    messages). A zip gives its text entries sorted by name, joined by newlines. Raises
+    EmbedLabError for an upload over ``limits.max_upload_mb``, output over
+    ``limits.max_uncompressed_mb``, binary or non-UTF data, a damaged archive, or no text.
+
+    >>> decode_bytes("\\ufeffcafé\\r\\n".encode("utf-8"), "notes.txt")
+    'café\\r\\n'
+    """
+    limits = limits or Limits.from_env()
+    label = file_label(filename)
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"data must be bytes, got {type(data).__name__}")
+    data = bytes(data)
+    if len(data) > limits.max_upload_mb * MB:
+        raise EmbedLabError(
+            f"{label} is {len(data) / MB:.1f} MB, more than the {limits.max_upload_mb} MB allowed here (about "
+            f"{limits.max_tokens / 1e6:g} million words of English, the word limit); upload a part of it, or compress "
+            "it as .gz or .zip if it has fewer words than that."
+        )
+    if not data.strip():
+        raise EmbedLabError(f"{label} is empty; upload a text file with words in it.")
+    if data.startswith(GZIP_MAGIC):
+        again = "compress it again or upload the plain .txt file."
+        text = decode_text(gunzip(data, label, _budget(label, limits.max_uncompressed_mb), again), label)
+    elif data.startswith(ZIP_MAGICS):
+        text = _unzip_texts(data, label, limits.max_uncompressed_mb)
+    else:
+        text = decode_text(data, label)
+    if not text.strip():
+        raise EmbedLabError(f"{label} has no text in it (only blanks); upload a text file with words in it.")
+    return text
