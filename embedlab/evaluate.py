@@ -30,7 +30,8 @@ import pandas as pd
 from gensim.models import KeyedVectors
 from gensim.test.utils import datapath
 
-from embedlab.analysis import cos_add, group_separation, normalize_rows
+from embedlab.analogies import cos_add
+from embedlab.analysis import group_separation, normalize_rows
 from embedlab.config import Seeds
 from embedlab.corpus import planted_groups
 from embedlab.store import Run, atomic_write, update_manifest

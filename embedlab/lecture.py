@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from embedlab.analysis import cos_add, normalize_rows
+from embedlab.analogies import cos_add
+from embedlab.analysis import normalize_rows
 from embedlab.store import Run
 from embedlab.vocab import Vocabulary
 

@@ -17,7 +17,8 @@ import pytest
 import embedlab.charts.lecture as lecture_charts
 import embedlab.lecture as lecture
 import embedlab.tour as tour
-from embedlab.analysis import analogy, separation_over_epochs
+from embedlab.analogies import analogy
+from embedlab.analysis import separation_over_epochs
 from embedlab.corpus import planted_groups
 from embedlab.store import Run, load_run
 from embedlab.training import SHIPPED_RUNS
