@@ -50,6 +50,7 @@ from embedlab import (
     importer,
     jobs,
     lecture,
+    lecture_experiments,
     memory,
     metrics,
     neighbours,
@@ -1030,15 +1031,15 @@ def lecture_step(key: str, paths: tuple[tuple[str, str], ...], word: str = "") -
         return lecture.gradient(runs)
     if key == "l2":
         pair = (run_at(l2["numpy_l2_off"]), run_at(l2["numpy_l2"])) if "numpy_l2" in l2 else None
-        return lecture.regularisation(runs, pair)
+        return lecture_experiments.regularisation(runs, pair)
     if key == "biasvar":  # no sweep: the page passes this session's sweep itself
-        return lecture.bias_variance(runs)
+        return lecture_experiments.bias_variance(runs)
     if key == "finetune":
         first = next(iter(runs.values()))
         if first.config.get("switch_epoch") is None:
-            return lecture.fine_tuning(runs)
+            return lecture_experiments.fine_tuning(runs)
         drifts = {name: drift(str(run.path)) for name, run in runs.items()}
-        return lecture.fine_tuning(runs, drifts, first.config.get("focus_words") or ())
+        return lecture_experiments.fine_tuning(runs, drifts, first.config.get("focus_words") or ())
     raise ValueError(f"no Lecture step {key!r}")
 
 
