@@ -40,7 +40,23 @@ import streamlit as st
 from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from embedlab import analysis, charts, embedding_map, importer, jobs, lecture, memory, metrics, sizing, training
+from embedlab import agreement as agreement_analysis
+from embedlab import (
+    alignment,
+    analogies,
+    analysis,
+    charts,
+    embedding_map,
+    importer,
+    jobs,
+    lecture,
+    lecture_experiments,
+    memory,
+    metrics,
+    neighbours,
+    sizing,
+    training,
+)
 from embedlab import finetune as finetune_analysis
 from embedlab.__main__ import train_command
 from embedlab.builtin_corpora import planted_groups, shifted_words
@@ -988,27 +1004,27 @@ def separation(path: str) -> pd.DataFrame | None:
 @st.cache_data(max_entries=128, max_size=CACHE_BYTES, show_spinner=False)
 def neighbours_wide(path: str, word: str, k: int) -> pd.DataFrame:
     run = run_at(path)
-    return analysis.neighbour_table_wide(analysis.neighbour_table(run.input_vectors, run.vocab, word, k))
+    return neighbours.neighbour_table_wide(neighbours.neighbour_table(run.input_vectors, run.vocab, word, k))
 
 
 @st.cache_data(max_entries=64, max_size=CACHE_BYTES, show_spinner=False)
 def turnover(path: str, words: tuple[str, ...], k: int) -> pd.DataFrame:
     run = run_at(path)
-    return analysis.neighbour_turnover(run.input_vectors, rows_of(run, list(words)), k)
+    return neighbours.neighbour_turnover(run.input_vectors, rows_of(run, list(words)), k)
 
 
 @st.cache_data(max_entries=128, max_size=CACHE_BYTES, show_spinner=False)
 def analogies_wide(path: str, a: str, b: str, c: str, k: int = 5) -> pd.DataFrame:
     """Answers of a − b + c per epoch, as the neighbour table's wide form (rows = rank)."""
     run = run_at(path)
-    long = analysis.analogy_over_epochs(run.input_vectors, run.vocab, a, b, c, k)
-    return analysis.neighbour_table_wide(long.rename(columns={"word": "neighbour"}))
+    long = analogies.analogy_over_epochs(run.input_vectors, run.vocab, a, b, c, k)
+    return neighbours.neighbour_table_wide(long.rename(columns={"word": "neighbour"}))
 
 
 @st.cache_data(max_entries=64, max_size=CACHE_BYTES, show_spinner=False)
 def trajectories(path: str, words: tuple[str, ...]) -> pd.DataFrame:
     run = run_at(path)
-    return analysis.aligned_trajectories(run.input_vectors, run.vocab, words)
+    return alignment.aligned_trajectories(run.input_vectors, run.vocab, words)
 
 
 @st.cache_data(max_entries=32, max_size=CACHE_BYTES, show_spinner=False)
@@ -1020,7 +1036,7 @@ def geometry(path: str) -> pd.DataFrame:
 @st.cache_data(max_entries=32, max_size=CACHE_BYTES, show_spinner=False)
 def change_scores(path: str) -> pd.DataFrame:
     run = run_at(path)
-    return analysis.change_scores(run.input_vectors, run.vocab)
+    return alignment.change_scores(run.input_vectors, run.vocab)
 
 
 @st.cache_data(max_entries=32, max_size=CACHE_BYTES, show_spinner=False)
@@ -1058,15 +1074,15 @@ def lecture_step(key: str, paths: tuple[tuple[str, str], ...], word: str = "") -
         return lecture.gradient(runs)
     if key == "l2":
         pair = (run_at(l2["numpy_l2_off"]), run_at(l2["numpy_l2"])) if "numpy_l2" in l2 else None
-        return lecture.regularisation(runs, pair)
+        return lecture_experiments.regularisation(runs, pair)
     if key == "biasvar":  # no sweep: the page passes this session's sweep itself
-        return lecture.bias_variance(runs)
+        return lecture_experiments.bias_variance(runs)
     if key == "finetune":
         first = next(iter(runs.values()))
         if first.config.get("switch_epoch") is None:
-            return lecture.fine_tuning(runs)
+            return lecture_experiments.fine_tuning(runs)
         drifts = {name: drift(str(run.path)) for name, run in runs.items()}
-        return lecture.fine_tuning(runs, drifts, first.config.get("focus_words") or ())
+        return lecture_experiments.fine_tuning(runs, drifts, first.config.get("focus_words") or ())
     raise ValueError(f"no Lecture step {key!r}")
 
 
@@ -1188,14 +1204,14 @@ def travel_frame(runs: dict[str, Run], options: MapOptions, found: list[str], ep
 @st.cache_data(max_entries=64, max_size=CACHE_BYTES, show_spinner=False)
 def agreement(path_a: str, path_b: str, words: tuple[str, ...]) -> pd.DataFrame:
     a, b = run_at(path_a), run_at(path_b)
-    return analysis.agreement_over_epochs(a.input_vectors, b.input_vectors, rows_of(a, list(words)))
+    return agreement_analysis.agreement_over_epochs(a.input_vectors, b.input_vectors, rows_of(a, list(words)))
 
 
 @st.cache_data(max_entries=128, max_size=CACHE_BYTES, show_spinner=False)
 def overlap(path_a: str, path_b: str, words: tuple[str, ...], k: int, epoch: int) -> pd.DataFrame:
     a, b = run_at(path_a), run_at(path_b)
     rows = rows_of(a, list(words))
-    return analysis.neighbour_overlap(a.input_vectors[epoch], b.input_vectors[epoch], rows, a.vocab, k)
+    return agreement_analysis.neighbour_overlap(a.input_vectors[epoch], b.input_vectors[epoch], rows, a.vocab, k)
 
 
 def epoch_slider(key: str, last: int, playing: bool, label: str = "Epoch (0 = the random initial vectors)") -> int:

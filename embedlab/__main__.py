@@ -19,12 +19,13 @@ from embedlab.builtin_corpora import planted_groups, shifted_words
 from embedlab.config import SWEEP_PRESETS, CorpusOptions, ImportOptions, Limits, SweepOptions, TrainOptions
 from embedlab.corpus import load_corpus
 from embedlab.errors import EmbedLabError, TrainingCancelled
-from embedlab.evaluate import coverage_text, evaluate_run, scorer_for, write_quality
+from embedlab.evaluate import scorer_for
 from embedlab.export import FORMATS, export
 from embedlab.finetune import finetune
 from embedlab.hooks import Hooks
 from embedlab.importer import describe, import_run, read_paths
 from embedlab.prepared import Prepared, check_feasible, prepare
+from embedlab.quality import coverage_text, evaluate_run, write_quality
 from embedlab.stability import seed_stability, stability_by_dim
 from embedlab.store import atomic_dir, load_run
 from embedlab.training import run_key, train

@@ -63,7 +63,7 @@ def frequency_effect(changes: pd.DataFrame) -> dict:
     """How a word's movement relates to its frequency: Spearman ρ between count and change,
     and the median change of the rarest and the most frequent quarter of the vocabulary.
 
-    changes: columns count, change (:func:`embedlab.analysis.change_scores`).
+    changes: columns count, change (:func:`embedlab.alignment.change_scores`).
 
     >>> f = pd.DataFrame({"count": [1, 2, 3, 4, 5, 6, 7, 8], "change": [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2]})
     >>> effect = frequency_effect(f); round(effect["spearman"], 3), round(effect["rare_median"], 3)

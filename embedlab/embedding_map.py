@@ -27,7 +27,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from embedlab.analysis import _stack, _top_k, normalize_rows, principal_axes
+from embedlab.alignment import principal_axes
+from embedlab.analysis import _stack, normalize_rows
+from embedlab.neighbours import _top_k
 from embedlab.vocab import Vocabulary
 
 NEIGHBOURS = 5  # nearest neighbours named when hovering over a point

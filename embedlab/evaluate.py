@@ -1,8 +1,9 @@
 """Intrinsic evaluation per epoch: WordSim-353, SimLex-999, Google analogies, planted groups.
 
 SEED.md §5 says semantic structure forms as training proceeds; these numbers make that a
-curve. The benchmarks are the copies that ship inside the gensim wheel
-(``gensim.test.utils.datapath``), read at run time and parsed once per process.
+curve. The benchmark files (the copies inside the gensim wheel) are read by
+:mod:`embedlab.benchmark_files`; a whole run's table, written into its metrics.csv and read
+back, is :mod:`embedlab.quality`.
 
 - Word similarity: Spearman ρ between human scores and cosine, by gensim's
   ``KeyedVectors.evaluate_word_pairs`` (case-insensitive, pairs with an unknown word skipped).
@@ -23,26 +24,27 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from gensim.models import KeyedVectors
 from gensim.test.utils import datapath
 
-from embedlab.analysis import cos_add, group_separation, normalize_rows
+from embedlab.analogies import cos_add
+from embedlab.analysis import group_separation, normalize_rows
+from embedlab.benchmark_files import (
+    ANALOGY_SAMPLE,
+    PAIR_BENCHMARKS,
+    _upper_index,
+    analogy_questions,
+    pair_coverage,
+    sample_analogies,
+)
 from embedlab.builtin_corpora import planted_groups
-from embedlab.config import Seeds
-from embedlab.store import Run, atomic_write, update_manifest
 from embedlab.vocab import Vocabulary
 
 MIN_PAIRS = 20  # fewer pairs / questions in vocabulary than this → the score is NaN, not a number
-ANALOGY_SAMPLE = 1000  # at most this many in-vocabulary analogy questions per snapshot (bounds the time)
-ANALOGY_SEED = Seeds.ANALOGIES  # the sample depends only on the vocabulary, so every epoch and trainer share it
 ANALOGY_CHUNK = 256  # questions scored at once: bounds memory to ANALOGY_CHUNK × V floats
-
-PAIR_BENCHMARKS = {"wordsim353": "wordsim353.tsv", "simlex999": "simlex999.txt"}
-ANALOGY_FILE = "questions-words.txt"
 
 BENCHMARK_COLUMNS = (
     "wordsim353_spearman",
@@ -57,105 +59,6 @@ BENCHMARK_COLUMNS = (
 )
 GROUP_COLUMNS = ("group_gap", "group_silhouette")
 QUALITY_COLUMNS = (*BENCHMARK_COLUMNS, *GROUP_COLUMNS, "eval_seconds")
-
-
-# ---------------------------------------------------------------- the benchmark files
-
-
-@lru_cache(maxsize=2)
-def word_pairs(benchmark: str) -> tuple[tuple[str, str, float], ...]:
-    """The (word, word, human score) rows of ``wordsim353`` or ``simlex999``, parsed as gensim does.
-
-    Lines starting with ``#`` are comments; fields are tab-separated.
-
-    >>> len(word_pairs("wordsim353")), word_pairs("wordsim353")[0]
-    (353, ('love', 'sex', 6.77))
-    """
-    if benchmark not in PAIR_BENCHMARKS:
-        raise ValueError(f"benchmark must be one of {', '.join(PAIR_BENCHMARKS)}; got {benchmark!r}")
-    rows = []
-    with open(datapath(PAIR_BENCHMARKS[benchmark]), encoding="utf8") as f:
-        for line in f:
-            if line.startswith("#"):
-                continue
-            fields = line.split("\t")
-            if len(fields) == 3:
-                rows.append((fields[0], fields[1], float(fields[2])))
-    return tuple(rows)
-
-
-@lru_cache(maxsize=1)
-def analogy_questions() -> tuple[tuple[str, str, str, str, str], ...]:
-    """Google's analogy questions as (section, a, b, c, expected): a is to b as c is to expected.
-
-    >>> q = analogy_questions(); len(q), q[0]
-    (19544, ('capital-common-countries', 'Athens', 'Greece', 'Baghdad', 'Iraq'))
-    """
-    rows, section = [], ""
-    with open(datapath(ANALOGY_FILE), encoding="utf8") as f:
-        for line in f:
-            if line.startswith(": "):
-                section = line[2:].strip()
-                continue
-            words = line.split()
-            if len(words) == 4:
-                rows.append((section, *words))
-    return tuple(rows)
-
-
-@lru_cache(maxsize=8)
-def _upper_index(words: tuple[str, ...]) -> dict[str, int]:
-    """Upper-cased word → row of its most frequent spelling (gensim's case-insensitive lookup)."""
-    index: dict[str, int] = {}
-    for row, word in enumerate(words):
-        index.setdefault(word.upper(), row)
-    return index
-
-
-def pair_coverage(vocab: Vocabulary, benchmark: str) -> tuple[int, int]:
-    """(pairs with both words in the vocabulary, pairs in the benchmark), case-insensitively.
-
-    >>> pair_coverage(Vocabulary.from_words(["tiger", "cat"], [2, 1]), "wordsim353")
-    (2, 353)
-    """
-    index = _upper_index(vocab.words)
-    rows = word_pairs(benchmark)
-    return sum(a.upper() in index and b.upper() in index for a, b, _ in rows), len(rows)
-
-
-@lru_cache(maxsize=8)
-def _sample_analogies(words: tuple[str, ...], size: int, seed: int) -> tuple[pd.DataFrame, int]:
-    index = _upper_index(words)
-    kept = [q for q in analogy_questions() if all(w.upper() in index for w in q[1:])]
-    available = len(kept)
-    if available > size:
-        chosen = np.sort(np.random.default_rng(seed).choice(available, size, replace=False))
-        kept = [kept[i] for i in chosen]
-    frame = pd.DataFrame(kept, columns=["section", "a", "b", "c", "expected"])
-    for column in ("a", "b", "c", "expected"):
-        frame[f"{column}_row"] = np.array([index[w.upper()] for w in frame[column]], dtype=np.int64)
-    return frame, available
-
-
-def sample_analogies(vocab: Vocabulary, size: int = ANALOGY_SAMPLE, seed: int = ANALOGY_SEED) -> pd.DataFrame:
-    """A fixed sample of at most ``size`` analogy questions whose four words are all in ``vocab``.
-
-    Chosen uniformly with ``np.random.default_rng(seed)`` among the in-vocabulary questions
-    and kept in file order, so it depends only on the vocabulary: every epoch (and both
-    trainers, which share the vocabulary) answer the same questions. Columns: ``section, a,
-    b, c, expected`` (the file's spelling) and ``a_row, b_row, c_row, expected_row``.
-    ``frame.attrs["available"]`` is the number of in-vocabulary questions before sampling.
-
-    >>> v = Vocabulary.from_words(["athens", "greece", "baghdad", "iraq"], [4, 3, 2, 1])
-    >>> sample_analogies(v)[["section", "a", "b", "c", "expected"]].values.tolist()  # the file repeats one
-    [['capital-common-countries', 'Athens', 'Greece', 'Baghdad', 'Iraq'], ['capital-common-countries', 'Baghdad', 'Iraq', 'Athens', 'Greece'], ['capital-world', 'Athens', 'Greece', 'Baghdad', 'Iraq']]
-    """
-    if size < 0:
-        raise ValueError(f"size must be at least 0; got {size}")
-    frame, available = _sample_analogies(vocab.words, int(size), int(seed))
-    frame = frame.copy()
-    frame.attrs["available"] = available
-    return frame
 
 
 # ---------------------------------------------------------------- scores
@@ -405,97 +308,3 @@ class Scorer:
 def scorer_for(vocab: Vocabulary, corpus_name: str) -> Scorer:
     """The scorer of a run on ``corpus_name`` (its planted groups, if any)."""
     return Scorer(vocab, planted_groups(corpus_name))
-
-
-BENCHMARK_NAMES = {"wordsim353": "WordSim-353", "simlex999": "SimLex-999"}
-
-
-def spearman_interval(rho: float, n: int, z: float = 1.96) -> tuple[float, float]:
-    """95 % interval of a Spearman ρ on n pairs: Fisher's z with the standard error
-    1.03/√(n − 3) of Fieller, Hartley and Pearson (1957) for rank correlations.
-
-    >>> [round(x, 3) for x in spearman_interval(0.5, 103)]
-    [0.334, 0.636]
-    """
-    if not np.isfinite(rho) or n <= 3:
-        return float("nan"), float("nan")
-    centre, half = np.arctanh(np.clip(rho, -0.999999, 0.999999)), z * 1.03 / np.sqrt(n - 3)
-    return float(np.tanh(centre - half)), float(np.tanh(centre + half))
-
-
-def wilson_interval(accuracy: float, n: int, z: float = 1.96) -> tuple[float, float]:
-    """95 % Wilson score interval of an accuracy measured on n questions.
-
-    >>> [round(x, 3) for x in wilson_interval(0.5, 100)]
-    [0.404, 0.596]
-    """
-    if not np.isfinite(accuracy) or n <= 0:
-        return float("nan"), float("nan")
-    centre = (accuracy + z * z / (2 * n)) / (1 + z * z / n)
-    half = z / (1 + z * z / n) * np.sqrt(accuracy * (1 - accuracy) / n + z * z / (4 * n * n))
-    return float(centre - half), float(centre + half)
-
-
-def coverage_text(row) -> list[str]:
-    """One line per benchmark saying how much of it one metrics row could use.
-
-    >>> coverage_text({"wordsim353_pairs": 120, "simlex999_pairs": 3, "analogy_count": 0, "analogy_oov": 1.0})
-    ['WordSim-353: 120 of 353 pairs in vocabulary', 'SimLex-999: 3 of 999 pairs in vocabulary (too few to score, fewer than 20)', 'Google analogies: 0 of 19,544 questions in vocabulary (too few to score, fewer than 20)']
-    """
-    lines = []
-    for name, label in BENCHMARK_NAMES.items():
-        used, total = int(row[f"{name}_pairs"]), len(word_pairs(name))
-        lines.append(f"{label}: {used} of {total} pairs in vocabulary" + _too_few(used))
-    total = len(analogy_questions())
-    available = int(round((1.0 - float(row["analogy_oov"])) * total))
-    used = int(row["analogy_count"])
-    sampled = f", {used:,} sampled" if used < available else ""
-    lines.append(f"Google analogies: {available:,} of {total:,} questions in vocabulary{sampled}" + _too_few(used))
-    return lines
-
-
-def _too_few(n: int) -> str:
-    return f" (too few to score, fewer than {MIN_PAIRS})" if n < MIN_PAIRS else ""
-
-
-# ---------------------------------------------------------------- groups and whole runs
-
-
-def quality_columns(groups: dict | None) -> tuple[str, ...]:
-    """The columns :func:`snapshot_quality` returns, with or without groups."""
-    return QUALITY_COLUMNS if groups is not None else (*BENCHMARK_COLUMNS, "eval_seconds")
-
-
-def evaluate_run(run: Run, groups: dict[str, list[str]] | None = None, *, recompute: bool = False) -> pd.DataFrame:
-    """Per-epoch scores of a run's input vectors: ``epoch`` plus the :func:`snapshot_quality` columns.
-
-    ``groups=None`` uses the planted groups of the run's corpus (``builtin_corpora.planted_groups``). Columns
-    already in ``metrics.csv`` are reused unless ``recompute``; missing ones are computed.
-    """
-    if groups is None:
-        groups = planted_groups(run.corpus_name)
-    columns = list(quality_columns(groups))
-    if not recompute and set(columns) <= set(run.metrics.columns):
-        return run.metrics[["epoch", *columns]].reset_index(drop=True)
-    rows = []
-    for epoch in range(run.epochs + 1):
-        rows.append({"epoch": epoch, **snapshot_quality(np.asarray(run.input_vectors[epoch]), run.vocab, groups)})
-    return pd.DataFrame(rows, columns=["epoch", *columns])
-
-
-def write_quality(run: Run, table: pd.DataFrame) -> Path:
-    """Add (or replace) the quality columns of ``table`` in the run's metrics.csv, atomically.
-
-    Existing columns are kept exactly as written; ``manifest.json`` gets the new size and
-    sha256 of metrics.csv so ``load_run(path, verify=True)`` still passes. Returns the file.
-    """
-    path = run.path / "metrics.csv"
-    metrics = pd.read_csv(path, dtype=str, keep_default_na=False)  # as text: written back byte for byte
-    epochs = [int(e) for e in metrics["epoch"]]
-    if table["epoch"].tolist() != epochs:
-        raise ValueError(f"table has epochs {table['epoch'].tolist()}; metrics.csv has {epochs}")
-    added = [c for c in table.columns if c != "epoch"]
-    merged = pd.concat([metrics.drop(columns=added, errors="ignore"), table[added].reset_index(drop=True)], axis=1)
-    atomic_write(path, merged.to_csv(index=False))
-    update_manifest(run.path, "metrics.csv")
-    return path

@@ -25,12 +25,13 @@ import numpy as np
 import pandas as pd
 
 from embedlab import objectives
-from embedlab.analysis import _top_k, normalize_rows
+from embedlab.analysis import normalize_rows
 from embedlab.config import CorpusOptions, Limits, TrainOptions
 from embedlab.corpus import Corpus
 from embedlab.errors import EmbedLabError
 from embedlab.hooks import Hooks, Snapshot
 from embedlab.metrics import build_measure, keep_for, objective_for, pair_counts
+from embedlab.neighbours import _top_k
 from embedlab.prepared import CorpusInfo, Prepared, check_feasible
 from embedlab.softmax import initial_vectors
 from embedlab.store import Run

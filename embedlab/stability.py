@@ -24,7 +24,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from embedlab.analysis import cosine_matrix, neighbour_overlap, procrustes_rotation
+from embedlab.agreement import neighbour_overlap
+from embedlab.alignment import procrustes_rotation
+from embedlab.analysis import cosine_matrix
 from embedlab.config import Limits, SweepOptions, TrainOptions
 from embedlab.errors import EmbedLabError
 from embedlab.hooks import Hooks

@@ -7,7 +7,7 @@ progress in the first step's chart, and each step's chart and note then fill in 
 import streamlit as st
 
 import ui
-from embedlab import biasvar, charts, lecture, tour
+from embedlab import biasvar, charts, lecture, lecture_experiments, lecture_measures, tour
 
 ui.open_page(__file__)
 st.header(tour.TITLE)
@@ -52,7 +52,7 @@ def geometry() -> None:
     )
     run = pair.runs()[role or next(iter(pair.runs()))]
     show(*ui.lecture_view("geometry", paths, word))
-    table = lecture.step_table(run.input_vectors, vocab.index[word])
+    table = lecture_measures.step_table(run.input_vectors, vocab.index[word])
     st.caption(
         f"{ui.ROLE_NAMES.get(role, role)}, *{word}*, its first components: v(0) plus the sum of the steps is v(T)"
     )
@@ -72,7 +72,7 @@ for step in tour.STEPS:
             else:
                 runs = {ui.ROLE_NAMES.get(role, role): run for role, run in pair.runs().items()}
                 verdict = biasvar.optimum_text(biasvar.optimum(sweep["table"]), sweep["options"].runs)
-                measured = lecture.bias_variance(
+                measured = lecture_experiments.bias_variance(
                     runs, sweep["table"], f"This session's sweep ({sweep['label']}): {verdict}"
                 )
                 show(charts.step_chart(measured, ui.TRAINER_COLOURS).to_dict(), measured)

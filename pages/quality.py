@@ -5,19 +5,20 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from embedlab import charts, evaluate
+from embedlab import benchmark_files, charts, evaluate
+from embedlab.quality import coverage_text, evaluate_run
 
 
 @st.cache_data(max_entries=64, show_spinner="Scoring every epoch on the benchmarks…")
 def quality(path: str) -> pd.DataFrame:
     """Per-epoch scores of one run (read from metrics.csv when training wrote them)."""
-    return evaluate.evaluate_run(ui.run_at(path))
+    return evaluate_run(ui.run_at(path))
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def hits(path: str, epoch: int) -> pd.DataFrame:
     run = ui.run_at(path)
-    return evaluate.analogy_hits(run.input_vectors[epoch], run.vocab, evaluate.sample_analogies(run.vocab))
+    return evaluate.analogy_hits(run.input_vectors[epoch], run.vocab, benchmark_files.sample_analogies(run.vocab))
 
 
 ui.open_page(__file__)
@@ -33,7 +34,7 @@ st.caption(
 with ui.guard():
     tables = {name: quality(str(run.path)) for name, run in runs.items()}
     last = next(iter(tables.values())).iloc[-1]  # both trainers share one vocabulary: same coverage
-    coverage = evaluate.coverage_text(last)
+    coverage = coverage_text(last)
     st.caption("Coverage of this vocabulary: " + " · ".join(coverage))
     if min(last["wordsim353_pairs"], last["simlex999_pairs"], last["analogy_count"]) < 5 * evaluate.MIN_PAIRS:
         st.info(
@@ -52,7 +53,7 @@ with ui.guard():
         "Bands: 95 % intervals — Fisher's z for ρ (standard error 1.03/√(n − 3)), Wilson's for an accuracy — so a "
         "curve that wanders inside its band is noise, not learning. "
         f"A score needs at least {evaluate.MIN_PAIRS} pairs or questions in vocabulary. Analogies: the "
-        f"same fixed sample of at most {evaluate.ANALOGY_SAMPLE:,} in-vocabulary questions at every epoch."
+        f"same fixed sample of at most {benchmark_files.ANALOGY_SAMPLE:,} in-vocabulary questions at every epoch."
     )
     with st.expander("Each trainer's loss beside the scores"):
         losses = {name: run.metrics for name, run in runs.items() if run.has_loss}
@@ -65,7 +66,7 @@ with ui.guard():
         st.dataframe(both.set_index(["trainer", "epoch"]), width="stretch")
 
 st.subheader("Which analogy questions are answered right")
-sample = evaluate.sample_analogies(pair.first.vocab)
+sample = benchmark_files.sample_analogies(pair.first.vocab)
 if sample.empty:
     st.info("No analogy question has all four words in this vocabulary.")
     st.stop()

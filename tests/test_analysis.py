@@ -2,7 +2,8 @@
 
 Every number the pages show about the space (cosines, neighbours, turnover, analogies,
 alignment, movement, group separation, agreement of two trainers) is checked here against
-something computed independently of embedlab/analysis.py.
+something computed independently of embedlab/analysis.py, neighbours.py, analogies.py,
+alignment.py and agreement.py.
 """
 
 import doctest
@@ -15,31 +16,30 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+import embedlab.agreement as agreement
+import embedlab.alignment as alignment
+import embedlab.analogies as analogies
 import embedlab.analysis as analysis
+import embedlab.neighbours as neighbours
+from embedlab.agreement import agreement_over_epochs, neighbour_overlap, similarity_agreement
+from embedlab.alignment import align_to_last, aligned_trajectories, change_scores, principal_axes, procrustes_rotation
+from embedlab.analogies import analogy, analogy_over_epochs
 from embedlab.analysis import (
-    agreement_over_epochs,
-    align_to_last,
-    aligned_trajectories,
-    analogy,
-    analogy_over_epochs,
-    change_scores,
     cosine_matrix,
     default_words,
     group_separation,
-    jaccard,
-    nearest_neighbours,
-    neighbour_overlap,
-    neighbour_table,
-    neighbour_table_wide,
-    neighbour_turnover,
     normalize_rows,
-    principal_axes,
-    procrustes_rotation,
     separation_over_epochs,
-    similarity_agreement,
     similarity_frame,
 )
 from embedlab.errors import EmbedLabError
+from embedlab.neighbours import (
+    jaccard,
+    nearest_neighbours,
+    neighbour_table,
+    neighbour_table_wide,
+    neighbour_turnover,
+)
 from embedlab.vocab import Vocabulary
 
 # ---------------------------------------------------------------- independent helpers
@@ -469,8 +469,9 @@ def test_shape_errors_name_the_shapes():
         nearest_neighbours(X, 4)
 
 
-def test_doctests_run():
-    result = doctest.testmod(analysis)
+@pytest.mark.parametrize("module", [analysis, neighbours, analogies, alignment, agreement])
+def test_doctests_run(module):
+    result = doctest.testmod(module)
     assert result.failed == 0 and result.attempted > 0
 
 

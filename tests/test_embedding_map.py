@@ -1,6 +1,6 @@
 """The embedding map, each number recomputed another way: PCA by eigendecomposition, variance
 kept as one minus the residual, movement and roads by loops over words, neighbours by the
-float64 search of embedlab.analysis."""
+float64 search of embedlab.neighbours."""
 
 import doctest
 
@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 import embedlab.embedding_map as embedding_map
-from embedlab.analysis import nearest_neighbours
 from embedlab.config import Limits, MapOptions
 from embedlab.embedding_map import (
     OTHER,
@@ -25,6 +24,7 @@ from embedlab.embedding_map import (
     travel_table,
 )
 from embedlab.errors import EmbedLabError
+from embedlab.neighbours import nearest_neighbours
 from embedlab.vocab import Vocabulary
 
 

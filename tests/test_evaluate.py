@@ -16,22 +16,22 @@ import pytest
 from gensim.test.utils import datapath
 from scipy.stats import spearmanr
 
+import embedlab.benchmark_files
 import embedlab.evaluate
+import embedlab.quality
+from embedlab.benchmark_files import analogy_questions, sample_analogies
 from embedlab.builtin_corpora import planted_groups
 from embedlab.evaluate import (
     MIN_PAIRS,
     analogy_hits,
-    analogy_questions,
     cosine_silhouette,
-    evaluate_run,
     group_scores,
     keyed_vectors,
     predict_analogies,
-    sample_analogies,
     snapshot_quality,
     word_pair_scores,
-    write_quality,
 )
+from embedlab.quality import evaluate_run, write_quality
 from embedlab.store import RunWriter, load_run
 from embedlab.vocab import Vocabulary
 
@@ -61,8 +61,9 @@ def cosine(x, y):
     return float(x @ y / (np.linalg.norm(x) * np.linalg.norm(y)))
 
 
-def test_doctests_run():
-    result = doctest.testmod(embedlab.evaluate)
+@pytest.mark.parametrize("module", [embedlab.benchmark_files, embedlab.evaluate, embedlab.quality])
+def test_doctests_run(module):
+    result = doctest.testmod(module)
     assert result.failed == 0 and result.attempted > 0
 
 

@@ -24,7 +24,7 @@ from gensim.models import KeyedVectors, Word2Vec
 from gensim.models.callbacks import CallbackAny2Vec
 
 import embedlab.importer
-from embedlab import analysis
+from embedlab import analysis, neighbours
 from embedlab.config import ImportOptions, Limits
 from embedlab.corpus import load_corpus
 from embedlab.errors import EmbedLabError
@@ -129,7 +129,7 @@ def test_gensim_checkpoints_open_as_epochs_1_to_3_and_match_most_similar(checkpo
         kv = KeyedVectors.load_word2vec_format(str(checkpoints / f"epoch{epoch}.{suffix}"), binary=suffix == "bin")
         assert list(run.vocab.words) == kv.index_to_key  # every word kept, in the file's order
         for word in QUERIES:
-            ours = analysis.neighbour_table(run.input_vectors, run.vocab, word, 10, epochs=[epoch])
+            ours = neighbours.neighbour_table(run.input_vectors, run.vocab, word, 10, epochs=[epoch])
             theirs = kv.most_similar(word, topn=10)
             assert list(ours["neighbour"]) == [w for w, _ in theirs], (epoch, word)
             np.testing.assert_allclose(ours["cosine"], [c for _, c in theirs], atol=2e-6)

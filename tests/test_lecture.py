@@ -2,7 +2,7 @@
 runs whose answers are known, and the shipped default runs' own metrics.
 
 Every number a Lecture note prints is checked against something computed here independently of
-embedlab/lecture.py; the charts are checked through ``chart.to_dict()``.
+embedlab/lecture*.py; the charts are checked through ``chart.to_dict()``.
 """
 
 import doctest
@@ -16,8 +16,11 @@ import pytest
 
 import embedlab.charts.lecture as lecture_charts
 import embedlab.lecture as lecture
+import embedlab.lecture_experiments as lecture_experiments
+import embedlab.lecture_measures as lecture_measures
 import embedlab.tour as tour
-from embedlab.analysis import analogy, separation_over_epochs
+from embedlab.analogies import analogy
+from embedlab.analysis import separation_over_epochs
 from embedlab.builtin_corpora import planted_groups
 from embedlab.store import Run, load_run
 from embedlab.training import SHIPPED_RUNS
@@ -61,7 +64,7 @@ def shipped() -> dict[str, Run]:
 def test_word_steps_match_a_loop_over_the_snapshots():
     rng = np.random.default_rng(3)
     vectors = rng.normal(size=(5, 4, 3)).astype(np.float32)
-    table = lecture.word_steps(vectors, 2)
+    table = lecture_measures.word_steps(vectors, 2)
     path = 0.0
     for t in range(5):
         v = vectors[t, 2]
@@ -78,7 +81,7 @@ def test_word_steps_match_a_loop_over_the_snapshots():
 def test_step_table_lists_v0_every_step_and_their_sum_which_is_vT():
     rng = np.random.default_rng(4)
     vectors = rng.normal(size=(4, 3, 8)).astype(np.float32)  # epochs 0..3, d = 8
-    table = lecture.step_table(vectors, 1, components=5)
+    table = lecture_measures.step_table(vectors, 1, components=5)
     assert list(table.index) == ["v(0)", "Δv(1)", "Δv(2)", "Δv(3)", "Σ Δv(t)", "v(0) + Σ Δv(t)", "v(T)"]
     assert list(table.columns) == ["v[1]", "v[2]", "v[3]", "v[4]", "v[5]", "‖·‖"]
     v = vectors[:, 1, :].astype(np.float64)
@@ -87,7 +90,7 @@ def test_step_table_lists_v0_every_step_and_their_sum_which_is_vT():
     assert table.loc["Σ Δv(t)", "v[1]"] == pytest.approx(sum(v[t, 0] - v[t - 1, 0] for t in (1, 2, 3)))
     np.testing.assert_allclose(table.loc["v(0) + Σ Δv(t)"], table.loc["v(T)"], rtol=0, atol=1e-12)
     assert table.loc["v(T)", "‖·‖"] == pytest.approx(norm(v[3]))  # the length of the whole vector, not 5 components
-    assert lecture.sum_residual(vectors, 1) < 1e-12
+    assert lecture_measures.sum_residual(vectors, 1) < 1e-12
 
 
 def test_the_sum_holds_on_the_shipped_runs(shipped):
@@ -96,7 +99,7 @@ def test_the_sum_holds_on_the_shipped_runs(shipped):
         v = np.asarray(run.input_vectors[:, row, :], dtype=np.float64)
         by_hand = v[0] + sum(v[t] - v[t - 1] for t in range(1, run.epochs + 1))
         assert np.max(np.abs(by_hand - v[-1])) < 1e-9
-        assert lecture.sum_residual(run.input_vectors, row) < 1e-9
+        assert lecture_measures.sum_residual(run.input_vectors, row) < 1e-9
 
 
 # ---------------------------------------------------------------- §1: the analogy's rank
@@ -114,7 +117,7 @@ def brute_rank(X: np.ndarray, words: list[str], a: str, b: str, c: str, expected
 def test_analogy_rank_matches_a_word_by_word_computation():
     words = ["king", "man", "woman", "queen", "apple", "pear", "stone"]
     vectors = np.random.default_rng(5).normal(size=(4, len(words), 3))
-    frame = lecture.analogy_rank(
+    frame = lecture_measures.analogy_rank(
         vectors, Vocabulary.from_words(words, range(7, 0, -1)), "king", "man", "woman", "queen"
     )
     for epoch in range(4):
@@ -149,7 +152,7 @@ def test_embeddings_step_says_when_the_corpus_lacks_the_words():
 def test_cosine_spread_matches_every_pair_by_hand():
     vectors = np.random.default_rng(6).normal(size=(2, 6, 4))
     rows = [0, 2, 3, 5]
-    frame = lecture.cosine_spread(vectors, rows)
+    frame = lecture_measures.cosine_spread(vectors, rows)
     for epoch in range(2):
         pairs = [cosine(vectors[epoch, i], vectors[epoch, j]) for k, i in enumerate(rows) for j in rows[k + 1 :]]
         row = frame.iloc[epoch]
@@ -218,7 +221,7 @@ def metrics_frame(**columns) -> pd.DataFrame:
 
 def test_regularisation_without_comparison_shows_the_norms_and_how_to_get_more():
     run = fake_run(np.zeros((3, 2, 2)), ["a", "b"], metrics=metrics_frame(mean_norm=[0.1, 1.0, 1.5]))
-    measured = lecture.regularisation({"NumPy softmax": run}, None)
+    measured = lecture_experiments.regularisation({"NumPy softmax": run}, None)
     assert measured.kind == "norms" and measured.more and "Train page" in measured.more
     assert "0.100 at epoch 0, 1.50 at epoch 2, +50.0% in the last epoch" in measured.note
 
@@ -237,7 +240,7 @@ def test_regularisation_compares_the_two_runs():
         ),
         train_options={"l2": 0.01},
     )
-    measured = lecture.regularisation({"NumPy softmax": off}, (off, on))
+    measured = lecture_experiments.regularisation({"NumPy softmax": off}, (off, on))
     assert measured.kind == "l2" and not measured.more
     assert set(measured.frame["run"]) == {"λ = 0", "λ = 0.01"} and set(measured.frame["trainer"]) == {"NumPy softmax"}
     assert "4.00 with λ = 0 and 1.00 with λ = 0.01 (25%)" in measured.note
@@ -252,11 +255,11 @@ def test_regularisation_compares_the_two_runs():
         ),
         train_options={"l2": 1.0},
     )
-    assert "near ln V = 0.69" in lecture.regularisation({"NumPy softmax": off}, (off, stalled)).note
+    assert "near ln V = 0.69" in lecture_experiments.regularisation({"NumPy softmax": off}, (off, stalled)).note
 
 
 def test_bias_variance_without_a_sweep_shows_the_generalisation_gap(shipped):
-    measured = lecture.bias_variance(shipped)
+    measured = lecture_experiments.bias_variance(shipped)
     assert measured.kind == "gap" and "Bias–variance page" in measured.more
     for name, run in shipped.items():
         gap = measured.frame[measured.frame["trainer"] == name]["gap"].to_numpy()
@@ -275,7 +278,7 @@ def test_bias_variance_with_a_sweep_names_the_lowest_total():
             "variance_unbiased": [0.01, 0.05, 0.2],
         }
     )
-    measured = lecture.bias_variance({}, table, "best d = 8.")
+    measured = lecture_experiments.bias_variance({}, table, "best d = 8.")
     assert measured.kind == "sweep" and not measured.more
     assert measured.note.startswith("best d = 8.") and "lowest at d = 8 (0.6500)" in measured.note
     chart = lecture_charts.step_chart(measured, COLOURS).to_dict()
@@ -283,7 +286,7 @@ def test_bias_variance_with_a_sweep_names_the_lowest_total():
 
 
 def test_fine_tuning_without_a_switch_shows_the_space_settling(shipped):
-    measured = lecture.fine_tuning(shipped)
+    measured = lecture_experiments.fine_tuning(shipped)
     assert measured.kind == "displacement" and "Fine-tune page" in measured.more and "toy-shift" in measured.more
     d = shipped["NumPy softmax"].metrics["displacement"]
     assert f"**NumPy softmax**: {d.iloc[1]:.2f} in epoch 1, {d.iloc[-1]:.3f} in epoch 20" in measured.note
@@ -298,7 +301,7 @@ def test_fine_tuning_with_a_switch_averages_the_planted_words_apart():
             "drift": [0.0, 0.0, 0.0, 0.6, 0.1, 0.3],
         }
     )
-    measured = lecture.fine_tuning({"NumPy softmax": run}, {"NumPy softmax": drift}, focus=["a"])
+    measured = lecture_experiments.fine_tuning({"NumPy softmax": run}, {"NumPy softmax": drift}, focus=["a"])
     last = measured.frame[measured.frame["epoch"] == 3].set_index("kind")["drift"]
     assert last["words that change company"] == pytest.approx(0.6)
     assert last["all other words"] == pytest.approx(0.2)
@@ -329,9 +332,9 @@ def test_every_step_chart_starts_at_epoch_0_and_colours_by_trainer(shipped):
         lecture.random_start(shipped),
         lecture.clusters(shipped, separations),
         lecture.gradient(shipped),
-        lecture.regularisation(shipped, None),
-        lecture.bias_variance(shipped),
-        lecture.fine_tuning(shipped),
+        lecture_experiments.regularisation(shipped, None),
+        lecture_experiments.bias_variance(shipped),
+        lecture_experiments.fine_tuning(shipped),
     ]
     for measured in steps:
         spec = lecture_charts.step_chart(measured, COLOURS).to_dict()
@@ -353,7 +356,7 @@ def test_step_chart_without_a_table_is_none_and_an_unknown_kind_is_an_error():
         lecture_charts.step_chart(lecture.Measured("nothing", pd.DataFrame({"epoch": [0]}), ""))
 
 
-@pytest.mark.parametrize("module", [lecture, tour, lecture_charts])
+@pytest.mark.parametrize("module", [lecture_measures, tour, lecture_charts])
 def test_doctests_run(module):
     result = doctest.testmod(module)
     assert result.attempted > 0 and result.failed == 0

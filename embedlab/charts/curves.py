@@ -65,7 +65,6 @@ def loss_curve(metrics: pd.DataFrame, *, title: str = "loss", width: int | None 
     return chart.properties(width=width) if width else chart
 
 
-
 def live_curves(metrics: pd.DataFrame, *, title: str = "", width: int = 200, height: int = 140) -> alt.HConcatChart:
     """The Train page's live view of one run: the loss (training and held-out) and ‖∇J‖ on a log
     scale, side by side and small, from the rows that have arrived (one is enough).
@@ -84,6 +83,7 @@ def live_curves(metrics: pd.DataFrame, *, title: str = "", width: int = 200, hei
         tooltip=["epoch:Q", alt.Tooltip("grad_norm:Q", title="‖∇J‖", format=".3g")],
     ).properties(width=width, height=height)
     return alt.hconcat(loss, gradient)
+
 
 def metric_panels(
     metrics: pd.DataFrame, *, title: str = "", panel_width: int = 190, switch_epoch: int | None = None

@@ -145,112 +145,106 @@ def sweep_terms(table: pd.DataFrame, *, colour: str | None = None) -> alt.LayerC
     return alt.layer(lines, points).properties(title="held-out Brier score split over d (NumPy trainer)", height=HEIGHT)
 
 
+def _lines(measured: Measured, colours: dict[str, str] | None, value: str, title: str, y_title: str, **options):
+    """:func:`epoch_lines` of a step's table, in the trainers' colours."""
+    return epoch_lines(measured.frame, value, title=title, y_title=y_title, colours=colours, **options)
+
+
+def _analogy(measured: Measured, colours: dict[str, str] | None):
+    a, b, c, expected = measured.extra.get("words", ("a", "b", "c", "the answer"))
+    title = f"rank of “{expected}” as the answer to {a} − {b} + {c}"
+    cosine, best = alt.Tooltip("cosine:Q", format=".3f"), alt.Tooltip("best:N", title="nearest answer")
+    options = {"log": True, "reverse": True, "fmt": "d", "tooltip_extra": (cosine, best)}
+    return _lines(measured, colours, "rank", title, "rank (1 = nearest; log scale)", **options)
+
+
+def _loss(measured: Measured, colours: dict[str, str] | None):
+    title = "loss per pair, −mean log P(c | w) (nats)"
+    chart = _lines(measured, colours, "value", title, "loss (nats per pair)", dash="series")
+    ln_v = measured.extra["ln_V"]
+    return chart + _rule(ln_v, f"ln V = {ln_v:.2f}: guessing uniformly", measured.frame["epoch"].max())
+
+
+def _steps(measured: Measured, colours: dict[str, str] | None):
+    title = f"“{measured.extra['word']}”: each epoch's step and the distance travelled"
+    return _lines(measured, colours, "value", title, "length (same units as v)", dash="quantity", zero=True)
+
+
+def _spread(measured: Measured, colours: dict[str, str] | None):
+    quantiles = measured.extra.get("quantiles", (0.05, 0.5, 0.95))
+    return cosine_band(measured.frame, colours=colours, quantiles=quantiles)
+
+
+def _clusters(measured: Measured, colours: dict[str, str] | None):
+    title = "mean cosine of the planted groups' word pairs"
+    return _lines(measured, colours, "cosine", title, "mean cosine", dash="pairs", fmt=".3f")
+
+
+def _gradient(measured: Measured, colours: dict[str, str] | None):
+    frame = measured.frame
+    return epoch_lines(
+        frame[frame["grad_norm"] > 0],  # a log axis cannot show 0
+        "grad_norm",
+        title="‖∇L‖ over all parameters, per epoch",
+        y_title="‖∇L‖ (log scale)",
+        colours=colours,
+        log=True,
+        tooltip_extra=(alt.Tooltip("grad_norm_se:Q", format=".2g", title="standard error"),),
+    )
+
+
+def _l2(measured: Measured, colours: dict[str, str] | None):
+    title = f"mean ‖v‖ without and with L2 (λ = {measured.extra['lambda']:g}), constant learning rate"
+    return _lines(measured, colours, "mean_norm", title, "mean ‖v‖", dash="run", zero=True)
+
+
+def _norms(measured: Measured, colours: dict[str, str] | None):
+    return _lines(measured, colours, "mean_norm", "mean ‖v‖ of the input vectors", "mean ‖v‖", zero=True)
+
+
+def _gap(measured: Measured, colours: dict[str, str] | None):
+    title = "held-out loss minus training loss (the generalisation gap)"
+    chart = _lines(measured, colours, "gap", title, "gap (nats per pair)", zero=True)
+    return chart + _rule(0.0, "no gap", measured.frame["epoch"].max())
+
+
+def _sweep(measured: Measured, colours: dict[str, str] | None):
+    return sweep_terms(measured.frame, colour=(colours or {}).get("NumPy softmax"))
+
+
+def _drift(measured: Measured, colours: dict[str, str] | None):
+    title = "mean drift since the switch, 1 − cos(v(t), v(switch))"
+    chart = _lines(measured, colours, "drift", title, "mean drift", dash="kind", zero=True)
+    switch = pd.DataFrame({"epoch": [measured.extra["switch"]]})
+    return chart + alt.Chart(switch).mark_rule(color="#555", strokeDash=[5, 4]).encode(x="epoch:Q")
+
+
+def _displacement(measured: Measured, colours: dict[str, str] | None):
+    title = "mean step of a vector per epoch, ‖v(t) − v(t−1)‖"
+    return _lines(measured, colours, "displacement", title, "mean displacement", zero=True)
+
+
+# Measured.kind → the function drawing that step's table.
+STEP_CHARTS = {
+    "analogy": _analogy,
+    "loss": _loss,
+    "steps": _steps,
+    "spread": _spread,
+    "clusters": _clusters,
+    "gradient": _gradient,
+    "l2": _l2,
+    "norms": _norms,
+    "gap": _gap,
+    "sweep": _sweep,
+    "drift": _drift,
+    "displacement": _displacement,
+}
+
+
 def step_chart(measured: Measured, colours: dict[str, str] | None = None):
     """The chart of one Lecture step (None when the step has no table)."""
-    frame, kind = measured.frame, measured.kind
-    if frame is None:
+    if measured.frame is None:
         return None
-    if kind == "analogy":
-        a, b, c, expected = measured.extra.get("words", ("a", "b", "c", "the answer"))
-        return epoch_lines(
-            frame,
-            "rank",
-            title=f"rank of “{expected}” as the answer to {a} − {b} + {c}",
-            y_title="rank (1 = nearest; log scale)",
-            colours=colours,
-            log=True,
-            reverse=True,
-            fmt="d",
-            tooltip_extra=(alt.Tooltip("cosine:Q", format=".3f"), alt.Tooltip("best:N", title="nearest answer")),
-        )
-    if kind == "loss":
-        chart = epoch_lines(
-            frame,
-            "value",
-            title="loss per pair, −mean log P(c | w) (nats)",
-            y_title="loss (nats per pair)",
-            colours=colours,
-            dash="series",
-        )
-        ln_v = measured.extra["ln_V"]
-        return chart + _rule(ln_v, f"ln V = {ln_v:.2f}: guessing uniformly", frame["epoch"].max())
-    if kind == "steps":
-        return epoch_lines(
-            frame,
-            "value",
-            title=f"“{measured.extra['word']}”: each epoch's step and the distance travelled",
-            y_title="length (same units as v)",
-            colours=colours,
-            dash="quantity",
-            zero=True,
-        )
-    if kind == "spread":
-        return cosine_band(frame, colours=colours, quantiles=measured.extra.get("quantiles", (0.05, 0.5, 0.95)))
-    if kind == "clusters":
-        return epoch_lines(
-            frame,
-            "cosine",
-            title="mean cosine of the planted groups' word pairs",
-            y_title="mean cosine",
-            colours=colours,
-            dash="pairs",
-            fmt=".3f",
-        )
-    if kind == "gradient":
-        return epoch_lines(
-            frame[frame["grad_norm"] > 0],  # a log axis cannot show 0
-            "grad_norm",
-            title="‖∇L‖ over all parameters, per epoch",
-            y_title="‖∇L‖ (log scale)",
-            colours=colours,
-            log=True,
-            tooltip_extra=(alt.Tooltip("grad_norm_se:Q", format=".2g", title="standard error"),),
-        )
-    if kind == "l2":
-        return epoch_lines(
-            frame,
-            "mean_norm",
-            title=f"mean ‖v‖ without and with L2 (λ = {measured.extra['lambda']:g}), constant learning rate",
-            y_title="mean ‖v‖",
-            colours=colours,
-            dash="run",
-            zero=True,
-        )
-    if kind == "norms":
-        return epoch_lines(
-            frame, "mean_norm", title="mean ‖v‖ of the input vectors", y_title="mean ‖v‖", colours=colours, zero=True
-        )
-    if kind == "gap":
-        chart = epoch_lines(
-            frame,
-            "gap",
-            title="held-out loss minus training loss (the generalisation gap)",
-            y_title="gap (nats per pair)",
-            colours=colours,
-            zero=True,
-        )
-        return chart + _rule(0.0, "no gap", frame["epoch"].max())
-    if kind == "sweep":
-        return sweep_terms(frame, colour=(colours or {}).get("NumPy softmax"))
-    if kind == "drift":
-        chart = epoch_lines(
-            frame,
-            "drift",
-            title="mean drift since the switch, 1 − cos(v(t), v(switch))",
-            y_title="mean drift",
-            colours=colours,
-            dash="kind",
-            zero=True,
-        )
-        switch = pd.DataFrame({"epoch": [measured.extra["switch"]]})
-        return chart + alt.Chart(switch).mark_rule(color="#555", strokeDash=[5, 4]).encode(x="epoch:Q")
-    if kind == "displacement":
-        return epoch_lines(
-            frame,
-            "displacement",
-            title="mean step of a vector per epoch, ‖v(t) − v(t−1)‖",
-            y_title="mean displacement",
-            colours=colours,
-            zero=True,
-        )
-    raise ValueError(f"no Lecture chart for kind {kind!r}")
+    if measured.kind not in STEP_CHARTS:
+        raise ValueError(f"no Lecture chart for kind {measured.kind!r}")
+    return STEP_CHARTS[measured.kind](measured, colours)

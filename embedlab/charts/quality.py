@@ -6,7 +6,7 @@ import altair as alt
 import numpy as np  # noqa: F401  (the doctests use it)
 import pandas as pd
 
-from embedlab.evaluate import spearman_interval, wilson_interval
+from embedlab.quality import spearman_interval, wilson_interval
 
 # (score column, panel title, count column, what is counted, benchmark size)
 PANELS = (

@@ -120,7 +120,7 @@ def _per_trainer(long: pd.DataFrame, panel, title: str) -> alt.Chart | alt.HConc
 def turnover(frame: pd.DataFrame) -> alt.Chart | alt.HConcatChart:
     """Neighbour turnover per epoch: Jaccard@k against the previous and against the last epoch.
 
-    frame: columns epoch, jaccard_previous, jaccard_last (:func:`~embedlab.analysis.
+    frame: columns epoch, jaccard_previous, jaccard_last (:func:`~embedlab.neighbours.
     neighbour_turnover`), plus ``trainer`` when several runs are stacked (one panel each).
     """
     _require(frame, ("epoch", "jaccard_previous", "jaccard_last"), "turnover")
@@ -151,7 +151,7 @@ def trajectories(frame: pd.DataFrame, *, title: str = "") -> alt.LayerChart:
     """Aligned 2-D paths of words over epochs: a line per word, a point per epoch, the epoch
     number beside every point and the word's name at its last position.
 
-    frame: columns epoch, word, x, y (:func:`~embedlab.analysis.aligned_trajectories`).
+    frame: columns epoch, word, x, y (:func:`~embedlab.alignment.aligned_trajectories`).
     """
     _require(frame, ("epoch", "word", "x", "y"), "trajectories")
     base = alt.Chart(frame, title=title).encode(
@@ -174,7 +174,7 @@ def trajectories(frame: pd.DataFrame, *, title: str = "") -> alt.LayerChart:
 def change_scatter(frame: pd.DataFrame) -> alt.Chart:
     """How far each word moved (1 − cos, epoch 0 → last, after alignment) against its count.
 
-    frame: columns word, count, change, path_length (:func:`~embedlab.analysis.change_scores`).
+    frame: columns word, count, change, path_length (:func:`~embedlab.alignment.change_scores`).
     """
     _require(frame, ("word", "count", "change", "path_length"), "change_scatter")
     return (
@@ -198,7 +198,7 @@ def change_scatter(frame: pd.DataFrame) -> alt.Chart:
 def agreement(frame: pd.DataFrame) -> alt.Chart:
     """Correlation of the two trainers' cosine structure per epoch (Pearson and Spearman).
 
-    frame: columns epoch, pearson, spearman (:func:`~embedlab.analysis.agreement_over_epochs`).
+    frame: columns epoch, pearson, spearman (:func:`~embedlab.agreement.agreement_over_epochs`).
     """
     _require(frame, ("epoch", "pearson", "spearman"), "agreement")
     long = frame.melt(id_vars="epoch", value_vars=["pearson", "spearman"], var_name="correlation")
@@ -214,7 +214,7 @@ def agreement(frame: pd.DataFrame) -> alt.Chart:
 def overlap_bars(frame: pd.DataFrame, *, title: str = "neighbour overlap") -> alt.Chart:
     """One bar per word: Jaccard of the two trainers' top-k neighbour sets, highest first.
 
-    frame: columns word, jaccard (:func:`~embedlab.analysis.neighbour_overlap`).
+    frame: columns word, jaccard (:func:`~embedlab.agreement.neighbour_overlap`).
     """
     _require(frame, ("word", "jaccard"), "overlap_bars")
     return (

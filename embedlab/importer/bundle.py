@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
-from embedlab.analysis import procrustes_rotation
+from embedlab.alignment import procrustes_rotation
 from embedlab.config import ImportOptions, Limits
 from embedlab.errors import EmbedLabError
 from embedlab.importer.files import BUNDLE_NAMES, InputFile, Progress, check_values, sha256_hex

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from embedlab import __version__
-from embedlab.analysis import procrustes_rotation
+from embedlab.alignment import procrustes_rotation
 from embedlab.config import ImportOptions, Limits
 from embedlab.errors import EmbedLabError
 from embedlab.importer.files import InputFile, Progress, natural_key, sha256_hex
