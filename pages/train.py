@@ -18,7 +18,7 @@ HELP = {
     "lr": "The step η of v ← v − η∇J. J is the mean loss over a batch's pairs, so one word's share "
     "of the gradient is divided by the pairs in the batch: a large η such as 10 is what lets a "
     "vector move. It decays linearly to 0.4 % of η over the run, as gensim's α does. "
-    f"At η ≥ {advice.DIVERGED_LR:g} the toy corpus's run diverged.",
+    f"On the toy corpus η = {advice.STABLE_LR:g} trains and η = {advice.DIVERGED_LR:g} diverged.",
     "batch": "Centre positions per SGD step, each with all its contexts. Smaller batches mean more "
     "steps per epoch; on a small upload the page lowers it so every epoch has enough steps.",
     "sample": "Frequent words are randomly skipped with probability 1 − √(t / f) (word2vec's "

@@ -10,6 +10,7 @@ import pytest
 from embedlab import advice
 from embedlab.config import CorpusOptions, TrainOptions
 from embedlab.corpus import load_corpus
+from embedlab.errors import EmbedLabError
 from embedlab.prepared import prepare
 from embedlab.sizing import work_estimate
 from embedlab.training import train
@@ -51,3 +52,18 @@ def test_the_stall_warning_is_what_a_real_run_does(toy, tmp_path):
     }
     assert losses["stalled"] > log_v - 0.1  # no better than guessing uniformly
     assert losses["learning"] < log_v - 1.0
+
+
+def test_the_learning_rate_warning_starts_above_the_largest_measured_stable_rate():
+    assert not advice.numpy_warnings(TrainOptions(trainer="numpy", lr=advice.STABLE_LR), 100)
+    (warning,) = advice.numpy_warnings(TrainOptions(trainer="numpy", lr=advice.DIVERGED_LR), 100)
+    assert "may diverge" in warning
+
+
+def test_above_the_warning_a_real_toy_run_diverges(toy, tmp_path):
+    """The measurement the learning-rate warning quotes, repeated: η = 20 at the defaults diverges."""
+    options = TrainOptions(trainer="numpy", dim=50, epochs=20, lr=20)
+    assert advice.numpy_warnings(options, work_estimate(toy, options)["steps"])
+    with pytest.raises(EmbedLabError, match="diverged"):
+        train(toy, options, tmp_path / "run")
+    assert not (tmp_path / "run").exists()  # nothing half-written
