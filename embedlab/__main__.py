@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from embedlab.analysis import default_words
+from embedlab.atomic import atomic_dir
 from embedlab.biasvar import optimum, optimum_text, sweep
 from embedlab.config import SWEEP_PRESETS, CorpusOptions, ImportOptions, Limits, SweepOptions, TrainOptions
 from embedlab.corpus import load_corpus, planted_groups, shifted_words
@@ -25,7 +26,7 @@ from embedlab.hooks import Hooks
 from embedlab.importer import describe, import_run, read_paths
 from embedlab.prepared import Prepared, check_feasible, prepare
 from embedlab.stability import seed_stability, stability_by_dim
-from embedlab.store import atomic_dir, load_run
+from embedlab.store import load_run
 from embedlab.training import run_key, train
 
 

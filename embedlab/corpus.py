@@ -37,9 +37,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from embedlab.atomic import atomic_write
 from embedlab.config import BUILTIN_CORPORA, ENGLISH_BYTES_PER_TOKEN, Limits, cache_root
 from embedlab.errors import EmbedLabError
-from embedlab.store import atomic_write
 
 MAX_SENTENCE_TOKENS = 1000  # gensim silently truncates sentences over 10,000 words; we cut them ourselves
 TOKENIZER_VERSION = 1  # bump when tokenize() changes: it invalidates the on-disk corpus cache

@@ -31,9 +31,10 @@ from gensim.models import KeyedVectors
 from gensim.test.utils import datapath
 
 from embedlab.analysis import cos_add, group_separation, normalize_rows
+from embedlab.atomic import atomic_write
 from embedlab.config import Seeds
 from embedlab.corpus import planted_groups
-from embedlab.store import Run, atomic_write, update_manifest
+from embedlab.store import Run, update_manifest
 from embedlab.vocab import Vocabulary
 
 MIN_PAIRS = 20  # fewer pairs / questions in vocabulary than this → the score is NaN, not a number

@@ -46,6 +46,7 @@ import pandas as pd
 
 from embedlab import __version__
 from embedlab.analysis import procrustes_rotation
+from embedlab.atomic import atomic_dir
 from embedlab.config import ImportOptions, Limits
 from embedlab.errors import EmbedLabError
 from embedlab.store import (
@@ -55,7 +56,6 @@ from embedlab.store import (
     REQUIRED,
     Run,
     RunWriter,
-    atomic_dir,
     load_run,
     read_vocab,
     write_manifest,
