@@ -15,20 +15,12 @@ import scipy.sparse
 from scipy.special import softmax
 
 import embedlab.biasvar
-from embedlab.biasvar import (
-    COLUMNS,
-    best_dim,
-    bootstrap_sentences,
-    cross_entropy,
-    decompose,
-    decompose_models,
-    optimum,
-    pair_counts,
-    sweep,
-)
+import embedlab.decomposition
+from embedlab.biasvar import COLUMNS, best_dim, bootstrap_sentences, optimum, sweep
 from embedlab.charts import decomposition_chart, loss_chart
 from embedlab.config import CorpusOptions, SweepOptions, TrainOptions
 from embedlab.corpus import load_corpus
+from embedlab.decomposition import cross_entropy, decompose, decompose_models, pair_counts
 from embedlab.errors import EmbedLabError, TrainingCancelled
 from embedlab.hooks import Hooks
 from embedlab.prepared import prepare
@@ -36,8 +28,9 @@ from embedlab.softmax import softmax_loss_and_grads
 
 
 def test_doctests():
-    result = doctest.testmod(embedlab.biasvar)
-    assert result.failed == 0 and result.attempted > 0
+    for module in (embedlab.biasvar, embedlab.decomposition):
+        result = doctest.testmod(module)
+        assert result.failed == 0 and result.attempted > 0, module.__name__
 
 
 def _random_problem(seed, R=4, W=23, V=17):
