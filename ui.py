@@ -42,7 +42,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from embedlab import analysis, charts, embedding_map, importer, job_estimate, jobs, lecture, memory, metrics, training
 from embedlab import finetune as finetune_analysis
-from embedlab.__main__ import train_command
+from embedlab.cli.options import train_command
 from embedlab.config import (
     BUILTIN_CORPORA,
     CorpusOptions,

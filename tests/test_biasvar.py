@@ -354,7 +354,8 @@ def test_optimum_names_a_best_d_only_when_it_is_resolved():
 def test_cli_and_page_run_the_same_sweep_and_get_the_same_table(tmp_path, toy):
     """The command line builds its SweepOptions from the flags exactly as the page builds them
     from its form (both start from SweepOptions' defaults), and the table is the same."""
-    from embedlab.__main__ import build_parser, sweep_settings
+    from embedlab.__main__ import build_parser
+    from embedlab.cli.options import sweep_settings
 
     args = build_parser().parse_args(
         ["sweep", "--corpus", "toy", "--dims", "1,4", "--seeds", "2", "--epochs", "1", "--share", "0.5", "--out", "x"]

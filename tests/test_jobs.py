@@ -13,7 +13,7 @@ import time
 import numpy as np
 import pytest
 
-import embedlab.__main__
+import embedlab.cli.options
 import embedlab.config
 import embedlab.job_estimate
 import embedlab.jobs
@@ -296,6 +296,6 @@ def test_training_slots_come_from_the_cores():
 
 
 def test_doctests():
-    for module in (embedlab.jobs, embedlab.job_estimate, embedlab.config, embedlab.__main__):
+    for module in (embedlab.jobs, embedlab.job_estimate, embedlab.config, embedlab.cli.options):
         result = doctest.testmod(module)
         assert result.failed == 0, module.__name__
