@@ -16,7 +16,7 @@ Isolation and memory on a shared server (every visitor is served by one process)
   hashes the corpus sha256 and every setting; an opened run by the sha256 of the files opened),
   and are bounded in bytes. No cache holds "the
   last upload" or "all runs";
-- training runs as a job (``embedlab.jobs``) in a background thread, at most
+- training runs as a job (``embedlab.jobs``, ``embedlab.scheduler``) in a background thread, at most
   ``Limits.max_trainings`` at once on the server; Cancel, a closed tab or a new Train press
   stop it within a second.
 """
@@ -48,6 +48,7 @@ from embedlab import (
     charts,
     embedding_map,
     importer,
+    job_estimate,
     jobs,
     lecture,
     lecture_experiments,
@@ -58,8 +59,8 @@ from embedlab import (
     training,
 )
 from embedlab import finetune as finetune_analysis
-from embedlab.__main__ import train_command
 from embedlab.builtin_corpora import planted_groups, shifted_words
+from embedlab.cli.options import train_command
 from embedlab.config import (
     BUILTIN_CORPORA,
     CorpusOptions,
@@ -82,6 +83,7 @@ from embedlab.evaluate import scorer_for
 from embedlab.finetune import finetune
 from embedlab.hooks import Hooks
 from embedlab.prepared import Prepared, check_feasible, prepare
+from embedlab.scheduler import Scheduler
 from embedlab.store import Run, load_run
 from embedlab.training import default_cache_dir, maths_fingerprint, train_cached
 
@@ -314,13 +316,13 @@ def fit_batch_to_corpus(corpus: Corpus) -> None:
     ttl=600, max_entries=64, max_size="1MB", show_spinner="Measuring how fast this server trains these settings…"
 )
 def _run_estimate(sha256: str, min_count: int, options: TrainOptions, _prepared: Prepared, _scorer) -> dict:
-    """One run's measured estimate (``jobs.run_estimate``), kept ten minutes per corpus and settings."""
-    return jobs.run_estimate(_prepared, options, _scorer)
+    """One run's measured estimate (``job_estimate.run_estimate``), kept ten minutes per corpus and settings."""
+    return job_estimate.run_estimate(_prepared, options, _scorer)
 
 
 def estimates(corpus: Corpus, settings: DashboardSettings) -> dict[str, dict]:
     """role → the measured estimate of every run of ``settings`` on ``corpus`` (seconds, see
-    ``jobs.run_estimate``), corrected by how recent jobs on this server compared with theirs.
+    ``job_estimate.run_estimate``), corrected by how recent jobs on this server compared with theirs.
     Raises EmbedLabError for settings the corpus cannot support."""
     data = prepared(corpus, settings.min_count)
     scorer = scorer_for(data.vocab, data.corpus.name)
@@ -342,14 +344,14 @@ def work_message(corpus: Corpus, settings: DashboardSettings) -> tuple[str, bool
     message = (
         f"NumPy full softmax: {work['positions']:,.0f} centre positions per epoch × V = {work['V']:,} × "
         f"d = {work['d']} → ≈ {work['gflop']:,.1f} GFLOP for {work['epochs']} epochs. Both trainers with their "
-        f"metrics at every epoch take about {jobs.duration(total)} at this server's measured speed (NumPy "
-        f"{jobs.duration(runs['numpy']['epoch'])} an epoch, gensim {jobs.duration(runs['gensim']['epoch'])}, "
-        f"metrics and scores {jobs.duration(runs['numpy']['snapshot'])} a snapshot)."
+        f"metrics at every epoch take about {job_estimate.duration(total)} at this server's measured speed (NumPy "
+        f"{job_estimate.duration(runs['numpy']['epoch'])} an epoch, gensim {job_estimate.duration(runs['gensim']['epoch'])}, "
+        f"metrics and scores {job_estimate.duration(runs['numpy']['snapshot'])} a snapshot)."
     )
     too_slow = total > 120
     limits = Limits.from_env()
     if total > limits.max_job_seconds:
-        message += f" That is more than the {jobs.duration(limits.max_job_seconds)} one training may take here."
+        message += f" That is more than the {job_estimate.duration(limits.max_job_seconds)} one training may take here."
     if too_slow:
         message += " Raise min_count or lower d or the epochs for a quicker run."
     if work["steps"] < 20:
@@ -587,9 +589,9 @@ def visitors() -> memory.PerVisitor:
 
 
 @st.cache_resource
-def scheduler() -> jobs.Scheduler:
+def scheduler() -> Scheduler:
     """The server's one job scheduler: at most Limits.max_trainings trainings at once."""
-    return jobs.Scheduler(Limits.from_env().max_trainings, on_finish=lambda job: memory.release())
+    return Scheduler(Limits.from_env().max_trainings, on_finish=lambda job: memory.release())
 
 
 def training_order(settings: DashboardSettings) -> list[tuple[str, TrainOptions]]:
@@ -605,7 +607,7 @@ def start_training(corpus: Corpus, settings: DashboardSettings) -> jobs.Job | No
     data = prepared(corpus, settings.min_count)
     runs = estimates(corpus, settings)
     limits = Limits.from_env()
-    refused = jobs.refusal(sum(run["total"] for run in runs.values()), limits)
+    refused = job_estimate.refusal(sum(run["total"] for run in runs.values()), limits)
     if refused:
         st.error(refused)
         source = corpus.name if corpus.name in BUILTIN_CORPORA else f"path/to/{corpus.name}"
@@ -664,7 +666,7 @@ def collect_job() -> None:
 
 def outcome(job: jobs.Job, kept: bool, stopped: list[str]) -> tuple[str, str]:
     """(kind, message) for the Train page: "success", "warning" or "error"."""
-    took = jobs.duration(job.running_seconds())
+    took = job_estimate.duration(job.running_seconds())
     if job.state == jobs.State.FAILED:
         return "error", job.error or "training failed."
     if job.state == jobs.State.DONE:
@@ -689,7 +691,7 @@ def job_status(job: jobs.Job) -> str:
         return (
             f"Waiting for a free training slot: you are {_ordinal(position)} in line "
             f"({running} training{'s' if running != 1 else ''} running, at most {scheduler().slots} at once on this "
-            f"server); about {jobs.duration(scheduler().wait_seconds(job))} until yours starts."
+            f"server); about {job_estimate.duration(scheduler().wait_seconds(job))} until yours starts."
         )
     current = job.current()
     where = "setting up"
@@ -698,7 +700,7 @@ def job_status(job: jobs.Job) -> str:
         where = f"{ROLE_NAMES.get(part, part)}, epoch {epoch} of {epochs}"
     elif current is not None:
         where = f"{ROLE_NAMES.get(current[0], current[0])}: counting pairs and measuring epoch 0"
-    return f"{job.progress():.0%} · {where} · about {jobs.duration(job.seconds_left())} left"
+    return f"{job.progress():.0%} · {where} · about {job_estimate.duration(job.seconds_left())} left"
 
 
 @st.cache_data(max_entries=32, max_size="4MB", show_spinner=False)
@@ -812,7 +814,8 @@ def run_as_job(name: str, compute: Callable[[Hooks], object], on_cancel: Callabl
                 status.info(job_status(job))
             else:
                 status.progress(
-                    job.progress(), text=f"{name}: {job.progress():.0%}, about {jobs.duration(job.seconds_left())} left"
+                    job.progress(),
+                    text=f"{name}: {job.progress():.0%}, about {job_estimate.duration(job.seconds_left())} left",
                 )
     finally:  # a rerun (Cancel, any click, another page) or a closed tab ends the wait: the job goes too
         if not job.finished:

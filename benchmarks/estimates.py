@@ -4,7 +4,7 @@
     python benchmarks/estimates.py --corpora wiki --epochs 3 --json out.json
 
 For each corpus and trainer (the dashboard's default settings, ``--epochs`` epochs) it estimates
-the run as the dashboard does (``jobs.run_estimate``: the real trainer, metrics kernel and scorer
+the run as the dashboard does (``job_estimate.run_estimate``: the real trainer, metrics kernel and scorer
 probed for a fraction of a second), then trains it (``training.train`` with the intrinsic scores,
 as the dashboard does) and prints estimate, actual and their ratio, with the actual split into
 set-up, training and measuring. Estimate and run follow each other directly, so a load burst on a
@@ -27,7 +27,7 @@ from embedlab.config import CorpusOptions, DashboardSettings  # noqa: E402
 from embedlab.corpus import load_corpus  # noqa: E402
 from embedlab.evaluate import scorer_for  # noqa: E402
 from embedlab.hooks import Hooks  # noqa: E402
-from embedlab.jobs import run_estimate  # noqa: E402
+from embedlab.job_estimate import run_estimate  # noqa: E402
 from embedlab.prepared import prepare  # noqa: E402
 from embedlab.training import train  # noqa: E402
 

@@ -14,10 +14,10 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+from embedlab.atomic import atomic_write
 from embedlab.config import BUILTIN_CORPORA, cache_root
 from embedlab.decoding import decode_text
 from embedlab.errors import EmbedLabError
-from embedlab.store import atomic_write
 from embedlab.tokenizer import MAX_SENTENCE_TOKENS, TOKENIZER_VERSION, sentences_from_text, tokenize
 from embedlab.uploads import CHUNK
 

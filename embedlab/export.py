@@ -3,7 +3,7 @@ Projector bundle, the whole run directory as a zip (a run bundle, which opens ag
 ``python -m embedlab import`` or the Corpus page's Open embeddings tab).
 
 Every writer builds its output in memory or in a temporary file or directory and moves it into
-place (:func:`~embedlab.store.atomic_write`, :func:`~embedlab.store.atomic_dir`), so a failed
+place (:func:`~embedlab.atomic.atomic_write`, :func:`~embedlab.atomic.atomic_dir`), so a failed
 export never leaves half a file or half a folder behind.
 """
 
@@ -20,11 +20,12 @@ from pathlib import Path
 import numpy as np
 from gensim.models import KeyedVectors
 
+from embedlab.atomic import atomic_dir, atomic_write
 from embedlab.builtin_corpora import planted_groups
 from embedlab.config import Limits
 from embedlab.embedding_map import colour_labels, frequency_bands, frequent_rows
 from embedlab.errors import EmbedLabError
-from embedlab.store import EXTRA, FILES, Run, atomic_dir, atomic_write, write_manifest, write_vocab
+from embedlab.store import EXTRA, FILES, Run, write_manifest, write_vocab
 from embedlab.vocab import Vocabulary
 
 FORMATS = ("word2vec", "projector", "projector-all", "bundle")

@@ -1,21 +1,18 @@
-"""Training jobs on a shared server: a background thread per job, one job per visitor, at most
-N jobs at once and the rest queued, stopped within a second by Cancel, a closed tab or a new job.
+"""Training jobs on a shared server: one job (a visitor's training), how far it has got and how long
+it has left, and the dashboard's work that runs in it.
 
-    scheduler = Scheduler(slots=Limits.from_env().max_trainings)
     job = scheduler.submit("visitor-1", work, parts={"gensim": 4.0, "numpy": 60.0}, alive=is_connected)
-    scheduler.position(job)     # 0 running (or finished), k = k-th in the queue
     job.progress(), job.seconds_left(), job.rows("numpy")
     job.cancel("Cancel pressed"); job.wait(1.0)
 
-``work(job)`` runs in the job's own thread and trains through :func:`train_runs` (or anything
-that passes ``job.hooks(part, epochs)`` or ``job.fraction_hooks(part)`` to the training code):
-the trainers ask ``job.should_stop()`` between batches, so a cancelled job stops within a
-batch. The scheduler's watcher thread asks every job's ``alive()`` a few times a second and
-cancels the jobs of visitors who are gone, and stops a job that runs past its time limit.
+``work(job)`` runs in the job's own thread (started by :class:`embedlab.scheduler.Scheduler`)
+and trains through :func:`train_runs` (or anything that passes ``job.hooks(part, epochs)`` or
+``job.fraction_hooks(part)`` to the training code): the trainers ask ``job.should_stop()``
+between batches, so a cancelled job stops within a batch.
 
-Before a job is submitted, :func:`run_estimate` measures how long each of its runs takes on this
-machine now (the real trainer, metrics kernel and scorer, each for a fraction of a second), and
-:func:`refusal` says whether that fits the per-job limit of a shared server.
+How many jobs run at once, the queue and the watcher that cancels the jobs of visitors who are
+gone live in :mod:`embedlab.scheduler`; the measured estimate of a job before it starts, and its
+refusal, in :mod:`embedlab.job_estimate`.
 
 No Streamlit here: the dashboard passes ``alive`` (is the visitor's session still connected)
 and reads the job's state from its page; the tests drive everything with events.
@@ -23,39 +20,22 @@ and reads the job's state from its page; the tests drive everything with events.
 
 from __future__ import annotations
 
-import logging
-import os
-import statistics
 import threading
 import time
 import uuid
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-import numpy as np
-import scipy.sparse
-
-from embedlab import metrics, objectives, objectives_sampled, sizing
-from embedlab.config import Limits, TrainOptions
-from embedlab.errors import EmbedLabError, TrainingCancelled
-from embedlab.gensim_trainer import GensimTrainer
+from embedlab.config import TrainOptions
+from embedlab.errors import TrainingCancelled
 from embedlab.hooks import Hooks, Snapshot
-from embedlab.objectives import NegativeSampling, Softmax
 from embedlab.prepared import Prepared
-from embedlab.softmax import SoftmaxTrainer, initial_vectors
-from embedlab.training import Scorer, pair_counts, train_cached
-from embedlab.vocab import Encoded
+from embedlab.training import Scorer, train_cached
 
-log = logging.getLogger(__name__)
-
-POLL_SECONDS = 0.2  # how often the watcher asks whether a job's visitor is still there
 LIVE_AFTER_SECONDS = 2.0  # a running job's own speed replaces the estimate after this long...
 LIVE_AFTER_SHARE = 0.01  # ...and this share of its estimated work
-RECENT_JOBS = 8  # finished jobs whose actual ÷ estimated time corrects the next estimates
-JOB_NICE = 10  # a job's thread (and the threads it starts) yields the CPU to the pages of other visitors
 
 
 class State(StrEnum):
@@ -241,232 +221,6 @@ class Job:
         return self.running_seconds() / (done * self.estimated_seconds())
 
 
-class Scheduler:
-    """At most ``slots`` jobs run at once, the others wait in submission order; each owner (a
-    visitor) has at most one active job: submitting another cancels the one before.
-
-    ``on_finish(job)`` runs in the job's thread after it ends (e.g. giving memory back).
-    """
-
-    def __init__(self, slots: int, on_finish: Callable[[Job], None] | None = None, poll: float = POLL_SECONDS):
-        if slots < 1:
-            raise ValueError(f"slots must be at least 1, got {slots}")
-        self.slots = slots
-        self.on_finish = on_finish
-        self.poll = poll
-        self._lock = threading.Condition()
-        self._queue: deque[Job] = deque()
-        self._running: list[Job] = []
-        self._latest: dict[str, Job] = {}  # owner → the owner's newest job
-        self._ratios: deque[float] = deque(maxlen=RECENT_JOBS)
-        self._watcher: threading.Thread | None = None
-        self._threads: list[threading.Thread] = []
-
-    # ------------------------------------------------------------ submitting and reading
-
-    def submit(
-        self,
-        owner: str,
-        work: Callable[[Job], object],
-        parts: dict[str, float],
-        *,
-        label: str = "",
-        alive: Callable[[], bool] | None = None,
-        time_limit: float | None = None,
-    ) -> Job:
-        """Queue a job for ``owner``; the owner's previous job, if still active, is cancelled."""
-        job = Job(owner, work, dict(parts), label, alive, time_limit)
-        with self._lock:
-            previous = self._latest.get(owner)
-            if previous is not None and previous.state in ACTIVE:
-                previous.cancel(f"you started another job{': ' + label if label else ''}")
-                self._purge()
-            self._latest[owner] = job
-            self._queue.append(job)
-            self._dispatch()
-            self._ensure_watcher()
-            self._lock.notify_all()
-        return job
-
-    def cancel(self, job: Job, reason: str = "cancelled") -> None:
-        """Stop ``job``: a running job stops within a batch, a queued one leaves the queue now."""
-        job.cancel(reason)
-        with self._lock:
-            self._purge()
-            self._lock.notify_all()
-
-    def _purge(self) -> None:
-        """Take cancelled jobs out of the queue (holding the lock): they never start."""
-        for job in [j for j in self._queue if j.cancelled]:
-            self._queue.remove(job)
-            self._finish(job, State.CANCELLED)
-
-    def job_of(self, owner: str) -> Job | None:
-        """The owner's newest job (active or finished), if any."""
-        with self._lock:
-            return self._latest.get(owner)
-
-    def forget(self, owner: str) -> None:
-        """Drop the owner's finished job (its result has been read); an active job is cancelled."""
-        with self._lock:
-            job = self._latest.pop(owner, None)
-        if job is not None and job.state in ACTIVE:
-            self.cancel(job, "the visitor left")
-
-    def position(self, job: Job) -> int:
-        """0 when the job runs or has finished; k when k − 1 jobs are queued before it."""
-        with self._lock:
-            try:
-                return self._queue.index(job) + 1
-            except ValueError:
-                return 0
-
-    def running(self) -> list[Job]:
-        with self._lock:
-            return list(self._running)
-
-    def queued(self) -> list[Job]:
-        with self._lock:
-            return list(self._queue)
-
-    def wait_seconds(self, job: Job) -> float:
-        """About how long a queued job waits for a slot: the running jobs' time left and the
-        estimates of the jobs before it, shared over the slots."""
-        with self._lock:
-            if job not in self._queue:
-                return 0.0
-            ahead = list(self._queue)[: self._queue.index(job)]
-            running = list(self._running)
-        ends = sorted(j.seconds_left() for j in running) + [0.0] * (self.slots - len(running))
-        for queued in ahead:  # each job ahead takes the slot that frees first
-            ends.sort()
-            ends[0] += queued.estimated_seconds() * self.correction()
-        return min(ends)
-
-    def correction(self) -> float:
-        """Actual ÷ estimated seconds of recent jobs on this server (1 before any), to multiply
-        new estimates by; kept within [0.25, 4]."""
-        with self._lock:
-            ratios = list(self._ratios)
-        return min(4.0, max(0.25, statistics.median(ratios))) if ratios else 1.0
-
-    # ------------------------------------------------------------ running
-
-    def _dispatch(self) -> None:
-        """Start queued jobs while a slot is free (holding the lock)."""
-        while self._queue and len(self._running) < self.slots:
-            job = self._queue.popleft()
-            if job.cancelled:  # cancelled while it waited: it never starts
-                self._finish(job, State.CANCELLED)
-                continue
-            job.state, job.started_at = State.RUNNING, time.monotonic()
-            self._running.append(job)
-            thread = threading.Thread(target=self._run, args=(job,), name=f"embedlab-job-{job.id}", daemon=True)
-            self._threads = [t for t in self._threads if t.is_alive()] + [thread]
-            thread.start()
-
-    def _run(self, job: Job) -> None:
-        _lower_priority()
-        job._started.set()
-        state, result, error = State.DONE, None, None
-        try:
-            result = job.work(job)
-            if job.cancelled:
-                state = State.CANCELLED
-        except TrainingCancelled:
-            state = State.CANCELLED
-        except EmbedLabError as problem:
-            state, error = State.FAILED, str(problem).splitlines()[0]
-        except Exception as problem:  # a bug: the visitor gets one line, the log the traceback
-            log.exception("training job %s failed", job.id)
-            state, error = (
-                State.FAILED,
-                f"training failed with an internal error ({type(problem).__name__}); please report it.",
-            )
-        ratio = job.speed_ratio()
-        with self._lock:
-            if job in self._running:
-                self._running.remove(job)
-            job.result = result
-            job.error = error
-            job.work = None  # its closure holds the visitor's prepared corpus
-            if ratio is not None:
-                self._ratios.append(ratio)
-            self._finish(job, state)
-            self._dispatch()
-            self._lock.notify_all()
-        if self.on_finish is not None:
-            try:
-                self.on_finish(job)
-            except Exception:
-                log.exception("on_finish of job %s failed", job.id)
-
-    @staticmethod
-    def _finish(job: Job, state: State) -> None:
-        job.state = state
-        job.finished_at = time.monotonic()
-        if job.started_at is None:
-            job.started_at = job.finished_at
-        job._started.set()
-        job._done.set()
-        with job._changed:
-            job._changed.notify_all()
-
-    # ------------------------------------------------------------ the watcher
-
-    def _ensure_watcher(self) -> None:
-        if self._watcher is None or not self._watcher.is_alive():
-            self._watcher = threading.Thread(target=self._watch, name="embedlab-job-watcher", daemon=True)
-            self._watcher.start()
-
-    def _watch(self) -> None:
-        """Cancel the jobs of visitors who left and jobs past their time limit; ends when no job
-        is active (the next submit starts it again)."""
-        while True:
-            with self._lock:
-                active = list(self._running) + list(self._queue)
-                if not active:
-                    self._watcher = None
-                    return
-            for job in active:
-                if job.alive is not None and not _alive(job):
-                    job.cancel("the visitor closed the page")
-                elif job.time_limit is not None and job.running_seconds() > job.time_limit:
-                    job.cancel(f"it ran past the {job.time_limit / 60:.0f}-minute limit of this server")
-            with self._lock:
-                self._purge()
-                if self._running or self._queue:
-                    self._lock.wait(self.poll)
-                # a finished job's notify wakes the loop early: it re-reads the lists
-
-    def shutdown(self, timeout: float = 5.0) -> None:
-        """Cancel every job and wait for their threads (tests, server shutdown)."""
-        with self._lock:
-            jobs = list(self._running) + list(self._queue)
-            threads = list(self._threads)
-        for job in jobs:
-            job.cancel("the server is shutting down")
-        for thread in threads:
-            thread.join(timeout)
-
-
-def _lower_priority() -> None:
-    """Lower this thread's CPU priority (Linux: nice is per thread, and threads it starts inherit
-    it), so that on a busy server the OS runs page renders before training."""
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), JOB_NICE)
-    except (AttributeError, OSError):  # not Linux, or not allowed: training at normal priority
-        pass
-
-
-def _alive(job: Job) -> bool:
-    try:
-        return bool(job.alive())
-    except Exception:  # a liveness probe that fails says nothing: keep the job
-        log.exception("alive() of job %s failed", job.id)
-        return True
-
-
 # ---------------------------------------------------------------- the dashboard's training job
 
 
@@ -499,148 +253,3 @@ def train_runs(
         if run.stopped_early:
             break
     return paths
-
-
-# ---------------------------------------------------------------- estimating a job before it starts
-
-
-def _timed_batches(seconds: float) -> tuple[Callable[[], bool], list[float]]:
-    """A should_stop() that records when it is asked (before each batch) and says stop after ``seconds``."""
-    calls: list[float] = []
-
-    def stop() -> bool:
-        calls.append(time.perf_counter())
-        return calls[-1] - calls[0] > seconds
-
-    return stop, calls
-
-
-def _probe_epoch(prepared: Prepared, options: TrainOptions, seconds: float) -> float:
-    """Seconds of one training epoch of ``options`` here and now, from the real trainer run on
-    this corpus for about ``seconds`` (exact when the epoch is shorter)."""
-    V = len(prepared.vocab)
-    initial = initial_vectors(V, options.dim, options.seed)
-    if options.trainer == "numpy":
-        trainer = SoftmaxTrainer(
-            prepared.train, prepared.vocab.counts, options, initial, pairs_per_position=options.window + 1.0
-        )
-        stop, calls = _timed_batches(seconds)
-        started = time.perf_counter()
-        try:
-            trainer.train_epoch(1, stop)
-        except TrainingCancelled:
-            per_batch = (calls[-1] - calls[0]) / max(len(calls) - 1, 1)
-            steps = -(-sizing.positions_per_epoch(prepared, options) // options.batch_size)
-            return (calls[0] - started) + per_batch * steps  # the epoch's draw of windows and order, then its batches
-        return time.perf_counter() - started
-    trainer = GensimTrainer(prepared.train, prepared.vocab.words, prepared.vocab.counts, options, initial=initial)
-    words, started = trainer.words, time.perf_counter()
-
-    def sentences():
-        for sentence in prepared.train:
-            if time.perf_counter() - started > seconds:
-                return
-            yield [words[t] for t in sentence]
-
-    _, raw_words = trainer.model.train(sentences(), total_examples=len(prepared.train), epochs=1)
-    elapsed = time.perf_counter() - started
-    return elapsed * prepared.train.n_tokens / max(raw_words, 1)
-
-
-def _probe_snapshot(prepared: Prepared, options: TrainOptions, scorer: Scorer | None, seconds: float) -> float:
-    """Seconds to measure one snapshot of ``options`` here: the objective's kernel timed on a
-    few blocks of this vocabulary, scaled to the rows the metrics plan (exact or estimated)
-    will score, plus one call of ``scorer``."""
-    V, d = len(prepared.vocab), options.dim
-    positions = sizing.positions_per_epoch(prepared, options)
-    method, examples, _ = metrics._plan(options, V, positions * (options.window + 1), positions, V)
-    rng = np.random.default_rng(0)
-    W_in = rng.standard_normal((V, d), dtype=np.float32) / d
-    W_out = rng.standard_normal((V, d), dtype=np.float32) / d
-    objective = Softmax() if options.trainer == "numpy" else NegativeSampling.from_counts(prepared.vocab.counts, 5)
-    block = objectives._block_rows(V)
-    rows = min(V, 2 * block)
-    if method == "exact":  # training pairs with gradients, held-out pairs without: ~1⅓ passes over V rows
-        counts = scipy.sparse.random(rows, V, density=min(1.0, 20 / V), format="csr", random_state=0)
-        counts = scipy.sparse.vstack([counts, scipy.sparse.csr_array((V - rows, V))]).tocsr()
-        stop, calls = _timed_batches(seconds)
-        started = time.perf_counter()
-        try:
-            objectives.exact(objective, W_in, W_out, counts, should_stop=stop)
-        except TrainingCancelled:
-            pass
-        measured = time.perf_counter() - started
-        done = min(rows, max(len(calls) - 1, 1) * block)
-        seconds_per_row = measured / done
-        total = seconds_per_row * V * (4 / 3)
-    else:  # estimated: examples × 2.5 passes
-        n = min(examples, rows)
-        sample = objectives_sampled.Examples(rng.integers(0, V, (n, 1)), rng.integers(0, V, n))
-        started = time.perf_counter()
-        objectives_sampled.estimate(objective, W_in, W_out, sample)
-        total = (time.perf_counter() - started) / n * examples * 1.25
-    if scorer is not None:
-        started = time.perf_counter()
-        scorer(W_in)
-        total += time.perf_counter() - started
-    return total
-
-
-def _probe_setup(prepared: Prepared, options: TrainOptions, tokens: int = 50_000) -> float:
-    """Seconds to count the expected pairs of the whole text, from a prefix of ``tokens`` tokens."""
-    prefix = Encoded(prepared.train.tokens[:tokens], np.array([0, min(tokens, prepared.train.n_tokens)]))
-    started = time.perf_counter()
-    pair_counts(prefix, prepared.vocab.counts, options)
-    per_token = (time.perf_counter() - started) / max(prefix.n_tokens, 1)
-    return per_token * (prepared.train.n_tokens + prepared.heldout.n_tokens)
-
-
-def run_estimate(prepared: Prepared, options: TrainOptions, scorer: Scorer | None = None, seconds: float = 0.3) -> dict:
-    """Seconds one run takes here, measured now: the real trainer, metrics kernel and scorer are
-    each run for a fraction of a second on this corpus at these settings and scaled up.
-
-    Keys: ``setup`` (counting pairs), ``epoch`` (one training epoch), ``snapshot`` (measuring one
-    snapshot), ``train`` (every epoch), ``measure`` (every snapshot, epoch 0 included), ``total``.
-    Costs about ``3 × seconds`` plus the trainer's set-up; cache it per corpus and settings.
-    """
-    options = options.validate(Limits(max_dim=10**9, max_epochs=10**9))
-    epoch = _probe_epoch(prepared, options, seconds)
-    snapshot = _probe_snapshot(prepared, options, scorer, seconds)
-    setup = _probe_setup(prepared, options)
-    train_seconds, measure = options.epochs * epoch, (options.epochs + 1) * snapshot
-    return {
-        "setup": setup,
-        "epoch": epoch,
-        "snapshot": snapshot,
-        "train": train_seconds,
-        "measure": measure,
-        "total": setup + train_seconds + measure,
-    }
-
-
-# ---------------------------------------------------------------- refusing a job by its estimate
-
-
-def duration(seconds: float) -> str:
-    """A duration as a person says it.
-
-    >>> duration(42), duration(150), duration(4000)
-    ('42 s', '2.5 min', '1 h 7 min')
-    """
-    if seconds < 90:
-        return f"{max(seconds, 1):.0f} s"
-    if seconds < 3600:
-        return f"{seconds / 60:.1f} min"
-    return f"{seconds // 3600:.0f} h {seconds % 3600 / 60:.0f} min"
-
-
-def refusal(seconds: float, limits: Limits) -> str | None:
-    """Why a job estimated at ``seconds`` is refused on this server, or None when it fits."""
-    if seconds <= limits.max_job_seconds:
-        return None
-    return (
-        f"This training would take about {duration(seconds)} here (estimated from this server's measured speed), "
-        f"more than the {duration(limits.max_job_seconds)} one visitor may use on a shared server. Lower the epochs "
-        "or d, or raise min_count; or run it on your own machine with the commands below "
-        "(EMBEDLAB_UNLIMITED=1 lifts the limits there)."
-    )

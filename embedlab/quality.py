@@ -10,10 +10,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from embedlab.atomic import atomic_write
 from embedlab.benchmark_files import analogy_questions, word_pairs
 from embedlab.builtin_corpora import planted_groups
 from embedlab.evaluate import BENCHMARK_COLUMNS, MIN_PAIRS, QUALITY_COLUMNS, snapshot_quality
-from embedlab.store import Run, atomic_write, update_manifest
+from embedlab.store import Run, update_manifest
 
 BENCHMARK_NAMES = {"wordsim353": "WordSim-353", "simlex999": "SimLex-999"}
 

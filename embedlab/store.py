@@ -12,28 +12,23 @@ directory beside the target, so memory never holds every epoch at once; the dire
 renamed into place only when complete. A killed run leaves only a ``.tmp-*`` directory,
 which is never read and is removed by the next writer once its process is gone.
 
-This module is the one place that knows how a file or a directory is written atomically
-(:func:`atomic_write`, :func:`atomic_dir`) and what the manifest holds (:func:`write_manifest`).
+This module is the one place that knows what the manifest holds (:func:`write_manifest`); how a
+file or a directory is written atomically is :mod:`embedlab.atomic`'s.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import os
 import shutil
-import tempfile
-import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from embedlab.atomic import atomic_write, check_target, new_temporary, publish, sha256_file
 from embedlab.errors import EmbedLabError, TrainingDiverged
 from embedlab.vocab import Vocabulary
 
@@ -109,145 +104,7 @@ class Run:
         return bool(self.config.get("stopped_at_epoch") is not None)
 
 
-# ---------------------------------------------------------------- atomic files and directories
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _fsync_file(path: Path) -> None:
-    with open(path, "rb") as f:
-        os.fsync(f.fileno())
-
-
-def atomic_write(path: str | os.PathLike, data: bytes | str) -> Path:
-    """Write ``data`` to ``path`` all at once: a temporary file beside it, fsync, rename.
-
-    A reader sees the old file or the new one, never half of either; a failure leaves nothing.
-
-    >>> import tempfile; p = Path(tempfile.mkdtemp()) / "a.txt"
-    >>> atomic_write(p, "hello").read_text()
-    'hello'
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".tmp-{os.getpid()}-{path.name}-")
-    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; an ordinary file is readable like any other
-    try:
-        with os.fdopen(handle, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def _umask() -> int:
-    """The process's umask, read without changing it (os.umask would, briefly, for every thread)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    except OSError:
-        pass
-    return 0o022
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def remove_stale_temporaries(parent: Path, max_age_seconds: float = 24 * 3600) -> None:
-    """Delete ``.tmp-<pid>-*`` directories of processes that are gone (or very old ones)."""
-    if not parent.is_dir():
-        return
-    for tmp in parent.glob(".tmp-*"):
-        try:
-            pid = int(tmp.name.split("-")[1])
-        except (IndexError, ValueError):
-            pid = -1
-        try:
-            too_old = time.time() - tmp.stat().st_mtime > max_age_seconds
-        except OSError:
-            continue
-        if pid <= 0 or not _pid_alive(pid) or too_old:
-            if tmp.is_dir():
-                shutil.rmtree(tmp, ignore_errors=True)
-            else:
-                tmp.unlink(missing_ok=True)
-
-
-def _check_target(target: Path) -> None:
-    """A target may be absent or an empty directory; anything else is refused."""
-    if target.exists() and not (target.is_dir() and not any(target.iterdir())):
-        raise EmbedLabError(f"{target} already exists; choose another --out or remove it first.")
-
-
-def _new_temporary(target: Path) -> Path:
-    parent = target.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_temporaries(parent)
-    tmp = parent / f".tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}-{target.name}"
-    tmp.mkdir()
-    return tmp
-
-
-def _publish(tmp: Path, target: Path) -> bool:
-    """fsync every file of ``tmp`` and rename it to ``target``; False when someone else won."""
-    for child in tmp.rglob("*"):
-        if child.is_file():
-            _fsync_file(child)
-    if target.is_dir() and not any(target.iterdir()):
-        target.rmdir()  # an empty directory given as --out is replaced
-    try:
-        os.rename(tmp, target)
-    except OSError:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if not target.exists():
-            raise
-        return False
-    return True
-
-
-@contextmanager
-def atomic_dir(target: str | os.PathLike) -> Iterator[Path]:
-    """Build a directory in a temporary sibling and rename it to ``target`` when the block ends.
-
-    ``target`` must be absent or an empty directory. If the block raises (or the process
-    dies), nothing appears at ``target``.
-
-    >>> import tempfile; out = Path(tempfile.mkdtemp()) / "out"
-    >>> with atomic_dir(out) as tmp:
-    ...     _ = (tmp / "a.csv").write_text("x")
-    >>> sorted(p.name for p in out.iterdir())
-    ['a.csv']
-    """
-    target = Path(target)
-    _check_target(target)
-    tmp = _new_temporary(target)
-    try:
-        yield tmp
-        _check_target(target)
-        _publish(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+# ---------------------------------------------------------------- the manifest
 
 
 def write_manifest(directory: Path, names: tuple[str, ...] | None = None) -> None:
@@ -319,8 +176,8 @@ class RunWriter:
 
     def __init__(self, target: str | os.PathLike, epochs: int, vocab_size: int, dim: int, *, outputs: bool = True):
         self.target = Path(target)
-        _check_target(self.target)
-        self.tmp = _new_temporary(self.target)
+        check_target(self.target)
+        self.tmp = new_temporary(self.target)
         self.shape = (epochs + 1, vocab_size, dim)
         self.inputs = np.lib.format.open_memmap(self.tmp / "input_vectors.npy", "w+", np.float32, self.shape)
         self.outputs = None
@@ -379,7 +236,7 @@ class RunWriter:
         for name, content in (extra or {}).items():
             (self.tmp / name).write_text(json.dumps(content), encoding="utf-8")
         write_manifest(self.tmp)
-        _publish(self.tmp, self.target)  # False when someone else finished the same run first: theirs is kept
+        publish(self.tmp, self.target)  # False when someone else finished the same run first: theirs is kept
         self.done = True
         return self.target
 

@@ -15,20 +15,12 @@ import scipy.sparse
 from scipy.special import softmax
 
 import embedlab.biasvar
-from embedlab.biasvar import (
-    COLUMNS,
-    best_dim,
-    bootstrap_sentences,
-    cross_entropy,
-    decompose,
-    decompose_models,
-    optimum,
-    pair_counts,
-    sweep,
-)
+import embedlab.decomposition
+from embedlab.biasvar import COLUMNS, best_dim, bootstrap_sentences, optimum, sweep
 from embedlab.charts import decomposition_chart, loss_chart
 from embedlab.config import CorpusOptions, SweepOptions, TrainOptions
 from embedlab.corpus import load_corpus
+from embedlab.decomposition import cross_entropy, decompose, decompose_models, pair_counts
 from embedlab.errors import EmbedLabError, TrainingCancelled
 from embedlab.hooks import Hooks
 from embedlab.prepared import prepare
@@ -36,8 +28,9 @@ from embedlab.softmax import softmax_loss_and_grads
 
 
 def test_doctests():
-    result = doctest.testmod(embedlab.biasvar)
-    assert result.failed == 0 and result.attempted > 0
+    for module in (embedlab.biasvar, embedlab.decomposition):
+        result = doctest.testmod(module)
+        assert result.failed == 0 and result.attempted > 0, module.__name__
 
 
 def _random_problem(seed, R=4, W=23, V=17):
@@ -361,7 +354,8 @@ def test_optimum_names_a_best_d_only_when_it_is_resolved():
 def test_cli_and_page_run_the_same_sweep_and_get_the_same_table(tmp_path, toy):
     """The command line builds its SweepOptions from the flags exactly as the page builds them
     from its form (both start from SweepOptions' defaults), and the table is the same."""
-    from embedlab.__main__ import build_parser, sweep_settings
+    from embedlab.__main__ import build_parser
+    from embedlab.cli.options import sweep_settings
 
     args = build_parser().parse_args(
         ["sweep", "--corpus", "toy", "--dims", "1,4", "--seeds", "2", "--epochs", "1", "--share", "0.5", "--out", "x"]

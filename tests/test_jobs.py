@@ -13,15 +13,18 @@ import time
 import numpy as np
 import pytest
 
-import embedlab.__main__
+import embedlab.cli.options
 import embedlab.config
+import embedlab.job_estimate
 import embedlab.jobs
 from embedlab.config import CorpusOptions, DashboardSettings, Limits, TrainOptions
 from embedlab.corpus import Corpus, load_corpus
 from embedlab.errors import EmbedLabError, TrainingCancelled
-from embedlab.jobs import Scheduler, State, refusal, run_estimate, train_runs
+from embedlab.job_estimate import refusal, run_estimate
+from embedlab.jobs import State, train_runs
 from embedlab.metrics import build_measure, objective_for, pair_counts
 from embedlab.prepared import prepare
+from embedlab.scheduler import Scheduler
 from embedlab.store import load_run
 from embedlab.vocab import expected_pair_counts
 
@@ -293,6 +296,6 @@ def test_training_slots_come_from_the_cores():
 
 
 def test_doctests():
-    for module in (embedlab.jobs, embedlab.config, embedlab.__main__):
+    for module in (embedlab.jobs, embedlab.job_estimate, embedlab.config, embedlab.cli.options):
         result = doctest.testmod(module)
         assert result.failed == 0, module.__name__

@@ -10,12 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from embedlab.atomic import remove_stale_temporaries
 from embedlab.config import CorpusOptions, TrainOptions
 from embedlab.corpus import Corpus
 from embedlab.errors import EmbedLabError
 from embedlab.hooks import Hooks
 from embedlab.prepared import prepare
-from embedlab.store import RunWriter, load_run, remove_stale_temporaries
+from embedlab.store import RunWriter, load_run
 from embedlab.training import train_cached
 from embedlab.vocab import Vocabulary
 

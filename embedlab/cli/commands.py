@@ -1,0 +1,210 @@
+"""What each subcommand of ``python -m embedlab`` does, given its parsed arguments: train, export,
+import, evaluate, sweep and finetune. Each returns the exit status; a user error is raised as
+:class:`~embedlab.errors.EmbedLabError` for :func:`embedlab.__main__.main` to print.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from embedlab.analysis import default_words
+from embedlab.atomic import atomic_dir
+from embedlab.biasvar import optimum, optimum_text, sweep
+from embedlab.builtin_corpora import planted_groups, shifted_words
+from embedlab.cli.options import corpus_options, sweep_settings, train_options
+from embedlab.cli.progress import ProgressBar
+from embedlab.config import CorpusOptions, ImportOptions, SweepOptions
+from embedlab.corpus import load_corpus
+from embedlab.errors import EmbedLabError
+from embedlab.evaluate import scorer_for
+from embedlab.export import export
+from embedlab.finetune import finetune
+from embedlab.hooks import Hooks
+from embedlab.importer import describe, import_run, read_paths
+from embedlab.prepared import Prepared, check_feasible, prepare
+from embedlab.quality import coverage_text, evaluate_run, write_quality
+from embedlab.stability import seed_stability, stability_by_dim
+from embedlab.store import load_run
+from embedlab.training import run_key, train
+
+
+def _load_prepared(options: CorpusOptions) -> Prepared:
+    return prepare(load_corpus(options.source), options)
+
+
+def cmd_train(args) -> int:
+    corpus_opts = corpus_options(args)
+    options = train_options(args, args.trainer)  # settings are checked before any work starts
+    prepared = _load_prepared(corpus_opts)
+    check_feasible(prepared, options)  # before anything is printed: an error is one line
+    scorer = scorer_for(prepared.vocab, prepared.corpus.name)
+    out = Path(args.out) if args.out else Path("runs") / f"{options.trainer}-{run_key(prepared, options, scorer)}"
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise EmbedLabError(f"{out} already exists; choose another --out or remove it first.")
+    print(
+        f"corpus {prepared.corpus.name}: {prepared.corpus.n_tokens:,} tokens, vocabulary {len(prepared.vocab):,} "
+        f"(min_count {corpus_opts.min_count}), {len(prepared.train_ids):,} training / "
+        f"{len(prepared.heldout_ids):,} held-out sentences",
+        file=sys.stderr,
+    )
+    bar = ProgressBar(options.epochs, f"{options.trainer} d={options.dim}")
+
+    def on_epoch(epoch, snapshot, metrics):
+        bar.update(epoch, f"loss {metrics['loss']:.4f} held-out {metrics['heldout_loss']:.4f}")
+
+    run = train(prepared, options, out, Hooks(on_epoch=on_epoch), scorer=scorer)
+    columns = ["epoch", "loss", "heldout_loss", "grad_norm", "mean_norm", "displacement", "lr", "seconds"]
+    print(run.metrics[columns].to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+    print(f"run written to {run.path} (metrics: {run.config['metric_method']})")
+    if run.diverged:
+        losses = run.metrics["loss"]
+        if "diverged_message" in run.config:
+            what = f"{run.config['diverged_message'].split(';')[0]}; epochs 0–{run.epochs} are kept"
+        else:
+            what = f"training diverged: the loss ended at {losses.iloc[-1]:.4g}, above twice its start ({losses.iloc[0]:.4g})"
+        print(f"warning: {what}; the run is flagged diverged. Lower the learning rate (--lr).", file=sys.stderr)
+    return 0
+
+
+def cmd_export(args) -> int:
+    run = load_run(args.run_dir)
+    epoch = run.epochs if args.epoch is None else args.epoch
+    outputs = not args.no_outputs
+    for path in export(
+        run, epoch, args.format, args.out, max_words=args.max_words, url_prefix=args.url_prefix, outputs=outputs
+    ):
+        print(f"wrote {path}")
+    return 0
+
+
+def cmd_import(args) -> int:
+    """Open a run bundle, word2vec checkpoints or a .npy stack as the run directory --out."""
+    options = ImportOptions(align=args.align, first_epoch=args.first_epoch, max_words=args.max_words).validate()
+    out = Path(args.out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise EmbedLabError(f"{out} already exists; choose another --out or remove it first.")
+    files = read_paths(args.paths)
+    # A live bar on a terminal only: most errors come while reading, and must stay one line.
+    bar = ProgressBar(100, "import") if sys.stderr.isatty() else None
+    shown = []
+
+    def progress(fraction: float, text: str) -> None:
+        step = int(100 * fraction)
+        if bar is not None and (not shown or step > shown[-1]):
+            shown.append(step)
+            bar.update(step, text)
+
+    try:
+        run = import_run(files, out, options, progress=progress)
+    except EmbedLabError:
+        if bar is not None:
+            bar.clear()
+        raise
+    for line in describe(run):
+        print(line)
+    print(f"run written to {run.path}")
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    run = load_run(args.run_dir)
+    table = evaluate_run(run, recompute=args.recompute)
+    print(table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+    for line in coverage_text(table.iloc[-1]):
+        print(line)
+    if args.write:
+        print(f"wrote {write_quality(run, table)}")
+    return 0
+
+
+def cmd_sweep(args) -> int:
+    """bias_variance.csv (NumPy softmax over --dims), stability_by_dim.csv (gensim over --dims)
+    and stability.csv (both trainers per epoch at --dim), written atomically into --out."""
+    corpus_opts, sweep_options, gensim_options = sweep_settings(args)
+    numpy_options = sweep_options.trained()
+    out = Path(args.out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise EmbedLabError(f"{out} already exists and is not empty; choose another --out or remove it first.")
+    prepared = _load_prepared(corpus_opts)
+    words = default_words(prepared.vocab, planted_groups(prepared.corpus.name))
+    n_runs = len(sweep_options.dims) * sweep_options.runs
+
+    def bar_hooks(bar: ProgressBar) -> Hooks:
+        return Hooks(on_progress=lambda done, fraction: bar.update(done))
+
+    with atomic_dir(out) as scratch:
+        table = sweep(prepared, sweep_options, bar_hooks(ProgressBar(n_runs, "bias-variance (numpy)")))
+        table.to_csv(scratch / "bias_variance.csv", index=False)
+        shown = [
+            "dim",
+            "bias2_corrected",
+            "variance_unbiased",
+            "noise",
+            "total",
+            "total_se_runs",
+            "train_loss",
+            "heldout_loss",
+        ]
+        print(table[shown].to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+        print(optimum_text(optimum(table), sweep_options.runs))
+        by_dim = stability_by_dim(
+            prepared,
+            SweepOptions(sweep_options.dims, sweep_options.runs, gensim_options),
+            words,
+            hooks=bar_hooks(ProgressBar(n_runs, "stability over d (gensim)")),
+        )
+        by_dim.to_csv(scratch / "stability_by_dim.csv", index=False)
+        by_epoch = seed_stability(
+            prepared,
+            [numpy_options, gensim_options],
+            args.seeds,
+            words,
+            hooks=bar_hooks(ProgressBar(2 * args.seeds, f"stability over epochs (d={args.dim})")),
+        )
+        by_epoch.to_csv(scratch / "stability.csv", index=False)
+    print(f"wrote {out / 'bias_variance.csv'}, {out / 'stability_by_dim.csv'} and {out / 'stability.csv'}")
+    return 0
+
+
+def cmd_finetune(args) -> int:
+    """Continue a run on a second corpus: the run directory gets longer, the switch is recorded."""
+    parent = load_run(args.run_dir, verify=True)
+    corpus = load_corpus(args.corpus)
+    corpus_a = _parent_corpus(parent)
+    focus = shifted_words() if corpus.name == "toy-shift" else None
+    out = Path(args.out) if args.out else Path(args.run_dir).with_name(f"{Path(args.run_dir).name}-{corpus.name}")
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise EmbedLabError(f"{out} already exists; choose another --out or remove it first.")
+    bar = ProgressBar(args.epochs, f"fine-tune {parent.trainer} on {corpus.name}")
+    hooks = Hooks(on_epoch=lambda epoch, _s, row: bar.update(epoch - parent.epochs, f"loss {row['loss']:.4f}"))
+    run = finetune(
+        parent,
+        corpus,
+        out,
+        epochs=args.epochs,
+        lr=args.lr,
+        corpus_a=corpus_a,
+        focus_words=focus,
+        min_count=args.min_count,
+        hooks=hooks,
+        scorer_for=scorer_for,
+    )
+    columns = ["epoch", "domain", "loss", "heldout_loss", "heldout_loss_a", "grad_norm", "lr"]
+    print(
+        run.metrics[[c for c in columns if c in run.metrics]].to_string(index=False, float_format=lambda x: f"{x:.4g}")
+    )
+    if corpus_a is None:
+        print("note: the parent's corpus was not found, so heldout_loss_a (forgetting) is empty.", file=sys.stderr)
+    print(f"run written to {run.path} (epochs {parent.epochs + 1}–{run.epochs} on {corpus.name})")
+    return 0
+
+
+def _parent_corpus(parent):
+    """The parent's corpus if it can be read here and is the same file (by sha256), else None."""
+    source = parent.config.get("corpus_options", {}).get("source") or parent.config["corpus"]["name"]
+    try:
+        corpus = load_corpus(source)
+    except EmbedLabError:
+        return None
+    return corpus if corpus.sha256 == parent.config["corpus"]["sha256"] else None

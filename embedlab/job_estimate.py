@@ -1,0 +1,169 @@
+"""How long a training job takes on this machine, measured before it starts, and whether a shared
+server refuses it.
+
+:func:`run_estimate` measures how long each run of a job takes here now (the real trainer,
+metrics kernel and scorer, each for a fraction of a second), and :func:`refusal` says whether
+that fits the per-job limit of a shared server (``Limits.max_job_seconds``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+import scipy.sparse
+
+from embedlab import metrics, objectives, objectives_sampled, sizing
+from embedlab.config import Limits, TrainOptions
+from embedlab.errors import TrainingCancelled
+from embedlab.gensim_trainer import GensimTrainer
+from embedlab.objectives import NegativeSampling, Softmax
+from embedlab.prepared import Prepared
+from embedlab.softmax import SoftmaxTrainer, initial_vectors
+from embedlab.training import Scorer, pair_counts
+from embedlab.vocab import Encoded
+
+# ---------------------------------------------------------------- estimating a job before it starts
+
+
+def _timed_batches(seconds: float) -> tuple[Callable[[], bool], list[float]]:
+    """A should_stop() that records when it is asked (before each batch) and says stop after ``seconds``."""
+    calls: list[float] = []
+
+    def stop() -> bool:
+        calls.append(time.perf_counter())
+        return calls[-1] - calls[0] > seconds
+
+    return stop, calls
+
+
+def _probe_epoch(prepared: Prepared, options: TrainOptions, seconds: float) -> float:
+    """Seconds of one training epoch of ``options`` here and now, from the real trainer run on
+    this corpus for about ``seconds`` (exact when the epoch is shorter)."""
+    V = len(prepared.vocab)
+    initial = initial_vectors(V, options.dim, options.seed)
+    if options.trainer == "numpy":
+        trainer = SoftmaxTrainer(
+            prepared.train, prepared.vocab.counts, options, initial, pairs_per_position=options.window + 1.0
+        )
+        stop, calls = _timed_batches(seconds)
+        started = time.perf_counter()
+        try:
+            trainer.train_epoch(1, stop)
+        except TrainingCancelled:
+            per_batch = (calls[-1] - calls[0]) / max(len(calls) - 1, 1)
+            steps = -(-sizing.positions_per_epoch(prepared, options) // options.batch_size)
+            return (calls[0] - started) + per_batch * steps  # the epoch's draw of windows and order, then its batches
+        return time.perf_counter() - started
+    trainer = GensimTrainer(prepared.train, prepared.vocab.words, prepared.vocab.counts, options, initial=initial)
+    words, started = trainer.words, time.perf_counter()
+
+    def sentences():
+        for sentence in prepared.train:
+            if time.perf_counter() - started > seconds:
+                return
+            yield [words[t] for t in sentence]
+
+    _, raw_words = trainer.model.train(sentences(), total_examples=len(prepared.train), epochs=1)
+    elapsed = time.perf_counter() - started
+    return elapsed * prepared.train.n_tokens / max(raw_words, 1)
+
+
+def _probe_snapshot(prepared: Prepared, options: TrainOptions, scorer: Scorer | None, seconds: float) -> float:
+    """Seconds to measure one snapshot of ``options`` here: the objective's kernel timed on a
+    few blocks of this vocabulary, scaled to the rows the metrics plan (exact or estimated)
+    will score, plus one call of ``scorer``."""
+    V, d = len(prepared.vocab), options.dim
+    positions = sizing.positions_per_epoch(prepared, options)
+    method, examples, _ = metrics._plan(options, V, positions * (options.window + 1), positions, V)
+    rng = np.random.default_rng(0)
+    W_in = rng.standard_normal((V, d), dtype=np.float32) / d
+    W_out = rng.standard_normal((V, d), dtype=np.float32) / d
+    objective = Softmax() if options.trainer == "numpy" else NegativeSampling.from_counts(prepared.vocab.counts, 5)
+    block = objectives._block_rows(V)
+    rows = min(V, 2 * block)
+    if method == "exact":  # training pairs with gradients, held-out pairs without: ~1⅓ passes over V rows
+        counts = scipy.sparse.random(rows, V, density=min(1.0, 20 / V), format="csr", random_state=0)
+        counts = scipy.sparse.vstack([counts, scipy.sparse.csr_array((V - rows, V))]).tocsr()
+        stop, calls = _timed_batches(seconds)
+        started = time.perf_counter()
+        try:
+            objectives.exact(objective, W_in, W_out, counts, should_stop=stop)
+        except TrainingCancelled:
+            pass
+        measured = time.perf_counter() - started
+        done = min(rows, max(len(calls) - 1, 1) * block)
+        seconds_per_row = measured / done
+        total = seconds_per_row * V * (4 / 3)
+    else:  # estimated: examples × 2.5 passes
+        n = min(examples, rows)
+        sample = objectives_sampled.Examples(rng.integers(0, V, (n, 1)), rng.integers(0, V, n))
+        started = time.perf_counter()
+        objectives_sampled.estimate(objective, W_in, W_out, sample)
+        total = (time.perf_counter() - started) / n * examples * 1.25
+    if scorer is not None:
+        started = time.perf_counter()
+        scorer(W_in)
+        total += time.perf_counter() - started
+    return total
+
+
+def _probe_setup(prepared: Prepared, options: TrainOptions, tokens: int = 50_000) -> float:
+    """Seconds to count the expected pairs of the whole text, from a prefix of ``tokens`` tokens."""
+    prefix = Encoded(prepared.train.tokens[:tokens], np.array([0, min(tokens, prepared.train.n_tokens)]))
+    started = time.perf_counter()
+    pair_counts(prefix, prepared.vocab.counts, options)
+    per_token = (time.perf_counter() - started) / max(prefix.n_tokens, 1)
+    return per_token * (prepared.train.n_tokens + prepared.heldout.n_tokens)
+
+
+def run_estimate(prepared: Prepared, options: TrainOptions, scorer: Scorer | None = None, seconds: float = 0.3) -> dict:
+    """Seconds one run takes here, measured now: the real trainer, metrics kernel and scorer are
+    each run for a fraction of a second on this corpus at these settings and scaled up.
+
+    Keys: ``setup`` (counting pairs), ``epoch`` (one training epoch), ``snapshot`` (measuring one
+    snapshot), ``train`` (every epoch), ``measure`` (every snapshot, epoch 0 included), ``total``.
+    Costs about ``3 × seconds`` plus the trainer's set-up; cache it per corpus and settings.
+    """
+    options = options.validate(Limits(max_dim=10**9, max_epochs=10**9))
+    epoch = _probe_epoch(prepared, options, seconds)
+    snapshot = _probe_snapshot(prepared, options, scorer, seconds)
+    setup = _probe_setup(prepared, options)
+    train_seconds, measure = options.epochs * epoch, (options.epochs + 1) * snapshot
+    return {
+        "setup": setup,
+        "epoch": epoch,
+        "snapshot": snapshot,
+        "train": train_seconds,
+        "measure": measure,
+        "total": setup + train_seconds + measure,
+    }
+
+
+# ---------------------------------------------------------------- refusing a job by its estimate
+
+
+def duration(seconds: float) -> str:
+    """A duration as a person says it.
+
+    >>> duration(42), duration(150), duration(4000)
+    ('42 s', '2.5 min', '1 h 7 min')
+    """
+    if seconds < 90:
+        return f"{max(seconds, 1):.0f} s"
+    if seconds < 3600:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds // 3600:.0f} h {seconds % 3600 / 60:.0f} min"
+
+
+def refusal(seconds: float, limits: Limits) -> str | None:
+    """Why a job estimated at ``seconds`` is refused on this server, or None when it fits."""
+    if seconds <= limits.max_job_seconds:
+        return None
+    return (
+        f"This training would take about {duration(seconds)} here (estimated from this server's measured speed), "
+        f"more than the {duration(limits.max_job_seconds)} one visitor may use on a shared server. Lower the epochs "
+        "or d, or raise min_count; or run it on your own machine with the commands below "
+        "(EMBEDLAB_UNLIMITED=1 lifts the limits there)."
+    )
