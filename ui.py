@@ -806,7 +806,8 @@ def run_as_job(name: str, compute: Callable[[Hooks], object], on_cancel: Callabl
         if on_cancel is not None:
             on_cancel()
 
-    st.button("Cancel", key=f"cancel_{job.id}", on_click=cancel, help="Stops within a second.")
+    button = st.empty()
+    button.button("Cancel", key=f"cancel_{job.id}", on_click=cancel, help="Stops within a second.")
     status = st.empty()
     try:
         while not job.wait(JOB_POLL_SECONDS):
@@ -821,6 +822,7 @@ def run_as_job(name: str, compute: Callable[[Hooks], object], on_cancel: Callabl
         if not job.finished:
             scheduler().cancel(job, "the page was left or rerun")
     status.empty()
+    button.empty()  # nothing left to cancel
     if job.state == jobs.State.FAILED:
         raise EmbedLabError(job.error or f"{name} failed.")
     return job.result if job.state == jobs.State.DONE else None

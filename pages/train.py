@@ -137,11 +137,15 @@ if train_clicked and valid and estimated:
 st.subheader("This session's runs")
 records = state.runs
 if records:
-    state.run_choice = state.current_run
-    st.radio(
+    # No widget key: the radio's index follows current_run (set by a finished job too), and a value
+    # the browser still holds for it can never be sent back from another page.
+    current = min(state.current_run, len(records) - 1)
+    choice = st.radio(
         "Current runs (every page shows these)",
         range(len(records)),
-        key="run_choice",
+        index=current,
         format_func=lambda i: records[i].label,
-        on_change=lambda: state.update(current_run=state.run_choice),
     )
+    if choice != current:
+        state.current_run = choice
+        st.rerun()

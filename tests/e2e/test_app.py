@@ -81,7 +81,7 @@ def trained(uploaded):
     """The visitor's page after training both trainers on the upload with d=10 and 3 epochs."""
     page = uploaded
     open_page(page, "Train")
-    page.get_by_label("dimension d").fill(str(DIM))
+    page.get_by_label("dimension d", exact=True).fill(str(DIM))
     page.get_by_label("epochs", exact=True).fill(str(EPOCHS))
     page.get_by_label("epochs", exact=True).press("Tab")  # number inputs commit on blur
     page.get_by_role("button", name="Train both").click()
@@ -134,13 +134,14 @@ def test_training_the_upload_makes_its_runs_current(trained):
 
 
 def run_the_sweep(page) -> None:
-    """Bias–variance page: a tiny sweep (d ∈ {2, 4}, R = 2, 2 epochs), then its charts."""
-    page.get_by_label("dimensions d").fill("2,4")
-    page.get_by_label("runs per d (R)").fill("2")
+    """Bias–variance page: a tiny sweep (d ∈ {2, 4}, R = 2, 2 epochs), then its result (one chart of the
+    trade-off, three numbers, the table)."""
+    page.get_by_label("dimensions d", exact=True).fill("2,4")
+    page.get_by_label("runs per d (R)", exact=True).fill("2")
     page.get_by_label("epochs", exact=True).first.fill("2")
     page.get_by_label("epochs", exact=True).first.press("Tab")
     page.get_by_role("button", name="Run the sweep").click()
-    wait_for(page, CHART, count=2)
+    wait_for(page, '[data-testid="stMetric"]', count=3)  # the result: lowest total, noise, the identity's gap
 
 
 def download_word2vec(page) -> None:
@@ -187,7 +188,7 @@ PAGES = {
     "Dynamics": ({CHART: 4}, None),
     "Compare": ({CHART: 3}, None),
     "Quality over epochs": ({CHART: 1}, None),
-    "Bias–variance over d": ({CHART: 2, TABLE: 1}, run_the_sweep),
+    "Bias–variance over d": ({CHART: 1, TABLE: 1, '[data-testid="stMetric"]': 3}, run_the_sweep),
     "Export": ({'[data-testid="stDownloadButton"]': 6, TABLE: 1}, export_downloads),
 }
 

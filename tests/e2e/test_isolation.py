@@ -48,7 +48,7 @@ def upload_and_train(page, name: str, data: bytes) -> None:
     upload(page, name, data)
     wait_for(page, SUCCESS)
     open_page(page, "Train")
-    page.get_by_label("dimension d").fill("8")
+    page.get_by_label("dimension d", exact=True).fill("8")
     page.get_by_label("epochs", exact=True).fill("2")
     page.get_by_label("epochs", exact=True).press("Tab")
     page.get_by_role("button", name="Train both").click()
