@@ -148,8 +148,24 @@ def press_train(visitor: Visitor, **form) -> None:
     visitor.times["pressed"] = time.monotonic()
 
 
-def job_shown(visitor: Visitor, timeout: float = 120) -> str:
-    """Wait until the Train page shows the job (its queue place, its progress or its end): which."""
+def job_shown(visitor: Visitor, timeout: float = 240) -> str:
+    """Wait until the Train page shows the job (its queue place, its progress or its end): which.
+    A timeout says what the page showed instead."""
+    try:
+        _wait_for_job_text(visitor, timeout)
+    except Exception as error:  # playwright's TimeoutError: name the page's text, not only the wait
+        shown = visitor.page.locator('[data-testid="stMain"]').inner_text()[:800]
+        raise AssertionError(
+            f"{visitor.name}: no job on the Train page after {timeout} s; it showed: {shown}"
+        ) from error
+    text = visitor.page.locator('[data-testid="stMain"]').inner_text()
+    if "in line" in text:
+        visitor.saw_queue = True
+        return "queued"
+    return "running" if " left" in text else "finished"
+
+
+def _wait_for_job_text(visitor: Visitor, timeout: float) -> None:
     visitor.page.wait_for_function(
         """() => {
             const text = document.querySelector('[data-testid="stMain"]').innerText;
@@ -158,11 +174,6 @@ def job_shown(visitor: Visitor, timeout: float = 120) -> str:
         }""",
         timeout=timeout * 1000,
     )
-    text = visitor.page.locator('[data-testid="stMain"]').inner_text()
-    if "in line" in text:
-        visitor.saw_queue = True
-        return "queued"
-    return "running" if " left" in text else "finished"
 
 
 def finished(visitor: Visitor) -> bool:
