@@ -36,6 +36,19 @@ HELP = {
     "negative": "Random 'wrong' context words per true pair (negative sampling only).",
 }
 
+
+def sample_input(options, key: str) -> float:
+    """One trainer's subsampling threshold field."""
+    return st.number_input(
+        "subsampling threshold t (0 = off)",
+        value=options.resolved_sample(),
+        format="%g",
+        step=1e-4,
+        key=key,
+        help=HELP["sample"],
+    )
+
+
 ui.open_page(__file__)
 state = st.session_state
 limits = Limits.from_env()
@@ -65,14 +78,7 @@ with st.expander("Settings", expanded=not running), st.form("train_form"):
         batch_size = st.number_input(
             "batch size (centre positions)", value=numpy.batch_size, step=32, help=HELP["batch"]
         )
-        numpy_sample = st.number_input(
-            "subsampling threshold t (0 = off)",
-            value=numpy.resolved_sample(),
-            format="%g",
-            step=1e-4,
-            key="np_sample",
-            help=HELP["sample"],
-        )
+        numpy_sample = sample_input(numpy, "np_sample")
         l2 = st.number_input("L2 λ", value=numpy.l2, format="%g", step=1e-4, help=HELP["l2"])
         compare = st.checkbox(
             "L2 comparison: also train with λ below", value=settings.l2_compare is not None, help=HELP["compare"]
@@ -96,14 +102,7 @@ with st.expander("Settings", expanded=not running), st.form("train_form"):
             help=HELP["objective"],
         )
         negative = st.number_input("negative samples", value=gensim.negative or 5, step=1, help=HELP["negative"])
-        gensim_sample = st.number_input(
-            "subsampling threshold t (0 = off)",
-            value=gensim.resolved_sample(),
-            format="%g",
-            step=1e-4,
-            key="gs_sample",
-            help=HELP["sample"],
-        )
+        gensim_sample = sample_input(gensim, "gs_sample")
     estimate_col, train_col, _ = st.columns([1, 1, 4])
     estimate_clicked = estimate_col.form_submit_button("Estimate the work")
     train_clicked = train_col.form_submit_button("Train both", type="primary")

@@ -212,6 +212,7 @@ HEADERS = {
     "Quality over epochs": "Quality over epochs",
     "Bias–variance over d": "Bias–variance over d",
     "Map": "Embedding map",
+    "Fine-tune": "Fine-tune on a second corpus",
     "Export": "Export",
 }
 
