@@ -319,3 +319,22 @@ def test_map_readout_shows_the_share_kept_and_the_movement_shown_per_trainer():
     assert kept == [("numpy", 0, 0.05), ("numpy", 1, 0.4), ("gensim", 0, 0.05), ("gensim", 1, 0.4)]
     assert shown == [("numpy", 1, 0.25), ("gensim", 1, 0.25)]  # epoch 0 has no movement
     assert spec["encoding"]["y"]["scale"]["domain"] == [0, 1]
+
+
+def test_forgetting_draws_a_before_and_after_the_switch_and_b_only_after():
+    epochs = np.arange(5)
+    metrics = pd.DataFrame(
+        {
+            "epoch": epochs,
+            "domain": ["A", "A", "A", "B", "B"],
+            "heldout_loss": [5.0, 4.0, 3.5, 4.5, 4.0],
+            "heldout_loss_a": [5.0, 4.0, 3.5, 3.6, 3.7],
+        }
+    )
+    spec = charts.forgetting(metrics, switch_epoch=2, title="forgetting").to_dict()
+    assert spec["title"] == "forgetting"  # on the layer: an inner title is not drawn
+    rows = pd.DataFrame(next(iter(spec["datasets"].values())))
+    a = rows[rows["series"].str.startswith("A")]
+    b = rows[rows["series"].str.startswith("B")]
+    assert a["epoch"].tolist() == [0, 1, 2, 3, 4] and a["loss"].tolist() == [5.0, 4.0, 3.5, 3.6, 3.7]
+    assert b["epoch"].tolist() == [2, 3, 4] and b["loss"].tolist() == [3.5, 4.5, 4.0]

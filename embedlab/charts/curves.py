@@ -192,25 +192,26 @@ def forgetting(metrics: pd.DataFrame, switch_epoch: int, *, title: str = "") -> 
     _require(metrics, ("epoch", "domain", "heldout_loss", "heldout_loss_a"), "forgetting")
     after = metrics["epoch"] >= switch_epoch
     series = {
-        "held-out loss on A (first corpus)": metrics["heldout_loss_a"],
-        "held-out loss on B (new corpus)": metrics["heldout_loss"].where(after),
+        "A (first corpus): all pairs": metrics["heldout_loss_a"],
+        "B (new corpus): all pairs": metrics["heldout_loss"].where(after),
     }
     if "heldout_loss_a_focus" in metrics:
-        series["A, pairs around the shifted words"] = metrics["heldout_loss_a_focus"]
+        series["A: pairs around the shifted words"] = metrics["heldout_loss_a_focus"]
     if "heldout_loss_focus" in metrics:
-        series["B, pairs around the shifted words"] = metrics["heldout_loss_focus"].where(after)
+        series["B: pairs around the shifted words"] = metrics["heldout_loss_focus"].where(after)
     long = pd.concat(
         [pd.DataFrame({"epoch": metrics["epoch"], "series": name, "loss": values}) for name, values in series.items()],
         ignore_index=True,
     ).dropna(subset=["loss"])
     lines = _epoch_lines(
         long,
-        title,
+        "",
         y=alt.Y("loss:Q", title="held-out loss (nats per pair)", scale=alt.Scale(zero=False)),
-        color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom", columns=1)),
+        color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom", columns=1, labelLimit=0)),
         tooltip=["series:N", "epoch:Q", alt.Tooltip("loss:Q", format=".4f")],
     )
-    return alt.layer(lines, switch_rule(switch_epoch)).properties(height=300)
+    # Streamlit fits the whole chart (legend included) into its height: room for the four legend rows
+    return alt.layer(lines, switch_rule(switch_epoch), title=title).properties(height=420)
 
 
 def drift_lines(frame: pd.DataFrame, highlight: Sequence[str] = (), *, title: str = "") -> alt.Chart:
