@@ -59,7 +59,6 @@ settings = state.settings
 numpy, gensim = settings.numpy, settings.gensim
 st.header("Train")
 st.caption(f"Corpus: **{ui.corpus_label(state.corpus_source)}** (change it on the Corpus page).")
-ui.training_panel()  # in the first screen: queue place or progress, live curves and space, Cancel; then links
 job = state.get("job")
 running = job is not None and not job.finished
 
@@ -132,6 +131,11 @@ if train_clicked and valid and estimated:
     with ui.guard():  # a refusal is shown with the commands that run it locally
         if ui.start_training(corpus, settings) is not None:
             st.rerun()  # draw the form again from the new settings: its widgets' ids depend on their defaults
+# Queue place or progress, live curves and space, Cancel; then links. The settings above fold while a
+# job runs, so this is in the first screen. (Placed above the settings, the job's fragment moved them
+# when it appeared, and a fragment rerun racing that move blanked the page in the browser: "Cannot set
+# a node at a delta path", seen with four visitors training at once.)
+ui.training_panel()
 
 st.subheader("This session's runs")
 records = state.runs
