@@ -91,6 +91,7 @@ class Visitor:
     page: object
     times: dict = field(default_factory=dict)
     saw_queue: bool = False
+    page_errors: list = field(default_factory=list)  # uncaught errors in the tab's JavaScript
 
     def close(self) -> None:
         self.context.close()
@@ -105,6 +106,7 @@ def arrive(browser, server: Server, name: str) -> Visitor:
     page.goto(server.url)
     wait_for(page, '[data-testid="stVegaLiteChart"]', count=2)
     visitor = Visitor(name, context, page)
+    page.on("pageerror", lambda error: visitor.page_errors.append(str(error)[:200]))
     visitor.times["first page"] = time.monotonic() - started
     return visitor
 
@@ -148,9 +150,13 @@ def press_train(visitor: Visitor, **form) -> None:
     visitor.times["pressed"] = time.monotonic()
 
 
+class BlankPage(Exception):
+    """Streamlit's frontend threw and unmounted the app: the tab is blank (no ``stMain``)."""
+
+
 def job_shown(visitor: Visitor, timeout: float = 240) -> str:
     """Wait until the Train page shows the job (its queue place, its progress or its end): which.
-    A timeout says what the page showed instead."""
+    A blank tab raises BlankPage at once; a timeout says what the page showed instead."""
     try:
         _wait_for_job_text(visitor, timeout)
     except Exception as error:  # playwright's TimeoutError: name the page's text, not only the wait
@@ -158,6 +164,8 @@ def job_shown(visitor: Visitor, timeout: float = 240) -> str:
         raise AssertionError(
             f"{visitor.name}: no job on the Train page after {timeout} s; it showed: {shown}"
         ) from error
+    if visitor.page.locator('[data-testid="stMain"]').count() == 0:
+        raise BlankPage(f"{visitor.name}: {'; '.join(visitor.page_errors) or 'no page error recorded'}")
     text = visitor.page.locator('[data-testid="stMain"]').inner_text()
     if "in line" in text:
         visitor.saw_queue = True
@@ -168,7 +176,9 @@ def job_shown(visitor: Visitor, timeout: float = 240) -> str:
 def _wait_for_job_text(visitor: Visitor, timeout: float) -> None:
     visitor.page.wait_for_function(
         """() => {
-            const text = document.querySelector('[data-testid="stMain"]').innerText;
+            const main = document.querySelector('[data-testid="stMain"]');
+            if (main === null) return true;  // a blank tab: the frontend threw (see BlankPage)
+            const text = main.innerText;
             return text.includes('in line') || text.includes(' left') || text.includes('Trained')
                 || text.includes('Training stopped');
         }""",
@@ -181,6 +191,8 @@ def finished(visitor: Visitor) -> bool:
     if "finished" in visitor.times:
         return True
     page = visitor.page
+    if page.locator('[data-testid="stMain"]').count() == 0:
+        raise BlankPage(f"{visitor.name}: {'; '.join(visitor.page_errors) or 'no page error recorded'}")
     if "in line" in page.locator('[data-testid="stMain"]').inner_text():
         visitor.saw_queue = True
     done = (
