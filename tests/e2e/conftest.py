@@ -186,6 +186,16 @@ def wait_for(page, selector: str, timeout: float = RUN_SECONDS, count: int = 1) 
     wait_for_app(page, timeout)
 
 
+def wait_for_text(page, selector: str, text: str, timeout: float = RUN_SECONDS) -> None:
+    """Wait until an element matching ``selector`` contains ``text`` and the app has finished its run."""
+    page.wait_for_function(
+        "([selector, text]) => [...document.querySelectorAll(selector)].some(e => e.textContent.includes(text))",
+        arg=[selector, text],
+        timeout=timeout * 1000,
+    )
+    wait_for_app(page, timeout)
+
+
 def open_page(page, title: str) -> None:
     """Click a page's link in the sidebar navigation and wait until that page has run."""
     # the link whose label is exactly the title ("Map" is also inside "Heatmaps")

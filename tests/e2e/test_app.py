@@ -23,7 +23,7 @@ from conftest import (
     selected_option,
     upload,
     wait_for,
-    wait_for_app,
+    wait_for_text,
 )
 
 from embedlab.config import BUILTIN_CORPORA, DashboardSettings
@@ -85,12 +85,7 @@ def trained(uploaded):
     page.get_by_label("epochs", exact=True).fill(str(EPOCHS))
     page.get_by_label("epochs", exact=True).press("Tab")  # number inputs commit on blur
     page.get_by_role("button", name="Train both").click()
-    page.wait_for_function(
-        "selector => [...document.querySelectorAll(selector)].some(e => e.textContent.includes('Trained'))",
-        arg=SUCCESS,
-        timeout=240_000,
-    )
-    wait_for_app(page)
+    wait_for_text(page, SUCCESS, "Trained")
     return page
 
 

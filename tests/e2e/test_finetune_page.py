@@ -5,7 +5,7 @@ trainers, and the other pages show the longer runs."""
 from __future__ import annotations
 
 import pytest
-from conftest import exceptions, new_page, open_page, screenshot, wait_for, wait_for_app
+from conftest import exceptions, new_page, open_page, screenshot, wait_for, wait_for_app, wait_for_text
 
 from embedlab.config import DashboardSettings
 
@@ -25,11 +25,7 @@ def finetuned(browser, server):
     page.get_by_label("fine-tuning epochs", exact=True).fill(str(EPOCHS))
     page.get_by_label("fine-tuning epochs", exact=True).press("Tab")
     page.get_by_role("button", name="Fine-tune both trainers").click()
-    page.wait_for_function(
-        "selector => [...document.querySelectorAll(selector)].some(e => e.textContent.includes('longer runs'))",
-        arg=SUCCESS,
-        timeout=240_000,
-    )
+    wait_for_text(page, SUCCESS, "longer runs")
     wait_for(page, CHART, count=4)
     yield page
     context.close()

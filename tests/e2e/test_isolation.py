@@ -19,6 +19,7 @@ from conftest import (
     upload,
     wait_for,
     wait_for_app,
+    wait_for_text,
 )
 
 from embedlab.config import BUILTIN_CORPORA, DashboardSettings
@@ -52,12 +53,7 @@ def upload_and_train(page, name: str, data: bytes) -> None:
     page.get_by_label("epochs", exact=True).fill("2")
     page.get_by_label("epochs", exact=True).press("Tab")
     page.get_by_role("button", name="Train both").click()
-    page.wait_for_function(
-        "selector => [...document.querySelectorAll(selector)].some(e => e.textContent.includes('Trained'))",
-        arg=SUCCESS,
-        timeout=240_000,
-    )
-    wait_for_app(page)
+    wait_for_text(page, SUCCESS, "Trained")
     assert exceptions(page) == []
 
 

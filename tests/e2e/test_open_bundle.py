@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
-from conftest import ROOT, exceptions, new_page, open_page, screenshot, upload, wait_for, wait_for_app
+from conftest import ROOT, exceptions, new_page, open_page, screenshot, upload, wait_for, wait_for_text
 from streamlit import dataframe_util
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
@@ -117,11 +117,7 @@ def opened(browser, server, cli_run):
     page.get_by_role("tab", name="Open embeddings").click()
     upload(page, "run.zip", cli_run[1], "application/zip", label="Files to open")
     click_open(page)
-    page.wait_for_function(
-        "selector => [...document.querySelectorAll(selector)].some(e => e.textContent.includes('Opened run.zip'))",
-        arg=SUCCESS,
-    )
-    wait_for_app(page)
+    wait_for_text(page, SUCCESS, "Opened run.zip")
     yield page, received
     context.close()
 
