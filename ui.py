@@ -34,6 +34,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -88,6 +89,20 @@ from embedlab.store import Run, load_run
 from embedlab.training import default_cache_dir, maths_fingerprint, train_cached
 
 ROOT = Path(__file__).resolve().parent
+
+
+# Charts are drawn from their Vega-Lite dicts without Altair's JSON-schema validation: validating is
+# ~0.07 s a chart, most of a page's run (every chart is validated in tests/test_charts.py). The
+# theme "none" is what st.altair_chart uses (Streamlit sizes charts, not Altair's 300 px default);
+# no row cap, the map draws the whole vocabulary. Both are process-wide, set once here.
+alt.theme.enable("none")
+alt.data_transformers.disable_max_rows()
+
+
+def chart(figure: alt.TopLevelMixin, **kwargs) -> None:
+    """Draw an Altair chart (st.altair_chart's layout arguments) without re-validating its spec."""
+    st.vega_lite_chart(figure.to_dict(validate=False), **kwargs)
+
 MAX_UPLOADS = 3  # uploaded corpora a session keeps (memory on a shared server)
 MAX_RUNS = 20  # entries in a session's run list
 TRAINER_ROLES = ("numpy", "gensim")  # the runs shown side by side

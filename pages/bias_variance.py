@@ -135,7 +135,7 @@ with sweep_tab:
         m2.metric("noise (same for every d)", f"{table['noise'].iloc[0]:.4f}")
         gap = (table["total"] - table["noise"] - table["bias2"] - table["variance"]).abs().max()
         m3.metric("|total − (noise + bias² + variance)|", f"{gap:.1e}")
-        st.altair_chart(charts.tradeoff_chart(table, verdict))
+        ui.chart(charts.tradeoff_chart(table, verdict))
         st.caption(
             "bias² is corrected for the R runs' mean (it otherwise still holds variance / R); of it, about "
             f"{table['bias2_sampling'].median():.4f} is the held-out context distribution's own sampling error, "
@@ -184,7 +184,7 @@ with stability_tab:
     else:
         table = result["table"].assign(trainer=lambda t: t["trainer"].map(ui.ROLE_NAMES))
         st.caption(f"Last comparison: {result['label']}")
-        st.altair_chart(charts.stability_chart(table))
+        ui.chart(charts.stability_chart(table))
         st.caption(
             "Epoch 0 is the same for both trainers (same initial vectors per seed). Words: the planted groups on the "
             "toy corpus, else frequent words."

@@ -21,7 +21,7 @@ words = tuple(ui.chosen_words(pair.numpy))
 st.caption(f"Same corpus, vocabulary and initial vectors; {len(words)} words from the Heatmaps page.")
 with ui.guard():
     table = ui.agreement(numpy_path, gensim_path, words)
-    st.altair_chart(charts.agreement(table))
+    ui.chart(charts.agreement(table))
     low = table.iloc[1:]["pearson"].idxmin() if len(table) > 1 else 0
     st.caption(
         "Correlation of the pairwise cosines of the word set: 1 = the same geometry up to a rotation. "
@@ -37,7 +37,7 @@ epoch = epoch_col.slider("Epoch", 0, pair.epochs, pair.epochs, key="cmp_epoch")
 k = k_col.slider("k", 1, 20, 10, key="cmp_k")
 with ui.guard():
     overlap = ui.overlap(numpy_path, gensim_path, words, k, epoch)
-    st.altair_chart(charts.overlap_bars(overlap, title=f"shared top-{k} neighbours at epoch {epoch}"))
+    ui.chart(charts.overlap_bars(overlap, title=f"shared top-{k} neighbours at epoch {epoch}"))
 
-st.altair_chart(charts.loss_by_trainer({ui.ROLE_NAMES[t]: r.metrics for t, r in pair.runs().items()}))
+ui.chart(charts.loss_by_trainer({ui.ROLE_NAMES[t]: r.metrics for t, r in pair.runs().items()}))
 st.caption("Each trainer's own objective (full softmax vs negative sampling), so each has its own axis.")

@@ -54,7 +54,7 @@ with corpus_tab:
         st.caption(f"Vocabulary statistics at min_count = {min_count} (change it on the Train page).")
         left, right = st.columns(2)
         with left:
-            st.altair_chart(charts.zipf(frequencies))
+            ui.chart(charts.zipf(frequencies))
             st.markdown("**First sentences**")
             preview = pd.DataFrame({"sentence": [" ".join(s) for s in corpus.sentences[:12]]})
             st.dataframe(preview, hide_index=True, height=250)

@@ -20,10 +20,10 @@ for trainer, run in pair.runs().items():
             "This run was opened without training metrics, so there is no loss, ‖∇J‖ or learning rate; "
             "mean ‖v‖ and the displacement per epoch are computed from its vectors."
         )
-        st.altair_chart(charts.metric_panels(ui.geometry(str(run.path))))
+        ui.chart(charts.metric_panels(ui.geometry(str(run.path))))
         continue
     switch = run.config.get("switch_epoch")
-    st.altair_chart(charts.metric_panels(run.metrics, switch_epoch=switch))
+    ui.chart(charts.metric_panels(run.metrics, switch_epoch=switch))
     story = dynamics.gradient_story(run.metrics)
     how = (
         "exact over every training pair"
@@ -48,7 +48,7 @@ if "numpy" in pair.by_role:  # the L2 comparison is a setting of this app's NumP
     else:
         without, with_l2 = pair.l2_pair()
         runs = {f"λ = {r.config['train_options']['l2']:g}": r for r in (without, with_l2)}
-        st.altair_chart(charts.compare_runs(ui.stacked_metrics(runs), ("mean_norm", "loss", "heldout_loss")))
+        ui.chart(charts.compare_runs(ui.stacked_metrics(runs), ("mean_norm", "loss", "heldout_loss")))
         story = dynamics.l2_story(without.metrics, with_l2.metrics)
         lam = with_l2.config["train_options"]["l2"]
         st.caption(
@@ -67,9 +67,9 @@ default = ui.chosen_words(run)[:8]
 words = st.multiselect("Words to follow", run.vocab.words, default=default, max_selections=20, key="traj_words")
 with ui.guard():
     if words:
-        st.altair_chart(charts.trajectories(ui.trajectories(str(run.path), tuple(words))))
+        ui.chart(charts.trajectories(ui.trajectories(str(run.path), tuple(words))))
     changes = ui.change_scores(str(run.path))
-    st.altair_chart(charts.change_scatter(changes))
+    ui.chart(charts.change_scatter(changes))
     effect = dynamics.frequency_effect(changes)
     trend = (
         "rarer words moved more"

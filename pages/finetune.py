@@ -63,11 +63,11 @@ focus = pair.first.config.get("focus_words") or []
 for column, (role, run) in zip(st.columns(len(pair.runs())), pair.runs().items(), strict=True):
     with column, ui.guard():
         st.markdown(f"**{ui.ROLE_NAMES[role]}**")
-        st.altair_chart(charts.forgetting(run.metrics, switch, title="forgetting: held-out loss on each corpus"))
+        ui.chart(charts.forgetting(run.metrics, switch, title="forgetting: held-out loss on each corpus"))
         movers = ui.top_movers(str(run.path))
         words = list(dict.fromkeys([*focus, *movers["word"].head(6)]))
         drift = ui.drift(str(run.path))
-        st.altair_chart(charts.drift_lines(drift[drift["word"].isin(words)], focus, title="words that moved most"))
+        ui.chart(charts.drift_lines(drift[drift["word"].isin(words)], focus, title="words that moved most"))
         st.dataframe(movers, hide_index=True, height=300)
 st.caption(
     "Drift = 1 − cos(v_w(t), v_w(switch)). No rotation has to be removed first: fine-tuning continues the same "

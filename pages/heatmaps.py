@@ -44,9 +44,9 @@ def heatmaps() -> None:
                 domain=(floor, 1.0),
                 groups=ui.word_groups(run),
             )
-            st.altair_chart(chart)
+            ui.chart(chart)
     if has_groups:
-        st.altair_chart(charts.separation(ui.with_trainer(separations), epoch=epoch))
+        ui.chart(charts.separation(ui.with_trainer(separations), epoch=epoch))
 
 
 if len(words) < 2:

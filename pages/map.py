@@ -48,7 +48,7 @@ def maps(options: MapOptions) -> None:
             chart = charts.embedding_map(
                 view.points, view.paths, domain=view.domain, title=title, colour_title=colour_by, labels=view.labels
             )
-            st.altair_chart(chart, width="content")
+            ui.chart(chart, width="content")
             st.caption(ui.map_readout_text(view.emap, epoch))
     st.caption(
         f"One projection per run: PCA of the {options.words:,} most frequent words at the last epoch, applied unchanged "
@@ -77,4 +77,4 @@ with ui.guard():
             emaps = {
                 role: ui.embedding_map_of(str(run.path), options.words, options.unit) for role, run in runs.items()
             }
-            st.altair_chart(charts.map_readout(ui.with_trainer({role: m.readout for role, m in emaps.items()})))
+            ui.chart(charts.map_readout(ui.with_trainer({role: m.readout for role, m in emaps.items()})))

@@ -32,7 +32,7 @@ for trainer, run in pair.runs().items():
 chosen = tuple(ui.chosen_words(pair.first))
 with ui.guard():
     frames = {trainer: ui.turnover(str(run.path), chosen, k) for trainer, run in pair.runs().items()}
-    st.altair_chart(charts.turnover(ui.with_trainer(frames)))
+    ui.chart(charts.turnover(ui.with_trainer(frames)))
     st.caption(
         f"Mean Jaccard@{k} = |A ∩ B| / |A ∪ B| of each word's top-{k} neighbours, compared with the previous epoch "
         f"(turnover: low while the space is forming, near 1 once it has settled) and with the last epoch, over the "

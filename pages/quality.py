@@ -45,7 +45,7 @@ with ui.guard():
 
     long = charts.quality_long(tables)
     if not long.empty:
-        st.altair_chart(charts.quality_panels(long, ui.TRAINER_COLOURS))
+        ui.chart(charts.quality_panels(long, ui.TRAINER_COLOURS))
     for column, title, count, unit, _ in charts.PANELS:
         if count is not None and np.isnan(last[column]):
             st.caption(f"{title}: too few {unit} in vocabulary ({int(last[count])}); not shown.")
@@ -58,7 +58,7 @@ with ui.guard():
     with st.expander("Each trainer's loss beside the scores"):
         losses = {name: run.metrics for name, run in runs.items() if run.has_loss}
         if losses:
-            st.altair_chart(charts.loss_by_trainer(losses, width=360))
+            ui.chart(charts.loss_by_trainer(losses, width=360))
         if len(losses) < len(runs):
             st.caption("No loss curve for a run opened without training metrics.")
     with st.expander("Scores per epoch (table)"):

@@ -16,7 +16,9 @@ from visitors import (
     BlankPage,
     arrive,
     cancel,
+    click_train,
     cpu_use,
+    fill_train_form,
     finished,
     job_shown,
     percentile,
@@ -53,7 +55,9 @@ def test_four_visitors_training_at_once_all_finish_and_a_fifth_switches_pages_qu
     baseline = rss_mb(pid)
     crowd = [arrive(browser, server, f"visitor {i}") for i in range(VISITORS)]
     for i, visitor in enumerate(crowd):  # distinct seeds: four real trainings, none from the cache
-        press_train(visitor, **{"dimension d": 8, "epochs": 2, "seed": 100 + i})
+        fill_train_form(visitor, **{"dimension d": 8, "epochs": 2, "seed": 100 + i})
+    for visitor in crowd:  # pressed within a second: one slot, so three must wait their turn
+        click_train(visitor)
     try:
         states = [job_shown(visitor) for visitor in crowd]
         peak = rss_mb(pid)

@@ -143,9 +143,18 @@ def fill(page, label: str, value) -> None:
 
 def press_train(visitor: Visitor, **form) -> None:
     """Open the Train page, fill the form (label → value) and press Train both."""
+    fill_train_form(visitor, **form)
+    click_train(visitor)
+
+
+def fill_train_form(visitor: Visitor, **form) -> None:
+    """Open the Train page and fill the form (label → value), without pressing Train."""
     open_page(visitor.page, "Train")
     for label, value in form.items():
         fill(visitor.page, label, value)
+
+
+def click_train(visitor: Visitor) -> None:
     visitor.page.get_by_role("button", name="Train both").click()
     visitor.times["pressed"] = time.monotonic()
 
