@@ -103,6 +103,7 @@ def chart(figure: alt.TopLevelMixin, **kwargs) -> None:
     """Draw an Altair chart (st.altair_chart's layout arguments) without re-validating its spec."""
     st.vega_lite_chart(figure.to_dict(validate=False), **kwargs)
 
+
 MAX_UPLOADS = 3  # uploaded corpora a session keeps (memory on a shared server)
 MAX_RUNS = 20  # entries in a session's run list
 TRAINER_ROLES = ("numpy", "gensim")  # the runs shown side by side
