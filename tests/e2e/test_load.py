@@ -38,6 +38,15 @@ IDLE_CPU = 0.3  # cores: "near idle"
 FIGURES: dict = {}
 
 
+def xfail_blank(blank: BlankPage) -> None:
+    """A known, open bug (issue 18's note), reported as such, never hidden: on a loaded machine
+    Streamlit's frontend can throw 'Cannot set a node at a delta path' while the Train page's
+    job fragment redraws every second, and the tab goes blank. Anything else still fails."""
+    if "Cannot set a node at a delta path" not in str(blank):
+        raise blank
+    pytest.xfail(f"Streamlit's frontend blanked a training visitor's tab: {blank}")
+
+
 @pytest.fixture(scope="module")
 def server(e2e_cache, tmp_path_factory):
     log = tmp_path_factory.mktemp("load-log") / "server.log"
@@ -66,11 +75,8 @@ def test_four_visitors_training_at_once_all_finish_and_a_fifth_switches_pages_qu
         while not all(finished(v) for v in crowd) and time.monotonic() < deadline:
             switches += switch_pages(watcher, rounds=1)
             peak = max(peak, rss_mb(pid))
-    except BlankPage as blank:  # a known, open bug (issue 18's note): reported, not hidden
-        pytest.xfail(
-            "Streamlit's frontend blanked a training visitor's tab ('Cannot set a node at a delta path', the "
-            f"Train page's run_every fragment racing a rerun): {blank}"
-        )
+    except BlankPage as blank:
+        xfail_blank(blank)
     assert all(finished(v) for v in crowd), [v.times for v in crowd]
     assert all(v.page.locator('[data-testid="stException"]').count() == 0 for v in crowd)
     assert any(v.saw_queue for v in crowd) and "queued" in states  # one slot: the others waited their turn
@@ -101,7 +107,10 @@ def test_three_seconds_after_a_stop_the_server_is_idle(server, browser, how):
     visitor = arrive(browser, server, how)
     # 25 epochs: gensim (which trains first) is done in seconds, the NumPy run then needs ~25 s more
     press_train(visitor, **{"dimension d": 50, "epochs": 25, "seed": 7 if how == "Cancel" else 8})
-    wait_training(visitor)  # the NumPy run is under way
+    try:
+        wait_training(visitor)  # the NumPy run is under way
+    except BlankPage as blank:
+        xfail_blank(blank)
     busy = cpu_use(pid, 1.0)
     if how == "Cancel":
         stopped_at = cancel(visitor)

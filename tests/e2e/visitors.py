@@ -163,6 +163,12 @@ class BlankPage(Exception):
     """Streamlit's frontend threw and unmounted the app: the tab is blank (no ``stMain``)."""
 
 
+def check_not_blank(visitor: Visitor) -> None:
+    """Raise BlankPage, naming the tab's JavaScript errors, if the app is gone from the tab."""
+    if visitor.page.locator('[data-testid="stMain"]').count() == 0:
+        raise BlankPage(f"{visitor.name}: {'; '.join(visitor.page_errors) or 'no page error recorded'}")
+
+
 def job_shown(visitor: Visitor, timeout: float = 240) -> str:
     """Wait until the Train page shows the job (its queue place, its progress or its end): which.
     A blank tab raises BlankPage at once; a timeout says what the page showed instead."""
@@ -173,8 +179,7 @@ def job_shown(visitor: Visitor, timeout: float = 240) -> str:
         raise AssertionError(
             f"{visitor.name}: no job on the Train page after {timeout} s; it showed: {shown}"
         ) from error
-    if visitor.page.locator('[data-testid="stMain"]').count() == 0:
-        raise BlankPage(f"{visitor.name}: {'; '.join(visitor.page_errors) or 'no page error recorded'}")
+    check_not_blank(visitor)
     text = visitor.page.locator('[data-testid="stMain"]').inner_text()
     if "in line" in text:
         visitor.saw_queue = True
@@ -200,8 +205,7 @@ def finished(visitor: Visitor) -> bool:
     if "finished" in visitor.times:
         return True
     page = visitor.page
-    if page.locator('[data-testid="stMain"]').count() == 0:
-        raise BlankPage(f"{visitor.name}: {'; '.join(visitor.page_errors) or 'no page error recorded'}")
+    check_not_blank(visitor)
     if "in line" in page.locator('[data-testid="stMain"]').inner_text():
         visitor.saw_queue = True
     done = (
@@ -240,10 +244,14 @@ def cancel(visitor: Visitor) -> float:
 def wait_training(visitor: Visitor, part: str = "NumPy softmax, epoch", timeout: float = RUN_SECONDS) -> None:
     """Wait until the Train page's progress shows ``part`` (e.g. the NumPy run under way)."""
     visitor.page.wait_for_function(
-        "part => document.querySelector('[data-testid=\"stMain\"]').innerText.includes(part)",
+        """part => {
+            const main = document.querySelector('[data-testid="stMain"]');
+            return main === null || main.innerText.includes(part);  // null: a blank tab (BlankPage)
+        }""",
         arg=part,
         timeout=timeout * 1000,
     )
+    check_not_blank(visitor)
 
 
 __all__ = ["CHROMIUM_ARGS", "HEADERS", "MB"]
