@@ -141,7 +141,9 @@ def metric_panels(
         if switch_epoch is not None:
             layers.append(switch_rule(switch_epoch))
         panels.append(alt.layer(*layers).properties(width=panel_width, height=160))
-    return alt.concat(*panels, columns=3, title=title).resolve_scale(color="independent")
+    # two panels a row: three (~750 px) were cut off at the right in a 1024 px window, where the
+    # page's main column is ~640 px wide; two (~500 px) fit there and at 1400 px alike
+    return alt.concat(*panels, columns=2, title=title).resolve_scale(color="independent")
 
 
 def compare_runs(frame: pd.DataFrame, metrics: Sequence[str] = ("mean_norm", "loss")) -> alt.HConcatChart:
