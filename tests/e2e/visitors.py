@@ -241,14 +241,19 @@ def cancel(visitor: Visitor) -> float:
     return time.monotonic()
 
 
-def wait_training(visitor: Visitor, part: str = "NumPy softmax, epoch", timeout: float = RUN_SECONDS) -> None:
-    """Wait until the Train page's progress shows ``part`` (e.g. the NumPy run under way)."""
+def wait_training(
+    visitor: Visitor, trainer: str = "NumPy softmax", min_epoch: int = 1, timeout: float = RUN_SECONDS
+) -> None:
+    """Wait until the Train page's progress shows ``trainer`` at epoch ``min_epoch`` or later
+    (the progress is redrawn once a second, so a short epoch can be skipped: never wait for one)."""
     visitor.page.wait_for_function(
-        """part => {
+        """([trainer, least]) => {
             const main = document.querySelector('[data-testid="stMain"]');
-            return main === null || main.innerText.includes(part);  // null: a blank tab (BlankPage)
+            if (main === null) return true;  // a blank tab (BlankPage)
+            const found = main.innerText.match(new RegExp(trainer + ", epoch ([0-9]+) of"));
+            return found !== null && Number(found[1]) >= least;
         }""",
-        arg=part,
+        arg=[trainer, min_epoch],
         timeout=timeout * 1000,
     )
     check_not_blank(visitor)
