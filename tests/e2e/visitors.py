@@ -27,6 +27,7 @@ from tests.e2e.conftest import (  # noqa: E402
     upload,
     wait_for,
     wait_for_app,
+    wait_for_text,
 )
 
 MB = 1024 * 1024
@@ -115,12 +116,7 @@ def upload_corpus(visitor: Visitor, filename: str, data: bytes) -> None:
     open_page(visitor.page, "Corpus")
     started = time.monotonic()
     upload(visitor.page, filename, data)
-    visitor.page.wait_for_function(
-        "([s, name]) => [...document.querySelectorAll(s)].some(e => e.textContent.includes(name))",
-        arg=[SUCCESS, filename],
-        timeout=RUN_SECONDS * 1000,
-    )
-    wait_for_app(visitor.page)
+    wait_for_text(visitor.page, SUCCESS, filename)
     visitor.times["upload"] = time.monotonic() - started
 
 
