@@ -140,7 +140,7 @@ ROLE_NAMES = {
 }
 IMPORTED = "imported"  # the role of a run opened from files (Corpus page, "Open embeddings")
 # One colour per trainer on every page (Tableau 10: blue, orange), so a legend means the same everywhere.
-TRAINER_COLOURS = {"NumPy softmax": "#4c78a8", "gensim Word2Vec": "#f58518", "imported": "#54a24b"}
+TRAINER_COLOURS = charts.TRAINER_COLOURS  # one colour per trainer on every page
 
 
 # ---------------------------------------------------------------- settings and runs

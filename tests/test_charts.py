@@ -338,3 +338,33 @@ def test_forgetting_draws_a_before_and_after_the_switch_and_b_only_after():
     b = rows[rows["series"].str.startswith("B")]
     assert a["epoch"].tolist() == [0, 1, 2, 3, 4] and a["loss"].tolist() == [5.0, 4.0, 3.5, 3.6, 3.7]
     assert b["epoch"].tolist() == [2, 3, 4] and b["loss"].tolist() == [3.5, 4.5, 4.0]
+
+
+def test_each_trainer_has_one_colour_on_every_chart_whatever_its_name():
+    """Vega colours nominal values in sorted order, so "gensim" < "numpy" but "NumPy …" <
+    "gensim …": without a fixed scale the trainers swapped colours between pages."""
+    numpy_blue, gensim_orange = charts.TRAINER_COLOURS["NumPy softmax"], charts.TRAINER_COLOURS["gensim Word2Vec"]
+    readout = pd.DataFrame(
+        {"epoch": [0], "variance_kept": [0.1], "movement_full": [np.nan], "movement_picture": [np.nan]}
+    )
+    by_role = pd.concat([readout.assign(trainer="gensim"), readout.assign(trainer="numpy")])
+    by_name = pd.concat([readout.assign(trainer="gensim Word2Vec"), readout.assign(trainer="NumPy softmax")])
+    for frame in (by_role, by_name):
+        scale = charts.map_readout(frame).to_dict()["encoding"]["color"]["scale"]
+        assert dict(zip(scale["domain"], scale["range"], strict=True)) == dict(
+            zip(frame["trainer"], [gensim_orange, numpy_blue], strict=True)
+        )
+    stability = pd.DataFrame(
+        {
+            "trainer": ["gensim Word2Vec", "NumPy softmax"],
+            "epoch": [1, 1],
+            "jaccard": [0.5, 0.4],
+            "procrustes_residual": [0.5, 0.6],
+            "cosine_sd": [0.1, 0.2],
+        }
+    )
+    for panel in charts.stability_chart(stability).to_dict()["hconcat"]:
+        assert panel["encoding"]["color"]["scale"]["range"] == [gensim_orange, numpy_blue]
+    # a run that is no trainer's still gets a colour of its own, not a trainer's
+    other = charts.trainer_colour(["NumPy softmax", "my run"]).to_dict()["scale"]["range"]
+    assert other[0] == numpy_blue and other[1] not in charts.TRAINER_COLOURS.values()

@@ -7,6 +7,7 @@ drift), ``runs`` (heatmaps, neighbours, trajectories, the two trainers compared)
 and what its plane hides). Pages only place them; tests read ``chart.to_dict()``.
 """
 
+from embedlab.charts._common import TRAINER_COLOURS, trainer_colour
 from embedlab.charts.curves import *  # noqa: F403
 from embedlab.charts.curves import (
     SERIES_NAMES,
@@ -27,6 +28,7 @@ from embedlab.charts.sweep import decomposition_chart, loss_chart, stability_cha
 __all__ = [
     "PANELS",
     "SERIES_NAMES",
+    "TRAINER_COLOURS",
     "cosine_band",
     "decomposition_chart",
     "drift_lines",
@@ -46,4 +48,5 @@ __all__ = [
     "sweep_terms",
     "switch_rule",
     "tradeoff_chart",
+    "trainer_colour",
 ]

@@ -8,6 +8,31 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
+# One colour per trainer on every chart (Vega's own nominal colours follow the sorted names, so
+# "numpy"/"gensim" and "NumPy softmax"/"gensim Word2Vec" would swap them between pages).
+TRAINER_COLOURS = {"NumPy softmax": "#4c78a8", "gensim Word2Vec": "#f58518", "imported": "#54a24b"}
+OTHER_TRAINER_COLOURS = ["#e45756", "#72b7b2", "#b279a2", "#9d755d", "#bab0ac"]
+
+
+def trainer_colour_of(name: str) -> str | None:
+    """The trainer colour of a run's display name: "NumPy softmax, λ = 0 …" is a NumPy run
+    (blue), "gensim Word2Vec …" or "gensim" orange, "numpy" blue; None for any other name."""
+    lowered = name.lower()
+    for trainer, colour in TRAINER_COLOURS.items():
+        if lowered.startswith(trainer.split()[0].lower()):
+            return colour
+    return None
+
+
+def trainer_colour(names: Sequence[str], field: str = "trainer", **options) -> alt.Color:
+    """A colour channel on ``field`` whose values are trainer names: each trainer its colour on
+    every chart; names that are no trainer's take the next of OTHER_TRAINER_COLOURS. ``options``:
+    alt.Color's other arguments (title, legend)."""
+    names = list(dict.fromkeys(names))
+    others = iter(OTHER_TRAINER_COLOURS * (1 + len(names) // len(OTHER_TRAINER_COLOURS)))
+    colours = [trainer_colour_of(name) or next(others) for name in names]
+    return alt.Color(f"{field}:N", scale=alt.Scale(domain=names, range=colours), **options)
+
 
 def _require(frame: pd.DataFrame, columns: Sequence[str], builder: str) -> None:
     missing = [c for c in columns if c not in frame.columns]

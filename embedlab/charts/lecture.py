@@ -18,6 +18,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from embedlab.charts._common import trainer_colour
 from embedlab.lecture import Measured
 
 HEIGHT = 340  # the whole chart, title and legend included: Streamlit fits a chart to its height
@@ -29,7 +30,7 @@ def _colour(frame: pd.DataFrame, colours: dict[str, str] | None, field: str = "t
     legend = alt.Legend(orient="top", title=None, labelLimit=320)
     if colours and all(name in colours for name in names):
         return alt.Color(f"{field}:N", scale=alt.Scale(domain=names, range=[colours[n] for n in names]), legend=legend)
-    return alt.Color(f"{field}:N", legend=legend)
+    return trainer_colour(names, field, legend=legend)
 
 
 def _dash(field: str, values: list) -> alt.StrokeDash:

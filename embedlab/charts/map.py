@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
-from embedlab.charts._common import _require
+from embedlab.charts._common import _require, trainer_colour
 from embedlab.embedding_map import OTHER
 
 OTHER_COLOUR = "#c8c8c8"
@@ -113,7 +113,7 @@ def map_readout(frame: pd.DataFrame) -> alt.Chart:
         .encode(
             x=alt.X("epoch:Q", axis=alt.Axis(tickMinStep=1)),
             y=alt.Y("value:Q", title=None, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
-            color=alt.Color("trainer:N", title=None, legend=alt.Legend(orient="bottom")),
+            color=trainer_colour(long["trainer"], title=None, legend=alt.Legend(orient="bottom")),
             strokeDash=alt.StrokeDash(
                 "share:N", sort=list(READOUT.values()), title=None, legend=alt.Legend(orient="bottom")
             ),

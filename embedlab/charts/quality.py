@@ -6,6 +6,7 @@ import altair as alt
 import numpy as np  # noqa: F401  (the doctests use it)
 import pandas as pd
 
+from embedlab.charts._common import trainer_colour
 from embedlab.quality import spearman_interval, wilson_interval
 
 # (score column, panel title, count column, what is counted, benchmark size)
@@ -59,7 +60,7 @@ def quality_panels(long: pd.DataFrame, colours: dict[str, str] | None = None) ->
     band, coverage in the tooltip. ``colours``: trainer name → colour (one colour per trainer
     on every page)."""
     order = [title for _, title, *_ in PANELS]
-    colour = alt.Color("trainer:N", title=None, legend=alt.Legend(orient="bottom"))
+    colour = trainer_colour(long["trainer"], title=None, legend=alt.Legend(orient="bottom"))
     if colours:
         colour = alt.Color(
             "trainer:N",

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from embedlab.biasvar import best_dim
+from embedlab.charts._common import trainer_colour
 from embedlab.stability import EPOCH_COLUMNS
 
 # One colour per term in both panels (Streamlit's theme would otherwise use shades of one hue).
@@ -153,7 +154,7 @@ def stability_chart(frame: pd.DataFrame) -> alt.HConcatChart:
             .encode(
                 x=alt.X("epoch:Q", axis=alt.Axis(tickMinStep=1)),
                 y=alt.Y(f"{column}:Q", title=None, scale=alt.Scale(zero=True)),
-                color=alt.Color("trainer:N", scale=alt.Scale(scheme="tableau10"), legend=alt.Legend(orient="bottom")),
+                color=trainer_colour(frame["trainer"], legend=alt.Legend(orient="bottom")),
                 tooltip=["trainer:N", "epoch:Q", alt.Tooltip(f"{column}:Q", format=".4f")],
             )
             .properties(width=250, height=220)
