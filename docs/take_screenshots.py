@@ -4,6 +4,7 @@
     python docs/take_screenshots.py Map                  # only the pages with these titles
     python docs/take_screenshots.py --size 1024x768 Lecture     # another viewport: <page>_1024x768.png
     python docs/take_screenshots.py --full Lecture       # the whole page, not one screen: <page>_full.png
+    python docs/take_screenshots.py --preset             # Bias–variance after "Show the trade-off" (minutes)
 
 Starts the app on a free port with the given cache (default: the user's), opens every page
 through the sidebar and saves one PNG per page: the first screen at 1400×900 unless told otherwise.
@@ -50,7 +51,28 @@ def shot(page, path: Path, full: bool) -> None:
     next_frames(page)
 
 
-def main(titles: list[str], size: tuple[int, int], full: bool) -> None:
+PRESET_SECONDS = 20 * 60  # the tradeoff preset's whole sweep, with room for a busy machine
+
+
+def preset_shot(page, suffix: str) -> None:
+    """Bias–variance after one click on "Show the trade-off": waits for the whole sweep and says
+    how long the click took, then saves the whole page (bias-variance_over_d_tradeoff*.png)."""
+    import time
+
+    from tests.e2e.conftest import wait_for_text
+
+    open_page(page, "Bias–variance over d")
+    started = time.perf_counter()
+    page.get_by_role("button", name="Show the trade-off").click()
+    wait_for_text(page, '[data-testid="stCaptionContainer"]', "Last sweep: preset", timeout=PRESET_SECONDS)
+    print(f"the preset's sweep took {time.perf_counter() - started:.0f} s from the click")
+    page.wait_for_timeout(1500)  # let Vega finish drawing
+    path = OUT / f"bias-variance_over_d_tradeoff{suffix}.png"
+    shot(page, path, full=True)
+    print(f"wrote {path}")
+
+
+def main(titles: list[str], size: tuple[int, int], full: bool, preset: bool = False) -> None:
     import os
     import tempfile
 
@@ -68,7 +90,9 @@ def main(titles: list[str], size: tuple[int, int], full: bool) -> None:
             page = browser.new_page(viewport={"width": size[0], "height": size[1]})
             page.goto(server.url)
             wait_for_app(page, timeout=180)
-            for title in titles or HEADERS:
+            if preset:
+                preset_shot(page, suffix.removesuffix("_full"))
+            for title in titles or ([] if preset else HEADERS):
                 open_page(page, title)
                 page.wait_for_timeout(1500)  # let Vega finish drawing
                 name = title.lower().replace("–", "-").replace(" ", "_") + suffix
@@ -91,5 +115,8 @@ if __name__ == "__main__":
         "--size", type=parse_size, default=DEFAULT_SIZE, help="viewport WIDTHxHEIGHT (default 1400x900)"
     )
     parser.add_argument("--full", action="store_true", help="the whole page instead of its first screen")
+    parser.add_argument(
+        "--preset", action="store_true", help="only Bias–variance after the trade-off preset (its whole sweep)"
+    )
     args = parser.parse_args()
-    main(args.titles, args.size, args.full)
+    main(args.titles, args.size, args.full, args.preset)

@@ -200,7 +200,12 @@ def optimum(table: pd.DataFrame) -> dict:
 
 
 def optimum_text(verdict: dict, runs: int) -> str:
-    """One line: the best d if it is resolved at this R, or why not and how many runs would do."""
+    """The best d if it is resolved at this R, or why not and how many runs would do, and
+    whether the lowest d beats both ends of the range (the trade-off itself) even so.
+
+    >>> optimum_text({"best": 8, "interior": True, "resolved": False, "beats_ends": True, "runs_needed": 4}, 3)
+    'no resolvable optimum at R = 3: d = 8 is lowest but within 2 standard errors of a neighbour; about 4 runs would resolve it. It does beat both ends of the range by more than 2 standard errors: the held-out total has an interior minimum, only not one exact d.'
+    """
     d = verdict["best"]
     if not verdict["interior"]:
         return f"lowest total at d = {d}, an end of the range: the trade-off's other side is not in this range of d."
@@ -208,7 +213,16 @@ def optimum_text(verdict: dict, runs: int) -> str:
         ends = "and beats both ends" if verdict["beats_ends"] else "but not both ends"
         return f"best d = {d}: it beats its neighbours by more than 2 standard errors ({ends})."
     more = f"; about {verdict['runs_needed']} runs would resolve it" if verdict["runs_needed"] else ""
-    return f"no resolvable optimum at R = {runs}: d = {d} is lowest but within 2 standard errors of a neighbour{more}."
+    ends = (
+        " It does beat both ends of the range by more than 2 standard errors: the held-out total has an interior "
+        "minimum, only not one exact d."
+        if verdict["beats_ends"]
+        else " Nor does it beat both ends by 2 standard errors: this sweep shows no trade-off beyond its noise."
+    )
+    return (
+        f"no resolvable optimum at R = {runs}: d = {d} is lowest but within 2 standard errors of a neighbour{more}."
+        + ends
+    )
 
 
 def parse_dims(text: str) -> tuple[int, ...]:

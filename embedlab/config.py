@@ -332,10 +332,11 @@ SWEEP_PRESETS: dict[str, SweepPreset] = {
             constant_lr=True,
         ),
         why=(
-            "the Lee news corpus with half its sentences held out, 20 epochs at a constant learning rate: small d "
-            "under-fits (bias² falls up to d = 8), large d over-fits (the variance between runs and the held-out "
-            "loss rise while the training loss keeps falling), and d = 8 beats both ends by more than 2 standard "
-            "errors. Several minutes on two cores."
+            "the Lee news corpus with half its sentences held out, 20 epochs at a constant learning rate. Measured: "
+            "small d under-fits (bias² falls from d = 1 to d = 16, flat after), large d over-fits (the variance "
+            "between runs rises to d = 64, and the held-out loss is lowest at d = 8 and higher at every larger d while "
+            "the training loss falls to d = 64), and d = 8's held-out total beats both ends by more than 2 standard errors; at R = 3 it does not "
+            "beat its neighbour d = 16 by 2. About 2 minutes on two cores."
         ),
     )
 }

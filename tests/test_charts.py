@@ -363,7 +363,7 @@ def test_each_trainer_has_one_colour_on_every_chart_whatever_its_name():
             "cosine_sd": [0.1, 0.2],
         }
     )
-    for panel in charts.stability_chart(stability).to_dict()["hconcat"]:
+    for panel in charts.stability_chart(stability).to_dict()["concat"]:
         assert panel["encoding"]["color"]["scale"]["range"] == [gensim_orange, numpy_blue]
     # a run that is no trainer's still gets a colour of its own, not a trainer's
     other = charts.trainer_colour(["NumPy softmax", "my run"]).to_dict()["scale"]["range"]

@@ -10,6 +10,9 @@ from embedlab.biasvar import best_dim
 from embedlab.charts._common import trainer_colour
 from embedlab.stability import EPOCH_COLUMNS
 
+# Two panels a row fit the main column of a 1024 px window (~600 px); 300 px panels were cut off there.
+PANEL_WIDTH, PANEL_HEIGHT = 230, 200
+
 # One colour per term in both panels (Streamlit's theme would otherwise use shades of one hue).
 TERM_COLOURS = alt.Scale(
     domain=["bias²", "variance", "bias² + variance", "total", "noise"],
@@ -130,13 +133,13 @@ def loss_chart(table: pd.DataFrame) -> alt.LayerChart:
     return alt.layer(band, line).properties(width=380, height=300)
 
 
-def stability_chart(frame: pd.DataFrame) -> alt.HConcatChart:
+def stability_chart(frame: pd.DataFrame) -> alt.ConcatChart:
     """Three panels over epochs — Jaccard@k between seeds, Procrustes residual, cosine sd —
     one line per trainer. frame: ``EPOCH_COLUMNS`` (the output of :func:`seed_stability`).
 
     >>> f = pd.DataFrame({"trainer": ["numpy"] * 2, "epoch": [0, 1], "jaccard": [0.0, 0.5],
     ...                   "procrustes_residual": [1.0, 0.5], "cosine_sd": [0.3, 0.1]})
-    >>> len(stability_chart(f).to_dict()["hconcat"])
+    >>> len(stability_chart(f).to_dict()["concat"])
     3
     """
     missing = set(EPOCH_COLUMNS) - set(frame.columns)
@@ -157,9 +160,9 @@ def stability_chart(frame: pd.DataFrame) -> alt.HConcatChart:
                 color=trainer_colour(frame["trainer"], legend=alt.Legend(orient="bottom")),
                 tooltip=["trainer:N", "epoch:Q", alt.Tooltip(f"{column}:Q", format=".4f")],
             )
-            .properties(width=250, height=220)
+            .properties(width=PANEL_WIDTH, height=PANEL_HEIGHT)
         )
-    return alt.hconcat(*panels)
+    return alt.concat(*panels, columns=2)  # two a row, as the trade-off chart
 
 
 def _with_band(table: pd.DataFrame, column: str, se: str, label: str) -> pd.DataFrame:
@@ -186,7 +189,7 @@ def _term_panel(long: pd.DataFrame, title: str, y_title: str, mark: pd.DataFrame
     layers = [bars, line]
     if mark is not None:
         layers.append(alt.Chart(mark).mark_rule(color="black", strokeDash=[4, 3]).encode(x="dim:Q"))
-    return alt.layer(*layers).properties(width=300, height=230)
+    return alt.layer(*layers).properties(width=PANEL_WIDTH, height=PANEL_HEIGHT)
 
 
 def tradeoff_chart(table: pd.DataFrame, verdict: dict) -> alt.VConcatChart:
@@ -210,5 +213,6 @@ def tradeoff_chart(table: pd.DataFrame, verdict: dict) -> alt.VConcatChart:
         mark,
     )
     return alt.vconcat(
-        alt.hconcat(bias, variance), alt.hconcat(total, loss_chart(table).properties(width=300, height=230))
+        alt.hconcat(bias, variance),
+        alt.hconcat(total, loss_chart(table).properties(width=PANEL_WIDTH, height=PANEL_HEIGHT)),
     )
