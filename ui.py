@@ -1189,6 +1189,39 @@ def map_view(
     return MapView(points, paths, labels, emap.extent(extra), emap)
 
 
+def draw_maps(
+    runs: dict[str, Run], epoch: int, options: MapOptions, colour_by: str, word_lists: list[list[str]], found: list[str]
+) -> None:
+    """The Map page's view at ``epoch`` (what its fragment redraws on an epoch change): each run's
+    map side by side with what its plane keeps, then the roads v(T) = v(0) − η Σ ∇L of the
+    ``found`` words."""
+    for column, (role, run) in zip(st.columns(len(runs)), runs.items(), strict=True):
+        with column, guard():
+            view = map_view(run, epoch, options, colour_by, word_lists, found)
+            title = f"{ROLE_NAMES.get(role, role)} · epoch {epoch}"
+            figure = charts.embedding_map(
+                view.points, view.paths, domain=view.domain, title=title, colour_title=colour_by, labels=view.labels
+            )
+            chart(figure, width="content")
+            st.caption(map_readout_text(view.emap, epoch))
+    st.caption(
+        f"One projection per run: PCA of the {options.words:,} most frequent words at the last epoch, applied unchanged "
+        "to every epoch, so a point moves only when its vector moves. Hover a point for its nearest neighbours in the "
+        "full space."
+    )
+    if found:
+        st.markdown(f"**v(T) = v(0) − η Σ ∇L**, from epoch 0 to T = {epoch}: the road against the net displacement")
+        st.dataframe(travel_frame(runs, options, found, epoch), hide_index=True)
+        st.caption(
+            "Path and net of v: the vector as trained, in the full space; net ÷ path = 1 only for a straight road. "
+            + (
+                "On the map: the picture's units (unit vectors, so not comparable with v's)."
+                if options.unit
+                else "On the map: the same units, projected onto the plane."
+            )
+        )
+
+
 def map_readout_text(emap: embedding_map.EmbeddingMap, epoch: int) -> str:
     """One line under a map: what its plane keeps of this epoch, and how much of the movement it shows."""
     row = emap.readout.iloc[epoch]

@@ -41,31 +41,7 @@ if missing:
 @st.fragment(run_every=0.9 if playing else None)
 def maps(options: MapOptions) -> None:
     epoch = ui.epoch_slider("map_epoch", pair.epochs, playing)
-    for column, (role, run) in zip(st.columns(len(runs)), runs.items(), strict=True):
-        with column, ui.guard():
-            view = ui.map_view(run, epoch, options, colour_by, word_lists, found)
-            title = f"{ui.ROLE_NAMES.get(role, role)} · epoch {epoch}"
-            chart = charts.embedding_map(
-                view.points, view.paths, domain=view.domain, title=title, colour_title=colour_by, labels=view.labels
-            )
-            ui.chart(chart, width="content")
-            st.caption(ui.map_readout_text(view.emap, epoch))
-    st.caption(
-        f"One projection per run: PCA of the {options.words:,} most frequent words at the last epoch, applied unchanged "
-        "to every epoch, so a point moves only when its vector moves. Hover a point for its nearest neighbours in the "
-        "full space."
-    )
-    if found:
-        st.markdown(f"**v(T) = v(0) − η Σ ∇L**, from epoch 0 to T = {epoch}: the road against the net displacement")
-        st.dataframe(ui.travel_frame(runs, options, found, epoch), hide_index=True)
-        st.caption(
-            "Path and net of v: the vector as trained, in the full space; net ÷ path = 1 only for a straight road. "
-            + (
-                "On the map: the picture's units (unit vectors, so not comparable with v's)."
-                if options.unit
-                else "On the map: the same units, projected onto the plane."
-            )
-        )
+    ui.draw_maps(runs, epoch, options, colour_by, word_lists, found)
 
 
 with ui.guard():
