@@ -99,9 +99,10 @@ alt.theme.enable("none")
 alt.data_transformers.disable_max_rows()
 
 
-def chart(figure: alt.TopLevelMixin, **kwargs) -> None:
-    """Draw an Altair chart (st.altair_chart's layout arguments) without re-validating its spec."""
-    st.vega_lite_chart(figure.to_dict(validate=False), **kwargs)
+def chart(figure: alt.TopLevelMixin | dict, **kwargs) -> None:
+    """Draw an Altair chart, or its Vega-Lite spec (built once and cached), with st.altair_chart's
+    layout arguments and without re-validating the spec."""
+    st.vega_lite_chart(figure if isinstance(figure, dict) else figure.to_dict(validate=False), **kwargs)
 
 
 MAX_UPLOADS = 3  # uploaded corpora a session keeps (memory on a shared server)
@@ -1048,10 +1049,33 @@ def trajectories(path: str, words: tuple[str, ...]) -> pd.DataFrame:
     return alignment.aligned_trajectories(run.input_vectors, run.vocab, words)
 
 
+@st.cache_data(max_entries=64, max_size=CACHE_BYTES, show_spinner=False)
+def trajectories_chart(path: str, words: tuple[str, ...]) -> dict:
+    """The aligned trajectories of ``words`` as a Vega-Lite spec, built once per word set."""
+    return charts.trajectories(trajectories(path, words)).to_dict(validate=False)
+
+
 @st.cache_data(max_entries=32, max_size=CACHE_BYTES, show_spinner=False)
 def geometry(path: str) -> pd.DataFrame:
     """epoch, mean_norm, displacement computed from the vectors (a run opened without metrics)."""
     return metrics.geometry_over_epochs(run_at(path).input_vectors)
+
+
+@st.cache_data(max_entries=16, max_size=CACHE_BYTES, show_spinner=False)
+def metric_panels(path: str) -> dict:
+    """The Dynamics page's metric panels of a run, as a Vega-Lite spec: built once per run (Altair
+    took ~0.3 s a run to build them, on every rerun of the page). A run opened without training
+    metrics gets the panels its vectors give (mean ‖v‖, displacement)."""
+    run = run_at(path)
+    if not run.has_loss:
+        return charts.metric_panels(geometry(path)).to_dict(validate=False)
+    return charts.metric_panels(run.metrics, switch_epoch=run.config.get("switch_epoch")).to_dict(validate=False)
+
+
+@st.cache_data(max_entries=16, max_size=CACHE_BYTES, show_spinner=False)
+def change_scatter(path: str) -> dict:
+    """The change-score scatter of a run (every word of its vocabulary), as a Vega-Lite spec built once."""
+    return charts.change_scatter(change_scores(path)).to_dict(validate=False)
 
 
 @st.cache_data(max_entries=32, max_size=CACHE_BYTES, show_spinner=False)

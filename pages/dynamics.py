@@ -20,10 +20,9 @@ for trainer, run in pair.runs().items():
             "This run was opened without training metrics, so there is no loss, ‖∇J‖ or learning rate; "
             "mean ‖v‖ and the displacement per epoch are computed from its vectors."
         )
-        ui.chart(charts.metric_panels(ui.geometry(str(run.path))))
+        ui.chart(ui.metric_panels(str(run.path)))
         continue
-    switch = run.config.get("switch_epoch")
-    ui.chart(charts.metric_panels(run.metrics, switch_epoch=switch))
+    ui.chart(ui.metric_panels(str(run.path)))
     story = dynamics.gradient_story(run.metrics)
     how = (
         "exact over every training pair"
@@ -67,9 +66,9 @@ default = ui.chosen_words(run)[:8]
 words = st.multiselect("Words to follow", run.vocab.words, default=default, max_selections=20, key="traj_words")
 with ui.guard():
     if words:
-        ui.chart(charts.trajectories(ui.trajectories(str(run.path), tuple(words))))
+        ui.chart(ui.trajectories_chart(str(run.path), tuple(words)))
     changes = ui.change_scores(str(run.path))
-    ui.chart(charts.change_scatter(changes))
+    ui.chart(ui.change_scatter(str(run.path)))
     effect = dynamics.frequency_effect(changes)
     trend = (
         "rarer words moved more"
