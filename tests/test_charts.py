@@ -368,3 +368,13 @@ def test_each_trainer_has_one_colour_on_every_chart_whatever_its_name():
     # a run that is no trainer's still gets a colour of its own, not a trainer's
     other = charts.trainer_colour(["NumPy softmax", "my run"]).to_dict()["scale"]["range"]
     assert other[0] == numpy_blue and other[1] not in charts.TRAINER_COLOURS.values()
+
+
+def test_quality_panels_name_only_the_trainers_shown_two_panels_a_row():
+    table = pd.DataFrame({"epoch": [0, 1], "wordsim353_spearman": [0.1, 0.25], "wordsim353_pairs": [99, 99]})
+    long = charts.quality_long({"NumPy softmax": table, "gensim Word2Vec": table})
+    spec = charts.quality_panels(long, charts.TRAINER_COLOURS).to_dict()
+    scale = spec["spec"]["layer"][0]["encoding"]["color"]["scale"]
+    assert scale["domain"] == ["NumPy softmax", "gensim Word2Vec"]  # no legend entry for "imported"
+    assert scale["range"] == [charts.TRAINER_COLOURS["NumPy softmax"], charts.TRAINER_COLOURS["gensim Word2Vec"]]
+    assert spec["columns"] == 2

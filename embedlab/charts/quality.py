@@ -60,13 +60,14 @@ def quality_panels(long: pd.DataFrame, colours: dict[str, str] | None = None) ->
     band, coverage in the tooltip. ``colours``: trainer name → colour (one colour per trainer
     on every page)."""
     order = [title for _, title, *_ in PANELS]
-    colour = trainer_colour(long["trainer"], title=None, legend=alt.Legend(orient="bottom"))
-    if colours:
+    names = list(dict.fromkeys(long["trainer"]))  # only the trainers shown: no legend entry for an absent one
+    colour = trainer_colour(names, title=None, legend=alt.Legend(orient="bottom"))
+    if colours and all(name in colours for name in names):
         colour = alt.Color(
             "trainer:N",
             title=None,
             legend=alt.Legend(orient="bottom"),
-            scale=alt.Scale(domain=list(colours), range=list(colours.values())),
+            scale=alt.Scale(domain=names, range=[colours[name] for name in names]),
         )
     base = alt.Chart().encode(x=alt.X("epoch:Q", axis=alt.Axis(tickMinStep=1)), color=colour)
     band = base.mark_area(opacity=0.18).encode(y=alt.Y("low:Q", title=None), y2="high:Q")
@@ -83,7 +84,8 @@ def quality_panels(long: pd.DataFrame, colours: dict[str, str] | None = None) ->
     )
     return (
         alt.layer(band, line, data=long)
-        .properties(width=190, height=170)
-        .facet(facet=alt.Facet("panel:N", sort=order, title=None), columns=5)
+        .properties(width=230, height=170)
+        # two panels a row fit the main column of a 1024 px window (three were cut off there)
+        .facet(facet=alt.Facet("panel:N", sort=order, title=None), columns=2)
         .resolve_scale(y="independent")
     )
