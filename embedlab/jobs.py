@@ -68,6 +68,7 @@ class Job:
     submitted_at: float = field(default_factory=time.monotonic)
     started_at: float | None = None
     cancelled_at: float | None = None  # when it was first told to stop
+    stopped_at: float | None = None  # when its work first saw the stop (between two batches)
     finished_at: float | None = None
 
     def __post_init__(self) -> None:
@@ -85,7 +86,11 @@ class Job:
 
     def should_stop(self) -> bool:
         """Asked by the trainers between batches: True once the job is cancelled."""
-        return self._cancel.is_set()
+        if not self._cancel.is_set():
+            return False
+        if self.stopped_at is None:
+            self.stopped_at = time.monotonic()  # the computation stops here; saving what is kept follows
+        return True
 
     def cancel(self, reason: str = "cancelled") -> None:
         """Ask the job to stop (it does within a batch); the first reason given is kept."""

@@ -58,7 +58,7 @@ with ui.guard():
     with st.expander("Each trainer's loss beside the scores"):
         losses = {name: run.metrics for name, run in runs.items() if run.has_loss}
         if losses:
-            ui.chart(charts.loss_by_trainer(losses, width=360))
+            ui.chart(charts.loss_by_trainer(losses))
         if len(losses) < len(runs):
             st.caption("No loss curve for a run opened without training metrics.")
     with st.expander("Scores per epoch (table)"):

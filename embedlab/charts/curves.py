@@ -165,7 +165,7 @@ def compare_runs(frame: pd.DataFrame, metrics: Sequence[str] = ("mean_norm", "lo
     return alt.hconcat(*panels)
 
 
-def loss_by_trainer(frames: dict[str, pd.DataFrame], *, width: int = 340) -> alt.HConcatChart:
+def loss_by_trainer(frames: dict[str, pd.DataFrame], *, width: int = 190) -> alt.HConcatChart:
     """Each trainer's loss on its own axis (their objectives differ, so one shared axis would
     flatten one of them): one panel per entry of ``frames`` (trainer name → metrics table)."""
     panels = [loss_curve(metrics, title=f"{name}: loss", width=width) for name, metrics in frames.items()]

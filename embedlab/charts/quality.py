@@ -84,7 +84,7 @@ def quality_panels(long: pd.DataFrame, colours: dict[str, str] | None = None) ->
     )
     return (
         alt.layer(band, line, data=long)
-        .properties(width=230, height=170)
+        .properties(width=190, height=170)
         # two panels a row fit the main column of a 1024 px window (three were cut off there)
         .facet(facet=alt.Facet("panel:N", sort=order, title=None), columns=2)
         .resolve_scale(y="independent")

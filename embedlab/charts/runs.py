@@ -142,7 +142,7 @@ def turnover(frame: pd.DataFrame) -> alt.Chart | alt.HConcatChart:
             y=alt.Y("jaccard:Q", scale=alt.Scale(domain=[0, 1]), title="mean Jaccard@k"),
             color=alt.Color("compared with:N", legend=alt.Legend(orient="top")),
             tooltip=["compared with:N", "epoch:Q", alt.Tooltip("jaccard:Q", format=".3f")],
-        ).properties(width=340, height=220)
+        ).properties(width=200, height=220)
 
     return _per_trainer(long, panel, "neighbour turnover")
 
@@ -256,7 +256,7 @@ def separation(frame: pd.DataFrame, epoch: int | None = None) -> alt.Chart | alt
             lines = alt.layer(
                 lines, alt.Chart(marker).mark_rule(color="#555555", strokeDash=[3, 3]).encode(x="epoch:Q")
             )
-        return lines.properties(width=340, height=220)
+        return lines.properties(width=200, height=220)
 
     return _per_trainer(long, panel, "planted groups")
 

@@ -10,8 +10,8 @@ from embedlab.biasvar import best_dim
 from embedlab.charts._common import trainer_colour
 from embedlab.stability import EPOCH_COLUMNS
 
-# Two panels a row fit the main column of a 1024 px window (~600 px); 300 px panels were cut off there.
-PANEL_WIDTH, PANEL_HEIGHT = 230, 200
+# Two panels a row fit the main column of a 1024 px window (~560 px); 300 px panels were cut off there.
+PANEL_WIDTH, PANEL_HEIGHT = 200, 200
 
 # One colour per term in both panels (Streamlit's theme would otherwise use shades of one hue).
 TERM_COLOURS = alt.Scale(
