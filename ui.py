@@ -1213,34 +1213,22 @@ def map_view(
     return MapView(points, paths, labels, emap.extent(extra), emap)
 
 
-MAP_SIZE = 400  # px, the square plot of one map
-MAP_BLOCK_WIDTH = 460  # one map with its axes and the line under it; two fit a 1400 px window's main column
-
-
 def draw_maps(
     runs: dict[str, Run], epoch: int, options: MapOptions, colour_by: str, word_lists: list[list[str]], found: list[str]
 ) -> None:
     """The Map page's view at ``epoch`` (what its fragment redraws on an epoch change): each run's
     map side by side with what its plane keeps, then the roads v(T) = v(0) − η Σ ∇L of the
     ``found`` words."""
-    # Side by side where both fit (a 1400 px window), one under the other where they do not (1024 px):
-    # a map keeps its square plot rather than being squeezed into a column.
-    with st.container(horizontal=True, wrap=True, gap="medium"):
-        for role, run in runs.items():
-            with st.container(width=MAP_BLOCK_WIDTH), guard():
-                view = map_view(run, epoch, options, colour_by, word_lists, found)
-                title = f"{ROLE_NAMES.get(role, role)} · epoch {epoch}"
-                figure = charts.embedding_map(
-                    view.points,
-                    view.paths,
-                    domain=view.domain,
-                    title=title,
-                    colour_title=colour_by,
-                    labels=view.labels,
-                    size=MAP_SIZE,
-                )
-                chart(figure, width="content")
-                st.caption(map_readout_text(view.emap, epoch))
+    for column, (role, run) in zip(st.columns(len(runs)), runs.items(), strict=True):
+        with column, guard():
+            view = map_view(run, epoch, options, colour_by, word_lists, found)
+            title = f"{ROLE_NAMES.get(role, role)} · epoch {epoch}"
+            figure = charts.embedding_map(
+                view.points, view.paths, domain=view.domain, title=title, colour_title=colour_by, labels=view.labels
+            )
+            # as wide as the column (a fixed 470 px map was cut off in a 1024 px window's narrow columns)
+            chart(figure, width="stretch")
+            st.caption(map_readout_text(view.emap, epoch))
     st.caption(
         f"One projection per run: PCA of the {options.words:,} most frequent words at the last epoch, applied unchanged "
         "to every epoch, so a point moves only when its vector moves. Hover a point for its nearest neighbours in the "

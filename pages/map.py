@@ -13,11 +13,14 @@ runs = pair.runs()
 first = pair.first
 st.header("Embedding map")
 most = min(len(first.vocab), Limits.from_env().max_map_words)
-size_col, colour_col, unit_col = st.columns([1, 2, 1])
-words = size_col.number_input("words (most frequent)", 2, most, min(MapOptions.words, most), step=50, key="map_words")
+# widgets at their own width, wrapping to the next line in a narrow window (fixed columns cut their labels at 1024 px)
+controls = st.container(horizontal=True, wrap=True, gap="medium", vertical_alignment="bottom")
+words = controls.number_input(
+    "words (most frequent)", 2, most, min(MapOptions.words, most), step=50, key="map_words", width=180
+)
 choices = [c for c in COLOUR_BY if c != "planted group" or ui.groups_for(first)]
-colour_by = colour_col.segmented_control("Colour by", choices, default=choices[0], key="map_colour") or choices[0]
-unit = unit_col.toggle(
+colour_by = controls.segmented_control("Colour by", choices, default=choices[0], key="map_colour") or choices[0]
+unit = controls.toggle(
     "unit length",
     MapOptions.unit,
     key="map_unit",
@@ -27,12 +30,9 @@ word_lists = []
 if colour_by == "word lists":
     typed = st.text_area("Word lists, one per line", key="map_lists", placeholder="king queen prince\ncat dog horse")
     word_lists = parse_word_lists(typed)
-search_col, play_col = st.columns([3, 1])
 default_word = ui.default_words(str(first.path))[:1]
-search = search_col.text_input(
-    "Find words (their road from epoch 0 is drawn)", " ".join(default_word), key="map_search"
-)
-playing = play_col.toggle("▶ Play the epochs", key="map_play")
+search = st.text_input("Find words (their road from epoch 0 is drawn)", " ".join(default_word), key="map_search")
+playing = controls.toggle("▶ Play the epochs", key="map_play")
 found, missing = find_words(first.vocab, [word for line in parse_word_lists(search) for word in line])
 if missing:
     st.caption(f"Not in the vocabulary: {', '.join(missing)}.")
