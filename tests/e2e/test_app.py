@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 from conftest import (
+    HEADERS,
+    RUN_SECONDS,
     exceptions,
     make_corpus,
     new_page,
@@ -23,6 +25,7 @@ from conftest import (
     selected_option,
     upload,
     wait_for,
+    wait_for_app,
     wait_for_text,
 )
 
@@ -221,3 +224,44 @@ def test_a_binary_upload_shows_one_error_line_and_the_app_keeps_working(trained)
     wait_for(page, CHART, count=2)
     assert exceptions(page) == [] and page.locator(ERROR).count() == 0
     assert drawn_charts(page) >= 2 and RUN_LABEL in sidebar_text(page)
+
+
+# The right edge of each chart (its own box or anything drawn inside it) and of the main column's
+# content (its box less its right padding), in CSS pixels.
+CHART_EDGES = """() => {
+  const main = document.querySelector('[data-testid="stMainBlockContainer"]');
+  const right = main.getBoundingClientRect().right - parseFloat(getComputedStyle(main).paddingRight);
+  return [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].map(chart => {
+    const parts = [chart, ...chart.querySelectorAll('canvas, svg.marks')].map(e => e.getBoundingClientRect().right);
+    const title = chart.querySelector('text.role-title-text, .role-title text');
+    return {chart: title ? title.textContent : '(untitled)', right: Math.max(...parts), column: right};
+  });
+}"""
+
+
+def test_no_chart_reaches_past_the_main_column_in_a_1024_px_window(browser, server):
+    """Nothing cut off at the right: a fixed-width Vega-Lite chart wider than its column is
+    clipped by the page, which is how the Bias–variance, Compare, Quality and Map charts lost
+    their right parts at 1024 px. A chart that fits here fits a wider window too (they are fixed
+    or as wide as their column)."""
+    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    context.set_default_timeout(RUN_SECONDS * 1000)
+    page = context.new_page()
+    try:
+        page.goto(server.url)
+        wait_for_app(page)
+        overflowing, charts = [], 0
+        for title in HEADERS:
+            open_page(page, title)
+            page.wait_for_timeout(700)  # Vega draws after the script run has ended
+            edges = page.evaluate(CHART_EDGES)
+            charts += len(edges)
+            overflowing += [
+                f"{title}: {e['chart']} ends at {e['right']:.0f} px, the column at {e['column']:.0f} px"
+                for e in edges
+                if e["right"] > e["column"] + 1
+            ]
+        assert charts >= 10, f"only {charts} charts were drawn: the check saw too little"
+        assert not overflowing, "\n".join(overflowing)
+    finally:
+        context.close()
