@@ -115,7 +115,7 @@ def loss_chart(table: pd.DataFrame) -> alt.LayerChart:
             )
         )
     long = pd.concat(frames, ignore_index=True)
-    base = alt.Chart(long, title="cross-entropy −log p(c|w) (mean ± sd over runs)").encode(
+    base = alt.Chart(long, title="−log p(c|w), mean ± sd (runs)").encode(  # short: a 200 px panel
         x=_dim_axis(),
         color=alt.Color(
             "split:N",
