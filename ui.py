@@ -141,7 +141,7 @@ ROLE_NAMES = {
 }
 IMPORTED = "imported"  # the role of a run opened from files (Corpus page, "Open embeddings")
 # One colour per trainer on every page (Tableau 10: blue, orange), so a legend means the same everywhere.
-TRAINER_COLOURS = charts.TRAINER_COLOURS  # one colour per trainer on every page
+TRAINER_COLOURS = charts.TRAINER_COLOURS
 
 
 # ---------------------------------------------------------------- settings and runs

@@ -24,14 +24,18 @@ def trainer_colour_of(name: str) -> str | None:
     return None
 
 
-def trainer_colour(names: Sequence[str], field: str = "trainer", **options) -> alt.Color:
-    """A colour channel on ``field`` whose values are trainer names: each trainer its colour on
-    every chart; names that are no trainer's take the next of OTHER_TRAINER_COLOURS. ``options``:
-    alt.Color's other arguments (title, legend)."""
+def trainer_colour(
+    names: Sequence[str], field: str = "trainer", colours: dict[str, str] | None = None, **options
+) -> alt.Color:
+    """A colour channel on ``field`` whose values are trainer names: each name its colour in
+    ``colours`` if given there, else its trainer's colour on every chart; names that are no
+    trainer's take the next of OTHER_TRAINER_COLOURS. Only the names shown are in the legend.
+    ``options``: alt.Color's other arguments (title, legend)."""
     names = list(dict.fromkeys(names))
+    given = colours or {}
     others = iter(OTHER_TRAINER_COLOURS * (1 + len(names) // len(OTHER_TRAINER_COLOURS)))
-    colours = [trainer_colour_of(name) or next(others) for name in names]
-    return alt.Color(f"{field}:N", scale=alt.Scale(domain=names, range=colours), **options)
+    shades = [given.get(name) or trainer_colour_of(name) or next(others) for name in names]
+    return alt.Color(f"{field}:N", scale=alt.Scale(domain=names, range=shades), **options)
 
 
 def _require(frame: pd.DataFrame, columns: Sequence[str], builder: str) -> None:

@@ -26,11 +26,7 @@ DASHES = [[1, 0], [6, 4], [2, 3], [8, 3, 2, 3]]  # solid, dashed, dotted, dash-d
 
 
 def _colour(frame: pd.DataFrame, colours: dict[str, str] | None, field: str = "trainer") -> alt.Color:
-    names = list(dict.fromkeys(frame[field].tolist()))
-    legend = alt.Legend(orient="top", title=None, labelLimit=320)
-    if colours and all(name in colours for name in names):
-        return alt.Color(f"{field}:N", scale=alt.Scale(domain=names, range=[colours[n] for n in names]), legend=legend)
-    return trainer_colour(names, field, legend=legend)
+    return trainer_colour(frame[field], field, colours, legend=alt.Legend(orient="top", title=None, labelLimit=320))
 
 
 def _dash(field: str, values: list) -> alt.StrokeDash:

@@ -60,15 +60,7 @@ def quality_panels(long: pd.DataFrame, colours: dict[str, str] | None = None) ->
     band, coverage in the tooltip. ``colours``: trainer name → colour (one colour per trainer
     on every page)."""
     order = [title for _, title, *_ in PANELS]
-    names = list(dict.fromkeys(long["trainer"]))  # only the trainers shown: no legend entry for an absent one
-    colour = trainer_colour(names, title=None, legend=alt.Legend(orient="bottom"))
-    if colours and all(name in colours for name in names):
-        colour = alt.Color(
-            "trainer:N",
-            title=None,
-            legend=alt.Legend(orient="bottom"),
-            scale=alt.Scale(domain=names, range=[colours[name] for name in names]),
-        )
+    colour = trainer_colour(long["trainer"], colours=colours, title=None, legend=alt.Legend(orient="bottom"))
     base = alt.Chart().encode(x=alt.X("epoch:Q", axis=alt.Axis(tickMinStep=1)), color=colour)
     band = base.mark_area(opacity=0.18).encode(y=alt.Y("low:Q", title=None), y2="high:Q")
     line = base.mark_line(point=True).encode(
