@@ -17,6 +17,7 @@ import pytest
 from conftest import (
     HEADERS,
     ROOT,
+    app_tracebacks,
     exceptions,
     next_frames,
     screenshot,
@@ -43,7 +44,7 @@ def cold_server(tmp_path_factory):
     server = start_streamlit(sys.executable, ROOT, env, log)
     yield server, cache
     stop_streamlit(server)
-    assert "Traceback" not in server.log_tail(10**7), server.log_tail()
+    assert not app_tracebacks(server.log_tail(10**7)), server.log_tail()
 
 
 IN_VIEW = """e => { if (!e) return false; const r = e.getBoundingClientRect();

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import stop_streamlit
+from conftest import app_tracebacks, stop_streamlit
 from visitors import (
     BlankPage,
     arrive,
@@ -61,7 +61,7 @@ def server(e2e_cache, tmp_path_factory):
     yield running
     stop_streamlit(running)
     print("load figures:", FIGURES)
-    assert "Traceback" not in running.log_tail(10**7), running.log_tail()
+    assert not app_tracebacks(running.log_tail(10**7)), running.log_tail()
 
 
 def test_four_visitors_training_at_once_all_finish_and_a_fifth_switches_pages_quickly(server, browser):
