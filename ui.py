@@ -112,6 +112,7 @@ TRAINER_ROLES = ("numpy", "gensim")  # the runs shown side by side
 VISITOR_GRACE = float(os.environ.get("EMBEDLAB_VISITOR_GRACE") or 60)
 JANITOR_SECONDS = 5.0  # how often gone visitors are looked for
 JOB_POLL_SECONDS = 1.0  # how often the Train page redraws a job's progress
+FOLLOW_YIELD_SECONDS = 0.1  # how long a click waits for the Train page's job panel to let go
 TIME_LIMIT_SLACK = 1.5  # a job is stopped after running this × Limits.max_job_seconds
 BIG_CONTAINERS = ("uploads", "prepared_uploads", "overviews")  # per-visitor data emptied when the visitor goes
 CACHE_BYTES = "64MB"  # the byte bound of each st.cache_data function (server.maxCacheDataSize bounds them all)
@@ -768,33 +769,77 @@ def _next_pages() -> None:
 NEXT_PAGES = tuple(page for page in PAGES if page[1] in ("Lecture", "Heatmaps", "Map", "Dynamics", "Neighbours"))
 
 
-def training_panel() -> None:
-    """The Train page's view of this visitor's job: queue place or progress with live loss
-    curves and Cancel while it runs (redrawn every JOB_POLL_SECONDS), then what happened."""
-    job = st.session_state.get("job")
-    if job is None:
-        return
+class TrainingPanel:
+    """The Train page's view of this visitor's job: its queue place or progress, Cancel and the
+    live loss curves and space while it runs, then what happened and where to look.
 
-    @st.fragment(run_every=None if job.finished else JOB_POLL_SECONDS)
-    def panel() -> None:
-        if job.finished:
-            if not st.session_state.get("job_collected"):
-                collect_job()
-                st.rerun(scope="app")  # the sidebar and the run list show the new runs
-            kind, message = st.session_state.get("job_outcome", ("info", ""))
-            getattr(st, kind)(message)
-        elif scheduler().position(job):
-            st.info(job_status(job))
-        else:
-            st.progress(min(job.progress(), 1.0), text=job_status(job))
+    Drawn where the page calls it; :meth:`follow`, the page's last call, keeps it current. (It was
+    an ``st.fragment(run_every=1 s)``: under load a fragment rerun racing a full rerun made
+    Streamlit's frontend throw "Cannot set a node at a delta path" and blank the tab, issue 18.
+    A plain script that waits sends its deltas in order.)
+    """
+
+    def __init__(self, job: jobs.Job) -> None:
+        self.job = job
+        self.status = st.empty()
         if not job.finished:
             help_text = "Stops within a second; finished epochs are kept."
             st.button("Cancel", on_click=cancel_job, key=f"cancel_{job.id}", help=help_text)
-        if job.finished and job.state == jobs.State.DONE:
-            _next_pages()
-        _live_view(job)
+        self.live = st.empty()
+        self.live_shown: tuple | None = None  # the epochs the live view was drawn at
+        self.draw()
 
-    panel()
+    def draw(self) -> None:
+        job = self.job
+        if job.finished and st.session_state.get("job_collected"):
+            kind, message = st.session_state.get("job_outcome", ("info", ""))
+            with self.status.container():
+                getattr(st, kind)(message)
+                if job.state == jobs.State.DONE:
+                    _next_pages()
+        elif scheduler().position(job):
+            self.status.info(job_status(job))
+        else:
+            self.status.progress(min(job.progress(), 1.0), text=job_status(job))
+        shown = tuple(len(job.rows(role)) for role in TRAINER_ROLES)
+        if shown != self.live_shown:  # the curves and the space change once an epoch
+            self.live_shown = shown
+            with self.live.container():
+                _live_view(job)
+
+    def follow(self) -> None:
+        """Redraw the panel every JOB_POLL_SECONDS until the job ends, then rerun the page (the
+        sidebar and the run list show the new runs). The script waits here, at the end of the
+        page, so everything above stays usable: a click, another page or a closed tab ends the
+        wait within FOLLOW_YIELD_SECONDS, and the job runs on (the next visit follows it again).
+
+        ``st.session_state["job_follow"] = False`` draws the panel once and returns, which is how
+        an AppTest sees the page while its job runs (AppTest waits for a script to end)."""
+        job = self.job
+        if not st.session_state.get("job_follow", True):
+            return
+        next_draw = time.monotonic() + JOB_POLL_SECONDS
+        while not job.wait(FOLLOW_YIELD_SECONDS):
+            # Reading session state is where Streamlit ends a waiting script for a rerun or a stop
+            # (SafeSessionState's yield callback), without sending the browser anything.
+            st.session_state.get("job")
+            if time.monotonic() >= next_draw:
+                self.draw()
+                next_draw = time.monotonic() + JOB_POLL_SECONDS
+        if not st.session_state.get("job_collected"):
+            st.rerun()  # training_panel() collects the job
+
+
+def training_panel() -> TrainingPanel | None:
+    """Draw the Train page's job panel here (None when this visitor has no job); the page ends
+    with ``panel.follow()``."""
+    job = st.session_state.get("job")
+    if job is None:
+        return None
+    if job.finished and not st.session_state.get("job_collected"):  # it ended after app.py collected jobs
+        collect_job()
+        st.rerun()  # the sidebar, drawn before the page, names the new runs
+    return TrainingPanel(job)
 
 
 def run_as_job(name: str, compute: Callable[[Hooks], object], on_cancel: Callable[[], None] | None = None):

@@ -6,8 +6,13 @@ and blanks a training visitor's tab while the server is starved of CPU.
 Each round: one server with one training slot, four visitors press Train (d = 8, 2 epochs) while
 a fifth switches pages, as in tests/e2e/test_load.py. ``--burn`` keeps both cores busy with two
 spinning processes (a loaded shared server, or the other pytest-xdist worker). Measured on the
-2-core machine of benchmarks/README.md: 0 blank rounds of 8 without ``--burn``, 3 of 3 with it
-(the JavaScript stack: applyDelta → addElement → setNodeAtPath, 3–4 blocks deep).
+2-core machine of benchmarks/README.md while the Train page's job panel was an
+``st.fragment(run_every=1 s)``: 0 blank rounds of 8 without ``--burn``, 3 of 3 with it (the
+JavaScript stack: applyDelta → addElement → setNodeAtPath, 3–4 blocks deep). Since the panel is a
+plain script loop at the page's end (``ui.TrainingPanel.follow``): 0 of 5 with ``--burn``; the
+four finished 72–211 s after their presses and the fifth visitor's page switches took p50
+1.8–2.1 s, p90 3.0–3.5 s with both cores spinning. One round of the five hit the 400 s deadline
+instead (printed before the round text said which visitor and what its page showed).
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from tests.e2e.conftest import CHROMIUM_ARGS, stop_streamlit  # noqa: E402
-from tests.e2e.visitors import BlankPage, arrive, finished, press_train, start, switch_pages  # noqa: E402
+from tests.e2e.visitors import BlankPage, arrive, finished, percentile, press_train, start, switch_pages  # noqa: E402
 
 
 def spin() -> None:
@@ -39,12 +44,19 @@ def one_round(browser, server, seed: int) -> str:
     for i, visitor in enumerate(crowd):
         press_train(visitor, **{"dimension d": 8, "epochs": 2, "seed": seed + i})
     deadline = time.monotonic() + 400
+    switches: list[float] = []
     try:
         while not all(finished(v) for v in crowd):
             if time.monotonic() > deadline:
-                return "timeout"
-            switch_pages(watcher, rounds=1)
-        return "finished"
+                shown = [
+                    f"{v.name}: {' '.join(v.page.locator('[data-testid=stMain]').inner_text().split())[-300:]}"
+                    for v in crowd
+                    if not finished(v)
+                ]
+                return "timeout; unfinished: " + " | ".join(shown)
+            switches += switch_pages(watcher, rounds=1)
+        took = [round(v.times["finished"]) for v in crowd]
+        return f"finished in {took} s; page switches p50 {percentile(switches, 50):.2f} s, p90 {percentile(switches, 90):.2f} s"
     except BlankPage as blank:
         return f"BLANK: {blank}"
     finally:

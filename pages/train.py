@@ -132,10 +132,8 @@ if train_clicked and valid and estimated:
         if ui.start_training(corpus, settings) is not None:
             st.rerun()  # draw the form again from the new settings: its widgets' ids depend on their defaults
 # Queue place or progress, live curves and space, Cancel; then links. The settings above fold while a
-# job runs, so this is in the first screen. (Placed above the settings, the job's fragment moved them
-# when it appeared, and a fragment rerun racing that move blanked the page in the browser: "Cannot set
-# a node at a delta path", seen with four visitors training at once.)
-ui.training_panel()
+# job runs, so this is in the first screen.
+panel = ui.training_panel()
 
 st.subheader("This session's runs")
 records = state.runs
@@ -152,3 +150,6 @@ if records:
     if choice != current:
         state.current_run = choice
         st.rerun()
+
+if panel is not None:
+    panel.follow()  # last: the page waits here, redrawing the panel, until the job ends

@@ -44,13 +44,3 @@ def texts(block) -> list[str]:
             found.append(child.value)
         found += texts(child)
     return found
-
-
-def finish_training(at: AppTest, timeout: float = 600) -> AppTest:
-    """After a Train click and its run: wait for the background job to end, then run the app
-    once more (the browser's fragment would poll; here one run collects the result)."""
-    job = at.session_state["job"]
-    assert job.wait(timeout), f"the training job did not finish within {timeout} s"
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at

@@ -3,7 +3,7 @@
 import gzip
 
 import numpy as np
-from app_helpers import APP, chart_data, chart_spec, charts, finish_training, open_page
+from app_helpers import APP, chart_data, chart_spec, charts, open_page
 from streamlit.testing.v1 import AppTest
 
 from embedlab.config import BUILTIN_CORPORA, DashboardSettings
@@ -58,8 +58,7 @@ def test_train_with_changed_settings_and_the_l2_comparison(app):
     at.checkbox[0].check()  # L2 comparison
     form["comparison λ"].set_value(0.01)
     next(b for b in at.button if b.label == "Train both").click()
-    at.run(timeout=180)
-    finish_training(at)
+    at.run(timeout=600)  # the page follows its job to the end, then reruns with the new runs current
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert "Trained" in at.success[0].value
     paths = current_paths(at)
@@ -190,8 +189,7 @@ def test_gensim_cbow_with_hierarchical_softmax_reaches_the_trainer(app):
     next(r for r in at.radio if r.label == "architecture").set_value("CBOW")
     next(r for r in at.radio if r.label == "objective").set_value("hierarchical softmax")
     next(b for b in at.button if b.label == "Train both").click()
-    at.run(timeout=180)
-    finish_training(at)
+    at.run(timeout=600)  # the page follows its job to the end, then reruns with the new runs current
     assert not at.exception and not at.error, [e.value for e in at.error]
     options = load_run(current_paths(at)["gensim"]).config["train_options"]
     assert (options["sg"], options["hs"], options["negative"]) == (0, 1, 0)

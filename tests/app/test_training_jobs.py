@@ -28,9 +28,12 @@ def one_slot(monkeypatch):
 
 
 def visitor() -> AppTest:
+    """A visitor on the Train page whose runs return while its job runs: the job panel is drawn
+    once instead of followed (AppTest waits for a script to end; a browser's page follows)."""
     at = AppTest.from_file(APP, default_timeout=120)
     at.run(timeout=300)
     assert not at.exception, at.exception
+    at.session_state["job_follow"] = False
     return open_page(at, "pages/train.py")
 
 
@@ -54,7 +57,7 @@ def test_cancel_stops_within_a_second_and_keeps_the_finished_epochs(one_slot):
     job = at.session_state["job"]
     # gensim trains first; wait until the NumPy run has finished an epoch and started the next
     assert job.wait_until(lambda j: len(j.rows("numpy")) >= 2, 300), job.state
-    at.run()  # the fragment's poll: progress and the Cancel button are on the page
+    at.run()  # progress and the Cancel button are on the page
     assert any("NumPy softmax, epoch" in p.proto.text for p in at.get("progress"))
     button(at, "Cancel").click()
     at.run()
