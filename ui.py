@@ -40,6 +40,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
+from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 
 from embedlab import agreement as agreement_analysis
 from embedlab import (
@@ -810,8 +811,10 @@ class TrainingPanel:
     def follow(self) -> None:
         """Redraw the panel every JOB_POLL_SECONDS until the job ends, then rerun the page (the
         sidebar and the run list show the new runs). The script waits here, at the end of the
-        page, so everything above stays usable: a click, another page or a closed tab ends the
-        wait within FOLLOW_YIELD_SECONDS, and the job runs on (the next visit follows it again).
+        page, so everything above stays usable: a click or another page ends the wait within
+        FOLLOW_YIELD_SECONDS and the job runs on (the next visit follows it again); the toolbar's
+        Stop (shown while a script runs) cancels it, as Cancel does, and so does a closed tab
+        (the scheduler's watcher).
 
         ``st.session_state["job_follow"] = False`` draws the panel once and returns, which is how
         an AppTest sees the page while its job runs (AppTest waits for a script to end)."""
@@ -819,13 +822,17 @@ class TrainingPanel:
         if not st.session_state.get("job_follow", True):
             return
         next_draw = time.monotonic() + JOB_POLL_SECONDS
-        while not job.wait(FOLLOW_YIELD_SECONDS):
-            # Reading session state is where Streamlit ends a waiting script for a rerun or a stop
-            # (SafeSessionState's yield callback), without sending the browser anything.
-            st.session_state.get("job")
-            if time.monotonic() >= next_draw:
-                self.draw()
-                next_draw = time.monotonic() + JOB_POLL_SECONDS
+        try:
+            while not job.wait(FOLLOW_YIELD_SECONDS):
+                # Reading session state is where Streamlit ends a waiting script for a rerun or a
+                # stop (SafeSessionState's yield callback), without sending the browser anything.
+                st.session_state.get("job")
+                if time.monotonic() >= next_draw:
+                    self.draw()
+                    next_draw = time.monotonic() + JOB_POLL_SECONDS
+        except StopException:  # the toolbar's Stop while the page follows a job means the job too
+            scheduler().cancel(job, "you pressed Stop")
+            raise
         if not st.session_state.get("job_collected"):
             st.rerun()  # training_panel() collects the job
 
