@@ -1382,7 +1382,10 @@ def sidebar() -> None:
             st.caption(f"{len(corpus.sentences):,} sentences · {corpus.n_tokens:,} tokens")
         job = st.session_state.get("job")
         if job is not None and not job.finished:
-            st.caption(f"**Training** ({job_status(job)}): follow it on the Train page.")
+            # No percentage: the sidebar is drawn once a run, and the Train page's panel redraws
+            # beside it every second (a frozen "0 %" next to a live "41 %" contradicts itself).
+            where = "waiting for a training slot" if scheduler().position(job) else "running"
+            st.caption(f"**Training** {job.label} ({where}): its progress is on the Train page.")
         if st.session_state.pop("upload_released", False):
             st.caption("Your upload was released while you were away; upload it again on the Corpus page.")
         pair = current_pair()
