@@ -66,6 +66,28 @@ def say(line: str) -> None:
     print(line, flush=True)
 
 
+def unfinished(visitors: list) -> str:
+    """What the pages of visitors whose training has not ended show (the end of their text)."""
+    return " | ".join(
+        f"{v.name}: {' '.join(v.page.locator('[data-testid=stMain]').inner_text().split())[-400:]}"
+        for v in visitors
+        if not finished(v)
+    )
+
+
+def wait_finished(visitors: list, seconds: float, between=None) -> None:
+    """Until every visitor's training has ended (``between()`` runs between checks, e.g. page
+    switches); after ``seconds`` stop with what the unfinished pages show, never wait forever."""
+    deadline = time.monotonic() + seconds
+    while not all(finished(v) for v in visitors):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"not finished after {seconds:.0f} s: {unfinished(visitors)}")
+        if between is not None:
+            between()
+        else:
+            time.sleep(1)  # polling interval
+
+
 def children(pid: int) -> list[int]:
     """Processes whose parent is ``pid`` (from /proc)."""
     found = []
@@ -205,9 +227,13 @@ def memory(scratch: Path, runs: Path) -> None:
             pair.append(visitor)
         for visitor in pair:
             press_train(visitor, **{"min_count": 20, "dimension d": 10, "epochs": 2})
-        while not all(finished(v) for v in pair):
+
+        def sample() -> None:
+            nonlocal peak
             peak = max(peak, rss_mb(pid))
             time.sleep(1)  # polling interval
+
+        wait_finished(pair, 1800, sample)
         peak = max(peak, rss_mb(pid))
         sizes = {name: round(len(data) / 2**20, 1) for name, data in texts.items()}
         say(
@@ -242,7 +268,8 @@ def crowd(scratch: Path, runs: Path, visitors: int = 4) -> None:
             press_train(visitor, **{"dimension d": 20, "epochs": 5})
         states = [job_shown(v) for v in group]
         peak = rss_mb(pid)
-        switches = switch_pages(watcher, until=lambda: all(finished(v) for v in group))
+        switches: list[float] = []
+        wait_finished(group, 1800, lambda: switches.extend(switch_pages(watcher, rounds=1)))
         peak = max(peak, rss_mb(pid))
         results = [{"finished_s": v.times["finished"], "queued": v.saw_queue} for v in group]
         for visitor in [*group, watcher]:
