@@ -1068,6 +1068,41 @@ def similarity_change(path: str, epoch: int, words: tuple[str, ...]) -> pd.DataF
     return now.assign(change=now["cosine"] - start["cosine"]).drop(columns="cosine")
 
 
+@st.cache_data(max_entries=256, max_size=CACHE_BYTES, show_spinner=False)
+def heatmap_spec(path: str, epoch: int, words: tuple[str, ...], change: bool, floor: float, title: str) -> dict:
+    """One heatmap of the Heatmaps page as a Vega-Lite spec, built once per run, epoch, words and
+    view (Altair took ~0.15 s a heatmap on every rerun: every page switch and Play tick)."""
+    frame = similarity_change(path, epoch, words) if change else similarity(path, epoch, words)
+    value = "change" if change else "cosine"
+    chart = charts.heatmap(
+        frame, value, title=title, diverging=change, domain=(floor, 1.0), groups=word_groups(run_at(path))
+    )
+    return chart.to_dict(validate=False)
+
+
+@st.cache_data(max_entries=128, max_size=CACHE_BYTES, show_spinner=False)
+def separation_spec(paths: tuple[tuple[str, str], ...], epoch: int) -> dict:
+    """The within/between-group cosine chart of runs ((role, path), …) with ``epoch`` marked, as a
+    Vega-Lite spec built once per runs and epoch."""
+    frames = {role: separation(path) for role, path in paths}
+    return charts.separation(with_trainer(frames), epoch=epoch).to_dict(validate=False)
+
+
+@st.cache_data(max_entries=16, max_size=CACHE_BYTES, show_spinner=False)
+def losses_spec(paths: tuple[tuple[str, str], ...]) -> dict:
+    """Each trainer's loss curves, runs given as ((name, path), …), as a Vega-Lite spec built once
+    per runs (Quality and Compare; Altair took ~0.14 s on every rerun)."""
+    return charts.loss_by_trainer({name: run_at(path).metrics for name, path in paths}).to_dict(validate=False)
+
+
+@st.cache_data(max_entries=64, max_size=CACHE_BYTES, show_spinner=False)
+def turnover_spec(paths: tuple[tuple[str, str], ...], words: tuple[str, ...], k: int) -> dict:
+    """The Neighbours page's neighbour-turnover chart of runs ((role, path), …), as a Vega-Lite spec
+    built once per runs, words and k."""
+    frames = {role: turnover(path, words, k) for role, path in paths}
+    return charts.turnover(with_trainer(frames)).to_dict(validate=False)
+
+
 @st.cache_data(max_entries=32, max_size=CACHE_BYTES, show_spinner=False)
 def separation(path: str) -> pd.DataFrame | None:
     run = run_at(path)

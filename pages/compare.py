@@ -39,5 +39,5 @@ with ui.guard():
     overlap = ui.overlap(numpy_path, gensim_path, words, k, epoch)
     ui.chart(charts.overlap_bars(overlap, title=f"shared top-{k} neighbours at epoch {epoch}"))
 
-ui.chart(charts.loss_by_trainer({ui.ROLE_NAMES[t]: r.metrics for t, r in pair.runs().items()}))
+ui.chart(ui.losses_spec(tuple((ui.ROLE_NAMES[t], str(r.path)) for t, r in pair.runs().items())))
 st.caption("Each trainer's own objective (full softmax vs negative sampling), so each has its own axis.")

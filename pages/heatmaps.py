@@ -3,7 +3,6 @@
 import streamlit as st
 
 import ui
-from embedlab import charts
 
 ui.open_page(__file__)
 pair = ui.require_pair()
@@ -30,23 +29,10 @@ def heatmaps() -> None:
     # both trainers side by side, or one opened run in the left half (a full-width heatmap is unreadable)
     for column, (trainer, run) in zip(st.columns(max(2, len(runs))), runs.items(), strict=False):
         with column, ui.guard():
-            path = str(run.path)
-            if change:
-                frame = ui.similarity_change(path, epoch, tuple(words))
-            else:
-                frame = ui.similarity(path, epoch, tuple(words))
             title = f"{ui.ROLE_NAMES.get(trainer, trainer)} · epoch {epoch}"
-            chart = charts.heatmap(
-                frame,
-                "change" if change else "cosine",
-                title=title,
-                diverging=change,
-                domain=(floor, 1.0),
-                groups=ui.word_groups(run),
-            )
-            ui.chart(chart)
+            ui.chart(ui.heatmap_spec(str(run.path), epoch, tuple(words), change, floor, title))
     if has_groups:
-        ui.chart(charts.separation(ui.with_trainer(separations), epoch=epoch))
+        ui.chart(ui.separation_spec(tuple((trainer, str(run.path)) for trainer, run in runs.items()), epoch))
 
 
 if len(words) < 2:

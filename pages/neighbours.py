@@ -3,7 +3,6 @@
 import streamlit as st
 
 import ui
-from embedlab import charts
 
 ui.open_page(__file__)
 pair = ui.require_pair()
@@ -31,8 +30,7 @@ for trainer, run in pair.runs().items():
 
 chosen = tuple(ui.chosen_words(pair.first))
 with ui.guard():
-    frames = {trainer: ui.turnover(str(run.path), chosen, k) for trainer, run in pair.runs().items()}
-    ui.chart(charts.turnover(ui.with_trainer(frames)))
+    ui.chart(ui.turnover_spec(tuple((trainer, str(run.path)) for trainer, run in pair.runs().items()), chosen, k))
     st.caption(
         f"Mean Jaccard@{k} = |A ∩ B| / |A ∪ B| of each word's top-{k} neighbours, compared with the previous epoch "
         f"(turnover: low while the space is forming, near 1 once it has settled) and with the last epoch, over the "

@@ -21,6 +21,14 @@ def hits(path: str, epoch: int) -> pd.DataFrame:
     return evaluate.analogy_hits(run.input_vectors[epoch], run.vocab, benchmark_files.sample_analogies(run.vocab))
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def panels_spec(paths: tuple[tuple[str, str], ...]) -> dict | None:
+    """The score panels of runs ((name, path), …) as a Vega-Lite spec, built once per runs
+    (Altair took ~0.3 s for them on every rerun of the page)."""
+    long = charts.quality_long({name: quality(path) for name, path in paths})
+    return None if long.empty else charts.quality_panels(long, ui.TRAINER_COLOURS).to_dict(validate=False)
+
+
 ui.open_page(__file__)
 pair = ui.require_pair()
 runs = {ui.ROLE_NAMES[trainer]: run for trainer, run in pair.runs().items()}
@@ -43,9 +51,9 @@ with ui.guard():
             + (" The planted groups measure the same idea on this corpus." if "group_gap" in last else "")
         )
 
-    long = charts.quality_long(tables)
-    if not long.empty:
-        ui.chart(charts.quality_panels(long, ui.TRAINER_COLOURS))
+    panels = panels_spec(tuple((name, str(run.path)) for name, run in runs.items()))
+    if panels is not None:
+        ui.chart(panels)
     for column, title, count, unit, _ in charts.PANELS:
         if count is not None and np.isnan(last[column]):
             st.caption(f"{title}: too few {unit} in vocabulary ({int(last[count])}); not shown.")
@@ -56,9 +64,9 @@ with ui.guard():
         f"same fixed sample of at most {benchmark_files.ANALOGY_SAMPLE:,} in-vocabulary questions at every epoch."
     )
     with st.expander("Each trainer's loss beside the scores"):
-        losses = {name: run.metrics for name, run in runs.items() if run.has_loss}
+        losses = tuple((name, str(run.path)) for name, run in runs.items() if run.has_loss)
         if losses:
-            ui.chart(charts.loss_by_trainer(losses))
+            ui.chart(ui.losses_spec(losses))
         if len(losses) < len(runs):
             st.caption("No loss curve for a run opened without training metrics.")
     with st.expander("Scores per epoch (table)"):
