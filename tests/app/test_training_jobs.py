@@ -11,6 +11,7 @@ from app_helpers import APP, open_page
 from streamlit.testing.v1 import AppTest
 
 import ui
+from embedlab import job_estimate
 from embedlab.jobs import State
 from embedlab.store import load_run
 
@@ -136,3 +137,33 @@ def test_the_sweep_and_fine_tuning_run_as_jobs_in_the_servers_slots(one_slot):
     assert job.label == "fine-tuning on toy-shift" and job.state == State.DONE
     record = at.session_state["runs"][at.session_state["current_run"]]
     assert "fine-tuned on toy-shift for 1 epochs" in record.label
+
+
+@pytest.mark.parametrize("slow_measurements", [2, 4])
+def test_a_refusal_is_measured_again_so_a_burst_of_load_refuses_nothing(one_slot, monkeypatch, slow_measurements):
+    """The page's measurement of both runs taken while the cores were busy (×1000: far over the
+    15-minute limit); pressing Train measures again before refusing. Only when the second
+    measurement is slow too is the job refused, with the commands that run it locally."""
+    real, calls = job_estimate.run_estimate, []
+
+    def measured(prepared, options, scorer):
+        calls.append(options.trainer)
+        slow = 1000.0 if len(calls) <= slow_measurements else 1.0
+        return {key: value * slow for key, value in real(prepared, options, scorer).items()}
+
+    monkeypatch.setattr(job_estimate, "run_estimate", measured)
+    at = visitor()
+    form = {n.label: n for n in at.number_input}
+    form["seed"].set_value(900 + slow_measurements)  # settings no other test has measured (the cache)
+    form["epochs"].set_value(2)
+    next(b for b in at.button if b.label == "Train both").click()
+    at.run(timeout=120)
+    assert len(calls) == 4  # both runs measured on the page, then both again on the press
+    job = at.session_state["job"] if "job" in at.session_state else None
+    if slow_measurements == 2:
+        assert job is not None and not at.error, [e.value for e in at.error]
+        assert job.wait(300) and job.state == State.DONE
+    else:
+        assert job is None
+        assert "more than the 15.0 min one visitor may use" in at.error[0].value
+        assert any("python -m embedlab train" in c.value for c in at.code)
