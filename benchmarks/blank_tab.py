@@ -29,7 +29,16 @@ sys.path.insert(0, str(ROOT))
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from tests.e2e.conftest import CHROMIUM_ARGS, stop_streamlit  # noqa: E402
-from tests.e2e.visitors import BlankPage, arrive, finished, percentile, press_train, start, switch_pages  # noqa: E402
+from tests.e2e.visitors import (  # noqa: E402
+    BlankPage,
+    arrive,
+    finished,
+    percentile,
+    press_train,
+    start,
+    switch_pages,
+    unfinished,
+)
 
 
 def spin() -> None:
@@ -48,12 +57,7 @@ def one_round(browser, server, seed: int) -> str:
     try:
         while not all(finished(v) for v in crowd):
             if time.monotonic() > deadline:
-                shown = [
-                    f"{v.name}: {' '.join(v.page.locator('[data-testid=stMain]').inner_text().split())[-300:]}"
-                    for v in crowd
-                    if not finished(v)
-                ]
-                return "timeout; unfinished: " + " | ".join(shown)
+                return f"timeout; unfinished: {unfinished(crowd, 300)}"
             switches += switch_pages(watcher, rounds=1)
         took = [round(v.times["finished"]) for v in crowd]
         return f"finished in {took} s; page switches p50 {percentile(switches, 50):.2f} s, p90 {percentile(switches, 90):.2f} s"

@@ -55,6 +55,7 @@ from tests.e2e.visitors import (  # noqa: E402
     settle_rss,
     start,
     switch_pages,
+    unfinished,
     upload_corpus,
     wait_training,
 )
@@ -64,15 +65,6 @@ FIGURES: dict = {}
 
 def say(line: str) -> None:
     print(line, flush=True)
-
-
-def unfinished(visitors: list) -> str:
-    """What the pages of visitors whose training has not ended show (the end of their text)."""
-    return " | ".join(
-        f"{v.name}: {' '.join(v.page.locator('[data-testid=stMain]').inner_text().split())[-400:]}"
-        for v in visitors
-        if not finished(v)
-    )
 
 
 def wait_finished(visitors: list, seconds: float, between=None) -> None:

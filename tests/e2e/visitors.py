@@ -213,6 +213,16 @@ def finished(visitor: Visitor) -> bool:
     return bool(done)
 
 
+def unfinished(visitors: list[Visitor], chars: int = 400) -> str:
+    """What the pages of the visitors whose training has not ended show (the end of their text):
+    what a benchmark prints when it gives up waiting."""
+    return " | ".join(
+        f"{v.name}: {' '.join(v.page.locator('[data-testid=stMain]').inner_text().split())[-chars:]}"
+        for v in visitors
+        if not finished(v)
+    )
+
+
 def switch_pages(visitor: Visitor, rounds: int = 1, until=None) -> list[float]:
     """Seconds of each page switch (click in the sidebar until the page has run); goes round
     SWITCH_PAGES ``rounds`` times, or until ``until()`` is true (checked after each switch)."""
