@@ -106,6 +106,7 @@ def chart(figure: alt.TopLevelMixin | dict, **kwargs) -> None:
     st.vega_lite_chart(figure if isinstance(figure, dict) else figure.to_dict(validate=False), **kwargs)
 
 
+memory.map_large_blocks()  # one server process for every visitor: large arrays go back to the OS when freed
 MAX_UPLOADS = 3  # uploaded corpora a session keeps (memory on a shared server)
 MAX_RUNS = 20  # entries in a session's run list
 TRAINER_ROLES = ("numpy", "gensim")  # the runs shown side by side
