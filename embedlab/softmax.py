@@ -281,12 +281,12 @@ class SoftmaxTrainer:
         loss = grouped_xent_backward(G, n, rows, cols)  # G = n·P − K
         scale = np.float32(lr / self.batch_pairs)  # the same step η/(expected pairs per batch) for every pair
         dH = np.matmul(G, self.W_out, out=self._dH[:b])  # (b, d) before W_out moves
-        np.matmul(G.T, H, out=self._dW_out)  # (V, d)
+        H *= scale  # the step's scale on the (b, d) factor: one pass less over the (V, d) product
+        np.matmul(G.T, H, out=self._dW_out)  # (V, d) η/pairs · ∂L/∂W_out
         if self.options.l2:
             shrink = np.float32(1.0 - 2.0 * lr * self.options.l2)  # −η·2λW, the L2 gradient step
             self.W_out *= shrink
             self.W_in *= shrink
-        self._dW_out *= scale
         self.W_out -= self._dW_out
         dH *= scale
         np.subtract.at(self.W_in, centres, dH)
