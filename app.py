@@ -3,7 +3,10 @@
 streamlit run app.py
 """
 
+import json
+import os
 import sys
+import time
 from pathlib import Path
 
 import streamlit as st
@@ -11,6 +14,8 @@ import streamlit as st
 from embedlab import tour  # the Lecture's text only: no NumPy, pandas or SciPy
 
 ROOT = Path(__file__).resolve().parent
+RUN_LOG = os.environ.get("EMBEDLAB_RUN_LOG")  # benchmarks/load.py: one JSON line per run of this script
+started = time.time()
 
 st.set_page_config(layout="wide", page_title="EmbedLab", page_icon=":material/scatter_plot:")
 
@@ -57,3 +62,6 @@ try:
 finally:
     with frame.container():
         ui.sidebar()
+    if RUN_LOG:
+        with open(RUN_LOG, "a", encoding="utf-8") as log:
+            log.write(json.dumps({"page": navigation.title, "start": started, "end": time.time()}) + "\n")

@@ -43,8 +43,10 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, open_page, stop_streamlit  # noqa: E402
 from tests.e2e.visitors import (  # noqa: E402
+    SWITCH_PAGES,
     arrive,
     cancel,
+    cpu_seconds,
     cpu_use,
     finished,
     job_shown,
@@ -67,13 +69,27 @@ def say(line: str) -> None:
     print(line, flush=True)
 
 
-def wait_finished(visitors: list, seconds: float, between=None) -> None:
+IDLE_GIVE_UP = 60.0  # seconds of an idle server while trainings are unfinished: nothing will change
+
+
+def wait_finished(visitors: list, seconds: float, between=None, pid: int | None = None) -> None:
     """Until every visitor's training has ended (``between()`` runs between checks, e.g. page
-    switches); after ``seconds`` stop with what the unfinished pages show, never wait forever."""
+    switches); after ``seconds``, or once the server ``pid`` has been idle for IDLE_GIVE_UP s
+    with trainings unfinished, stop with what the unfinished pages show: never wait forever."""
     deadline = time.monotonic() + seconds
+    busy_at, busy_cpu = time.monotonic(), cpu_seconds(pid) if pid else 0.0
     while not all(finished(v) for v in visitors):
-        if time.monotonic() > deadline:
+        now = time.monotonic()
+        if now > deadline:
             raise SystemExit(f"not finished after {seconds:.0f} s: {unfinished(visitors)}")
+        if pid is not None:
+            used = cpu_seconds(pid)
+            if used - busy_cpu > 0.05 * (now - busy_at):  # working (a training uses ≥ 1 core)
+                busy_at, busy_cpu = now, used
+            elif now - busy_at > IDLE_GIVE_UP:
+                raise SystemExit(
+                    f"the server is idle, trainings unfinished after {IDLE_GIVE_UP:.0f} s: {unfinished(visitors)}"
+                )
         if between is not None:
             between()
         else:
@@ -191,6 +207,35 @@ def stop(scratch: Path, runs: Path) -> None:
     FIGURES["stop"] = rows
 
 
+def rss_parts(pid: int) -> dict[str, float]:
+    """The server's resident memory by kind, MB: anonymous (the heap: Python objects, NumPy arrays)
+    and file-backed (mapped files: libraries and the runs' memory-mapped snapshots)."""
+    parts = {}
+    with open(f"/proc/{pid}/smaps_rollup") as rollup:
+        for line in rollup:
+            key, _, value = line.partition(":")
+            if key in ("Rss", "Anonymous"):
+                parts[key] = int(value.split()[0]) / 1024
+    return {"anon": round(parts["Anonymous"]), "file": round(parts["Rss"] - parts["Anonymous"])}
+
+
+def cache_bytes(url: str) -> dict[str, float]:
+    """MB held by each of Streamlit's caches (st.cache_data functions, uploaded files, session
+    states), from the server's /_stcore/metrics; st.cache_resource cannot be sized and is left out."""
+    import urllib.request
+
+    with urllib.request.urlopen(f"{url}/_stcore/metrics", timeout=10) as response:
+        text = response.read().decode()
+    held: dict[str, float] = {}
+    for line in text.splitlines():
+        if line.startswith("cache_memory_bytes{") and 'cache_type="st_cache_resource"' not in line:
+            labels, value = line.rsplit(" ", 1)
+            kind = labels.split('cache_type="', 1)[1].split('"', 1)[0]
+            name = labels.split('cache="', 1)[1].split('"', 1)[0] or kind
+            held[name] = held.get(name, 0.0) + float(value) / 2**20
+    return {name: round(mb, 1) for name, mb in sorted(held.items(), key=lambda item: -item[1]) if mb >= 0.1}
+
+
 def english_text(copies: int, marker: str) -> bytes:
     """The Wikipedia sample as plain text ×``copies`` (~2.75 MB each), every line tagged with ``marker``
     so that each visitor's file is distinct."""
@@ -209,8 +254,8 @@ def memory(scratch: Path, runs: Path) -> None:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         arrive(browser, server, "warm-up").close()  # a first visitor: the default runs, the caches
         settle_rss(pid, 75, step=15)  # the warm-up visitor's grace passes
-        before = rss_mb(pid)
-        say(f"memory: {before:.0f} MB before the two visitors")
+        before, parts_before = rss_mb(pid), rss_parts(pid)
+        say(f"memory: {before:.0f} MB before the two visitors ({parts_before}); caches {cache_bytes(server.url)}")
         pair, peak = [], before
         for name, data in texts.items():
             visitor = arrive(browser, server, name)
@@ -225,7 +270,7 @@ def memory(scratch: Path, runs: Path) -> None:
             peak = max(peak, rss_mb(pid))
             time.sleep(1)  # polling interval
 
-        wait_finished(pair, 1800, sample)
+        wait_finished(pair, 1800, sample, pid)
         peak = max(peak, rss_mb(pid))
         sizes = {name: round(len(data) / 2**20, 1) for name, data in texts.items()}
         say(
@@ -234,22 +279,54 @@ def memory(scratch: Path, runs: Path) -> None:
         for visitor in pair:
             visitor.close()
         samples = settle_rss(pid, 200, step=10)
+        parts, caches = rss_parts(pid), cache_bytes(server.url)
         browser.close()
     stop_streamlit(server)
-    FIGURES["memory"] = {"upload_mb": sizes, "before_mb": before, "peak_mb": peak, "after_leave": samples}
+    FIGURES["memory"] = {
+        "upload_mb": sizes,
+        "before_mb": before,
+        "before_parts": parts_before,
+        "peak_mb": peak,
+        "after_leave": samples,
+        "after_parts": parts,
+        "caches_after": caches,
+    }
     say(f"memory: {samples[-1][1]:.0f} MB 200 s after they left, {samples[-1][1] - before:+.0f} MB on before")
+    say(f"memory: by kind before {parts_before}, after {parts} MB; Streamlit caches after (MB): {caches}")
+
+
+def script_seconds(run_log: Path, since: float, until: float) -> list[float]:
+    """How long the server ran app.py for each page switch between ``since`` and ``until`` (wall
+    clock): the runs of the switched-to pages in the server's EMBEDLAB_RUN_LOG (the Train page's
+    runs are the trainers' tabs following their jobs, left out)."""
+    titles = {title for title in SWITCH_PAGES}
+    seconds = []
+    for line in run_log.read_text(encoding="utf-8").splitlines():
+        run = json.loads(line)
+        if run["page"] in titles and since <= run["start"] <= until:
+            seconds.append(run["end"] - run["start"])
+    return seconds or [float("nan")]
 
 
 def crowd(scratch: Path, runs: Path, visitors: int = 4) -> None:
     from gensim.test.utils import datapath
 
     cache = fresh_cache(scratch, runs, "crowd")
-    server = start(cache, scratch / "crowd.log")
+    run_log = scratch / "crowd-runs.jsonl"
+    server = start(cache, scratch / "crowd.log", EMBEDLAB_RUN_LOG=str(run_log))
     pid = server.process.pid
     lee = Path(datapath("lee_background.cor")).read_text(encoding="utf-8")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         watcher = arrive(browser, server, "fifth")
+        switch_pages(watcher, rounds=1)  # every page once: the caches are warm
+        quiet_from = time.time()
+        quiet = switch_pages(watcher, rounds=2)  # the same switches with nobody training
+        quiet_server = script_seconds(run_log, quiet_from, time.time())
+        say(
+            f"crowd: nobody training, {len(quiet)} switches p50 {percentile(quiet, 50):.2f} s, "
+            f"p90 {percentile(quiet, 90):.2f} s; the server's script p90 {percentile(quiet_server, 90):.2f} s"
+        )
         before = rss_mb(pid)
         group = [arrive(browser, server, f"visitor {i}") for i in range(visitors)]
         for i, visitor in enumerate(group):
@@ -261,7 +338,9 @@ def crowd(scratch: Path, runs: Path, visitors: int = 4) -> None:
         states = [job_shown(v) for v in group]
         peak = rss_mb(pid)
         switches: list[float] = []
-        wait_finished(group, 1800, lambda: switches.extend(switch_pages(watcher, rounds=1)))
+        busy_from = time.time()
+        wait_finished(group, 1800, lambda: switches.extend(switch_pages(watcher, rounds=1)), pid)
+        busy_server = script_seconds(run_log, busy_from, time.time())
         peak = max(peak, rss_mb(pid))
         results = [{"finished_s": v.times["finished"], "queued": v.saw_queue} for v in group]
         for visitor in [*group, watcher]:
@@ -276,6 +355,11 @@ def crowd(scratch: Path, runs: Path, visitors: int = 4) -> None:
         "switch_p50": percentile(switches, 50),
         "switch_p90": percentile(switches, 90),
         "switch_max": max(switches),
+        "server_script_p50": percentile(busy_server, 50),
+        "server_script_p90": percentile(busy_server, 90),
+        "quiet_switch_p50": percentile(quiet, 50),
+        "quiet_switch_p90": percentile(quiet, 90),
+        "quiet_server_script_p90": percentile(quiet_server, 90),
         "before_mb": before,
         "peak_mb": peak,
         "after_leave": samples,
@@ -283,7 +367,8 @@ def crowd(scratch: Path, runs: Path, visitors: int = 4) -> None:
     say(
         f"crowd: finished in {[round(r['finished_s']) for r in results]} s (queued: {[r['queued'] for r in results]}); "
         f"{len(switches)} page switches p50 {percentile(switches, 50):.2f} s, p90 {percentile(switches, 90):.2f} s, "
-        f"max {max(switches):.2f} s; memory {before:.0f} → peak {peak:.0f} → {samples[-1][1]:.0f} MB 200 s after"
+        f"max {max(switches):.2f} s (the server's script: p50 {percentile(busy_server, 50):.2f} s, "
+        f"p90 {percentile(busy_server, 90):.2f} s); memory {before:.0f} → peak {peak:.0f} → {samples[-1][1]:.0f} MB 200 s after"
     )
 
 
