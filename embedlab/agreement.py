@@ -10,7 +10,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.stats import spearmanr
 
 from embedlab.analysis import _check_vocab, _rows, _stack, cosine_matrix, normalize_rows
 from embedlab.neighbours import _row_jaccard, _top_k
@@ -61,6 +60,8 @@ def agreement_over_epochs(vectors_a: np.ndarray, vectors_b: np.ndarray, rows: Se
     """
     vectors_a, vectors_b = _stack(vectors_a, "vectors_a"), _stack(vectors_b, "vectors_b")
     _check_pair(vectors_a, vectors_b, 3)
+    from scipy.stats import spearmanr  # SciPy's statistics load in ~1 s: only when a page asks
+
     rows = _rows(rows, vectors_a.shape[1])
     table = []
     for epoch in range(min(vectors_a.shape[0], vectors_b.shape[0])):

@@ -9,11 +9,12 @@ scores vectors on them.
 
 from __future__ import annotations
 
+import importlib.util
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from gensim.test.utils import datapath
 
 from embedlab.config import Seeds
 from embedlab.vocab import Vocabulary
@@ -23,6 +24,16 @@ ANALOGY_SEED = Seeds.ANALOGIES  # the sample depends only on the vocabulary, so 
 
 PAIR_BENCHMARKS = {"wordsim353": "wordsim353.tsv", "simlex999": "simlex999.txt"}
 ANALOGY_FILE = "questions-words.txt"
+
+
+def datapath(name: str) -> str:
+    """gensim's ``test.utils.datapath``: a file of the gensim wheel's test data, found without
+    importing gensim (seconds on a first page that trains nothing).
+
+    >>> Path(datapath("wordsim353.tsv")).is_file()
+    True
+    """
+    return str(Path(importlib.util.find_spec("gensim").origin).parent / "test" / "test_data" / name)
 
 
 @lru_cache(maxsize=2)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import spearmanr
 
 
 def gradient_story(metrics: pd.DataFrame) -> dict:
@@ -69,6 +68,8 @@ def frequency_effect(changes: pd.DataFrame) -> dict:
     >>> effect = frequency_effect(f); round(effect["spearman"], 3), round(effect["rare_median"], 3)
     (-1.0, 0.85)
     """
+    from scipy.stats import spearmanr  # SciPy's statistics load in ~1 s: only when a page asks
+
     counts = changes["count"].to_numpy(dtype=float)
     change = changes["change"].to_numpy(dtype=float)
     low, high = np.quantile(counts, [0.25, 0.75])

@@ -24,11 +24,10 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from gensim.models import KeyedVectors
-from gensim.test.utils import datapath
 
 from embedlab.analogies import cos_add
 from embedlab.analysis import group_separation, normalize_rows
@@ -37,11 +36,15 @@ from embedlab.benchmark_files import (
     PAIR_BENCHMARKS,
     _upper_index,
     analogy_questions,
+    datapath,
     pair_coverage,
     sample_analogies,
 )
 from embedlab.builtin_corpora import planted_groups
 from embedlab.vocab import Vocabulary
+
+if TYPE_CHECKING:
+    from gensim.models import KeyedVectors
 
 MIN_PAIRS = 20  # fewer pairs / questions in vocabulary than this → the score is NaN, not a number
 ANALOGY_CHUNK = 256  # questions scored at once: bounds memory to ANALOGY_CHUNK × V floats
@@ -91,6 +94,8 @@ def keyed_vectors(X: np.ndarray, vocab: Vocabulary) -> KeyedVectors:
     0.0
     """
     X = _epoch(X, vocab)
+    from gensim.models import KeyedVectors  # gensim loads when first needed
+
     kv = KeyedVectors(vector_size=X.shape[1], count=0, dtype=np.float32)
     kv.add_vectors(list(vocab.words), np.asarray(X, dtype=np.float32))
     kv.fill_norms(force=True)  # add_vectors leaves stale norms behind

@@ -16,9 +16,9 @@ import tempfile
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from gensim.models import KeyedVectors
 
 from embedlab.atomic import atomic_dir, atomic_write
 from embedlab.builtin_corpora import planted_groups
@@ -27,6 +27,9 @@ from embedlab.embedding_map import colour_labels, frequency_bands, frequent_rows
 from embedlab.errors import EmbedLabError
 from embedlab.store import EXTRA, FILES, Run, write_manifest, write_vocab
 from embedlab.vocab import Vocabulary
+
+if TYPE_CHECKING:
+    from gensim.models import KeyedVectors
 
 FORMATS = ("word2vec", "projector", "projector-all", "bundle")
 PROJECTOR_CONFIG = "projector_config.json"
@@ -43,6 +46,8 @@ def epoch_vectors(run: Run, epoch: int, which: str = "input") -> np.ndarray:
 def keyed_vectors(run: Run, epoch: int) -> KeyedVectors:
     """A gensim KeyedVectors of one epoch's input vectors, for gensim's own tools."""
     vectors = epoch_vectors(run, epoch)
+    from gensim.models import KeyedVectors  # gensim loads when first needed
+
     kv = KeyedVectors(vector_size=vectors.shape[1], count=0, dtype=np.float32)
     kv.add_vectors(list(run.vocab.words), vectors)
     for word, count in zip(run.vocab.words, run.vocab.counts.tolist(), strict=True):

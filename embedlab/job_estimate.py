@@ -17,7 +17,6 @@ import scipy.sparse
 from embedlab import metrics, objectives, objectives_sampled, sizing
 from embedlab.config import Limits, TrainOptions
 from embedlab.errors import TrainingCancelled
-from embedlab.gensim_trainer import GensimTrainer
 from embedlab.objectives import NegativeSampling, Softmax
 from embedlab.prepared import Prepared
 from embedlab.softmax import SoftmaxTrainer, initial_vectors
@@ -56,6 +55,8 @@ def _probe_epoch(prepared: Prepared, options: TrainOptions, seconds: float) -> f
             steps = -(-sizing.positions_per_epoch(prepared, options) // options.batch_size)
             return (calls[0] - started) + per_batch * steps  # the epoch's draw of windows and order, then its batches
         return time.perf_counter() - started
+    from embedlab.gensim_trainer import GensimTrainer  # gensim loads when first needed
+
     trainer = GensimTrainer(prepared.train, prepared.vocab.words, prepared.vocab.counts, options, initial=initial)
     words, started = trainer.words, time.perf_counter()
 

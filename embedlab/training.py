@@ -27,7 +27,6 @@ from embedlab import __version__
 from embedlab.config import Limits, TrainOptions, cache_root
 from embedlab.corpus import DATA_DIR
 from embedlab.errors import EmbedLabError, TrainingCancelled, TrainingDiverged
-from embedlab.gensim_trainer import GensimTrainer
 from embedlab.hooks import Hooks, Snapshot
 from embedlab.metrics import Measure, build_measure, geometry, objective_for, pair_counts, pairs_per_position
 from embedlab.prepared import Prepared, check_feasible
@@ -152,6 +151,8 @@ def make_trainer(
         return SoftmaxTrainer(
             train, vocab.counts, options, initial, pairs_per_position=per_position, initial_out=initial_out
         )
+    from embedlab.gensim_trainer import GensimTrainer  # gensim loads with its first training (seconds)
+
     return GensimTrainer(train, vocab.words, vocab.counts, options, initial=initial, initial_out=initial_out)
 
 

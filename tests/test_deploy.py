@@ -152,3 +152,11 @@ def test_a_fresh_venv_from_requirements_txt_serves_the_app(tmp_path):
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait(timeout=15)
+
+
+def test_the_first_page_loads_neither_gensim_nor_scipys_statistics():
+    """A first visitor waits for ``import ui`` before any chart: gensim (with scipy.stats, which
+    it imports) took about half of it, and the Lecture on the shipped runs needs neither."""
+    code = "import sys, ui; print(sorted({m.split('.')[0] for m in sys.modules if m.startswith('gensim')} | ({'scipy.stats'} & set(sys.modules))))"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", done.stdout
