@@ -564,3 +564,14 @@ def test_every_occurrence_of_a_word_is_one_string_object():
     corpus = corpus_from_bytes(b"the cat and the dog\nthe end\n", "t.txt")
     the = [word for sentence in corpus.sentences for word in sentence if word == "the"]
     assert len(the) == 3 and len({id(word) for word in the}) == 1
+
+
+def test_the_planes_scanned_for_combining_marks_hold_every_mark_of_this_pythons_unicode():
+    import sys as _sys
+    import unicodedata
+
+    from embedlab.tokenizer import MARK_PLANES
+
+    every = [cp for cp in range(_sys.maxunicode + 1) if unicodedata.category(chr(cp)).startswith("M")]
+    scanned = [cp for plane in MARK_PLANES for cp in plane if unicodedata.category(chr(cp)).startswith("M")]
+    assert scanned == every and len(every) > 2000
