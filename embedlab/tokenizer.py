@@ -25,7 +25,7 @@ MAX_SENTENCE_TOKENS = 1000  # gensim silently truncates sentences over 10,000 wo
 TOKENIZER_VERSION = 1  # bump when tokenize() changes: it invalidates the on-disk corpus cache
 ESTIMATE_MARGIN = 1.25  # refuse on the estimate only when it is this far over the token cap
 # Unicode has combining marks in planes 0, 1 and 14 only: scanning those (200 k code points instead
-# of 1.1 M) takes a first visitor's pattern from ~0.4 s to ~0.05 s (tests/test_corpus.py checks the
+# of 1.1 M) takes a first visitor's pattern from ~0.4 s to ~0.07 s (tests/test_corpus.py checks the
 # same marks come out as from every code point)
 MARK_PLANES = (range(0x00000, 0x20000), range(0xE0000, 0xF0000))
 _TRANSLATE = str.maketrans({"\u2019": "'", "\u02bc": "'", "\u2010": "-", "\u2011": "-"})
