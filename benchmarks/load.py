@@ -34,6 +34,7 @@ import signal
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -222,8 +223,6 @@ def rss_parts(pid: int) -> dict[str, float]:
 def cache_bytes(url: str) -> dict[str, float]:
     """MB held by each of Streamlit's caches (st.cache_data functions, uploaded files, session
     states), from the server's /_stcore/metrics; st.cache_resource cannot be sized and is left out."""
-    import urllib.request
-
     with urllib.request.urlopen(f"{url}/_stcore/metrics", timeout=10) as response:
         text = response.read().decode()
     held: dict[str, float] = {}
@@ -299,11 +298,10 @@ def script_seconds(run_log: Path, since: float, until: float) -> list[float]:
     """How long the server ran app.py for each page switch between ``since`` and ``until`` (wall
     clock): the runs of the switched-to pages in the server's EMBEDLAB_RUN_LOG (the Train page's
     runs are the trainers' tabs following their jobs, left out)."""
-    titles = {title for title in SWITCH_PAGES}
     seconds = []
     for line in run_log.read_text(encoding="utf-8").splitlines():
         run = json.loads(line)
-        if run["page"] in titles and since <= run["start"] <= until:
+        if run["page"] in SWITCH_PAGES and since <= run["start"] <= until:
             seconds.append(run["end"] - run["start"])
     return seconds or [float("nan")]
 
