@@ -86,6 +86,7 @@ from embedlab.finetune import finetune
 from embedlab.hooks import Hooks
 from embedlab.prepared import Prepared, check_feasible, prepare
 from embedlab.scheduler import Scheduler
+from embedlab.sitemap import PAGES
 from embedlab.store import Run, load_run
 from embedlab.training import default_cache_dir, maths_fingerprint, train_cached
 
@@ -119,22 +120,6 @@ TIME_LIMIT_SLACK = 1.5  # a job is stopped after running this × Limits.max_job_
 BIG_CONTAINERS = ("uploads", "prepared_uploads", "overviews")  # per-visitor data emptied when the visitor goes
 CACHE_BYTES = "64MB"  # the byte bound of each st.cache_data function (server.maxCacheDataSize bounds them all)
 
-# Every page of the app: (file, title, icon), in the order of the navigation.
-PAGES = (
-    ("pages/lecture.py", "Lecture", ":material/school:"),
-    ("pages/corpus.py", "Corpus", ":material/description:"),
-    ("pages/train.py", "Train", ":material/model_training:"),
-    ("pages/heatmaps.py", "Heatmaps", ":material/grid_on:"),
-    ("pages/map.py", "Map", ":material/scatter_plot:"),
-    ("pages/neighbours.py", "Neighbours", ":material/hub:"),
-    ("pages/dynamics.py", "Dynamics", ":material/timeline:"),
-    ("pages/compare.py", "Compare", ":material/compare_arrows:"),
-    ("pages/quality.py", "Quality over epochs", ":material/fact_check:"),
-    ("pages/bias_variance.py", "Bias–variance over d", ":material/tune:"),
-    ("pages/finetune.py", "Fine-tune", ":material/swap_horiz:"),
-    ("pages/export.py", "Export", ":material/download:"),
-)
-DEFAULT_PAGE = "pages/lecture.py"
 ROLE_NAMES = {
     "numpy": "NumPy softmax",
     "gensim": "gensim Word2Vec",

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from embedlab.atomic import atomic_write
+from embedlab.benchmark_files import datapath
 from embedlab.config import BUILTIN_CORPORA, cache_root
 from embedlab.decoding import decode_text
 from embedlab.errors import EmbedLabError
@@ -27,8 +28,6 @@ WIKI_FILE = "enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz
 
 
 def _gensim_file(name: str) -> Path:
-    from gensim.test.utils import datapath
-
     path = Path(datapath(name))
     if not path.is_file():
         raise EmbedLabError(

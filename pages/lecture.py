@@ -1,15 +1,17 @@
 """Lecture: the lecture's claims in order, each with its formula, a chart of the current runs and what they show.
 
-The text of every step is drawn first (embedlab.tour); the runs are loaded afterwards, with their
-progress in the first step's chart, and each step's chart and note then fill in (embedlab.lecture).
+The text of every step is drawn first (embedlab.tour), before ui and the rest of the package are
+imported: on a fresh server that import takes seconds, and the first visitor reads meanwhile. The
+runs are loaded afterwards, with their progress in the first step's chart, and each step's chart
+and note then fill in (embedlab.lecture).
 """
+
+import sys
 
 import streamlit as st
 
-import ui
-from embedlab import biasvar, charts, lecture, lecture_experiments, lecture_measures, tour
+from embedlab import tour
 
-ui.open_page(__file__)
 st.header(tour.TITLE)
 st.markdown(tour.INTRO)
 st.markdown(" · ".join(f"[{step.section} {step.title}](#{step.anchor})" for step in tour.STEPS))
@@ -21,6 +23,21 @@ for step in tour.STEPS:
             getattr(st, function)(text, **options)
         slots[step.key] = st.empty()  # the chart and the note, once the runs are there
         st.page_link(step.page, label=step.page_label, icon=":material/arrow_forward:")
+
+if "ui" not in sys.modules:  # a fresh server: the import below takes seconds
+    with slots[tour.STEPS[0].key].container():
+        st.caption("EmbedLab is starting: loading NumPy, pandas and Altair. The charts follow.")
+        # An empty 1×1 chart, so that the browser loads its chart library (Vega) during that import:
+        # the first real chart then draws ~0.7 s sooner. The runs' progress replaces it.
+        st.vega_lite_chart(
+            {"mark": "point", "width": 1, "height": 1, "padding": 0, "autosize": "none"}, width="content"
+        )
+import ui  # noqa: E402  (after the text, on purpose)
+from embedlab import biasvar, charts, lecture, lecture_experiments, lecture_measures  # noqa: E402
+
+ui.open_page(__file__)
+if "runs" not in st.session_state:  # a fresh server's first visit: app.py left the session to this page
+    ui.init_session()
 
 with slots[tour.STEPS[0].key].container():
     ui.ensure_default_runs()  # loads (or trains) the default runs, its progress where the first chart goes

@@ -544,6 +544,21 @@ def test_a_text_far_over_the_token_cap_is_refused_before_it_is_tokenised(monkeyp
     assert calls == []  # never split into sentences, let alone tokenised
 
 
+def test_a_short_text_is_tokenised_once_and_still_refused_exactly_over_the_cap(monkeypatch):
+    """The toy corpus (~400 kB) fits in the estimate's samples: estimating it would tokenise it all
+    a second time, so it is not estimated; the exact count still refuses one word over the cap."""
+    tokenised = []
+    real = embedlab.tokenizer.tokenize
+    monkeypatch.setattr(
+        embedlab.tokenizer, "tokenize", lambda text, **kw: tokenised.append(len(text)) or real(text, **kw)
+    )
+    text = "one two three\n" * 1000
+    assert len(embedlab.tokenizer.sentences_from_text(text, "t", 3000)) == 1000
+    assert sum(tokenised) == len(text) - 1000  # every line once (without its newline), nothing sampled
+    with pytest.raises(EmbedLabError, match="more than 2,999 words"):
+        embedlab.tokenizer.sentences_from_text(text, "t", 2999)
+
+
 def test_the_upload_cap_and_the_token_cap_agree_for_english():
     """A plain English text at the upload cap has about max_tokens words (within 10 %), so
     neither cap makes the other unreachable; the bytes per word are measured on lee."""

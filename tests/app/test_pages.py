@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from app_helpers import ROOT, charts, open_page, texts
 
-import ui
+from embedlab import sitemap
 from embedlab.config import Limits
 
 # What each of this team's pages must show on the default toy runs (its "main" elements).
@@ -21,14 +21,14 @@ EXPECTED = {
     "pages/compare.py": {"charts": 3},  # agreement, overlap, loss per trainer
     "pages/export.py": {"downloads": 6, "dataframes": 1},
 }
-PAGES = [path for path, _, _ in ui.PAGES if (ROOT / path).exists()]
+PAGES = [path for path, _, _ in sitemap.PAGES if (ROOT / path).exists()]
 
 
 def test_every_page_of_this_team_is_in_the_navigation():
-    listed = {path for path, _, _ in ui.PAGES}
+    listed = {path for path, _, _ in sitemap.PAGES}
     assert set(EXPECTED) <= listed
     assert {"pages/quality.py", "pages/bias_variance.py"} <= listed  # written by other engineers
-    assert ui.DEFAULT_PAGE in listed
+    assert sitemap.DEFAULT_PAGE in listed
 
 
 @pytest.mark.parametrize("page", PAGES)

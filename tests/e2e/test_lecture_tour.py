@@ -133,3 +133,28 @@ def test_a_step_link_opens_the_page_that_explores_it(first_visit):
     wait_for_app(page)
     assert exceptions(page) == []
     assert Path(step.page).stem in page.url
+
+
+def test_a_bookmarked_page_on_a_fresh_server_opens_that_page_inside_the_frame(browser, tmp_path):
+    """A server's first request for a page URL runs the page file alone (Streamlit's legacy pages/
+    mode); ui.open_page sends it through app.py, which opens the bookmarked page with its sidebar."""
+    env = {key: value for key, value in os.environ.items() if key != "EMBEDLAB_UNLIMITED"}
+    env["EMBEDLAB_CACHE_DIR"] = str(tmp_path / "cache")
+    server = start_streamlit(sys.executable, ROOT, env, tmp_path / "server.log")
+    try:
+        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        context.set_default_timeout(90_000)
+        page = context.new_page()
+        page.goto(f"{server.url}/heatmaps")
+        page.wait_for_function(
+            "title => document.querySelector('[data-testid=\"stMain\"] h2')?.textContent.trim() === title",
+            arg=HEADERS["Heatmaps"],
+        )
+        wait_for_app(page)
+        assert exceptions(page) == []
+        assert page.url.endswith("/heatmaps")
+        assert "Current runs" in page.locator('[data-testid="stSidebar"]').inner_text()
+        context.close()
+    finally:
+        stop_streamlit(server)
+    assert not app_tracebacks(server.log_tail(10**7)), server.log_tail()
