@@ -343,8 +343,9 @@ def estimates(corpus: Corpus, settings: DashboardSettings, fresh: bool = False) 
     return out
 
 
-def work_message(corpus: Corpus, settings: DashboardSettings) -> tuple[str, bool]:
-    """The Train page's estimate as one sentence, and whether it is slow enough to warn (> 2 min)."""
+def work_message(corpus: Corpus, settings: DashboardSettings) -> tuple[str, bool, int]:
+    """The Train page's estimate as one sentence, whether it is slow enough to warn (> 2 min), and
+    the NumPy trainer's SGD steps per epoch."""
     data = prepared(corpus, settings.min_count)
     work = sizing.work_estimate(data, settings.numpy)
     runs = estimates(corpus, settings)
@@ -369,7 +370,7 @@ def work_message(corpus: Corpus, settings: DashboardSettings) -> tuple[str, bool
             f"the NumPy vectors will barely move; try batch size {batch}."
         )
         too_slow = True
-    return message, too_slow
+    return message, too_slow, work["steps"]
 
 
 def settings_from_form(base: DashboardSettings, **form) -> DashboardSettings:

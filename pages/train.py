@@ -4,7 +4,7 @@ queue place, live progress and Cancel, this session's runs."""
 import streamlit as st
 
 import ui
-from embedlab import advice, sizing
+from embedlab import advice
 from embedlab.config import Limits
 
 HELP = {
@@ -118,10 +118,9 @@ if estimate_clicked or train_clicked:
 
 estimated = False
 with ui.guard():
-    message, too_slow = ui.work_message(corpus, settings)
+    message, too_slow, steps = ui.work_message(corpus, settings)
     (st.warning if too_slow else st.info)(message)
     estimated = True
-    steps = sizing.work_estimate(ui.prepared(corpus, settings.min_count), settings.numpy)["steps"]
     for role, options in settings.runs():
         if options.trainer == "numpy":
             for warning in advice.numpy_warnings(options, steps):
