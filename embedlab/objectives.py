@@ -33,7 +33,7 @@ import scipy.sparse
 from embedlab.blas import blas_threads
 from embedlab.errors import TrainingCancelled
 
-BLOCK_BYTES = 16 * 1024 * 1024  # one (rows, V) float64 block of scores
+BLOCK_BYTES = 4 * 1024 * 1024  # one (rows, V) float64 block of scores: a measurement holds ~6 such arrays at once
 
 
 _EXP_LIMIT = 80.0  # exp(80) is finite in float32
