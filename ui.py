@@ -189,7 +189,6 @@ def init_session() -> None:
     """Give a new session its defaults (the toy corpus, the dashboard's training settings), bind
     its large data to its containers in :func:`visitors`, and collect a job that has finished."""
     state = st.session_state
-    state["framed"] = True  # app.py ran in this session (see open_page)
     visitor = visitor_id()
     for name in BIG_CONTAINERS:  # uploads: sha256 → Corpus; prepared_uploads: (sha256, min_count) → Prepared
         container = visitors().container(visitor, name)

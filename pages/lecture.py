@@ -28,7 +28,7 @@ if "ui" not in sys.modules:  # a fresh server: the import below takes seconds
     with slots[tour.STEPS[0].key].container():
         st.caption("EmbedLab is starting: loading NumPy, pandas and Altair. The charts follow.")
         # An empty 1×1 chart, so that the browser loads its chart library (Vega) during that import:
-        # the first real chart then draws ~0.7 s sooner. The runs' progress replaces it.
+        # the first real chart then draws ~0.6 s sooner. The runs' progress replaces it.
         st.vega_lite_chart(
             {"mark": "point", "width": 1, "height": 1, "padding": 0, "autosize": "none"}, width="content"
         )
