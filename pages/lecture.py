@@ -1,9 +1,10 @@
 """Lecture: the lecture's claims in order, each with its formula, a chart of the current runs and what they show.
 
-The text of the first steps is drawn first (embedlab.tour), before ui and the rest of the package
-are imported: on a fresh server that import takes seconds, and the first visitor reads meanwhile;
-the other steps' text follows. The runs are loaded afterwards, with their progress in the first
-step's chart, and each step's chart and note then fill in (embedlab.lecture).
+The text of the first screen's steps is drawn first (embedlab.tour), before ui and the rest of
+the package are imported: on a fresh server that import takes seconds, and the first visitor reads
+meanwhile. The runs are loaded afterwards, with their progress in the first step's chart; each
+step's chart and note then fill in (embedlab.lecture), the other steps' text drawn once the first
+screen's charts are.
 """
 
 import sys
@@ -29,9 +30,10 @@ def draw_steps(steps: tuple[tour.Step, ...]) -> None:
             st.page_link(step.page, label=step.page_label, icon=":material/arrow_forward:")
 
 
-# The steps a first screen shows go before the import, the rest after it: with less to draw at
-# once, a fresh server's tab shows the first formula sooner (3.0-3.4 s after the first response
-# instead of 3.9-4.2 s, three runs each in alternation) and the first chart no later.
+# The steps a first screen shows are drawn before the import, the others once the first screen's
+# charts are (the step loop below): with less to draw ahead of them, a fresh server's tab shows the
+# first formula at 3.0-3.7 s after the first response and the first chart at 4.9-5.1 s, against
+# 3.9-4.2 s and 5.4-5.7 s with every step's text drawn first (three runs each, in alternation).
 FIRST_SCREEN = 2
 draw_steps(tour.STEPS[:FIRST_SCREEN])
 
@@ -46,7 +48,6 @@ if "ui" not in sys.modules:  # a fresh server: the import below takes seconds
 import ui  # noqa: E402  (after the text, on purpose)
 from embedlab import biasvar, charts, lecture, lecture_experiments, lecture_measures  # noqa: E402
 
-draw_steps(tour.STEPS[FIRST_SCREEN:])
 ui.open_page(__file__)
 if "runs" not in st.session_state:  # a fresh server's first visit: app.py left the session to this page
     ui.init_session()
@@ -55,6 +56,7 @@ with slots[tour.STEPS[0].key].container():
     ui.ensure_default_runs()  # loads (or trains) the default runs, its progress where the first chart goes
 pair = ui.current_pair()
 if pair is None:
+    draw_steps(tour.STEPS[FIRST_SCREEN:])
     for slot in slots.values():
         slot.info("No runs to show: open the Train page and press Train.")
     st.stop()
@@ -91,6 +93,8 @@ def geometry() -> None:
 
 
 for step in tour.STEPS:
+    if step.key not in slots:  # the steps after the first screen, once its charts are drawn
+        draw_steps(tour.STEPS[FIRST_SCREEN:])
     with slots[step.key].container(), ui.guard():
         if step.key == "geometry":
             geometry()

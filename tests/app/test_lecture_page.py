@@ -122,3 +122,21 @@ def test_a_sweep_from_this_session_replaces_the_stand_in(app):
     assert not [m for m in elements(block, "markdown") if m.value.startswith(":material/add_circle:")]
     spec = chart_spec(elements(block, "vega_lite_chart")[0])
     assert "over d" in json.dumps(spec["title"])
+
+
+def test_without_runs_every_step_keeps_its_text_and_says_how_to_get_runs(monkeypatch):
+    """When the default runs could not be had (their error is shown in the first step), all nine
+    steps are still drawn, in order, each saying to train; nothing else fails."""
+    from app_helpers import APP
+    from streamlit.testing.v1 import AppTest
+
+    import ui
+
+    monkeypatch.setattr(ui, "ensure_default_runs", lambda: None)
+    at = AppTest.from_file(APP, default_timeout=60).run(timeout=180)
+    assert not at.exception, at.exception
+    blocks = steps(at)
+    assert list(blocks) == [step.anchor for step in tour.STEPS]
+    for step in tour.STEPS:
+        infos = [i.value for i in elements(blocks[step.anchor], "info")]
+        assert infos == ["No runs to show: open the Train page and press Train."], step.key
