@@ -11,7 +11,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.linalg import orthogonal_procrustes
 
 from embedlab.analysis import _check_vocab, _present, _rows, _stack, normalize_rows
 from embedlab.errors import EmbedLabError
@@ -30,6 +29,8 @@ def procrustes_rotation(source: np.ndarray, target: np.ndarray) -> np.ndarray:
     source, target = np.asarray(source), np.asarray(target)
     if source.ndim != 2 or source.shape != target.shape:
         raise ValueError(f"source {source.shape} and target {target.shape} must both be (n, d)")
+    from scipy.linalg import orthogonal_procrustes
+
     R, _ = orthogonal_procrustes(source.astype(np.float64), target.astype(np.float64))
     return R
 

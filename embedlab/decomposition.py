@@ -24,12 +24,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse
-from scipy.special import log_softmax
 
 from embedlab.errors import EmbedLabError
+
+if TYPE_CHECKING:  # SciPy loads where it is used: the first page needs none of it
+    import scipy.sparse
 
 CHUNK = 256  # unique centres per block: memory is O(R · CHUNK · V)
 
@@ -136,6 +138,8 @@ class _Sums:
 
 
 def _check_counts(counts, n_rows: int, V: int) -> scipy.sparse.csr_array:
+    import scipy.sparse
+
     counts = scipy.sparse.csr_array(counts, dtype=np.float64)
     if counts.shape != (n_rows, V):
         raise ValueError(f"counts has shape {counts.shape}, expected (W, V) = {(n_rows, V)}")
@@ -183,6 +187,8 @@ def pair_counts(centres: np.ndarray, contexts: np.ndarray, V: int) -> tuple[np.n
     if centres.shape != contexts.shape or centres.ndim != 1:
         raise ValueError(f"centres {centres.shape} and contexts {contexts.shape} must be equal (N,)")
     words, row = np.unique(centres, return_inverse=True)
+    import scipy.sparse
+
     counts = scipy.sparse.coo_array(
         (np.ones(len(centres)), (row, contexts)), shape=(len(words), V)
     ).tocsr()  # duplicates are summed
@@ -191,6 +197,8 @@ def pair_counts(centres: np.ndarray, contexts: np.ndarray, V: int) -> tuple[np.n
 
 def predictions(W_in: np.ndarray, W_out: np.ndarray, words: np.ndarray) -> np.ndarray:
     """log P(·|w) for each centre in ``words``: (len(words), V) float64, log-softmax of W_out v_w."""
+    from scipy.special import log_softmax
+
     logits = np.asarray(W_in, dtype=np.float64)[words] @ np.asarray(W_out, dtype=np.float64).T
     return log_softmax(logits, axis=1)
 

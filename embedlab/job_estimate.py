@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable
 
 import numpy as np
-import scipy.sparse
 
 from embedlab import metrics, objectives, objectives_sampled, sizing
 from embedlab.config import Limits, TrainOptions
@@ -85,6 +84,8 @@ def _probe_snapshot(prepared: Prepared, options: TrainOptions, scorer: Scorer | 
     block = objectives._block_rows(V)
     rows = min(V, 2 * block)
     if method == "exact":  # training pairs with gradients, held-out pairs without: ~1⅓ passes over V rows
+        import scipy.sparse
+
         counts = scipy.sparse.random(rows, V, density=min(1.0, 20 / V), format="csr", random_state=0)
         counts = scipy.sparse.vstack([counts, scipy.sparse.csr_array((V - rows, V))]).tocsr()
         stop, calls = _timed_batches(seconds)

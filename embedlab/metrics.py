@@ -24,16 +24,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import scipy.sparse
 
 from embedlab import objectives, objectives_sampled
 from embedlab.config import Seeds, TrainOptions
 from embedlab.objectives import Hierarchical, NegativeSampling, Softmax
 from embedlab.objectives_sampled import Examples, sample_cbow, sample_pairs
 from embedlab.vocab import Encoded, expected_pair_counts, keep_probabilities
+
+if TYPE_CHECKING:  # SciPy loads where it is used: the first page needs none of it
+    import scipy.sparse
 
 # Choosing exact or estimated metrics: a cost model of this machine class (2 cores, OpenBLAS),
 # calibrated on the Wikipedia sample (V = 8,330, d = 100); only the choice depends on it.

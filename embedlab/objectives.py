@@ -26,12 +26,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse
 
 from embedlab.blas import blas_threads
 from embedlab.errors import TrainingCancelled
+
+if TYPE_CHECKING:  # SciPy loads where it is used: the first page needs none of it
+    import scipy.sparse
 
 BLOCK_BYTES = 4 * 1024 * 1024  # one (rows, V) float64 block of scores: a measurement holds ~6 such arrays at once
 
@@ -130,6 +133,8 @@ class Hierarchical:
             cols += list(point)
             signs += list(code)
         rows, cols, signs = np.array(rows), np.array(cols), np.array(signs)
+        import scipy.sparse
+
         make = lambda mask: scipy.sparse.csr_array(  # noqa: E731
             (np.ones(mask.sum()), (rows[mask], cols[mask])), shape=(V, V)
         )

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse
 
 from embedlab.blas import blas_threads
 from embedlab.objectives import _block_rows, _check, penalty
 from embedlab.vocab import as_encoded, subsample
+
+if TYPE_CHECKING:  # SciPy loads where it is used: the first page needs none of it
+    import scipy.sparse
 
 
 @dataclass(frozen=True)

@@ -19,11 +19,14 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse
 
 from embedlab.errors import EmbedLabError, TrainingCancelled
+
+if TYPE_CHECKING:  # SciPy loads where it is used: the first page needs none of it
+    import scipy.sparse
 
 
 @dataclass(frozen=True)
@@ -293,6 +296,8 @@ def expected_pair_counts(
     n = len(tokens)
     keep = np.ones(n) if keep_prob is None else np.asarray(keep_prob, dtype=np.float64)[tokens]
     reach = (window - np.arange(window)) / window  # (W,) P(b ≥ s + 1) for s kept words between
+    import scipy.sparse
+
     total = scipy.sparse.csr_array((vocab_size, vocab_size), dtype=np.float64)
     for start in range(0, n, _CHUNK_TOKENS):
         left = np.arange(start, min(start + _CHUNK_TOKENS, n))  # centre positions of this chunk
@@ -337,6 +342,8 @@ def _chunk_pair_counts(
         between = between * (1.0 - k) + np.pad(between[:, :-1], ((0, 0), (1, 0))) * k
     if not rows:
         return None
+    import scipy.sparse
+
     return scipy.sparse.coo_array(
         (np.concatenate(weights), (np.concatenate(rows), np.concatenate(cols))),
         shape=(vocab_size, vocab_size),
