@@ -20,7 +20,6 @@ from __future__ import annotations
 import multiprocessing
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,12 +31,11 @@ from tests.e2e.conftest import CHROMIUM_ARGS, stop_streamlit  # noqa: E402
 from tests.e2e.visitors import (  # noqa: E402
     BlankPage,
     arrive,
-    finished,
     percentile,
     press_train,
     start,
     switch_pages,
-    unfinished,
+    wait_finished,
 )
 
 
@@ -52,15 +50,13 @@ def one_round(browser, server, seed: int) -> str:
     crowd = [arrive(browser, server, f"visitor {i}") for i in range(4)]
     for i, visitor in enumerate(crowd):
         press_train(visitor, **{"dimension d": 8, "epochs": 2, "seed": seed + i})
-    deadline = time.monotonic() + 400
     switches: list[float] = []
     try:
-        while not all(finished(v) for v in crowd):
-            if time.monotonic() > deadline:
-                return f"timeout; unfinished: {unfinished(crowd, 300)}"
-            switches += switch_pages(watcher, rounds=1)
+        wait_finished(crowd, 400, lambda: switches.extend(switch_pages(watcher, rounds=1)), server.process.pid)
         took = [round(v.times["finished"]) for v in crowd]
         return f"finished in {took} s; page switches p50 {percentile(switches, 50):.2f} s, p90 {percentile(switches, 90):.2f} s"
+    except SystemExit as gave_up:  # the deadline, or the server idle with trainings unfinished
+        return f"timeout; {gave_up}"
     except BlankPage as blank:
         return f"BLANK: {blank}"
     finally:

@@ -50,9 +50,7 @@ from tests.e2e.visitors import (  # noqa: E402
     SWITCH_PAGES,
     arrive,
     cancel,
-    cpu_seconds,
     cpu_use,
-    finished,
     job_shown,
     percentile,
     pick_corpus,
@@ -61,8 +59,8 @@ from tests.e2e.visitors import (  # noqa: E402
     settle_rss,
     start,
     switch_pages,
-    unfinished,
     upload_corpus,
+    wait_finished,
     wait_training,
 )
 
@@ -71,33 +69,6 @@ FIGURES: dict = {}
 
 def say(line: str) -> None:
     print(line, flush=True)
-
-
-IDLE_GIVE_UP = 60.0  # seconds of an idle server while trainings are unfinished: nothing will change
-
-
-def wait_finished(visitors: list, seconds: float, between=None, pid: int | None = None) -> None:
-    """Until every visitor's training has ended (``between()`` runs between checks, e.g. page
-    switches); after ``seconds``, or once the server ``pid`` has been idle for IDLE_GIVE_UP s
-    with trainings unfinished, stop with what the unfinished pages show: never wait forever."""
-    deadline = time.monotonic() + seconds
-    busy_at, busy_cpu = time.monotonic(), cpu_seconds(pid) if pid else 0.0
-    while not all(finished(v) for v in visitors):
-        now = time.monotonic()
-        if now > deadline:
-            raise SystemExit(f"not finished after {seconds:.0f} s: {unfinished(visitors)}")
-        if pid is not None:
-            used = cpu_seconds(pid)
-            if used - busy_cpu > 0.05 * (now - busy_at):  # working (a training uses ≥ 1 core)
-                busy_at, busy_cpu = now, used
-            elif now - busy_at > IDLE_GIVE_UP:
-                raise SystemExit(
-                    f"the server is idle, trainings unfinished after {IDLE_GIVE_UP:.0f} s: {unfinished(visitors)}"
-                )
-        if between is not None:
-            between()
-        else:
-            time.sleep(1)  # polling interval
 
 
 def children(pid: int) -> list[int]:

@@ -223,6 +223,33 @@ def unfinished(visitors: list[Visitor], chars: int = 400) -> str:
     )
 
 
+IDLE_GIVE_UP = 60.0  # seconds of an idle server while trainings are unfinished: nothing will change
+
+
+def wait_finished(visitors: list, seconds: float, between=None, pid: int | None = None) -> None:
+    """Until every visitor's training has ended (``between()`` runs between checks, e.g. page
+    switches); after ``seconds``, or once the server ``pid`` has been idle for IDLE_GIVE_UP s
+    with trainings unfinished, stop with what the unfinished pages show: never wait forever."""
+    deadline = time.monotonic() + seconds
+    busy_at, busy_cpu = time.monotonic(), cpu_seconds(pid) if pid else 0.0
+    while not all(finished(v) for v in visitors):
+        now = time.monotonic()
+        if now > deadline:
+            raise SystemExit(f"not finished after {seconds:.0f} s: {unfinished(visitors)}")
+        if pid is not None:
+            used = cpu_seconds(pid)
+            if used - busy_cpu > 0.05 * (now - busy_at):  # working (a training uses ≥ 1 core)
+                busy_at, busy_cpu = now, used
+            elif now - busy_at > IDLE_GIVE_UP:
+                raise SystemExit(
+                    f"the server is idle, trainings unfinished after {IDLE_GIVE_UP:.0f} s: {unfinished(visitors)}"
+                )
+        if between is not None:
+            between()
+        else:
+            time.sleep(1)  # polling interval
+
+
 def switch_pages(visitor: Visitor, rounds: int = 1, until=None) -> list[float]:
     """Seconds of each page switch (click in the sidebar until the page has run); goes round
     SWITCH_PAGES ``rounds`` times, or until ``until()`` is true (checked after each switch)."""
