@@ -22,7 +22,7 @@ from embedlab.config import ENGLISH_BYTES_PER_TOKEN
 from embedlab.errors import EmbedLabError
 
 MAX_SENTENCE_TOKENS = 1000  # gensim silently truncates sentences over 10,000 words; we cut them ourselves
-TOKENIZER_VERSION = 1  # bump when tokenize() changes: it invalidates the on-disk corpus cache
+TOKENIZER_VERSION = 2  # bump when tokenize() changes: it invalidates the on-disk corpus cache
 ESTIMATE_MARGIN = 1.25  # refuse on the estimate only when it is this far over the token cap
 # Unicode has combining marks in planes 0, 1 and 14 only: scanning those (200 k code points instead
 # of 1.1 M) takes a first visitor's pattern from ~0.4 s to ~0.07 s (tests/test_corpus.py checks the
@@ -56,7 +56,8 @@ def tokenize(text: str, *, lowercase: bool = True, keep_numbers: bool = False) -
 
     A token needs at least one letter; with ``keep_numbers=False`` (the default) any token
     containing a digit ("2024", "mp3") is dropped whole, with ``keep_numbers=True`` it is kept
-    ("3.14" gives "3" and "14"). Typographic apostrophes and hyphens count as ' and -.
+    ("3.14" gives "3" and "14"). A digit is a character of Unicode category N ("2", "½", "Ⅻ"); the
+    Chinese numerals 一, 三, 万 are letters. Typographic apostrophes and hyphens count as ' and -.
 
     >>> tokenize("Don't panic: well-known Người Việt, 42 km, mp3 — ΕΛΛΆΔΑ!")
     ["don't", 'panic', 'well-known', 'người', 'việt', 'km', 'ελλάδα']
@@ -69,7 +70,9 @@ def tokenize(text: str, *, lowercase: bool = True, keep_numbers: bool = False) -
         if token.isascii() and token.isalpha():  # the common case, decided in C: ASCII letters only
             tokens.append(sys.intern(token))
             continue
-        has_number = any(ch.isnumeric() for ch in token)
+        # a digit or other number (category N: "2", "½", "Ⅻ"), not a letter with a numeric value:
+        # Chinese 一, 三, 万 are letters (Lo), and str.isnumeric() would drop 一个, 三月, 第一次
+        has_number = any(unicodedata.category(ch)[0] == "N" for ch in token)
         if has_number and not keep_numbers:
             continue
         if has_number or any(ch.isalpha() for ch in token):

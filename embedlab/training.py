@@ -44,6 +44,7 @@ _MATHS_MODULES = (
     "metrics.py",
     "vocab.py",
     "training.py",
+    "tokenizer.py",  # which words a corpus has
 )
 DIVERGENCE_FACTOR = 2.0  # a run whose loss ends above this × its epoch-0 loss is flagged diverged
 

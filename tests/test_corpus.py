@@ -65,6 +65,7 @@ def test_doctests_run_and_pass(module):
         ("Καλημέρα κόσμε!", ["καλημέρα", "κόσμε"]),
         ("Привет, мир! Ёлка", ["привет", "мир", "ёлка"]),
         ("中文 日本語のテキスト。", ["中文", "日本語のテキスト"]),
+        ("一个人 三月 第一次 十分 万一", ["一个人", "三月", "第一次", "十分", "万一"]),  # numerals are letters (Lo)
         ("مَرْحَبًا بالعالم", ["مَرْحَبًا", "بالعالم"]),  # harakat are combining marks
         ("हिन्दी भाषा", ["हिन्दी", "भाषा"]),  # virama and vowel signs have no precomposed form
     ],
@@ -82,6 +83,8 @@ def test_letters_of_every_script_survive_in_nfc_and_nfd(text, expected):
         ("In 2024, 3 cats (and mp3s) cost $4.50!", False, ["in", "cats", "and", "cost"]),
         ("In 2024, 3 cats (and mp3s) cost $4.50!", True, ["in", "2024", "3", "cats", "and", "mp3s", "cost", "4", "50"]),
         ("... !!! 42 --- 7.5 ¿? «» ²", False, []),
+        ("Ⅻ ½ x² ٣ chapter", False, ["chapter"]),  # Nl, No and Arabic-Indic digits are numbers
+        ("Ⅻ ½ x² chapter", True, ["ⅻ", "½", "x²", "chapter"]),
     ],
 )
 def test_numbers_and_punctuation(text, keep_numbers, expected):
