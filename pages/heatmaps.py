@@ -12,7 +12,7 @@ st.caption(
     "is the random start. Words that share contexts should turn bright together as training goes on."
 )
 words = ui.word_picker(pair.first, "Words in the heatmap")
-view_col, play_col = st.columns([3, 1])
+view_col, play_col = st.columns([2, 1])  # the toggle's label needs ~170 px: whole at 1024 px
 view = view_col.segmented_control("Show", ["cosine", "change since epoch 0"], default="cosine", key="hm_view")
 playing = play_col.toggle("▶ Play the epochs", key="hm_play")
 change = view == "change since epoch 0"

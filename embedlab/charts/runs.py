@@ -54,8 +54,12 @@ def heatmap(
         scale = alt.Scale(scheme="redblue", domain=[-extent, extent], reverse=True)
     else:
         scale = alt.Scale(scheme="viridis", domain=list(domain))
-    x = alt.X("word_a:N", sort=words, title=None, axis=alt.Axis(labelAngle=-50, labelOverlap=False))
-    y = alt.Y("word_b:N", sort=words, title=None, axis=alt.Axis(labelOverlap=False))
+    # The word order is the scale's domain, the same in every layer: a ``sort`` list would not do, as
+    # Vega-Lite drops it when it unions the layers' scales and falls back to alphabetical order,
+    # with the group lines then drawn between the wrong words.
+    order = alt.Scale(domain=words)
+    x = alt.X("word_a:N", scale=order, title=None, axis=alt.Axis(labelAngle=-50, labelOverlap=False))
+    y = alt.Y("word_b:N", scale=order, title=None, axis=alt.Axis(labelOverlap=False))
     cells = (
         alt.Chart(frame)
         .mark_rect()
@@ -76,8 +80,8 @@ def heatmap(
         if starts:
             edges = pd.DataFrame({"word": starts})
             rule = alt.Chart(edges).mark_rule(color="white", strokeWidth=2)
-            layers.append(rule.encode(x=alt.X("word:N", sort=words, bandPosition=0)))
-            layers.append(rule.encode(y=alt.Y("word:N", sort=words, bandPosition=0)))
+            layers.append(rule.encode(x=alt.X("word:N", scale=order, bandPosition=0)))
+            layers.append(rule.encode(y=alt.Y("word:N", scale=order, bandPosition=0)))
     return alt.layer(*layers, title=title).properties(height=cell * len(words) + 90)  # + room for the title, labels
 
 
