@@ -48,9 +48,10 @@ with corpus_tab:
         stats, frequencies = ui.corpus_overview(corpus, min_count)
         st.subheader(corpus.name)
         st.caption(corpus.description)
-        cells = st.columns(len(stats))
-        for cell, (name, value) in zip(cells, stats.items(), strict=True):
-            cell.metric(name.replace("_", " "), f"{value:,}" if isinstance(value, int) else f"{value:.3g}")
+        with st.container(horizontal=True, gap="large"):  # whole labels and numbers, wrapping when narrow
+            for name, value in stats.items():
+                shown = f"{value:,}" if isinstance(value, int) else f"{value:.3g}"
+                st.metric(name.replace("_", " "), shown, width="content")
         st.caption(f"Vocabulary statistics at min_count = {min_count} (change it on the Train page).")
         left, right = st.columns(2)
         with left:

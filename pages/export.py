@@ -51,8 +51,9 @@ downloads = [
 ]
 if run.has_loss:
     downloads.append(("Metrics .csv", f"{run.run_id}-metrics.csv", run.metrics.to_csv(index=False)))
-for column, (label, file_name, data) in zip(st.columns(len(downloads)), downloads, strict=True):
-    column.download_button(label, data, file_name=file_name, on_click="ignore", icon=":material/download:")
+with st.container(horizontal=True):  # each button as wide as its label, wrapping on a narrow screen
+    for label, file_name, data in downloads:
+        st.download_button(label, data, file_name=file_name, on_click="ignore", icon=":material/download:")
 st.caption(
     "The epoch applies to the word2vec and Projector files; the run bundle holds every epoch (open it again on the "
     "Corpus page, tab “Open embeddings”). Load the TSV pair at projector.tensorflow.org and the word2vec file with "

@@ -79,9 +79,8 @@ with st.expander("Settings", expanded=not running), st.form("train_form"):
         )
         numpy_sample = sample_input(numpy, "np_sample")
         l2 = st.number_input("L2 λ", value=numpy.l2, format="%g", step=1e-4, help=HELP["l2"])
-        compare = st.checkbox(
-            "L2 comparison: also train with λ below", value=settings.l2_compare is not None, help=HELP["compare"]
-        )
+        # a short label: the column is ~100 px wide at 1024 px; the help says what it trains
+        compare = st.checkbox("L2 comparison", value=settings.l2_compare is not None, help=HELP["compare"])
         l2_compare = st.number_input(
             "comparison λ", value=settings.l2_compare or 1e-4, format="%g", step=1e-4, help=HELP["l2"]
         )
