@@ -1,10 +1,9 @@
 """Lecture: the lecture's claims in order, each with its formula, a chart of the current runs and what they show.
 
-The text of the first screen's steps is drawn first (embedlab.tour), before ui and the rest of
-the package are imported: on a fresh server that import takes seconds, and the first visitor reads
-meanwhile. The runs are loaded afterwards, with their progress in the first step's chart; each
-step's chart and note then fill in (embedlab.lecture), the other steps' text drawn once the first
-screen's charts are.
+The first step's text is drawn first (embedlab.tour), before ui and the rest of the package are
+imported: on a fresh server that import takes seconds, and the first visitor reads meanwhile. The
+runs are loaded afterwards, with their progress in the first step's chart; the other steps' text
+is drawn once that chart is, and each step's chart and note then fill in (embedlab.lecture).
 """
 
 import sys
@@ -30,11 +29,12 @@ def draw_steps(steps: tuple[tour.Step, ...]) -> None:
             st.page_link(step.page, label=step.page_label, icon=":material/arrow_forward:")
 
 
-# The steps a first screen shows are drawn before the import, the others once the first screen's
-# charts are (the step loop below): with less to draw ahead of them, a fresh server's tab shows the
-# first formula at 3.0-3.7 s after the first response and the first chart at 4.9-5.1 s, against
-# 3.9-4.2 s and 5.4-5.7 s with every step's text drawn first (three runs each, in alternation).
-FIRST_SCREEN = 2
+# The first step is drawn before the import, the others once its chart is (the step loop below):
+# the less there is to draw ahead of it, the sooner the browser shows its formula. Heading to
+# formula on a fresh server: 0.16-1.10 s (median 0.43) with one step first, 0.69-1.75 s (median
+# 0.82) with two, the first chart no later (six runs each, alternated, tests/e2e/test_lecture_tour.py);
+# with all nine steps first it was later still.
+FIRST_SCREEN = 1
 draw_steps(tour.STEPS[:FIRST_SCREEN])
 
 if "ui" not in sys.modules:  # a fresh server: the import below takes seconds
@@ -98,7 +98,7 @@ def geometry() -> None:
 
 
 for step in tour.STEPS:
-    if step.key not in slots:  # the steps after the first screen, once its charts are drawn
+    if step.key not in slots:  # the steps after the first, once its chart is drawn
         draw_steps(tour.STEPS[FIRST_SCREEN:])
     with slots[step.key].container(), ui.guard():
         if step.key == "geometry":
