@@ -1433,4 +1433,12 @@ def sidebar() -> None:
             notes = import_notes(pair.imported)
             st.caption(f"Opened from {pair.record.corpus}" + (f" · {' · '.join(notes)}." if notes else "."))
         elif corpus is not None and pair.record.corpus != corpus.name:
-            st.caption(f"These runs were trained on {pair.record.corpus}; train on {corpus.name} from the Train page.")
+            parent = pair.first.config.get("parent")  # a fine-tuned run: trained on one corpus, then another
+            if parent is not None:
+                st.caption(
+                    f"These runs were trained on {parent['corpus']['name']}, then fine-tuned on {pair.record.corpus}."
+                )
+            else:
+                st.caption(
+                    f"These runs were trained on {pair.record.corpus}; train on {corpus.name} from the Train page."
+                )

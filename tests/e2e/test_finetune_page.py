@@ -41,6 +41,8 @@ def test_the_fine_tuned_runs_are_current_with_forgetting_and_drift_for_both_trai
     assert f"epochs {parent + 1}–{parent + EPOCHS} on toy-shift" in success
     assert page.locator(CHART).count() == 4  # forgetting and drift, per trainer
     assert page.locator('[data-testid="stDataFrame"]').count() == 2  # the words that moved most, per trainer
+    sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
+    assert "trained on toy, then fine-tuned on toy-shift" in sidebar  # not "train on toy": they were
 
 
 def test_the_heatmaps_page_shows_the_longer_runs(finetuned):
