@@ -6,6 +6,7 @@ import streamlit as st
 import ui
 from embedlab import advice
 from embedlab.config import Limits
+from embedlab.jobs import State
 
 HELP = {
     "dim": "Numbers per word vector. Larger d fits the training corpus better and needs more data "
@@ -61,8 +62,11 @@ st.header("Train")
 st.caption(f"Corpus: **{ui.corpus_label(state.corpus_source)}** (change it on the Corpus page).")
 job = state.get("job")
 running = job is not None and not job.finished
+# Folded while a job runs and after one succeeded, so that its progress, or its result and the links
+# to the pages, are the first screen; open before the first job and after a stop or a failure.
+settings_open = job is None or job.state in (State.CANCELLED, State.FAILED)
 
-with st.expander("Settings", expanded=not running), st.form("train_form"):
+with st.expander("Settings", expanded=settings_open), st.form("train_form"):
     shared, left, right = st.columns(3)
     with shared:
         st.markdown("**Both trainers**")

@@ -50,6 +50,7 @@ def test_an_upload_stays_in_its_own_session(app):
 
 def test_train_with_changed_settings_and_the_l2_comparison(app):
     at = open_page(app, "pages/train.py")
+    assert at.expander[0].proto.expanded  # no job yet: the settings are open
     before = dict(current_paths(at))
     form = {n.label: n for n in at.number_input}
     form["dimension d"].set_value(8)
@@ -61,6 +62,7 @@ def test_train_with_changed_settings_and_the_l2_comparison(app):
     at.run(timeout=600)  # the page follows its job to the end, then reruns with the new runs current
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert "Trained" in at.success[0].value
+    assert not at.expander[0].proto.expanded  # the settings fold: the result and its links come first
     paths = current_paths(at)
     assert set(paths) == {"numpy", "gensim", "numpy_l2_off", "numpy_l2"} and paths["numpy"] != before["numpy"]
     runs = {role: load_run(path) for role, path in paths.items()}
