@@ -61,7 +61,6 @@ numpy, gensim = settings.numpy, settings.gensim
 st.header("Train")
 st.caption(f"Corpus: **{ui.corpus_label(state.corpus_source)}** (change it on the Corpus page).")
 job = state.get("job")
-running = job is not None and not job.finished
 # Folded while a job runs and after one succeeded, so that its progress, or its result and the links
 # to the pages, are the first screen; open before the first job and after a stop or a failure.
 settings_open = job is None or job.state in (State.CANCELLED, State.FAILED)
