@@ -1,4 +1,4 @@
-"""One row of the figures table, and the table as Markdown (copied into README.md as is)."""
+"""One row of the figures table, and the table as Markdown (copied into docs/performance.md)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ the held-out total has an interior minimum over d that beats BOTH ends by more t
 errors of the paired difference (runs paired across d), with bias² falling from the smallest d
 and the variance rising towards the largest. Nothing is tuned on the metric itself: the
 candidates differ only in corpus, held-out share, epochs, learning-rate schedule and the share
-of sentences per run. The table printed here is the one in the README.
+of sentences per run. The table printed here is the one in docs/command-line.md.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Screenshots of every page on the default toy corpus, for the README: docs/screenshots/<page>.png.
+"""Screenshots of every page on the default toy corpus, for the README and docs/: docs/screenshots/<page>.png.
 
     python docs/take_screenshots.py                      # needs Debian's Chromium at /usr/bin/chromium
     python docs/take_screenshots.py Map                  # only the pages with these titles

@@ -162,7 +162,7 @@ def _add_sweep(sub) -> None:
         "--preset",
         choices=sorted(SWEEP_PRESETS),
         default=None,
-        help="a named setting with its corpus (overrides the other flags); see the README",
+        help="a named setting with its corpus (overrides the other flags); see docs/command-line.md",
     )
     p.add_argument("--out", required=True, help="folder to create for the CSV files")
 

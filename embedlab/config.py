@@ -318,7 +318,7 @@ class SweepPreset:
     why: str
 
 
-# Found by benchmarks/tradeoff_search.py (the README has its table): the first setting of its grid
+# Found by benchmarks/tradeoff_search.py (docs/command-line.md has its table): the first setting of its grid
 # whose held-out total has an interior minimum beating both ends of the range by > 2 SE.
 SWEEP_PRESETS: dict[str, SweepPreset] = {
     "tradeoff": SweepPreset(

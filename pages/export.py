@@ -61,7 +61,7 @@ st.caption(
     "The every-epoch zip holds one tensor per epoch, `metadata.tsv` (word, count, group, band) and "
     "`projector_config.json`: serve the folder from the URL you gave and open "
     "`https://projector.tensorflow.org/?config=<URL>projector_config.json`, then step through the epochs in its "
-    "tensor menu (the README says how)."
+    "tensor menu (docs/command-line.md in the repository says how)."
 )
 if run.has_loss:
     st.dataframe(run.metrics.style.format(na_rep="—", precision=4), hide_index=True)
