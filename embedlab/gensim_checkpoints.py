@@ -23,7 +23,6 @@ from pathlib import Path
 from gensim.models.callbacks import CallbackAny2Vec
 
 
-
 class EpochCheckpoints(CallbackAny2Vec):
     """A gensim callback that writes ``folder/epoch{N}.bin`` before training and after every epoch.
 

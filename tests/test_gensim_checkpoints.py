@@ -11,7 +11,11 @@ from embedlab.gensim_checkpoints import EpochCheckpoints
 from embedlab.importer import import_run
 from embedlab.importer.files import read_paths
 
-SENTENCES = [["king", "queen", "royal", "crown"], ["dog", "cat", "pet", "animal"], ["red", "blue", "green", "colour"]] * 40
+SENTENCES = [
+    ["king", "queen", "royal", "crown"],
+    ["dog", "cat", "pet", "animal"],
+    ["red", "blue", "green", "colour"],
+] * 40
 
 
 class _Copies(CallbackAny2Vec):
