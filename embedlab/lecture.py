@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from embedlab.i18n import _, listing
+from embedlab.i18n import number as num
 from embedlab.lecture_measures import (
     SPREAD_QUANTILES,
     analogy_rank,
@@ -76,19 +78,21 @@ def _per_epoch(runs: Mapping[str, Run], column: str, label: str = "trainer") -> 
 
 def _lr_range(run: Run) -> str:
     lr = run.metrics["lr"]
-    return f"{lr.iloc[0]:.3g} to {lr.iloc[-1]:.2g}" if lr.iloc[-1] != lr.iloc[0] else f"{lr.iloc[0]:.3g} throughout"
+    if lr.iloc[-1] != lr.iloc[0]:
+        return _("{first} to {last}").format(first=num(lr.iloc[0], ".3g"), last=num(lr.iloc[-1], ".2g"))
+    return _("{lr} throughout").format(lr=num(lr.iloc[0], ".3g"))
 
 
 def _objective(run: Run) -> str:
     options = run.config.get("train_options", {})
     objective = run.config.get("objective")
     if objective == "softmax":
-        return "the full softmax"
+        return _("the full softmax")
     if objective == "negative" or options.get("negative"):
-        return f"negative sampling ({options.get('negative', '?')} noise words per pair)"
+        return _("negative sampling ({noise} noise words per pair)").format(noise=options.get("negative", "?"))
     if objective in ("hierarchical", "hs") or options.get("hs"):
-        return "hierarchical softmax"
-    return str(objective or "its own objective")
+        return _("hierarchical softmax")
+    return str(objective or _("its own objective"))
 
 
 def _bullets(parts: Sequence[str], remark: str = "") -> str:
@@ -109,8 +113,10 @@ def embeddings(runs: Mapping[str, Run], words: Sequence[str] = ANALOGY) -> Measu
         return Measured(
             "analogy",
             None,
-            f"This corpus has no *{'*, *'.join(missing)}* in its vocabulary, so {a} − {b} + {c} ≈ {expected} "
-            "cannot be asked here (the toy corpus plants it). Ask your own a − b + c on the Neighbours page.",
+            _(
+                "This corpus has no {missing} in its vocabulary, so {a} − {b} + {c} ≈ {expected} cannot be asked "
+                "here (the toy corpus plants it). Ask your own a − b + c on the Neighbours page."
+            ).format(missing=listing([f"*{w}*" for w in missing]), a=a, b=b, c=c, expected=expected),
         )
     frames = {name: analogy_rank(run.input_vectors, run.vocab, a, b, c, expected) for name, run in runs.items()}
     candidates = len(vocab) - 3
@@ -118,20 +124,26 @@ def embeddings(runs: Mapping[str, Run], words: Sequence[str] = ANALOGY) -> Measu
     for name, frame in frames.items():
         first = frame.loc[frame["rank"] == 1, "epoch"]
         last = frame.iloc[-1]
-        text = f"**{name}**: rank {frame['rank'].iloc[0]} of {candidates} at epoch 0"
+        text = _("**{name}**: rank {rank} of {candidates} at epoch 0").format(
+            name=name, rank=num(int(frame["rank"].iloc[0]), ","), candidates=num(candidates, ",")
+        )
         if len(first):
-            text += f", first at epoch {int(first.iloc[0])}"
+            text += _(", first at epoch {epoch}").format(epoch=int(first.iloc[0]))
         else:
-            text += f", never first (best rank {frame['rank'].min()})"
-        text += f", rank {last['rank']} at epoch {int(last['epoch'])} (cosine {last['cosine']:.2f})"
+            text += _(", never first (best rank {rank})").format(rank=num(int(frame["rank"].min()), ","))
+        text += _(", rank {rank} at epoch {epoch} (cosine {cosine})").format(
+            rank=num(int(last["rank"]), ","), epoch=int(last["epoch"]), cosine=num(last["cosine"], ".2f")
+        )
         if last["rank"] != 1:
-            text += f"; the nearest answer there is *{last['best']}*"
+            text += _("; the nearest answer there is *{best}*").format(best=last["best"])
         parts.append(text)
     note = _bullets(
         parts,
-        f"Random vectors put {expected} at rank {(candidates + 1) / 2:.0f} on average. The toy corpus plants this "
-        "relation (king and queen share a ruler's contexts and differ by he/she, as man and woman do); a corpus that "
-        "does not contain it will not show it.",
+        _(
+            "Random vectors put {expected} at rank {rank} on average. The toy corpus plants this relation (king and "
+            "queen share a ruler's contexts and differ by he/she, as man and woman do); a corpus that does not "
+            "contain it will not show it."
+        ).format(expected=expected, rank=num((candidates + 1) / 2, ",.0f")),
     )
     return Measured("analogy", _long(frames), note, extra={"words": tuple(words), "candidates": candidates})
 
@@ -146,32 +158,51 @@ def softmax(runs: Mapping[str, Run]) -> Measured:
         return Measured(
             "loss",
             None,
-            "The current runs have no NumPy full-softmax run, the trainer that computes exactly this loss and "
-            "gradient. Train both trainers on the Train page to see it.",
+            _(
+                "The current runs have no NumPy full-softmax run, the trainer that computes exactly this loss and "
+                "gradient. Train both trainers on the Train page to see it."
+            ),
         )
     name, run = next(iter(exact.items()))
     V = len(run.vocab)
     m = run.metrics
     frame = m[["epoch", "loss", "heldout_loss"]].melt("epoch", var_name="series", value_name="value")
-    frame["series"] = frame["series"].map({"loss": "training pairs", "heldout_loss": "held-out pairs"})
+    frame["series"] = frame["series"].map({"loss": _("training pairs"), "heldout_loss": _("held-out pairs")})
     frame["trainer"] = name
     last = m.iloc[-1]
     options = run.config.get("train_options", {})
-    note = (
-        f"**{name}**: L = {m['loss'].iloc[0]:.3f} at epoch 0 against ln V = ln {V} = {math.log(V):.3f}; "
-        f"at epoch {int(last['epoch'])} {last['loss']:.3f} on the training pairs and {last['heldout_loss']:.3f} "
-        f"held out, as if choosing among e^L = {math.exp(last['heldout_loss']):.0f} of the {V} words. "
-        f"Each step is the mean gradient over a batch of {options.get('batch_size', '?')} centre positions "
-        f"(all their contexts), with η from {_lr_range(run)} over the run (the lr column), not one pair at a time."
+    batch = options.get("batch_size", "?")
+    note = _(
+        "**{name}**: L = {start} at epoch 0 against ln V = ln {V} = {ln_V}; at epoch {epoch} {loss} on the "
+        "training pairs and {heldout} held out, as if choosing among e^L = {choices} of the {V} words. Each step is "
+        "the mean gradient over a batch of {batch} centre positions (all their contexts), with η from {lr} over the "
+        "run (the lr column), not one pair at a time."
+    ).format(
+        name=name,
+        start=num(m["loss"].iloc[0], ".3f"),
+        V=num(V, ","),
+        ln_V=num(math.log(V), ".3f"),
+        epoch=int(last["epoch"]),
+        loss=num(last["loss"], ".3f"),
+        heldout=num(last["heldout_loss"], ".3f"),
+        choices=num(math.exp(last["heldout_loss"]), ",.0f"),
+        batch=num(batch, ",") if isinstance(batch, int) else batch,
+        lr=_lr_range(run),
     )
     if l2 := options.get("l2"):
-        note += f" With λ = {l2:g} the training loss includes the penalty (its own column in the metrics)."
+        note += " " + _("With λ = {l2} the training loss includes the penalty (its own column in the metrics).").format(
+            l2=num(l2, "g")
+        )
     others = {n: r for n, r in _with_loss(runs).items() if r.trainer != "numpy"}
     for other, orun in others.items():
         om = orun.metrics
-        note += (
-            f" {other} is not drawn: it optimises {_objective(orun)}, a different loss on another scale "
-            f"({om['loss'].iloc[0]:.3f} → {om['loss'].iloc[-1]:.3f})."
+        note += " " + _(
+            "{other} is not drawn: it optimises {objective}, a different loss on another scale ({start} → {last})."
+        ).format(
+            other=other,
+            objective=_objective(orun),
+            start=num(om["loss"].iloc[0], ".3f"),
+            last=num(om["loss"].iloc[-1], ".3f"),
         )
     return Measured("loss", frame, note, extra={"ln_V": math.log(V), "V": V})
 
@@ -183,7 +214,9 @@ def geometry(runs: Mapping[str, Run], word: str) -> Measured:
     """§3: one word's step lengths and distance from v(0) per epoch, and the sum check."""
     vocab = next(iter(runs.values())).vocab
     if word not in vocab.index:
-        return Measured("steps", None, f"*{word}* is not in this run's vocabulary: pick another word.")
+        return Measured(
+            "steps", None, _("*{word}* is not in this run's vocabulary: pick another word.").format(word=word)
+        )
     row = vocab.index[word]
     frames, parts, residual = {}, [], 0.0
     for name, run in runs.items():
@@ -193,20 +226,32 @@ def geometry(runs: Mapping[str, Run], word: str) -> Measured:
         last = steps.iloc[-1]
         biggest = steps.iloc[int(steps["step"].to_numpy().argmax())]
         parts.append(
-            f"**{name}**, *{word}*: path Σ‖Δv(t)‖ = {last['path']:.2f}, net ‖v(T) − v(0)‖ = {last['net']:.2f} "
-            f"({last['net'] / last['path']:.0%} of the path), the largest step at "
-            f"epoch {int(biggest['epoch'])} ({biggest['step']:.2f}), the last {last['step']:.3f}"
+            _(
+                "**{name}**, *{word}*: path Σ‖Δv(t)‖ = {path}, net ‖v(T) − v(0)‖ = {net} ({share} of the path), the "
+                "largest step at epoch {epoch} ({biggest}), the last {last}"
+            ).format(
+                name=name,
+                word=word,
+                path=num(last["path"], ".2f"),
+                net=num(last["net"], ".2f"),
+                share=num(last["net"] / last["path"], ".0%"),
+                epoch=int(biggest["epoch"]),
+                biggest=num(biggest["step"], ".2f"),
+                last=num(last["step"], ".3f"),
+            )
         )
     long = _long(frames).melt(["epoch", "trainer"], ["step", "net"], var_name="quantity", value_name="value")
-    long["quantity"] = long["quantity"].map({"step": "step ‖Δv(t)‖", "net": "distance from start ‖v(t) − v(0)‖"})
+    long["quantity"] = long["quantity"].map({"step": _("step ‖Δv(t)‖"), "net": _("distance from start ‖v(t) − v(0)‖")})
     rates = [f"{name} {_lr_range(run)}" for name, run in runs.items() if "lr" in run.metrics]
-    check = "exactly" if residual == 0 else f"to within {residual:.1e}"
+    check = _("exactly") if residual == 0 else _("to within {residual}").format(residual=num(residual, ".1e"))
     note = _bullets(
         parts,
-        f"The steps do not all point one way, so the net distance is shorter than the path. v(0) + Σ Δv(t) equals "
-        f"v(T) {check} in every component (the table), so the snapshots hold the word's whole history. η is not one "
-        f"number: the learning rate decays over the run ({'; '.join(rates)}; the lr column), and each epoch's Δv(t) "
-        "is itself the sum of that epoch's many SGD steps −η_s ∇L_s, which are not stored one by one.",
+        _(
+            "The steps do not all point one way, so the net distance is shorter than the path. v(0) + Σ Δv(t) equals "
+            "v(T) {check} in every component (the table), so the snapshots hold the word's whole history. η is not "
+            "one number: the learning rate decays over the run ({rates}; the lr column), and each epoch's Δv(t) is "
+            "itself the sum of that epoch's many SGD steps −η_s ∇L_s, which are not stored one by one."
+        ).format(check=check, rates="; ".join(rates)),
     )
     return Measured("steps", long, note, extra={"word": word, "row": row, "residual": residual})
 
@@ -224,21 +269,37 @@ def random_start(runs: Mapping[str, Run]) -> Measured:
     runs_list = list(runs.values())
     same = all(np.array_equal(runs_list[0].input_vectors[0], r.input_vectors[0]) for r in runs_list[1:])
     parts = [
-        f"**{name}**: median {frame['median'].iloc[1]:.2f} at epoch 1, {frame['median'].iloc[-1]:.2f} at epoch "
-        f"{int(frame['epoch'].iloc[-1])}"
+        _("**{name}**: median {first} at epoch 1, {last} at epoch {epoch}").format(
+            name=name,
+            first=num(frame["median"].iloc[1], ".2f"),
+            last=num(frame["median"].iloc[-1], ".2f"),
+            epoch=int(frame["epoch"].iloc[-1]),
+        )
         for name, frame in frames.items()
         if len(frame) > 1
     ]
-    note = (
-        f"Epoch 0: the {int(start['pairs']):,} cosines among the {len(rows)} most frequent words have mean "
-        f"{start['mean']:+.3f} and sd {start['sd']:.3f}, against 1/√d = {1 / math.sqrt(d):.3f} for random directions"
-        + (" — the same for every trainer: they start from the same array." if same and len(runs) > 1 else ".")
-    )
+    note = _(
+        "Epoch 0: the {pairs} cosines among the {words} most frequent words have mean {mean} and sd {sd}, against "
+        "1/√d = {expected} for random directions"
+    ).format(
+        pairs=num(int(start["pairs"]), ","),
+        words=len(rows),
+        mean=num(start["mean"], "+.3f"),
+        sd=num(start["sd"], ".3f"),
+        expected=num(1 / math.sqrt(d), ".3f"),
+    ) + (_(" — the same for every trainer: they start from the same array.") if same and len(runs) > 1 else ".")
     if parts:
-        note += " Then the whole distribution moves, not only its spread:\n\n" + _bullets(
-            parts,
-            "The first steps push every vector along a shared direction (every word shares the frequent function "
-            "words as contexts); training then spreads them apart again.",
+        note += (
+            " "
+            + _("Then the whole distribution moves, not only its spread:")
+            + "\n\n"
+            + _bullets(
+                parts,
+                _(
+                    "The first steps push every vector along a shared direction (every word shares the frequent function "
+                    "words as contexts); training then spreads them apart again."
+                ),
+            )
         )
     return Measured("spread", _long(frames), note, extra={"d": d, "quantiles": SPREAD_QUANTILES})
 
@@ -256,28 +317,40 @@ def clusters(runs: Mapping[str, Run], separations: Mapping[str, pd.DataFrame | N
         return Measured(
             "clusters",
             None,
-            "This corpus has no planted word groups, so clusters cannot be scored against a known answer here. "
-            "Pick related words on the Heatmaps page and watch their cosines; the toy corpus plants groups.",
+            _(
+                "This corpus has no planted word groups, so clusters cannot be scored against a known answer here. "
+                "Pick related words on the Heatmaps page and watch their cosines; the toy corpus plants groups."
+            ),
         )
     long = _long(separations).melt(["epoch", "trainer"], ["within", "between"], var_name="pairs", value_name="cosine")
-    long["pairs"] = long["pairs"].map({"within": "within a group", "between": "between groups"})
+    long["pairs"] = long["pairs"].map({"within": _("within a group"), "between": _("between groups")})
     parts, jumps = [], []
     for name, frame in separations.items():
         last = frame.iloc[-1]
         parts.append(
-            f"**{name}**: within {last['within']:.2f}, between {last['between']:.2f}, gap {last['gap']:.2f} "
-            f"at epoch {int(last['epoch'])}"
+            _("**{name}**: within {within}, between {between}, gap {gap} at epoch {epoch}").format(
+                name=name,
+                within=num(last["within"], ".2f"),
+                between=num(last["between"], ".2f"),
+                gap=num(last["gap"], ".2f"),
+                epoch=int(last["epoch"]),
+            )
         )
         after = frame[frame["epoch"] > 0]
         if len(after):
             peak = after.loc[after["between"].idxmax()]
             if peak["between"] > last["between"] + 0.1:
-                jumps.append(f"{peak['between']:.2f} at epoch {int(peak['epoch'])} ({name})")
+                jumps.append(
+                    _("{cosine} at epoch {epoch} ({name})").format(
+                        cosine=num(peak["between"], ".2f"), epoch=int(peak["epoch"]), name=name
+                    )
+                )
     note = _bullets(
         parts,
-        "Not a smooth opening: the between-group cosine first jumps to "
-        + ", ".join(jumps)
-        + " — every vector moves along one shared direction at first — and the gap opens as it falls back."
+        _(
+            "Not a smooth opening: the between-group cosine first jumps to {jumps} — every vector moves along one "
+            "shared direction at first — and the gap opens as it falls back."
+        ).format(jumps=listing(jumps))
         if jumps
         else "",
     )
@@ -291,7 +364,7 @@ def gradient(runs: Mapping[str, Run]) -> Measured:
     """§5.3: ‖∇L‖ per epoch, its peak and its last value."""
     measured = _runs_with(_with_loss(runs), "grad_norm")
     if not measured:
-        return Measured("gradient", None, "The current runs carry no ‖∇L‖ (an imported run without metrics).")
+        return Measured("gradient", None, _("The current runs carry no ‖∇L‖ (an imported run without metrics)."))
     frames, parts = {}, []
     for name, run in measured.items():
         m = run.metrics
@@ -300,21 +373,34 @@ def gradient(runs: Mapping[str, Run]) -> Measured:
         g = m["grad_norm"].to_numpy()
         peak = int(np.nanargmax(g))
         rises = int(np.sum(np.diff(g[peak:]) > 0))
-        text = (
-            f"**{name}**: {g[0]:.2g} at epoch 0, peak {g[peak]:.2g} at epoch {int(m['epoch'].iloc[peak])}, "
-            f"{g[-1]:.2g} at epoch {int(m['epoch'].iloc[-1])} ({g[-1] / g[peak]:.0%} of the peak"
+        text = _(
+            "**{name}**: {start} at epoch 0, peak {peak} at epoch {peak_epoch}, {last} at epoch {epoch} ({share} of the peak"
+        ).format(
+            name=name,
+            start=num(g[0], ".2g"),
+            peak=num(g[peak], ".2g"),
+            peak_epoch=int(m["epoch"].iloc[peak]),
+            last=num(g[-1], ".2g"),
+            epoch=int(m["epoch"].iloc[-1]),
+            share=num(g[-1] / g[peak], ".0%"),
         )
         if rises:
-            text += f"; it rose again in {rises} of the {len(g) - 1 - peak} epochs after the peak"
+            text += _("; it rose again in {rises} of the {epochs} epochs after the peak").format(
+                rises=rises, epochs=len(g) - 1 - peak
+            )
         parts.append(text + ")")
     name, run = next(iter(measured.items()))
     m = run.metrics
-    remark = (
-        f"It falls, but it does not reach 0: {name} stops after {int(m['epoch'].iloc[-1])} epochs "
-        f"with the learning rate decayed to {m['lr'].iloc[-1]:.2g}, and its training loss still fell by "
-        f"{m['loss'].iloc[-2] - m['loss'].iloc[-1]:.2g} in the last epoch. At epoch 0 only the context vectors have "
+    remark = _(
+        "It falls, but it does not reach 0: {name} stops after {epochs} epochs with the learning rate decayed to "
+        "{lr}, and its training loss still fell by {fall} in the last epoch. At epoch 0 only the context vectors have "
         "a gradient: with every u = 0, ∂L/∂v_w = Σ P u − u_c = 0 exactly (a saddle), so ‖∇L‖ there is ‖∂L/∂W_out‖ alone."
+    ).format(
+        name=name,
+        epochs=int(m["epoch"].iloc[-1]),
+        lr=num(m["lr"].iloc[-1], ".2g"),
+        fall=num(m["loss"].iloc[-2] - m["loss"].iloc[-1], ".2g"),
     )
     if any(frame["grad_norm_se"].fillna(0).gt(0).any() for frame in frames.values()):
-        remark += " Values with a standard error are estimates on a sample of pairs (the tooltip shows it)."
+        remark += " " + _("Values with a standard error are estimates on a sample of pairs (the tooltip shows it).")
     return Measured("gradient", _long(frames), _bullets(parts, remark))

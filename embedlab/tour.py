@@ -12,19 +12,38 @@ reads this text while the rest of the package is still loading.
 ['§1', '§2', '§3', '§5.1', '§5.2', '§5.3', '§6', '§7', '§8']
 >>> STEPS[0].blocks()[0]
 ('subheader', '§1 · A word is a vector', {'anchor': 'lecture-embeddings'})
+
+The text is English in :data:`STEPS` and marked for the catalog; :func:`steps` gives it in the
+current language (:mod:`embedlab.i18n`):
+
+>>> from embedlab.i18n import use
+>>> with use("vi"):
+...     steps()[4].heading
+'§5.2 · Sau vài epoch, cụm hình thành'
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, replace
 
-TITLE = "The lecture, live"
-INTRO = (
+from embedlab.i18n import N_, _, current
+
+TITLE = N_("The lecture, live")
+INTRO = N_(
     "*How embeddings change during training* makes nine claims. Each step below states one with its "
     "formula and shows it happening in **your current runs**: two trainers (the NumPy full-softmax "
     "skip-gram of §2 and gensim's Word2Vec) trained on the same corpus from the same random vectors, "
     "with a snapshot of every vector after every epoch. Every chart starts at epoch 0, before any training."
 )
+
+
+def title() -> str:
+    return _(TITLE)
+
+
+def intro() -> str:
+    return _(INTRO)
 
 
 @dataclass(frozen=True)
@@ -58,147 +77,198 @@ class Step:
             ("subheader", self.heading, {"anchor": self.anchor}),
             ("markdown", self.claim, {}),
             *[("latex", formula, {}) for formula in self.formulas],
-            ("markdown", f"**What to look for:** {self.look_for}", {}),
+            ("markdown", "**{}** {}".format(_("What to look for:"), self.look_for), {}),
         ]
+
+    def translated(self) -> Step:
+        """This step with its text in the current language (the formulas' words too)."""
+        return replace(
+            self,
+            title=_(self.title),
+            claim=_(self.claim),
+            formulas=tuple(_(formula) for formula in self.formulas),
+            look_for=_(self.look_for),
+            page_label=_(self.page_label),
+        )
 
 
 STEPS = (
     Step(
         "embeddings",
         "§1",
-        "A word is a vector",
-        "A word $w$ maps to a vector $v_w$ of $d$ numbers. Training should place similar words close together "
-        "and keep relations linear: the offset from *man* to *woman* should carry *king* to *queen*.",
+        N_("A word is a vector"),
+        N_(
+            "A word $w$ maps to a vector $v_w$ of $d$ numbers. Training should place similar words close together "
+            "and keep relations linear: the offset from *man* to *woman* should carry *king* to *queen*."
+        ),
         (
             r"w \;\longmapsto\; v_w \in \mathbb{R}^d, \qquad "
             r"v_{\mathrm{king}} - v_{\mathrm{man}} + v_{\mathrm{woman}} \;\approx\; v_{\mathrm{queen}}",
         ),
-        "where *queen* ranks among all words by cosine to king − man + woman: a random place at epoch 0, "
-        "first (rank 1) once the relation is learned.",
+        N_(
+            "where *queen* ranks among all words by cosine to king − man + woman: a random place at epoch 0, "
+            "first (rank 1) once the relation is learned."
+        ),
         "pages/neighbours.py",
-        "Neighbours: analogies a − b + c at every epoch",
+        N_("Neighbours: analogies a − b + c at every epoch"),
     ),
     Step(
         "softmax",
         "§2",
-        "Skip-gram with a full softmax, and its gradient",
-        "For every centre word $w$ and context word $c$ in a window around it, the model predicts $c$ from $w$; "
-        "training lowers the loss $L$ by gradient steps of size $\\eta$ ($v$: centre vectors, $u$: context vectors).",
+        N_("Skip-gram with a full softmax, and its gradient"),
+        N_(
+            "For every centre word $w$ and context word $c$ in a window around it, the model predicts $c$ from $w$; "
+            "training lowers the loss $L$ by gradient steps of size $\\eta$ ($v$: centre vectors, $u$: context vectors)."
+        ),
         (
             r"P(c \mid w) = \frac{\exp(u_c \cdot v_w)}{\sum_{c'} \exp(u_{c'} \cdot v_w)}, \qquad "
             r"L = -\sum_{(w,c)} \log P(c \mid w)",
             r"\frac{\partial L}{\partial v_w} = \sum_{c'} P(c' \mid w)\, u_{c'} - u_c, \qquad "
             r"v_w(t+1) = v_w(t) - \eta\, \frac{\partial L}{\partial v_w}",
         ),
-        "the NumPy run's loss (a mean per pair) starts exactly at $\\ln V$, the loss of guessing uniformly, "
-        "because every $u$ starts at 0; it falls fastest in the first epochs.",
+        N_(
+            "the NumPy run's loss (a mean per pair) starts exactly at $\\ln V$, the loss of guessing uniformly, "
+            "because every $u$ starts at 0; it falls fastest in the first epochs."
+        ),
         "pages/dynamics.py",
-        "Dynamics: loss, held-out loss and learning rate per epoch",
+        N_("Dynamics: loss, held-out loss and learning rate per epoch"),
     ),
     Step(
         "geometry",
         "§3",
-        "Geometry: a vector is the sum of its steps",
-        "Similarity is the cosine of the angle between two vectors. Every step moves a vector by "
-        "$\\Delta v = -\\eta \\nabla L$, so the final vector is the initial one plus the whole history of steps.",
+        N_("Geometry: a vector is the sum of its steps"),
+        N_(
+            "Similarity is the cosine of the angle between two vectors. Every step moves a vector by "
+            "$\\Delta v = -\\eta \\nabla L$, so the final vector is the initial one plus the whole history of steps."
+        ),
         (
             r"\cos\theta = \frac{v_a \cdot v_b}{\lVert v_a\rVert\,\lVert v_b\rVert}",
             r"v(T) = v(0) - \eta \sum_{t<T} \nabla L(t) = v(0) + \sum_{t=1}^{T} \Delta v(t)",
             r"\Delta v(t) = v(t) - v(t-1)",
         ),
-        "the length of each epoch's step shrinks, the distance from $v(0)$ levels off, and in the table "
-        "$v(0)$ plus every step is $v(T)$, component by component.",
+        N_(
+            "the length of each epoch's step shrinks, the distance from $v(0)$ levels off, and in the table "
+            "$v(0)$ plus every step is $v(T)$, component by component."
+        ),
         "pages/map.py",
-        "Map: every word's road from v(0) to v(T)",
+        N_("Map: every word's road from v(0) to v(T)"),
     ),
     Step(
         "random",
         "§5.1",
-        "At the start, embeddings are random",
-        "Both trainers start from the same random input vectors (gensim's initialiser) and zero context "
-        "vectors. Two random directions in $d$ dimensions are nearly orthogonal.",
+        N_("At the start, embeddings are random"),
+        N_(
+            "Both trainers start from the same random input vectors (gensim's initialiser) and zero context "
+            "vectors. Two random directions in $d$ dimensions are nearly orthogonal."
+        ),
         (
             r"v_w(0) \sim \mathcal{U}\!\left[-\tfrac{1}{d}, \tfrac{1}{d}\right)^{d}, \qquad u_c(0) = 0",
             r"\cos\big(v_a(0), v_b(0)\big) \approx \mathcal{N}\!\left(0, \tfrac{1}{d}\right)",
         ),
-        "at epoch 0 the cosines of all word pairs sit in a narrow band around 0 (spread $\\approx 1/\\sqrt{d}$); "
-        "training moves and widens it.",
+        N_(
+            "at epoch 0 the cosines of all word pairs sit in a narrow band around 0 (spread $\\approx 1/\\sqrt{d}$); "
+            "training moves and widens it."
+        ),
         "pages/heatmaps.py",
-        "Heatmaps: the cosine matrix at epoch 0 and after",
+        N_("Heatmaps: the cosine matrix at epoch 0 and after"),
     ),
     Step(
         "clusters",
         "§5.2",
-        "After a few epochs, clusters form",
-        "Words that share contexts move to smaller angles; unrelated words move apart. The toy corpus "
-        "plants groups of related words (royalty, people, animals, food, …), so this can be measured.",
-        (
-            r"\text{within} = \operatorname*{mean}_{a \ne b,\ \text{same group}} \cos(v_a, v_b)",
-            r"\text{between} = \operatorname*{mean}_{\text{different groups}} \cos(v_a, v_b)",
-            r"\text{gap} = \text{within} - \text{between}",
+        N_("After a few epochs, clusters form"),
+        N_(
+            "Words that share contexts move to smaller angles; unrelated words move apart. The toy corpus "
+            "plants groups of related words (royalty, people, animals, food, …), so this can be measured."
         ),
-        "the within-group cosine (solid) stays high while the between-group cosine (dashed) falls: the gap "
-        "between the two lines is the clusters.",
+        (
+            N_(r"\text{within} = \operatorname*{mean}_{a \ne b,\ \text{same group}} \cos(v_a, v_b)"),
+            N_(r"\text{between} = \operatorname*{mean}_{\text{different groups}} \cos(v_a, v_b)"),
+            N_(r"\text{gap} = \text{within} - \text{between}"),
+        ),
+        N_(
+            "the within-group cosine (solid) stays high while the between-group cosine (dashed) falls: the gap "
+            "between the two lines is the clusters."
+        ),
         "pages/heatmaps.py",
-        "Heatmaps: the groups' cosine matrix at every epoch",
+        N_("Heatmaps: the groups' cosine matrix at every epoch"),
     ),
     Step(
         "gradient",
         "§5.3",
-        "After convergence, the gradient norm tends to 0",
-        "As the space stabilises, the gradient of the loss over all parameters shrinks and the vectors stop moving.",
+        N_("After convergence, the gradient norm tends to 0"),
+        N_(
+            "As the space stabilises, the gradient of the loss over all parameters shrinks and the vectors stop moving."
+        ),
         (
             r"\lVert \nabla L \rVert = \sqrt{\lVert \partial L / \partial W_{\mathrm{in}} \rVert^2 + "
             r"\lVert \partial L / \partial W_{\mathrm{out}} \rVert^2} \;\longrightarrow\; 0",
         ),
-        "$\\lVert \\nabla L \\rVert$ (log scale) starts near 0 (with every $u = 0$ the centre vectors get no "
-        "gradient: a saddle), rises as that symmetry breaks, then falls.",
+        N_(
+            "$\\lVert \\nabla L \\rVert$ (log scale) starts near 0 (with every $u = 0$ the centre vectors get no "
+            "gradient: a saddle), rises as that symmetry breaks, then falls."
+        ),
         "pages/dynamics.py",
-        "Dynamics: ‖∇L‖, mean ‖v‖ and displacement per epoch",
+        N_("Dynamics: ‖∇L‖, mean ‖v‖ and displacement per epoch"),
     ),
     Step(
         "l2",
         "§6",
-        "Regularisation",
-        "An L2 penalty keeps vectors from growing without bound and limits overfitting. EmbedLab's NumPy "
-        "trainer penalises both matrices.",
+        N_("Regularisation"),
+        N_(
+            "An L2 penalty keeps vectors from growing without bound and limits overfitting. EmbedLab's NumPy "
+            "trainer penalises both matrices."
+        ),
         (
             r"L_{\mathrm{reg}} = L + \lambda \lVert v \rVert^2",
-            r"\text{here: } L + \lambda\big(\lVert W_{\mathrm{in}}\rVert^2 + \lVert W_{\mathrm{out}}\rVert^2\big)",
+            N_(r"\text{here: } L + \lambda\big(\lVert W_{\mathrm{in}}\rVert^2 + \lVert W_{\mathrm{out}}\rVert^2\big)"),
         ),
-        "without L2 the mean vector length keeps growing; with $\\lambda > 0$ it levels off lower.",
+        N_("without L2 the mean vector length keeps growing; with $\\lambda > 0$ it levels off lower."),
         "pages/train.py",
-        "Train: tick “L2 comparison” to train with and without λ",
+        N_("Train: tick “L2 comparison” to train with and without λ"),
     ),
     Step(
         "biasvar",
         "§7",
-        "Bias–variance: choosing d",
-        "A larger dimension $d$ lowers bias and raises variance, so $d$ must be balanced. EmbedLab splits the "
-        "held-out error of the predicted context distribution exactly, over $d$ ($y$: the context seen, $p_r$: "
-        "run $r$'s prediction, $\\bar p$: their mean, $q$: the held-out contexts' own distribution).",
+        N_("Bias–variance: choosing d"),
+        N_(
+            "A larger dimension $d$ lowers bias and raises variance, so $d$ must be balanced. EmbedLab splits the "
+            "held-out error of the predicted context distribution exactly, over $d$ ($y$: the context seen, $p_r$: "
+            "run $r$'s prediction, $\\bar p$: their mean, $q$: the held-out contexts' own distribution)."
+        ),
         (
             r"\mathbb{E}\big[(y - \hat f(x))^2\big] = \mathrm{Bias}^2 + \mathrm{Variance} + \sigma^2",
             r"\overline{\lVert y - p_r \rVert^2} = \underbrace{\lVert y - q \rVert^2}_{\sigma^2} + "
             r"\underbrace{\lVert q - \bar p \rVert^2}_{\mathrm{Bias}^2} + "
             r"\underbrace{\overline{\lVert p_r - \bar p \rVert^2}}_{\mathrm{Variance}}",
         ),
-        "bias² falling and variance rising with $d$; the total is lowest where they balance.",
+        N_("bias² falling and variance rising with $d$; the total is lowest where they balance."),
         "pages/bias_variance.py",
-        "Bias–variance over d: run the sweep",
+        N_("Bias–variance over d: run the sweep"),
     ),
     Step(
         "finetune",
         "§8",
-        "Embeddings are not static: fine-tuning",
-        "In large models embeddings are further fine-tuned per domain. Training continues from the last "
-        "snapshot on a second corpus; the words it uses differently should move, the rest stay.",
+        N_("Embeddings are not static: fine-tuning"),
+        N_(
+            "In large models embeddings are further fine-tuned per domain. Training continues from the last "
+            "snapshot on a second corpus; the words it uses differently should move, the rest stay."
+        ),
         (
             r"v(t+1) = v(t) - \eta\, \nabla L_{B}\big(v(t)\big) \quad (t \ge t_s)",
             r"\mathrm{drift}_w(t) = 1 - \cos\big(v_w(t), v_w(t_s)\big)",
         ),
-        "after the switch $t_s$ the planted words that change company drift far more than the others.",
+        N_("after the switch $t_s$ the planted words that change company drift far more than the others."),
         "pages/finetune.py",
-        "Fine-tune: continue the runs on a second corpus",
+        N_("Fine-tune: continue the runs on a second corpus"),
     ),
 )
+
+
+@functools.lru_cache(maxsize=8)
+def _steps_in(language: str) -> tuple[Step, ...]:
+    return tuple(step.translated() for step in STEPS)
+
+
+def steps() -> tuple[Step, ...]:
+    """:data:`STEPS` in the current language (keys, sections, anchors and pages unchanged)."""
+    return _steps_in(current())

@@ -19,6 +19,8 @@ import altair as alt
 import pandas as pd
 
 from embedlab.charts._common import trainer_colour
+from embedlab.i18n import _
+from embedlab.i18n import number as num
 from embedlab.lecture import Measured
 
 HEIGHT = 340  # the whole chart, title and legend included: Streamlit fits a chart to its height
@@ -47,7 +49,7 @@ def _dash(field: str, values: list) -> alt.StrokeDash:
 
 
 def _epoch_x() -> alt.X:
-    return alt.X("epoch:Q", title="epoch (0 = the random start)", axis=alt.Axis(tickMinStep=1))
+    return alt.X("epoch:Q", title=_("epoch (0 = the random start)"), axis=alt.Axis(tickMinStep=1))
 
 
 def epoch_lines(
@@ -77,10 +79,10 @@ def epoch_lines(
     points = base.mark_circle(size=22, opacity=1).encode(
         color=alt.Color("trainer:N", legend=None),
         tooltip=[
-            "trainer:N",
-            *([f"{dash}:N"] if dash else []),
-            "epoch:Q",
-            alt.Tooltip(f"{value}:Q", format=fmt),
+            alt.Tooltip("trainer:N", title=_("trainer")),
+            *([alt.Tooltip(f"{dash}:N", title=_("line"))] if dash else []),
+            alt.Tooltip("epoch:Q", title=_("epoch")),
+            alt.Tooltip(f"{value}:Q", format=fmt, title=y_title),
             *tooltip_extra,
         ],
     )
@@ -102,10 +104,14 @@ def _rule(y: float, label: str, at_epoch: float) -> alt.LayerChart:
 def cosine_band(frame: pd.DataFrame, *, colours: dict[str, str] | None = None, quantiles=(0.05, 0.5, 0.95)):
     """The spread of cosines per epoch: a band from the low to the high quantile and the median
     as a line, one colour per trainer (frame: epoch, low, median, high, trainer)."""
-    low, _, high = (f"{q:.0%}" for q in quantiles)
+    low, _median, high = (f"{q:.0%}" for q in quantiles)
     base = alt.Chart(frame).encode(x=_epoch_x())
     band = base.mark_area(opacity=0.18).encode(
-        y=alt.Y("low:Q", title=f"cosine (median, {low}–{high} band)", scale=alt.Scale(domain=[-1, 1])),
+        y=alt.Y(
+            "low:Q",
+            title=_("cosine (median, {low}–{high} band)").format(low=low, high=high),
+            scale=alt.Scale(domain=[-1, 1]),
+        ),
         y2="high:Q",
         color=alt.Color("trainer:N", legend=None),
     )
@@ -113,33 +119,44 @@ def cosine_band(frame: pd.DataFrame, *, colours: dict[str, str] | None = None, q
         y="median:Q",
         color=_colour(frame, colours),
         tooltip=[
-            "trainer:N",
-            "epoch:Q",
-            alt.Tooltip("low:Q", format=".3f", title=f"{low} quantile"),
-            alt.Tooltip("median:Q", format=".3f"),
-            alt.Tooltip("high:Q", format=".3f", title=f"{high} quantile"),
-            alt.Tooltip("sd:Q", format=".3f"),
+            alt.Tooltip("trainer:N", title=_("trainer")),
+            alt.Tooltip("epoch:Q", title=_("epoch")),
+            alt.Tooltip("low:Q", format=".3f", title=_("{q} quantile").format(q=low)),
+            alt.Tooltip("median:Q", format=".3f", title=_("median")),
+            alt.Tooltip("high:Q", format=".3f", title=_("{q} quantile").format(q=high)),
+            alt.Tooltip("sd:Q", format=".3f", title=_("sd")),
         ],
     )
-    return alt.layer(band, median).properties(title="cosines of all pairs of the most frequent words", height=HEIGHT)
+    title = _("cosines of all pairs of the most frequent words")
+    return alt.layer(band, median).properties(title=title, height=HEIGHT)
 
 
 def sweep_terms(table: pd.DataFrame, *, colour: str | None = None) -> alt.LayerChart:
     """The sweep over d in one panel: bias² (corrected), variance (R − 1), noise and their total
     against d on a log₂ axis, one dash pattern per term (all NumPy runs: one colour)."""
-    terms = {"total": "total", "bias2_corrected": "bias²", "variance_unbiased": "variance", "noise": "noise σ²"}
+    terms = {
+        "total": _("total"),
+        "bias2_corrected": _("bias²"),
+        "variance_unbiased": _("variance"),
+        "noise": _("noise σ²"),
+    }
     long = table[["dim", *terms]].melt("dim", var_name="term", value_name="value")
     long["term"] = long["term"].map(terms)
     order = list(terms.values())
     base = alt.Chart(long).encode(
-        x=alt.X("dim:Q", title="dimension d (log₂ axis)", scale=alt.Scale(type="log", base=2)),
-        y=alt.Y("value:Q", title="Brier score (mean over held-out pairs)"),
+        x=alt.X("dim:Q", title=_("dimension d (log₂ axis)"), scale=alt.Scale(type="log", base=2)),
+        y=alt.Y("value:Q", title=_("Brier score (mean over held-out pairs)")),
     )
     lines = base.mark_line(color=colour or "#4c78a8").encode(strokeDash=_dash("term", order))
     points = base.mark_circle(size=22, opacity=1, color=colour or "#4c78a8").encode(
-        tooltip=["term:N", "dim:Q", alt.Tooltip("value:Q", format=".4f")]
+        tooltip=[
+            alt.Tooltip("term:N", title=_("term")),
+            alt.Tooltip("dim:Q", title="d"),
+            alt.Tooltip("value:Q", format=".4f", title=_("Brier score")),
+        ]
     )
-    return alt.layer(lines, points).properties(title="held-out Brier score split over d (NumPy trainer)", height=HEIGHT)
+    title = _("held-out Brier score split over d (NumPy trainer)")
+    return alt.layer(lines, points).properties(title=title, height=HEIGHT)
 
 
 def _lines(measured: Measured, colours: dict[str, str] | None, value: str, title: str, y_title: str, **options):
@@ -148,23 +165,25 @@ def _lines(measured: Measured, colours: dict[str, str] | None, value: str, title
 
 
 def _analogy(measured: Measured, colours: dict[str, str] | None):
-    a, b, c, expected = measured.extra.get("words", ("a", "b", "c", "the answer"))
-    title = f"rank of “{expected}” as the answer to {a} − {b} + {c}"
-    cosine, best = alt.Tooltip("cosine:Q", format=".3f"), alt.Tooltip("best:N", title="nearest answer")
+    a, b, c, expected = measured.extra.get("words", ("a", "b", "c", _("the answer")))
+    title = _("rank of “{expected}” as the answer to {a} − {b} + {c}").format(expected=expected, a=a, b=b, c=c)
+    cosine = alt.Tooltip("cosine:Q", format=".3f", title=_("cosine"))
+    best = alt.Tooltip("best:N", title=_("nearest answer"))
     options = {"log": True, "reverse": True, "fmt": "d", "tooltip_extra": (cosine, best)}
-    return _lines(measured, colours, "rank", title, "rank (1 = nearest; log scale)", **options)
+    return _lines(measured, colours, "rank", title, _("rank (1 = nearest; log scale)"), **options)
 
 
 def _loss(measured: Measured, colours: dict[str, str] | None):
-    title = "loss per pair, −mean log P(c | w) (nats)"
-    chart = _lines(measured, colours, "value", title, "loss (nats per pair)", dash="series")
+    title = _("loss per pair, −mean log P(c | w) (nats)")
+    chart = _lines(measured, colours, "value", title, _("loss (nats per pair)"), dash="series")
     ln_v = measured.extra["ln_V"]
-    return chart + _rule(ln_v, f"ln V = {ln_v:.2f}: guessing uniformly", measured.frame["epoch"].max())
+    label = _("ln V = {ln_V}: guessing uniformly").format(ln_V=num(ln_v, ".2f"))
+    return chart + _rule(ln_v, label, measured.frame["epoch"].max())
 
 
 def _steps(measured: Measured, colours: dict[str, str] | None):
-    title = f"“{measured.extra['word']}”: each epoch's step and the distance travelled"
-    return _lines(measured, colours, "value", title, "length (same units as v)", dash="quantity", zero=True)
+    title = _("“{word}”: each epoch's step and the distance travelled").format(word=measured.extra["word"])
+    return _lines(measured, colours, "value", title, _("length (same units as v)"), dash="quantity", zero=True)
 
 
 def _spread(measured: Measured, colours: dict[str, str] | None):
@@ -173,8 +192,8 @@ def _spread(measured: Measured, colours: dict[str, str] | None):
 
 
 def _clusters(measured: Measured, colours: dict[str, str] | None):
-    title = "mean cosine of the planted groups' word pairs"
-    return _lines(measured, colours, "cosine", title, "mean cosine", dash="pairs", fmt=".3f")
+    title = _("mean cosine of the planted groups' word pairs")
+    return _lines(measured, colours, "cosine", title, _("mean cosine"), dash="pairs", fmt=".3f")
 
 
 def _gradient(measured: Measured, colours: dict[str, str] | None):
@@ -182,27 +201,30 @@ def _gradient(measured: Measured, colours: dict[str, str] | None):
     return epoch_lines(
         frame[frame["grad_norm"] > 0],  # a log axis cannot show 0
         "grad_norm",
-        title="‖∇L‖ over all parameters, per epoch",
-        y_title="‖∇L‖ (log scale)",
+        title=_("‖∇L‖ over all parameters, per epoch"),
+        y_title=_("‖∇L‖ (log scale)"),
         colours=colours,
         log=True,
-        tooltip_extra=(alt.Tooltip("grad_norm_se:Q", format=".2g", title="standard error"),),
+        tooltip_extra=(alt.Tooltip("grad_norm_se:Q", format=".2g", title=_("standard error")),),
     )
 
 
 def _l2(measured: Measured, colours: dict[str, str] | None):
-    title = f"mean ‖v‖ without and with L2 (λ = {measured.extra['lambda']:g}), constant learning rate"
-    return _lines(measured, colours, "mean_norm", title, "mean ‖v‖", dash="run", zero=True)
+    title = _("mean ‖v‖ without and with L2 (λ = {lam}), constant learning rate").format(
+        lam=num(measured.extra["lambda"], "g")
+    )
+    return _lines(measured, colours, "mean_norm", title, _("mean ‖v‖"), dash="run", zero=True)
 
 
 def _norms(measured: Measured, colours: dict[str, str] | None):
-    return _lines(measured, colours, "mean_norm", "mean ‖v‖ of the input vectors", "mean ‖v‖", zero=True)
+    title = _("mean ‖v‖ of the input vectors")
+    return _lines(measured, colours, "mean_norm", title, _("mean ‖v‖"), zero=True)
 
 
 def _gap(measured: Measured, colours: dict[str, str] | None):
-    title = "held-out loss minus training loss (the generalisation gap)"
-    chart = _lines(measured, colours, "gap", title, "gap (nats per pair)", zero=True)
-    return chart + _rule(0.0, "no gap", measured.frame["epoch"].max())
+    title = _("held-out loss minus training loss (the generalisation gap)")
+    chart = _lines(measured, colours, "gap", title, _("gap (nats per pair)"), zero=True)
+    return chart + _rule(0.0, _("no gap"), measured.frame["epoch"].max())
 
 
 def _sweep(measured: Measured, colours: dict[str, str] | None):
@@ -210,15 +232,15 @@ def _sweep(measured: Measured, colours: dict[str, str] | None):
 
 
 def _drift(measured: Measured, colours: dict[str, str] | None):
-    title = "mean drift since the switch, 1 − cos(v(t), v(switch))"
-    chart = _lines(measured, colours, "drift", title, "mean drift", dash="kind", zero=True)
+    title = _("mean drift since the switch, 1 − cos(v(t), v(switch))")
+    chart = _lines(measured, colours, "drift", title, _("mean drift"), dash="kind", zero=True)
     switch = pd.DataFrame({"epoch": [measured.extra["switch"]]})
     return chart + alt.Chart(switch).mark_rule(color="#555", strokeDash=[5, 4]).encode(x="epoch:Q")
 
 
 def _displacement(measured: Measured, colours: dict[str, str] | None):
-    title = "mean step of a vector per epoch, ‖v(t) − v(t−1)‖"
-    return _lines(measured, colours, "displacement", title, "mean displacement", zero=True)
+    title = _("mean step of a vector per epoch, ‖v(t) − v(t−1)‖")
+    return _lines(measured, colours, "displacement", title, _("mean displacement"), zero=True)
 
 
 # Measured.kind → the function drawing that step's table.
