@@ -21,6 +21,8 @@ constants such as the Lecture's steps); text wrapped in :func:`_` is translated 
 ('12.345,68', '12,345.68', '42%')
 >>> language_of_locale("vi-VN"), language_of_locale("en-US"), language_of_query(["vi"])
 ('vi', 'en', 'vi')
+>>> localise_spec({"mark": "line"}, "vi")["config"]["locale"]["number"]["decimal"]
+','
 """
 
 from __future__ import annotations
@@ -220,3 +222,22 @@ def listing(items: Sequence[str], language: str | None = None) -> str:
     cannot be read as one list of four."""
     separator = "; " if (language or current()) in _DECIMAL_COMMA_LANGUAGES else ", "
     return separator.join(items)
+
+
+# Vega's number formats (d3-format) in the language: axes, legends and tooltips of every chart.
+_VEGA_NUMBERS = {"vi": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["", "\u00a0₫"]}}
+
+
+def vega_locale(language: str | None = None) -> dict | None:
+    """The ``config.locale`` a Vega-Lite spec needs to write its numbers in ``language`` (None
+    for English, Vega's own default)."""
+    number = _VEGA_NUMBERS.get(language or current())
+    return {"number": dict(number)} if number else None
+
+
+def localise_spec(spec: dict, language: str | None = None) -> dict:
+    """A copy of a Vega-Lite ``spec`` whose numbers (axes, tooltips) follow ``language``."""
+    locale = vega_locale(language)
+    if locale is None:
+        return spec
+    return {**spec, "config": {**spec.get("config", {}), "locale": locale}}
