@@ -19,30 +19,31 @@ import numpy as np
 import pandas as pd
 
 from embedlab.charts._common import _epoch_lines, _require
+from embedlab.i18n import N_, _
 
-SERIES_NAMES = {"loss": "training", "heldout_loss": "held-out"}  # legend entries of the loss lines
+SERIES_NAMES = {"loss": N_("training"), "heldout_loss": N_("held-out")}  # legend entries of the loss lines
 
 # Every metric panel of a run: (column(s), title, log scale?)
 METRIC_PANELS = (
-    (("loss", "heldout_loss"), "loss J (nats per pair)", False),
-    (("grad_norm",), "gradient norm ‖∇J‖ (log scale)", True),
-    (("mean_norm",), "mean vector length ‖v‖", False),
-    (("displacement",), "mean step ‖v(t) − v(t−1)‖", False),
-    (("lr",), "learning rate η", False),
+    (("loss", "heldout_loss"), N_("loss J (nats per pair)"), False),
+    (("grad_norm",), N_("gradient norm ‖∇J‖ (log scale)"), True),
+    (("mean_norm",), N_("mean vector length ‖v‖"), False),
+    (("displacement",), N_("mean step ‖v(t) − v(t−1)‖"), False),
+    (("lr",), N_("learning rate η"), False),
 )
 
 METRIC_TITLES = {  # readable names of metrics.csv columns, for titles and legends
-    "loss": "training loss J",
-    "heldout_loss": "held-out loss",
+    "loss": N_("training loss J"),
+    "heldout_loss": N_("held-out loss"),
     "grad_norm": "‖∇J‖",
-    "mean_norm": "mean ‖v‖",
-    "displacement": "mean step ‖Δv‖",
-    "penalty": "L2 penalty λ‖W‖²",
-    "lr": "learning rate η",
+    "mean_norm": N_("mean ‖v‖"),
+    "displacement": N_("mean step ‖Δv‖"),
+    "penalty": N_("L2 penalty λ‖W‖²"),
+    "lr": N_("learning rate η"),
 }
 
 
-def loss_curve(metrics: pd.DataFrame, *, title: str = "loss", width: int | None = None) -> alt.Chart:
+def loss_curve(metrics: pd.DataFrame, *, title: str | None = None, width: int | None = None) -> alt.Chart:
     """Training and held-out loss per epoch as two lines (the live curve while training).
 
     metrics: a run's metrics table (columns epoch, loss, heldout_loss); rows may still be
@@ -54,11 +55,11 @@ def loss_curve(metrics: pd.DataFrame, *, title: str = "loss", width: int | None 
     """
     _require(metrics, ("epoch", "loss", "heldout_loss"), "loss_curve")
     long = metrics.melt(id_vars="epoch", value_vars=["loss", "heldout_loss"], var_name="series", value_name="value")
-    long["series"] = long["series"].map(SERIES_NAMES)
+    long["series"] = long["series"].map(lambda name: _(SERIES_NAMES[name]))
     chart = _epoch_lines(
         long,
-        title,
-        y=alt.Y("value:Q", title="loss", scale=alt.Scale(zero=False)),
+        _("loss") if title is None else title,
+        y=alt.Y("value:Q", title=_("loss"), scale=alt.Scale(zero=False)),
         color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")),
         tooltip=["series:N", "epoch:Q", alt.Tooltip("value:Q", format=".4f")],
     )
@@ -75,10 +76,10 @@ def live_curves(metrics: pd.DataFrame, *, title: str = "", width: int = 200, hei
     """
     _require(metrics, ("epoch", "loss", "heldout_loss", "grad_norm"), "live_curves")
     prefix = f"{title}: " if title else ""
-    loss = loss_curve(metrics, title=f"{prefix}loss J").properties(width=width, height=height)
+    loss = loss_curve(metrics, title=prefix + _("loss J")).properties(width=width, height=height)
     gradient = _epoch_lines(
         metrics[metrics["grad_norm"] > 0],  # ‖∇J‖ = 0 has no place on a log axis
-        f"{prefix}‖∇J‖ (log scale)",
+        prefix + _("‖∇J‖ (log scale)"),
         y=alt.Y("grad_norm:Q", title="‖∇J‖", scale=alt.Scale(type="log")),
         tooltip=["epoch:Q", alt.Tooltip("grad_norm:Q", title="‖∇J‖", format=".3g")],
     ).properties(width=width, height=height)
@@ -123,7 +124,7 @@ def metric_panels(
         if log:
             data = data[data[cols[0]] > 0]  # a log axis cannot show 0
         long = data.melt(id_vars="epoch", value_vars=list(cols), var_name="series", value_name="value")
-        long["series"] = long["series"].map(lambda name: SERIES_NAMES.get(name, name))
+        long["series"] = long["series"].map(lambda name: _(SERIES_NAMES.get(name, name)))
         y_scale = alt.Scale(type="log") if log else alt.Scale(zero=False)
         encoding = {
             "y": alt.Y("value:Q", scale=y_scale, title=None),
@@ -131,7 +132,7 @@ def metric_panels(
         }
         if len(cols) > 1:
             encoding["color"] = alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom"))
-        layers = [_epoch_lines(long, panel_title, **encoding)]
+        layers = [_epoch_lines(long, _(panel_title), **encoding)]
         if "grad_norm_se" in data and (data["grad_norm_se"] > 0).any():
             band = data.assign(
                 low=(data["grad_norm"] - 2 * data["grad_norm_se"]).clip(lower=data["grad_norm"] * 0.05),
@@ -156,7 +157,7 @@ def compare_runs(frame: pd.DataFrame, metrics: Sequence[str] = ("mean_norm", "lo
     for metric in metrics:
         panel = _epoch_lines(
             frame[["run", "epoch", metric]],
-            METRIC_TITLES.get(metric, metric),
+            _(METRIC_TITLES.get(metric, metric)),
             y=alt.Y(f"{metric}:Q", scale=alt.Scale(zero=False), title=None),
             color=alt.Color("run:N", title=None, legend=alt.Legend(orient="bottom")),
             tooltip=["run:N", "epoch:Q", alt.Tooltip(f"{metric}:Q", format=".4g")],
@@ -168,7 +169,9 @@ def compare_runs(frame: pd.DataFrame, metrics: Sequence[str] = ("mean_norm", "lo
 def loss_by_trainer(frames: dict[str, pd.DataFrame], *, width: int = 190) -> alt.HConcatChart:
     """Each trainer's loss on its own axis (their objectives differ, so one shared axis would
     flatten one of them): one panel per entry of ``frames`` (trainer name → metrics table)."""
-    panels = [loss_curve(metrics, title=f"{name}: loss", width=width) for name, metrics in frames.items()]
+    panels = [
+        loss_curve(metrics, title=_("{name}: loss").format(name=name), width=width) for name, metrics in frames.items()
+    ]
     return alt.hconcat(*panels).resolve_scale(y="independent")
 
 
@@ -176,7 +179,7 @@ def switch_rule(epoch: int | None) -> alt.Chart | None:
     """A dashed vertical rule at the epoch a fine-tuned run switched corpus (None: no switch)."""
     if epoch is None:
         return None
-    frame = pd.DataFrame({"epoch": [epoch], "label": ["switch to corpus B"]})
+    frame = pd.DataFrame({"epoch": [epoch], "label": [_("switch to corpus B")]})
     return (
         alt.Chart(frame)
         .mark_rule(color="#555555", strokeDash=[5, 4])
@@ -194,13 +197,13 @@ def forgetting(metrics: pd.DataFrame, switch_epoch: int, *, title: str = "") -> 
     _require(metrics, ("epoch", "domain", "heldout_loss", "heldout_loss_a"), "forgetting")
     after = metrics["epoch"] >= switch_epoch
     series = {
-        "A (first corpus): all pairs": metrics["heldout_loss_a"],
-        "B (new corpus): all pairs": metrics["heldout_loss"].where(after),
+        _("A (first corpus): all pairs"): metrics["heldout_loss_a"],
+        _("B (new corpus): all pairs"): metrics["heldout_loss"].where(after),
     }
     if "heldout_loss_a_focus" in metrics:
-        series["A: pairs around the shifted words"] = metrics["heldout_loss_a_focus"]
+        series[_("A: pairs around the shifted words")] = metrics["heldout_loss_a_focus"]
     if "heldout_loss_focus" in metrics:
-        series["B: pairs around the shifted words"] = metrics["heldout_loss_focus"].where(after)
+        series[_("B: pairs around the shifted words")] = metrics["heldout_loss_focus"].where(after)
     long = pd.concat(
         [pd.DataFrame({"epoch": metrics["epoch"], "series": name, "loss": values}) for name, values in series.items()],
         ignore_index=True,
@@ -208,7 +211,7 @@ def forgetting(metrics: pd.DataFrame, switch_epoch: int, *, title: str = "") -> 
     lines = _epoch_lines(
         long,
         "",
-        y=alt.Y("loss:Q", title="held-out loss (nats per pair)", scale=alt.Scale(zero=False)),
+        y=alt.Y("loss:Q", title=_("held-out loss (nats per pair)"), scale=alt.Scale(zero=False)),
         color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom", columns=1, labelLimit=0)),
         tooltip=["series:N", "epoch:Q", alt.Tooltip("loss:Q", format=".4f")],
     )
@@ -227,7 +230,7 @@ def drift_lines(frame: pd.DataFrame, highlight: Sequence[str] = (), *, title: st
     return _epoch_lines(
         data,
         title,
-        y=alt.Y("drift:Q", title="drift since the switch (1 − cos)"),
+        y=alt.Y("drift:Q", title=_("drift since the switch (1 − cos)")),
         color=alt.Color("word:N", legend=alt.Legend(orient="right", title=None)),
         strokeWidth=alt.StrokeWidth(
             "kind:N", scale=alt.Scale(domain=["planted shift", "other word"], range=[3.5, 1.2]), legend=None

@@ -8,6 +8,7 @@ import pandas as pd
 
 from embedlab.biasvar import best_dim
 from embedlab.charts._common import trainer_colour
+from embedlab.i18n import N_, _
 from embedlab.stability import EPOCH_COLUMNS
 
 # Two panels a row fit the main column of a 1024 px window (~560 px); 300 px panels were cut off there.
@@ -47,25 +48,25 @@ def decomposition_chart(table: pd.DataFrame) -> alt.HConcatChart:
     )
     parts["term"] = parts["term"].map(names)
     left = (
-        alt.Chart(parts, title="bias² and variance over d")
+        alt.Chart(parts, title=_("bias² and variance over d"))
         .mark_line(point=True)
         .encode(
             x=_dim_axis(),
-            y=alt.Y("value:Q", title="mean squared error (held-out)"),
+            y=alt.Y("value:Q", title=_("mean squared error (held-out)")),
             color=alt.Color("term:N", scale=TERM_COLOURS, legend=alt.Legend(orient="bottom", title=None)),
             tooltip=["dim:Q", "term:N", alt.Tooltip("value:Q", format=".5f")],
         )
     )
     best = table.loc[[table["total"].idxmin()]].assign(value=float((table["bias2"] + table["variance"]).min()))
-    best = best.assign(label=f"lowest total: d = {best_dim(table)}")
+    best = best.assign(label=_("lowest total: d = {d}").format(d=best_dim(table)))
     rule = alt.Chart(best).mark_rule(color="black", strokeDash=[4, 3]).encode(x="dim:Q")
     totals = table.melt(id_vars="dim", value_vars=["total", "noise"], var_name="term", value_name="value")
     right = (
-        alt.Chart(totals, title="total = noise + bias² + variance")
+        alt.Chart(totals, title=_("total = noise + bias² + variance"))
         .mark_line(point=True)
         .encode(
             x=_dim_axis(),
-            y=alt.Y("value:Q", title="Brier score (held-out)", scale=alt.Scale(zero=False)),
+            y=alt.Y("value:Q", title=_("Brier score (held-out)"), scale=alt.Scale(zero=False)),
             color=alt.Color("term:N", scale=TERM_COLOURS, legend=None),
             strokeDash=alt.StrokeDash(
                 "term:N", scale=alt.Scale(domain=["total", "noise"], range=[[1, 0], [5, 4]]), legend=None
@@ -115,7 +116,7 @@ def loss_chart(table: pd.DataFrame) -> alt.LayerChart:
             )
         )
     long = pd.concat(frames, ignore_index=True)
-    base = alt.Chart(long, title="−log p(c|w), mean ± sd (runs)").encode(  # short: a 200 px panel
+    base = alt.Chart(long, title=_("−log p(c|w), mean ± sd (runs)")).encode(  # short: a 200 px panel
         x=_dim_axis(),
         color=alt.Color(
             "split:N",
@@ -147,12 +148,12 @@ def stability_chart(frame: pd.DataFrame) -> alt.ConcatChart:
         raise ValueError(f"stability_chart needs columns {EPOCH_COLUMNS}; missing {sorted(missing)}")
     panels = []
     for column, title in (
-        ("jaccard", "neighbours shared between seeds (Jaccard@k)"),
-        ("procrustes_residual", "Procrustes residual between seeds"),
-        ("cosine_sd", "sd of pair cosines across seeds"),
+        ("jaccard", N_("neighbours shared between seeds (Jaccard@k)")),
+        ("procrustes_residual", N_("Procrustes residual between seeds")),
+        ("cosine_sd", N_("sd of pair cosines across seeds")),
     ):
         panels.append(
-            alt.Chart(frame[["trainer", "epoch", column]], title=title)
+            alt.Chart(frame[["trainer", "epoch", column]], title=_(title))
             .mark_line(point=True)
             .encode(
                 x=alt.X("epoch:Q", axis=alt.Axis(tickMinStep=1)),
@@ -202,13 +203,13 @@ def tradeoff_chart(table: pd.DataFrame, verdict: dict) -> alt.VConcatChart:
     table: :func:`embedlab.biasvar.sweep`'s output; verdict: :func:`embedlab.biasvar.optimum`.
     """
     mark = pd.DataFrame({"dim": [verdict["best"]]}) if verdict["resolved"] else None
-    bias = _term_panel(_with_band(table, "bias2_corrected", "bias2_se", "bias²"), "bias² falls as d grows…", "bias²")
+    bias = _term_panel(_with_band(table, "bias2_corrected", "bias2_se", "bias²"), _("bias² falls as d grows…"), "bias²")
     variance = _term_panel(
-        _with_band(table, "variance_unbiased", "variance_se", "variance"), "…variance between runs rises", "variance"
+        _with_band(table, "variance_unbiased", "variance_se", "variance"), _("…variance between runs rises"), "variance"
     )
     total = _term_panel(
         _with_band(table, "total", "total_se_runs", "total"),
-        "total held-out error (noise + bias² + variance)",
+        _("total held-out error (noise + bias² + variance)"),
         "Brier",
         mark,
     )
