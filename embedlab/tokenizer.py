@@ -1,10 +1,24 @@
 """Text → tokens: the one tokenizer every corpus goes through, and the token cap.
 
 Tokenisation (:func:`tokenize`) is the same for every corpus: NFC, lower case, runs of
-Unicode letters with their combining marks (so Vietnamese "người" and Hindi "हिन्दी" stay whole),
-an apostrophe or hyphen *inside* a word keeps it one token ("don't", "well-known"),
-punctuation dropped, numbers dropped unless asked for. Scripts written without spaces
-(Chinese, Japanese, Thai) come out as one token per unbroken run of letters.
+Unicode letters, digits and combining marks (so Vietnamese "người" and Hindi "हिन्दी" stay whole),
+an apostrophe, hyphen or underscore *inside* a word keeps it one token ("don't", "well-known",
+"học_sinh"), punctuation dropped. A word with a letter and a digit is a word ("covid19", "mp3",
+"4g", "x86"); a token of digits alone (a number: "2024", "3") is dropped unless asked for.
+Scripts written without spaces (Chinese, Japanese, Thai) come out as one token per unbroken
+run of letters.
+
+Why ``_`` joins: it is how segmented Vietnamese writes one word of several syllables
+("học_sinh", the convention of VLSP data and pyvi, and what :mod:`embedlab.segmentation`
+writes), and in English text it only occurs inside identifiers ("max_len", "user_id"), each of
+which names one thing: split, they would become two common words ("max", "len") with
+co-occurrences the text never had. An underscore at either end is not part of the word
+("__init__" gives "init").
+
+Why pure numbers are dropped: a number's value, not its spelling, is what it says, and every
+value is its own rare type (years, prices, counts), so numbers would fill the vocabulary with
+words that each occur a few times and mean little alone; names that contain digits ("mp3",
+"g7") are words and are kept.
 
 :func:`sentences_from_text` cuts a text into sentences of at most MAX_SENTENCE_TOKENS tokens
 and refuses one over the token cap, estimated first (:func:`estimate_tokens`) so that a text
@@ -22,7 +36,7 @@ from embedlab.config import ENGLISH_BYTES_PER_TOKEN
 from embedlab.errors import EmbedLabError
 
 MAX_SENTENCE_TOKENS = 1000  # gensim silently truncates sentences over 10,000 words; we cut them ourselves
-TOKENIZER_VERSION = 2  # bump when tokenize() changes: it invalidates the on-disk corpus cache
+TOKENIZER_VERSION = 3  # bump when tokenize() changes: it invalidates the on-disk corpus cache
 ESTIMATE_MARGIN = 1.25  # refuse on the estimate only when it is this far over the token cap
 # Unicode has combining marks in planes 0, 1 and 14 only: scanning those (200 k code points instead
 # of 1.1 M) takes a first visitor's pattern from ~0.4 s to ~0.07 s (tests/test_corpus.py checks the
@@ -33,7 +47,7 @@ _TRANSLATE = str.maketrans({"\u2019": "'", "\u02bc": "'", "\u2010": "-", "\u2011
 
 @functools.lru_cache(maxsize=1)
 def _token_pattern() -> re.Pattern:
-    """Candidate tokens: runs of letters, digits and combining marks, joined by single ' or -.
+    """Candidate tokens: runs of letters, digits and combining marks, joined by single ', - or _.
 
     ``re`` has no \\p{M}, and ``\\w`` leaves out combining marks (Mn/Mc/Me), which scripts
     such as Hindi, Arabic or decomposed Vietnamese need inside words, so the marks (and the
@@ -48,19 +62,20 @@ def _token_pattern() -> re.Pattern:
             start = cp
         prev = cp
     char = rf"(?:[^\W_]|[{''.join(ranges)}])"
-    return re.compile(rf"{char}+(?:['-]{char}+)*")
+    return re.compile(rf"{char}+(?:['_-]{char}+)*")
 
 
 def tokenize(text: str, *, lowercase: bool = True, keep_numbers: bool = False) -> list[str]:
     """Words of ``text`` in order, as a list of strings (see the module docstring for the rules).
 
-    A token needs at least one letter; with ``keep_numbers=False`` (the default) any token
-    containing a digit ("2024", "mp3") is dropped whole, with ``keep_numbers=True`` it is kept
-    ("3.14" gives "3" and "14"). A digit is a character of Unicode category N ("2", "½", "Ⅻ"); the
-    Chinese numerals 一, 三, 万 are letters. Typographic apostrophes and hyphens count as ' and -.
+    A token with a letter is kept, digits and all ("mp3", "covid-19", "4g"); a token with no
+    letter but a digit (a number: "2024", "½") is dropped with ``keep_numbers=False`` (the
+    default) and kept with ``keep_numbers=True`` ("3.14" gives "3" and "14"). A digit is a
+    character of Unicode category N ("2", "½", "Ⅻ"); the Chinese numerals 一, 三, 万 are letters.
+    Typographic apostrophes and hyphens count as ' and -.
 
-    >>> tokenize("Don't panic: well-known Người Việt, 42 km, mp3 — ΕΛΛΆΔΑ!")
-    ["don't", 'panic', 'well-known', 'người', 'việt', 'km', 'ελλάδα']
+    >>> tokenize("Don't panic: well-known Người Việt, 42 km, mp3 — học_sinh ΕΛΛΆΔΑ!")
+    ["don't", 'panic', 'well-known', 'người', 'việt', 'km', 'mp3', 'học_sinh', 'ελλάδα']
     """
     text = unicodedata.normalize("NFC", text.translate(_TRANSLATE))
     if lowercase:
@@ -70,13 +85,12 @@ def tokenize(text: str, *, lowercase: bool = True, keep_numbers: bool = False) -
         if token.isascii() and token.isalpha():  # the common case, decided in C: ASCII letters only
             tokens.append(sys.intern(token))
             continue
-        # a digit or other number (category N: "2", "½", "Ⅻ"), not a letter with a numeric value:
-        # Chinese 一, 三, 万 are letters (Lo), and str.isnumeric() would drop 一个, 三月, 第一次
-        has_number = any(unicodedata.category(ch)[0] == "N" for ch in token)
-        if has_number and not keep_numbers:
-            continue
-        if has_number or any(ch.isalpha() for ch in token):
+        # a letter makes it a word; otherwise it is kept only as a number (category N: "2", "½",
+        # "Ⅻ"), and Chinese 一, 三, 万 are letters (Lo): str.isnumeric() would drop 一个, 三月, 第一次
+        if any(ch.isalpha() for ch in token):
             tokens.append(sys.intern(token))  # one object per distinct word, not one per token
+        elif keep_numbers and any(unicodedata.category(ch)[0] == "N" for ch in token):
+            tokens.append(sys.intern(token))
     return tokens
 
 

@@ -80,10 +80,11 @@ def test_letters_of_every_script_survive_in_nfc_and_nfd(text, expected):
 @pytest.mark.parametrize(
     ("text", "keep_numbers", "expected"),
     [
-        ("In 2024, 3 cats (and mp3s) cost $4.50!", False, ["in", "cats", "and", "cost"]),
+        ("In 2024, 3 cats (and mp3s) cost $4.50!", False, ["in", "cats", "and", "mp3s", "cost"]),
         ("In 2024, 3 cats (and mp3s) cost $4.50!", True, ["in", "2024", "3", "cats", "and", "mp3s", "cost", "4", "50"]),
         ("... !!! 42 --- 7.5 ¿? «» ²", False, []),
-        ("Ⅻ ½ x² ٣ chapter", False, ["chapter"]),  # Nl, No and Arabic-Indic digits are numbers
+        ("Ⅻ ½ ٣ chapter", False, ["chapter"]),  # Nl, No and Arabic-Indic digits are numbers
+        ("x² m³ chapter ٣٤", False, ["x²", "m³", "chapter"]),  # a letter makes it a word
         ("Ⅻ ½ x² chapter", True, ["ⅻ", "½", "x²", "chapter"]),
     ],
 )
@@ -102,9 +103,40 @@ def test_apostrophes_and_hyphens_inside_words_keep_one_token():
         "rock'n'roll",
         "dash",
         "end",
-        "snake",
-        "case",
+        "snake_case",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("covid19 mp3 h2o g7 4G x86", ["covid19", "mp3", "h2o", "g7", "4g", "x86"]),
+        ("COVID-19 and x86-64 chips", ["covid-19", "and", "x86-64", "chips"]),
+        ("In 2024 about 3.5 million", ["in", "about", "million"]),  # numbers alone are not words
+        ("Sinh viên ２０２４ k８", ["sinh", "viên", "k８"]),  # full-width digits are digits too
+    ],
+)
+def test_words_with_digits_are_kept_and_numbers_dropped(text, expected):
+    assert tokenize(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("học_sinh đi học", ["học_sinh", "đi", "học"]),
+        ("Hà_Nội là thủ_đô", ["hà_nội", "là", "thủ_đô"]),
+        ("set max_len and user_id", ["set", "max_len", "and", "user_id"]),  # an identifier is one name
+        ("__init__ _private trailing_ a__b", ["init", "private", "trailing", "a", "b"]),  # joins only between
+        ("x_1 v2_beta", ["x_1", "v2_beta"]),
+    ],
+)
+def test_underscore_inside_a_word_keeps_it_one_token(text, expected):
+    assert tokenize(text) == expected
+
+
+def test_underscored_words_survive_nfd_and_typographic_marks():
+    nfd = unicodedata.normalize("NFD", "Học_Sinh giỏi")
+    assert tokenize(nfd) == ["học_sinh", "giỏi"]
 
 
 def test_lowercase_can_be_switched_off():
