@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -23,8 +23,9 @@ import pandas as pd
 from embedlab.builtin_corpora import DATA_DIR as DATA_DIR  # training.py's import: its source is in every cache key
 from embedlab.builtin_corpora import read_builtin
 from embedlab.config import BUILTIN_CORPORA, Limits
-from embedlab.decoding import decode_bytes
+from embedlab.decoding import decode_upload
 from embedlab.errors import EmbedLabError
+from embedlab.mojibake import RepairReport
 from embedlab.tokenizer import sentences_from_text
 from embedlab.uploads import file_label, read_file
 
@@ -35,6 +36,7 @@ class Corpus:
 
     ``sentences`` holds no empty sentence and none longer than MAX_SENTENCE_TOKENS; ``sha256``
     is the hash of the source bytes (of the source file for a built-in) and keys every cache.
+    ``repair`` says which double-encoded lines were repaired on the way in (none for a built-in).
 
     >>> Corpus("demo", [["a", "b"], ["c"]], "0" * 64, "two sentences").n_tokens
     3
@@ -44,6 +46,7 @@ class Corpus:
     sentences: list[list[str]]
     sha256: str
     description: str
+    repair: RepairReport = field(default_factory=RepairReport)
 
     @property
     def n_tokens(self) -> int:
@@ -53,7 +56,8 @@ class Corpus:
 def corpus_from_bytes(data: bytes, filename: str, *, limits: Limits | None = None) -> Corpus:
     """A Corpus from an uploaded file's bytes (one sentence per line; see :func:`decode_bytes`).
 
-    ``name`` is the file's base name and ``sha256`` the hash of ``data`` exactly as given.
+    ``name`` is the file's base name and ``sha256`` the hash of ``data`` exactly as given;
+    double-encoded UTF-8 is repaired first and ``repair`` says what was done.
 
     >>> c = corpus_from_bytes(b"The cat sat.\\nThe dog, 2 times!\\n", "pets.txt")
     >>> c.name, c.sentences, c.n_tokens
@@ -61,14 +65,16 @@ def corpus_from_bytes(data: bytes, filename: str, *, limits: Limits | None = Non
     """
     limits = limits or Limits.from_env()
     label = file_label(filename)
-    text = decode_bytes(data, filename, limits)
+    text, repair = decode_upload(data, filename, limits)
     sentences = sentences_from_text(text, label, limits.max_tokens)
+    del text
     n_tokens = sum(len(s) for s in sentences)
     return Corpus(
         name=label,
         sentences=sentences,
         sha256=hashlib.sha256(bytes(data)).hexdigest(),
         description=f"{label}: {len(sentences):,} sentences, {n_tokens:,} tokens",
+        repair=repair,
     )
 
 

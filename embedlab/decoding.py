@@ -1,7 +1,8 @@
 """Bytes → text: what an uploaded corpus file holds, decoded safely.
 
-Uploaded bytes go through :func:`decode_bytes`: UTF-8 (BOM or not) or UTF-16 with a BOM,
-optionally inside .gz or .zip (detected by magic bytes). Decompression is done in memory in
+Uploaded bytes go through :func:`decode_upload`: UTF-8 (BOM or not) or UTF-16 with a BOM,
+optionally inside .gz or .zip (detected by magic bytes), double-encoded UTF-8 repaired
+(:mod:`embedlab.mojibake`). Decompression is done in memory in
 chunks and stops at ``Limits.max_uncompressed_mb`` (:mod:`embedlab.uploads`), so zip and gzip
 bombs are refused early and nothing is ever extracted to disk. Every user-fixable problem
 raises :class:`EmbedLabError` with a one-line message that says what to do.
@@ -15,6 +16,7 @@ import zipfile
 
 from embedlab.config import Limits
 from embedlab.errors import EmbedLabError
+from embedlab.mojibake import RepairReport, repair_mojibake
 from embedlab.uploads import GZIP_MAGIC, MB, ZIP_MAGICS, ZIP_OPEN_ERRORS, Budget, file_label, gunzip, read_member
 
 TEXT_SUFFIXES = (".txt", ".text", ".md", ".rst", ".cor", ".csv", ".tsv")  # zip entries we read
@@ -69,7 +71,7 @@ def _unzip_texts(data: bytes, label: str, limit_mb: int) -> str:
             raise _too_big(label, limit_mb)
         budget = _budget(label, limit_mb)  # one total over every entry
         texts = [
-            decode_text(read_member(archive, info, label, budget), f"{label} ({file_label(info.filename)})")
+            _decode_raw(read_member(archive, info, label, budget), f"{label} ({file_label(info.filename)})")
             for info in entries
         ]
         return "\n".join(texts)
@@ -88,32 +90,34 @@ def _looks_like_bomless_utf16(data: bytes) -> bool:
     return False
 
 
-def decode_text(data: bytes, label: str) -> str:
+def _decode_raw(data: bytes, label: str) -> str:
     """Bytes of one text file to str: a BOM decides the encoding, otherwise strict UTF-8."""
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
-                text = data[len(bom) :].decode(encoding)
+                return data[len(bom) :].decode(encoding)
             except UnicodeDecodeError as exc:
                 raise EmbedLabError(
                     f"{label} starts with a {encoding.upper()} byte-order mark but is not valid {encoding.upper()}; "
                     "save it again as UTF-8."
                 ) from exc
-            break
-    else:
-        if b"\x00" in data:
-            if _looks_like_bomless_utf16(data):
-                raise EmbedLabError(f"{label} looks like UTF-16 without a byte-order mark; save it as UTF-8.")
-            raise EmbedLabError(
-                f"{label} is binary data, not text (it contains NUL bytes); upload a plain-text .txt, .gz or .zip file."
-            )
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise EmbedLabError(
-                f"{label} is not UTF-8 text (byte 0x{data[exc.start]:02x} at position {exc.start}); "
-                "save it as UTF-8 (in most editors: Save As, Encoding: UTF-8) and upload it again."
-            ) from exc
+    if b"\x00" in data:
+        if _looks_like_bomless_utf16(data):
+            raise EmbedLabError(f"{label} looks like UTF-16 without a byte-order mark; save it as UTF-8.")
+        raise EmbedLabError(
+            f"{label} is binary data, not text (it contains NUL bytes); upload a plain-text .txt, .gz or .zip file."
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise EmbedLabError(
+            f"{label} is not UTF-8 text (byte 0x{data[exc.start]:02x} at position {exc.start}); "
+            "save it as UTF-8 (in most editors: Save As, Encoding: UTF-8) and upload it again."
+        ) from exc
+
+
+def _check_text(text: str, label: str) -> str:
+    """``text`` if it reads as text, else the refusal of binary data (NULs, control characters)."""
     controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS)
     if "\x00" in text or controls > _MAX_CONTROL_SHARE * max(len(text), 1):
         raise EmbedLabError(
@@ -122,17 +126,35 @@ def decode_text(data: bytes, label: str) -> str:
     return text
 
 
-def decode_bytes(data: bytes, filename: str, limits: Limits | None = None) -> str:
-    """The text inside an uploaded file's bytes, as one str.
+def decode_text(data: bytes, label: str) -> str:
+    """Bytes of one text file to str: a BOM decides the encoding, otherwise strict UTF-8; binary
+    data is refused. Double-encoded text is returned as it is (see :func:`decode_upload`)."""
+    return _check_text(_decode_raw(data, label), label)
 
-    ``data`` may be UTF-8 (with or without BOM), UTF-16 with a BOM, or such text inside a
-    .gz or .zip (recognised by magic bytes, not by ``filename``, which is only used in
-    messages). A zip gives its text entries sorted by name, joined by newlines. Raises
-    EmbedLabError for an upload over ``limits.max_upload_mb``, output over
-    ``limits.max_uncompressed_mb``, binary or non-UTF data, a damaged archive, or no text.
+
+def decode_bytes(data: bytes, filename: str, limits: Limits | None = None) -> str:
+    """The text inside an uploaded file's bytes, as one str (see :func:`decode_upload`).
 
     >>> decode_bytes("\\ufeffcafé\\r\\n".encode("utf-8"), "notes.txt")
     'café\\r\\n'
+    """
+    return decode_upload(data, filename, limits)[0]
+
+
+def decode_upload(data: bytes, filename: str, limits: Limits | None = None) -> tuple[str, RepairReport]:
+    """The text inside an uploaded file's bytes, double-encoded lines repaired, and what was repaired.
+
+    ``data`` may be UTF-8 (with or without BOM), UTF-16 with a BOM, or such text inside a
+    .gz or .zip (recognised by magic bytes, not by ``filename``, which is only used in
+    messages). A zip gives its text entries sorted by name, joined by newlines. UTF-8 that was
+    once read as Windows-1252 or Latin-1 and saved again is repaired
+    (:func:`embedlab.mojibake.repair_mojibake`); any other text comes back exactly as decoded.
+    Raises EmbedLabError for an upload over ``limits.max_upload_mb``, output over
+    ``limits.max_uncompressed_mb``, binary or non-UTF data, a damaged archive, or no text.
+
+    >>> text, report = decode_upload("Há»c sinh\\n".encode("utf-8"), "notes.txt")
+    >>> text, report.lines_repaired
+    ('Học sinh\\n', 1)
     """
     limits = limits or Limits.from_env()
     label = file_label(filename)
@@ -149,11 +171,14 @@ def decode_bytes(data: bytes, filename: str, limits: Limits | None = None) -> st
         raise EmbedLabError(f"{label} is empty; upload a text file with words in it.")
     if data.startswith(GZIP_MAGIC):
         again = "compress it again or upload the plain .txt file."
-        text = decode_text(gunzip(data, label, _budget(label, limits.max_uncompressed_mb), again), label)
+        text = _decode_raw(gunzip(data, label, _budget(label, limits.max_uncompressed_mb), again), label)
     elif data.startswith(ZIP_MAGICS):
         text = _unzip_texts(data, label, limits.max_uncompressed_mb)
     else:
-        text = decode_text(data, label)
+        text = _decode_raw(data, label)
+    # repaired first: Latin-1 mojibake is full of C1 control characters that are really letters
+    text, report = repair_mojibake(text)
+    _check_text(text, label)
     if not text.strip():
         raise EmbedLabError(f"{label} has no text in it (only blanks); upload a text file with words in it.")
-    return text
+    return text, report

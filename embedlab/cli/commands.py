@@ -22,6 +22,7 @@ from embedlab.export import export
 from embedlab.finetune import finetune
 from embedlab.hooks import Hooks
 from embedlab.importer import describe, import_run, read_paths
+from embedlab.mojibake import RepairReport
 from embedlab.prepared import Prepared, check_feasible, prepare
 from embedlab.quality import coverage_text, evaluate_run, write_quality
 from embedlab.stability import seed_stability, stability_by_dim
@@ -30,7 +31,16 @@ from embedlab.training import run_key, train
 
 
 def _load_prepared(options: CorpusOptions) -> Prepared:
-    return prepare(load_corpus(options.source), options)
+    corpus = load_corpus(options.source)
+    report_repair(corpus.repair)
+    return prepare(corpus, options)
+
+
+def report_repair(report: RepairReport) -> None:
+    """Say on stderr what was repaired in a double-encoded corpus file, with one line before and after."""
+    if report.repaired:
+        print(f"note: {report.summary()}", file=sys.stderr)
+        print(f"  before: {report.before}\n  after:  {report.after}", file=sys.stderr)
 
 
 def cmd_train(args) -> int:
@@ -171,6 +181,7 @@ def cmd_finetune(args) -> int:
     """Continue a run on a second corpus: the run directory gets longer, the switch is recorded."""
     parent = load_run(args.run_dir, verify=True)
     corpus = load_corpus(args.corpus)
+    report_repair(corpus.repair)
     corpus_a = _parent_corpus(parent)
     focus = shifted_words() if corpus.name == "toy-shift" else None
     out = Path(args.out) if args.out else Path(args.run_dir).with_name(f"{Path(args.run_dir).name}-{corpus.name}")
