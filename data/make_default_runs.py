@@ -1,4 +1,5 @@
-"""Train the dashboard's default runs on the toy corpus and keep them in ``data/default_runs/``.
+"""Train the dashboard's default runs on the toy corpora (English ``toy`` and Vietnamese
+``toy-vi``) and keep them in ``data/default_runs/``.
 
     python data/make_default_runs.py
 
@@ -26,15 +27,18 @@ from embedlab.prepared import prepare  # noqa: E402
 from embedlab.training import SHIPPED_RUNS as SHIPPED  # noqa: E402
 from embedlab.training import train_cached  # noqa: E402
 
+CORPORA = ("toy", "toy-vi")  # what a first visitor sees, in English or in Vietnamese
+
 
 def main() -> None:
-    prepared = prepare(load_corpus("toy"), CorpusOptions(source="toy", min_count=DashboardSettings().min_count))
-    scorer = scorer_for(prepared.vocab, "toy")
     fresh = SHIPPED.with_name("default_runs.new")
     shutil.rmtree(fresh, ignore_errors=True)
-    for _, options in DashboardSettings().runs():
-        run = train_cached(prepared, options, fresh, scorer=scorer)
-        print(f"{run.path.name}: {run.epochs} epochs, final loss {run.metrics['loss'].iloc[-1]:.4f}")
+    for name in CORPORA:
+        prepared = prepare(load_corpus(name), CorpusOptions(source=name, min_count=DashboardSettings().min_count))
+        scorer = scorer_for(prepared.vocab, name)
+        for _, options in DashboardSettings().runs():
+            run = train_cached(prepared, options, fresh, scorer=scorer)
+            print(f"{name} {run.path.name}: {run.epochs} epochs, final loss {run.metrics['loss'].iloc[-1]:.4f}")
     shutil.rmtree(SHIPPED, ignore_errors=True)
     fresh.rename(SHIPPED)
 

@@ -1,4 +1,6 @@
-"""The built-in corpora: the toy corpora of this repository and gensim's Lee and Wikipedia samples.
+"""The built-in corpora: the toy corpora of this repository (English ``toy``, Vietnamese
+``toy-vi``, and their second domains), gensim's Lee and Wikipedia samples, and ``vi``, the VLSP
+2013 Vietnamese sentences that ship inside the underthesea wheel.
 
 :func:`read_builtin` reads one (cached in memory, and the Wikipedia sample's tokens on disk, see
 :func:`cache_dir`); :func:`planted_groups` and :func:`shifted_words` say which word groups the
@@ -19,12 +21,20 @@ from embedlab.benchmark_files import datapath
 from embedlab.config import BUILTIN_CORPORA, cache_root
 from embedlab.decoding import decode_text
 from embedlab.errors import EmbedLabError
+from embedlab.mojibake import VLSP_FILE, underthesea_file
 from embedlab.tokenizer import MAX_SENTENCE_TOKENS, TOKENIZER_VERSION, sentences_from_text, tokenize
 from embedlab.uploads import CHUNK
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 LEE_FILE = "lee_background.cor"
 WIKI_FILE = "enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2"
+# the toy corpora: file, groups file, shifted-words file (None for a first domain)
+TOY_FILES = {
+    "toy": ("toy_corpus.txt", "toy_groups.json", None),
+    "toy-shift": ("toy_shift_corpus.txt", "toy_groups.json", "toy_shift_words.json"),
+    "toy-vi": ("toy_vi_corpus.txt", "toy_vi_groups.json", None),
+    "toy-vi-shift": ("toy_vi_shift_corpus.txt", "toy_vi_groups.json", "toy_vi_shift_words.json"),
+}
 
 
 def _gensim_file(name: str) -> Path:
@@ -137,25 +147,43 @@ def read_builtin(name: str) -> tuple[tuple[tuple[str, ...], ...], str, str]:
     """(sentences as tuples, sha256, description) of a built-in corpus; cached in-process,
     immutable so that callers cannot change each other's copy."""
     no_limit = 10**12
-    if name in ("toy", "toy-shift"):
-        path = DATA_DIR / ("toy_corpus.txt" if name == "toy" else "toy_shift_corpus.txt")
+    if name in TOY_FILES:
+        file, _, shifted = TOY_FILES[name]
+        path = DATA_DIR / file
         if not path.is_file():
-            raise EmbedLabError(f"the toy corpus {path} is missing; regenerate it: python data/make_toy_corpus.py")
+            script = "make_toy_vi_corpus.py" if "vi" in name else "make_toy_corpus.py"
+            raise EmbedLabError(f"the toy corpus {path} is missing; regenerate it: python data/{script}")
         data = path.read_bytes()
         sentences = sentences_from_text(data.decode("utf-8"), "toy corpus", no_limit)
-        if name == "toy":
-            groups = ", ".join(toy_groups())
-            description = f"Toy corpus with planted word groups ({groups}), {len(sentences):,} sentences"
+        language = "Vietnamese toy corpus, segmented into words" if "vi" in name else "Toy corpus"
+        if shifted is None:
+            groups = ", ".join(toy_groups(name))
+            description = f"{language} with planted word groups ({groups}), {len(sentences):,} sentences"
         else:
-            moved = ", ".join(shifted_words())
+            moved = ", ".join(shifted_words(name))
             description = (
-                f"Second toy domain: the same groups, but {moved} change company; {len(sentences):,} sentences"
+                f"Second domain of the {language.lower()}: the same groups, but {moved} change company; "
+                f"{len(sentences):,} sentences"
             )
         sha256 = hashlib.sha256(data).hexdigest()
     elif name == "lee":
         data = _gensim_file(LEE_FILE).read_bytes()
         sentences = sentences_from_text(decode_text(data, LEE_FILE), LEE_FILE, no_limit)
         description = f"Lee news corpus (gensim test data), {len(data.splitlines()):,} documents"
+        sha256 = hashlib.sha256(data).hexdigest()
+    elif name == "vi":
+        path = underthesea_file(VLSP_FILE)
+        if path is None:
+            raise EmbedLabError(
+                "the vi corpus comes with underthesea, which is missing or changed; install it: pip install underthesea==9.5.0"
+            )
+        data = path.read_bytes()
+        lines = vlsp_sentences(data.decode("utf-8"))
+        sentences = sentences_from_text("\n".join(lines), VLSP_FILE, no_limit)
+        description = (
+            f"Vietnamese news sentences (VLSP 2013, shipped with underthesea), {len(lines):,} sentences, "
+            "segmented into words by their annotators"
+        )
         sha256 = hashlib.sha256(data).hexdigest()
     elif name == "wiki":
         path = _gensim_file(WIKI_FILE)
@@ -168,39 +196,58 @@ def read_builtin(name: str) -> tuple[tuple[tuple[str, ...], ...], str, str]:
     return tuple(tuple(words.setdefault(w, w) for w in s) for s in sentences), sha256, description
 
 
-def toy_groups() -> dict[str, list[str]]:
-    """The word groups planted in the toy corpus (``data/toy_groups.json``): name -> words.
+def vlsp_sentences(text: str) -> list[str]:
+    """The sentences of a VLSP tagging file (one word a line, then its tags, a blank line between
+    sentences), each a line with the syllables of a word joined by "_".
 
-    >>> toy_groups()["royalty"][:2]
-    ['king', 'queen']
+    >>> vlsp_sentences("Học sinh\\tN\\tN\\nđi\\tV\\tV\\n\\nHà Nội\\tNp\\tNp\\n")
+    ['Học_sinh đi', 'Hà_Nội']
     """
-    return json.loads((DATA_DIR / "toy_groups.json").read_text(encoding="utf-8"))
+    sentences, words = [], []
+    for line in text.split("\n"):
+        word = line.split("\t", 1)[0].strip()
+        if word:
+            words.append("_".join(word.split()))
+        elif words:
+            sentences.append(" ".join(words))
+            words = []
+    if words:
+        sentences.append(" ".join(words))
+    return sentences
 
 
-def shifted_words() -> list[str]:
-    """The planted words that change company in the second toy domain (``toy-shift``).
+def toy_groups(name: str = "toy") -> dict[str, list[str]]:
+    """The word groups planted in a toy corpus (``data/toy_groups.json``, ``data/toy_vi_groups.json``): name -> words.
 
-    >>> shifted_words()
-    ['apple', 'green', 'king', 'lion']
+    >>> toy_groups()["royalty"][:2], toy_groups("toy-vi")["royalty"][:2]
+    (['king', 'queen'], ['vua', 'hoàng_hậu'])
     """
-    return list(json.loads((DATA_DIR / "toy_shift_words.json").read_text(encoding="utf-8"))["shifted"])
+    return json.loads((DATA_DIR / TOY_FILES[name][1]).read_text(encoding="utf-8"))
+
+
+def shifted_words(name: str = "toy-shift") -> list[str]:
+    """The planted words that change company in a second toy domain (``toy-shift``, ``toy-vi-shift``).
+
+    >>> shifted_words(), shifted_words("toy-vi-shift")
+    (['apple', 'green', 'king', 'lion'], ['táo', 'xanh_lá', 'vua', 'sư_tử'])
+    """
+    return list(json.loads((DATA_DIR / TOY_FILES[name][2]).read_text(encoding="utf-8"))["shifted"])
 
 
 def planted_groups(corpus_name: str) -> dict[str, list[str]] | None:
-    """The word groups planted in a built-in corpus (``toy``; the second toy domain shares them),
-    else None. The one answer to "which word groups does this corpus have".
+    """The word groups planted in a built-in corpus (``toy``, ``toy-vi``; each second domain shares
+    its first's), else None. The one answer to "which word groups does this corpus have".
 
-    >>> planted_groups("toy")["royalty"][:2], planted_groups("wiki")
-    (['king', 'queen'], None)
+    >>> planted_groups("toy")["royalty"][:2], planted_groups("toy-vi")["people"][:2], planted_groups("wiki")
+    (['king', 'queen'], ['đàn_ông', 'phụ_nữ'], None)
     """
-    if corpus_name not in ("toy", "toy-shift"):
+    if corpus_name not in TOY_FILES:
         return None
+    groups_file = TOY_FILES[corpus_name][1]
     try:
-        groups = toy_groups()
+        groups = toy_groups(corpus_name)
     except (OSError, ValueError) as error:
-        raise EmbedLabError(
-            f"could not read the toy corpus's groups ({error}); restore data/toy_groups.json."
-        ) from error
+        raise EmbedLabError(f"could not read the toy corpus's groups ({error}); restore data/{groups_file}.") from error
     if not isinstance(groups, dict) or not all(isinstance(w, list) for w in groups.values()):
-        raise EmbedLabError("data/toy_groups.json must map each group name to a list of words; restore it.")
+        raise EmbedLabError(f"data/{groups_file} must map each group name to a list of words; restore it.")
     return {str(name): [str(w) for w in words] for name, words in groups.items()}

@@ -15,8 +15,10 @@ from pathlib import Path
 
 from embedlab.errors import EmbedLabError
 
-BUILTIN_CORPORA = ("toy", "toy-shift", "lee", "wiki")  # toy-shift: the second toy domain (fine-tuning)
+# toy-shift, toy-vi-shift: the second toy domains (fine-tuning); toy-vi, vi: Vietnamese, segmented into words
+BUILTIN_CORPORA = ("toy", "toy-shift", "toy-vi", "toy-vi-shift", "lee", "wiki", "vi")
 TRAINERS = ("gensim", "numpy")
+SEGMENT_CHOICES = ("auto", "words", "syllables")  # Vietnamese word segmentation (embedlab/segmentation.py)
 
 
 class Seeds:
@@ -126,20 +128,23 @@ def _check_float(name: str, value, low: float, high: float, *, open_low: bool = 
 class CorpusOptions:
     """Which corpus, and how it becomes a vocabulary and a held-out split."""
 
-    source: str = "toy"  # toy | lee | wiki | a path to a .txt/.gz/.zip file
+    source: str = "toy"  # a built-in name (BUILTIN_CORPORA) | a path to a .txt/.gz/.zip file
     min_count: int = 5
     max_vocab: int | None = None  # keep only the most frequent words
     heldout_fraction: float = 0.1  # share of sentences neither trainer sees
     split_seed: int = 0  # fixed, so every training seed sees the same split
+    segment: str = "auto"  # words | syllables as written | auto: words for Vietnamese not yet segmented
 
     def validate(self) -> CorpusOptions:
         if not isinstance(self.source, str) or not self.source.strip():
-            raise EmbedLabError("corpus must be toy, lee, wiki or the path of a text file.")
+            raise EmbedLabError(f"corpus must be one of {', '.join(BUILTIN_CORPORA)} or the path of a text file.")
         _check_int("min_count", self.min_count, 1)
         if self.max_vocab is not None:
             _check_int("max_vocab", self.max_vocab, 2)
         _check_float("heldout_fraction", self.heldout_fraction, 0.0, 0.5)
         _check_int("split_seed", self.split_seed, 0)
+        if self.segment not in SEGMENT_CHOICES:
+            raise EmbedLabError(f"segment must be one of {', '.join(SEGMENT_CHOICES)}; got {self.segment!r}.")
         return self
 
 

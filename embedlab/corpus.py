@@ -20,13 +20,16 @@ from pathlib import Path
 
 import pandas as pd
 
+from embedlab.atomic import atomic_write
 from embedlab.builtin_corpora import DATA_DIR as DATA_DIR  # training.py's import: its source is in every cache key
 from embedlab.builtin_corpora import read_builtin
-from embedlab.config import BUILTIN_CORPORA, Limits
+from embedlab.config import BUILTIN_CORPORA, Limits, cache_root
 from embedlab.decoding import decode_upload
 from embedlab.errors import EmbedLabError
+from embedlab.hooks import Hooks
 from embedlab.mojibake import RepairReport
-from embedlab.tokenizer import sentences_from_text
+from embedlab.segmentation import SEGMENTER, Segmentation, decide, segment_text, with_words
+from embedlab.tokenizer import refuse_far_over_cap, sentences_from_text
 from embedlab.uploads import file_label, read_file
 
 
@@ -36,7 +39,8 @@ class Corpus:
 
     ``sentences`` holds no empty sentence and none longer than MAX_SENTENCE_TOKENS; ``sha256``
     is the hash of the source bytes (of the source file for a built-in) and keys every cache.
-    ``repair`` says which double-encoded lines were repaired on the way in (none for a built-in).
+    ``repair`` says which double-encoded lines were repaired on the way in (none for a built-in),
+    ``segmentation`` whether the words are words or syllables as written, and why.
 
     >>> Corpus("demo", [["a", "b"], ["c"]], "0" * 64, "two sentences").n_tokens
     3
@@ -47,45 +51,92 @@ class Corpus:
     sha256: str
     description: str
     repair: RepairReport = field(default_factory=RepairReport)
+    segmentation: Segmentation = field(default_factory=Segmentation)
 
     @property
     def n_tokens(self) -> int:
         return sum(len(sentence) for sentence in self.sentences)
 
 
-def corpus_from_bytes(data: bytes, filename: str, *, limits: Limits | None = None) -> Corpus:
-    """A Corpus from an uploaded file's bytes (one sentence per line; see :func:`decode_bytes`).
+def corpus_from_bytes(
+    data: bytes,
+    filename: str,
+    *,
+    limits: Limits | None = None,
+    segment: str = "syllables",
+    hooks: Hooks | None = None,
+) -> Corpus:
+    """A Corpus from an uploaded file's bytes (one sentence per line; see :func:`decode_upload`).
 
     ``name`` is the file's base name and ``sha256`` the hash of ``data`` exactly as given;
-    double-encoded UTF-8 is repaired first and ``repair`` says what was done.
+    double-encoded UTF-8 is repaired first and ``repair`` says what was done. ``segment``
+    ("syllables", "words" or "auto", see :mod:`embedlab.segmentation`) decides whether
+    Vietnamese is segmented into words; segmenting reports to ``hooks`` and stops when asked
+    (TrainingCancelled), and its result is cached on disk by the file's hash.
 
     >>> c = corpus_from_bytes(b"The cat sat.\\nThe dog, 2 times!\\n", "pets.txt")
     >>> c.name, c.sentences, c.n_tokens
     ('pets.txt', [['the', 'cat', 'sat'], ['the', 'dog', 'times']], 6)
+    >>> corpus_from_bytes("Học sinh đi học.".encode(), "lớp.txt", segment="words").sentences
+    [['học_sinh', 'đi', 'học']]
     """
     limits = limits or Limits.from_env()
     label = file_label(filename)
     text, repair = decode_upload(data, filename, limits)
+    sha256 = hashlib.sha256(bytes(data)).hexdigest()
+    applied, reason, share = decide(segment, text)
+    segmentation = Segmentation(segment, applied, reason, share)
+    if applied == "words" and not reason.startswith("already segmented"):
+        refuse_far_over_cap(text, label, limits.max_tokens)  # before minutes of segmenting, not after
+        text, syllables, seconds = _segmented(text, sha256, hooks)
+        segmentation = Segmentation(segment, applied, reason, share, syllables=syllables, seconds=seconds)
     sentences = sentences_from_text(text, label, limits.max_tokens)
     del text
     n_tokens = sum(len(s) for s in sentences)
     return Corpus(
         name=label,
         sentences=sentences,
-        sha256=hashlib.sha256(bytes(data)).hexdigest(),
+        sha256=sha256,
         description=f"{label}: {len(sentences):,} sentences, {n_tokens:,} tokens",
         repair=repair,
+        segmentation=with_words(segmentation, sentences),
     )
 
 
-def load_corpus(source: str, *, limits: Limits | None = None) -> Corpus:
+SEGMENTED_CACHE_VERSION = 1  # bump when what is cached changes (the repair, the segmenter's call)
+
+
+def _segmented(text: str, sha256: str, hooks: Hooks | None) -> tuple[str, int, float]:
+    """:func:`segment_text` of a file's text, from ``$EMBEDLAB_CACHE_DIR/segmented`` when this
+    file was segmented before by this segmenter (then 0 seconds); a cache that cannot be read
+    or written is skipped."""
+    key = hashlib.sha256(f"{sha256}|{SEGMENTER}|{SEGMENTED_CACHE_VERSION}".encode()).hexdigest()[:32]
+    path = cache_root() / "segmented" / f"{key}.txt"
+    try:
+        cached = path.read_text(encoding="utf-8")
+        first, _, body = cached.partition("\n")
+        return body, int(first), 0.0
+    except (OSError, ValueError):
+        pass
+    segmented, syllables, seconds = segment_text(text, hooks)
+    try:
+        atomic_write(path, f"{syllables}\n{segmented}")
+    except OSError:
+        pass
+    return segmented, syllables, seconds
+
+
+def load_corpus(
+    source: str, *, limits: Limits | None = None, segment: str = "syllables", hooks: Hooks | None = None
+) -> Corpus:
     """A Corpus from a built-in name ("toy", "lee", "wiki") or the path of a .txt/.gz/.zip file.
 
     Built-ins come from this repository (toy) or the installed gensim package (lee, wiki) and
     are cached in memory (and wiki on disk, see :func:`cache_dir`); each call returns fresh
     lists. A path is read like an upload (:func:`corpus_from_bytes`), after checking that it
-    exists, is a file and is not larger than ``limits.max_upload_mb``. Built-in names win: a
-    file called ``toy`` in the working directory is read as ``./toy``.
+    exists, is a file and is not larger than ``limits.max_upload_mb``, with ``segment`` and
+    ``hooks`` as there. A built-in is always as written (``toy-vi`` and ``vi`` come segmented).
+    Built-in names win: a file called ``toy`` in the working directory is read as ``./toy``.
 
     >>> toy = load_corpus("toy")
     >>> toy.name, toy.sentences[0]
@@ -94,7 +145,8 @@ def load_corpus(source: str, *, limits: Limits | None = None) -> Corpus:
     limits = limits or Limits.from_env()
     if source in BUILTIN_CORPORA:
         sentences, sha256, description = read_builtin(source)
-        corpus = Corpus(source, [list(s) for s in sentences], sha256, description)
+        words = [list(s) for s in sentences]
+        corpus = Corpus(source, words, sha256, description, segmentation=builtin_segmentation(source, segment, words))
         if corpus.n_tokens > limits.max_tokens:
             raise EmbedLabError(
                 f"the {source} corpus has {corpus.n_tokens:,} words, more than the {limits.max_tokens:,} allowed here; "
@@ -111,7 +163,20 @@ def load_corpus(source: str, *, limits: Limits | None = None) -> Corpus:
         )
     advice = "use a smaller file or compress it as .gz or .zip (or set EMBEDLAB_UNLIMITED=1 on your own machine)."
     data = read_file(path, label, source, limits.max_upload_mb, advice)
-    return corpus_from_bytes(data, path.name, limits=limits)
+    return corpus_from_bytes(data, path.name, limits=limits, segment=segment, hooks=hooks)
+
+
+def builtin_segmentation(name: str, segment: str, sentences: list[list[str]]) -> Segmentation:
+    """A built-in's words as its file writes them: segmented Vietnamese (``toy-vi``, ``vi``) or not."""
+    joined = any("_" in w for s in sentences[:200] for w in s)
+    applied = "words" if joined else "syllables"
+    reason = f"the built-in {name} corpus, " + ("segmented into words in its file" if joined else "as written")
+    share = 0.0
+    if joined:
+        from embedlab.segmentation import language_shares
+
+        share = language_shares("\n".join(" ".join(s) for s in sentences[:500]))[0]
+    return with_words(Segmentation(segment, applied, reason, share), sentences)
 
 
 # --- statistics -------------------------------------------------------------------------

@@ -363,10 +363,7 @@ def repair_mojibake(text: str) -> tuple[str, RepairReport]:
     if len(repaired) <= other:
         return text, RepairReport()
     seen = Counter(
-        word.lower()
-        for number in repaired
-        if number not in with_holes
-        for word in _LETTERS.findall(lines[number])
+        word.lower() for number in repaired if number not in with_holes for word in _LETTERS.findall(lines[number])
     )
     lost = unsure = 0
     for number, pieces in with_holes.items():

@@ -29,6 +29,7 @@ class CorpusInfo:
     description: str
     n_sentences: int
     n_tokens: int
+    segmentation: str = "syllables"  # what its words are: "words" (Vietnamese segmented) or "syllables" as written
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,14 @@ def prepare(corpus: Corpus, options: CorpusOptions | None = None) -> Prepared:
     train_sentences = [s for s, h in zip(corpus.sentences, is_held, strict=True) if not h]
     heldout_sentences = [corpus.sentences[i] for i in held]
     vocab = build_vocabulary(train_sentences, options.min_count, options.max_vocab)
-    info = CorpusInfo(corpus.name, corpus.sha256, corpus.description, len(corpus.sentences), corpus.n_tokens)
+    info = CorpusInfo(
+        corpus.name,
+        corpus.sha256,
+        corpus.description,
+        len(corpus.sentences),
+        corpus.n_tokens,
+        corpus.segmentation.applied,
+    )
     return Prepared(info, options, vocab, encode(train_sentences, vocab), encode(heldout_sentences, vocab), held)
 
 

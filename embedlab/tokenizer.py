@@ -161,6 +161,15 @@ def estimate_tokens(text: str, samples: int = ESTIMATE_SAMPLES, span: int = ESTI
     return round(sampled_tokens / max(sampled_chars, 1) * len(text))
 
 
+def refuse_far_over_cap(text: str, label: str, max_tokens: int) -> None:
+    """Refuse ``text`` when its estimated tokens (:func:`estimate_tokens`) are far over the cap;
+    a short text is not estimated (it cannot be far over, or tokenising it is as cheap)."""
+    if len(text) > max(ESTIMATE_SAMPLES * ESTIMATE_SPAN, max_tokens):
+        estimated = estimate_tokens(text)
+        if estimated > ESTIMATE_MARGIN * max_tokens:
+            raise _too_many_words(label, max_tokens, estimated)
+
+
 def sentences_from_text(text: str, label: str, max_tokens: int) -> list[list[str]]:
     """Tokenised non-empty sentences of ``text``; refuses more than ``max_tokens`` tokens.
 
@@ -169,10 +178,7 @@ def sentences_from_text(text: str, label: str, max_tokens: int) -> list[list[str
     tokenise all of it, as the loop below does anyway), nor one with fewer characters than the cap
     has tokens (it cannot be over it).
     """
-    if len(text) > max(ESTIMATE_SAMPLES * ESTIMATE_SPAN, max_tokens):
-        estimated = estimate_tokens(text)
-        if estimated > ESTIMATE_MARGIN * max_tokens:
-            raise _too_many_words(label, max_tokens, estimated)
+    refuse_far_over_cap(text, label, max_tokens)
     sentences, total = [], 0
     for piece in split_sentences(text):
         tokens = tokenize(piece)

@@ -45,6 +45,8 @@ _MATHS_MODULES = (
     "vocab.py",
     "training.py",
     "tokenizer.py",  # which words a corpus has
+    "mojibake.py",
+    "segmentation.py",
 )
 DIVERGENCE_FACTOR = 2.0  # a run whose loss ends above this × its epoch-0 loss is flagged diverged
 
@@ -180,7 +182,11 @@ def run_config(prepared: Prepared, options: TrainOptions, scorer: Scorer | None 
         "embedlab_version": __version__,
         "maths": maths_fingerprint(),
         "trainer": options.trainer,
-        "corpus": {"name": prepared.corpus.name, "sha256": prepared.corpus.sha256},
+        "corpus": {
+            "name": prepared.corpus.name,
+            "sha256": prepared.corpus.sha256,
+            "segmentation": prepared.corpus.segmentation,
+        },
         "corpus_options": asdict(prepared.options),
         "train_options": options.as_dict(),
         "vocab_size": len(prepared.vocab),

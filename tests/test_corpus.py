@@ -22,6 +22,7 @@ import pytest
 import embedlab.builtin_corpora
 import embedlab.corpus
 import embedlab.decoding
+import embedlab.mojibake
 import embedlab.tokenizer
 import embedlab.uploads
 from embedlab.config import Limits
@@ -625,3 +626,63 @@ def test_the_planes_scanned_for_combining_marks_hold_every_mark_of_this_pythons_
     every = [cp for cp in range(_sys.maxunicode + 1) if unicodedata.category(chr(cp)).startswith("M")]
     scanned = [cp for plane in MARK_PLANES for cp in plane if unicodedata.category(chr(cp)).startswith("M")]
     assert scanned == every and len(every) > 2000
+
+
+# --- the Vietnamese built-ins -------------------------------------------------------------
+
+
+def _toy_vi_generator():
+    spec = importlib.util.spec_from_file_location("make_toy_vi_corpus", DATA_DIR / "make_toy_vi_corpus.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_committed_vietnamese_toy_files_equal_a_fresh_generation():
+    generator = _toy_vi_generator()
+    assert generator.generate() == generator.generate()
+    assert (DATA_DIR / "toy_vi_corpus.txt").read_bytes() == generator.generate().encode("utf-8")
+    assert (DATA_DIR / "toy_vi_groups.json").read_bytes() == generator.groups_json().encode("utf-8")
+    assert (DATA_DIR / "toy_vi_shift_corpus.txt").read_bytes() == generator.generate_shift().encode("utf-8")
+    assert (DATA_DIR / "toy_vi_shift_words.json").read_bytes() == generator.shift_json().encode("utf-8")
+
+
+def test_vietnamese_toy_corpus_keeps_its_words_whole_and_plants_its_groups():
+    toy = load_corpus("toy-vi")
+    groups = embedlab.builtin_corpora.planted_groups("toy-vi")
+    counts = Counter(w for s in toy.sentences for w in s)
+    assert {"vua", "hoàng_hậu", "hoàng_tử", "công_chúa", "đàn_ông", "phụ_nữ", "con_trai", "con_gái"} <= set(counts)
+    assert {w: counts[w] for words in groups.values() for w in words if counts[w] < 50} == {}
+    planted = {w for words in groups.values() for w in words}
+    generator = _toy_vi_generator()
+    # no context word of a phrase is a planted word (a shared context would blur the groups)
+    contexts = {
+        w
+        for table in (generator.RANK_PHRASES, generator.ROLE_PHRASES)
+        for phrases in table.values()
+        for phrase in phrases
+        for w in tokenize(phrase.format(he="x"))
+    }
+    assert contexts & planted == set()
+    assert toy.segmentation.applied == "words" and toy.segmentation.multi_syllable_words > 50
+    shift = load_corpus("toy-vi-shift")
+    moved = embedlab.builtin_corpora.shifted_words("toy-vi-shift")
+    assert moved == ["táo", "xanh_lá", "vua", "sư_tử"]
+    assert all(any(w in s for s in shift.sentences) for w in moved)
+
+
+def test_the_vi_corpus_is_read_from_the_installed_underthesea():
+    vi = load_corpus("vi")
+    path = embedlab.mojibake.underthesea_file(embedlab.mojibake.VLSP_FILE)
+    assert vi.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    # every sentence of the file, each word as its annotators marked it (independently re-read here)
+    raw = path.read_text(encoding="utf-8").split("\n\n")
+    sentences = [[line.split("\t")[0] for line in block.splitlines() if line.strip()] for block in raw]
+    sentences = [s for s in sentences if s]
+    assert len(sentences) >= 2119
+    first = [w.lower().replace(" ", "_") for w in sentences[0] if any(ch.isalpha() for ch in w)]
+    assert vi.sentences[0] == first
+    words = Counter(w for s in vi.sentences for w in s)
+    assert 50_000 <= vi.n_tokens <= 70_000
+    assert sum(c for w, c in words.items() if "_" in w) > 0.3 * vi.n_tokens  # words, not syllables
+    assert vi.segmentation.applied == "words"

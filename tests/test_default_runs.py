@@ -1,5 +1,7 @@
 """The shipped default runs (data/default_runs) are what a fresh training gives now."""
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -11,27 +13,56 @@ from embedlab.store import load_run
 from embedlab.training import SHIPPED_RUNS, cache_path, train
 
 ROLES = [role for role, _ in DashboardSettings().runs()]
+CORPORA = ["toy", "toy-vi"]
 
 
-@pytest.fixture(scope="module")
-def toy():
-    return prepare(load_corpus("toy"), CorpusOptions(source="toy", min_count=DashboardSettings().min_count))
+@functools.lru_cache(maxsize=len(CORPORA))
+def _prepared(name: str):
+    return prepare(load_corpus(name), CorpusOptions(source=name, min_count=DashboardSettings().min_count))
 
 
+@pytest.fixture(params=["toy", pytest.param("toy-vi", marks=pytest.mark.slow)])
+def toy(request):
+    """A toy corpus prepared; the Vietnamese one's fresh trainings run with the slow tests."""
+    return _prepared(request.param)
+
+
+def shipped(prepared, role):
+    options = dict(DashboardSettings().runs())[role]
+    return load_run(cache_path(prepared, options, SHIPPED_RUNS, scorer_for(prepared.vocab, prepared.corpus.name)))
+
+
+@pytest.mark.parametrize("corpus", CORPORA)
 @pytest.mark.parametrize("role", ROLES)
-def test_shipped_runs_carry_the_current_cache_key(toy, role):
+def test_shipped_runs_carry_the_current_cache_key(corpus, role):
     """The key hashes the settings and the source of the maths: a change to either makes the
     shipped run stale, and then `python data/make_default_runs.py` ships it again."""
+    toy = _prepared(corpus)
     options = dict(DashboardSettings().runs())[role]
-    name = cache_path(toy, options, SHIPPED_RUNS, scorer_for(toy.vocab, "toy")).name
+    name = cache_path(toy, options, SHIPPED_RUNS, scorer_for(toy.vocab, toy.corpus.name)).name
     assert (SHIPPED_RUNS / name).is_dir(), f"stale default runs: run `python data/make_default_runs.py` ({name})"
     load_run(SHIPPED_RUNS / name, verify=True)
 
 
 @pytest.mark.parametrize("role", ROLES)
+def test_the_vietnamese_toy_runs_show_their_planted_structure(role):
+    """vua − đàn_ông + phụ_nữ ≈ hoàng_hậu ranks first by the last epoch, and the planted groups
+    are blocks (within-group cosine well above between-group), on both trainers."""
+    from embedlab.analogies import analogy
+    from embedlab.analysis import separation_over_epochs
+    from embedlab.builtin_corpora import planted_groups
+
+    prepared = _prepared("toy-vi")
+    run = shipped(prepared, role)
+    assert analogy(run.input_vectors[-1], prepared.vocab, "vua", "đàn_ông", "phụ_nữ")["word"].iloc[0] == "hoàng_hậu"
+    separation = separation_over_epochs(run.input_vectors, prepared.vocab, planted_groups("toy-vi"))
+    assert abs(separation["gap"].iloc[0]) < 0.05 and separation["gap"].iloc[-1] > 0.4
+
+
+@pytest.mark.parametrize("role", ROLES)
 def test_shipped_runs_equal_a_fresh_training(toy, role, tmp_path):
     options = dict(DashboardSettings().runs())[role]
-    scorer = scorer_for(toy.vocab, "toy")
+    scorer = scorer_for(toy.vocab, toy.corpus.name)
     shipped = load_run(cache_path(toy, options, SHIPPED_RUNS, scorer))
     fresh = train(toy, options, tmp_path / "fresh", scorer=scorer)
     # float32 round-off only (a BLAS may sum in another order on another CPU)

@@ -69,7 +69,9 @@ def test_the_word_list_is_read_from_the_installed_underthesea():
     assert {"người", "học", "đường"} <= syllables and "học sinh" in words
 
 
-@pytest.mark.parametrize("text", [CLEAN_VI, CLEAN_EN, CLEAN_ZH, CLEAN_VI + CLEAN_EN + CLEAN_ZH], ids=["vi", "en", "zh", "mixed"])
+@pytest.mark.parametrize(
+    "text", [CLEAN_VI, CLEAN_EN, CLEAN_ZH, CLEAN_VI + CLEAN_EN + CLEAN_ZH], ids=["vi", "en", "zh", "mixed"]
+)
 def test_clean_text_comes_back_byte_for_byte(text):
     for form in ("NFC", "NFD"):
         clean = unicodedata.normalize(form, text)

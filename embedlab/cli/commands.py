@@ -25,15 +25,44 @@ from embedlab.importer import describe, import_run, read_paths
 from embedlab.mojibake import RepairReport
 from embedlab.prepared import Prepared, check_feasible, prepare
 from embedlab.quality import coverage_text, evaluate_run, write_quality
+from embedlab.segmentation import VIETNAMESE_SHARE, Segmentation
 from embedlab.stability import seed_stability, stability_by_dim
 from embedlab.store import load_run
 from embedlab.training import run_key, train
 
 
 def _load_prepared(options: CorpusOptions) -> Prepared:
-    corpus = load_corpus(options.source)
+    corpus = load_corpus(options.source, segment=options.segment, hooks=segmenting_hooks())
     report_repair(corpus.repair)
+    report_segmentation(corpus.segmentation)
     return prepare(corpus, options)
+
+
+def segmenting_hooks() -> Hooks:
+    """A progress bar for word segmentation, drawn from its first report (short texts never draw one)."""
+    bar: list[ProgressBar] = []
+
+    def on_progress(_epoch: int, fraction: float) -> None:
+        if not bar:
+            bar.append(ProgressBar(100, "segmenting into words"))
+        bar[0].update(round(100 * fraction))
+
+    return Hooks(on_progress=on_progress)
+
+
+def report_segmentation(segmentation: Segmentation) -> None:
+    """Say on stderr what the corpus's words are (words or syllables) and why, with examples."""
+    if segmentation.applied != "words" and segmentation.vietnamese_share < VIETNAMESE_SHARE:
+        return  # not Vietnamese and nothing asked: nothing to say
+    text = f"note: words: {segmentation.reason}"
+    if segmentation.syllables and segmentation.seconds:
+        text += f" ({segmentation.syllables:,} syllables in {segmentation.seconds:.1f} s)"
+    elif segmentation.syllables:
+        text += f" ({segmentation.syllables:,} syllables, segmented before: read from the cache)"
+    print(text, file=sys.stderr)
+    if segmentation.multi_syllable_words:
+        examples = ", ".join(segmentation.examples)
+        print(f"  {segmentation.multi_syllable_words:,} words of several syllables, e.g. {examples}", file=sys.stderr)
 
 
 def report_repair(report: RepairReport) -> None:
@@ -180,10 +209,13 @@ def cmd_sweep(args) -> int:
 def cmd_finetune(args) -> int:
     """Continue a run on a second corpus: the run directory gets longer, the switch is recorded."""
     parent = load_run(args.run_dir, verify=True)
-    corpus = load_corpus(args.corpus)
+    # the second corpus is cut into words as the parent's was (its vocabulary is the parent's)
+    segment = parent.config.get("corpus_options", {}).get("segment", "syllables")
+    corpus = load_corpus(args.corpus, segment=segment, hooks=segmenting_hooks())
     report_repair(corpus.repair)
+    report_segmentation(corpus.segmentation)
     corpus_a = _parent_corpus(parent)
-    focus = shifted_words() if corpus.name == "toy-shift" else None
+    focus = shifted_words(corpus.name) if corpus.name in ("toy-shift", "toy-vi-shift") else None
     out = Path(args.out) if args.out else Path(args.run_dir).with_name(f"{Path(args.run_dir).name}-{corpus.name}")
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise EmbedLabError(f"{out} already exists; choose another --out or remove it first.")
@@ -214,8 +246,9 @@ def cmd_finetune(args) -> int:
 def _parent_corpus(parent):
     """The parent's corpus if it can be read here and is the same file (by sha256), else None."""
     source = parent.config.get("corpus_options", {}).get("source") or parent.config["corpus"]["name"]
+    segment = parent.config.get("corpus_options", {}).get("segment", "syllables")
     try:
-        corpus = load_corpus(source)
+        corpus = load_corpus(source, segment=segment)
     except EmbedLabError:
         return None
     return corpus if corpus.sha256 == parent.config["corpus"]["sha256"] else None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import shlex
 
-from embedlab.config import SWEEP_PRESETS, CorpusOptions, Limits, SweepOptions, TrainOptions
+from embedlab.config import SEGMENT_CHOICES, SWEEP_PRESETS, CorpusOptions, Limits, SweepOptions, TrainOptions
 from embedlab.errors import EmbedLabError
 
 
@@ -21,7 +21,9 @@ def csv_ints(text: str) -> tuple[int, ...]:
 
 
 def add_corpus_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--corpus", default="toy", help="toy, lee, wiki or the path of a .txt/.gz/.zip file")
+    parser.add_argument(
+        "--corpus", default="toy", help="toy, toy-vi, lee, wiki, vi or the path of a .txt/.gz/.zip file"
+    )
     parser.add_argument("--min-count", type=int, default=CorpusOptions.min_count)
     parser.add_argument("--max-vocab", type=int, default=None, help="keep only the most frequent words")
     parser.add_argument(
@@ -29,6 +31,13 @@ def add_corpus_arguments(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=CorpusOptions.heldout_fraction,
         help="share of sentences held out (default 0.1)",
+    )
+    parser.add_argument(
+        "--segment",
+        choices=SEGMENT_CHOICES,
+        default=CorpusOptions.segment,
+        help="Vietnamese text: words (học_sinh, by underthesea), syllables as written, or auto (words when the "
+        "text is Vietnamese and not segmented yet; the default)",
     )
 
 
@@ -67,7 +76,13 @@ def add_train_arguments(parser: argparse.ArgumentParser, *, with_trainer: bool =
 
 
 def corpus_options(args) -> CorpusOptions:
-    return CorpusOptions(args.corpus, args.min_count, args.max_vocab, args.heldout).validate()
+    return CorpusOptions(
+        args.corpus,
+        args.min_count,
+        args.max_vocab,
+        args.heldout,
+        segment=getattr(args, "segment", CorpusOptions.segment),
+    ).validate()
 
 
 def train_options(args, trainer: str) -> TrainOptions:
@@ -105,6 +120,8 @@ def train_command(corpus: str, corpus_opts: CorpusOptions, options: TrainOptions
         args += ["--max-vocab", str(corpus_opts.max_vocab)]
     if corpus_opts.heldout_fraction != CorpusOptions.heldout_fraction:
         args += ["--heldout", str(corpus_opts.heldout_fraction)]
+    if corpus_opts.segment != CorpusOptions.segment:
+        args += ["--segment", corpus_opts.segment]
     for flag, name in [("--window", "window"), ("--seed", "seed"), ("--min-lr-fraction", "min_lr_fraction")]:
         if getattr(options, name) != getattr(defaults, name):
             args += [flag, str(getattr(options, name))]
