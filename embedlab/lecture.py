@@ -32,6 +32,8 @@ from embedlab.lecture_measures import (
 from embedlab.store import Run
 
 ANALOGY = ("king", "man", "woman", "queen")  # a − b + c ≈ expected (the toy corpus plants it)
+# The same relation in every built-in toy corpus's own words; the first one a vocabulary holds is asked.
+ANALOGIES = (ANALOGY, ("vua", "đàn_ông", "phụ_nữ", "hoàng_hậu"))
 
 
 @dataclass(frozen=True)
@@ -104,10 +106,13 @@ def _bullets(parts: Sequence[str], remark: str = "") -> str:
 # ---------------------------------------------------------------- §1 embeddings
 
 
-def embeddings(runs: Mapping[str, Run], words: Sequence[str] = ANALOGY) -> Measured:
-    """§1: the rank of ``expected`` for a − b + c at every epoch, per trainer."""
-    a, b, c, expected = words
+def embeddings(runs: Mapping[str, Run], words: Sequence[str] | None = None) -> Measured:
+    """§1: the rank of ``expected`` for a − b + c at every epoch, per trainer. ``words``: (a, b,
+    c, expected); by default the first of :data:`ANALOGIES` the vocabulary holds (else king …)."""
     vocab = next(iter(runs.values())).vocab
+    if words is None:
+        words = next((found for found in ANALOGIES if all(w in vocab.index for w in found)), ANALOGY)
+    a, b, c, expected = words
     missing = [w for w in words if w not in vocab.index]
     if missing:
         return Measured(
@@ -140,10 +145,10 @@ def embeddings(runs: Mapping[str, Run], words: Sequence[str] = ANALOGY) -> Measu
     note = _bullets(
         parts,
         _(
-            "Random vectors put {expected} at rank {rank} on average. The toy corpus plants this relation (king and "
-            "queen share a ruler's contexts and differ by he/she, as man and woman do); a corpus that does not "
-            "contain it will not show it."
-        ).format(expected=expected, rank=num((candidates + 1) / 2, ",.0f")),
+            "Random vectors put {expected} at rank {rank} on average. The toy corpus plants this relation ({a} and "
+            "{expected} share a ruler's contexts and differ as {b} and {c} do); a corpus that does not contain it "
+            "will not show it."
+        ).format(a=a, b=b, c=c, expected=expected, rank=num((candidates + 1) / 2, ",.0f")),
     )
     return Measured("analogy", _long(frames), note, extra={"words": tuple(words), "candidates": candidates})
 

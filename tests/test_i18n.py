@@ -12,6 +12,7 @@ import string
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
@@ -318,6 +319,22 @@ def test_the_notes_say_the_same_numbers_in_both_languages(shipped):
         if en.frame is not None:  # the same table, its labels translated
             assert en.frame.shape == vi.frame.shape
             assert en.frame.select_dtypes("number").equals(vi.frame.select_dtypes("number"))
+
+
+def test_on_the_vietnamese_toy_the_first_step_asks_its_own_analogy():
+    runs = {run.trainer: run for run in map(load_run, sorted(SHIPPED_RUNS.iterdir())) if run.corpus_name == "toy-vi"}
+    with i18n.use("vi"):
+        measured = lecture.embeddings({"NumPy softmax": runs["numpy"]})
+    assert measured.frame is not None and measured.extra["words"] == ("vua", "đàn_ông", "phụ_nữ", "hoàng_hậu")
+    vocab, vectors = runs["numpy"].vocab, runs["numpy"].input_vectors[-1].astype(float)
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    target = unit[vocab.index["vua"]] - unit[vocab.index["đàn_ông"]] + unit[vocab.index["phụ_nữ"]]
+    scores = unit @ (target / np.linalg.norm(target))
+    for word in ("vua", "đàn_ông", "phụ_nữ"):
+        scores[vocab.index[word]] = -np.inf
+    rank = 1 + int((scores > scores[vocab.index["hoàng_hậu"]]).sum())  # 3CosAdd by hand
+    assert measured.frame["rank"].iloc[-1] == rank
+    assert f"hạng {rank} ở epoch {runs['numpy'].epochs}" in measured.note
 
 
 def test_a_vietnamese_note_writes_decimal_commas(shipped):
