@@ -18,12 +18,13 @@ import pandas as pd
 
 from embedlab.charts._common import _require, trainer_colour
 from embedlab.embedding_map import OTHER
+from embedlab.i18n import N_, _
 
 OTHER_COLOUR = "#c8c8c8"
 PATH_COLOUR = "#222222"
 READOUT = {  # the shares drawn by map_readout, and their names
-    "variance_kept": "variance of the epoch kept by the plane",
-    "movement_shown": "movement the picture shows (picture ÷ full space)",
+    "variance_kept": N_("variance of the epoch kept by the plane"),
+    "movement_shown": N_("movement the picture shows (picture ÷ full space)"),
 }
 PALETTE = (  # Tableau 10 then its light half: one colour per group, the same on every map of a page
     "#4c78a8 #f58518 #e45756 #72b7b2 #54a24b #eeca3b #b279a2 #ff9da6 #9d755d #bab0ac "
@@ -76,7 +77,7 @@ def embedding_map(
         alt.Tooltip("word:N"),
         alt.Tooltip("count:Q", format=","),
         alt.Tooltip("colour:N", title=colour_title),
-        alt.Tooltip("neighbours:N", title="nearest (cosine, full space)"),
+        alt.Tooltip("neighbours:N", title=_("nearest (cosine, full space)")),
     ]
     dots = (
         alt.Chart(points).mark_circle(size=28, opacity=0.8, clip=True).encode(x=x, y=y, color=colour, tooltip=tooltip)
@@ -106,16 +107,17 @@ def map_readout(frame: pd.DataFrame) -> alt.Chart:
     long = shares.melt(
         id_vars=["trainer", "epoch"], value_vars=list(READOUT), var_name="share", value_name="value"
     ).dropna(subset=["value"])
-    long["share"] = long["share"].map(READOUT)
+    names = {key: _(name) for key, name in READOUT.items()}
+    long["share"] = long["share"].map(names)
     return (
-        alt.Chart(long, title="what the picture hides")
+        alt.Chart(long, title=_("what the picture hides"))
         .mark_line(point=True)
         .encode(
             x=alt.X("epoch:Q", axis=alt.Axis(tickMinStep=1)),
             y=alt.Y("value:Q", title=None, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
             color=trainer_colour(long["trainer"], title=None, legend=alt.Legend(orient="bottom")),
             strokeDash=alt.StrokeDash(
-                "share:N", sort=list(READOUT.values()), title=None, legend=alt.Legend(orient="bottom")
+                "share:N", sort=list(names.values()), title=None, legend=alt.Legend(orient="bottom")
             ),
             tooltip=["trainer:N", "share:N", "epoch:Q", alt.Tooltip("value:Q", format=".1%")],
         )

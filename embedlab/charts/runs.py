@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from embedlab.charts._common import _epoch_lines, _order, _require
+from embedlab.i18n import N_, _
 
 
 def heatmap(
@@ -68,8 +69,8 @@ def heatmap(
             y=y,
             color=alt.Color(f"{value}:Q", scale=scale, title=value, legend=alt.Legend(orient="right")),
             tooltip=[
-                alt.Tooltip("word_a:N", title="word"),
-                alt.Tooltip("word_b:N", title="other word"),
+                alt.Tooltip("word_a:N", title=_("word")),
+                alt.Tooltip("word_b:N", title=_("other word")),
                 alt.Tooltip(f"{value}:Q", format=".3f"),
             ],
         )
@@ -101,11 +102,11 @@ def zipf(frequencies: pd.DataFrame, max_points: int = 2000) -> alt.Chart:
         keep = np.unique(np.geomspace(1, len(frequencies), max_points).round().astype(int)) - 1
         frequencies = frequencies.iloc[keep]
     return (
-        alt.Chart(frequencies, title="Zipf plot")
+        alt.Chart(frequencies, title=_("Zipf plot"))
         .mark_circle(size=18, opacity=0.7)
         .encode(
-            x=alt.X("rank:Q", scale=alt.Scale(type="log"), title="rank (log)"),
-            y=alt.Y("count:Q", scale=alt.Scale(type="log"), title="count (log)"),
+            x=alt.X("rank:Q", scale=alt.Scale(type="log"), title=_("rank (log)")),
+            y=alt.Y("count:Q", scale=alt.Scale(type="log"), title=_("count (log)")),
             tooltip=["word:N", "count:Q", "rank:Q"],
         )
         .properties(height=400)
@@ -136,19 +137,19 @@ def turnover(frame: pd.DataFrame) -> alt.Chart | alt.HConcatChart:
         value_name="jaccard",
     ).dropna(subset=["jaccard"])
     long["compared with"] = long["compared with"].map(
-        {"jaccard_previous": "previous epoch", "jaccard_last": "last epoch"}
+        {"jaccard_previous": _("previous epoch"), "jaccard_last": _("last epoch")}
     )
 
     def panel(data: pd.DataFrame, title: str) -> alt.Chart:
         return _epoch_lines(
             data,
             title,
-            y=alt.Y("jaccard:Q", scale=alt.Scale(domain=[0, 1]), title="mean Jaccard@k"),
-            color=alt.Color("compared with:N", legend=alt.Legend(orient="top")),
+            y=alt.Y("jaccard:Q", scale=alt.Scale(domain=[0, 1]), title=_("mean Jaccard@k")),
+            color=alt.Color("compared with:N", legend=alt.Legend(orient="top", title=_("compared with"))),
             tooltip=["compared with:N", "epoch:Q", alt.Tooltip("jaccard:Q", format=".3f")],
         ).properties(width=200, height=220)
 
-    return _per_trainer(long, panel, "neighbour turnover")
+    return _per_trainer(long, panel, _("neighbour turnover"))
 
 
 def trajectories(frame: pd.DataFrame, *, title: str = "") -> alt.LayerChart:
@@ -182,12 +183,12 @@ def change_scatter(frame: pd.DataFrame) -> alt.Chart:
     """
     _require(frame, ("word", "count", "change", "path_length"), "change_scatter")
     return (
-        alt.Chart(frame, title="change score against frequency")
+        alt.Chart(frame, title=_("change score against frequency"))
         .mark_circle(size=30, opacity=0.6)
         .encode(
-            x=alt.X("count:Q", scale=alt.Scale(type="log"), title="count (log)"),
-            y=alt.Y("change:Q", title="change (1 − cos, epoch 0 → last)"),
-            color=alt.Color("path_length:Q", scale=alt.Scale(scheme="viridis"), title="path length"),
+            x=alt.X("count:Q", scale=alt.Scale(type="log"), title=_("count (log)")),
+            y=alt.Y("change:Q", title=_("change (1 − cos, epoch 0 → last)")),
+            color=alt.Color("path_length:Q", scale=alt.Scale(scheme="viridis"), title=_("path length")),
             tooltip=[
                 "word:N",
                 "count:Q",
@@ -208,21 +209,21 @@ def agreement(frame: pd.DataFrame) -> alt.Chart:
     long = frame.melt(id_vars="epoch", value_vars=["pearson", "spearman"], var_name="correlation")
     return _epoch_lines(
         long,
-        "agreement of the two trainers' cosines",
-        y=alt.Y("value:Q", scale=alt.Scale(domain=[-1, 1]), title="correlation"),
+        _("agreement of the two trainers' cosines"),
+        y=alt.Y("value:Q", scale=alt.Scale(domain=[-1, 1]), title=_("correlation")),
         color=alt.Color("correlation:N", legend=alt.Legend(orient="top", title=None)),
         tooltip=["correlation:N", "epoch:Q", alt.Tooltip("value:Q", format=".3f")],
     ).properties(height=420)
 
 
-def overlap_bars(frame: pd.DataFrame, *, title: str = "neighbour overlap") -> alt.Chart:
+def overlap_bars(frame: pd.DataFrame, *, title: str | None = None) -> alt.Chart:
     """One bar per word: Jaccard of the two trainers' top-k neighbour sets, highest first.
 
     frame: columns word, jaccard (:func:`~embedlab.agreement.neighbour_overlap`).
     """
     _require(frame, ("word", "jaccard"), "overlap_bars")
     return (
-        alt.Chart(frame, title=title)
+        alt.Chart(frame, title=_("neighbour overlap") if title is None else title)
         .mark_bar()
         .encode(
             x=alt.X("word:N", sort="-y", title=None, axis=alt.Axis(labelAngle=-50, labelOverlap=False)),
@@ -243,16 +244,15 @@ def separation(frame: pd.DataFrame, epoch: int | None = None) -> alt.Chart | alt
     _require(frame, ("epoch", "within", "between", "gap"), "separation")
     id_vars = ["epoch", "trainer"] if "trainer" in frame.columns else ["epoch"]
     long = frame.melt(id_vars=id_vars, value_vars=["within", "between", "gap"], var_name="cosine")
-    long["cosine"] = long["cosine"].map(SEPARATION_NAMES)
+    names = {key: _(name) for key, name in SEPARATION_NAMES.items()}
+    long["cosine"] = long["cosine"].map(names)
 
     def panel(data: pd.DataFrame, title: str) -> alt.Chart:
         lines = _epoch_lines(
             data,
             title,
-            y=alt.Y("value:Q", title="mean cosine"),
-            color=alt.Color(
-                "cosine:N", sort=list(SEPARATION_NAMES.values()), legend=alt.Legend(orient="top", title=None)
-            ),
+            y=alt.Y("value:Q", title=_("mean cosine")),
+            color=alt.Color("cosine:N", sort=list(names.values()), legend=alt.Legend(orient="top", title=None)),
             tooltip=["cosine:N", "epoch:Q", alt.Tooltip("value:Q", format=".3f")],
         )
         if epoch is not None:
@@ -262,11 +262,11 @@ def separation(frame: pd.DataFrame, epoch: int | None = None) -> alt.Chart | alt
             )
         return lines.properties(width=200, height=220)
 
-    return _per_trainer(long, panel, "planted groups")
+    return _per_trainer(long, panel, _("planted groups"))
 
 
 SEPARATION_NAMES = {
-    "within": "within a group",
-    "between": "between groups",
-    "gap": "gap (within − between)",
+    "within": N_("within a group"),
+    "between": N_("between groups"),
+    "gap": N_("gap (within − between)"),
 }
