@@ -3,8 +3,8 @@
 2013 Vietnamese sentences that ship inside the underthesea wheel.
 
 :func:`read_builtin` reads one (cached in memory, and the Wikipedia sample's tokens on disk, see
-:func:`cache_dir`); :func:`planted_groups` and :func:`shifted_words` say which word groups the
-toy corpora plant. :func:`embedlab.corpus.load_corpus` turns a built-in into a ``Corpus``.
+:func:`cache_dir`); :func:`planted_groups`, :func:`planted_analogy` and :func:`shifted_words`
+say which word groups and which analogy the toy corpora plant. :func:`embedlab.corpus.load_corpus` turns a built-in into a ``Corpus``.
 """
 
 from __future__ import annotations
@@ -251,3 +251,18 @@ def planted_groups(corpus_name: str) -> dict[str, list[str]] | None:
     if not isinstance(groups, dict) or not all(isinstance(w, list) for w in groups.values()):
         raise EmbedLabError(f"data/{groups_file} must map each group name to a list of words; restore it.")
     return {str(name): [str(w) for w in words] for name, words in groups.items()}
+
+
+def planted_analogy(corpus_name: str) -> tuple[str, str, str, str] | None:
+    """The analogy a built-in toy corpus plants, as (a, b, c, expected) for a − b + c ≈ expected:
+    the first royal male − the first common male + the first common female ≈ the first royal
+    female (each group file lists male then female of each pair); None for other corpora.
+
+    >>> planted_analogy("toy"), planted_analogy("toy-vi"), planted_analogy("lee")
+    (('king', 'man', 'woman', 'queen'), ('vua', 'đàn_ông', 'phụ_nữ', 'hoàng_hậu'), None)
+    """
+    groups = planted_groups(corpus_name)
+    if groups is None:
+        return None
+    royalty, people = groups["royalty"], groups["people"]
+    return royalty[0], people[0], people[1], royalty[1]

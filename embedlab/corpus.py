@@ -28,7 +28,16 @@ from embedlab.decoding import decode_upload
 from embedlab.errors import EmbedLabError
 from embedlab.hooks import Hooks
 from embedlab.mojibake import RepairReport
-from embedlab.segmentation import SEGMENTER, Segmentation, decide, segment_text, with_words
+from embedlab.segmentation import (
+    SEGMENTER,
+    Segmentation,
+    count_syllables,
+    decide,
+    estimate_seconds,
+    refusal,
+    segment_text,
+    with_words,
+)
 from embedlab.tokenizer import refuse_far_over_cap, sentences_from_text
 from embedlab.uploads import file_label, read_file
 
@@ -103,6 +112,48 @@ def corpus_from_bytes(
     )
 
 
+@dataclass(frozen=True)
+class SegmentationPlan:
+    """What loading an upload with ``segment`` will do, known before it starts: ``applied``
+    ("words" or "syllables") and why, the syllables the segmenter would read (0 when it will
+    not run, or when this file was segmented before and is cached), its estimated seconds, and
+    the refusal on this server (None when it fits)."""
+
+    applied: str
+    reason: str
+    syllables: int
+    seconds: float
+    refusal: str | None
+
+
+def segmentation_plan(data: bytes, filename: str, segment: str, limits: Limits | None = None) -> SegmentationPlan:
+    """Decide before the work: decode (and repair) ``data``, see whether ``segment`` segments it,
+    and estimate how long that takes here; a page shows this and runs the load as a job.
+
+    >>> plan = segmentation_plan("Sinh viên đọc sách ở thư viện.".encode(), "lớp.txt", "auto")
+    >>> plan.applied, plan.syllables, plan.refusal
+    ('words', 7, None)
+    """
+    limits = limits or Limits.from_env()
+    text, _ = decode_upload(data, filename, limits)
+    applied, reason, _ = decide(segment, text)
+    if (
+        applied != "words"
+        or reason.startswith("already segmented")
+        or _segmented_cache_path(hashlib.sha256(bytes(data)).hexdigest()).is_file()
+    ):
+        return SegmentationPlan(applied, reason, 0, 0.0, None)
+    syllables = count_syllables(text)
+    return SegmentationPlan(
+        applied, reason, syllables, estimate_seconds(syllables), refusal(syllables, file_label(filename), limits)
+    )
+
+
+def _segmented_cache_path(sha256: str) -> Path:
+    key = hashlib.sha256(f"{sha256}|{SEGMENTER}|{SEGMENTED_CACHE_VERSION}".encode()).hexdigest()[:32]
+    return cache_root() / "segmented" / f"{key}.txt"
+
+
 SEGMENTED_CACHE_VERSION = 1  # bump when what is cached changes (the repair, the segmenter's call)
 
 
@@ -110,8 +161,7 @@ def _segmented(text: str, sha256: str, hooks: Hooks | None) -> tuple[str, int, f
     """:func:`segment_text` of a file's text, from ``$EMBEDLAB_CACHE_DIR/segmented`` when this
     file was segmented before by this segmenter (then 0 seconds); a cache that cannot be read
     or written is skipped."""
-    key = hashlib.sha256(f"{sha256}|{SEGMENTER}|{SEGMENTED_CACHE_VERSION}".encode()).hexdigest()[:32]
-    path = cache_root() / "segmented" / f"{key}.txt"
+    path = _segmented_cache_path(sha256)
     try:
         cached = path.read_text(encoding="utf-8")
         first, _, body = cached.partition("\n")

@@ -44,18 +44,21 @@ def test_shipped_runs_carry_the_current_cache_key(corpus, role):
     load_run(SHIPPED_RUNS / name, verify=True)
 
 
+@pytest.mark.parametrize("corpus", CORPORA)
 @pytest.mark.parametrize("role", ROLES)
-def test_the_vietnamese_toy_runs_show_their_planted_structure(role):
-    """vua − đàn_ông + phụ_nữ ≈ hoàng_hậu ranks first by the last epoch, and the planted groups
-    are blocks (within-group cosine well above between-group), on both trainers."""
+def test_the_shipped_toy_runs_show_their_planted_structure(corpus, role):
+    """The planted analogy (king − man + woman ≈ queen; vua − đàn_ông + phụ_nữ ≈ hoàng_hậu) ranks
+    first by the last epoch, and the planted groups are blocks (within-group cosine well above
+    between-group, from none at epoch 0), on both trainers."""
     from embedlab.analogies import analogy
     from embedlab.analysis import separation_over_epochs
-    from embedlab.builtin_corpora import planted_groups
+    from embedlab.builtin_corpora import planted_analogy, planted_groups
 
-    prepared = _prepared("toy-vi")
+    prepared = _prepared(corpus)
     run = shipped(prepared, role)
-    assert analogy(run.input_vectors[-1], prepared.vocab, "vua", "đàn_ông", "phụ_nữ")["word"].iloc[0] == "hoàng_hậu"
-    separation = separation_over_epochs(run.input_vectors, prepared.vocab, planted_groups("toy-vi"))
+    a, b, c, expected = planted_analogy(corpus)
+    assert analogy(run.input_vectors[-1], prepared.vocab, a, b, c)["word"].iloc[0] == expected
+    separation = separation_over_epochs(run.input_vectors, prepared.vocab, planted_groups(corpus))
     assert abs(separation["gap"].iloc[0]) < 0.05 and separation["gap"].iloc[-1] > 0.4
 
 

@@ -227,3 +227,18 @@ def test_the_command_line_trains_words_and_records_the_setting(plain, tmp_path):
     found = {w for w in runs["words"] if "_" in w}
     assert len(found & gold) / len(gold) > 0.85 and len(found & gold) / len(found) > 0.8
     assert not any("_" in w for w in runs["syllables"])
+
+
+def test_the_plan_says_before_the_work_what_will_happen(plain, monkeypatch, tmp_path):
+    from embedlab.corpus import segmentation_plan
+
+    monkeypatch.setenv("EMBEDLAB_CACHE_DIR", str(tmp_path))
+    plan = segmentation_plan(plain, "lớp.txt", "auto")
+    assert plan.applied == "words" and plan.refusal is None
+    assert plan.syllables == sum(len(tokenize(line)) for line in plain.decode().splitlines())  # no numbers here
+    assert plan.seconds == estimate_seconds(plan.syllables)
+    assert segmentation_plan(plain, "lớp.txt", "syllables").syllables == 0
+    corpus_from_bytes(plain, "lớp.txt", segment="auto")  # segmented once: cached, nothing left to do
+    assert segmentation_plan(plain, "lớp.txt", "auto").syllables == 0
+    tight = Limits(max_job_seconds=1)
+    assert "--segment words" in segmentation_plan("Sinh viên đọc sách.".encode(), "a.txt", "words", tight).refusal
