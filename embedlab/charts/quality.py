@@ -7,15 +7,16 @@ import numpy as np  # noqa: F401  (the doctests use it)
 import pandas as pd
 
 from embedlab.charts._common import trainer_colour
+from embedlab.i18n import N_, _
 from embedlab.quality import spearman_interval, wilson_interval
 
 # (score column, panel title, count column, what is counted, benchmark size)
 PANELS = (
     ("wordsim353_spearman", "WordSim-353 ρ", "wordsim353_pairs", "pairs", 353),
     ("simlex999_spearman", "SimLex-999 ρ", "simlex999_pairs", "pairs", 999),
-    ("analogy_accuracy", "analogy accuracy (3CosAdd)", "analogy_count", "questions", None),
-    ("group_gap", "planted groups: within − between cosine", None, None, None),
-    ("group_silhouette", "planted groups: silhouette (cosine)", None, None, None),
+    ("analogy_accuracy", N_("analogy accuracy (3CosAdd)"), "analogy_count", "questions", None),
+    ("group_gap", N_("planted groups: within − between cosine"), None, None, None),
+    ("group_silhouette", N_("planted groups: silhouette (cosine)"), None, None, None),
 )
 
 
@@ -59,7 +60,9 @@ def quality_panels(long: pd.DataFrame, colours: dict[str, str] | None = None) ->
     """One small panel per score, both trainers as coloured lines with their 95 % interval as a
     band, coverage in the tooltip. ``colours``: trainer name → colour (one colour per trainer
     on every page)."""
-    order = [title for _, title, *_ in PANELS]
+    names = {title: _(title) for _column, title, *_rest in PANELS}  # the facets in the current language
+    long = long.assign(panel=long["panel"].map(lambda title: names.get(title, title)))
+    order = list(names.values())
     colour = trainer_colour(long["trainer"], colours=colours, title=None, legend=alt.Legend(orient="bottom"))
     base = alt.Chart().encode(x=alt.X("epoch:Q", axis=alt.Axis(tickMinStep=1)), color=colour)
     band = base.mark_area(opacity=0.18).encode(y=alt.Y("low:Q", title=None), y2="high:Q")
@@ -69,8 +72,8 @@ def quality_panels(long: pd.DataFrame, colours: dict[str, str] | None = None) ->
             "trainer:N",
             "epoch:Q",
             alt.Tooltip("value:Q", format=".3f"),
-            alt.Tooltip("low:Q", format=".3f", title="95 % from"),
-            alt.Tooltip("high:Q", format=".3f", title="95 % to"),
+            alt.Tooltip("low:Q", format=".3f", title=_("95 % from")),
+            alt.Tooltip("high:Q", format=".3f", title=_("95 % to")),
             "coverage:N",
         ],
     )
