@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from embedlab.builtin_corpora import planted_analogy
 from embedlab.i18n import _, listing
 from embedlab.i18n import number as num
 from embedlab.lecture_measures import (
@@ -32,8 +33,7 @@ from embedlab.lecture_measures import (
 from embedlab.store import Run
 
 ANALOGY = ("king", "man", "woman", "queen")  # a − b + c ≈ expected (the toy corpus plants it)
-# The same relation in every built-in toy corpus's own words; the first one a vocabulary holds is asked.
-ANALOGIES = (ANALOGY, ("vua", "đàn_ông", "phụ_nữ", "hoàng_hậu"))
+TOYS = ("toy", "toy-vi")  # the corpora whose planted analogy another corpus's vocabulary may hold
 
 
 @dataclass(frozen=True)
@@ -108,10 +108,13 @@ def _bullets(parts: Sequence[str], remark: str = "") -> str:
 
 def embeddings(runs: Mapping[str, Run], words: Sequence[str] | None = None) -> Measured:
     """§1: the rank of ``expected`` for a − b + c at every epoch, per trainer. ``words``: (a, b,
-    c, expected); by default the first of :data:`ANALOGIES` the vocabulary holds (else king …)."""
-    vocab = next(iter(runs.values())).vocab
+    c, expected); by default the analogy the runs' corpus plants, else a toy corpus's analogy
+    whose words the vocabulary holds, else king − man + woman ≈ queen."""
+    first = next(iter(runs.values()))
+    vocab = first.vocab
     if words is None:
-        words = next((found for found in ANALOGIES if all(w in vocab.index for w in found)), ANALOGY)
+        held = (found for found in map(planted_analogy, TOYS) if found and all(w in vocab.index for w in found))
+        words = planted_analogy(first.corpus_name) or next(held, ANALOGY)
     a, b, c, expected = words
     missing = [w for w in words if w not in vocab.index]
     if missing:
