@@ -11,6 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from dashboard.session import session  # Streamlit only
 from embedlab import sitemap  # the menu only: no NumPy, pandas or Altair
 
 ROOT = Path(__file__).resolve().parent
@@ -18,7 +19,7 @@ RUN_LOG = os.environ.get("EMBEDLAB_RUN_LOG")  # benchmarks/load.py: one JSON lin
 started = time.time()
 
 st.set_page_config(layout="wide", page_title="EmbedLab", page_icon=":material/scatter_plot:")
-st.session_state["framed"] = True  # app.py ran in this session (see ui.open_page)
+session.framed = True  # app.py ran in this session (see dashboard.frame.open_page)
 
 missing = [path for path, _, _ in sitemap.PAGES if not (ROOT / path).exists()]
 if missing:  # a lost page is a broken install: say so rather than hide it
@@ -31,30 +32,32 @@ frame = st.sidebar.empty()
 
 # A fresh server imports NumPy, pandas and Altair for its first visitor (seconds on a busy machine).
 # On the Lecture that visitor reads the tour's text meanwhile: the page draws it before it imports
-# ui and sets the session up itself (pages/lecture.py). Every other page needs ui first.
-text_first = "ui" not in sys.modules and navigation is by_path[sitemap.DEFAULT_PAGE]
+# the dashboard and sets the session up itself (pages/lecture.py). Every other page needs it first.
+text_first = "dashboard.runs" not in sys.modules and navigation is by_path[sitemap.DEFAULT_PAGE]
 if not text_first:
-    import ui
+    from dashboard import frame as page_frame
+    from dashboard import runs
+    from dashboard.sidebar import sidebar
 
-    ui.init_session()
-    # A bookmarked page URL opened on a freshly started server came here first (ui.open_page).
-    wanted = ui.wanted_page()
+    page_frame.init_session()
+    # A bookmarked page URL opened on a freshly started server came here first (frame.open_page).
+    wanted = page_frame.wanted_page()
     if wanted in by_path and wanted != sitemap.DEFAULT_PAGE:
         st.switch_page(by_path[wanted])
     # The Lecture draws its text first and loads the default runs itself, where its charts go.
     if navigation is not by_path[sitemap.DEFAULT_PAGE]:
-        ui.ensure_default_runs()
+        runs.ensure_default_runs()
     # Drawn before the page (the Train page follows a job for minutes) and again after it, so it
     # names runs the page just trained.
     with frame.container():
-        ui.sidebar()
+        sidebar()
 try:
     navigation.run()
 finally:
-    import ui
+    from dashboard.sidebar import sidebar
 
     with frame.container():
-        ui.sidebar()
+        sidebar()
     if RUN_LOG:
         with open(RUN_LOG, "a", encoding="utf-8") as log:
             log.write(json.dumps({"page": navigation.title, "start": started, "end": time.time()}) + "\n")

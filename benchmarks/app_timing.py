@@ -10,7 +10,7 @@ the first page then shows trained results. ``pages`` puts two finished runs (the
 row 5) in the session, renders every page once (which fills the caches), then times
 ``at.run()`` again REPEATS times per page: the server time of a re-render. ``map`` opens the Map page on the same runs (N = 500 words, both
 trainers) and times moving the epoch slider to every epoch in turn, each one not shown before,
-twice: the whole app rerun (AppTest), and ``ui.draw_maps`` alone — the page's fragment, all that
+twice: the whole app rerun (AppTest), and ``mapview.draw_maps`` alone — the page's fragment, all that
 a browser reruns — the server time of an epoch change, hover neighbours included. Each prints one JSON line;
 ``rows()`` turns them into table rows for run.py.
 """
@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # embedlab and the app's ui module
+sys.path.insert(0, str(ROOT))  # embedlab and the app's dashboard package
 APP = ROOT / "app.py"
 COLD_TARGET = 15.0
 RENDER_TARGET = 0.5
@@ -33,15 +33,15 @@ MAP_TARGET = 0.3  # issue 14: an epoch change on the Map page, cached wiki run
 
 
 def app_pages() -> list[str]:
-    """The page files the app routes to, in the order they are named in app.py / ui.py, that exist."""
+    """The page files the app routes to, in the order they are named in app.py / embedlab/sitemap.py, that exist."""
     found = []
-    for source in (APP, ROOT / "ui.py"):
+    for source in (APP, ROOT / "embedlab" / "sitemap.py"):
         if source.exists():
             for path in re.findall(r"[\"'](pages/\w+\.py)[\"']", source.read_text(encoding="utf-8")):
                 if path not in found and (ROOT / path).exists():
                     found.append(path)
     if not found:
-        raise RuntimeError("found no pages/*.py named in app.py or ui.py")
+        raise RuntimeError("found no pages/*.py named in app.py or embedlab/sitemap.py")
     return found
 
 
@@ -65,7 +65,7 @@ def _session(numpy_run: str, gensim_run: str):
     """An AppTest of the app whose session holds the two runs as its current runs, after its first run."""
     from streamlit.testing.v1 import AppTest
 
-    import ui  # the app's own module: the session objects must be its classes
+    from dashboard.runs import RunRecord  # the app's own module: the session objects must be its classes
     from embedlab.config import DashboardSettings, TrainOptions
     from embedlab.store import load_run
 
@@ -78,7 +78,7 @@ def _session(numpy_run: str, gensim_run: str):
         numpy=TrainOptions(**{**numpy_config["train_options"]}),
         gensim=TrainOptions(**{**gensim_config["train_options"]}),
     )
-    record = ui.RunRecord("benchmark: wiki", numpy_config["corpus"]["name"], {"numpy": numpy_run, "gensim": gensim_run})
+    record = RunRecord("benchmark: wiki", numpy_config["corpus"]["name"], {"numpy": numpy_run, "gensim": gensim_run})
     at.session_state["runs"] = [record]
     at.session_state["current_run"] = 0
     at.run()
@@ -137,13 +137,13 @@ def map_epochs(numpy_run: str, gensim_run: str) -> dict:
 
 
 def _draw_maps_timed(numpy_run: str, gensim_run: str, words: int, last: int) -> None:
-    """An AppTest script: what the Map page's fragment draws on an epoch change (``ui.draw_maps``),
+    """An AppTest script: what the Map page's fragment draws on an epoch change (``mapview.draw_maps``),
     timed at every epoch before the last, each new to the caches (emptied first)."""
     import time
 
     import streamlit as st
 
-    import ui
+    from dashboard import cached, mapview
     from embedlab.config import MapOptions
     from embedlab.store import load_run
 
@@ -151,19 +151,19 @@ def _draw_maps_timed(numpy_run: str, gensim_run: str, words: int, last: int) -> 
     st.cache_resource.clear()
     runs = {"numpy": load_run(numpy_run), "gensim": load_run(gensim_run)}
     options = MapOptions(words, True)
-    colour_by = "planted group" if ui.groups_for(runs["numpy"]) else "frequency band"
-    found = ui.default_words(numpy_run)[:1]  # the page's default: one word's road drawn
-    ui.draw_maps(runs, last, options, colour_by, [], found)  # the page opens on the last epoch
+    colour_by = "planted group" if cached.groups_for(runs["numpy"]) else "frequency band"
+    found = cached.default_words(numpy_run)[:1]  # the page's default: one word's road drawn
+    mapview.draw_maps(runs, last, options, colour_by, [], found)  # the page opens on the last epoch
     times = []
     for epoch in range(last):
         started = time.perf_counter()
-        ui.draw_maps(runs, epoch, options, colour_by, [], found)
+        mapview.draw_maps(runs, epoch, options, colour_by, [], found)
         times.append(time.perf_counter() - started)
     st.session_state["fragment_times"] = times
 
 
 def map_fragment(numpy_run: str, gensim_run: str, words: int, last: int) -> list[float]:
-    """Seconds of ``ui.draw_maps`` per epoch change: the server time of the Map page's fragment,
+    """Seconds of ``mapview.draw_maps`` per epoch change: the server time of the Map page's fragment,
     which is all a browser reruns when the epoch slider moves (AppTest reruns the whole app)."""
     from streamlit.testing.v1 import AppTest
 
@@ -262,7 +262,7 @@ def _map_row(script: str, numpy_run: Path, gensim_run: Path):
         f"< {MAP_TARGET} s",
         result["fragment_slowest"] < MAP_TARGET and not result["problems"],
         f"{result['words']} words, points per map {result['points']}; every epoch once, each new to the caches "
-        f"(hover neighbours computed then), ui.draw_maps alone, s: {fragment}; the whole app rerun in AppTest for the "
+        f"(hover neighbours computed then), mapview.draw_maps alone, s: {fragment}; the whole app rerun in AppTest for the "
         f"same changes (app.py, sidebar and page; not what a browser waits for), s: {changes}, CPU median "
         f"{result['cpu_median']:.2f} s; first render of the page (fits both planes) "
         f"{result['first']:.1f} s" + (f"; errors shown: {result['problems']}" if result["problems"] else ""),

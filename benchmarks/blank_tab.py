@@ -9,7 +9,7 @@ spinning processes (a loaded shared server, or the other pytest-xdist worker). M
 2-core machine of benchmarks/README.md while the Train page's job panel was an
 ``st.fragment(run_every=1 s)``: 0 blank rounds of 8 without ``--burn``, 3 of 3 with it (the
 JavaScript stack: applyDelta → addElement → setNodeAtPath, 3–4 blocks deep). Since the panel is a
-plain script loop at the page's end (``ui.TrainingPanel.follow``): 0 of 5 with ``--burn``; the
+plain script loop at the page's end (``dashboard.job_panel.TrainingPanel.follow``): 0 of 5 with ``--burn``; the
 four finished 72–211 s after their presses and the fifth visitor's page switches took p50
 1.8–2.1 s, p90 3.0–3.5 s with both cores spinning. One round of the five hit the 400 s deadline
 instead (printed before the round text said which visitor and what its page showed).

@@ -4,7 +4,7 @@
     python data/make_default_runs.py
 
 A first visitor on an empty cache then sees trained results at once: the app copies these
-run directories into its cache (``ui.ensure_default_runs``) instead of training for seconds.
+run directories into its cache (``dashboard.runs.ensure_default_runs``) instead of training for seconds.
 They are exactly what ``train_cached`` would write: the same settings, the same cache key
 (which hashes the source of the maths, so any change to the maths makes them stale), and
 ``tests/test_default_runs.py`` checks both the key and that a fresh training gives the same

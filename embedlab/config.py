@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from embedlab import roles
 from embedlab.errors import EmbedLabError
 
 # toy-shift, toy-vi-shift: the second toy domains (fine-tuning); toy-vi, vi: Vietnamese, segmented into words
@@ -245,10 +246,10 @@ class DashboardSettings:
 
     def runs(self) -> list[tuple[str, TrainOptions]]:
         """(role, options) of every run these settings ask for."""
-        out = [("numpy", self.numpy), ("gensim", self.gensim)]
+        out = [(roles.NUMPY, self.numpy), (roles.GENSIM, self.gensim)]
         if self.l2_compare is not None:
             constant = self.numpy.replace(epochs=self.L2_EPOCHS, min_lr_fraction=1.0)
-            out += [("numpy_l2_off", constant.replace(l2=0.0)), ("numpy_l2", constant.replace(l2=self.l2_compare))]
+            out += [(roles.L2_OFF, constant.replace(l2=0.0)), (roles.L2_ON, constant.replace(l2=self.l2_compare))]
         return out
 
     def validate(self, limits: Limits | None = None) -> DashboardSettings:

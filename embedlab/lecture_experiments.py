@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from embedlab import roles
 from embedlab.i18n import _, listing
 from embedlab.i18n import number as num
 from embedlab.lecture import Measured, _bullets, _long, _per_epoch, _runs_with, _with_loss
@@ -35,7 +36,7 @@ def _l2_comparison(runs: Mapping[str, Run], off: Run, on: Run) -> Measured:
     """The comparison runs: the same NumPy training without (``off``) and with (``on``) λ."""
     lam = on.config["train_options"]["l2"]
     long = _per_epoch({"λ = 0": off, f"λ = {num(lam, 'g')}": on}, "mean_norm", "run")
-    long["trainer"] = next((n for n, r in runs.items() if r.trainer == "numpy"), "NumPy softmax")
+    long["trainer"] = next((n for n, r in runs.items() if r.trainer == roles.NUMPY), roles.name(roles.NUMPY))
     mo, mn = off.metrics.iloc[-1], on.metrics.iloc[-1]
     lowers = mn["heldout_loss"] < mo["heldout_loss"]
     note = _(

@@ -127,3 +127,30 @@ class PerVisitor:
                 self.drop(visitor)
                 gone.append(visitor)
         return gone
+
+
+JANITOR_SECONDS = 5.0  # how often gone visitors are looked for
+
+
+def start_janitor(
+    store: PerVisitor,
+    alive: Callable[[str], bool],
+    on_gone: Callable[[str], None] | None = None,
+    every: float = JANITOR_SECONDS,
+) -> threading.Thread:
+    """A daemon thread that sweeps ``store`` every ``every`` seconds: gone visitors' containers are
+    emptied, ``on_gone(visitor)`` is called for each, and the freed memory is given back (:func:`release`)."""
+
+    def janitor() -> None:
+        while True:
+            time.sleep(every)
+            gone = store.sweep(alive)
+            for visitor in gone:
+                if on_gone is not None:
+                    on_gone(visitor)
+            if gone:
+                release()
+
+    thread = threading.Thread(target=janitor, name="embedlab-janitor", daemon=True)
+    thread.start()
+    return thread

@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-import ui
-from embedlab import analysis, biasvar, charts, stability
+from dashboard import corpora, frame, job_panel, widgets
+from dashboard.session import Session, session
+from embedlab import analysis, biasvar, charts, roles, stability
 from embedlab.builtin_corpora import planted_groups
 from embedlab.config import SWEEP_PRESETS, Limits, SweepOptions
 from embedlab.evaluate import scorer_for
@@ -33,16 +34,15 @@ variance of large d levels off instead of exploding. Subsampling is off here: it
 pair distribution from the held-out one and would add a bias that no d removes.
 """
 
-ui.open_page(__file__)
-state = st.session_state
+frame.open_page(__file__)
 limits = Limits.from_env()
-settings = state.settings
-corpus = ui.current_corpus()
-data = ui.prepared(corpus, settings.min_count)
+settings = session.settings
+corpus = corpora.current_corpus()
+data = corpora.prepared(corpus, settings.min_count)
 window = settings.numpy.window
 st.header("Bias–variance over d")
 st.caption(
-    f"Corpus **{ui.corpus_label(state.corpus_source)}**: V = {len(data.vocab):,}, min_count {settings.min_count}, "
+    f"Corpus **{corpora.corpus_label(session.corpus_source)}**: V = {len(data.vocab):,}, min_count {settings.min_count}, "
     f"window {window} (from the Train page)."
 )
 with st.expander("What is measured, and how it relates to the PIP loss of Yin & Shen (2018)"):
@@ -51,13 +51,13 @@ with st.expander("What is measured, and how it relates to the PIP loss of Yin & 
 
 def run_with_progress(compute, label: str):
     """compute(hooks) as this visitor's job (a training slot, progress, Cancel); None if stopped or failed."""
-    state["bv_cancel"] = False
-    with ui.guard():  # other user errors (e.g. divergence) become st.error
-        return ui.run_as_job(label, compute, on_cancel=lambda: state.update(bv_cancel=True))
+    session.bv_cancel = False
+    with widgets.guard():  # other user errors (e.g. divergence) become st.error
+        return job_panel.run_as_job(label, compute, on_cancel=lambda: setattr(session, "bv_cancel", True))
     return None
 
 
-if state.pop("bv_cancel", False):
+if session.pop(Session.bv_cancel):
     st.warning("Stopped; nothing was kept. The last finished result is shown.")
 
 sweep_tab, stability_tab = st.tabs(["Bias² · variance · noise over d", "Stability across seeds"])
@@ -66,10 +66,10 @@ defaults = SweepOptions()
 
 def run_sweep(data, options: SweepOptions, label: str) -> None:
     key = (data.corpus.sha256, data.options, options)
-    if state.get("bv_sweep", {}).get("key") != key:
+    if (session.bv_sweep or {}).get("key") != key:
         table = run_with_progress(lambda hooks: biasvar.sweep(data, options, hooks), "sweep")
         if table is not None:
-            state["bv_sweep"] = {"key": key, "table": table, "label": label, "options": options}
+            session.bv_sweep = {"key": key, "table": table, "label": label, "options": options}
 
 
 with sweep_tab:
@@ -78,8 +78,8 @@ with sweep_tab:
         preset = SWEEP_PRESETS[presets[0]]
         st.caption(f"**Show the trade-off** ({presets[0]}): {preset.why}")
         if st.button("Show the trade-off", type="secondary", key="bv_preset"):
-            with ui.guard():
-                corpus_b = ui.builtin_corpus(preset.corpus)
+            with widgets.guard():
+                corpus_b = corpora.builtin_corpus(preset.corpus)
                 data_b = prepare(corpus_b, preset.corpus_options)
                 run_sweep(data_b, preset.sweep, f"preset “{presets[0]}” on {preset.corpus}")
     with st.form("bias_variance_form"):
@@ -99,14 +99,14 @@ with sweep_tab:
         )
         go = st.form_submit_button("Run the sweep", type="primary")
     if go:
-        with ui.guard():
+        with widgets.guard():
             train = defaults.train.replace(epochs=int(epochs), window=window)
             options = SweepOptions(
                 biasvar.parse_dims(dims_text), int(runs), train, float(share), bool(constant)
             ).validate(limits)
             label = f"{corpus.name} · d ∈ {list(options.dims)} · R = {options.runs} · {options.train.epochs} epochs · share {share:g}"
             run_sweep(data, options, label + (" · constant lr" if constant else ""))
-    result = state.get("bv_sweep")
+    result = session.bv_sweep
     if result is None:
         st.info(
             "Press “Run the sweep”. The defaults take about 20 s on the toy corpus (longer while the server is busy)."
@@ -137,7 +137,7 @@ with sweep_tab:
             f"{gap:.1e}",
             help="The largest |total − (noise + bias² + variance)| over d: the split is exact, up to rounding.",
         )
-        ui.chart(charts.tradeoff_chart(table, verdict))
+        widgets.chart(charts.tradeoff_chart(table, verdict))
         st.caption(
             "bias² is corrected for the R runs' mean (it otherwise still holds variance / R); of it, about "
             f"{table['bias2_sampling'].median():.4f} is the held-out context distribution's own sampling error, "
@@ -162,7 +162,7 @@ with stability_tab:
         k = c4.number_input("k neighbours", min_value=1, max_value=50, value=10, key="st_k")
         go_stability = st.form_submit_button("Train the seeds and compare", type="primary")
     if go_stability:
-        with ui.guard():
+        with widgets.guard():
             both = [
                 o.replace(dim=int(dim), epochs=int(stab_epochs)).validate(limits)
                 for o in (settings.numpy, settings.gensim)
@@ -170,7 +170,7 @@ with stability_tab:
             words = analysis.default_words(data.vocab, planted_groups(corpus.name))
             scorer = scorer_for(data.vocab, corpus.name)
             key = (corpus.sha256, settings.min_count, tuple(both), int(seeds), int(k))
-            if state.get("bv_stability", {}).get("key") != key:
+            if (session.bv_stability or {}).get("key") != key:
                 table = run_with_progress(
                     lambda hooks: stability.seed_stability(
                         data, both, int(seeds), words, int(k), default_cache_dir(), hooks, scorer=scorer
@@ -179,14 +179,14 @@ with stability_tab:
                 )
                 if table is not None:
                     label = f"{corpus.name} · d = {int(dim)} · {int(stab_epochs)} epochs · {int(seeds)} seeds · {len(words)} words"
-                    state["bv_stability"] = {"key": key, "table": table, "label": label}
-    result = state.get("bv_stability")
+                    session.bv_stability = {"key": key, "table": table, "label": label}
+    result = session.bv_stability
     if result is None:
         st.info("Press “Train the seeds and compare”: about 15 s on the toy corpus with the default settings.")
     else:
-        table = result["table"].assign(trainer=lambda t: t["trainer"].map(ui.ROLE_NAMES))
+        table = result["table"].assign(trainer=lambda t: t["trainer"].map(roles.name))
         st.caption(f"Last comparison: {result['label']}")
-        ui.chart(charts.stability_chart(table))
+        widgets.chart(charts.stability_chart(table))
         st.caption(
             "Epoch 0 is the same for both trainers (same initial vectors per seed). Words: the planted groups on the "
             "toy corpus, else frequent words."

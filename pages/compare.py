@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-import ui
-from embedlab import charts
+from dashboard import cached, frame, runs, specs, widgets
+from embedlab import charts, roles
 
-ui.open_page(__file__)
-pair = ui.require_pair()
+frame.open_page(__file__)
+pair = runs.require_pair()
 st.header("gensim vs NumPy softmax")
 if pair.numpy is None or pair.gensim is None:
     st.info(
@@ -17,11 +17,11 @@ if pair.numpy is None or pair.gensim is None:
     )
     st.stop()
 numpy_path, gensim_path = str(pair.numpy.path), str(pair.gensim.path)
-words = tuple(ui.chosen_words(pair.numpy))
+words = tuple(widgets.chosen_words(pair.numpy))
 st.caption(f"Same corpus, vocabulary and initial vectors; {len(words)} words from the Heatmaps page.")
-with ui.guard():
-    table = ui.agreement(numpy_path, gensim_path, words)
-    ui.chart(charts.agreement(table))
+with widgets.guard():
+    table = cached.agreement(numpy_path, gensim_path, words)
+    widgets.chart(charts.agreement(table))
     low = table.iloc[1:]["pearson"].idxmin() if len(table) > 1 else 0
     st.caption(
         "Correlation of the pairwise cosines of the word set: 1 = the same geometry up to a rotation. "
@@ -35,9 +35,9 @@ with ui.guard():
 epoch_col, k_col = st.columns([3, 1])
 epoch = epoch_col.slider("Epoch", 0, pair.epochs, pair.epochs, key="cmp_epoch")
 k = k_col.slider("k", 1, 20, 10, key="cmp_k")
-with ui.guard():
-    overlap = ui.overlap(numpy_path, gensim_path, words, k, epoch)
-    ui.chart(charts.overlap_bars(overlap, title=f"shared top-{k} neighbours at epoch {epoch}"))
+with widgets.guard():
+    overlap = cached.overlap(numpy_path, gensim_path, words, k, epoch)
+    widgets.chart(charts.overlap_bars(overlap, title=f"shared top-{k} neighbours at epoch {epoch}"))
 
-ui.chart(ui.losses_spec(tuple((ui.ROLE_NAMES[t], str(r.path)) for t, r in pair.runs().items())))
+widgets.chart(specs.losses(tuple((roles.name(t), str(r.path)) for t, r in pair.runs().items())))
 st.caption("Each trainer's own objective (full softmax vs negative sampling), so each has its own axis.")

@@ -4,12 +4,12 @@ Open embeddings: a run bundle, word2vec checkpoints or a .npy stack trained else
 import pandas as pd
 import streamlit as st
 
-import ui
+from dashboard import corpora, frame, runs, widgets
+from dashboard.session import Session, session
 from embedlab import charts, importer
-from embedlab.config import BUILTIN_CORPORA, ImportOptions, Limits
+from embedlab.config import ImportOptions, Limits
 
-ui.open_page(__file__)
-state = st.session_state
+frame.open_page(__file__)
 limits = Limits.from_env()
 st.header("Corpus")
 corpus_tab, open_tab = st.tabs(["Text corpus", "Open embeddings"])
@@ -26,26 +26,26 @@ with corpus_tab:
         st.caption(
             f"Up to {limits.max_tokens / 1e6:g} million words: about {limits.english_mb():.0f} MB of English text."
         )
-        if file is not None and file.file_id != state.get("last_upload_id"):
-            state.last_upload_id = file.file_id  # read each upload once, not on every rerun
-            with ui.guard():
-                uploaded = ui.add_upload(file.getvalue(), file.name)
-                state.corpus_choice = uploaded.sha256
+        if file is not None and file.file_id != session.last_upload_id:
+            session.last_upload_id = file.file_id  # read each upload once, not on every rerun
+            with widgets.guard():
+                uploaded = corpora.add_upload(file.getvalue(), file.name)
+                session.corpus_choice = uploaded.sha256
                 st.success(
                     f"Read {uploaded.name}: {len(uploaded.sentences):,} sentences. It is now the current corpus."
                 )
     with pick:
-        sources = [*BUILTIN_CORPORA, *state.uploads]
-        if state.get("corpus_choice") not in sources:
-            state.corpus_choice = state.corpus_source
-        labels = {source: ui.corpus_label(source) for source in sources}
-        st.radio("Corpus", sources, key="corpus_choice", format_func=labels.get)
-        state.corpus_source = state.corpus_choice
+        sources = corpora.sources()
+        if session.corpus_choice not in sources:
+            session.corpus_choice = session.corpus_source
+        labels = {source: corpora.corpus_label(source) for source in sources}
+        st.radio("Corpus", sources, key=Session.corpus_choice.key, format_func=labels.get)
+        session.corpus_source = session.corpus_choice
 
-    with ui.guard():
-        corpus = ui.current_corpus()
-        min_count = state.settings.min_count
-        stats, frequencies = ui.corpus_overview(corpus, min_count)
+    with widgets.guard():
+        corpus = corpora.current_corpus()
+        min_count = session.settings.min_count
+        stats, frequencies = corpora.corpus_overview(corpus, min_count)
         st.subheader(corpus.name)
         st.caption(corpus.description)
         with st.container(horizontal=True, gap="large"):  # whole labels and numbers, wrapping when narrow
@@ -55,7 +55,7 @@ with corpus_tab:
         st.caption(f"Vocabulary statistics at min_count = {min_count} (change it on the Train page).")
         left, right = st.columns(2)
         with left:
-            ui.chart(charts.zipf(frequencies))
+            widgets.chart(charts.zipf(frequencies))
             st.markdown("**First sentences**")
             preview = pd.DataFrame({"sentence": [" ".join(s) for s in corpus.sentences[:12]]})
             st.dataframe(preview, hide_index=True, height=250)
@@ -110,15 +110,15 @@ with open_tab:
                 max_words=int(max_words) or None,
             )
             bar = st.progress(0.0, text="reading…")
-            with ui.guard():
-                record = ui.open_embeddings(
+            with widgets.guard():
+                record = runs.open_embeddings(
                     [(f.name, f.getvalue()) for f in files],
                     options,
                     progress=lambda fraction, text: bar.progress(min(fraction, 1.0), text=text),
                 )
                 st.success(f"Opened {record.corpus}. Every page now shows it (switch back on the Train page).")
             bar.empty()
-    pair = ui.current_pair()
+    pair = runs.current_pair()
     if pair is not None and pair.imported is not None:
         run = pair.imported
         st.markdown(f"**Current run: {pair.record.label}**")

@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-import ui
-from embedlab import charts, dynamics
+from dashboard import cached, frame, runs, specs, widgets
+from embedlab import charts, dynamics, roles
 
-ui.open_page(__file__)
-pair = ui.require_pair()
+frame.open_page(__file__)
+pair = runs.require_pair()
 st.header("Training dynamics")
 st.caption(
     "Every curve is measured on the objective the trainer actually optimises (the mean per-pair loss over the "
@@ -14,15 +14,15 @@ st.caption(
     "on held-out sentences, without the L2 penalty."
 )
 for trainer, run in pair.runs().items():
-    st.markdown(f"**{ui.ROLE_NAMES.get(trainer, trainer)}**")
+    st.markdown(f"**{roles.name(trainer)}**")
     if not run.has_loss:
         st.info(
             "This run was opened without training metrics, so there is no loss, ‖∇J‖ or learning rate; "
             "mean ‖v‖ and the displacement per epoch are computed from its vectors."
         )
-        ui.chart(ui.metric_panels(str(run.path)))
+        widgets.chart(specs.metric_panels(str(run.path)))
         continue
-    ui.chart(ui.metric_panels(str(run.path)))
+    widgets.chart(specs.metric_panels(str(run.path)))
     story = dynamics.gradient_story(run.metrics)
     how = (
         "exact over every training pair"
@@ -36,7 +36,7 @@ for trainer, run in pair.runs().items():
         "converges; the learning rate decays too, so the steps shrink as well)."
     )
 
-if "numpy" in pair.by_role:  # the L2 comparison is a setting of this app's NumPy trainer, not of an opened run
+if roles.NUMPY in pair.by_role:  # the L2 comparison is a setting of this app's NumPy trainer, not of an opened run
     st.subheader("L2 regularisation (NumPy trainer)")
     if pair.l2_pair() is None:
         st.info(
@@ -46,8 +46,8 @@ if "numpy" in pair.by_role:  # the L2 comparison is a setting of this app's NumP
         )
     else:
         without, with_l2 = pair.l2_pair()
-        runs = {f"λ = {r.config['train_options']['l2']:g}": r for r in (without, with_l2)}
-        ui.chart(charts.compare_runs(ui.stacked_metrics(runs), ("mean_norm", "loss", "heldout_loss")))
+        l2_runs = {f"λ = {r.config['train_options']['l2']:g}": r for r in (without, with_l2)}
+        widgets.chart(charts.compare_runs(specs.stacked_metrics(l2_runs), ("mean_norm", "loss", "heldout_loss")))
         story = dynamics.l2_story(without.metrics, with_l2.metrics)
         lam = with_l2.config["train_options"]["l2"]
         st.caption(
@@ -59,16 +59,16 @@ if "numpy" in pair.by_role:  # the L2 comparison is a setting of this app's NumP
         )
 
 st.subheader("Trajectories (Procrustes-aligned to the last epoch, one PCA for all epochs)")
-roles = list(pair.runs())
-trainer = st.segmented_control("Trainer", roles, default=roles[0], format_func=ui.ROLE_NAMES.get)
-run = pair.runs()[trainer or roles[0]]
-default = ui.chosen_words(run)[:8]
+shown_roles = list(pair.runs())
+trainer = st.segmented_control("Trainer", shown_roles, default=shown_roles[0], format_func=roles.name)
+run = pair.runs()[trainer or shown_roles[0]]
+default = widgets.chosen_words(run)[:8]
 words = st.multiselect("Words to follow", run.vocab.words, default=default, max_selections=20, key="traj_words")
-with ui.guard():
+with widgets.guard():
     if words:
-        ui.chart(ui.trajectories_chart(str(run.path), tuple(words)))
-    changes = ui.change_scores(str(run.path))
-    ui.chart(ui.change_scatter(str(run.path)))
+        widgets.chart(specs.trajectories_chart(str(run.path), tuple(words)))
+    changes = cached.change_scores(str(run.path))
+    widgets.chart(specs.change_scatter(str(run.path)))
     effect = dynamics.frequency_effect(changes)
     trend = (
         "rarer words moved more"

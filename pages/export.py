@@ -2,17 +2,17 @@
 
 import streamlit as st
 
-import ui
-from embedlab import export
+from dashboard import frame, runs
+from embedlab import export, roles
 from embedlab.store import load_run
 
-ui.open_page(__file__)
-pair = ui.require_pair()
-runs = pair.by_role
+frame.open_page(__file__)
+pair = runs.require_pair()
+by_role = pair.by_role
 st.header("Export")
 trainer_col, epoch_col = st.columns([1, 2])
-trainer = trainer_col.radio("Run", list(runs), format_func=ui.ROLE_NAMES.get, key="export_trainer")
-run = runs[trainer]
+trainer = trainer_col.radio("Run", list(by_role), format_func=roles.name, key="export_trainer")
+run = by_role[trainer]
 epoch = epoch_col.slider("Epoch", 0, run.epochs, run.epochs, key="export_epoch")
 path, stem = str(run.path), f"{run.run_id}-epoch{epoch}"
 st.caption(f"`{run.run_id}` · V = {len(run.vocab):,} · d = {run.input_vectors.shape[2]}")

@@ -2,15 +2,14 @@
 
 import streamlit as st
 
-import ui
-from embedlab import charts
+from dashboard import cached, corpora, finetuning, frame, runs, widgets
+from embedlab import charts, roles
 from embedlab.builtin_corpora import shifted_words
-from embedlab.config import BUILTIN_CORPORA, Limits
+from embedlab.config import Limits
 from embedlab.finetune import LR_FACTOR
 
-ui.open_page(__file__)
-state = st.session_state
-pair = ui.require_pair()
+frame.open_page(__file__)
+pair = runs.require_pair()
 st.header("Fine-tune on a second corpus")
 st.caption(
     "SEED §8: embeddings are fine-tuned per domain. Training continues from the current runs' last snapshot on a "
@@ -28,14 +27,14 @@ if any("train_options" not in run.config or not run.has_outputs for run in pair.
 switch = pair.first.config.get("switch_epoch")
 if switch is None:
     limits = Limits.from_env()
-    sources = [s for s in (*BUILTIN_CORPORA, *state.uploads) if s != pair.record.corpus]
+    sources = [s for s in corpora.sources() if s != pair.record.corpus]
     with st.form("finetune_form"):
         corpus_col, epochs_col, lr_col = st.columns([2, 1, 1])
         source = corpus_col.selectbox(
             "second corpus",
             sources,
             index=sources.index("toy-shift") if "toy-shift" in sources else 0,
-            format_func=ui.corpus_label,
+            format_func=corpora.corpus_label,
         )
         epochs = epochs_col.number_input("fine-tuning epochs", 1, limits.max_epochs, 10)
         lr_factor = lr_col.number_input(
@@ -48,9 +47,9 @@ if switch is None:
         )
         go = st.form_submit_button("Fine-tune both trainers", type="primary")
     if go:
-        with ui.guard():  # a job in a training slot: queue place, progress and Cancel while it runs
-            corpus = state.uploads.get(source) or ui.builtin_corpus(source)
-            if ui.finetune_current(corpus, int(epochs), float(lr_factor)) is not None:
+        with widgets.guard():  # a job in a training slot: queue place, progress and Cancel while it runs
+            corpus = corpora.corpus_of(source)
+            if finetuning.finetune_current(corpus, int(epochs), float(lr_factor)) is not None:
                 st.rerun()
     st.info("The current runs have not been fine-tuned yet: pick a second corpus and press the button.")
     st.stop()
@@ -61,13 +60,13 @@ st.success(
 )
 focus = pair.first.config.get("focus_words") or []
 for column, (role, run) in zip(st.columns(len(pair.runs())), pair.runs().items(), strict=True):
-    with column, ui.guard():
-        st.markdown(f"**{ui.ROLE_NAMES[role]}**")
-        ui.chart(charts.forgetting(run.metrics, switch, title="forgetting: held-out loss on each corpus"))
-        movers = ui.top_movers(str(run.path))
+    with column, widgets.guard():
+        st.markdown(f"**{roles.name(role)}**")
+        widgets.chart(charts.forgetting(run.metrics, switch, title="forgetting: held-out loss on each corpus"))
+        movers = cached.top_movers(str(run.path))
         words = list(dict.fromkeys([*focus, *movers["word"].head(6)]))
-        drift = ui.drift(str(run.path))
-        ui.chart(charts.drift_lines(drift[drift["word"].isin(words)], focus, title="words that moved most"))
+        drift = cached.drift(str(run.path))
+        widgets.chart(charts.drift_lines(drift[drift["word"].isin(words)], focus, title="words that moved most"))
         st.dataframe(movers, hide_index=True, height=300)
 st.caption(
     "Drift = 1 − cos(v_w(t), v_w(switch)). No rotation has to be removed first: fine-tuning continues the same "

@@ -2,37 +2,40 @@
 
 import streamlit as st
 
-import ui
+from dashboard import cached, frame, runs, specs, widgets
+from embedlab import roles
 
-ui.open_page(__file__)
-pair = ui.require_pair()
+frame.open_page(__file__)
+pair = runs.require_pair()
 st.header("Cosine heatmaps")
 st.caption(
     "cos θ = v_a·v_b / (‖v_a‖ ‖v_b‖) between the words' input vectors (SEED §3), at the epoch on the slider; epoch 0 "
     "is the random start. Words that share contexts should turn bright together as training goes on."
 )
-words = ui.word_picker(pair.first, "Words in the heatmap")
+words = widgets.word_picker(pair.first, "Words in the heatmap")
 view_col, play_col = st.columns([2, 1])  # the toggle's label needs ~170 px: whole at 1024 px
 view = view_col.segmented_control("Show", ["cosine", "change since epoch 0"], default="cosine", key="hm_view")
 playing = play_col.toggle("▶ Play the epochs", key="hm_play")
 change = view == "change since epoch 0"
-runs = pair.runs()
-separations = {trainer: ui.separation(str(run.path)) for trainer, run in runs.items()}
+shown_runs = pair.runs()
+separations = {trainer: cached.separation(str(run.path)) for trainer, run in shown_runs.items()}
 has_groups = all(frame is not None for frame in separations.values())
 
 
 @st.fragment(run_every=0.9 if playing else None)
 def heatmaps() -> None:
     label = "Epoch" if pair.imported is not None else "Epoch (0 = the random initial vectors)"
-    epoch = ui.epoch_slider("hm_epoch", pair.epochs, playing, label)
-    floor = ui.similarity_floor(tuple(str(run.path) for run in runs.values()), tuple(words))
+    epoch = widgets.epoch_slider("hm_epoch", pair.epochs, playing, label)
+    floor = cached.similarity_floor(tuple(str(run.path) for run in shown_runs.values()), tuple(words))
     # both trainers side by side, or one opened run in the left half (a full-width heatmap is unreadable)
-    for column, (trainer, run) in zip(st.columns(max(2, len(runs))), runs.items(), strict=False):
-        with column, ui.guard():
-            title = f"{ui.ROLE_NAMES.get(trainer, trainer)} · epoch {epoch}"
-            ui.chart(ui.heatmap_spec(str(run.path), epoch, tuple(words), change, floor, title))
+    for column, (trainer, run) in zip(st.columns(max(2, len(shown_runs))), shown_runs.items(), strict=False):
+        with column, widgets.guard():
+            title = f"{roles.name(trainer)} · epoch {epoch}"
+            widgets.chart(specs.heatmap(str(run.path), epoch, tuple(words), change, floor, title))
     if has_groups:
-        ui.chart(ui.separation_spec(tuple((trainer, str(run.path)) for trainer, run in runs.items()), epoch))
+        widgets.chart(
+            specs.separation_chart(tuple((trainer, str(run.path)) for trainer, run in shown_runs.items()), epoch)
+        )
 
 
 if len(words) < 2:
@@ -45,7 +48,7 @@ if has_groups:
     for trainer, frame in separations.items():
         first, last = frame.iloc[min(1, len(frame) - 1)], frame.iloc[-1]
         notes.append(
-            f"{ui.ROLE_NAMES.get(trainer, trainer)}: between-group cosine {first['between']:.2f} after epoch 1, "
+            f"{roles.name(trainer)}: between-group cosine {first['between']:.2f} after epoch 1, "
             f"{last['between']:.2f} at the end; gap {last['gap']:.2f}"
         )
     st.caption(

@@ -1,6 +1,6 @@
 """Lecture: the lecture's claims in order, each with its formula, a chart of the current runs and what they show.
 
-The first step's text is drawn first (embedlab.tour), before ui and the rest of the package are
+The first step's text is drawn first (embedlab.tour), before the dashboard and the rest of the package are
 imported: on a fresh server that import takes seconds, and the first visitor reads meanwhile. The
 runs are loaded afterwards, with their progress in the first step's chart; the other steps' text
 is drawn once that chart is, and each step's chart and note then fill in (embedlab.lecture).
@@ -10,7 +10,7 @@ import sys
 
 import streamlit as st
 
-from embedlab import tour
+from embedlab import roles, tour
 
 st.header(tour.TITLE)
 st.markdown(tour.INTRO)
@@ -37,7 +37,7 @@ def draw_steps(steps: tuple[tour.Step, ...]) -> None:
 FIRST_SCREEN = 1
 draw_steps(tour.STEPS[:FIRST_SCREEN])
 
-if "ui" not in sys.modules:  # a fresh server: the import below takes seconds
+if "dashboard.runs" not in sys.modules:  # a fresh server: the import below takes seconds
     starting = slots[tour.STEPS[0].key].container()
     starting.caption("EmbedLab is starting: loading NumPy, pandas and Altair. The charts follow.")
     # An empty 1×1 chart, so that the browser loads its chart library (Vega) during the import: the
@@ -50,22 +50,24 @@ if "ui" not in sys.modules:  # a fresh server: the import below takes seconds
     starting.vega_lite_chart(
         {"mark": "point", "width": 1, "height": 1, "padding": 0, "autosize": "none"}, width="content"
     )
-import ui  # noqa: E402  (after the text, on purpose)
+from dashboard import frame, runs, widgets  # noqa: E402  (after the text, on purpose)
+from dashboard import lecture as steps  # noqa: E402
+from dashboard.session import session  # noqa: E402
 from embedlab import biasvar, charts, lecture, lecture_experiments, lecture_measures  # noqa: E402
 
-ui.open_page(__file__)
-if "runs" not in st.session_state:  # a fresh server's first visit: app.py left the session to this page
-    ui.init_session()
+frame.open_page(__file__)
+if not frame.is_set_up():  # a fresh server's first visit: app.py left the session to this page
+    frame.init_session()
 
 with slots[tour.STEPS[0].key].container():
-    ui.ensure_default_runs()  # loads (or trains) the default runs, its progress where the first chart goes
-pair = ui.current_pair()
+    runs.ensure_default_runs()  # loads (or trains) the default runs, its progress where the first chart goes
+pair = runs.current_pair()
 if pair is None:
     draw_steps(tour.STEPS[FIRST_SCREEN:])
     for slot in slots.values():
         slot.info("No runs to show: open the Train page and press Train.")
     st.stop()
-paths = ui.lecture_paths(pair)
+paths = steps.paths_of(pair)
 
 
 def show(spec: dict | None, measured: lecture.Measured) -> None:
@@ -80,18 +82,16 @@ def show(spec: dict | None, measured: lecture.Measured) -> None:
 def geometry() -> None:
     """§3 with its word picker: a new word redraws only this step."""
     vocab = pair.first.vocab
-    default = ui.chosen_words(pair.first)[0] if ui.chosen_words(pair.first) else vocab.words[0]
+    default = widgets.chosen_words(pair.first)[0] if widgets.chosen_words(pair.first) else vocab.words[0]
     word_col, trainer_col = st.columns([2, 3])
     word = word_col.selectbox("word", vocab.words, index=vocab.index.get(default, 0), key="lecture_word")
     role = trainer_col.segmented_control(
-        "the table's trainer", list(pair.runs()), default=next(iter(pair.runs())), format_func=ui.ROLE_NAMES.get
+        "the table's trainer", list(pair.runs()), default=next(iter(pair.runs())), format_func=roles.name
     )
     run = pair.runs()[role or next(iter(pair.runs()))]
-    show(*ui.lecture_view("geometry", paths, word))
+    show(*steps.view("geometry", paths, word))
     table = lecture_measures.step_table(run.input_vectors, vocab.index[word])
-    st.caption(
-        f"{ui.ROLE_NAMES.get(role, role)}, *{word}*, its first components: v(0) plus the sum of the steps is v(T)"
-    )
+    st.caption(f"{roles.name(role)}, *{word}*, its first components: v(0) plus the sum of the steps is v(T)")
     st.dataframe(table.iloc[[0, -3, -2, -1]], width="stretch")
     st.caption("…and every epoch's step Δv(t) = v(t) − v(t−1)")
     st.dataframe(table.iloc[1:-3], height=250, width="stretch")
@@ -100,19 +100,19 @@ def geometry() -> None:
 for step in tour.STEPS:
     if step.key not in slots:  # the steps after the first, once its chart is drawn
         draw_steps(tour.STEPS[FIRST_SCREEN:])
-    with slots[step.key].container(), ui.guard():
+    with slots[step.key].container(), widgets.guard():
         if step.key == "geometry":
             geometry()
         elif step.key == "biasvar":
-            sweep = st.session_state.get("bv_sweep")  # the Bias–variance page's last sweep, if any
+            sweep = session.bv_sweep  # the Bias–variance page's last sweep, if any
             if sweep is None:
-                show(*ui.lecture_view(step.key, paths))
+                show(*steps.view(step.key, paths))
             else:
-                runs = {ui.ROLE_NAMES.get(role, role): run for role, run in pair.runs().items()}
+                named = {roles.name(role): run for role, run in pair.runs().items()}
                 verdict = biasvar.optimum_text(biasvar.optimum(sweep["table"]), sweep["options"].runs)
                 measured = lecture_experiments.bias_variance(
-                    runs, sweep["table"], f"This session's sweep ({sweep['label']}): {verdict}"
+                    named, sweep["table"], f"This session's sweep ({sweep['label']}): {verdict}"
                 )
-                show(charts.step_chart(measured, ui.TRAINER_COLOURS).to_dict(), measured)
+                show(charts.step_chart(measured, roles.COLOURS).to_dict(), measured)
         else:
-            show(*ui.lecture_view(step.key, paths))
+            show(*steps.view(step.key, paths))

@@ -2,14 +2,14 @@
 
 import streamlit as st
 
-import ui
+from dashboard import cached, frame, mapview, runs, specs, widgets
 from embedlab import charts
 from embedlab.config import Limits, MapOptions
 from embedlab.embedding_map import COLOUR_BY, find_words, parse_word_lists
 
-ui.open_page(__file__)
-pair = ui.require_pair()
-runs = pair.runs()
+frame.open_page(__file__)
+pair = runs.require_pair()
+shown_runs = pair.runs()
 first = pair.first
 st.header("Embedding map")
 most = min(len(first.vocab), Limits.from_env().max_map_words)
@@ -18,7 +18,7 @@ controls = st.container(horizontal=True, wrap=True, gap="medium", vertical_align
 words = controls.number_input(
     "words (most frequent)", 2, most, min(MapOptions.words, most), step=50, key="map_words", width=180
 )
-choices = [c for c in COLOUR_BY if c != "planted group" or ui.groups_for(first)]
+choices = [c for c in COLOUR_BY if c != "planted group" or cached.groups_for(first)]
 colour_by = controls.segmented_control("Colour by", choices, default=choices[0], key="map_colour") or choices[0]
 unit = controls.toggle(
     "unit length",
@@ -30,7 +30,7 @@ word_lists = []
 if colour_by == "word lists":
     typed = st.text_area("Word lists, one per line", key="map_lists", placeholder="king queen prince\ncat dog horse")
     word_lists = parse_word_lists(typed)
-default_word = ui.default_words(str(first.path))[:1]
+default_word = cached.default_words(str(first.path))[:1]
 search = st.text_input("Find words (their road from epoch 0 is drawn)", " ".join(default_word), key="map_search")
 playing = controls.toggle("▶ Play the epochs", key="map_play")
 found, missing = find_words(first.vocab, [word for line in parse_word_lists(search) for word in line])
@@ -40,17 +40,18 @@ if missing:
 
 @st.fragment(run_every=0.9 if playing else None)
 def maps(options: MapOptions) -> None:
-    epoch = ui.epoch_slider("map_epoch", pair.epochs, playing)
-    ui.draw_maps(runs, epoch, options, colour_by, word_lists, found)
+    epoch = widgets.epoch_slider("map_epoch", pair.epochs, playing)
+    mapview.draw_maps(shown_runs, epoch, options, colour_by, word_lists, found)
 
 
-with ui.guard():
+with widgets.guard():
     options = MapOptions(int(words), bool(unit)).validate()
     maps(options)
     hides = st.expander("What the picture hides, epoch by epoch", key="map_hides", on_change="rerun")
     if hides.open:  # drawn only when asked for: every rerun of the page would pay for it
         with hides:
             emaps = {
-                role: ui.embedding_map_of(str(run.path), options.words, options.unit) for role, run in runs.items()
+                role: mapview.embedding_map_of(str(run.path), options.words, options.unit)
+                for role, run in shown_runs.items()
             }
-            ui.chart(charts.map_readout(ui.with_trainer({role: m.readout for role, m in emaps.items()})))
+            widgets.chart(charts.map_readout(specs.with_trainer({role: m.readout for role, m in emaps.items()})))

@@ -2,13 +2,14 @@
 
 import streamlit as st
 
-import ui
+from dashboard import cached, frame, runs, specs, widgets
+from embedlab import roles
 
-ui.open_page(__file__)
-pair = ui.require_pair()
+frame.open_page(__file__)
+pair = runs.require_pair()
 vocab = pair.first.vocab
 words = list(vocab.words)
-suggested = [w for w in ("king", "queen", "man", "woman") if w in vocab.index] or ui.chosen_words(pair.first)
+suggested = [w for w in ("king", "queen", "man", "woman") if w in vocab.index] or widgets.chosen_words(pair.first)
 st.header("Nearest neighbours over epochs")
 st.caption("The k words with the highest cosine to the query word at each epoch (SEED §3); epoch 0 is random.")
 query_col, k_col = st.columns([3, 1])
@@ -23,14 +24,16 @@ shown = st.multiselect(
 )
 shown = sorted(shown, reverse=True) or [last]
 for trainer, run in pair.runs().items():
-    with ui.guard():
-        st.markdown(f"**{ui.ROLE_NAMES.get(trainer, trainer)}** — neighbours of “{word}” (cosine)")
-        table = ui.neighbours_wide(str(run.path), word, k)
+    with widgets.guard():
+        st.markdown(f"**{roles.name(trainer)}** — neighbours of “{word}” (cosine)")
+        table = cached.neighbours_wide(str(run.path), word, k)
         st.dataframe(table[[f"epoch {e}" for e in shown if f"epoch {e}" in table]], width="stretch")
 
-chosen = tuple(ui.chosen_words(pair.first))
-with ui.guard():
-    ui.chart(ui.turnover_spec(tuple((trainer, str(run.path)) for trainer, run in pair.runs().items()), chosen, k))
+chosen = tuple(widgets.chosen_words(pair.first))
+with widgets.guard():
+    widgets.chart(
+        specs.turnover_chart(tuple((trainer, str(run.path)) for trainer, run in pair.runs().items()), chosen, k)
+    )
     st.caption(
         f"Mean Jaccard@{k} = |A ∩ B| / |A ∪ B| of each word's top-{k} neighbours, compared with the previous epoch "
         f"(turnover: low while the space is forming, near 1 once it has settled) and with the last epoch, over the "
@@ -46,7 +49,7 @@ a, b, c = (
     for cell, name, value in zip(cells, "abc", defaults, strict=True)
 )
 for trainer, run in pair.runs().items():
-    with ui.guard():
-        st.markdown(f"**{ui.ROLE_NAMES.get(trainer, trainer)}** — {a} − {b} + {c} ≈ ? (latest epoch first)")
-        table = ui.analogies_wide(str(run.path), a, b, c)
+    with widgets.guard():
+        st.markdown(f"**{roles.name(trainer)}** — {a} − {b} + {c} ≈ ? (latest epoch first)")
+        table = cached.analogies_wide(str(run.path), a, b, c)
         st.dataframe(table[[f"epoch {e}" for e in shown if f"epoch {e}" in table]], width="stretch")

@@ -4,20 +4,20 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-import ui
-from embedlab import benchmark_files, charts, evaluate
+from dashboard import cached, frame, runs, specs, widgets
+from embedlab import benchmark_files, charts, evaluate, roles
 from embedlab.quality import coverage_text, evaluate_run
 
 
 @st.cache_data(max_entries=64, show_spinner="Scoring every epoch on the benchmarks…")
 def quality(path: str) -> pd.DataFrame:
     """Per-epoch scores of one run (read from metrics.csv when training wrote them)."""
-    return evaluate_run(ui.run_at(path))
+    return evaluate_run(cached.run_at(path))
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def hits(path: str, epoch: int) -> pd.DataFrame:
-    run = ui.run_at(path)
+    run = cached.run_at(path)
     return evaluate.analogy_hits(run.input_vectors[epoch], run.vocab, benchmark_files.sample_analogies(run.vocab))
 
 
@@ -26,12 +26,12 @@ def panels_spec(paths: tuple[tuple[str, str], ...]) -> dict | None:
     """The score panels of runs ((name, path), …) as a Vega-Lite spec, built once per runs
     (Altair took ~0.3 s for them on every rerun of the page)."""
     long = charts.quality_long({name: quality(path) for name, path in paths})
-    return None if long.empty else charts.quality_panels(long, ui.TRAINER_COLOURS).to_dict(validate=False)
+    return None if long.empty else charts.quality_panels(long, roles.COLOURS).to_dict(validate=False)
 
 
-ui.open_page(__file__)
-pair = ui.require_pair()
-runs = {ui.ROLE_NAMES[trainer]: run for trainer, run in pair.runs().items()}
+frame.open_page(__file__)
+pair = runs.require_pair()
+named_runs = {roles.name(trainer): run for trainer, run in pair.runs().items()}
 st.header("Quality over epochs")
 st.caption(
     "Does semantic structure form as training goes on? Spearman ρ between cosine and human "
@@ -39,8 +39,8 @@ st.caption(
     "for the toy corpus the planted word groups — computed on the input vectors of every epoch."
 )
 
-with ui.guard():
-    tables = {name: quality(str(run.path)) for name, run in runs.items()}
+with widgets.guard():
+    tables = {name: quality(str(run.path)) for name, run in named_runs.items()}
     last = next(iter(tables.values())).iloc[-1]  # both trainers share one vocabulary: same coverage
     coverage = coverage_text(last)
     st.caption("Coverage of this vocabulary: " + " · ".join(coverage))
@@ -51,9 +51,9 @@ with ui.guard():
             + (" The planted groups measure the same idea on this corpus." if "group_gap" in last else "")
         )
 
-    panels = panels_spec(tuple((name, str(run.path)) for name, run in runs.items()))
+    panels = panels_spec(tuple((name, str(run.path)) for name, run in named_runs.items()))
     if panels is not None:
-        ui.chart(panels)
+        widgets.chart(panels)
     for column, title, count, unit, _ in charts.PANELS:
         if count is not None and np.isnan(last[column]):
             st.caption(f"{title}: too few {unit} in vocabulary ({int(last[count])}); not shown.")
@@ -64,10 +64,10 @@ with ui.guard():
         f"same fixed sample of at most {benchmark_files.ANALOGY_SAMPLE:,} in-vocabulary questions at every epoch."
     )
     with st.expander("Each trainer's loss beside the scores"):
-        losses = tuple((name, str(run.path)) for name, run in runs.items() if run.has_loss)
+        losses = tuple((name, str(run.path)) for name, run in named_runs.items() if run.has_loss)
         if losses:
-            ui.chart(ui.losses_spec(losses))
-        if len(losses) < len(runs):
+            widgets.chart(specs.losses(losses))
+        if len(losses) < len(named_runs):
             st.caption("No loss curve for a run opened without training metrics.")
     with st.expander("Scores per epoch (table)"):
         both = pd.concat([t.assign(trainer=name) for name, t in tables.items()], ignore_index=True)
@@ -80,8 +80,8 @@ if sample.empty:
     st.stop()
 epoch = st.slider("Epoch", 0, pair.epochs, pair.epochs, key="quality_epoch")
 only_right = st.toggle("Only questions at least one trainer gets right", value=True, key="quality_only_right")
-with ui.guard():
-    answers = {name: hits(str(run.path), epoch) for name, run in runs.items()}
+with widgets.guard():
+    answers = {name: hits(str(run.path), epoch) for name, run in named_runs.items()}
     table = next(iter(answers.values()))[["section", "question", "expected"]].copy()
     for name, frame in answers.items():
         table[f"{name}: answer"] = frame["predicted"]

@@ -3,8 +3,9 @@ queue place, live progress and Cancel, this session's runs."""
 
 import streamlit as st
 
-import ui
-from embedlab import advice
+from dashboard import corpora, frame, job_panel, runs, train_job, widgets
+from dashboard.session import session
+from embedlab import advice, roles
 from embedlab.config import Limits
 from embedlab.jobs import State
 
@@ -50,17 +51,16 @@ def sample_input(options, key: str) -> float:
     )
 
 
-ui.open_page(__file__)
-state = st.session_state
+frame.open_page(__file__)
 limits = Limits.from_env()
-corpus = ui.current_corpus()
-with ui.guard():
-    ui.fit_batch_to_corpus(corpus)
-settings = state.settings
+corpus = corpora.current_corpus()
+with widgets.guard():
+    corpora.fit_batch_to_corpus(corpus)
+settings = session.settings
 numpy, gensim = settings.numpy, settings.gensim
 st.header("Train")
-st.caption(f"Corpus: **{ui.corpus_label(state.corpus_source)}** (change it on the Corpus page).")
-job = state.get("job")
+st.caption(f"Corpus: **{corpora.corpus_label(session.corpus_source)}** (change it on the Corpus page).")
+job = session.job
 # Folded while a job runs and after one succeeded, so that its progress, or its result and the links
 # to the pages, are the first screen; open before the first job and after a stop or a failure.
 settings_open = job is None or job.state in (State.CANCELLED, State.FAILED)
@@ -110,38 +110,38 @@ with st.expander("Settings", expanded=settings_open), st.form("train_form"):
 
 valid = False
 if estimate_clicked or train_clicked:
-    with ui.guard():
+    with widgets.guard():
         form = dict(dim=dim, epochs=epochs, window=window, min_count=min_count, seed=seed)
         form |= dict(numpy_sample=numpy_sample, gensim_sample=gensim_sample)
         form |= dict(lr=lr, batch_size=batch_size, l2=l2, l2_compare=l2_compare if compare else None)
         form |= dict(alpha=alpha, sg=int(cbow == "skip-gram"), hs=int(hs != "negative sampling"), negative=negative)
-        state.settings = settings = ui.settings_from_form(settings, **form)
+        session.settings = settings = train_job.settings_from_form(settings, **form)
         valid = True
 
 estimated = False
-with ui.guard():
-    message, too_slow, steps = ui.work_message(corpus, settings)
+with widgets.guard():
+    message, too_slow, steps = train_job.work_message(corpus, settings)
     (st.warning if too_slow else st.info)(message)
     estimated = True
     for role, options in settings.runs():
         if options.trainer == "numpy":
             for warning in advice.numpy_warnings(options, steps):
-                st.warning(f"{ui.ROLE_NAMES.get(role, role)}: {warning}")
+                st.warning(f"{roles.name(role)}: {warning}")
 
 if train_clicked and valid and estimated:
-    with ui.guard():  # a refusal is shown with the commands that run it locally
-        if ui.start_training(corpus, settings) is not None:
+    with widgets.guard():  # a refusal is shown with the commands that run it locally
+        if train_job.start_training(corpus, settings) is not None:
             st.rerun()  # draw the form again from the new settings: its widgets' ids depend on their defaults
 # Queue place or progress, live curves and space, Cancel; then links. The settings above fold while a
 # job runs, so this is in the first screen.
-panel = ui.training_panel()
+panel = job_panel.training_panel()
 
 st.subheader("This session's runs")
-records = state.runs
+records = session.runs
 if records:
     # No widget key: the radio's index follows current_run (set by a finished job too), and a value
     # the browser still holds for it can never be sent back from another page.
-    current = min(state.current_run, len(records) - 1)
+    current = min(session.current_run, len(records) - 1)
     choice = st.radio(
         "Current runs (every page shows these)",
         range(len(records)),
@@ -149,7 +149,7 @@ if records:
         format_func=lambda i: records[i].label,
     )
     if choice != current:
-        state.current_run = choice
+        runs.choose(choice)
         st.rerun()
 
 if panel is not None:

@@ -160,7 +160,7 @@ def test_bad_corpus_through_the_cli_gives_one_error_line_and_leaves_nothing(case
 
 # ---------------------------------------------------------------- the upload path of the pages
 
-# The Corpus page hands the uploaded bytes to ui.add_upload → embedlab.corpus.corpus_from_bytes with
+# The Corpus page hands the uploaded bytes to dashboard.corpora.add_upload → embedlab.corpus.corpus_from_bytes with
 # the limits of the environment; the Train page then builds the vocabulary with
 # embedlab.training.prepare. Every other bad upload is in tests/test_corpus.py.
 BAD_UPLOADS = {

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
-# One colour per trainer on every chart (Vega's own nominal colours follow the sorted names, so
-# "numpy"/"gensim" and "NumPy softmax"/"gensim Word2Vec" would swap them between pages).
-TRAINER_COLOURS = {"NumPy softmax": "#4c78a8", "gensim Word2Vec": "#f58518", "imported": "#54a24b"}
+from embedlab import roles
+
+TRAINER_COLOURS = roles.COLOURS  # display name → colour, the same on every chart
 OTHER_TRAINER_COLOURS = ["#e45756", "#72b7b2", "#b279a2", "#9d755d", "#bab0ac"]
 
 

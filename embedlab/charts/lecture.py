@@ -8,7 +8,7 @@ the trainer. Titles say what is drawn, with units.
 >>> import pandas as pd
 >>> from embedlab.lecture import Measured
 >>> frame = pd.DataFrame({"epoch": [0, 1], "grad_norm": [0.01, 0.1], "grad_norm_se": [0.0, 0.0],
-...                       "trainer": ["NumPy softmax"] * 2})
+...                       "trainer": ["numpy"] * 2})
 >>> step_chart(Measured("gradient", frame, "")).to_dict()["layer"][0]["mark"]["type"]
 'line'
 """
@@ -18,6 +18,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from embedlab import roles
 from embedlab.charts._common import trainer_colour
 from embedlab.i18n import _
 from embedlab.i18n import number as num
@@ -228,7 +229,7 @@ def _gap(measured: Measured, colours: dict[str, str] | None):
 
 
 def _sweep(measured: Measured, colours: dict[str, str] | None):
-    return sweep_terms(measured.frame, colour=(colours or {}).get("NumPy softmax"))
+    return sweep_terms(measured.frame, colour=(colours or {}).get(roles.name(roles.NUMPY)))
 
 
 def _drift(measured: Measured, colours: dict[str, str] | None):

@@ -11,7 +11,7 @@ import pytest
 from app_helpers import APP, chart_spec
 from streamlit.testing.v1 import AppTest
 
-import ui
+from dashboard import runs as dashboard_runs
 from embedlab import tour
 from embedlab.config import SweepOptions
 from embedlab.store import load_run
@@ -129,7 +129,7 @@ def test_a_sweep_from_this_session_replaces_the_stand_in(app):
 def test_without_runs_every_step_keeps_its_text_and_says_how_to_get_runs(monkeypatch):
     """With no runs (the default runs could not be had), all nine steps are still drawn, in order,
     each saying how to get runs; nothing fails."""
-    monkeypatch.setattr(ui, "ensure_default_runs", lambda: None)
+    monkeypatch.setattr(dashboard_runs, "ensure_default_runs", lambda: None)
     at = AppTest.from_file(APP, default_timeout=60).run(timeout=180)
     assert not at.exception, at.exception
     blocks = steps(at)

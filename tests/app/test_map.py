@@ -148,7 +148,7 @@ def test_lengths_kept_start_as_a_dot_and_the_readout_says_what_the_plane_keeps(a
 
 
 def test_a_single_imported_run_without_outputs_or_metrics_gets_one_map(app, tmp_path):
-    import ui
+    from dashboard.runs import RunRecord
     from embedlab.store import RunWriter
     from embedlab.vocab import Vocabulary
 
@@ -160,7 +160,7 @@ def test_a_single_imported_run_without_outputs_or_metrics_gets_one_map(app, tmp_
             writer.write_snapshot(epoch, snapshots[epoch], None)
         config = {"trainer": "imported", "corpus": {"name": "mine"}, "lacks": ["output_vectors.npy", "metrics.csv"]}
         writer.finish(config, vocab, None)
-    record = ui.RunRecord("imported: mine", "mine", {"imported": str(tmp_path / "imported")})
+    record = RunRecord("imported: mine", "mine", {"imported": str(tmp_path / "imported")})
     app.session_state["runs"] = [*app.session_state["runs"], record]
     app.session_state["current_run"] = len(app.session_state["runs"]) - 1
     at = open_page(app, "pages/map.py")

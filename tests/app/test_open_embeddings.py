@@ -18,7 +18,7 @@ from gensim.models import Word2Vec
 from gensim.models.callbacks import CallbackAny2Vec
 from streamlit.testing.v1 import AppTest
 
-import ui
+from embedlab import roles
 from embedlab.corpus import load_corpus
 from embedlab.export import run_bundle
 from embedlab.store import load_run
@@ -55,7 +55,7 @@ def numpy_view(at: AppTest) -> dict:
 
 def _as_opened(frame: pd.DataFrame) -> pd.DataFrame:
     """The NumPy run's name replaced by the opened run's, in column labels and cells: the only difference allowed."""
-    name, opened = ui.ROLE_NAMES["numpy"], ui.ROLE_NAMES["imported"]
+    name, opened = roles.name(roles.NUMPY), roles.name(roles.IMPORTED)
     frame = frame.rename(columns=lambda c: c.replace(name, opened) if isinstance(c, str) else c)
     return frame.replace({name: opened}).reset_index(drop=True)
 

@@ -10,7 +10,7 @@ import pytest
 from app_helpers import APP, open_page
 from streamlit.testing.v1 import AppTest
 
-import ui
+from dashboard import server
 from embedlab import job_estimate
 from embedlab.jobs import State
 from embedlab.store import load_run
@@ -22,10 +22,10 @@ STOP_SECONDS = 1.0
 def one_slot(monkeypatch):
     """A server with one training slot, whatever the machine's cores."""
     monkeypatch.setenv("EMBEDLAB_TRAINING_SLOTS", "1")
-    ui.scheduler.clear()
+    server.scheduler.clear()
     yield
-    ui.scheduler().shutdown()
-    ui.scheduler.clear()
+    server.scheduler().shutdown()
+    server.scheduler.clear()
 
 
 def visitor() -> AppTest:
@@ -84,7 +84,7 @@ def test_a_second_visitor_waits_in_the_queue_and_starts_when_the_slot_frees(one_
     assert running.wait_started(60)
     press_train(second)
     waiting = second.session_state["job"]
-    assert waiting.state == State.QUEUED and ui.scheduler().position(waiting) == 1
+    assert waiting.state == State.QUEUED and server.scheduler().position(waiting) == 1
     (queued,) = [info.value for info in second.info if "in line" in info.value]
     assert "you are 1st in line" in queued and "at most 1 at once" in queued
     assert any(b.label == "Cancel" for b in second.button)  # a queued job can be cancelled too
@@ -123,7 +123,7 @@ def test_the_sweep_and_fine_tuning_run_as_jobs_in_the_servers_slots(one_slot):
     next(b for b in at.button if b.label == "Run the sweep").click()
     at.run(timeout=600)  # the page waits for its job, as the browser would
     assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
-    job = ui.scheduler().job_of(at.session_state["visitor_id"])
+    job = server.scheduler().job_of(at.session_state["visitor_id"])
     assert job.label == "sweep" and job.state == State.DONE and job.progress() == 1.0
     assert at.session_state["bv_sweep"]["table"]["dim"].tolist() == [2, 4]
 
@@ -133,7 +133,7 @@ def test_the_sweep_and_fine_tuning_run_as_jobs_in_the_servers_slots(one_slot):
     next(b for b in at.button if b.label == "Fine-tune both trainers").click()
     at.run(timeout=600)
     assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
-    job = ui.scheduler().job_of(at.session_state["visitor_id"])
+    job = server.scheduler().job_of(at.session_state["visitor_id"])
     assert job.label == "fine-tuning on toy-shift" and job.state == State.DONE
     record = at.session_state["runs"][at.session_state["current_run"]]
     assert "fine-tuned on toy-shift for 1 epochs" in record.label

@@ -137,7 +137,7 @@ def test_a_step_link_opens_the_page_that_explores_it(first_visit):
 
 def test_a_bookmarked_page_on_a_fresh_server_opens_that_page_inside_the_frame(browser, tmp_path):
     """A server's first request for a page URL runs the page file alone (Streamlit's legacy pages/
-    mode); ui.open_page sends it through app.py, which opens the bookmarked page with its sidebar."""
+    mode); dashboard.frame.open_page sends it through app.py, which opens the bookmarked page with its sidebar."""
     env = {key: value for key, value in os.environ.items() if key != "EMBEDLAB_UNLIMITED"}
     env["EMBEDLAB_CACHE_DIR"] = str(tmp_path / "cache")
     server = start_streamlit(sys.executable, ROOT, env, tmp_path / "server.log")

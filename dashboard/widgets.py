@@ -1,0 +1,59 @@
+"""Widgets the pages share: a chart drawn from its spec, the error guard, the word picker and the
+epoch slider."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import altair as alt
+import streamlit as st
+
+from dashboard import vega
+from dashboard.cached import default_words
+from dashboard.session import session
+from embedlab.errors import EmbedLabError
+from embedlab.store import Run
+
+
+def chart(figure: alt.TopLevelMixin | dict, **kwargs) -> None:
+    """Draw an Altair chart, or its Vega-Lite spec (built once and cached), with st.altair_chart's
+    layout arguments and without re-validating the spec."""
+    st.vega_lite_chart(vega.spec(figure), **kwargs)
+
+
+@contextmanager
+def guard() -> Iterator[None]:
+    """Show an EmbedLabError as ``st.error`` and carry on with the rest of the page."""
+    try:
+        yield
+    except EmbedLabError as error:
+        st.error(str(error).splitlines()[0])
+
+
+def chosen_words(run: Run) -> list[str]:
+    """The words picked on the Heatmaps page for this run, or the default set."""
+    return session.chosen_words.get(run.run_id) or default_words(str(run.path))
+
+
+def word_picker(run: Run, label: str = "words", max_selections: int = 60) -> list[str]:
+    """A multiselect of words shared by the pages (kept per run while the visitor moves around)."""
+    chosen = session.chosen_words
+    key = f"_words_{run.run_id}"
+    if session.widget(key) is None:  # the widget's state is dropped when another page is shown
+        session.set_widget(key, chosen.get(run.run_id) or default_words(str(run.path))[:max_selections])
+    words = st.multiselect(label, run.vocab.words, key=key, max_selections=max_selections)
+    chosen[run.run_id] = words
+    session.chosen_words = chosen
+    return words
+
+
+def epoch_slider(key: str, last: int, playing: bool, label: str = "Epoch (0 = the random initial vectors)") -> int:
+    """The epoch slider of a page with a play toggle: starts at the last epoch, and each run of a
+    playing fragment moves it one epoch on (wrapping round to 0)."""
+    epoch = session.widget(key)
+    if epoch is None or epoch > last:
+        session.set_widget(key, last)
+    elif playing:
+        session.set_widget(key, (epoch + 1) % (last + 1))
+    return st.slider(label, 0, last, key=key)
