@@ -55,6 +55,26 @@ def test_a_dropped_upload_gives_its_memory_back_to_the_os():
     assert after - before < 15 * MB
 
 
+def test_the_janitor_empties_a_gone_visitors_containers_and_tells_the_caller():
+    import threading
+
+    visitors = PerVisitor(grace=0)
+    uploads = visitors.container("gone", "uploads")
+    uploads["x"] = bytearray(10)
+    kept = visitors.container("here", "uploads")
+    kept["y"] = 1
+    told = threading.Event()
+    gone = []
+
+    def on_gone(visitor: str) -> None:
+        gone.append(visitor)
+        told.set()
+
+    thread = embedlab.memory.start_janitor(visitors, lambda visitor: visitor == "here", on_gone, every=0.01)
+    assert told.wait(10) and thread.daemon
+    assert gone == ["gone"] and uploads == {} and kept == {"y": 1} and visitors.visitors() == ["here"]
+
+
 def test_rss_is_measured():
     assert rss_bytes() > 10 * MB and rss_bytes("no-such-process") == 0
 
