@@ -1,17 +1,14 @@
 """The bias–variance decomposition against a pair-by-pair loop, its identity, memory, and a real sweep."""
 
 import doctest
-import os
-import subprocess
-import sys
 import tracemalloc
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse
+from cli_runner import run_embedlab
 from scipy.special import softmax
 
 import embedlab.biasvar
@@ -260,16 +257,7 @@ def test_charts_encode_the_sweep(toy_sweep):
 
 
 def _cli(*args, cwd):
-    root = Path(__file__).resolve().parent.parent
-    env = {**os.environ, "PYTHONPATH": str(root)}
-    return subprocess.run(
-        [sys.executable, "-m", "embedlab", "sweep", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return run_embedlab(["sweep", *args], cwd)
 
 
 def test_cli_sweep_writes_the_tables_atomically(tmp_path):
@@ -351,6 +339,7 @@ def test_optimum_names_a_best_d_only_when_it_is_resolved():
     assert verdict["resolved"] and verdict["beats_ends"] and verdict["runs_needed"] is None
 
 
+@pytest.mark.slow
 def test_cli_and_page_run_the_same_sweep_and_get_the_same_table(tmp_path, toy):
     """The command line builds its SweepOptions from the flags exactly as the page builds them
     from its form (both start from SweepOptions' defaults), and the table is the same."""
@@ -388,7 +377,8 @@ def test_cli_and_page_run_the_same_sweep_and_get_the_same_table(tmp_path, toy):
 
 def test_an_existing_empty_out_folder_is_accepted(tmp_path):
     (tmp_path / "empty").mkdir()
-    result = _cli("--corpus", "toy", "--dims", "2", "--seeds", "2", "--epochs", "1", "--out", "empty", cwd=tmp_path)
+    small = ("--corpus", "toy", "--dims", "2", "--seeds", "2", "--epochs", "1", "--dim", "6", "--window", "3")
+    result = _cli(*small, "--out", "empty", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "empty" / "bias_variance.csv").is_file()
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_runner import run_embedlab
 from gensim.models import KeyedVectors
 
 from embedlab.__main__ import build_parser, corpus_options, main, train_command, train_options
@@ -19,6 +20,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def cli(*args, cwd):
+    """The command line in this process (imports paid once); see real_process for the exit contract."""
+    return run_embedlab(args, cwd)
+
+
+def real_process(*args, cwd):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run(
         [sys.executable, "-m", "embedlab", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
@@ -145,7 +151,7 @@ def test_user_errors_exit_2_with_one_line(tmp_path, trained, monkeypatch, capsys
     "args", [["train", "--dim", "0"], ["train", "--corpus", "no/such.txt"], ["train", "--dim", "x"]]
 )
 def test_real_process_exit_status_and_no_traceback(tmp_path, args):
-    result = cli(*args, cwd=tmp_path)
+    result = real_process(*args, cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
     assert "Traceback" not in result.stderr and list(tmp_path.iterdir()) == []
@@ -184,7 +190,7 @@ def test_word2vec_exports_of_each_epoch_import_as_epochs_1_to_3(trained):
 
 def test_import_in_a_real_process_fails_with_one_line_and_no_traceback(tmp_path):
     (tmp_path / "w2v.model").write_bytes(b"\x80\x04\x95" + b"\0" * 40)
-    result = cli("import", "w2v.model", "--out", "x", cwd=tmp_path)
+    result = real_process("import", "w2v.model", "--out", "x", cwd=tmp_path)
     assert result.returncode == 2 and result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
     assert "Traceback" not in result.stderr and sorted(p.name for p in tmp_path.iterdir()) == ["w2v.model"]
 

@@ -4,15 +4,13 @@ OOV handling, scores rising while gensim trains on the Wikipedia sample, and the
 import doctest
 import io
 import json
-import os
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from cli_runner import run_embedlab
 from gensim.test.utils import datapath
 from scipy.stats import spearmanr
 
@@ -256,10 +254,7 @@ def test_evaluate_run_computes_every_epoch(small_run):
 
 
 def cli(*args, cwd):
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "embedlab", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
-    )
+    return run_embedlab(args, cwd)
 
 
 def test_cli_prints_the_table_and_writes_it_atomically(small_run):
@@ -296,6 +291,7 @@ def test_cli_missing_run_is_one_error_line(tmp_path):
 # ---------------------------------------------------------------- scores rise with training
 
 
+@pytest.mark.slow
 def test_scores_rise_while_gensim_trains_on_wikipedia(tmp_path):
     from embedlab.config import CorpusOptions, TrainOptions
     from embedlab.corpus import load_corpus

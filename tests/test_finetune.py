@@ -3,12 +3,11 @@ the longer run's contract, and bad input."""
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_runner import run_embedlab
 
 import embedlab.finetune
 from embedlab.builtin_corpora import planted_groups, shifted_words
@@ -19,7 +18,7 @@ from embedlab.evaluate import scorer_for
 from embedlab.finetune import drift, finetune, top_movers, turnover_since_switch
 from embedlab.prepared import prepare
 from embedlab.store import load_run
-from embedlab.training import train
+from embedlab.training import SHIPPED_RUNS, cache_path
 
 ROOT = Path(__file__).resolve().parent.parent
 FINETUNE_EPOCHS = 10
@@ -32,13 +31,17 @@ def toy_a():
 
 @pytest.fixture(scope="module")
 def demo(toy_a, tmp_path_factory):
-    """Both trainers with the dashboard's settings on the toy corpus, then fine-tuned on toy-shift."""
+    """Both trainers with the dashboard's settings on the toy corpus, then fine-tuned on toy-shift.
+    The parents are the default runs shipped in data/default_runs (test_default_runs.py checks
+    they equal a fresh training)."""
     out = tmp_path_factory.mktemp("finetune")
-    prepared = prepare(toy_a, CorpusOptions(min_count=5))
+    settings = DashboardSettings()
+    prepared = prepare(toy_a, CorpusOptions(source="toy", min_count=settings.min_count))
+    scorer = scorer_for(prepared.vocab, "toy")
     shift = load_corpus("toy-shift")
     runs = {}
-    for options in (DashboardSettings().numpy, DashboardSettings().gensim):
-        parent = train(prepared, options, out / f"parent-{options.trainer}")
+    for options in (settings.numpy, settings.gensim):
+        parent = load_run(cache_path(prepared, options, SHIPPED_RUNS, scorer))
         child = finetune(
             parent,
             shift,
@@ -125,9 +128,7 @@ def test_a_corpus_sharing_no_word_is_refused(demo, tmp_path):
 
 
 def _cli(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "embedlab", "finetune", *args], capture_output=True, text=True, cwd=ROOT, timeout=600
-    )
+    return run_embedlab(["finetune", *args], ROOT)
 
 
 def test_cli_finetunes_and_refuses_damaged_runs(demo, tmp_path):

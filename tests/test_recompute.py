@@ -7,13 +7,12 @@ command line; the corpus is re-read, the held-out split taken from split.json, e
 """
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from cli_runner import run_embedlab
 
 from embedlab.corpus import load_corpus
 
@@ -35,14 +34,8 @@ def corpus_file(tmp_path_factory):
 
 
 def train_cli(corpus, out, *args):
-    command = [sys.executable, "-m", "embedlab", "train", "--corpus", str(corpus), "--min-count", "1", "--dim", "6"]
-    result = subprocess.run(
-        [*command, "--epochs", "3", "--heldout", "0.2", "--out", str(out), *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-    )
+    command = ["train", "--corpus", str(corpus), "--min-count", "1", "--dim", "6"]
+    result = run_embedlab([*command, "--epochs", "3", "--heldout", "0.2", "--out", str(out), *args], ROOT)
     assert result.returncode == 0, result.stderr
     return out
 

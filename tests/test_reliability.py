@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_runner import run_embedlab
 
 import embedlab.corpus
 from embedlab.__main__ import main
@@ -104,6 +105,11 @@ def run_main(args: list[str], cwd: Path, monkeypatch, capsys) -> tuple[int, str]
 
 
 def run_cli(args: list[str], cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    """``python -m embedlab ARGS`` in this process: its exit status, stdout and stderr."""
+    return run_embedlab(args, cwd, env)
+
+
+def real_process(args: list[str], cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
     """``python -m embedlab ARGS`` as a real process: its true exit status and stderr."""
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     return subprocess.run(
@@ -285,10 +291,11 @@ def test_bad_settings_are_refused_before_the_corpus_is_read(args, setting, needl
 # ---------------------------------------------------------------- divergence
 
 
+@pytest.mark.slow
 def test_divergence_through_the_cli_names_the_epoch_and_writes_nothing(tmp_path):
     parent = tmp_path / "out-parent"
     parent.mkdir()
-    result = run_cli(
+    result = real_process(
         ["train", "--corpus", "toy", "--trainer", "numpy", "--dim", "5", "--epochs", "3", "--lr", "1000"]
         + ["--out", str(parent / "run")],
         tmp_path,

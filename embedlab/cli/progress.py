@@ -9,7 +9,8 @@ import time
 class ProgressBar:
     """A one-line progress bar on stderr (one line per epoch when stderr is not a terminal)."""
 
-    def __init__(self, total: int, label: str, stream=sys.stderr):
+    def __init__(self, total: int, label: str, stream=None):
+        stream = stream or sys.stderr  # looked up now: stderr may have been redirected since import
         self.total, self.label, self.stream = total, label, stream
         self.started = time.perf_counter()
         self.tty = stream.isatty()
