@@ -451,6 +451,7 @@ def wiki_cache(tmp_path_factory):
     return corpus, seconds, cache
 
 
+@pytest.mark.slow
 def test_wiki_sample_loads(wiki_cache):
     from gensim.test.utils import datapath
 
@@ -465,6 +466,7 @@ def test_wiki_sample_loads(wiki_cache):
     assert not list((cache / "corpora").glob("*.tmp"))
 
 
+@pytest.mark.slow
 def test_wiki_sample_is_read_without_starting_a_process(tmp_path, monkeypatch):
     """gensim's WikiCorpus.get_texts forks a pool even with processes=1; inside a Streamlit
     server such a child can hang for ever (issue 18). Every way to start a process fails here."""
@@ -497,6 +499,7 @@ def test_wiki_sample_is_read_without_starting_a_process(tmp_path, monkeypatch):
     assert "106 articles" in wiki.description and 400_000 <= wiki.n_tokens <= 500_000
 
 
+@pytest.mark.slow
 def test_wiki_articles_read_in_process_are_exactly_what_gensim_wikicorpus_yields():
     from gensim.corpora.wikicorpus import WikiCorpus
     from gensim.test.utils import datapath
@@ -512,6 +515,7 @@ def test_wiki_articles_read_in_process_are_exactly_what_gensim_wikicorpus_yields
     assert len(ours) == 106 and ours == theirs
 
 
+@pytest.mark.slow
 def test_wiki_cache_is_reused_and_a_damaged_cache_is_rebuilt(wiki_cache, tmp_path, monkeypatch):
     import gensim.corpora.wikicorpus
 

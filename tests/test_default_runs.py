@@ -62,6 +62,7 @@ def test_the_shipped_toy_runs_show_their_planted_structure(corpus, role):
     assert abs(separation["gap"].iloc[0]) < 0.05 and separation["gap"].iloc[-1] > 0.4
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("role", ROLES)
 def test_shipped_runs_equal_a_fresh_training(toy, role, tmp_path):
     options = dict(DashboardSettings().runs())[role]

@@ -154,6 +154,7 @@ def test_a_fresh_venv_from_requirements_txt_serves_the_app(tmp_path):
             server.wait(timeout=15)
 
 
+@pytest.mark.slow
 def test_the_first_page_loads_neither_gensim_nor_scipy(tmp_path):
     """A first visitor waits for the dashboard's import before any chart: gensim (with scipy.stats, which
     it imports) took about half of it, SciPy's sparse, linalg and special parts another 0.25-0.4 s,

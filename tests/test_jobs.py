@@ -85,6 +85,7 @@ def stopped_within(job, seconds: float = STOP_SECONDS) -> float:
 # ---------------------------------------------------------------- stopping
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("trainer", ["numpy", "gensim"])
 def test_cancel_stops_a_real_training_within_a_second_and_keeps_the_finished_epochs(big, trainer, tmp_path, scheduler):
     options = TrainOptions(trainer=trainer, dim=20, epochs=50, batch_size=128)

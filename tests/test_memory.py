@@ -36,6 +36,7 @@ def test_a_visitor_who_comes_back_within_the_grace_keeps_everything():
     assert visitors.container("a", "uploads") == {"sha": "a corpus"}
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="resident memory from /proc, trimming from glibc")
 def test_a_dropped_upload_gives_its_memory_back_to_the_os():
     def word(n: int) -> str:  # letters only: tokens with digits are dropped
@@ -101,6 +102,7 @@ print((rss_bytes() - before) >> 20)
 """
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt: Linux only")
 def test_large_blocks_go_back_to_the_os_the_moment_they_are_freed():
     """With map_large_blocks a freed 2 MB array leaves no resident memory behind; with glibc's

@@ -43,6 +43,7 @@ def test_small_runs_are_exact_and_cbow_is_estimated():
     assert method == "estimated" and examples >= 1024
 
 
+@pytest.mark.slow
 def test_large_vocabulary_gensim_is_estimated_numpy_exact():
     """The cost rule on a wiki-sized problem: exact V² scores would cost more than gensim's epoch."""
     import scipy.sparse

@@ -102,6 +102,7 @@ def test_huge_scores_stay_finite():
     assert loss == pytest.approx(1e4 + 0.5 * np.log(2), rel=1e-9)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["softmax", "negative", "hs"])
 def test_estimate_is_unbiased_and_its_standard_error_is_calibrated(problem, name):
     """Over many independent samples the estimate of ‖∇J‖² averages to the exact value, and the

@@ -109,6 +109,7 @@ def test_load_run_rejects_disagreeing_shapes(tmp_path):
         load_run(tmp_path / "missing")
 
 
+@pytest.mark.slow
 def test_sigkill_mid_run_leaves_nothing_served_and_rerun_completes(tmp_path):
     """Fault injection: kill -9 a training process between snapshots, at several moments."""
     out = tmp_path / "run"
@@ -171,6 +172,7 @@ print((rss_bytes() - before) // 2**20)
 """
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="resident memory from /proc")
 def test_written_snapshots_do_not_stay_in_the_writers_memory():
     """Eleven 8 MB snapshots written by RunWriter add less than two to the process's resident

@@ -3,6 +3,7 @@
 import gzip
 
 import numpy as np
+import pytest
 from app_helpers import APP, chart_data, chart_spec, charts, open_page
 from streamlit.testing.v1 import AppTest
 
@@ -48,6 +49,7 @@ def test_an_upload_stays_in_its_own_session(app):
     assert other.session_state["uploads"] == {}
 
 
+@pytest.mark.slow
 def test_train_with_changed_settings_and_the_l2_comparison(app):
     at = open_page(app, "pages/train.py")
     assert at.expander[0].proto.expanded  # no job yet: the settings are open
@@ -183,6 +185,7 @@ def test_word_set_picked_on_heatmaps_is_used_by_compare(app):
     assert at.multiselect[0].value == words  # still picked after a visit to another page
 
 
+@pytest.mark.slow
 def test_gensim_cbow_with_hierarchical_softmax_reaches_the_trainer(app):
     at = open_page(app, "pages/train.py")
     form = {n.label: n for n in at.number_input}

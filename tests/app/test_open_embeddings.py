@@ -78,6 +78,7 @@ def only_numpy(at: AppTest) -> None:
     )
 
 
+@pytest.mark.slow
 def test_an_exported_bundle_shows_the_numbers_of_its_run_on_every_page(app):
     record = app.session_state["runs"][app.session_state["current_run"]]
     original = load_run(record.paths["numpy"])

@@ -15,6 +15,8 @@ from embedlab import job_estimate
 from embedlab.jobs import State
 from embedlab.store import load_run
 
+# real trainings in background jobs, a minute or more each on two busy cores: CI's full run
+pytestmark = pytest.mark.slow
 STOP_SECONDS = 1.0
 
 
