@@ -16,6 +16,7 @@ import zipfile
 
 from embedlab.config import Limits
 from embedlab.errors import EmbedLabError
+from embedlab.i18n import _, number
 from embedlab.mojibake import RepairReport, repair_mojibake
 from embedlab.uploads import GZIP_MAGIC, MB, ZIP_MAGICS, ZIP_OPEN_ERRORS, Budget, file_label, gunzip, read_member
 
@@ -33,8 +34,10 @@ _MAX_CONTROL_SHARE = 0.01  # more control characters than this and it is not tex
 
 def _too_big(label: str, limit_mb: int) -> EmbedLabError:
     return EmbedLabError(
-        f"{label} decompresses to more than {limit_mb} MB, the limit here; upload a smaller part of it "
-        "(or set EMBEDLAB_UNLIMITED=1 on your own machine)."
+        _(
+            "{label} decompresses to more than {limit} MB, the limit here; upload a smaller part of it (or set "
+            "EMBEDLAB_UNLIMITED=1 on your own machine)."
+        ).format(label=label, limit=limit_mb)
     )
 
 
@@ -59,13 +62,17 @@ def _unzip_texts(data: bytes, label: str, limit_mb: int) -> str:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except ZIP_OPEN_ERRORS as exc:
-        raise EmbedLabError(f"{label} is not a valid zip file; zip it again or upload the plain .txt file.") from exc
+        raise EmbedLabError(
+            _("{label} is not a valid zip file; zip it again or upload the plain .txt file.").format(label=label)
+        ) from exc
     with archive:
         entries = sorted((i for i in archive.infolist() if _is_text_entry(i)), key=lambda i: i.filename)
         if not entries:
             raise EmbedLabError(
-                f"{label} has no text file in it (looked for {', '.join(TEXT_SUFFIXES)}); "
-                "put your text in .txt files and zip them again."
+                _(
+                    "{label} has no text file in it (looked for {suffixes}); put your text in .txt files and zip "
+                    "them again."
+                ).format(label=label, suffixes=", ".join(TEXT_SUFFIXES))
             )
         if sum(i.file_size for i in entries) > limit_mb * MB:  # the declared sizes: cheap early refusal
             raise _too_big(label, limit_mb)
@@ -98,21 +105,29 @@ def _decode_raw(data: bytes, label: str) -> str:
                 return data[len(bom) :].decode(encoding)
             except UnicodeDecodeError as exc:
                 raise EmbedLabError(
-                    f"{label} starts with a {encoding.upper()} byte-order mark but is not valid {encoding.upper()}; "
-                    "save it again as UTF-8."
+                    _(
+                        "{label} starts with a {encoding} byte-order mark but is not valid {encoding}; save it again "
+                        "as UTF-8."
+                    ).format(label=label, encoding=encoding.upper())
                 ) from exc
     if b"\x00" in data:
         if _looks_like_bomless_utf16(data):
-            raise EmbedLabError(f"{label} looks like UTF-16 without a byte-order mark; save it as UTF-8.")
+            raise EmbedLabError(
+                _("{label} looks like UTF-16 without a byte-order mark; save it as UTF-8.").format(label=label)
+            )
         raise EmbedLabError(
-            f"{label} is binary data, not text (it contains NUL bytes); upload a plain-text .txt, .gz or .zip file."
+            _(
+                "{label} is binary data, not text (it contains NUL bytes); upload a plain-text .txt, .gz or .zip file."
+            ).format(label=label)
         )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise EmbedLabError(
-            f"{label} is not UTF-8 text (byte 0x{data[exc.start]:02x} at position {exc.start}); "
-            "save it as UTF-8 (in most editors: Save As, Encoding: UTF-8) and upload it again."
+            _(
+                "{label} is not UTF-8 text (byte 0x{byte} at position {position}); save it as UTF-8 (in most editors: "
+                "Save As, Encoding: UTF-8) and upload it again."
+            ).format(label=label, byte=f"{data[exc.start]:02x}", position=exc.start)
         ) from exc
 
 
@@ -121,7 +136,9 @@ def _check_text(text: str, label: str) -> str:
     controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS)
     if "\x00" in text or controls > _MAX_CONTROL_SHARE * max(len(text), 1):
         raise EmbedLabError(
-            f"{label} looks like binary data, not text (too many control characters); upload a plain-text file."
+            _(
+                "{label} looks like binary data, not text (too many control characters); upload a plain-text file."
+            ).format(label=label)
         )
     return text
 
@@ -163,12 +180,18 @@ def decode_upload(data: bytes, filename: str, limits: Limits | None = None) -> t
     data = bytes(data)
     if len(data) > limits.max_upload_mb * MB:
         raise EmbedLabError(
-            f"{label} is {len(data) / MB:.1f} MB, more than the {limits.max_upload_mb} MB allowed here (about "
-            f"{limits.max_tokens / 1e6:g} million words of English, the word limit); upload a part of it, or compress "
-            "it as .gz or .zip if it has fewer words than that."
+            _(
+                "{label} is {size} MB, more than the {limit} MB allowed here (about {words} million words of English, "
+                "the word limit); upload a part of it, or compress it as .gz or .zip if it has fewer words than that."
+            ).format(
+                label=label,
+                size=number(len(data) / MB, ".1f"),
+                limit=limits.max_upload_mb,
+                words=number(limits.max_tokens / 1e6, "g"),
+            )
         )
     if not data.strip():
-        raise EmbedLabError(f"{label} is empty; upload a text file with words in it.")
+        raise EmbedLabError(_("{label} is empty; upload a text file with words in it.").format(label=label))
     if data.startswith(GZIP_MAGIC):
         again = "compress it again or upload the plain .txt file."
         text = _decode_raw(gunzip(data, label, _budget(label, limits.max_uncompressed_mb), again), label)
@@ -180,5 +203,7 @@ def decode_upload(data: bytes, filename: str, limits: Limits | None = None) -> t
     text, report = repair_mojibake(text)
     _check_text(text, label)
     if not text.strip():
-        raise EmbedLabError(f"{label} has no text in it (only blanks); upload a text file with words in it.")
+        raise EmbedLabError(
+            _("{label} has no text in it (only blanks); upload a text file with words in it.").format(label=label)
+        )
     return text, report

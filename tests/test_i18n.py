@@ -145,6 +145,19 @@ def test_a_broken_po_is_an_error_not_english_in_silence():
         i18n.compile_po(b'msgid "a"\nfoo bar\nmsgstr "b"\n')
 
 
+def test_an_upload_error_speaks_the_visitors_language_and_the_command_line_stays_english():
+    from embedlab.decoding import decode_bytes
+    from embedlab.errors import EmbedLabError
+
+    with i18n.use("vi"), pytest.raises(EmbedLabError) as vietnamese:
+        decode_bytes(b"caf\xe9 au lait", "notes.txt")
+    with pytest.raises(EmbedLabError) as english:
+        decode_bytes(b"caf\xe9 au lait", "notes.txt")
+    assert "không phải văn bản UTF-8 (byte 0xe9 ở vị trí 3)" in str(vietnamese.value)
+    assert "is not UTF-8 text (byte 0xe9 at position 3)" in str(english.value)
+    assert "notes.txt" in str(vietnamese.value)
+
+
 # ---------------------------------------------------------------- choosing the language
 
 
