@@ -9,7 +9,7 @@ load (import and first call), the rate in syllables a second over the whole text
 (``embedlab.segmentation.segment_text``, as an upload is segmented), the peak memory of this
 process, and how long a stop takes to be seen (a stop requested at 30 % of the text). The
 machine's load average is printed beside them: the rate on two shared cores depends on it.
-``embedlab.segmentation.SYLLABLES_PER_SECOND`` is set from this rate under load.
+``embedlab.job_estimate.SEGMENT_SYLLABLES_PER_SECOND`` is set from this rate under load.
 """
 
 from __future__ import annotations

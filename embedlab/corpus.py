@@ -33,8 +33,6 @@ from embedlab.segmentation import (
     Segmentation,
     count_syllables,
     decide,
-    estimate_seconds,
-    refusal,
     segment_text,
     with_words,
 )
@@ -143,9 +141,11 @@ def segmentation_plan(data: bytes, filename: str, segment: str, limits: Limits |
         or _segmented_cache_path(hashlib.sha256(bytes(data)).hexdigest()).is_file()
     ):
         return SegmentationPlan(applied, reason, 0, 0.0, None)
+    from embedlab.job_estimate import segment_refusal, segment_seconds  # the trainers' probes: not for every upload
+
     syllables = count_syllables(text)
     return SegmentationPlan(
-        applied, reason, syllables, estimate_seconds(syllables), refusal(syllables, file_label(filename), limits)
+        applied, reason, syllables, segment_seconds(syllables), segment_refusal(syllables, file_label(filename), limits)
     )
 
 

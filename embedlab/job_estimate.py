@@ -3,7 +3,10 @@ server refuses it.
 
 :func:`run_estimate` measures how long each run of a job takes here now (the real trainer,
 metrics kernel and scorer, each for a fraction of a second), and :func:`refusal` says whether
-that fits the per-job limit of a shared server (``Limits.max_job_seconds``).
+that fits the per-job limit of a shared server (``Limits.max_job_seconds``). Segmenting a
+Vietnamese text into words is a job too: :func:`segment_seconds` estimates it from the rate
+``benchmarks/segmentation.py`` measured, and :func:`segment_refusal` refuses it with the command
+that does it on your own machine.
 """
 
 from __future__ import annotations
@@ -168,4 +171,46 @@ def refusal(seconds: float, limits: Limits) -> str | None:
         f"more than the {duration(limits.max_job_seconds)} one visitor may use on a shared server. Lower the epochs "
         "or d, or raise min_count; or run it on your own machine with the commands below "
         "(EMBEDLAB_UNLIMITED=1 lifts the limits there)."
+    )
+
+
+# ---------------------------------------------------------------- segmenting a Vietnamese text
+
+# benchmarks/segmentation.py on two shared cores: 5,006 syllables/s (1 MB, load average 19) and
+# 1,956 (5 MB, load 15-20); the lower, so that an estimate errs long rather than short
+SEGMENT_SYLLABLES_PER_SECOND = 2000
+SEGMENT_LOAD_SECONDS = 5.0  # import and model load: 3.6-3.7 s measured
+
+
+def segment_seconds(syllables: int) -> float:
+    """Seconds to segment ``syllables`` syllables into words here (:mod:`embedlab.segmentation`).
+
+    >>> round(segment_seconds(150_000))  # about 1 MB of Vietnamese
+    80
+    """
+    return SEGMENT_LOAD_SECONDS + syllables / SEGMENT_SYLLABLES_PER_SECOND
+
+
+def segment_command(filename: str) -> str:
+    """The command that segments and trains a file on your own machine.
+
+    >>> segment_command("bài giảng.txt")
+    "EMBEDLAB_UNLIMITED=1 python -m embedlab train --corpus 'bài giảng.txt' --segment words"
+    """
+    import shlex
+
+    return f"EMBEDLAB_UNLIMITED=1 python -m embedlab train --corpus {shlex.quote(filename)} --segment words"
+
+
+def segment_refusal(syllables: int, filename: str, limits: Limits) -> str | None:
+    """Why segmenting ``syllables`` syllables is refused on this server, or None when it fits
+    the per-job limit (``Limits.max_job_seconds``)."""
+    seconds = segment_seconds(syllables)
+    if seconds <= limits.max_job_seconds:
+        return None
+    return (
+        f"Segmenting this text into words would take about {duration(seconds)} here ({syllables:,} syllables at "
+        f"about {SEGMENT_SYLLABLES_PER_SECOND:,} a second), more than the {duration(limits.max_job_seconds)} one "
+        "visitor may use on a shared server. Choose syllables, upload a part of it, or run it on your own machine: "
+        f"{segment_command(filename)}"
     )

@@ -19,10 +19,10 @@ setting (``CorpusOptions.segment``) decides what a text becomes:
   English terms 30 %; a text where at least
   PRESEGMENTED_SHARE of the words hold "_" is taken as segmented already.
 
-Segmenting is long work (:data:`SYLLABLES_PER_SECOND`, measured by
-``benchmarks/segmentation.py``): :func:`segment_text` reports progress and asks
-``hooks.should_stop()`` between pieces of at most PIECE_SYLLABLES syllables (well under a
-second each), so the dashboard runs it as a job; :func:`estimate_seconds` and :func:`refusal`
+Segmenting is long work (its rate is measured by ``benchmarks/segmentation.py``):
+:func:`segment_text` reports progress and asks ``hooks.should_stop()`` between pieces of at most
+PIECE_SYLLABLES syllables (well under a second each), so the dashboard runs it as a job;
+:func:`embedlab.job_estimate.segment_seconds` and :func:`embedlab.job_estimate.segment_refusal`
 say how long it takes and whether a shared server refuses it. underthesea is imported only when
 a text is segmented (over a second to import), never by the first page.
 """
@@ -35,7 +35,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
-from embedlab.config import SEGMENT_CHOICES, Limits
+from embedlab.config import SEGMENT_CHOICES
 from embedlab.errors import EmbedLabError, TrainingCancelled
 from embedlab.hooks import Hooks
 
@@ -43,10 +43,6 @@ VIETNAMESE_SHARE = 0.10  # Vietnamese: VLSP news 0.59, the lecture note 0.30 (fo
 PRESEGMENTED_SHARE = 0.05  # words holding "_": VLSP-style text ~0.3 of its words
 SAMPLES, SAMPLE_CHARS = 32, 4096  # what the language check reads of a long text
 PIECE_SYLLABLES = 200  # a line is segmented in pieces this long, so a stop is seen within a second
-# Measured by benchmarks/segmentation.py (benchmarks/README.md): syllables a second on two shared
-# cores under load, and the model's load; an estimate errs long rather than short.
-SYLLABLES_PER_SECOND = 4000  # measured 5,000 at load average 19 on two cores; a lighter load is faster
-LOAD_SECONDS = 5.0  # measured 3.6 s (import and the model's load)
 SEGMENTER = "underthesea 9.5.0 word_tokenize (ws_crf_vlsp2013_20230727), use_token_normalize=False"
 EXAMPLES = 8
 
@@ -137,42 +133,6 @@ def count_syllables(text: str) -> int:
     4
     """
     return len(_SYLLABLE.findall(text.replace("_", " ")))
-
-
-def estimate_seconds(syllables: int) -> float:
-    """Seconds to segment ``syllables`` syllables here, from the measured rate (and the model's load).
-
-    >>> round(estimate_seconds(150_000))  # about 1 MB of Vietnamese
-    42
-    """
-    return LOAD_SECONDS + syllables / SYLLABLES_PER_SECOND
-
-
-def segment_command(filename: str) -> str:
-    """The command that segments and trains a file on your own machine.
-
-    >>> segment_command("bài giảng.txt")
-    "EMBEDLAB_UNLIMITED=1 python -m embedlab train --corpus 'bài giảng.txt' --segment words"
-    """
-    import shlex
-
-    return f"EMBEDLAB_UNLIMITED=1 python -m embedlab train --corpus {shlex.quote(filename)} --segment words"
-
-
-def refusal(syllables: int, filename: str, limits: Limits) -> str | None:
-    """Why segmenting ``syllables`` syllables is refused on this server, or None when it fits
-    the per-job limit (``Limits.max_job_seconds``)."""
-    seconds = estimate_seconds(syllables)
-    if seconds <= limits.max_job_seconds:
-        return None
-    from embedlab.job_estimate import duration
-
-    return (
-        f"Segmenting this text into words would take about {duration(seconds)} here ({syllables:,} syllables at "
-        f"about {SYLLABLES_PER_SECOND:,} a second), more than the {duration(limits.max_job_seconds)} one visitor may "
-        f"use on a shared server. Choose syllables, upload a part of it, or run it on your own machine: "
-        f"{segment_command(filename)}"
-    )
 
 
 def _pieces(line: str) -> list[str]:

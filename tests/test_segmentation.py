@@ -15,13 +15,16 @@ from pathlib import Path
 import pytest
 
 import embedlab.corpus
+import embedlab.job_estimate
 import embedlab.segmentation
 from embedlab.config import CorpusOptions, Limits
 from embedlab.corpus import corpus_from_bytes
 from embedlab.errors import EmbedLabError, TrainingCancelled
 from embedlab.hooks import Hooks
+from embedlab.job_estimate import segment_refusal as refusal
+from embedlab.job_estimate import segment_seconds as estimate_seconds
 from embedlab.scheduler import Scheduler
-from embedlab.segmentation import PIECE_SYLLABLES, decide, estimate_seconds, refusal, segment_text
+from embedlab.segmentation import PIECE_SYLLABLES, decide, segment_text
 from embedlab.tokenizer import tokenize
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -165,7 +168,7 @@ def test_the_estimate_and_the_refusal_name_the_command():
     limits = Limits()
     assert estimate_seconds(20_000) < estimate_seconds(200_000)
     assert refusal(10_000, "lớp.txt", limits) is None
-    too_many = int(limits.max_job_seconds * embedlab.segmentation.SYLLABLES_PER_SECOND * 1.5)
+    too_many = int(limits.max_job_seconds * embedlab.job_estimate.SEGMENT_SYLLABLES_PER_SECOND * 1.5)
     message = refusal(too_many, "bài giảng.txt", limits)
     assert message is not None and "min" in message
     assert "python -m embedlab train --corpus 'bài giảng.txt' --segment words" in message
