@@ -11,6 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from dashboard import language  # Streamlit and the catalog only
 from dashboard.session import session  # Streamlit only
 from embedlab import sitemap  # the menu only: no NumPy, pandas or Altair
 
@@ -20,14 +21,16 @@ started = time.time()
 
 st.set_page_config(layout="wide", page_title="EmbedLab", page_icon=":material/scatter_plot:")
 session.framed = True  # app.py ran in this session (see dashboard.frame.open_page)
+language.apply()  # this visitor's language for everything this run draws (this thread only)
 
 missing = [path for path, _, _ in sitemap.PAGES if not (ROOT / path).exists()]
 if missing:  # a lost page is a broken install: say so rather than hide it
     raise FileNotFoundError(f"EmbedLab's page files are missing: {', '.join(missing)}; reinstall the app.")
-listed = list(sitemap.PAGES)
+listed = list(sitemap.pages())
 pages = [st.Page(path, title=title, icon=icon, default=path == sitemap.DEFAULT_PAGE) for path, title, icon in listed]
 navigation = st.navigation(pages)
 by_path = {path: page for (path, _, _), page in zip(listed, pages, strict=True)}
+language.switch(st.sidebar)  # once a run, outside the frame the sidebar is drawn into twice
 frame = st.sidebar.empty()
 
 # A fresh server imports NumPy, pandas and Altair for its first visitor (seconds on a busy machine).

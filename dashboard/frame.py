@@ -7,6 +7,8 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import server
+from dashboard.language import apply as apply_language
+from dashboard.language import default_corpus
 from dashboard.session import Session, session
 from dashboard.train_job import collect_job
 from embedlab.config import BUILTIN_CORPORA, DashboardSettings
@@ -22,10 +24,11 @@ def init_session() -> None:
         container = server.visitors().container(visitor, entry.key)
         if session.get(entry) is not container:
             session.set(entry, container)
+    first_corpus = default_corpus()
     if session.corpus_source not in BUILTIN_CORPORA and session.corpus_source not in session.uploads:
-        session.corpus_source = "toy"  # the upload was released while the visitor was away
+        session.corpus_source = first_corpus  # the upload was released while the visitor was away
         session.upload_released = True
-    session.setdefault(Session.corpus_source, "toy")
+    session.setdefault(Session.corpus_source, first_corpus)
     session.setdefault(Session.settings, DashboardSettings())
     session.setdefault(Session.runs, [])
     session.setdefault(Session.current_run, 0)
@@ -40,6 +43,7 @@ def open_page(page_file: str) -> None:
     Streamlit's legacy ``pages/`` mode, which runs the page file alone, before app.py has
     called ``st.navigation``; such a visitor goes through app.py, which then opens this page.
     """
+    apply_language()  # app.py did, but AppTest reruns a page without its frame
     if not session.framed:
         session.wanted_page = Path(page_file).resolve().relative_to(ROOT).as_posix()
         st.switch_page("app.py")

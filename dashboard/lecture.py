@@ -11,7 +11,7 @@ import streamlit as st
 from dashboard import vega
 from dashboard.cached import drift, run_at, separation
 from dashboard.runs import Current
-from embedlab import charts, lecture, lecture_experiments, roles, tour
+from embedlab import charts, i18n, lecture, lecture_experiments, roles, tour
 from embedlab.store import Run
 
 
@@ -55,25 +55,29 @@ if set(STEPS) != {step.key for step in tour.STEPS}:  # the tour and its measurem
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
-def measure(key: str, paths: tuple[tuple[str, str], ...], word: str = "") -> lecture.Measured:
+def measure(key: str, paths: tuple[tuple[str, str], ...], word: str = "", language: str = "en") -> lecture.Measured:
     """One step of the Lecture (``embedlab.tour.STEPS`` key) measured on the runs given as
     (display name, run directory) pairs, the L2 comparison runs by their role (see :func:`paths_of`)."""
     by_name = dict(paths)
     runs = {name: run_at(path) for name, path in paths if not roles.is_l2_comparison(name)}
     l2_pair = (run_at(by_name[roles.L2_OFF]), run_at(by_name[roles.L2_ON])) if roles.L2_ON in by_name else None
-    return STEPS[key](Inputs(runs, l2_pair, word))
+    with i18n.use(language):  # the notes' words and numbers, in the cache key's language
+        return STEPS[key](Inputs(runs, l2_pair, word))
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
-def view(key: str, paths: tuple[tuple[str, str], ...], word: str = "") -> tuple[dict | None, lecture.Measured]:
+def view(
+    key: str, paths: tuple[tuple[str, str], ...], word: str = "", language: str = "en"
+) -> tuple[dict | None, lecture.Measured]:
     """A Lecture step's chart as a Vega-Lite spec (None if it has none) and its measurements.
 
     The spec is cached, not the Altair chart: building nine Altair charts costs about 0.3 s of CPU
     a run, and the Lecture is the page every visitor opens first.
     """
-    measured = measure(key, paths, word)
-    chart = charts.step_chart(measured, roles.COLOURS)
-    return (None if chart is None else vega.spec(chart)), measured
+    measured = measure(key, paths, word, language)
+    with i18n.use(language):
+        chart = charts.step_chart(measured, roles.COLOURS)
+    return (None if chart is None else i18n.localise_spec(vega.spec(chart), language)), measured
 
 
 def paths_of(pair: Current) -> tuple[tuple[str, str], ...]:

@@ -11,6 +11,7 @@ import streamlit as st
 
 from dashboard.cached import run_at
 from dashboard.corpora import builtin_corpus, prepared
+from dashboard.language import default_corpus
 from dashboard.session import session
 from dashboard.widgets import guard
 from embedlab import importer, roles, training
@@ -19,6 +20,7 @@ from embedlab.corpus import Corpus
 from embedlab.errors import EmbedLabError
 from embedlab.evaluate import scorer_for
 from embedlab.hooks import Hooks
+from embedlab.i18n import _, number
 from embedlab.store import Run
 from embedlab.training import default_cache_dir
 
@@ -165,7 +167,8 @@ def _seed_cache_from_shipped_runs() -> None:
 
 
 def ensure_default_runs() -> None:
-    """On a session's first page: both trainers on the toy corpus with the default settings.
+    """On a session's first page: both trainers on the toy corpus with the default settings (the
+    Vietnamese toy corpus for a Vietnamese visitor).
 
     They come from the shipped runs (data/default_runs) or the disk cache; they are trained
     only when neither holds them (e.g. after a change to the maths).
@@ -174,20 +177,28 @@ def ensure_default_runs() -> None:
         return
     _seed_cache_from_shipped_runs()
     holder = st.empty()
+    corpus = default_corpus()
     with holder.status(
-        "Getting the default runs on the toy corpus (trained on the first visit, then read from the cache)…"
+        _(
+            "Getting the default runs on the {corpus} corpus (trained on the first visit, then read from the cache)…"
+        ).format(corpus=corpus)
     ) as status:
         bar = st.progress(0.0)
         settings = DashboardSettings()
-        total = sum(options.epochs + 1 for _, options in settings.runs())
+        total = sum(options.epochs + 1 for _role, options in settings.runs())
         done = []
 
         def on_epoch(role: str, epoch: int, row: dict) -> None:
             done.append(1)
-            bar.progress(min(len(done) / total, 1.0), text=f"{roles.name(role)}: epoch {epoch}, loss {row['loss']:.3f}")
+            bar.progress(
+                min(len(done) / total, 1.0),
+                text=_("{trainer}: epoch {epoch}, loss {loss}").format(
+                    trainer=roles.name(role), epoch=epoch, loss=number(row["loss"], ".3f")
+                ),
+            )
 
         with guard(), _default_runs_lock():  # visitors arriving together on a cold cache train them once
-            train_settings(builtin_corpus("toy"), settings, on_epoch)
+            train_settings(builtin_corpus(corpus), settings, on_epoch)
         status.update(state="complete")
     if session.runs:
         holder.empty()

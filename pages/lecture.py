@@ -10,11 +10,18 @@ import sys
 
 import streamlit as st
 
-from embedlab import roles, tour
+from dashboard import language  # Streamlit and the catalog only
+from embedlab import glossary, roles, tour
+from embedlab.i18n import _, current
 
-st.header(tour.TITLE)
-st.markdown(tour.INTRO)
-st.markdown(" · ".join(f"[{step.section} {step.title}](#{step.anchor})" for step in tour.STEPS))
+language.apply()  # app.py did, but AppTest reruns a page without its frame
+
+GLOSSARY_ANCHOR = "lecture-glossary"
+STEPS = tour.steps()  # the tour in this visitor's language (app.py set it)
+st.header(tour.title())
+st.markdown(tour.intro())
+contents = [f"[{step.section} {step.title}](#{step.anchor})" for step in STEPS]
+st.markdown(" · ".join([*contents, "[{}](#{})".format(_("Glossary"), GLOSSARY_ANCHOR)]))
 
 slots = {}
 
@@ -35,11 +42,11 @@ def draw_steps(steps: tuple[tour.Step, ...]) -> None:
 # 0.82) with two, the first chart no later (six runs each, alternated, tests/e2e/test_lecture_tour.py);
 # with all nine steps first it was later still.
 FIRST_SCREEN = 1
-draw_steps(tour.STEPS[:FIRST_SCREEN])
+draw_steps(STEPS[:FIRST_SCREEN])
 
 if "dashboard.runs" not in sys.modules:  # a fresh server: the import below takes seconds
-    starting = slots[tour.STEPS[0].key].container()
-    starting.caption("EmbedLab is starting: loading NumPy, pandas and Altair. The charts follow.")
+    starting = slots[STEPS[0].key].container()
+    starting.caption(_("EmbedLab is starting: loading NumPy, pandas and Altair. The charts follow."))
     # An empty 1×1 chart, so that the browser loads its chart library (Vega) during the import: the
     # first real chart then draws ~0.6 s sooner. The runs' progress replaces it. It is sent once
     # pandas (half the import) is in, not with the text: compiling Vega's 775 KB on the tab's one
@@ -50,22 +57,24 @@ if "dashboard.runs" not in sys.modules:  # a fresh server: the import below take
     starting.vega_lite_chart(
         {"mark": "point", "width": 1, "height": 1, "padding": 0, "autosize": "none"}, width="content"
     )
+import pandas as pd  # noqa: E402
+
 from dashboard import frame, runs, widgets  # noqa: E402  (after the text, on purpose)
 from dashboard import lecture as steps  # noqa: E402
 from dashboard.session import session  # noqa: E402
-from embedlab import biasvar, charts, lecture, lecture_experiments, lecture_measures  # noqa: E402
+from embedlab import biasvar, charts, i18n, lecture, lecture_experiments, lecture_measures  # noqa: E402
 
 frame.open_page(__file__)
 if not frame.is_set_up():  # a fresh server's first visit: app.py left the session to this page
     frame.init_session()
 
-with slots[tour.STEPS[0].key].container():
+with slots[STEPS[0].key].container():
     runs.ensure_default_runs()  # loads (or trains) the default runs, its progress where the first chart goes
 pair = runs.current_pair()
 if pair is None:
-    draw_steps(tour.STEPS[FIRST_SCREEN:])
+    draw_steps(STEPS[FIRST_SCREEN:])
     for slot in slots.values():
-        slot.info("No runs to show: open the Train page and press Train.")
+        slot.info(_("No runs to show: open the Train page and press Train."))
     st.stop()
 paths = steps.paths_of(pair)
 
@@ -73,7 +82,7 @@ paths = steps.paths_of(pair)
 def show(spec: dict | None, measured: lecture.Measured) -> None:
     if spec is not None:
         st.vega_lite_chart(spec=spec, width="stretch")
-    st.markdown(f"**In these runs**\n\n{measured.note}")
+    st.markdown("**{}**\n\n{}".format(_("In these runs"), measured.note))
     if measured.more:
         st.markdown(f":material/add_circle: {measured.more}")
 
@@ -84,35 +93,45 @@ def geometry() -> None:
     vocab = pair.first.vocab
     default = widgets.chosen_words(pair.first)[0] if widgets.chosen_words(pair.first) else vocab.words[0]
     word_col, trainer_col = st.columns([2, 3])
-    word = word_col.selectbox("word", vocab.words, index=vocab.index.get(default, 0), key="lecture_word")
+    word = word_col.selectbox(_("word"), vocab.words, index=vocab.index.get(default, 0), key="lecture_word")
     role = trainer_col.segmented_control(
-        "the table's trainer", list(pair.runs()), default=next(iter(pair.runs())), format_func=roles.name
+        _("the table's trainer"), list(pair.runs()), default=next(iter(pair.runs())), format_func=roles.name
     )
     run = pair.runs()[role or next(iter(pair.runs()))]
-    show(*steps.view("geometry", paths, word))
+    show(*steps.view("geometry", paths, word, current()))
     table = lecture_measures.step_table(run.input_vectors, vocab.index[word])
-    st.caption(f"{roles.name(role)}, *{word}*, its first components: v(0) plus the sum of the steps is v(T)")
+    st.caption(
+        _("{trainer}, *{word}*, its first components: v(0) plus the sum of the steps is v(T)").format(
+            trainer=roles.name(role), word=word
+        )
+    )
     st.dataframe(table.iloc[[0, -3, -2, -1]], width="stretch")
-    st.caption("…and every epoch's step Δv(t) = v(t) − v(t−1)")
+    st.caption(_("…and every epoch's step Δv(t) = v(t) − v(t−1)"))
     st.dataframe(table.iloc[1:-3], height=250, width="stretch")
 
 
-for step in tour.STEPS:
+for step in STEPS:
     if step.key not in slots:  # the steps after the first, once its chart is drawn
-        draw_steps(tour.STEPS[FIRST_SCREEN:])
+        draw_steps(STEPS[FIRST_SCREEN:])
     with slots[step.key].container(), widgets.guard():
         if step.key == "geometry":
             geometry()
         elif step.key == "biasvar":
             sweep = session.bv_sweep  # the Bias–variance page's last sweep, if any
             if sweep is None:
-                show(*steps.view(step.key, paths))
+                show(*steps.view(step.key, paths, language=current()))
             else:
                 named = {roles.name(role): run for role, run in pair.runs().items()}
                 verdict = biasvar.optimum_text(biasvar.optimum(sweep["table"]), sweep["options"].runs)
                 measured = lecture_experiments.bias_variance(
-                    named, sweep["table"], f"This session's sweep ({sweep['label']}): {verdict}"
+                    named,
+                    sweep["table"],
+                    _("This session's sweep ({label}): {verdict}").format(label=sweep["label"], verdict=verdict),
                 )
-                show(charts.step_chart(measured, roles.COLOURS).to_dict(), measured)
+                show(i18n.localise_spec(charts.step_chart(measured, roles.COLOURS).to_dict()), measured)
         else:
-            show(*steps.view(step.key, paths))
+            show(*steps.view(step.key, paths, language=current()))
+
+# The lecture's terms both ways, for a student going from the note to the English literature.
+st.subheader(_(glossary.TITLE), anchor=GLOSSARY_ANCHOR)
+st.dataframe(pd.DataFrame(glossary.rows(), columns=list(glossary.columns())), hide_index=True, width="stretch")
