@@ -13,6 +13,7 @@ from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 
 from dashboard import server, vega
 from dashboard.corpora import CACHE_BYTES
+from dashboard.language import keyed_by_language
 from dashboard.session import session
 from dashboard.train_job import cancel_job, collect_job, collected
 from embedlab import analysis, charts, job_estimate, jobs, roles
@@ -51,15 +52,17 @@ def job_status(job: jobs.Job) -> str:
     return f"{job.progress():.0%} · {where} · about {job_estimate.duration(job.seconds_left())} left"
 
 
+@keyed_by_language
 @st.cache_data(max_entries=32, max_size="4MB", show_spinner=False)
-def _loss_spec(job_id: str, role: str, epochs: int, _rows: list[dict]) -> dict:
+def _loss_spec(job_id: str, role: str, epochs: int, _rows: list[dict], language: str = "en") -> dict:
     """A job's live loss and ‖∇J‖ curves, built once per finished epoch (the page redraws every
     second while the job runs)."""
     return vega.spec(charts.live_curves(pd.DataFrame(_rows), title=roles.name(role), width=170, height=120))
 
 
+@keyed_by_language
 @st.cache_data(max_entries=8, max_size=CACHE_BYTES, show_spinner=False)
-def _space_spec(job_id: str, role: str, epoch: int, _vectors: np.ndarray, _view: tuple) -> dict:
+def _space_spec(job_id: str, role: str, epoch: int, _vectors: np.ndarray, _view: tuple, language: str = "en") -> dict:
     """The live view of the space: the cosines of a few words (planted groups first) at the
     job's last snapshot, as a small heatmap, built once per finished epoch."""
     vocab, words, groups = _view

@@ -4,6 +4,9 @@ script run's thread (:func:`embedlab.i18n.set_language`), never for the whole se
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 import streamlit as st
 
 from embedlab import i18n
@@ -61,3 +64,14 @@ def default_corpus() -> str:
     """The corpus a new visitor starts on: the Vietnamese toy corpus (vua − đàn_ông + phụ_nữ ≈
     hoàng_hậu) for a Vietnamese visitor, the English one otherwise."""
     return "toy-vi" if i18n.current() == "vi" else "toy"
+
+
+def keyed_by_language(cached: Callable) -> Callable:
+    """A cached chart function called with the visitor's language as its ``language`` argument,
+    so that the cache keeps one copy per language (its titles and numbers are in it)."""
+
+    @functools.wraps(cached)
+    def call(*args, **kwargs):
+        return cached(*args, language=i18n.current(), **kwargs)
+
+    return call

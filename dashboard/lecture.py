@@ -77,7 +77,7 @@ def view(
     measured = measure(key, paths, word, language)
     with i18n.use(language):
         chart = charts.step_chart(measured, roles.COLOURS)
-    return (None if chart is None else i18n.localise_spec(vega.spec(chart), language)), measured
+    return (None if chart is None else vega.spec(chart, language)), measured
 
 
 def paths_of(pair: Current) -> tuple[tuple[str, str], ...]:

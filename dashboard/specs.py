@@ -20,6 +20,7 @@ from dashboard.cached import (
     word_groups,
 )
 from dashboard.corpora import CACHE_BYTES
+from dashboard.language import keyed_by_language
 from embedlab import charts, roles
 from embedlab.store import Run
 
@@ -34,8 +35,11 @@ def stacked_metrics(runs: dict[str, Run]) -> pd.DataFrame:
     return pd.concat([run.metrics.assign(run=name) for name, run in runs.items()], ignore_index=True)
 
 
+@keyed_by_language
 @st.cache_data(max_entries=256, max_size=CACHE_BYTES, show_spinner=False)
-def heatmap(path: str, epoch: int, words: tuple[str, ...], change: bool, floor: float, title: str) -> dict:
+def heatmap(
+    path: str, epoch: int, words: tuple[str, ...], change: bool, floor: float, title: str, language: str = "en"
+) -> dict:
     """One heatmap of the Heatmaps page: the cosines of ``words`` at ``epoch``, or their change
     since epoch 0, on a colour scale from ``floor`` to 1."""
     frame = similarity_change(path, epoch, words) if change else similarity(path, epoch, words)
@@ -46,34 +50,39 @@ def heatmap(path: str, epoch: int, words: tuple[str, ...], change: bool, floor: 
     return vega.spec(chart)
 
 
+@keyed_by_language
 @st.cache_data(max_entries=128, max_size=CACHE_BYTES, show_spinner=False)
-def separation_chart(paths: tuple[tuple[str, str], ...], epoch: int) -> dict:
+def separation_chart(paths: tuple[tuple[str, str], ...], epoch: int, language: str = "en") -> dict:
     """The within/between-group cosines of runs ((role, path), …) with ``epoch`` marked."""
     frames = {role: separation(path) for role, path in paths}
     return vega.spec(charts.separation(with_trainer(frames), epoch=epoch))
 
 
+@keyed_by_language
 @st.cache_data(max_entries=16, max_size=CACHE_BYTES, show_spinner=False)
-def losses(paths: tuple[tuple[str, str], ...]) -> dict:
+def losses(paths: tuple[tuple[str, str], ...], language: str = "en") -> dict:
     """Each trainer's loss curves, runs given as ((name, path), …) (Quality and Compare)."""
     return vega.spec(charts.loss_by_trainer({name: run_at(path).metrics for name, path in paths}))
 
 
+@keyed_by_language
 @st.cache_data(max_entries=64, max_size=CACHE_BYTES, show_spinner=False)
-def turnover_chart(paths: tuple[tuple[str, str], ...], words: tuple[str, ...], k: int) -> dict:
+def turnover_chart(paths: tuple[tuple[str, str], ...], words: tuple[str, ...], k: int, language: str = "en") -> dict:
     """The Neighbours page's neighbour-turnover chart of runs ((role, path), …)."""
     frames = {role: turnover(path, words, k) for role, path in paths}
     return vega.spec(charts.turnover(with_trainer(frames)))
 
 
+@keyed_by_language
 @st.cache_data(max_entries=64, max_size=CACHE_BYTES, show_spinner=False)
-def trajectories_chart(path: str, words: tuple[str, ...]) -> dict:
+def trajectories_chart(path: str, words: tuple[str, ...], language: str = "en") -> dict:
     """The aligned trajectories of ``words``."""
     return vega.spec(charts.trajectories(trajectories(path, words)))
 
 
+@keyed_by_language
 @st.cache_data(max_entries=16, max_size=CACHE_BYTES, show_spinner=False)
-def metric_panels(path: str) -> dict:
+def metric_panels(path: str, language: str = "en") -> dict:
     """The Dynamics page's metric panels of a run. A run opened without training metrics gets the
     panels its vectors give (mean ‖v‖, displacement)."""
     run = run_at(path)
@@ -82,7 +91,8 @@ def metric_panels(path: str) -> dict:
     return vega.spec(charts.metric_panels(run.metrics, switch_epoch=run.config.get("switch_epoch")))
 
 
+@keyed_by_language
 @st.cache_data(max_entries=16, max_size=CACHE_BYTES, show_spinner=False)
-def change_scatter(path: str) -> dict:
+def change_scatter(path: str, language: str = "en") -> dict:
     """The change-score scatter of a run (every word of its vocabulary)."""
     return vega.spec(charts.change_scatter(change_scores(path)))

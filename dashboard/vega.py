@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import altair as alt
 
+from embedlab import i18n
+
 alt.theme.enable("none")
 alt.data_transformers.disable_max_rows()
 
 
-def spec(figure: alt.TopLevelMixin | dict) -> dict:
-    """The Vega-Lite spec of an Altair chart (a spec is returned as it is)."""
-    return figure if isinstance(figure, dict) else figure.to_dict(validate=False)
+def spec(figure: alt.TopLevelMixin | dict, language: str | None = None) -> dict:
+    """The Vega-Lite spec of an Altair chart (a spec is returned as it is), its numbers written
+    the way ``language`` (default: the visitor's) writes them."""
+    built = figure if isinstance(figure, dict) else figure.to_dict(validate=False)
+    return i18n.localise_spec(built, language)

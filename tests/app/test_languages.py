@@ -95,3 +95,22 @@ def test_under_the_pseudo_locale_every_text_of_every_step_comes_from_the_catalog
                         titles.append(title)
             unmarked += [(anchor, "chart", t) for t in titles if not marked(t)]
     assert not unmarked, unmarked
+
+
+def test_cached_charts_keep_one_copy_per_language():
+    """A chart cached for an English visitor is not served to a Vietnamese one (its titles differ)."""
+    from dashboard.language import keyed_by_language
+
+    calls = []
+
+    @keyed_by_language
+    def chart(path: str, language: str = "en") -> dict:
+        calls.append((path, language))
+        return i18n.localise_spec({"title": i18n.gettext("mean ‖v‖", language)}, language)
+
+    with i18n.use("vi"):
+        vietnamese = chart("run")
+    english = chart("run")
+    assert calls == [("run", "vi"), ("run", "en")]
+    assert vietnamese["title"] == "‖v‖ trung bình" and english["title"] == "mean ‖v‖"
+    assert vietnamese["config"]["locale"]["number"]["decimal"] == "," and "config" not in english
