@@ -6,6 +6,7 @@ pages import Streamlit; every number comes from an ``embedlab`` function, every 
     session.py   this visitor's session: every key of Streamlit's session state, named once
     server.py    what the server process shares: the scheduler, per-visitor memory and its janitor
     frame.py     the frame of every page: a new session's defaults, a page opened before app.py
+    language.py  this visitor's language: the browser's locale, ?lang=, the sidebar's switch
     corpora.py   built-in and uploaded corpora, their prepared form and statistics
     runs.py      this session's runs: the run list, the current runs, the default runs, opened runs
     training.py  the Train form's settings and estimate, the training job started and collected

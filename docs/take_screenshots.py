@@ -5,6 +5,7 @@
     python docs/take_screenshots.py --size 1024x768 Lecture     # another viewport: <page>_1024x768.png
     python docs/take_screenshots.py --full Lecture       # the whole page, not one screen: <page>_full.png
     python docs/take_screenshots.py --preset             # Bias–variance after "Show the trade-off" (minutes)
+    python docs/take_screenshots.py --lang vi            # the Vietnamese interface: docs/screenshots/vi/<page>.png
 
 Starts the app on a free port with the given cache (default: the user's), opens every page
 through the sidebar and saves one PNG per page: the first screen at 1400×900 unless told otherwise.
@@ -72,15 +73,37 @@ def preset_shot(page, suffix: str) -> None:
     print(f"wrote {path}")
 
 
-def main(titles: list[str], size: tuple[int, int], full: bool, preset: bool = False) -> None:
+def open_page_in(page, title: str, language: str) -> None:
+    """:func:`open_page` in ``language``: the menu's link and the page's header as that visitor sees them."""
+    from embedlab.i18n import gettext
+
+    if language == "en":
+        return open_page(page, title)
+    link = page.locator('[data-testid="stSidebarNav"] a').filter(
+        has=page.get_by_text(gettext(title, language), exact=True)
+    )
+    link.first.click()
+    # a page's header is in the visitor's language where that page's text is translated
+    page.wait_for_function(
+        "titles => { const h = document.querySelector('[data-testid=\"stMain\"] h2');"
+        " return h !== null && titles.includes(h.textContent.trim()); }",
+        arg=[HEADERS[title], gettext(HEADERS[title], language)],
+        timeout=240_000,
+    )
+    wait_for_app(page)
+
+
+def main(titles: list[str], size: tuple[int, int], full: bool, preset: bool = False, language: str = "en") -> None:
     import os
     import tempfile
+
+    out = OUT if language == "en" else OUT / language
 
     unknown = sorted(set(titles) - set(HEADERS))
     if unknown:
         raise SystemExit(f"no page titled {', '.join(unknown)}; the titles are: {', '.join(HEADERS)}")
 
-    OUT.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
     log = Path(tempfile.mkdtemp()) / "streamlit.log"
     server = start_streamlit(sys.executable, ROOT, dict(os.environ), log)
     suffix = ("" if size == DEFAULT_SIZE else f"_{size[0]}x{size[1]}") + ("_full" if full else "")
@@ -88,16 +111,16 @@ def main(titles: list[str], size: tuple[int, int], full: bool, preset: bool = Fa
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": size[0], "height": size[1]})
-            page.goto(server.url)
+            page.goto(server.url + ("" if language == "en" else f"?lang={language}"))
             wait_for_app(page, timeout=180)
             if preset:
                 preset_shot(page, suffix.removesuffix("_full"))
             for title in titles or ([] if preset else HEADERS):
-                open_page(page, title)
+                open_page_in(page, title, language)
                 page.wait_for_timeout(1500)  # let Vega finish drawing
                 name = title.lower().replace("–", "-").replace(" ", "_") + suffix
-                shot(page, OUT / f"{name}.png", full)
-                print(f"wrote {OUT / name}.png")
+                shot(page, out / f"{name}.png", full)
+                print(f"wrote {out / name}.png")
             browser.close()
     finally:
         stop_streamlit(server)
@@ -118,5 +141,6 @@ if __name__ == "__main__":
     parser.add_argument(
         "--preset", action="store_true", help="only Bias–variance after the trade-off preset (its whole sweep)"
     )
+    parser.add_argument("--lang", default="en", choices=["en", "vi"], help="the interface's language (default en)")
     args = parser.parse_args()
-    main(args.titles, args.size, args.full, args.preset)
+    main(args.titles, args.size, args.full, args.preset, args.lang)
