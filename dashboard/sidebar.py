@@ -10,45 +10,67 @@ from dashboard.runs import current_pair, import_notes
 from dashboard.session import Session, session
 from dashboard.widgets import guard
 from embedlab import roles
+from embedlab.i18n import _, number
 
 
 def sidebar() -> None:
     """The current corpus and the current runs, on every page."""
     with st.container():
         st.markdown("### EmbedLab")
-        st.caption("Watch word embeddings form, epoch by epoch.")
+        st.caption(_("Watch word embeddings form, epoch by epoch."))
         corpus = None
         with guard():
             corpus = current_corpus()
-            st.markdown(f"**Corpus:** {corpus_label(session.corpus_source)}")
-            st.caption(f"{len(corpus.sentences):,} sentences · {corpus.n_tokens:,} tokens")
+            st.markdown("**{}** {}".format(_("Corpus:"), corpus_label(session.corpus_source)))
+            st.caption(
+                _("{sentences} sentences · {tokens} tokens").format(
+                    sentences=number(len(corpus.sentences), ","), tokens=number(corpus.n_tokens, ",")
+                )
+            )
         job = session.job
         if job is not None and not job.finished:
             # No percentage: the sidebar is drawn once a run, and the Train page's panel redraws
             # beside it every second (a frozen "0 %" next to a live "41 %" contradicts itself).
-            where = "waiting for a training slot" if server.scheduler().position(job) else "running"
-            st.caption(f"**Training** {job.label} ({where}): its progress is on the Train page.")
+            where = _("waiting for a training slot") if server.scheduler().position(job) else _("running")
+            st.caption(
+                _("**Training** {label} ({where}): its progress is on the Train page.").format(
+                    label=job.label, where=where
+                )
+            )
         if session.pop(Session.upload_released):
-            st.caption("Your upload was released while you were away; upload it again on the Corpus page.")
+            st.caption(_("Your upload was released while you were away; upload it again on the Corpus page."))
         pair = current_pair()
         if pair is None:
-            st.markdown("**Runs:** none yet")
+            st.markdown(_("**Runs:** none yet"))
             return
-        st.markdown("**Current runs:**")
+        st.markdown("**{}**".format(_("Current runs:")))
         st.caption(pair.record.label)
         for role, run in pair.runs().items():
-            stopped = f" (stopped early: {run.config.get('planned_epochs')} planned)" if run.stopped_early else ""
-            st.caption(f"{roles.name(role)}: V = {len(run.vocab):,}, d = {run.dim}, {run.epochs} epochs{stopped}")
+            planned = run.config.get("planned_epochs")
+            stopped = _(" (stopped early: {planned} planned)").format(planned=planned) if run.stopped_early else ""
+            st.caption(
+                _("{trainer}: V = {V}, d = {d}, {epochs} epochs").format(
+                    trainer=roles.name(role), V=number(len(run.vocab), ","), d=run.dim, epochs=run.epochs
+                )
+                + stopped
+            )
         if pair.imported is not None:
             notes = import_notes(pair.imported)
-            st.caption(f"Opened from {pair.record.corpus}" + (f" · {' · '.join(notes)}." if notes else "."))
+            st.caption(
+                _("Opened from {source}").format(source=pair.record.corpus)
+                + (f" · {' · '.join(notes)}." if notes else ".")
+            )
         elif corpus is not None and pair.record.corpus != corpus.name:
             parent = pair.first.config.get("parent")  # a fine-tuned run: trained on one corpus, then another
             if parent is not None:
                 st.caption(
-                    f"These runs were trained on {parent['corpus']['name']}, then fine-tuned on {pair.record.corpus}."
+                    _("These runs were trained on {first}, then fine-tuned on {second}.").format(
+                        first=parent["corpus"]["name"], second=pair.record.corpus
+                    )
                 )
             else:
                 st.caption(
-                    f"These runs were trained on {pair.record.corpus}; train on {corpus.name} from the Train page."
+                    _("These runs were trained on {trained}; train on {current} from the Train page.").format(
+                        trained=pair.record.corpus, current=corpus.name
+                    )
                 )
