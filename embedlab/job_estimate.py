@@ -23,7 +23,6 @@ from embedlab.objectives import NegativeSampling, Softmax
 from embedlab.prepared import Prepared
 from embedlab.softmax import SoftmaxTrainer, initial_vectors
 from embedlab.training import Scorer, pair_counts
-from embedlab.vocab import Encoded
 
 # ---------------------------------------------------------------- estimating a job before it starts
 
@@ -115,8 +114,10 @@ def _probe_snapshot(prepared: Prepared, options: TrainOptions, scorer: Scorer | 
 
 
 def _probe_setup(prepared: Prepared, options: TrainOptions, tokens: int = 50_000) -> float:
-    """Seconds to count the expected pairs of the whole text, from a prefix of ``tokens`` tokens."""
-    prefix = Encoded(prepared.train.tokens[:tokens], np.array([0, min(tokens, prepared.train.n_tokens)]))
+    """Seconds to count the expected pairs of the whole text, from its first sentences (about
+    ``tokens`` tokens: the cost per token depends on how long the sentences are)."""
+    n_sentences = max(1, int(np.searchsorted(prepared.train.starts, tokens, side="right")) - 1)
+    prefix = prepared.train.select(np.arange(min(n_sentences, len(prepared.train))))
     started = time.perf_counter()
     pair_counts(prefix, prepared.vocab.counts, options)
     per_token = (time.perf_counter() - started) / max(prefix.n_tokens, 1)

@@ -113,8 +113,9 @@ def split_sentences(text: str) -> list[str]:
         if len(line) < 2 * MAX_SENTENCE_TOKENS:
             pieces.append(line)
             continue
-        starts = [m.start() for m in _token_pattern().finditer(line)]
-        cuts = [0] + starts[MAX_SENTENCE_TOKENS::MAX_SENTENCE_TOKENS] + [len(line)]
+        # only every MAX_SENTENCE_TOKENS-th start is kept: memory per cut, not per token
+        candidates = enumerate(_token_pattern().finditer(line))
+        cuts = [0] + [m.start() for i, m in candidates if i and not i % MAX_SENTENCE_TOKENS] + [len(line)]
         pieces.extend(line[a:b] for a, b in zip(cuts, cuts[1:], strict=False) if line[a:b].strip())
     return pieces
 

@@ -9,7 +9,15 @@ from gensim.models import Word2Vec
 
 import embedlab.vocab
 from embedlab.errors import EmbedLabError
-from embedlab.vocab import build_vocabulary, encode, keep_probabilities, skipgram_pairs, split_heldout
+from embedlab.vocab import (
+    Encoded,
+    build_vocabulary,
+    encode,
+    expected_pair_counts,
+    keep_probabilities,
+    skipgram_pairs,
+    split_heldout,
+)
 
 
 def test_vocabulary_descending_count_ties_alphabetical():
@@ -86,3 +94,85 @@ def test_subsampling_drops_frequent_words_in_pairs():
 def test_doctests():
     result = doctest.testmod(embedlab.vocab)
     assert result.attempted > 0 and result.failed == 0
+
+
+# ---------------------------------------------------------------- expected pair counts
+
+
+def _enumerated_pair_counts(sentences, window, V, keep):
+    """E[pair counts] by enumerating every subsampling outcome of each sentence (2^n of them):
+    the kept words at kept distance d pair up with probability (W − d + 1)/W in each direction."""
+    import itertools
+
+    expected = np.zeros((V, V))
+    for sentence in sentences:
+        for kept in itertools.product((False, True), repeat=len(sentence)):
+            p = np.prod([keep[w] if k else 1.0 - keep[w] for w, k in zip(sentence, kept, strict=True)])
+            words = [w for w, k in zip(sentence, kept, strict=True) if k]
+            for i, j in itertools.combinations(range(len(words)), 2):
+                if j - i <= window:
+                    expected[words[i], words[j]] += p * (window - (j - i) + 1) / window
+                    expected[words[j], words[i]] += p * (window - (j - i) + 1) / window
+    return expected
+
+
+@pytest.mark.parametrize("window", [1, 2, 4])
+def test_both_walks_equal_the_enumerated_expectation(window):
+    """The two ways of counting (a walk per position, a walk per word) against every outcome."""
+    from embedlab.vocab import _Accumulator, _walk_positions, _walk_words
+
+    rng = np.random.default_rng(window)
+    sentences = [rng.integers(0, 4, size=n).astype(np.int32) for n in (9, 1, 6, 11)]
+    keep = np.array([0.15, 0.5, 0.9, 1.0])
+    expected = _enumerated_pair_counts(sentences, window, 4, keep)
+    encoded, reach = Encoded.from_arrays(sentences), (window - np.arange(window)) / window
+    for walk in (_walk_positions, lambda *a: _walk_words(a[0], np.arange(4, dtype=np.int32), *a[1:])):
+        one_way = _Accumulator(4)
+        walk(encoded, keep, reach, one_way, None)
+        np.testing.assert_allclose((one_way.result() + one_way.result().T).toarray(), expected, atol=1e-8)
+    counted = expected_pair_counts(sentences, window, 4, keep).toarray()
+    np.testing.assert_allclose(counted, expected, atol=1e-8)
+
+
+def test_long_sentences_of_a_small_vocabulary_take_the_word_walk_with_the_same_counts(monkeypatch):
+    from embedlab import vocab
+
+    rng = np.random.default_rng(1)
+    tokens = rng.integers(0, 6, size=3000).astype(np.int32)
+    encoded = Encoded(tokens, np.array([0, 1000, 1500, 3000]))
+    keep = keep_probabilities(np.bincount(tokens), 1e-3)
+    taken = []
+    monkeypatch.setattr(vocab, "_walk_words", lambda *a, _walk=vocab._walk_words: taken.append(1) or _walk(*a))
+    counted = expected_pair_counts(encoded, 3, 6, keep).toarray()
+    assert taken
+    one_way = vocab._Accumulator(6)
+    vocab._walk_positions(encoded, keep, np.array([1.0, 2 / 3, 1 / 3]), one_way, None)
+    np.testing.assert_allclose(counted, (one_way.result() + one_way.result().T).toarray(), rtol=1e-9)
+
+
+@pytest.mark.slow
+def test_a_text_without_line_breaks_is_counted_in_bounded_memory_and_matches_sampling():
+    """A small vocabulary, subsampled, in sentences of 1,000 words (a text with no line break,
+    cut): every word is dropped often, so a centre reaches hundreds of positions. The count
+    stays within a few MB and equals the mean of the pairs actually drawn."""
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    V, window = 5, 5
+    tokens = rng.integers(0, V, size=20_000).astype(np.int32)
+    encoded = Encoded(tokens, np.arange(0, len(tokens) + 1, 1000, dtype=np.int64))
+    keep = keep_probabilities(np.bincount(tokens, minlength=V), 1e-3)
+    assert keep.max() < 0.1  # each word kept less than one time in ten
+    tracemalloc.start()
+    counted = expected_pair_counts(encoded, window, V, keep).toarray()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 30e6, f"{peak / 1e6:.0f} MB"  # the walk per position held ~150 MB here
+    draws = 40
+    drawn = np.zeros((draws, V, V))
+    for d in range(draws):
+        c, x = skipgram_pairs(encoded, window, np.random.default_rng(100 + d), keep_prob=keep)
+        np.add.at(drawn[d], (c, x), 1.0)
+    mean, se = drawn.mean(axis=0), drawn.std(axis=0, ddof=1) / np.sqrt(draws)
+    assert np.all(np.abs(counted - mean) <= 5 * se + 1e-9)
+    assert counted.sum() == pytest.approx(mean.sum(), rel=0.02)
