@@ -522,3 +522,94 @@ def test_doctests():
     modules = [getattr(embedlab.importer, name) for name in ("files", "word2vec", "npy", "snapshots", "opening")]
     results = [doctest.testmod(module) for module in modules]
     assert sum(r.failed for r in results) == 0 and sum(r.attempted for r in results) >= 5
+
+
+# ---------------------------------------------------------------- bundles that lie
+
+
+def _tampered_bundle(folder: Path, change) -> bytes:
+    """A bundle of a small trained run after ``change(files)`` edits its files (name → bytes) and
+    before a fresh manifest is written over them: only the checks of the contents can catch it."""
+    run = load_run(small_run(folder, V=5, d=3, epochs=2))
+    files = {name: (run.path / name).read_bytes() for name in (*FILES, "split.json")}
+    config = json.loads(files["config.json"])
+    config.update(epochs=2, vocab_size=5, dim=3)
+    files["config.json"] = json.dumps(config).encode()
+    change(files)
+    manifest = {
+        name: {"sha256": embedlab.importer.files.sha256_hex(data), "bytes": len(data)} for name, data in files.items()
+    }
+    if "manifest.json" not in files:
+        files["manifest.json"] = json.dumps(manifest).encode()
+    return zip_of({f"r/{name}": data for name, data in files.items()})
+
+
+def _config(**changes):
+    def change(files):
+        config = json.loads(files["config.json"])
+        config.update(changes)
+        files["config.json"] = json.dumps(config).encode()
+
+    return change
+
+
+def _array(name: str, edit):
+    def change(files):
+        array = np.load(io.BytesIO(files[name]))
+        edit(array)
+        files[name] = _npy(array)
+
+    return change
+
+
+def _vocab_words(words: list[str]):
+    def change(files):
+        files["vocab.tsv"] = ("word\tcount\n" + "".join(f"{w}\t{9 - i}\n" for i, w in enumerate(words))).encode()
+
+    return change
+
+
+LYING_BUNDLES = {
+    "lacks null": (_config(lacks=None), "lacks is null"),
+    "lacks a number": (_config(lacks=5), "lacks is 5"),
+    "lacks an unknown file": (_config(lacks=["vocab.tsv"]), 'lacks "vocab.tsv"'),
+    "manifest a list": (lambda files: files.update({"manifest.json": b"[1, 2]"}), "manifest.json is not an object"),
+    "epochs 1000": (_config(epochs=1000), "epochs is 1000"),
+    "vocab_size -3": (_config(vocab_size=-3), "vocab_size is -3"),
+    "dim a string": (_config(dim="x"), 'dim is "x"'),
+    "a NaN setting": (_config(train_options={"lr": float("nan")}), "nan or infinite number"),
+    "train_options epochs 0": (_config(train_options={"epochs": 0}), "epochs is 0"),
+    "NaN in the vectors": (_array("input_vectors.npy", lambda a: a.__setitem__((1, 2, 0), np.nan)), "epoch 1"),
+    "inf in the outputs": (_array("output_vectors.npy", lambda a: a.__setitem__((2, 0, 0), np.inf)), "output_vectors"),
+    "a word twice": (_vocab_words(["a", "b", "a", "c", "d"]), "lists 'a' twice"),
+    "an empty word": (_vocab_words(["a", "b", " ", "c", "d"]), "empty word"),
+    "no words": (
+        lambda files: [
+            files.update(
+                {name: _npy(np.zeros((3, 0, 3), np.float32)) for name in ("input_vectors.npy", "output_vectors.npy")}
+            ),
+            _vocab_words([])(files),
+            _config(vocab_size=1)(files),
+            files.update({"config.json": files["config.json"].replace(b'"vocab_size": 1, ', b"")}),
+        ],
+        "no words",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", LYING_BUNDLES)
+def test_a_bundle_that_lies_is_refused_in_one_line(tmp_path, case):
+    change, message = LYING_BUNDLES[case]
+    bundle = _tampered_bundle(tmp_path, change)
+    out = tmp_path / "runs" / "opened"
+    out.parent.mkdir()
+    with pytest.raises(EmbedLabError) as error:
+        import_run([InputFile("r.zip", bundle)], out)
+    text = str(error.value)
+    assert "\n" not in text and message.lower() in text.lower(), text
+    assert_nothing_left(out.parent, out)
+
+
+def test_the_untampered_bundle_of_the_lying_cases_opens(tmp_path):
+    run = import_run([InputFile("r.zip", _tampered_bundle(tmp_path, lambda files: None))], tmp_path / "opened")
+    assert (run.epochs, len(run.vocab), run.dim) == (2, 5, 3)

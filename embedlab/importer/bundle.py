@@ -9,6 +9,7 @@ when alignment is asked for.
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
@@ -45,11 +46,65 @@ def _complete_files(named: dict[str, InputFile], label: str) -> dict[str, bytes]
             raise ValueError("not an object")
     except (ValueError, UnicodeDecodeError) as exc:
         raise EmbedLabError(f"{label}: its config.json is damaged; export the run again.") from exc
+    _check_config(config, label)
     lacks = set(config.get("lacks", ()))
     missing = [name for name in OPTIONAL if name not in named and name not in lacks]
     if missing:
         raise EmbedLabError(f"{label} is not a complete EmbedLab run (it lacks {', '.join(missing)}); export it again.")
     return {name: named[name].data for name in BUNDLE_NAMES if name in named}
+
+
+# what a run's config.json must hold for the pages to read it: key → (type, what it must be)
+_CONFIG_INTS = ("epochs", "vocab_size", "dim")
+_CONFIG_SCHEMA: dict[str, tuple[type | tuple[type, ...], str]] = {
+    "trainer": (str, "a trainer's name"),
+    "epochs": (int, "a whole number of epochs"),
+    "vocab_size": (int, "a whole number of words"),
+    "dim": (int, "a whole number of dimensions"),
+    "diverged": (bool, "true or false"),
+    "lacks": (list, "a list of file names"),
+    "corpus": (dict, "an object"),
+    "corpus_options": (dict, "an object"),
+    "train_options": (dict, "an object"),
+    "import": (dict, "an object"),
+    "parent": (dict, "an object"),
+}
+
+
+def _damaged(label: str, what: str) -> EmbedLabError:
+    return EmbedLabError(f"{label}: its {what}; export the run again.")
+
+
+def _non_finite(value) -> bool:
+    """Whether a JSON value holds NaN or ±Infinity anywhere (Python's json reads both)."""
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, dict):
+        return any(_non_finite(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_non_finite(v) for v in value)
+    return False
+
+
+def _check_config(config: dict, label: str) -> None:
+    """config.json's schema: the keys the pages read, where present, have their types, counts are positive,
+    no number is NaN or infinite, ``lacks`` names only files a run may lack."""
+    for key, (kind, what) in _CONFIG_SCHEMA.items():
+        value = config.get(key)
+        if key in config and (not isinstance(value, kind) or (kind is int and isinstance(value, bool))):
+            raise _damaged(label, f"config.json says {key} is {json.dumps(value)[:40]}, not {what}")
+    for key in _CONFIG_INTS:
+        if key in config and config[key] < (0 if key == "epochs" else 1):
+            raise _damaged(label, f"config.json says {key} is {config[key]}")
+    if _non_finite(config):
+        raise _damaged(label, "config.json holds a NaN or infinite number")
+    for name in config.get("lacks", ()):
+        if name not in OPTIONAL:
+            raise _damaged(label, f"config.json says it lacks {json.dumps(name)[:40]}, not a file a run may lack")
+    options = config.get("train_options", {})
+    for key, value in options.items():
+        if key in _CONFIG_INTS and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise _damaged(label, f"config.json's train_options say {key} is {json.dumps(value)[:40]}")
 
 
 def _manifest_holds(kept: dict[str, bytes], label: str) -> bool:
@@ -62,6 +117,8 @@ def _manifest_holds(kept: dict[str, bytes], label: str) -> bool:
         manifest = json.loads(kept["manifest.json"].decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise EmbedLabError(f"{label}: its manifest.json is damaged; export the run again.") from exc
+    if not isinstance(manifest, dict):
+        raise _damaged(label, "manifest.json is not an object of file name → checksum")
     holds = True
     for name, entry in manifest.items():
         if name not in kept:
@@ -92,7 +149,38 @@ def _check_arrays(kept: dict[str, bytes], label: str, limits: Limits) -> None:
             raise EmbedLabError(
                 f"{label}: output_vectors.npy has shape {out_shape} but input_vectors.npy {shape}; export the run again."
             )
+    if shape[1] < 1 or shape[2] < 1:
+        raise EmbedLabError(
+            f"{label}: input_vectors.npy has shape {shape}, no words or no dimensions; export the run again."
+        )
     check_values(label, shape[0], shape[1], shape[2], limits, outputs=has_outputs)
+    config = json.loads(kept["config.json"].decode("utf-8"))
+    actual = {"epochs": shape[0] - 1, "vocab_size": shape[1], "dim": shape[2]}
+    for key, value in actual.items():
+        if key in config and config[key] != value:
+            raise EmbedLabError(
+                f"{label}: its config.json says {key} is {config[key]}, but input_vectors.npy has shape "
+                f"{shape} ({key} {value}); export the run again."
+            )
+
+
+def _check_contents(run: Run, label: str) -> None:
+    """Every vector finite (one epoch at a time), every word present once."""
+    for name, arrays in (("input_vectors.npy", run.input_vectors), ("output_vectors.npy", run.output_vectors)):
+        if arrays is None:
+            continue
+        for epoch in range(len(arrays)):
+            if not np.isfinite(arrays[epoch]).all():
+                raise EmbedLabError(
+                    f"{label}: {name} holds NaN or infinite values at epoch {epoch}; export the run again."
+                )
+    words = run.vocab.words
+    if any(not word.strip() for word in words):
+        raise EmbedLabError(f"{label}: its vocab.tsv has an empty word; export the run again.")
+    if len(set(words)) != len(words):
+        seen: set[str] = set()
+        twice = next(w for w in words if w in seen or seen.add(w))
+        raise EmbedLabError(f"{label}: its vocab.tsv lists {twice!r} twice; export the run again.")
 
 
 def open_bundle(
@@ -114,6 +202,7 @@ def open_bundle(
         except EmbedLabError as exc:
             reason = str(exc).split(": ", 1)[-1].split(";")[0]
             raise EmbedLabError(f"{label} is not a consistent EmbedLab run ({reason}); export it again.") from None
+        _check_contents(run, label)
         if align:
             progress(0.6, "aligning the snapshots")
             _align_in_place(tmp, run)
