@@ -95,6 +95,11 @@ def _add_export(sub) -> None:
         "projector_config.json (the Projector fetches them from there)",
     )
     p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an existing file at --out (word2vec, bundle) or vectors.tsv and metadata.tsv (projector)",
+    )
+    p.add_argument(
         "--no-outputs",
         action="store_true",
         help="bundle: leave out the output vectors, which no page shows (half the size)",

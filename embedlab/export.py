@@ -13,6 +13,7 @@ import io
 import json
 import os
 import tempfile
+import urllib.parse
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -110,6 +111,21 @@ def check_projector_size(run: Run, max_words: int | None, limits: Limits | None 
         )
 
 
+def check_url_prefix(url_prefix: str) -> None:
+    """Refuse a prefix that is not an http(s) address or a relative path: the Projector fetches
+    every path in the config, and a ``javascript:`` or ``data:`` address is not a place to fetch from.
+
+    >>> check_url_prefix("https://example.org/run/"), check_url_prefix("")
+    (None, None)
+    """
+    scheme = urllib.parse.urlsplit(url_prefix.strip()).scheme.lower()
+    if scheme not in ("", "http", "https") or any(ord(ch) < 32 for ch in url_prefix):
+        raise EmbedLabError(
+            f"--url-prefix must be an http(s) address or a relative path, got {url_prefix[:60]!r}; "
+            "give the address the folder will be served from, e.g. https://example.org/run/."
+        )
+
+
 def projector_files(run: Run, max_words: int | None = None, url_prefix: str = "") -> Iterator[tuple[str, bytes]]:
     """The Projector bundle of every epoch, one file at a time (memory: one epoch):
     ``metadata.tsv`` (word, count, planted group, frequency band), ``epoch_00.tsv`` … one tensor
@@ -119,6 +135,7 @@ def projector_files(run: Run, max_words: int | None = None, url_prefix: str = ""
     projector.tensorflow.org fetches the paths in the config as they are written, so give
     ``url_prefix``, the address the folder will be served from, to open it with ``?config=``.
     """
+    check_url_prefix(url_prefix)
     rows = _projector_rows(run, max_words)
     groups = planted_groups(run.corpus_name)
     metadata = {
@@ -214,21 +231,59 @@ def export(
     max_words: int | None = None,
     url_prefix: str = "",
     outputs: bool = True,
+    force: bool = False,
 ) -> list[Path]:
     """Write one epoch in ``fmt``; word2vec → the file ``out``; projector → ``out``/vectors.tsv
     and ``out``/metadata.tsv; projector-all → the new folder ``out`` with every epoch
     (:func:`projector_files`; ``epoch`` is not used); bundle → the whole run as the zip ``out``
-    (:func:`run_bundle`: ``max_words``, ``outputs``). Returns the paths written."""
+    (:func:`run_bundle`: ``max_words``, ``outputs``). Returns the paths written.
+
+    An existing output (a file, a folder that is not empty) is refused, as every command refuses
+    one, unless ``force``: then the files this format writes are replaced, nothing else in a folder
+    (projector-all, which writes a folder whole, never replaces one). Any error from the file system (no room, no
+    permission, a path through a file) is one EmbedLabError naming ``out``."""
     out = Path(out)
+    if fmt not in FORMATS:
+        raise EmbedLabError(f"format must be one of {', '.join(FORMATS)}; got {fmt!r}.")
     if not outputs and fmt != "bundle":
         raise EmbedLabError("--no-outputs applies to --format bundle only.")
-    if fmt == "bundle":
+    try:
+        _check_out(out, fmt, force)
+        return _export(run, epoch, fmt, out, max_words, url_prefix, outputs)
+    except OSError as exc:
+        reason = exc.strerror or str(exc) or exc.__class__.__name__
+        raise EmbedLabError(f"cannot write {out} ({reason}); choose another --out.") from None
+
+
+def _check_out(out: Path, fmt: str, force: bool) -> None:
+    """Refuse an existing output (see :func:`export`)."""
+    exists = os.path.lexists(out)
+    if fmt in ("word2vec", "bundle"):
         if out.is_dir():
-            raise EmbedLabError(f"{out} is a folder; the bundle format writes one .zip file, give a file path.")
+            raise EmbedLabError(f"{out} is a folder; the {fmt} format writes one file, give a file path.")
+        if exists and not force:
+            raise EmbedLabError(f"{out} already exists; choose another --out, or add --force to replace it.")
+        return
+    if exists and not out.is_dir():
+        raise EmbedLabError(f"{out} is a file; the {fmt} format writes a folder, give a folder path.")
+    if fmt == "projector-all":
+        if exists and any(out.iterdir()):
+            raise EmbedLabError(f"{out} already exists and is not empty; choose another --out or remove it first.")
+        return
+    if exists and any(out.iterdir()) and not force:
+        raise EmbedLabError(
+            f"{out} already exists and is not empty; choose another --out, or add --force to replace "
+            "vectors.tsv and metadata.tsv in it."
+        )
+
+
+def _export(run, epoch, fmt, out, max_words, url_prefix, outputs) -> list[Path]:
+    if fmt == "bundle":
         atomic_write(out, run_bundle(run, max_words, outputs=outputs))
         return [out]
     if fmt == "projector-all":
         _projector_rows(run, max_words)  # a bad --max-words is refused before anything is made
+        check_url_prefix(url_prefix)
         with atomic_dir(out) as folder:
             names = []
             for name, data in projector_files(run, max_words, url_prefix):
@@ -238,11 +293,7 @@ def export(
     if fmt == "word2vec":
         atomic_write(out, word2vec_text(run, epoch))
         return [out]
-    if fmt == "projector":
-        if out.exists() and not out.is_dir():
-            raise EmbedLabError(f"{out} is a file; the projector format writes a folder, give a folder path.")
-        vectors, metadata = projector_tsv(run, epoch)
-        atomic_write(out / "vectors.tsv", vectors)
-        atomic_write(out / "metadata.tsv", metadata)
-        return [out / "vectors.tsv", out / "metadata.tsv"]
-    raise EmbedLabError(f"format must be one of {', '.join(FORMATS)}; got {fmt!r}.")
+    vectors, metadata = projector_tsv(run, epoch)
+    atomic_write(out / "vectors.tsv", vectors)
+    atomic_write(out / "metadata.tsv", metadata)
+    return [out / "vectors.tsv", out / "metadata.tsv"]

@@ -98,7 +98,7 @@ def test_the_folder_appears_whole_or_not_at_all(run, tmp_path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(export_module, "projector_files", failing)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(EmbedLabError, match=r"cannot write .*proj \(disk full\)"):
         export(run, 0, "projector-all", tmp_path / "proj")
     assert list(tmp_path.iterdir()) == [tmp_path / "run"]  # no folder, no temporary left behind
 
@@ -113,3 +113,55 @@ def test_bad_requests_are_one_line_errors(run, tmp_path):
     with pytest.raises(EmbedLabError, match="projector-all"):
         export(run, 0, "tsne", tmp_path / "new")
     assert not (tmp_path / "new").exists()
+
+
+@pytest.mark.parametrize("fmt", ["word2vec", "bundle"])
+def test_an_existing_file_is_refused_and_replaced_only_with_force(run, tmp_path, fmt):
+    target = tmp_path / "out.file"
+    target.write_text("keep me")
+    with pytest.raises(EmbedLabError, match="already exists.*--force"):
+        export(run, 1, fmt, target)
+    assert target.read_text() == "keep me"
+    assert export(run, 1, fmt, target, force=True) == [target]
+    assert target.read_bytes() != b"keep me" and target.stat().st_size > 100
+
+
+def test_projector_refuses_a_folder_that_is_not_empty_without_force(run, tmp_path):
+    (tmp_path / "proj").mkdir()
+    (tmp_path / "proj" / "notes.txt").write_text("mine")
+    with pytest.raises(EmbedLabError, match="not empty.*--force"):
+        export(run, 2, "projector", tmp_path / "proj")
+    assert sorted(p.name for p in (tmp_path / "proj").iterdir()) == ["notes.txt"]
+    export(run, 2, "projector", tmp_path / "proj", force=True)
+    assert (tmp_path / "proj" / "notes.txt").read_text() == "mine"
+    np.testing.assert_allclose(
+        read_tensor((tmp_path / "proj" / "vectors.tsv").read_bytes()), run.input_vectors[2], atol=1e-5
+    )
+
+
+@pytest.mark.parametrize("fmt", ["word2vec", "bundle", "projector", "projector-all"])
+def test_every_file_system_error_is_one_line(run, tmp_path, fmt):
+    (tmp_path / "a-file").write_text("x")
+    places = {
+        "a path through a file": tmp_path / "a-file" / "out",
+        "the root folder": "/",
+        "a folder for a file": tmp_path,
+    }
+    for where, out in places.items():
+        if fmt.startswith("projector") and where == "a folder for a file":
+            continue
+        with pytest.raises(EmbedLabError) as error:
+            export(run, 1, fmt, out, force=where != "the root folder")
+        assert "\n" not in str(error.value), where
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "run"]
+
+
+@pytest.mark.parametrize(
+    "prefix", ["javascript:alert(1)//", " JavaScript:x/", "data:text/html,<b>", "file:///etc/", "http://a/\n"]
+)
+def test_a_url_prefix_that_is_not_a_web_address_is_refused(run, tmp_path, prefix):
+    with pytest.raises(EmbedLabError, match="url-prefix"):
+        export(run, 0, "projector-all", tmp_path / "proj", url_prefix=prefix)
+    with pytest.raises(EmbedLabError, match="url-prefix"):
+        projector_zip(run, url_prefix=prefix)
+    assert not (tmp_path / "proj").exists()

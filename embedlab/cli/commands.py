@@ -87,6 +87,8 @@ def cmd_train(args) -> int:
         f"{len(prepared.heldout_ids):,} held-out sentences",
         file=sys.stderr,
     )
+    if prepared.heldout_note():
+        print(f"note: {prepared.heldout_note()}", file=sys.stderr)
     bar = ProgressBar(options.epochs, f"{options.trainer} d={options.dim}")
 
     def on_epoch(epoch, snapshot, metrics):
@@ -111,7 +113,14 @@ def cmd_export(args) -> int:
     epoch = run.epochs if args.epoch is None else args.epoch
     outputs = not args.no_outputs
     for path in export(
-        run, epoch, args.format, args.out, max_words=args.max_words, url_prefix=args.url_prefix, outputs=outputs
+        run,
+        epoch,
+        args.format,
+        args.out,
+        max_words=args.max_words,
+        url_prefix=args.url_prefix,
+        outputs=outputs,
+        force=args.force,
     ):
         print(f"wrote {path}")
     return 0
