@@ -273,3 +273,34 @@ def test_train_command_parses_back_to_the_same_settings(options, monkeypatch):
     args = build_parser().parse_args(words[3:])
     assert corpus_options(args) == corpus
     assert train_options(args, args.trainer) == options.validate(LIFTED)
+
+
+def test_export_refuses_an_existing_output_in_one_line_and_replaces_it_with_force(trained):
+    where, _ = trained
+    (where / "taken.txt").write_text("keep me")
+    for argv in (
+        ["--format", "word2vec", "--out", "taken.txt"],
+        ["--format", "word2vec", "--out", "/"],
+        ["--format", "bundle", "--out", "taken.txt/inside.zip"],
+        ["--format", "projector-all", "--url-prefix", "javascript:alert(1)//", "--out", "js"],
+    ):
+        result = cli("export", "run", *argv, cwd=where)
+        assert result.returncode == 2 and result.stdout == "", argv
+        assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1, result.stderr
+    assert (where / "taken.txt").read_text() == "keep me" and not (where / "js").exists()
+    result = cli("export", "run", "--format", "word2vec", "--out", "taken.txt", "--force", cwd=where)
+    assert result.returncode == 0, result.stderr
+    assert (where / "taken.txt").read_text().split("\n", 1)[0].split()[1] == "12"  # "V 12": the vectors' header
+
+
+def test_a_corpus_of_one_repeated_line_says_why_heldout_loss_is_empty(tmp_path):
+    (tmp_path / "same.txt").write_text("the cat sat on the mat again\n" * 40, encoding="utf-8")
+    result = cli(
+        "train", "--corpus", "same.txt", "--trainer", "numpy", "--dim", "4", "--epochs", "1", "--out", "run",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "0 held-out sentences" in result.stderr
+    assert (
+        "note: no sentence of same.txt could be held out" in result.stderr and "heldout_loss is empty" in result.stderr
+    )

@@ -613,3 +613,22 @@ def test_a_bundle_that_lies_is_refused_in_one_line(tmp_path, case):
 def test_the_untampered_bundle_of_the_lying_cases_opens(tmp_path):
     run = import_run([InputFile("r.zip", _tampered_bundle(tmp_path, lambda files: None))], tmp_path / "opened")
     assert (run.epochs, len(run.vocab), run.dim) == (2, 5, 3)
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"2 2\na 1 2\nb 1 2\nc 3 4\n", "says it holds 2 rows but holds 3"),
+        (b"1 2\na " + np.ones(2, "<f4").tobytes() + b"\nb " + np.ones(2, "<f4").tobytes(), "says it holds 1 rows"),
+        (b"2 2\na 1 2\nb 1 1e39\n", "too large for float32"),
+    ],
+    ids=["text header short", "binary header short", "float32 overflow"],
+)
+def test_a_header_that_undercounts_and_an_overflow_are_refused_without_a_warning(tmp_path, data, message):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # NumPy's RuntimeWarning would print two lines before the error
+        with pytest.raises(EmbedLabError, match=message):
+            import_run([InputFile("e.bin" if b"\x00" in data or b"\x80" in data else "e.txt", data)], tmp_path / "o")
+    assert not (tmp_path / "o").exists()

@@ -159,7 +159,8 @@ def _npy_checkpoints(headers: list[Header], vocab: Vocabulary, progress: Progres
     checkpoints = []
     for i, (_, member) in enumerate(headers):
         progress(0.1 + 0.5 * i / len(headers), f"reading {file_label(member.name)}")
-        array = load_npy(member.data, file_label(member.name)).astype(np.float32, copy=False)
+        with np.errstate(over="ignore"):  # a number past float32 becomes inf, refused below
+            array = load_npy(member.data, file_label(member.name)).astype(np.float32, copy=False)
         stack = array if array.ndim == 3 else array[None]
         for j, X in enumerate(stack):
             if not np.isfinite(X).all():

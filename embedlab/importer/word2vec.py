@@ -107,7 +107,10 @@ def _decode_word(raw: bytes, label: str, row: int) -> str:
 
 
 def _text_rows(data: bytes, layout: _Layout, limit: int, label: str) -> tuple[list[str], np.ndarray]:
-    rows = [row for row in data[layout.body :].split(b"\n") if row.strip()][:limit]
+    rows = [row for row in data[layout.body :].split(b"\n") if row.strip()]
+    if len(rows) > layout.rows:
+        raise _more_rows(label, layout.rows, f"{len(rows):,}")
+    rows = rows[:limit]
     if len(rows) < limit:
         raise EmbedLabError(f"{label} ends after {len(rows):,} of its {limit:,} rows; save it again.")
     words, vectors = [], np.empty((len(rows), layout.dim), np.float32)
@@ -120,11 +123,18 @@ def _text_rows(data: bytes, layout: _Layout, limit: int, label: str) -> tuple[li
                 raise _bad_row(label, i, words[i], layout.dim)
             numbers.extend(tokens)
         try:
-            vectors[start : start + _ROW_BLOCK] = np.array(numbers, dtype=np.float32).reshape(-1, layout.dim)
+            with np.errstate(over="ignore"):  # a number past float32 becomes inf, refused by read_word2vec
+                vectors[start : start + _ROW_BLOCK] = np.array(numbers, dtype=np.float32).reshape(-1, layout.dim)
         except ValueError:
             bad = next(i for i in range(start, len(words)) if not _floats(rows[i].split()[1:]))
             raise _bad_row(label, bad, words[bad], layout.dim) from None
     return words, vectors
+
+
+def _more_rows(label: str, said: int, holds: str) -> EmbedLabError:
+    return EmbedLabError(
+        f"{label} says it holds {said:,} rows but holds {holds}; correct the first number of its header line."
+    )
 
 
 def _bad_row(label: str, row: int, word: str, dim: int) -> EmbedLabError:
@@ -153,6 +163,8 @@ def _binary_rows(data: bytes, layout: _Layout, limit: int, label: str) -> tuple[
         words.append(_decode_word(data[at:space].lstrip(b"\n"), label, i))  # the C tool puts a newline after each row
         starts[i] = space + 1
         at = space + 1 + width
+    if limit == layout.rows and data[at:].strip():
+        raise _more_rows(label, layout.rows, "more")
     raw = np.frombuffer(data, dtype=np.uint8)
     vectors = np.empty((limit, layout.dim), np.float32)
     for block in range(0, limit, _ROW_BLOCK):  # one gather per block of rows, not one call per row
@@ -179,8 +191,8 @@ def read_word2vec(data: bytes, name: str, max_words: int | None = None) -> Check
     bad = ~np.isfinite(vectors).all(axis=1)
     if bad.any():
         raise EmbedLabError(
-            f"{label}: the vector of {words[int(np.argmax(bad))]!r} holds NaN or infinity; export a checkpoint "
-            "from before the training diverged."
+            f"{label}: the vector of {words[int(np.argmax(bad))]!r} holds NaN, infinity or a number too large for "
+            "float32 (over 3.4e38); export a checkpoint from before the training diverged."
         )
     first = {}
     for i, word in enumerate(words):
