@@ -85,12 +85,14 @@ def read_member(
             while chunk := stream.read(CHUNK):
                 budget.take(len(chunk))
                 parts.append(chunk)
+    except EmbedLabError:
+        raise  # over the budget
     except RuntimeError as exc:  # zipfile raises RuntimeError for encrypted entries
         raise EmbedLabError(f"{label} is password-protected; zip it again without a password.") from exc
     except NotImplementedError as exc:
         raise EmbedLabError(
             f"{label} uses a compression method Python cannot read; zip it again with the standard (deflate) method."
         ) from exc
-    except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error, ValueError) as exc:  # ValueError: a negative offset
         raise EmbedLabError(f"{label} is damaged ({damaged or type(exc).__name__}); zip it again.") from exc
     return b"".join(parts)
