@@ -48,7 +48,7 @@ def _budget(label: str, limit_mb: int) -> Budget:
 def _is_text_entry(info: zipfile.ZipInfo) -> bool:
     parts = info.filename.replace("\\", "/").split("/")
     base = parts[-1]
-    if info.is_dir() or "__MACOSX" in parts or base.startswith("._") or not base:
+    if not base or "__MACOSX" in parts or base.startswith("._"):  # not base: a folder, or an empty name
         return False
     return base.lower().endswith(TEXT_SUFFIXES)
 

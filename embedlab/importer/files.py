@@ -118,7 +118,8 @@ def _budget(limits: Limits, label: str) -> Budget:
 
 def _is_member(info: zipfile.ZipInfo) -> bool:
     parts = info.filename.replace("\\", "/").split("/")
-    return not (info.is_dir() or not parts[-1] or "__MACOSX" in parts or parts[-1].startswith("."))
+    # a name ending in "/" is a folder; an empty name (a zip can hold one) is nothing to read
+    return not (not parts[-1] or "__MACOSX" in parts or parts[-1].startswith("."))
 
 
 def _unzip(file: InputFile, budget: Budget, limits: Limits) -> list[InputFile]:
