@@ -2,6 +2,7 @@
 
     python benchmarks/odd_shapes.py                  # every shape, 10 MB each, gensim then numpy
     python benchmarks/odd_shapes.py --mb 2 --shapes single-line,tiny-vocabulary --trainers gensim
+    python benchmarks/odd_shapes.py --pairs 200000,20,1000,1e-3   # the pair counting alone
 
 Each shape is a generated text file of ``--mb`` MB; each (shape, trainer) is one
 `python -m embedlab train` in a child process (one epoch, d = 50, the trainer's defaults
@@ -67,12 +68,41 @@ def make_shape(shape: str, n_bytes: int, path: Path) -> None:
 SHAPES = ("single-line", "single-line-zipf", "tiny-vocabulary", "repeated-line", "long-lines", "prose")
 
 
+def count_pairs(tokens: int, words: int, sentence: int, sample: float) -> None:
+    """Only the pair counting (vocab.expected_pair_counts, window 5) of uniform random tokens in
+    sentences of ``sentence`` words, in this process: seconds and peak RSS."""
+    import resource
+    import time
+
+    from embedlab.vocab import Encoded, expected_pair_counts, keep_probabilities
+
+    rng = np.random.default_rng(0)
+    ids = rng.integers(0, words, size=tokens).astype(np.int32)
+    encoded = Encoded(ids, np.unique(np.append(np.arange(0, tokens, sentence), tokens)).astype(np.int64))
+    keep = keep_probabilities(np.bincount(ids, minlength=words), sample) if sample > 0 else None
+    started = time.perf_counter()
+    pairs = expected_pair_counts(encoded, 5, words, keep)
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{tokens:,} tokens, {words} words, sentences of {sentence}, sample {sample}: {seconds:.1f} s, "
+          f"peak RSS {peak:.0f} MB, {pairs.sum():,.0f} expected pairs")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=float, default=10.0, help="size of each generated file")
     parser.add_argument("--shapes", default=",".join(SHAPES))
     parser.add_argument("--trainers", default="gensim,numpy")
+    parser.add_argument(
+        "--pairs",
+        metavar="TOKENS,WORDS,SENTENCE,SAMPLE",
+        help="time only the pair counting on random tokens, e.g. 200000,20,1000,1e-3",
+    )
     args = parser.parse_args()
+    if args.pairs:
+        tokens, words, sentence, sample = args.pairs.split(",")
+        count_pairs(int(tokens), int(words), int(sentence), float(sample))
+        return
     print("| shape | MB | trainer | exit | seconds | peak RSS (MB) |\n|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as scratch:
         for shape in args.shapes.split(","):
