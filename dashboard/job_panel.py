@@ -173,7 +173,7 @@ def run_as_job(name: str, compute: Callable[[Hooks], object], on_cancel: Callabl
     """Run ``compute(hooks)`` as this visitor's job — in one of the server's training slots (in
     the queue until one is free) and stopped within a second by Cancel, a closed tab or leaving
     the page — showing its queue place or progress until it ends. ``compute`` reports through
-    ``hooks.on_progress`` and must not call Streamlit.
+    ``hooks.on_work`` and must not call Streamlit.
 
     Returns its result, or None when it was stopped; a failure raises its EmbedLabError. Used by
     the pages whose work is training but not the Train page's runs (the bias–variance sweep,

@@ -14,7 +14,7 @@ from dashboard.corpora import builtin_corpus, prepared
 from dashboard.language import default_corpus
 from dashboard.session import session
 from dashboard.widgets import guard
-from embedlab import importer, roles, training
+from embedlab import importer, jobs, roles, training
 from embedlab.config import DashboardSettings, ImportOptions, cache_root
 from embedlab.corpus import Corpus
 from embedlab.errors import EmbedLabError
@@ -140,16 +140,14 @@ def choose(index: int) -> None:
 def train_settings(
     corpus: Corpus, settings: DashboardSettings, on_epoch: Callable[[str, int, dict], None] | None = None
 ) -> RunRecord:
-    """Train (or fetch from the disk cache) every run of ``settings`` on one vocabulary and seed,
-    here in the page's script; ``on_epoch(role, epoch, metrics_row)`` after every snapshot."""
+    """Train (or fetch from the disk cache) every run of ``settings`` in the page's script
+    (``jobs.train_all``); ``on_epoch(role, epoch, metrics_row)`` after every snapshot."""
     data = prepared(corpus, settings.min_count)
-    scorer = scorer_for(data.vocab, data.corpus.name)
-    paths = {}
-    for role, options in settings.runs():
-        hooks = Hooks(
-            on_epoch=(lambda epoch, _snapshot, row, role=role: on_epoch(role, epoch, row)) if on_epoch else None
-        )
-        paths[role] = str(training.train_cached(data, options, hooks=hooks, scorer=scorer).path)
+
+    def hooks_for(role: str, _options) -> Hooks | None:
+        return Hooks(on_epoch=lambda epoch, _snapshot, row: on_epoch(role, epoch, row)) if on_epoch else None
+
+    paths = jobs.train_all(data, settings.runs(), scorer_for(data.vocab, data.corpus.name), hooks_for=hooks_for)
     record = record_for(corpus.name, settings, paths)
     remember(record)
     return record

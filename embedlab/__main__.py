@@ -26,6 +26,7 @@ from embedlab.cli.options import (
 from embedlab.config import SWEEP_PRESETS, SweepOptions
 from embedlab.errors import EmbedLabError, TrainingCancelled
 from embedlab.export import FORMATS
+from embedlab.finetune import EPOCHS as FINETUNE_EPOCHS
 
 __all__ = ["build_parser", "corpus_options", "main", "train_command", "train_options"]
 
@@ -62,7 +63,7 @@ def _add_finetune(sub) -> None:
     )
     p.add_argument("run_dir")
     p.add_argument("--corpus", required=True, help="toy-shift, toy, lee, wiki or the path of a .txt/.gz/.zip file")
-    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--epochs", type=int, default=FINETUNE_EPOCHS)
     p.add_argument("--lr", type=float, default=None, help="default: a quarter of the parent's starting rate")
     p.add_argument("--min-count", type=int, default=None, help="for the new corpus's words (default: the parent's)")
     p.add_argument("--out", default=None, help="run directory to create (default: RUN_DIR-<corpus>)")

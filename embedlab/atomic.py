@@ -139,11 +139,12 @@ def publish(tmp: Path, target: Path) -> bool:
 
 
 @contextmanager
-def atomic_dir(target: str | os.PathLike) -> Iterator[Path]:
+def atomic_dir(target: str | os.PathLike, *, exist_ok: bool = False) -> Iterator[Path]:
     """Build a directory in a temporary sibling and rename it to ``target`` when the block ends.
 
-    ``target`` must be absent or an empty directory. If the block raises (or the process
-    dies), nothing appears at ``target``.
+    ``target`` must be absent or an empty directory; with ``exist_ok`` a ``target`` that is
+    already there (or appears meanwhile: another process built the same thing first) is kept and
+    the new copy dropped. If the block raises (or the process dies), nothing appears at ``target``.
 
     >>> import tempfile; out = Path(tempfile.mkdtemp()) / "out"
     >>> with atomic_dir(out) as tmp:
@@ -152,11 +153,13 @@ def atomic_dir(target: str | os.PathLike) -> Iterator[Path]:
     ['a.csv']
     """
     target = Path(target)
-    check_target(target)
+    if not exist_ok:
+        check_target(target)
     tmp = new_temporary(target)
     try:
         yield tmp
-        check_target(target)
+        if not exist_ok:
+            check_target(target)
         publish(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -88,7 +88,7 @@ def sweep(
     its bootstrap resample of ``options.share`` × the training sentences; the same resamples
     serve every d, so the dimensions are compared on equal data (and runs are paired across d).
     The held-out pairs (all of them, or a fixed sample of MAX_HELDOUT_PAIRS) are the same for
-    every d and run. ``hooks.on_progress(done_runs, fraction)`` reports progress;
+    every d and run. ``hooks.on_work(done_runs, share)`` reports progress;
     ``hooks.should_stop()`` stops it with TrainingCancelled.
 
     Besides the exact split (bias2, variance, noise, total): ``variance_unbiased`` (divisor
@@ -114,16 +114,11 @@ def sweep(
         started = time.perf_counter()
         models = []
         for seed, data in zip(seeds, resamples, strict=True):
-            run_hooks = Hooks(
-                should_stop=hooks.should_stop,
-                on_progress=lambda epoch, fraction, done=done: hooks.progress(
-                    done, (done + (epoch - 1 + fraction) / base.epochs) / total_runs
-                ),
-            )
+            run_hooks = hooks.for_run(done, total_runs, base.epochs)
             final = train_final(data, prepared.vocab, base.replace(dim=dim, seed=seed), run_hooks)
             models.append((final.input_vectors, final.output_vectors))
             done += 1
-            hooks.progress(done, done / total_runs)
+            hooks.work(done, done / total_runs)
         parts, heldout_loss = decompose_models(models, centres, contexts, chunk)
         train_loss = np.array(
             [cross_entropy(*model, *sample, chunk) for model, sample in zip(models, train_samples, strict=True)]

@@ -18,14 +18,17 @@ v_w(E) live in one coordinate system and 1 − cos(v_w(t), v_w(E)) is the word's
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from embedlab import objectives
 from embedlab.analysis import normalize_rows
+from embedlab.builtin_corpora import shifted_words
 from embedlab.config import CorpusOptions, Limits, TrainOptions
 from embedlab.corpus import Corpus
 from embedlab.errors import EmbedLabError
@@ -34,12 +37,13 @@ from embedlab.metrics import build_measure, keep_for, objective_for, pair_counts
 from embedlab.neighbours import _top_k
 from embedlab.prepared import CorpusInfo, Prepared, check_feasible
 from embedlab.softmax import initial_vectors
-from embedlab.store import Run
-from embedlab.training import History, Scorer, make_trainer, write_run
+from embedlab.store import Run, load_run
+from embedlab.training import History, Scorer, default_cache_dir, make_trainer, maths_fingerprint, write_run
 from embedlab.vocab import Vocabulary, build_vocabulary, encode, expected_pair_counts, heldout_indices
 
 NEW_ROWS_SEED_OFFSET = 1  # new words' initial vectors: seed + 1, so they differ from the parent's rows
 LR_FACTOR = 0.25  # default fine-tuning rate: a quarter of the parent's; at the full rate the restart shakes every word
+EPOCHS = 10  # default fine-tuning epochs, on the command line and the page
 
 
 def parent_corpus_options(parent: Run, min_count: int | None = None) -> CorpusOptions:
@@ -266,6 +270,44 @@ def finetune(
     return write_run(
         prepared, options, trainer, measure, config, out_dir, hooks, scorer, history=history, extra=forgetting
     )
+
+
+def focus_words_for(corpus: Corpus) -> list[str] | None:
+    """The words known to change company in ``corpus``: a shifted toy corpus's planted ones, else None."""
+    return shifted_words(corpus.name) if corpus.name in ("toy-shift", "toy-vi-shift") else None
+
+
+def finetune_cached(
+    parent: Run,
+    corpus: Corpus,
+    *,
+    epochs: int,
+    lr_factor: float = LR_FACTOR,
+    corpus_a: Corpus | None = None,
+    hooks: Hooks | None = None,
+    cache_dir=None,
+    scorer_for=None,
+) -> Run:
+    """``parent`` fine-tuned on ``corpus`` (:func:`finetune`, at ``lr_factor`` × the parent's rate),
+    read from the run cache when it is there. The key hashes the parent run, the corpus sha256,
+    the epochs, the rate and the maths; the run is published whole (``store.RunWriter``), and when
+    two visitors fine-tune the same run at once the first to finish is kept."""
+    lr = lr_factor * parent.config["train_options"]["lr"]
+    key = hashlib.sha256(f"{parent.run_id}|{corpus.sha256}|{epochs}|{lr!r}|{maths_fingerprint()}".encode())
+    target = Path(cache_dir or default_cache_dir()) / f"{parent.run_id}-ft-{key.hexdigest()[:16]}"
+    if not target.exists():
+        finetune(
+            parent,
+            corpus,
+            target,
+            epochs=epochs,
+            lr=lr,
+            corpus_a=corpus_a,
+            focus_words=focus_words_for(corpus),
+            hooks=hooks,
+            scorer_for=scorer_for,
+        )
+    return load_run(target)
 
 
 # ---------------------------------------------------------------- what moved

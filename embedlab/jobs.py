@@ -115,6 +115,30 @@ class Job:
     def finished(self) -> bool:
         return self._done.is_set()
 
+    # ------------------------------------------------------------ its life, as the scheduler runs it
+
+    def start(self) -> None:
+        """The scheduler gave the job a slot: it is running from now."""
+        with self._lock:
+            self.state, self.started_at = State.RUNNING, time.monotonic()
+
+    def begin(self) -> None:
+        """The job's thread has started (what ``wait_started`` waits for)."""
+        self._started.set()
+
+    def finish(self, state: State, result: object = None, error: str | None = None) -> None:
+        """The job has ended in ``state``: its result or error kept, its work let go (the closure
+        holds the visitor's prepared corpus), and everyone waiting on it woken."""
+        with self._lock:
+            self.state, self.result, self.error = state, result, error
+            self.work = None
+            self.finished_at = time.monotonic()
+            if self.started_at is None:
+                self.started_at = self.finished_at
+            self._started.set()
+            self._done.set()
+            self._changed.notify_all()
+
     # ------------------------------------------------------------ what the trainers report
 
     def hooks(self, part: str, epochs: int) -> Hooks:
@@ -137,16 +161,16 @@ class Job:
         return Hooks(on_epoch=on_epoch, should_stop=self.should_stop, on_progress=on_progress)
 
     def fraction_hooks(self, part: str) -> Hooks:
-        """Hooks for work that reports its own overall fraction: ``on_progress(count, fraction)``
-        (the bias–variance sweep, the stability runs, fine-tuning) and asks ``should_stop``."""
+        """Hooks for work that reports its own share done: ``on_work(runs done, share)`` (the
+        bias–variance sweep, the stability runs, fine-tuning), and asks ``should_stop``."""
 
-        def on_progress(_count: int, fraction: float) -> None:
+        def on_work(_done: int, fraction: float) -> None:
             with self._lock:
                 self._fraction[part] = min(max(float(fraction), 0.0), 1.0)
                 self._epoch[part] = (0, 0)
                 self._changed.notify_all()
 
-        return Hooks(should_stop=self.should_stop, on_progress=on_progress)
+        return Hooks(should_stop=self.should_stop, on_work=on_work)
 
     def part_done(self, part: str) -> None:
         with self._lock:
@@ -229,6 +253,41 @@ class Job:
 # ---------------------------------------------------------------- the dashboard's training job
 
 
+def train_all(
+    prepared: Prepared,
+    runs: list[tuple[str, TrainOptions]],
+    scorer: Scorer | None = None,
+    cache_dir: str | Path | None = None,
+    *,
+    hooks_for: Callable[[str, TrainOptions], Hooks | None] | None = None,
+    on_done: Callable[[str], None] | None = None,
+    keep_partial: bool = False,
+) -> dict[str, str]:
+    """Train (or fetch from the cache) each (role, options) of ``runs`` in order on one vocabulary:
+    the one loop over every run of a setting, for a job and for the default runs alike.
+
+    Returns role → run directory of every run that has at least one finished epoch.
+    ``hooks_for(role, options)`` gives each run its hooks; ``on_done(role)`` follows each run.
+    A run stopped with ``keep_partial`` is kept as a shorter run and the later runs are not
+    started; a run cancelled before its first epoch ended leaves nothing.
+    """
+    paths: dict[str, str] = {}
+    for role, options in runs:
+        hooks = hooks_for(role, options) if hooks_for is not None else None
+        if hooks is not None and hooks.stop_requested():
+            break
+        try:
+            run = train_cached(prepared, options, cache_dir, hooks, scorer=scorer, keep_partial=keep_partial)
+        except TrainingCancelled:
+            break
+        paths[role] = str(run.path)
+        if on_done is not None:
+            on_done(role)
+        if run.stopped_early:
+            break
+    return paths
+
+
 def train_runs(
     job: Job,
     prepared: Prepared,
@@ -236,25 +295,7 @@ def train_runs(
     scorer: Scorer | None = None,
     cache_dir: str | Path | None = None,
 ) -> dict[str, str]:
-    """Train (or fetch from the cache) each (part, options) of ``runs`` in order, under ``job``.
-
-    Returns part → run directory of every run that has at least one finished epoch. When the
-    job is cancelled the run in progress is kept as a shorter run ("stopped at epoch k of E",
-    ``embedlab.training.train_cached(keep_partial=True)``) and the later runs are not started;
-    a run cancelled before its first epoch ended leaves nothing.
-    """
-    paths: dict[str, str] = {}
-    for part, options in runs:
-        if job.should_stop():
-            break
-        try:
-            run = train_cached(
-                prepared, options, cache_dir, job.hooks(part, options.epochs), scorer=scorer, keep_partial=True
-            )
-        except TrainingCancelled:
-            break
-        paths[part] = str(run.path)
-        job.part_done(part)
-        if run.stopped_early:
-            break
-    return paths
+    """:func:`train_all` under ``job``: its progress, its stop, a cancelled run kept as a shorter
+    run ("stopped at epoch k of E", ``training.train_cached(keep_partial=True)``)."""
+    hooks_for = lambda part, options: job.hooks(part, options.epochs)  # noqa: E731
+    return train_all(prepared, runs, scorer, cache_dir, hooks_for=hooks_for, on_done=job.part_done, keep_partial=True)

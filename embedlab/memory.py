@@ -59,10 +59,8 @@ def map_large_blocks(threshold: int = MMAP_THRESHOLD) -> bool:
     glibc starts at 128 KiB but raises the threshold each time a mapped block is freed, up to
     32 MiB, after which a training's temporary arrays come from the heap and fragment it: what
     is freed there is reused but not returned, and ``malloc_trim`` cannot give back pages that
-    still hold a live byte. Measured in one process (an 11 MB English upload, min_count 20,
-    both trainers, d = 10, one epoch, then everything dropped and :func:`release` called):
-    peak 471 → 397 MB, left after 296 → 269 MB on a 235 MB start; time 114 → 118 s. A fixed
-    threshold of 256 KiB kept 3 MB less and cost ~8 % of the time.
+    still hold a live byte. A fixed 1 MiB threshold keeps the peak and what is left after a large
+    upload lower at a few per cent of the time (the measurements are in the commit that set it).
     """
     mallopt = _glibc("mallopt", [ctypes.c_int, ctypes.c_int])
     return mallopt is not None and mallopt(M_MMAP_THRESHOLD, threshold) == 1

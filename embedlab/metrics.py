@@ -88,10 +88,16 @@ def _score_seconds(dim: int) -> float:
     return 3 * 2 * dim / BLAS_FLOPS + SECONDS_PER_SCORE
 
 
+def numpy_epoch_flops(positions: float, V: int, d: int) -> float:
+    """The NumPy trainer's flops in one epoch: each centre position costs three (1 × V)·(V × d)
+    products in the full softmax (logits, ∂v, ∂U), whatever its number of contexts: 6·V·d."""
+    return 6.0 * positions * V * d
+
+
 def epoch_seconds(options: TrainOptions, pairs: float, positions: float, V: int) -> float:
     """A rough time of one epoch on the reference machine (``pairs``: expected pairs an epoch)."""
     if options.trainer == "numpy":
-        return 6.0 * positions * V * options.dim / NUMPY_FLOPS
+        return numpy_epoch_flops(positions, V, options.dim) / NUMPY_FLOPS
     rows = np.log2(max(V, 2)) if options.hs else options.negative + 1
     return pairs * rows * options.dim * GENSIM_SECONDS_PER_UPDATE
 
@@ -113,12 +119,6 @@ def metric_plan(options: TrainOptions, pairs: scipy.sparse.csr_array, positions:
     rows = float(np.count_nonzero(np.asarray(pairs.sum(axis=1)).ravel()))
     method, examples, _ = _plan(options, rows, float(pairs.sum()), positions, V)
     return method, examples
-
-
-def snapshot_seconds(options: TrainOptions, positions: float, V: int) -> float:
-    """Seconds to measure one snapshot on the reference machine, before the pairs are counted
-    (every word a centre; W + 1 pairs a kept position, the mean of the reduced window)."""
-    return _plan(options, V, positions * (options.window + 1), positions, V)[2]
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,6 @@ import logging
 import os
 import statistics
 import threading
-import time
 from collections import deque
 from collections.abc import Callable
 
@@ -90,7 +89,7 @@ class Scheduler:
         """Take cancelled jobs out of the queue (holding the lock): they never start."""
         for job in [j for j in self._queue if j.cancelled]:
             self._queue.remove(job)
-            self._finish(job, State.CANCELLED)
+            job.finish(State.CANCELLED)
 
     def job_of(self, owner: str) -> Job | None:
         """The owner's newest job (active or finished), if any."""
@@ -148,9 +147,9 @@ class Scheduler:
         while self._queue and len(self._running) < self.slots:
             job = self._queue.popleft()
             if job.cancelled:  # cancelled while it waited: it never starts
-                self._finish(job, State.CANCELLED)
+                job.finish(State.CANCELLED)
                 continue
-            job.state, job.started_at = State.RUNNING, time.monotonic()
+            job.start()
             self._running.append(job)
             thread = threading.Thread(target=self._run, args=(job,), name=f"embedlab-job-{job.id}", daemon=True)
             self._threads = [t for t in self._threads if t.is_alive()] + [thread]
@@ -158,7 +157,7 @@ class Scheduler:
 
     def _run(self, job: Job) -> None:
         _lower_priority()
-        job._started.set()
+        job.begin()
         state, result, error = State.DONE, None, None
         try:
             result = job.work(job)
@@ -178,12 +177,9 @@ class Scheduler:
         with self._lock:
             if job in self._running:
                 self._running.remove(job)
-            job.result = result
-            job.error = error
-            job.work = None  # its closure holds the visitor's prepared corpus
             if ratio is not None:
                 self._ratios.append(ratio)
-            self._finish(job, state)
+            job.finish(state, result, error)
             self._dispatch()
             self._lock.notify_all()
         if self.on_finish is not None:
@@ -191,17 +187,6 @@ class Scheduler:
                 self.on_finish(job)
             except Exception:
                 log.exception("on_finish of job %s failed", job.id)
-
-    @staticmethod
-    def _finish(job: Job, state: State) -> None:
-        job.state = state
-        job.finished_at = time.monotonic()
-        if job.started_at is None:
-            job.started_at = job.finished_at
-        job._started.set()
-        job._done.set()
-        with job._changed:
-            job._changed.notify_all()
 
     # ------------------------------------------------------------ the watcher
 

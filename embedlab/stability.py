@@ -208,7 +208,7 @@ def seed_stability(
     Runs go through ``train_cached`` into ``cache_dir`` (reused next time, e.g. the app's run
     cache), or into a temporary directory removed afterwards when ``cache_dir`` is None;
     ``scorer`` as for those runs (so the app's own seed-1 runs are reused). ``hooks``:
-    ``on_progress(runs done, share of the job)`` and ``should_stop()`` (TrainingCancelled).
+    ``on_work(runs done, share of the job)`` and ``should_stop()`` (TrainingCancelled).
     """
     hooks = hooks or Hooks()
     if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 2:
@@ -222,15 +222,10 @@ def seed_stability(
         target = Path(cache_dir) if cache_dir is not None else Path(scratch)
         frames, by_trainer = [], {}
         for done, (trainer, job) in enumerate(jobs):
-            run_hooks = Hooks(
-                should_stop=hooks.should_stop,
-                on_progress=lambda epoch, fraction, done=done, job=job: hooks.progress(
-                    done, (done + (epoch - 1 + fraction) / job.epochs) / len(jobs)
-                ),
-            )
+            run_hooks = hooks.for_run(done, len(jobs), job.epochs)
             run = train_cached(prepared, job, target, run_hooks, limits, scorer)
             by_trainer.setdefault(trainer, []).append(run.input_vectors)
-            hooks.progress(done + 1, (done + 1) / len(jobs))
+            hooks.work(done + 1, (done + 1) / len(jobs))
         for trainer, runs in by_trainer.items():
             frame = stability_over_epochs(runs, prepared.vocab, rows, k=k)
             frame.insert(0, "trainer", trainer)
@@ -260,16 +255,11 @@ def stability_by_dim(
         started = time.perf_counter()
         finals = []
         for r in range(options.runs):
-            run_hooks = Hooks(
-                should_stop=hooks.should_stop,
-                on_progress=lambda epoch, fraction, done=done: hooks.progress(
-                    done, (done + (epoch - 1 + fraction) / base.epochs) / total
-                ),
-            )
+            run_hooks = hooks.for_run(done, total, base.epochs)
             final = train_final(prepared.train, prepared.vocab, base.replace(dim=dim, seed=base.seed + r), run_hooks)
             finals.append(final.input_vectors.astype(np.float64))
             done += 1
-            hooks.progress(done, done / total)
+            hooks.work(done, done / total)
         table.append(
             (
                 "gensim",

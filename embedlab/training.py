@@ -24,6 +24,7 @@ from typing import Protocol
 import numpy as np
 
 from embedlab import __version__
+from embedlab.atomic import atomic_dir
 from embedlab.config import Limits, TrainOptions, cache_root
 from embedlab.corpus import DATA_DIR
 from embedlab.errors import EmbedLabError, TrainingCancelled, TrainingDiverged
@@ -327,14 +328,9 @@ def seed_cache(shipped: Path, cache_dir: Path) -> list[Path]:
         target = cache_dir / run.name
         if not run.is_dir() or target.exists():
             continue
-        scratch = cache_dir / f".tmp-{os.getpid()}-{run.name}"
-        shutil.rmtree(scratch, ignore_errors=True)
-        shutil.copytree(run, scratch)
-        try:
-            os.rename(scratch, target)
-            copied.append(target)
-        except OSError:  # another process copied it first
-            shutil.rmtree(scratch, ignore_errors=True)
+        with atomic_dir(target, exist_ok=True) as scratch:  # another process may copy it first: one is kept
+            shutil.copytree(run, scratch, dirs_exist_ok=True)
+        copied.append(target)
     return copied
 
 

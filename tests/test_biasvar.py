@@ -184,7 +184,7 @@ def toy():
 def toy_sweep(toy):
     calls = []
     options = SweepOptions(dims=(1, 16), runs=3, train=TrainOptions(epochs=3), share=1.0)
-    table = sweep(toy, options, Hooks(on_progress=lambda done, fraction: calls.append((done, fraction))))
+    table = sweep(toy, options, Hooks(on_work=lambda done, fraction: calls.append((done, fraction))))
     return table, calls
 
 
@@ -229,7 +229,7 @@ def test_cancelled_sweep_raises_training_cancelled(toy):
     calls = []
     options = SweepOptions(dims=(1, 2), runs=2, train=TrainOptions(epochs=2))
     with pytest.raises(TrainingCancelled):
-        sweep(toy, options, Hooks(on_progress=lambda done, _: calls.append(done), should_stop=lambda: 1 in calls))
+        sweep(toy, options, Hooks(on_work=lambda done, _: calls.append(done), should_stop=lambda: 1 in calls))
     assert max(calls) == 1  # stopped during the second run, as soon as the first had finished
 
 

@@ -181,7 +181,7 @@ def test_seed_stability_leaves_no_runs_without_a_cache(toy, words, tmp_path, mon
 def test_stability_by_dim_for_gensim(toy, words):
     calls = []
     options = SweepOptions(dims=(2, 16), runs=2, train=TrainOptions(trainer="gensim", epochs=2))
-    table = stability_by_dim(toy, options, words, hooks=Hooks(on_progress=lambda done, f: calls.append((done, f))))
+    table = stability_by_dim(toy, options, words, hooks=Hooks(on_work=lambda done, f: calls.append((done, f))))
     assert list(table.columns) == DIM_COLUMNS
     assert table["dim"].tolist() == [2, 16] and (table["trainer"] == "gensim").all()
     assert sorted({done for done, _ in calls}) == [0, 1, 2, 3, 4] and calls[-1][1] == pytest.approx(1.0)

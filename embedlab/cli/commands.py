@@ -11,7 +11,7 @@ from pathlib import Path
 from embedlab.analysis import default_words
 from embedlab.atomic import atomic_dir
 from embedlab.biasvar import optimum, optimum_text, sweep
-from embedlab.builtin_corpora import planted_groups, shifted_words
+from embedlab.builtin_corpora import planted_groups
 from embedlab.cli.options import corpus_options, sweep_settings, train_options
 from embedlab.cli.progress import ProgressBar
 from embedlab.config import CorpusOptions, ImportOptions, SweepOptions
@@ -19,7 +19,7 @@ from embedlab.corpus import load_corpus
 from embedlab.errors import EmbedLabError
 from embedlab.evaluate import scorer_for
 from embedlab.export import export
-from embedlab.finetune import finetune
+from embedlab.finetune import finetune, focus_words_for
 from embedlab.hooks import Hooks
 from embedlab.importer import describe, import_run, read_paths
 from embedlab.mojibake import RepairReport
@@ -179,7 +179,7 @@ def cmd_sweep(args) -> int:
     n_runs = len(sweep_options.dims) * sweep_options.runs
 
     def bar_hooks(bar: ProgressBar) -> Hooks:
-        return Hooks(on_progress=lambda done, fraction: bar.update(done))
+        return Hooks(on_work=lambda done, _share: bar.update(done))
 
     with atomic_dir(out) as scratch:
         table = sweep(prepared, sweep_options, bar_hooks(ProgressBar(n_runs, "bias-variance (numpy)")))
@@ -224,7 +224,6 @@ def cmd_finetune(args) -> int:
     report_repair(corpus.repair)
     report_segmentation(corpus.segmentation)
     corpus_a = _parent_corpus(parent)
-    focus = shifted_words(corpus.name) if corpus.name in ("toy-shift", "toy-vi-shift") else None
     out = Path(args.out) if args.out else Path(args.run_dir).with_name(f"{Path(args.run_dir).name}-{corpus.name}")
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise EmbedLabError(f"{out} already exists; choose another --out or remove it first.")
@@ -237,7 +236,7 @@ def cmd_finetune(args) -> int:
         epochs=args.epochs,
         lr=args.lr,
         corpus_a=corpus_a,
-        focus_words=focus,
+        focus_words=focus_words_for(corpus),
         min_count=args.min_count,
         hooks=hooks,
         scorer_for=scorer_for,
