@@ -4,6 +4,7 @@ import streamlit as st
 
 from dashboard import cached, frame, runs, specs, widgets
 from embedlab import charts, dynamics, roles
+from embedlab.config import DashboardSettings
 
 frame.open_page(__file__)
 pair = runs.require_pair()
@@ -41,7 +42,7 @@ if roles.NUMPY in pair.by_role:  # the L2 comparison is a setting of this app's 
     if pair.l2_pair() is None:
         st.info(
             "Tick “L2 comparison” on the Train page: the NumPy trainer is then trained twice more, with λ = 0 and with "
-            "your λ, at a constant learning rate for 40 epochs, so you see the norms grow or level off (with a decaying "
+            f"your λ, at a constant learning rate for {DashboardSettings.L2_EPOCHS} epochs, so you see the norms grow or level off (with a decaying "
             "rate every norm flattens only because the steps shrink)."
         )
     else:

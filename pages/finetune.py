@@ -6,7 +6,7 @@ from dashboard import cached, corpora, finetuning, frame, runs, widgets
 from embedlab import charts, roles
 from embedlab.builtin_corpora import shifted_words
 from embedlab.config import Limits
-from embedlab.finetune import LR_FACTOR
+from embedlab.finetune import EPOCHS, LR_FACTOR
 
 frame.open_page(__file__)
 pair = runs.require_pair()
@@ -36,7 +36,7 @@ if switch is None:
             index=sources.index("toy-shift") if "toy-shift" in sources else 0,
             format_func=corpora.corpus_label,
         )
-        epochs = epochs_col.number_input("fine-tuning epochs", 1, limits.max_epochs, 10)
+        epochs = epochs_col.number_input("fine-tuning epochs", 1, limits.max_epochs, EPOCHS)
         lr_factor = lr_col.number_input(
             "learning rate × the parent's",
             0.01,

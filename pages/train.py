@@ -6,12 +6,13 @@ import streamlit as st
 from dashboard import corpora, frame, job_panel, runs, train_job, widgets
 from dashboard.session import session
 from embedlab import advice, roles
-from embedlab.config import Limits
+from embedlab.config import DashboardSettings, Limits, TrainOptions
 from embedlab.jobs import State
 
+GENSIM_ALPHA = TrainOptions(trainer="gensim").resolved_lr()
 HELP = {
     "dim": "Numbers per word vector. Larger d fits the training corpus better and needs more data "
-    "to fill (see Bias–variance over d); 50 suits the toy corpus.",
+    f"to fill (see Bias–variance over d); {DashboardSettings().numpy.dim} suits the toy corpus.",
     "epochs": "Passes over the corpus. A snapshot of every vector is kept after each, so every page "
     "can replay the training from epoch 0.",
     "window": "Context words taken on each side of a centre word: skip-gram's pairs (centre, context).",
@@ -19,7 +20,7 @@ HELP = {
     "seed": "Seeds the random start v(0) and the data's order: the same seed gives the same run.",
     "lr": "The step η of v ← v − η∇J. J is the mean loss over a batch's pairs, so one word's share "
     "of the gradient is divided by the pairs in the batch: a large η such as 10 is what lets a "
-    "vector move. It decays linearly to 0.4 % of η over the run, as gensim's α does. "
+    f"vector move. It decays linearly to {TrainOptions.min_lr_fraction * 100:g} % of η over the run, as gensim's α does. "
     f"On the toy corpus η = {advice.STABLE_LR:g} trains and η = {advice.DIVERGED_LR:g} diverged.",
     "batch": "Centre positions per SGD step, each with all its contexts. Smaller batches mean more "
     "steps per epoch; on a small upload the page lowers it so every epoch has enough steps.",
@@ -30,7 +31,8 @@ HELP = {
     "loss stays at ln V: the page warns before that.",
     "compare": "Trains two more NumPy runs at a constant η, one with λ = 0 and one with the λ below, "
     "so Dynamics can show the norms with and without L2.",
-    "alpha": "gensim's learning rate α per pair (its default 0.025), decaying to 0.0001.",
+    "alpha": f"gensim's learning rate α per pair (its default {GENSIM_ALPHA:g}), decaying to "
+    f"{GENSIM_ALPHA * TrainOptions.min_lr_fraction:g}.",
     "architecture": "Skip-gram predicts the context from the centre word (as the NumPy trainer "
     "does); CBOW predicts the centre from its averaged context.",
     "objective": "Negative sampling: k random 'wrong' words per pair instead of the full softmax; "
