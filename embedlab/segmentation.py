@@ -160,7 +160,7 @@ def segment_text(text: str, hooks: Hooks | None = None) -> tuple[str, int, float
     """(``text`` with the syllables of each Vietnamese word joined by "_", syllables segmented,
     seconds). Line breaks are kept; punctuation comes out spaced, which the tokenizer drops.
 
-    ``hooks.on_progress(0, fraction of the characters done)`` is called about ten times a
+    ``hooks.on_work(0, share of the characters done)`` is called about ten times a
     second and ``hooks.should_stop()`` before every piece (TrainingCancelled).
 
     >>> segment_text("Học sinh đi học ở trường.\\nMáy tính")[0]
@@ -183,8 +183,8 @@ def segment_text(text: str, hooks: Hooks | None = None) -> tuple[str, int, float
         done += len(line) + 1
         if time.perf_counter() - reported > 0.1:
             reported = time.perf_counter()
-            hooks.progress(0, min(done / total, 1.0))
-    hooks.progress(0, 1.0)
+            hooks.work(0, min(done / total, 1.0))
+    hooks.work(0, 1.0)
     return "\n".join(lines), syllables, time.perf_counter() - started
 
 

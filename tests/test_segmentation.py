@@ -138,9 +138,9 @@ def test_the_stop_is_asked_before_every_piece_and_progress_is_reported():
         return len(asked) > 3
 
     with pytest.raises(TrainingCancelled):
-        segment_text(text, Hooks(should_stop=stop, on_progress=lambda _e, f: fractions.append(f)))
+        segment_text(text, Hooks(should_stop=stop, on_work=lambda _e, f: fractions.append(f)))
     assert len(asked) == 4  # three pieces segmented, the fourth never started
-    done, syllables, _ = segment_text(text, Hooks(on_progress=lambda _e, f: fractions.append(f)))
+    done, syllables, _ = segment_text(text, Hooks(on_work=lambda _e, f: fractions.append(f)))
     assert fractions[-1] == 1.0 and syllables == 6 * 2 * PIECE_SYLLABLES
     assert done.count("\n") == 5 and "học_sinh" in done
 

@@ -42,12 +42,12 @@ def segmenting_hooks() -> Hooks:
     """A progress bar for word segmentation, drawn from its first report (short texts never draw one)."""
     bar: list[ProgressBar] = []
 
-    def on_progress(_epoch: int, fraction: float) -> None:
+    def on_work(_done: int, share: float) -> None:
         if not bar:
             bar.append(ProgressBar(100, "segmenting into words"))
-        bar[0].update(round(100 * fraction))
+        bar[0].update(round(100 * share))
 
-    return Hooks(on_progress=on_progress)
+    return Hooks(on_work=on_work)
 
 
 def report_segmentation(segmentation: Segmentation) -> None:
