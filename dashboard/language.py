@@ -9,10 +9,8 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from dashboard.session import Session, session
 from embedlab import i18n
-
-CHOICE = "language_choice"  # the session's chosen language (the switch, or a ?lang= link)
-SWITCH = "language_switch"  # the sidebar widget's own key
 
 
 def _browser_locale() -> str | None:
@@ -26,17 +24,17 @@ def apply() -> str:
     """The visitor's language for this run, set for everything this run draws. A ``?lang=`` link
     becomes the visitor's choice, so it holds on the next pages of the visit."""
     query = i18n.language_of_query(st.query_params.get_all("lang") or None)
-    if query is not None and st.session_state.get(CHOICE) is None:
-        st.session_state[CHOICE] = query
-    language = i18n.choose(st.session_state.get(CHOICE), None, _browser_locale())
+    if query is not None and session.language_choice is None:
+        session.language_choice = query
+    language = i18n.choose(session.language_choice, None, _browser_locale())
     i18n.set_language(language)
     return language
 
 
 def _switched() -> None:
-    chosen = st.session_state.get(SWITCH)
+    chosen = session.language_switch
     if chosen in i18n.LANGUAGES:
-        st.session_state[CHOICE] = chosen
+        session.language_choice = chosen
         st.query_params["lang"] = chosen  # the URL shares the page in this language
 
 
@@ -46,14 +44,14 @@ def switch(where=st.sidebar) -> None:
 
     Its label and options are the same in both languages: a widget whose label changed would
     be a new widget, and Streamlit would take the old one's value for a change."""
-    if st.session_state.get(SWITCH) not in i18n.LANGUAGES:
+    if session.language_switch not in i18n.LANGUAGES:
         current = i18n.current()
-        st.session_state[SWITCH] = current if current in i18n.LANGUAGES else i18n.ENGLISH
+        session.language_switch = current if current in i18n.LANGUAGES else i18n.ENGLISH
     where.radio(
         "Language · Ngôn ngữ",
         i18n.LANGUAGES,
         format_func=i18n.NAMES.get,
-        key=SWITCH,
+        key=Session.language_switch.key,
         on_change=_switched,
         horizontal=True,
         label_visibility="collapsed",

@@ -64,6 +64,8 @@ class Session:
     framed: Entry[bool] = Entry(bool)  # app.py ran in this session (see dashboard.frame.open_page)
     wanted_page: Entry[str | None] = Entry()  # a page asked for before app.py first ran
     visitor_id: Entry[str | None] = Entry()  # this session's own id (Streamlit's is shared by AppTests)
+    language_choice: Entry[str | None] = Entry()  # the chosen language (the switch, or a ?lang= link)
+    language_switch: Entry[str | None] = Entry()  # the sidebar's language switch (its widget key)
     # corpora: large, per visitor, in the janitor's containers (dashboard.server.BIG_CONTAINERS)
     uploads: Entry[dict] = Entry(dict)  # sha256 → Corpus
     prepared_uploads: Entry[dict] = Entry(dict)  # (sha256, min_count) → Prepared
