@@ -44,12 +44,18 @@ def sources() -> list[str]:
     return [*BUILTIN_CORPORA, *session.uploads]
 
 
-def add_upload(data: bytes, filename: str) -> Corpus:
-    """Read an uploaded file into this session and make it the current corpus.
+def add_upload(data: bytes, filename: str, segment: str = "syllables") -> Corpus:
+    """Read an uploaded file into this session and make it the current corpus; ``segment`` as in
+    :func:`embedlab.corpus.corpus_from_bytes` (a long segmentation belongs in a job: read it
+    there and hand the corpus to :func:`add_corpus`).
 
     Raises EmbedLabError for a file that cannot be a corpus; the current corpus is unchanged then.
     """
-    corpus = corpus_from_bytes(data, filename)
+    return add_corpus(corpus_from_bytes(data, filename, segment=segment))
+
+
+def add_corpus(corpus: Corpus) -> Corpus:
+    """An uploaded corpus, read already, added to this session as the current corpus."""
     uploads = session.uploads
     uploads.pop(corpus.sha256, None)
     uploads[corpus.sha256] = corpus
@@ -94,7 +100,8 @@ def prepared(corpus: Corpus, min_count: int) -> Prepared:
     key = (corpus.sha256, min_count)
     if key not in store:
         with st.spinner("Building the vocabulary…"):
-            store[key] = prepare(corpus, CorpusOptions(source=corpus.name, min_count=min_count))
+            options = CorpusOptions(source=corpus.name, min_count=min_count, segment=corpus.segmentation.requested)
+            store[key] = prepare(corpus, options)
     return store[key]
 
 

@@ -74,6 +74,7 @@ class Session:
     upload_released: Entry[bool] = Entry(bool)  # the upload was released while the visitor was away
     last_upload_id: Entry[str | None] = Entry()  # the upload read last (read once, not on every rerun)
     corpus_choice: Entry[str | None] = Entry()  # the Corpus page's radio
+    upload_segment: Entry[str] = Entry(lambda: "auto")  # the Corpus page's word segmentation of uploads
     # training
     settings: Entry[DashboardSettings] = Entry()
     batch_fitted_for: Entry[str | None] = Entry()  # the corpus the NumPy batch size was last fitted to

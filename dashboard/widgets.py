@@ -13,6 +13,7 @@ from dashboard import vega
 from dashboard.cached import default_words
 from dashboard.session import session
 from embedlab.errors import EmbedLabError
+from embedlab.lookup import display_word
 from embedlab.store import Run
 
 
@@ -42,7 +43,8 @@ def word_picker(run: Run, label: str = "words", max_selections: int = 60) -> lis
     key = f"_words_{run.run_id}"
     if session.widget(key) is None:  # the widget's state is dropped when another page is shown
         session.set_widget(key, chosen.get(run.run_id) or default_words(str(run.path))[:max_selections])
-    words = st.multiselect(label, run.vocab.words, key=key, max_selections=max_selections)
+    # "học_sinh" shown and searched as "học sinh": typing the space finds it
+    words = st.multiselect(label, run.vocab.words, key=key, max_selections=max_selections, format_func=display_word)
     chosen[run.run_id] = words
     session.chosen_words = chosen
     return words

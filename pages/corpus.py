@@ -4,10 +4,31 @@ Open embeddings: a run bundle, word2vec checkpoints or a .npy stack trained else
 import pandas as pd
 import streamlit as st
 
-from dashboard import corpora, frame, runs, widgets
+from dashboard import corpora, frame, job_panel, runs, widgets
 from dashboard.session import Session, session
 from embedlab import charts, importer
-from embedlab.config import ImportOptions, Limits
+from embedlab.config import SEGMENT_CHOICES, ImportOptions, Limits
+from embedlab.corpus import Corpus, corpus_from_bytes, segmentation_plan
+from embedlab.lookup import display_word
+from embedlab.uploads import file_label
+
+SEGMENT_LABELS = {"auto": "automatic", "words": "words", "syllables": "syllables as written"}
+
+
+def describe_words(corpus: Corpus) -> None:
+    """What the corpus's words are (segmented or not, and why), and what a repair changed; the
+    visitor's own words and lines go on screen as plain text."""
+    repair, segmentation = corpus.repair, corpus.segmentation
+    if repair.repaired:
+        st.info(f"This file was double-encoded: {repair.summary()}. One line before and after:")
+        st.text(f"before: {repair.before}\nafter:  {repair.after}")
+    language = f"Detected: {segmentation.language} ({segmentation.vietnamese_share:.0%} of syllables carry a "
+    st.caption(language + "Vietnamese-only letter).")
+    st.text(f"Words: {segmentation.reason}.")
+    if segmentation.multi_syllable_words:
+        examples = ", ".join(display_word(w) for w in segmentation.examples)
+        st.text(f"{segmentation.multi_syllable_words:,} words of several syllables, e.g. {examples}")
+
 
 frame.open_page(__file__)
 limits = Limits.from_env()
@@ -29,11 +50,27 @@ with corpus_tab:
         if file is not None and file.file_id != session.last_upload_id:
             session.last_upload_id = file.file_id  # read each upload once, not on every rerun
             with widgets.guard():
-                uploaded = corpora.add_upload(file.getvalue(), file.name)
-                session.corpus_choice = uploaded.sha256
-                st.success(
-                    f"Read {uploaded.name}: {len(uploaded.sentences):,} sentences. It is now the current corpus."
-                )
+                data, name, segment = file.getvalue(), file.name, session.upload_segment
+                plan = segmentation_plan(data, name, segment, limits)
+                if plan.refusal is not None:
+                    st.error(plan.refusal)
+                    uploaded = None
+                elif plan.syllables:  # minutes of work: a job with progress and Cancel, never this script's thread
+                    uploaded = job_panel.run_as_job(
+                        f"segmenting {file_label(name)} into words",
+                        lambda hooks: corpus_from_bytes(data, name, limits=limits, segment=segment, hooks=hooks),
+                    )
+                    if uploaded is None:
+                        st.info("Segmenting was stopped; upload the file again, or choose syllables first.")
+                    else:
+                        corpora.add_corpus(uploaded)
+                else:
+                    uploaded = corpora.add_upload(data, name, segment=segment)
+                if uploaded is not None:
+                    session.corpus_choice = uploaded.sha256
+                    st.success(
+                        f"Read {uploaded.name}: {len(uploaded.sentences):,} sentences. It is now the current corpus."
+                    )
     with pick:
         sources = corpora.sources()
         if session.corpus_choice not in sources:
@@ -41,6 +78,16 @@ with corpus_tab:
         labels = {source: corpora.corpus_label(source) for source in sources}
         st.radio("Corpus", sources, key=Session.corpus_choice.key, format_func=labels.get)
         session.corpus_source = session.corpus_choice
+        st.radio(
+            "Vietnamese uploads",
+            SEGMENT_CHOICES,
+            key=Session.upload_segment.key,
+            format_func=SEGMENT_LABELS.get,
+            horizontal=True,
+            help="Vietnamese writes a word as syllables separated by spaces (học sinh). Words: each word becomes one "
+            "token (học_sinh), by underthesea's segmenter; syllables: as written; automatic: words when the text is "
+            "Vietnamese and not segmented with _ already. Applies to the next upload.",
+        )
 
     with widgets.guard():
         corpus = corpora.current_corpus()
@@ -48,6 +95,7 @@ with corpus_tab:
         stats, frequencies = corpora.corpus_overview(corpus, min_count)
         st.subheader(corpus.name)
         st.caption(corpus.description)
+        describe_words(corpus)
         with st.container(horizontal=True, gap="large"):  # whole labels and numbers, wrapping when narrow
             for name, value in stats.items():
                 shown = f"{value:,}" if isinstance(value, int) else f"{value:.3g}"

@@ -4,17 +4,24 @@ import streamlit as st
 
 from dashboard import cached, frame, runs, specs, widgets
 from embedlab import roles
+from embedlab.builtin_corpora import planted_analogy
+from embedlab.lookup import display_word
 
 frame.open_page(__file__)
 pair = runs.require_pair()
 vocab = pair.first.vocab
 words = list(vocab.words)
-suggested = [w for w in ("king", "queen", "man", "woman") if w in vocab.index] or widgets.chosen_words(pair.first)
+planted = planted_analogy(pair.first.corpus_name) or ("king", "man", "woman", "queen")  # toy-vi: vua, đàn_ông…
+suggested = [w for w in (planted[0], planted[3], *planted[1:3]) if w in vocab.index] or widgets.chosen_words(pair.first)
 st.header("Nearest neighbours over epochs")
 st.caption("The k words with the highest cosine to the query word at each epoch (SEED §3); epoch 0 is random.")
 query_col, k_col = st.columns([3, 1])
 word = query_col.selectbox(
-    "Query word (type to search)", words, index=words.index(suggested[0]) if suggested else 0, key="nb_word"
+    "Query word (type to search)",
+    words,
+    index=words.index(suggested[0]) if suggested else 0,
+    key="nb_word",
+    format_func=display_word,
 )
 k = k_col.slider("k", 1, 20, 10)
 last = pair.epochs
@@ -42,10 +49,10 @@ with widgets.guard():
 
 st.subheader("Analogies: a − b + c")
 st.caption("3CosAdd: the words closest in cosine to â − b̂ + ĉ (unit vectors), a, b and c excluded (SEED §1).")
-defaults = ["king", "man", "woman"] if {"king", "man", "woman"} <= vocab.index.keys() else (suggested * 3)[:3]
+defaults = list(planted[:3]) if set(planted[:3]) <= vocab.index.keys() else (suggested * 3)[:3]
 cells = st.columns(3)
 a, b, c = (
-    cell.selectbox(name, words, index=words.index(value), key=f"an_{name}")
+    cell.selectbox(name, words, index=words.index(value), key=f"an_{name}", format_func=display_word)
     for cell, name, value in zip(cells, "abc", defaults, strict=True)
 )
 for trainer, run in pair.runs().items():
