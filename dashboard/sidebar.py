@@ -39,38 +39,42 @@ def sidebar() -> None:
             )
         if session.pop(Session.upload_released):
             st.caption(_("Your upload was released while you were away; upload it again on the Corpus page."))
-        pair = current_pair()
-        if pair is None:
-            st.markdown(_("**Runs:** none yet"))
-            return
-        st.markdown("**{}**".format(_("Current runs:")))
-        st.caption(pair.record.label)
-        for role, run in pair.runs().items():
-            planned = run.config.get("planned_epochs")
-            stopped = _(" (stopped early: {planned} planned)").format(planned=planned) if run.stopped_early else ""
-            st.caption(
-                _("{trainer}: V = {V}, d = {d}, {epochs} epochs").format(
-                    trainer=roles.name(role), V=number(len(run.vocab), ","), d=run.dim, epochs=run.epochs
-                )
-                + stopped
+        _runs(corpus)
+
+
+def _runs(corpus) -> None:
+    """The current runs: their settings and sizes, and where they came from."""
+    pair = current_pair()
+    if pair is None:
+        st.markdown(_("**Runs:** none yet"))
+        return
+    st.markdown("**{}**".format(_("Current runs:")))
+    st.caption(pair.record.label)
+    for role, run in pair.runs().items():
+        planned = run.config.get("planned_epochs")
+        stopped = _(" (stopped early: {planned} planned)").format(planned=planned) if run.stopped_early else ""
+        st.caption(
+            _("{trainer}: V = {V}, d = {d}, {epochs} epochs").format(
+                trainer=roles.name(role), V=number(len(run.vocab), ","), d=run.dim, epochs=run.epochs
             )
-        if pair.imported is not None:
-            notes = import_notes(pair.imported)
+            + stopped
+        )
+    if pair.imported is not None:
+        notes = import_notes(pair.imported)
+        st.caption(
+            _("Opened from {source}").format(source=pair.record.corpus) + (f" · {' · '.join(notes)}." if notes else ".")
+        )
+    elif corpus is not None and pair.record.corpus != corpus.name:
+        parent = pair.first.config.get("parent")  # a fine-tuned run: trained on one corpus, then another
+        if parent is not None:
             st.caption(
-                _("Opened from {source}").format(source=pair.record.corpus)
-                + (f" · {' · '.join(notes)}." if notes else ".")
+                _("These runs were trained on {first}, then fine-tuned on {second}.").format(
+                    first=parent["corpus"]["name"], second=pair.record.corpus
+                )
             )
-        elif corpus is not None and pair.record.corpus != corpus.name:
-            parent = pair.first.config.get("parent")  # a fine-tuned run: trained on one corpus, then another
-            if parent is not None:
-                st.caption(
-                    _("These runs were trained on {first}, then fine-tuned on {second}.").format(
-                        first=parent["corpus"]["name"], second=pair.record.corpus
-                    )
+        else:
+            st.caption(
+                _("These runs were trained on {trained}; train on {current} from the Train page.").format(
+                    trained=pair.record.corpus, current=corpus.name
                 )
-            else:
-                st.caption(
-                    _("These runs were trained on {trained}; train on {current} from the Train page.").format(
-                        trained=pair.record.corpus, current=corpus.name
-                    )
-                )
+            )

@@ -82,14 +82,7 @@ def continuation(parent: Run, corpus: Corpus, corpus_options: CorpusOptions) -> 
     counts = Counter(word for sentence in train_sentences for word in sentence)
     vocab = Vocabulary.from_words(words, np.maximum([counts.get(w, 0) for w in words], 1))
     heldout_sentences = [corpus.sentences[i] for i in held]
-    info = CorpusInfo(
-        corpus.name,
-        corpus.sha256,
-        corpus.description,
-        len(corpus.sentences),
-        corpus.n_tokens,
-        corpus.segmentation.applied,
-    )
+    info = CorpusInfo.of(corpus)
     prepared = Prepared(
         info, corpus_options, vocab, encode(train_sentences, vocab), encode(heldout_sentences, vocab), held
     )

@@ -31,6 +31,17 @@ class CorpusInfo:
     n_tokens: int
     segmentation: str = "syllables"  # what its words are: "words" (Vietnamese segmented) or "syllables" as written
 
+    @classmethod
+    def of(cls, corpus: Corpus) -> CorpusInfo:
+        return cls(
+            corpus.name,
+            corpus.sha256,
+            corpus.description,
+            len(corpus.sentences),
+            corpus.n_tokens,
+            corpus.segmentation.applied,
+        )
+
 
 @dataclass(frozen=True)
 class Prepared:
@@ -87,15 +98,9 @@ def prepare(corpus: Corpus, options: CorpusOptions | None = None) -> Prepared:
     train_sentences = [s for s, h in zip(corpus.sentences, is_held, strict=True) if not h]
     heldout_sentences = [corpus.sentences[i] for i in held]
     vocab = build_vocabulary(train_sentences, options.min_count, options.max_vocab)
-    info = CorpusInfo(
-        corpus.name,
-        corpus.sha256,
-        corpus.description,
-        len(corpus.sentences),
-        corpus.n_tokens,
-        corpus.segmentation.applied,
+    return Prepared(
+        CorpusInfo.of(corpus), options, vocab, encode(train_sentences, vocab), encode(heldout_sentences, vocab), held
     )
-    return Prepared(info, options, vocab, encode(train_sentences, vocab), encode(heldout_sentences, vocab), held)
 
 
 def check_feasible(prepared: Prepared, options: TrainOptions, limits: Limits | None = None) -> None:
