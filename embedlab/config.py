@@ -221,6 +221,13 @@ class TrainOptions:
     def replace(self, **changes) -> TrainOptions:
         return dataclasses.replace(self, **changes)
 
+    @classmethod
+    def from_dict(cls, recorded: dict) -> TrainOptions:
+        """The options a run's config.json records; keys of older versions that no setting
+        reads any more are ignored, so old runs still open."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in recorded.items() if k in names})
+
     def as_dict(self) -> dict:
         out = dataclasses.asdict(self)
         out["lr"] = self.resolved_lr()

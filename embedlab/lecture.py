@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from embedlab import descent
 from embedlab.builtin_corpora import planted_analogy
 from embedlab.i18n import _, listing
 from embedlab.i18n import number as num
@@ -27,8 +28,6 @@ from embedlab.lecture_measures import (
     analogy_rank,
     cosine_spread,
     frequent_rows,
-    sum_residual,
-    word_steps,
 )
 from embedlab.store import Run
 
@@ -219,49 +218,85 @@ def softmax(runs: Mapping[str, Run]) -> Measured:
 
 
 def geometry(runs: Mapping[str, Run], word: str) -> Measured:
-    """§3: one word's step lengths and distance from v(0) per epoch, and the sum check."""
+    """§3: does each epoch's step go down the gradient? Per epoch, the distribution over words of
+    cos(Δv_w(t), −∇_w J(t−1)) (:mod:`embedlab.descent`), against what a random direction gives."""
     vocab = next(iter(runs.values())).vocab
     if word not in vocab.index:
         return Measured(
-            "steps", None, _("*{word}* is not in this run's vocabulary: pick another word.").format(word=word)
+            "descent", None, _("*{word}* is not in this run's vocabulary: pick another word.").format(word=word)
         )
     row = vocab.index[word]
-    frames, parts, residual = {}, [], 0.0
+    frames, parts, missing, mine = {}, [], [], {}
     for name, run in runs.items():
-        steps = word_steps(run.input_vectors, row)
-        frames[name] = steps
-        residual = max(residual, sum_residual(run.input_vectors, row))
-        last = steps.iloc[-1]
-        biggest = steps.iloc[int(steps["step"].to_numpy().argmax())]
+        rebuilt = descent.training_objective(run)
+        if isinstance(rebuilt, str):
+            missing.append(_("**{name}** is not checked: {reason}.").format(name=name, reason=rebuilt))
+            continue
+        rows = descent.measured_rows(rebuilt.counts, also=(row,))
+        cosines = descent.descent_cosines(
+            run.input_vectors, run.output_vectors, rebuilt.objective, rebuilt.counts, rows, rebuilt.l2
+        )
+        summary = descent.descent_summary(cosines, run.dim)
+        if summary.empty:
+            missing.append(_("**{name}** has no epoch after the first to check.").format(name=name))
+            continue
+        frames[name] = summary
+        mine[name] = cosines.loc[cosines["row"] == row, ["epoch", "cosine"]]
+        first, last = summary.iloc[0], summary.iloc[-1]
+        failed = summary.loc[~summary["passes"], "epoch"].tolist()
+        verdict = (
+            _("downhill beyond chance at every epoch")
+            if not failed
+            else _("not beyond chance at epoch(s) {epochs}").format(epochs=listing([str(e) for e in failed]))
+        )
+        own = mine[name].dropna()
+        own_text = (
+            _("; *{word}*: {first} at epoch {epoch}, {last} at the last").format(
+                word=word,
+                first=num(own["cosine"].iloc[0], "+.2f"),
+                epoch=int(own["epoch"].iloc[0]),
+                last=num(own["cosine"].iloc[-1], "+.2f"),
+            )
+            if len(own)
+            else ""
+        )
         parts.append(
             _(
-                "**{name}**, *{word}*: path Σ‖Δv(t)‖ = {path}, net ‖v(T) − v(0)‖ = {net} ({share} of the path), the "
-                "largest step at epoch {epoch} ({biggest}), the last {last}"
+                "**{name}** ({words} most frequent words): median cosine {first} at epoch {first_epoch}, {last} at "
+                "epoch {last_epoch}; {downhill} of the words step downhill at the last epoch; the mean is at least "
+                "{z} standard deviations of a random direction's above 0 — {verdict}"
             ).format(
                 name=name,
-                word=word,
-                path=num(last["path"], ".2f"),
-                net=num(last["net"], ".2f"),
-                share=num(last["net"] / last["path"], ".0%"),
-                epoch=int(biggest["epoch"]),
-                biggest=num(biggest["step"], ".2f"),
-                last=num(last["step"], ".3f"),
+                words=int(first["words"]),
+                first=num(first["median"], ".2f"),
+                first_epoch=int(first["epoch"]),
+                last=num(last["median"], ".2f"),
+                last_epoch=int(last["epoch"]),
+                downhill=num(last["downhill"], ".0%"),
+                z=num(summary["z"].min(), ".0f"),
+                verdict=verdict,
             )
+            + own_text
         )
-    long = _long(frames).melt(["epoch", "trainer"], ["step", "net"], var_name="quantity", value_name="value")
-    long["quantity"] = long["quantity"].map({"step": _("step ‖Δv(t)‖"), "net": _("distance from start ‖v(t) − v(0)‖")})
+    if not frames:
+        return Measured("descent", None, " ".join(missing) or _("No run to check."))
+    d = next(iter(runs.values())).dim
     rates = [f"{name} {_lr_range(run)}" for name, run in runs.items() if "lr" in run.metrics]
-    check = _("exactly") if residual == 0 else _("to within {residual}").format(residual=num(residual, ".1e"))
     note = _bullets(
         parts,
         _(
-            "The steps do not all point one way, so the net distance is shorter than the path. v(0) + Σ Δv(t) equals "
-            "v(T) {check} in every component (the table), so the snapshots hold the word's whole history. η is not "
-            "one number: the learning rate decays over the run ({rates}; the lr column), and each epoch's Δv(t) is "
-            "itself the sum of that epoch's many SGD steps −η_s ∇L_s, which are not stored one by one."
-        ).format(check=check, rates="; ".join(rates)),
+            "A step in a random direction would give cosines around 0, 95 % within ±2/√d = ±{bound} (the grey band). "
+            "Epoch 1 has no cosine: at v(0) every u is 0, so ∇_v J = 0 there. The cosine is not 1 because an "
+            "epoch's Δv(t) is the sum of thousands of small SGD steps −η_s ∇L_s, each on a few pairs, taken while v "
+            "and u both move, and the rate changes ({rates}); near the optimum the gradient is small and the steps' "
+            "noise dominates, so the cosine falls. The table below, v(0) + Σ Δv(t) = v(T), is bookkeeping of the "
+            "path: it holds for any sequence of vectors, so it is no evidence of gradient descent."
+        ).format(bound=num(2 / math.sqrt(d), ".2f"), rates="; ".join(rates)),
     )
-    return Measured("steps", long, note, extra={"word": word, "row": row, "residual": residual})
+    if missing:
+        note += "\n\n" + " ".join(missing)
+    extra = {"word": word, "row": row, "d": d, "word_cosines": _long(mine)}
+    return Measured("descent", _long(frames), note, extra=extra)
 
 
 # ---------------------------------------------------------------- §5.1 random start

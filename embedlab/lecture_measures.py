@@ -1,6 +1,6 @@
 """The Lecture's measurements: plain array functions over a run's snapshots (E+1, V, d).
 
-A word's steps between snapshots and their sum, the analogy rank of a word per epoch, the
+A word's steps between snapshots and their sum (bookkeeping), the analogy rank of a word per epoch, the
 spread of cosines among the most frequent words. :mod:`embedlab.lecture` writes its notes from
 them; ``tests/test_lecture.py`` checks them against computations written another way.
 
@@ -53,7 +53,9 @@ def word_steps(vectors: np.ndarray, row: int) -> pd.DataFrame:
 
 
 def step_table(vectors: np.ndarray, row: int, components: int = COMPONENTS) -> pd.DataFrame:
-    """v(0), every Δv(t), their sum and v(T), component by component, as rows of a table.
+    """v(0), every Δv(t), their sum and v(T), component by component, as rows of a table: the
+    bookkeeping of a path (v(0) + Σ Δv(t) = v(T) holds for any arrays; :mod:`embedlab.descent`
+    checks that the steps follow the gradient).
 
     Rows: ``v(0)``, ``Δv(1)`` … ``Δv(T)``, ``Σ Δv(t)``, ``v(0) + Σ Δv(t)``, ``v(T)``; columns: the
     first ``components`` components ``v[1]``… and the vector's length ``‖·‖`` (float64).
@@ -72,16 +74,6 @@ def step_table(vectors: np.ndarray, row: int, components: int = COMPONENTS) -> p
     table["‖·‖"] = [float(np.linalg.norm(r)) for r in rows]
     table.index.name = "row"
     return table
-
-
-def sum_residual(vectors: np.ndarray, row: int) -> float:
-    """max |v(0) + Σ_t Δv(t) − v(T)| over the components of one word (float64): 0 up to rounding.
-
-    >>> sum_residual(np.random.default_rng(0).random((4, 3, 2)), 1) < 1e-15
-    True
-    """
-    v = _snapshots(vectors)[:, row, :].astype(np.float64)
-    return float(np.max(np.abs(v[0] + np.diff(v, axis=0).sum(axis=0) - v[-1])))
 
 
 def analogy_rank(vectors: np.ndarray, vocab: Vocabulary, a: str, b: str, c: str, expected: str) -> pd.DataFrame:

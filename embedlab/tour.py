@@ -136,19 +136,23 @@ STEPS = (
     Step(
         "geometry",
         "§3",
-        N_("Geometry: a vector is the sum of its steps"),
+        N_("Geometry: each step goes down the gradient"),
         N_(
             "Similarity is the cosine of the angle between two vectors. Every step moves a vector by "
-            "$\\Delta v = -\\eta \\nabla L$, so the final vector is the initial one plus the whole history of steps."
+            "$\\Delta v = -\\eta \\nabla L$. The snapshots keep one vector per epoch, so the claim is checked epoch "
+            "by epoch: the cosine between a word's actual movement and the downhill direction of the objective $J$ "
+            "the trainer optimises (exact, at the epoch's start). A step in a random direction gives about 0."
         ),
         (
-            r"\cos\theta = \frac{v_a \cdot v_b}{\lVert v_a\rVert\,\lVert v_b\rVert}",
-            r"v(T) = v(0) - \eta \sum_{t<T} \nabla L(t) = v(0) + \sum_{t=1}^{T} \Delta v(t)",
-            r"\Delta v(t) = v(t) - v(t-1)",
+            r"\cos\theta = \frac{v_a \cdot v_b}{\lVert v_a\rVert\,\lVert v_b\rVert}, \qquad "
+            r"\Delta v_w(t) = v_w(t) - v_w(t-1)",
+            r"\cos\big(\Delta v_w(t),\; -\nabla_{v_w} J\,(t-1)\big) \;\gg\; 0 \quad "
+            r"\text{(random direction: } \approx \mathcal{N}(0, 1/d)\text{)}",
         ),
         N_(
-            "the length of each epoch's step shrinks, the distance from $v(0)$ levels off, and in the table "
-            "$v(0)$ plus every step is $v(T)$, component by component."
+            "the cosines of most words sit far above the grey band of random directions, highest in the first "
+            "epochs, lower as the gradient shrinks and SGD noise dominates. The table keeps the path's bookkeeping: "
+            "$v(0) + \\sum_t \\Delta v(t) = v(T)$ holds for any sequence of vectors, so it proves nothing."
         ),
         "pages/map.py",
         N_("Map: every word's road from v(0) to v(T)"),

@@ -101,9 +101,10 @@ def geometry() -> None:
     show(*steps.view("geometry", paths, word, current()))
     table = lecture_measures.step_table(run.input_vectors, vocab.index[word])
     st.caption(
-        _("{trainer}, *{word}*, its first components: v(0) plus the sum of the steps is v(T)").format(
-            trainer=roles.name(role), word=word
-        )
+        _(
+            "{trainer}, *{word}*, its first components. Bookkeeping of the path, not evidence: "
+            "v(0) + Σ Δv(t) = v(T) holds for any sequence of vectors (the sum telescopes)"
+        ).format(trainer=roles.name(role), word=word)
     )
     st.dataframe(table.iloc[[0, -3, -2, -1]], width="stretch")
     st.caption(_("…and every epoch's step Δv(t) = v(t) − v(t−1)"))

@@ -102,7 +102,13 @@ def _rule(y: float, label: str, at_epoch: float) -> alt.LayerChart:
     return alt.layer(rule, text)
 
 
-def cosine_band(frame: pd.DataFrame, *, colours: dict[str, str] | None = None, quantiles=(0.05, 0.5, 0.95)):
+def cosine_band(
+    frame: pd.DataFrame,
+    *,
+    colours: dict[str, str] | None = None,
+    quantiles=(0.05, 0.5, 0.95),
+    title: str | None = None,
+):
     """The spread of cosines per epoch: a band from the low to the high quantile and the median
     as a line, one colour per trainer (frame: epoch, low, median, high, trainer)."""
     low, _median, high = (f"{q:.0%}" for q in quantiles)
@@ -128,7 +134,7 @@ def cosine_band(frame: pd.DataFrame, *, colours: dict[str, str] | None = None, q
             alt.Tooltip("sd:Q", format=".3f", title=_("sd")),
         ],
     )
-    title = _("cosines of all pairs of the most frequent words")
+    title = title or _("cosines of all pairs of the most frequent words")
     return alt.layer(band, median).properties(title=title, height=HEIGHT)
 
 
@@ -182,9 +188,39 @@ def _loss(measured: Measured, colours: dict[str, str] | None):
     return chart + _rule(ln_v, label, measured.frame["epoch"].max())
 
 
-def _steps(measured: Measured, colours: dict[str, str] | None):
-    title = _("“{word}”: each epoch's step and the distance travelled").format(word=measured.extra["word"])
-    return _lines(measured, colours, "value", title, _("length (same units as v)"), dash="quantity", zero=True)
+def _descent(measured: Measured, colours: dict[str, str] | None):
+    """cos(Δv_w(t), −∇_w J(t−1)) over words per epoch (10–90 % band, median), the grey band a
+    random direction's ±2/√d, and the followed word's own cosine as points."""
+    frame = measured.frame
+    title = _("cos(Δv(t), −∇J at t−1) over words, ◆ “{word}”: does each step go downhill?").format(
+        word=measured.extra["word"]
+    )
+    chart = cosine_band(frame, colours=colours, quantiles=(0.1, 0.5, 0.9))
+    bound = 2 / measured.extra["d"] ** 0.5
+    chance = pd.DataFrame({"epoch": [0, frame["epoch"].max()], "low": -bound, "high": bound})  # the axis from 0
+    band = (
+        alt.Chart(chance)
+        .mark_area(color="#999", opacity=0.25)
+        .encode(x="epoch:Q", y="low:Q", y2="high:Q", tooltip=[alt.Tooltip("high:Q", format=".2f", title="±2/√d")])
+    )
+    word = measured.extra.get("word_cosines")
+    layers = [band, *chart.layer]
+    if word is not None and len(word):
+        layers.append(
+            alt.Chart(word.dropna())
+            .mark_point(shape="diamond", size=40, filled=True)
+            .encode(
+                x="epoch:Q",
+                y="cosine:Q",
+                color=alt.Color("trainer:N", legend=None),
+                tooltip=[
+                    alt.Tooltip("trainer:N", title=_("trainer")),
+                    alt.Tooltip("epoch:Q", title=_("epoch")),
+                    alt.Tooltip("cosine:Q", format=".3f", title=measured.extra["word"]),
+                ],
+            )
+        )
+    return alt.layer(*layers).properties(title=title, height=HEIGHT)
 
 
 def _spread(measured: Measured, colours: dict[str, str] | None):
@@ -248,7 +284,7 @@ def _displacement(measured: Measured, colours: dict[str, str] | None):
 STEP_CHARTS = {
     "analogy": _analogy,
     "loss": _loss,
-    "steps": _steps,
+    "descent": _descent,
     "spread": _spread,
     "clusters": _clusters,
     "gradient": _gradient,

@@ -89,7 +89,7 @@ def test_the_geometry_step_follows_the_word_picked(app):
     at.selectbox(key="lecture_word").set_value("dog").run()
     assert not at.exception
     block = steps(at)["lecture-geometry"]
-    assert "*dog*" in note(block) and "exactly" in note(block)
+    assert "*dog*" in note(block) and "downhill" in note(block) and "bookkeeping" in note(block)
     assert "dog" in chart_spec(elements(block, "vega_lite_chart")[0])["title"]
     total, steps_table = (frame.value for frame in elements(block, "dataframe"))
     assert list(total.index) == ["v(0)", "Σ Δv(t)", "v(0) + Σ Δv(t)", "v(T)"]
