@@ -38,9 +38,13 @@ COLUMNS = [
     "variance_unbiased",
     "bias2_corrected",
     "bias2_sampling",
+    "bias2_model",
+    "noise_unbiased",
+    "single_pair_share",
     "total_se",
     "total_se_runs",
     "bias2_se",
+    "bias2_model_se",
     "variance_se",
     "train_loss",
     "train_loss_sd",
@@ -91,12 +95,16 @@ def sweep(
     every d and run. ``hooks.on_work(done_runs, share)`` reports progress;
     ``hooks.should_stop()`` stops it with TrainingCancelled.
 
-    Besides the exact split (bias2, variance, noise, total): ``variance_unbiased`` (divisor
+    Besides the plug-in split (bias2, variance, noise, total): ``variance_unbiased`` (divisor
     R − 1), ``bias2_corrected`` (bias² without variance / R), ``bias2_sampling`` (the part
-    of bias² that is the held-out distribution q's own sampling error), standard errors over
-    the held-out sample (``*_se``, a bootstrap over centre words) and over runs
-    (``total_se_runs``), each run's total (``total_run_<r>``, for paired comparisons), and the
-    mean cross-entropy on each run's training pairs and on the held-out pairs (± sd over runs).
+    of it that is the held-out distribution q's own sampling error, the same at every d),
+    ``bias2_model`` (bias2_corrected net of it: the model's own bias²), ``noise_unbiased``
+    (noise + bias2_sampling; total = noise_unbiased + bias2_model + variance_unbiased),
+    ``single_pair_share`` (held-out pairs whose centre has one pair: their sampling error
+    has no unbiased estimate and stays in bias2_model), standard errors over the held-out
+    sample (``*_se``, a bootstrap over centre words) and over runs (``total_se_runs``), each
+    run's total (``total_run_<r>``, for paired comparisons), and the mean cross-entropy on
+    each run's training pairs and on the held-out pairs (± sd over runs).
     """
     hooks = hooks or Hooks()
     options = options.validate(limits)
@@ -139,6 +147,9 @@ def _row(dim: int, parts: Decomposition, train_loss: np.ndarray, heldout_loss: n
         "variance_unbiased": parts.variance_unbiased,
         "bias2_corrected": parts.bias2_corrected,
         "bias2_sampling": parts.sampling,
+        "bias2_model": parts.bias2_model,
+        "noise_unbiased": parts.noise_unbiased,
+        "single_pair_share": parts.single_pairs / parts.pairs,
         **parts.standard_errors(),
         "train_loss": float(train_loss.mean()),
         "train_loss_sd": float(train_loss.std(ddof=1)),
@@ -149,16 +160,45 @@ def _row(dim: int, parts: Decomposition, train_loss: np.ndarray, heldout_loss: n
     }
 
 
-def optimum(table: pd.DataFrame) -> dict:
+LEVEL = 0.95  # two-sided level of the optimum's comparisons
+
+
+def t_quantile(runs: int, level: float = LEVEL) -> float:
+    """The two-sided ``level`` quantile of Student's t on runs − 1 degrees of freedom: the
+    number of standard errors a paired difference over ``runs`` runs must exceed.
+
+    >>> round(t_quantile(3), 2), round(t_quantile(30), 2)
+    (4.3, 2.05)
+    """
+    from scipy.stats import t  # SciPy loads where it is used
+
+    return float(t.ppf(0.5 + level / 2, runs - 1)) if runs > 1 else float("inf")
+
+
+def _runs_needed(gap: float, se: float, runs: int, level: float = LEVEL) -> int | None:
+    """The fewest runs R' at which ``gap`` would exceed t(R' − 1) standard errors, the SE
+    shrinking as √(runs / R') (the same spread between runs); None if the gap is not positive."""
+    if gap <= 0 or not np.isfinite(se):
+        return None
+    sd = se * np.sqrt(runs)
+    for more in range(runs + 1, 10_000):
+        if gap > t_quantile(more, level) * sd / np.sqrt(more):
+            return more
+    return None
+
+
+def optimum(table: pd.DataFrame, level: float = LEVEL) -> dict:
     """Is there a best d at this R? The d with the lowest total held-out error, and whether it
-    beats each neighbour (and each end of the range) by more than 2 standard errors of the
-    difference. Runs are paired across d (same seeds and resamples), so the SE of a difference
-    is the sd over runs of the per-run differences / √R.
+    beats each neighbour (and each end of the range) by more than t standard errors of the
+    difference, t the two-sided ``level`` quantile of Student's t on R − 1 degrees of freedom
+    (4.30 at R = 3, not 2). Runs are paired across d (same seeds and resamples), so the SE of a
+    difference is the sd over runs of the per-run differences / √R: it covers the training's
+    randomness (seeds, bootstrap resamples of the training sentences) with the held-out set fixed.
 
     Returns ``best`` (d), ``interior`` (not at either end), ``resolved`` (beats both
-    neighbours by > 2 SE), ``beats_ends`` (beats both ends by > 2 SE, or is an end), ``margins``
-    (d → (gap, se) against each neighbour and end) and ``runs_needed`` (about how many runs
-    would make the smallest unresolved gap 2 SE, or None).
+    neighbours), ``beats_ends`` (beats both ends, or is an end), ``margins`` (d → (gap, se)
+    against each neighbour and end), ``t`` (the quantile used) and ``runs_needed`` (the fewest
+    runs at which the smallest unresolved gap would pass, at the same spread, or None).
 
     >>> t = pd.DataFrame({"dim": [1, 2, 4], "total": [0.9, 0.7, 0.8],
     ...                   "total_run_0": [0.91, 0.70, 0.80], "total_run_1": [0.89, 0.70, 0.80]})
@@ -167,6 +207,7 @@ def optimum(table: pd.DataFrame) -> dict:
     """
     runs = table[[c for c in table.columns if c.startswith("total_run_")]].to_numpy()  # (D, R)
     R = runs.shape[1]
+    quantile = t_quantile(R, level)
     i = int(np.argmin(table["total"].to_numpy()))
     D = len(table)
     others = sorted({j for j in (i - 1, i + 1, 0, D - 1) if 0 <= j < D and j != i})
@@ -175,21 +216,22 @@ def optimum(table: pd.DataFrame) -> dict:
         diff = runs[j] - runs[i]
         se = float(diff.std(ddof=1) / np.sqrt(R)) if R > 1 else float("inf")
         margins[int(table["dim"].iloc[j])] = (float(diff.mean()), se)
-    clear = lambda j: margins[int(table["dim"].iloc[j])][0] > 2 * margins[int(table["dim"].iloc[j])][1]  # noqa: E731
+    clear = lambda j: margins[int(table["dim"].iloc[j])][0] > quantile * margins[int(table["dim"].iloc[j])][1]  # noqa: E731
     neighbours = [j for j in (i - 1, i + 1) if 0 <= j < D]
     resolved = all(clear(j) for j in neighbours)
     ends = [j for j in (0, D - 1) if j != i]
     needed = None
     unresolved = [margins[int(table["dim"].iloc[j])] for j in neighbours if not clear(j)]
     if unresolved:
-        gap, se = min(unresolved, key=lambda m: m[0] / m[1] if m[1] > 0 else np.inf)
-        needed = int(np.ceil(R * (2 * se / gap) ** 2)) if gap > 0 else None
+        needed = max((_runs_needed(gap, se, R, level) or 0) for gap, se in unresolved) or None
     return {
         "best": int(table["dim"].iloc[i]),
         "interior": 0 < i < D - 1,
         "resolved": resolved,
         "beats_ends": all(clear(j) for j in ends),
         "margins": margins,
+        "t": quantile,
+        "level": level,
         "runs_needed": needed,
     }
 
@@ -198,25 +240,32 @@ def optimum_text(verdict: dict, runs: int) -> str:
     """The best d if it is resolved at this R, or why not and how many runs would do, and
     whether the lowest d beats both ends of the range (the trade-off itself) even so.
 
-    >>> optimum_text({"best": 8, "interior": True, "resolved": False, "beats_ends": True, "runs_needed": 4}, 3)
-    'no resolvable optimum at R = 3: d = 8 is lowest but within 2 standard errors of a neighbour; about 4 runs would resolve it. It does beat both ends of the range by more than 2 standard errors: the held-out total has an interior minimum, only not one exact d.'
+    >>> v = {"best": 8, "interior": True, "resolved": False, "beats_ends": True, "runs_needed": 4, "t": 4.303}
+    >>> "within 4.30 standard errors of a neighbour; about 4 runs would resolve it" in optimum_text(v, 3)
+    True
     """
     d = verdict["best"]
+    t = verdict.get("t", 2.0)
+    basis = (
+        f" ({t:.2f} is the {verdict.get('level', LEVEL):.0%} two-sided quantile of t on R − 1 = {runs - 1} degrees of "
+        "freedom; the standard error covers the training's randomness — seeds and bootstrap resamples — with the "
+        "held-out set fixed.)"
+    )
     if not verdict["interior"]:
         return f"lowest total at d = {d}, an end of the range: the trade-off's other side is not in this range of d."
     if verdict["resolved"]:
         ends = "and beats both ends" if verdict["beats_ends"] else "but not both ends"
-        return f"best d = {d}: it beats its neighbours by more than 2 standard errors ({ends})."
+        return f"best d = {d}: it beats its neighbours by more than {t:.2f} standard errors ({ends})." + basis
     more = f"; about {verdict['runs_needed']} runs would resolve it" if verdict["runs_needed"] else ""
     ends = (
-        " It does beat both ends of the range by more than 2 standard errors: the held-out total has an interior "
-        "minimum, only not one exact d."
+        f" It does beat both ends of the range by more than {t:.2f} standard errors: the held-out total has an "
+        "interior minimum, only not one exact d."
         if verdict["beats_ends"]
-        else " Nor does it beat both ends by 2 standard errors: this sweep shows no trade-off beyond its noise."
+        else f" Nor does it beat both ends by {t:.2f} standard errors: this sweep shows no trade-off beyond its noise."
     )
     return (
-        f"no resolvable optimum at R = {runs}: d = {d} is lowest but within 2 standard errors of a neighbour{more}."
-        + ends
+        f"no resolvable optimum at R = {runs}: d = {d} is lowest but within {t:.2f} standard errors of a "
+        f"neighbour{more}." + ends + basis
     )
 
 

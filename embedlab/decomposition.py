@@ -41,9 +41,18 @@ class Decomposition:
     """The held-out Brier score of R runs and its three parts (each a mean over pairs).
 
     ``total = noise + bias2 + variance`` holds exactly (plug-in estimates: ``variance``
-    divides by R, so ``bias2`` still holds variance / R). ``run_totals`` (R,) is each run's
-    own Brier score; ``centres`` (W, 5) each held-out centre word's summed terms
-    (pairs, total, noise, bias², variance), so that standard errors can be bootstrapped.
+    divides by R, so ``bias2`` still holds variance / R); it is an algebraic identity, true
+    for any predictions, so it checks nothing by itself. ``run_totals`` (R,) is each run's
+    own Brier score; ``centres`` (W, 6) each held-out centre word's summed terms
+    (pairs, total, noise, bias², variance, sampling), so that standard errors can be bootstrapped.
+
+    The plug-in bias² ‖q̂ − p̄‖² also holds the held-out sample's own error: E‖q̂ − p̄‖² =
+    ‖q − p̄‖² + E‖q̂ − q‖² (the held-out pairs are not trained on), and the plug-in noise lacks
+    the same amount. ``sampling`` estimates it without bias from each centre with n ≥ 2 held-out
+    pairs, n(1 − ‖q̂‖²)/(n − 1) summed; a centre with one pair has no unbiased estimate of it
+    (its ‖q‖² needs two draws), so its share stays in ``bias2_model``, at most
+    ``single_pairs`` / ``pairs``. It treats a centre's pairs as independent draws of its
+    contexts (pairs from one window are not quite).
     """
 
     total: float
@@ -54,6 +63,7 @@ class Decomposition:
     run_totals: np.ndarray = field(default=None, repr=False, compare=False)
     centres: np.ndarray = field(default=None, repr=False, compare=False)
     sampling: float = float("nan")  # E‖q̂ − q‖²: the part of bias² that is q's own sampling error
+    single_pairs: int = 0  # held-out pairs whose centre has no other pair (no sampling estimate)
 
     def as_dict(self) -> dict:
         return {k: getattr(self, k) for k in ("total", "noise", "bias2", "variance", "pairs")}
@@ -73,18 +83,32 @@ class Decomposition:
         """bias² without the variance / R that the mean of R runs still carries."""
         return self.bias2 - self.variance_unbiased / self.runs
 
+    @property
+    def bias2_model(self) -> float:
+        """The model's bias² ‖q − p̄‖²: ``bias2_corrected`` net of the held-out sample's error."""
+        return self.bias2_corrected - self.sampling
+
+    @property
+    def noise_unbiased(self) -> float:
+        """σ² = mean 1 − ‖q‖², the plug-in noise plus the sampling error it lacks; then
+        total = noise_unbiased + bias2_model + variance_unbiased, exactly."""
+        return self.noise + self.sampling
+
     def standard_errors(self, resamples: int = 200, seed: int = 0) -> dict:
-        """Standard errors of total, bias² and variance over the held-out sample (a bootstrap
-        over centre words, each with all its pairs), and of total over runs (sd / √R)."""
+        """Standard errors of total, bias², bias² (model) and variance over the held-out sample
+        (a bootstrap over centre words, each with all its pairs), and of total over runs (sd / √R)."""
         rng = np.random.default_rng(seed)
         W = len(self.centres)
         picks = rng.integers(0, W, size=(resamples, W))
-        sums = self.centres[picks].sum(axis=1)  # (B, 5)
-        means = sums[:, 1:] / sums[:, :1]  # per pair: total, noise, bias², variance
+        sums = self.centres[picks].sum(axis=1)  # (B, 6)
+        means = sums[:, 1:] / sums[:, :1]  # per pair: total, noise, bias², variance, sampling
         sd = means.std(axis=0, ddof=1)
+        R = self.runs
+        model = means[:, 2] - means[:, 3] / (R - 1) - means[:, 4] if R > 1 else np.full(resamples, np.nan)
         return {
             "total_se": float(sd[0]),
             "bias2_se": float(sd[2]),
+            "bias2_model_se": float(model.std(ddof=1)),
             "variance_se": float(sd[3]),
             "total_se_runs": float(np.std(self.run_totals, ddof=1) / np.sqrt(self.runs))
             if self.runs > 1
@@ -98,7 +122,7 @@ class _Sums:
     def __init__(self, runs: int):
         self.blocks: list[np.ndarray] = []
         self.run_totals = np.zeros(runs)
-        self.sampling = 0.0
+        self.single_pairs = 0
 
     def add(self, probabilities: np.ndarray, counts: np.ndarray) -> None:
         """probabilities (R, w, V) for w centres; counts (w, V) held-out pair counts n_wc."""
@@ -111,6 +135,11 @@ class _Sums:
         per_run = n_w * (1.0 + p_sq) - 2.0 * p_hit  # (R, w) Σ_pairs ‖y − p_r‖²
         q_sq = np.einsum("wv,wv->w", q, q)
         spread = probabilities - p_bar  # (R, w, V)
+        # E‖q̂ − q‖² = (1 − ‖q‖²)/n for n draws; unbiased from q̂: (1 − ‖q̂‖²)/(n − 1), times n pairs
+        several = n_w > 1
+        sampling = np.zeros_like(n_w, dtype=np.float64)
+        sampling[several] = n_w[several] * (1.0 - q_sq[several]) / (n_w[several] - 1)
+        self.single_pairs += int(np.sum(~several))
         self.blocks.append(
             np.stack(
                 [
@@ -119,22 +148,22 @@ class _Sums:
                     n_w * (1.0 - q_sq),
                     n_w * np.einsum("wv,wv->w", q - p_bar, q - p_bar),
                     n_w * np.einsum("rwv,rwv->w", spread, spread) / R,
+                    sampling,
                 ],
                 axis=1,
             )
         )
         self.run_totals += per_run.sum(axis=1)
-        # E‖q̂ − q‖² = (1 − ‖q‖²)/n for n draws; unbiased from q̂: (1 − ‖q̂‖²)/(n − 1)
-        several = n_w > 1
-        self.sampling += float(np.sum(n_w[several] * (1.0 - q_sq[several]) / (n_w[several] - 1)))
 
     def result(self) -> Decomposition:
-        centres = np.concatenate(self.blocks) if self.blocks else np.zeros((0, 5))
+        centres = np.concatenate(self.blocks) if self.blocks else np.zeros((0, 6))
         n = centres[:, 0].sum()
         if n == 0:
             raise EmbedLabError("there are no held-out pairs to evaluate; raise the held-out fraction.")
-        total, noise, bias2, variance = (float(x) for x in centres[:, 1:].sum(axis=0) / n)
-        return Decomposition(total, noise, bias2, variance, int(n), self.run_totals / n, centres, self.sampling / n)
+        total, noise, bias2, variance, sampling = (float(x) for x in centres[:, 1:].sum(axis=0) / n)
+        return Decomposition(
+            total, noise, bias2, variance, int(n), self.run_totals / n, centres, sampling, self.single_pairs
+        )
 
 
 def _check_counts(counts, n_rows: int, V: int) -> scipy.sparse.csr_array:

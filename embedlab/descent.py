@@ -3,7 +3,7 @@
 SEED §3 says every step moves a vector by Δv = −η ∇L. The snapshots hold one vector per epoch,
 so the claim is checked epoch by epoch: for each word w, the cosine between its actual movement
 Δv_w(t) = v_w(t) − v_w(t−1) and −∇_w J at the epoch's start (both matrices at t−1: the exact
-gradient of the objective the trainer optimises, :func:`embedlab.objectives.input_gradients`):
+gradient of the objective the trainer optimises, :func:`input_gradients`):
 
     cos_w(t) = −Δv_w(t) · ∇_w J(t−1) / (‖Δv_w(t)‖ ‖∇_w J(t−1)‖)
 
@@ -26,6 +26,7 @@ import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -36,6 +37,9 @@ from embedlab.config import CorpusOptions, TrainOptions
 from embedlab.corpus import load_corpus
 from embedlab.errors import EmbedLabError
 from embedlab.store import Run
+
+if TYPE_CHECKING:  # SciPy loads where it is used
+    import scipy.sparse
 
 DESCENT_WORDS = 300  # the most frequent centre words measured (bounded work on any V)
 Z_PASS = 4.0  # mean cosine this many null standard deviations above 0 (one-sided p ≈ 3e-5)
@@ -105,6 +109,43 @@ def measured_rows(counts, n: int = DESCENT_WORDS, also: tuple[int, ...] = ()) ->
     return np.unique(np.concatenate([centres[:n], [r for r in also if r in set(centres.tolist())]])).astype(np.int64)
 
 
+def input_gradients(
+    objective,
+    W_in: np.ndarray,
+    W_out: np.ndarray,
+    counts: scipy.sparse.csr_array,
+    rows: np.ndarray,
+    l2: float = 0.0,
+) -> np.ndarray:
+    """∂J/∂v_w for the input vectors of ``rows`` only: (len(rows), d) float64, the rows of
+    :func:`embedlab.objectives.exact`'s dW_in at a cost of len(rows)·V·d (each row needs only its own scores).
+
+    >>> import scipy.sparse
+    >>> from embedlab.objectives import Softmax
+    >>> W_in, W_out = np.eye(3)[:, :2], np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]])
+    >>> counts = scipy.sparse.csr_array(np.array([[0.0, 2.0, 1.0], [1.0, 0.0, 0.0], [0.0, 0.0, 0.0]]))
+    >>> full = objectives.exact(Softmax(), W_in, W_out, counts)[1]
+    >>> bool(np.allclose(input_gradients(Softmax(), W_in, W_out, counts, np.array([1, 0])), full[[1, 0]]))
+    True
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    total = float(counts.sum())
+    W_out = np.asarray(W_out, dtype=np.float64)
+    H = np.asarray(W_in[rows], dtype=np.float64)  # (r, d)
+    grads = np.zeros(H.shape)
+    if total <= 0:
+        return grads
+    step = objectives._block_rows(W_out.shape[0])
+    for start in range(0, len(rows), step):
+        block = slice(start, start + step)
+        Z = H[block] @ W_out.T  # (b, V) scores
+        _, C = objective.block(Z, counts[rows[block]].toarray())
+        grads[block] = C @ W_out / total
+    if l2:
+        grads += 2.0 * l2 * H
+    return grads
+
+
 def descent_cosines(
     input_vectors: np.ndarray,
     output_vectors: np.ndarray,
@@ -122,7 +163,7 @@ def descent_cosines(
     >>> from embedlab.objectives import Softmax
     >>> U = np.array([[[1.0, 0.0], [0.0, 1.0]]] * 2)  # output vectors, epochs 0..1
     >>> V0 = np.zeros((2, 2)); counts = scipy.sparse.csr_array(np.array([[0.0, 1.0], [1.0, 0.0]]))
-    >>> G = objectives.input_gradients(Softmax(), V0, U[0], counts, np.array([0, 1]))
+    >>> G = input_gradients(Softmax(), V0, U[0], counts, np.array([0, 1]))
     >>> descent_cosines(np.stack([V0, V0 - G]), U, Softmax(), counts, np.array([0, 1]))["cosine"].round(6).tolist()
     [1.0, 1.0]
     """
@@ -130,7 +171,7 @@ def descent_cosines(
     frames = []
     with blas_threads(len(rows) * output_vectors.shape[1] * output_vectors.shape[2]):
         grads_per_epoch = [
-            objectives.input_gradients(objective, input_vectors[t - 1], output_vectors[t - 1], counts, rows, l2)
+            input_gradients(objective, input_vectors[t - 1], output_vectors[t - 1], counts, rows, l2)
             for t in range(1, input_vectors.shape[0])
         ]  # (r, d) each
     for t, grads in enumerate(grads_per_epoch, start=1):

@@ -116,18 +116,21 @@ def bias_variance(runs: Mapping[str, Run], sweep: pd.DataFrame | None = None, ve
 def _sweep(sweep: pd.DataFrame, verdict_text: str) -> Measured:
     best = sweep.loc[sweep["total"].idxmin()]
     note = _(
-        "{verdict} Over d = {dims}: bias² {bias_first} → {bias_last}, variance {variance_first} → {variance_last}, "
-        "noise σ² = {noise} at every d; the total is lowest at d = {best} ({total})."
+        "{verdict} Over d = {dims}: the model's bias² {bias_first} → {bias_last}, variance (R − 1) {variance_first} → "
+        "{variance_last}, noise σ² = {noise} at every d; the total is lowest at d = {best} ({total}). The plug-in bias² "
+        "‖q̂ − p̄‖² also holds the held-out sample's own error ({sampling} at every d, here moved to the noise, where "
+        "it belongs), and variance / R from averaging only R runs (removed)."
     ).format(
         verdict=verdict_text,
         dims=", ".join(str(int(d)) for d in sweep["dim"]),
-        bias_first=num(sweep["bias2"].iloc[0], ".4f"),
-        bias_last=num(sweep["bias2"].iloc[-1], ".4f"),
-        variance_first=num(sweep["variance"].iloc[0], ".4f"),
-        variance_last=num(sweep["variance"].iloc[-1], ".4f"),
-        noise=num(sweep["noise"].iloc[0], ".4f"),
+        bias_first=num(sweep["bias2_model"].iloc[0], ".4f"),
+        bias_last=num(sweep["bias2_model"].iloc[-1], ".4f"),
+        variance_first=num(sweep["variance_unbiased"].iloc[0], ".4f"),
+        variance_last=num(sweep["variance_unbiased"].iloc[-1], ".4f"),
+        noise=num(sweep["noise_unbiased"].iloc[0], ".4f"),
         best=int(best["dim"]),
         total=num(best["total"], ".4f"),
+        sampling=num(sweep["bias2_sampling"].iloc[0], ".4f"),
     )
     return Measured("sweep", sweep, note)
 
@@ -212,8 +215,8 @@ def _drift(drifts: Mapping[str, pd.DataFrame], focus: Sequence[str], switch: int
         parts.append(f"**{name}**: " + listing([f"{kind} {num(value, '.3f')}" for kind, value in at_last.items()]))
     note = (
         _(
-            "Trained on the first corpus until epoch {switch}, then on the second. Mean drift 1 − cos(v(t), "
-            "v({switch})) at the last epoch:"
+            "Trained on the first corpus until epoch {switch}, then on the second. Mean drift 1 − cos(v(t) R_t, "
+            "v({switch})) at the last epoch, R_t the Procrustes rotation that removes the whole space's turn:"
         ).format(switch=switch)
         + "\n\n"
         + _bullets(parts, _("The planted words: {words}.").format(words=", ".join(focus)) if len(focus) else "")

@@ -217,39 +217,3 @@ def exact(
             dW_in += 2.0 * l2 * W_in
             dW_out += 2.0 * l2 * W_out
     return loss + penalty(W_in, W_out, l2), dW_in, dW_out
-
-
-def input_gradients(
-    objective,
-    W_in: np.ndarray,
-    W_out: np.ndarray,
-    counts: scipy.sparse.csr_array,
-    rows: np.ndarray,
-    l2: float = 0.0,
-) -> np.ndarray:
-    """∂J/∂v_w for the input vectors of ``rows`` only: (len(rows), d) float64, the rows of
-    :func:`exact`'s dW_in at a cost of len(rows)·V·d (each row needs only its own scores).
-
-    >>> import scipy.sparse
-    >>> W_in, W_out = np.eye(3)[:, :2], np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]])
-    >>> counts = scipy.sparse.csr_array(np.array([[0.0, 2.0, 1.0], [1.0, 0.0, 0.0], [0.0, 0.0, 0.0]]))
-    >>> full = exact(Softmax(), W_in, W_out, counts)[1]
-    >>> bool(np.allclose(input_gradients(Softmax(), W_in, W_out, counts, np.array([1, 0])), full[[1, 0]]))
-    True
-    """
-    rows = np.asarray(rows, dtype=np.int64)
-    total = float(counts.sum())
-    W_out = np.asarray(W_out, dtype=np.float64)
-    H = np.asarray(W_in[rows], dtype=np.float64)  # (r, d)
-    grads = np.zeros(H.shape)
-    if total <= 0:
-        return grads
-    step = _block_rows(W_out.shape[0])
-    for start in range(0, len(rows), step):
-        block = slice(start, start + step)
-        Z = H[block] @ W_out.T  # (b, V) scores
-        _, C = objective.block(Z, counts[rows[block]].toarray())
-        grads[block] = C @ W_out / total
-    if l2:
-        grads += 2.0 * l2 * H
-    return grads

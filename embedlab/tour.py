@@ -259,7 +259,8 @@ STEPS = (
         ),
         (
             r"v(t+1) = v(t) - \eta\, \nabla L_{B}\big(v(t)\big) \quad (t \ge t_s)",
-            r"\mathrm{drift}_w(t) = 1 - \cos\big(v_w(t), v_w(t_s)\big)",
+            r"\mathrm{drift}_w(t) = 1 - \cos\big(v_w(t)\,R_t,\; v_w(t_s)\big), \quad "
+            r"R_t = \arg\min_{R^\top R = I} \lVert V(t)\,R - V(t_s) \rVert_F",
         ),
         N_("after the switch $t_s$ the planted words that change company drift far more than the others."),
         "pages/finetune.py",

@@ -69,9 +69,10 @@ for column, (role, run) in zip(st.columns(len(pair.runs())), pair.runs().items()
         widgets.chart(charts.drift_lines(drift[drift["word"].isin(words)], focus, title="words that moved most"))
         st.dataframe(movers, hide_index=True, height=300)
 st.caption(
-    "Drift = 1 − cos(v_w(t), v_w(switch)). No rotation has to be removed first: fine-tuning continues the same "
-    "weights by small steps, so before and after live in one coordinate system (alignment is needed only between "
-    "separate trainings). Words new in the second corpus are left out: they had no vector to drift from. "
+    "Drift = 1 − cos(v_w(t) R_t, v_w(switch)), after R_t, the orthogonal Procrustes rotation of epoch t's vectors "
+    "onto the switch epoch's: fine-tuning turns the whole space a little, and a turn is not any one word's "
+    "movement; without it (drift_raw in the table) every word's drift reads higher. Words new in the second "
+    "corpus are left out: they had no vector to drift from. "
     "The loss on the first corpus rises first on the pairs around the shifted words: their old company is "
     "forgotten, while the rest of the first corpus, which the second one repeats, keeps being learned."
 )

@@ -296,6 +296,12 @@ def test_unbiased_variance_and_corrected_bias_follow_from_the_plug_in_split(toy_
     np.testing.assert_allclose(table["variance_unbiased"], table["variance"] * R / (R - 1), rtol=1e-12)
     np.testing.assert_allclose(table["bias2_corrected"], table["bias2"] - table["variance_unbiased"] / R, rtol=1e-12)
     assert (table["bias2_sampling"] > 0).all() and (table["bias2_sampling"] < table["bias2"]).all()
+    assert table["bias2_sampling"].nunique() == 1  # it belongs to the held-out sample, not to d
+    np.testing.assert_allclose(table["bias2_model"], table["bias2_corrected"] - table["bias2_sampling"], rtol=1e-12)
+    np.testing.assert_allclose(table["noise_unbiased"], table["noise"] + table["bias2_sampling"], rtol=1e-12)
+    terms = table["noise_unbiased"] + table["bias2_model"] + table["variance_unbiased"]
+    np.testing.assert_allclose(terms, table["total"], rtol=1e-12)
+    assert (table["bias2_model_se"] > 0).all() and table["single_pair_share"].between(0, 1).all()
     run_cols = [c for c in table.columns if c.startswith("total_run_")]
     np.testing.assert_allclose(table[run_cols].mean(axis=1), table["total"], rtol=1e-12)  # the total is their mean
     assert (table[["total_se", "bias2_se", "variance_se", "total_se_runs"]] > 0).all().all()
@@ -321,6 +327,70 @@ def test_corrected_bias_removes_what_the_mean_of_few_runs_adds():
     assert abs(np.mean(corrected) - true_bias2) < 4 * np.std(corrected) / np.sqrt(400)
 
 
+def test_model_bias_is_net_of_the_heldout_samples_own_error_and_unbiased():
+    """Held-out contexts drawn from a known q, runs around a known mean prediction p̄: the
+    model's bias² ‖q − p̄‖² is what bias2_model estimates; the corrected bias² is too high by
+    the sampling error E‖q̂ − q‖², which bias2_sampling estimates (over many repetitions)."""
+    rng = np.random.default_rng(2)
+    V, W, R = 6, 30, 3
+    q = rng.dirichlet(np.full(V, 0.8), size=W)  # the true context distributions
+    truth = softmax(rng.normal(size=(W, V)), axis=1)  # the runs' mean prediction
+    n = rng.integers(2, 7, size=W)  # held-out pairs per centre, all ≥ 2
+    true_model = np.average(np.sum((q - truth) ** 2, axis=1), weights=n)
+    true_sampling = np.average((1 - np.sum(q**2, axis=1)) / n, weights=n)
+    model, corrected, sampling = [], [], []
+    for _ in range(600):
+        counts = np.stack([rng.multinomial(n[w], q[w]) for w in range(W)])
+        spread = 0.03 * rng.normal(size=(R, W, V))
+        d = decompose(truth + spread - spread.mean(axis=2, keepdims=True), counts)
+        model.append(d.bias2_model)
+        corrected.append(d.bias2_corrected)
+        sampling.append(d.sampling)
+        assert d.single_pairs == 0
+        assert d.noise_unbiased + d.bias2_model + d.variance_unbiased == pytest.approx(d.total, rel=1e-12)
+    se = np.std(model) / np.sqrt(len(model))
+    assert abs(np.mean(model) - true_model) < 4 * se
+    assert np.mean(corrected) - true_model > 10 * se  # the sampling error, left in
+    assert np.mean(sampling) == pytest.approx(true_sampling, rel=0.05)
+
+
+def test_a_centre_with_one_heldout_pair_is_counted_and_adds_no_sampling_estimate():
+    p = np.full((2, 2, 3), 1 / 3)
+    d = decompose(p, np.array([[0, 1, 0], [2, 0, 1]]))
+    assert d.single_pairs == 1 and d.pairs == 4
+    # only the second centre (n = 3, q̂ = (2/3, 0, 1/3)): n (1 − ‖q̂‖²)/(n − 1), per pair
+    assert d.sampling == pytest.approx(3 * (1 - 5 / 9) / 2 / 4)
+    assert d.bias2_model == pytest.approx(d.bias2_corrected - d.sampling)
+
+
+def test_t_quantiles_are_students_and_the_runs_needed_pass_exactly_there():
+    from embedlab.biasvar import _runs_needed, t_quantile
+
+    assert t_quantile(3) == pytest.approx(4.3027, abs=1e-4)  # tables: t(0.975; 2), t(0.975; 4)
+    assert t_quantile(5) == pytest.approx(2.7764, abs=1e-4)
+    gap, se, runs = 0.00009, 0.00005, 3
+    needed = _runs_needed(gap, se, runs)
+    sd = se * np.sqrt(runs)
+    assert gap > t_quantile(needed) * sd / np.sqrt(needed)
+    assert gap <= t_quantile(needed - 1) * sd / np.sqrt(needed - 1)
+
+
+def test_three_standard_errors_at_three_runs_do_not_resolve_an_optimum():
+    """At R = 3 a gap of 3 SE passed the old "2 standard errors" rule; t(2) = 4.30 does not pass it."""
+    s = 0.01
+    diffs = np.sqrt(3) * s + np.array([-s, 0.0, s])  # mean / (sd / √3) = 3 standard errors
+    table = pd.DataFrame({"dim": [1, 2, 4]})
+    for r in range(3):
+        table[f"total_run_{r}"] = [0.9, 0.70, 0.70 + diffs[r]]
+    table["total"] = table[[f"total_run_{r}" for r in range(3)]].mean(axis=1)
+    verdict = optimum(table)
+    gap, se = verdict["margins"][4]
+    assert 2 < gap / se < verdict["t"] and verdict["t"] == pytest.approx(4.3027, abs=1e-4)
+    assert verdict["best"] == 2 and not verdict["resolved"] and verdict["runs_needed"] > 3
+    text = embedlab.biasvar.optimum_text(verdict, 3)
+    assert "4.30 standard errors" in text and "held-out set fixed" in text and "2 degrees of freedom" in text
+
+
 def test_optimum_names_a_best_d_only_when_it_is_resolved():
     table = pd.DataFrame(
         {
@@ -333,7 +403,8 @@ def test_optimum_names_a_best_d_only_when_it_is_resolved():
     verdict = optimum(table)
     assert verdict["best"] == 2 and verdict["interior"] and not verdict["resolved"]
     assert verdict["runs_needed"] > 2
-    clear = table.assign(total_run_0=[0.9, 0.70, 0.75, 0.8], total_run_1=[0.9, 0.70, 0.76, 0.8])
+    # 0.0505 ± 0.0005 over two runs: 101 SE, past t(1) = 12.7 (11 SE, the old 0.055 ± 0.005, no longer is)
+    clear = table.assign(total_run_0=[0.9, 0.70, 0.75, 0.8], total_run_1=[0.9, 0.70, 0.751, 0.8])
     clear = clear.assign(total=clear[["total_run_0", "total_run_1"]].mean(axis=1))
     verdict = optimum(clear)
     assert verdict["resolved"] and verdict["beats_ends"] and verdict["runs_needed"] is None

@@ -106,6 +106,32 @@ def test_the_child_is_the_parent_made_longer(demo, trainer):
     assert lr == pytest.approx(embedlab.finetune.LR_FACTOR * parent.config["train_options"]["lr"])
 
 
+@pytest.mark.parametrize("trainer", ["numpy", "gensim"])
+def test_drift_is_measured_after_procrustes_as_an_independent_recomputation_gives(demo, trainer):
+    """Rotation by hand: R = U Vᵀ from the SVD of X_tᵀ X_E over the parent's words, then each
+    word's cosine in a loop; the raw cosine without R alongside."""
+    _, child = demo[trainer]
+    E, V_a = child.config["switch_epoch"], child.config["parent"]["vocab_size"]
+    table = drift(child)
+    target = child.input_vectors[E][:V_a].astype(np.float64)
+    for epoch in (E + 1, E + 5, child.epochs):
+        source = child.input_vectors[epoch][:V_a].astype(np.float64)
+        U, _, Vt = np.linalg.svd(source.T @ target)
+        R = U @ Vt
+        rows = table[table["epoch"] == epoch]
+        for i in range(0, V_a, 7):
+            a, b, raw = source[i] @ R, target[i], source[i]
+            expected = 1 - a @ b / (np.linalg.norm(a) * np.linalg.norm(b))
+            assert rows["drift"].iloc[i] == pytest.approx(expected, abs=1e-6)
+            assert rows["drift_raw"].iloc[i] == pytest.approx(
+                1 - raw @ b / (np.linalg.norm(raw) * np.linalg.norm(b)), abs=1e-6
+            )
+        assert rows["rotation"].iloc[0] == pytest.approx(np.linalg.norm(R - np.eye(len(R))), abs=1e-9)
+    last = table[table["epoch"] == child.epochs]
+    assert last["rotation"].iloc[0] > 0.02  # fine-tuning does turn the space: the claim it does not was false
+    assert last["drift"].mean() < last["drift_raw"].mean()  # raw 1 − cos counts the turn as every word's movement
+
+
 def test_drift_is_zero_at_the_switch_and_turnover_starts_at_one(demo):
     _, child = demo["numpy"]
     at_switch = drift(child).query("epoch == @child.config['switch_epoch']")
@@ -139,6 +165,15 @@ def test_cli_finetunes_and_refuses_damaged_runs(demo, tmp_path):
     assert result.returncode == 0, result.stderr
     child = load_run(tmp_path / "child")
     assert child.epochs == parent.epochs + 2 and json.loads((child.path / "config.json").read_text())["switch_epoch"]
+    assert "after Procrustes" in result.stdout and "ranks among the" in result.stdout
+    last = drift(child).query("epoch == @child.epochs").sort_values("drift", ascending=False)
+    top = last["word"].iloc[0]
+    assert any(line.split()[:1] == [top] for line in result.stdout.splitlines())  # the top mover is printed
+    ranks = {w: i + 1 for i, w in enumerate(last["word"])}
+    for word in shifted_words():  # each planted word with its rank
+        assert any(
+            line.split()[:1] == [word] and line.split()[-1] == str(ranks[word]) for line in result.stdout.splitlines()
+        ), word
     # damaged: a byte of the vectors changed
     data = bytearray((copy / "input_vectors.npy").read_bytes())
     data[-1] ^= 0xFF

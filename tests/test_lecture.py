@@ -264,15 +264,23 @@ def test_bias_variance_with_a_sweep_names_the_lowest_total():
             "variance": [0.01, 0.05, 0.2],
             "noise": [0.5] * 3,
             "total": [0.81, 0.65, 0.75],
-            "bias2_corrected": [0.3, 0.1, 0.05],
-            "variance_unbiased": [0.01, 0.05, 0.2],
+            "bias2_corrected": [0.29, 0.09, 0.04],
+            "bias2_sampling": [0.02] * 3,
+            "bias2_model": [0.27, 0.07, 0.02],
+            "variance_unbiased": [0.015, 0.075, 0.3],
+            "noise_unbiased": [0.52] * 3,
         }
     )
     measured = lecture_experiments.bias_variance({}, table, "best d = 8.")
     assert measured.kind == "sweep" and not measured.more
     assert measured.note.startswith("best d = 8.") and "lowest at d = 8 (0.6500)" in measured.note
+    # the note quotes the columns the chart draws: the model's bias², the variance (R − 1), σ²
+    assert "bias² 0.2700 → 0.0200" in measured.note and "variance (R − 1) 0.0150 → 0.3000" in measured.note
+    assert "σ² = 0.5200" in measured.note and "0.0200 at every d" in measured.note
     chart = lecture_charts.step_chart(measured, COLOURS).to_dict()
     assert chart["layer"][0]["encoding"]["x"]["scale"] == {"type": "log", "base": 2}
+    drawn = {(row["term"], row["dim"]): row["value"] for data in chart["datasets"].values() for row in data}
+    assert drawn[("bias²", 2)] == 0.27 and drawn[("variance", 32)] == 0.3 and drawn[("noise σ²", 8)] == 0.52
 
 
 def test_fine_tuning_without_a_switch_shows_the_space_settling(shipped):

@@ -230,7 +230,7 @@ def drift_lines(frame: pd.DataFrame, highlight: Sequence[str] = (), *, title: st
     return _epoch_lines(
         data,
         title,
-        y=alt.Y("drift:Q", title=_("drift since the switch (1 − cos)")),
+        y=alt.Y("drift:Q", title=_("drift since the switch (1 − cos, after Procrustes)")),
         color=alt.Color("word:N", legend=alt.Legend(orient="right", title=None)),
         strokeWidth=alt.StrokeWidth(
             "kind:N", scale=alt.Scale(domain=["planted shift", "other word"], range=[3.5, 1.2]), legend=None

@@ -139,13 +139,14 @@ def cosine_band(
 
 
 def sweep_terms(table: pd.DataFrame, *, colour: str | None = None) -> alt.LayerChart:
-    """The sweep over d in one panel: bias² (corrected), variance (R − 1), noise and their total
-    against d on a log₂ axis, one dash pattern per term (all NumPy runs: one colour)."""
+    """The sweep over d in one panel: the model's bias² (net of the held-out sample's error),
+    the variance (R − 1), the noise (with that sampling error) and their total — they add up
+    to the total exactly — against d on a log₂ axis, one dash pattern per term (one colour)."""
     terms = {
         "total": _("total"),
-        "bias2_corrected": _("bias²"),
+        "bias2_model": _("bias²"),
         "variance_unbiased": _("variance"),
-        "noise": _("noise σ²"),
+        "noise_unbiased": _("noise σ²"),
     }
     long = table[["dim", *terms]].melt("dim", var_name="term", value_name="value")
     long["term"] = long["term"].map(terms)
@@ -269,7 +270,7 @@ def _sweep(measured: Measured, colours: dict[str, str] | None):
 
 
 def _drift(measured: Measured, colours: dict[str, str] | None):
-    title = _("mean drift since the switch, 1 − cos(v(t), v(switch))")
+    title = _("mean drift since the switch, 1 − cos(v(t) R_t, v(switch)), R_t: Procrustes")
     chart = _lines(measured, colours, "drift", title, _("mean drift"), dash="kind", zero=True)
     switch = pd.DataFrame({"epoch": [measured.extra["switch"]]})
     return chart + alt.Chart(switch).mark_rule(color="#555", strokeDash=[5, 4]).encode(x="epoch:Q")

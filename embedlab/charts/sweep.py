@@ -166,14 +166,14 @@ def stability_chart(frame: pd.DataFrame) -> alt.ConcatChart:
     return alt.concat(*panels, columns=2)  # two a row, as the trade-off chart
 
 
-def _with_band(table: pd.DataFrame, column: str, se: str, label: str) -> pd.DataFrame:
+def _with_band(table: pd.DataFrame, column: str, se: str, label: str, width: float = 2.0) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "dim": table["dim"],
             "term": label,
             "value": table[column],
-            "low": table[column] - 2 * table[se],
-            "high": table[column] + 2 * table[se],
+            "low": table[column] - width * table[se],
+            "high": table[column] + width * table[se],
         }
     )
 
@@ -194,21 +194,24 @@ def _term_panel(long: pd.DataFrame, title: str, y_title: str, mark: pd.DataFrame
 
 
 def tradeoff_chart(table: pd.DataFrame, verdict: dict) -> alt.VConcatChart:
-    """The sweep as a reader wants it: bias² (corrected for the few runs) and the variance
-    between runs (divisor R − 1), each ±2 standard errors over the held-out sample; the total
-    held-out error ±2 standard errors over runs, its best d marked only when ``verdict`` says it
-    is resolved; and the training and held-out cross-entropy (±1 sd over runs) — the familiar
-    picture of over-fitting — all over a log₂ d axis.
+    """The sweep as a reader wants it: the model's bias² (corrected for the few runs and net of
+    the held-out sample's own error) and the variance between runs (divisor R − 1), each ±2
+    standard errors over the held-out sample; the total held-out error ± t standard errors over
+    runs (t on R − 1 degrees of freedom, ``verdict["t"]``), its best d marked only when ``verdict``
+    says it is resolved; and the training and held-out cross-entropy (±1 sd over runs) — the
+    familiar picture of over-fitting — all over a log₂ d axis.
 
     table: :func:`embedlab.biasvar.sweep`'s output; verdict: :func:`embedlab.biasvar.optimum`.
     """
     mark = pd.DataFrame({"dim": [verdict["best"]]}) if verdict["resolved"] else None
-    bias = _term_panel(_with_band(table, "bias2_corrected", "bias2_se", "bias²"), _("bias² falls as d grows…"), "bias²")
+    bias = _term_panel(
+        _with_band(table, "bias2_model", "bias2_model_se", "bias²"), _("bias² falls as d grows…"), "bias²"
+    )
     variance = _term_panel(
         _with_band(table, "variance_unbiased", "variance_se", "variance"), _("…variance between runs rises"), "variance"
     )
     total = _term_panel(
-        _with_band(table, "total", "total_se_runs", "total"),
+        _with_band(table, "total", "total_se_runs", "total", verdict.get("t", 2.0)),
         _("total held-out error (noise + bias² + variance)"),
         "Brier",
         mark,

@@ -19,7 +19,7 @@ from embedlab.corpus import load_corpus
 from embedlab.errors import EmbedLabError
 from embedlab.evaluate import scorer_for
 from embedlab.export import export
-from embedlab.finetune import finetune, focus_words_for
+from embedlab.finetune import drift, drift_ranks, finetune, focus_words_for
 from embedlab.hooks import Hooks
 from embedlab.importer import describe, import_run, read_paths
 from embedlab.mojibake import RepairReport
@@ -186,9 +186,10 @@ def cmd_sweep(args) -> int:
         table.to_csv(scratch / "bias_variance.csv", index=False)
         shown = [
             "dim",
-            "bias2_corrected",
+            "bias2_model",
+            "bias2_sampling",
             "variance_unbiased",
-            "noise",
+            "noise_unbiased",
             "total",
             "total_se_runs",
             "train_loss",
@@ -245,10 +246,27 @@ def cmd_finetune(args) -> int:
     print(
         run.metrics[[c for c in columns if c in run.metrics]].to_string(index=False, float_format=lambda x: f"{x:.4g}")
     )
+    print_drift(run)
     if corpus_a is None:
         print("note: the parent's corpus was not found, so heldout_loss_a (forgetting) is empty.", file=sys.stderr)
     print(f"run written to {run.path} (epochs {parent.epochs + 1}–{run.epochs} on {corpus.name})")
     return 0
+
+
+def print_drift(run, top: int = 10) -> None:
+    """The words that drifted most since the switch and the planted words' ranks among them."""
+    focus = list(run.config.get("focus_words") or [])
+    movers, planted = drift_ranks(run, focus, top)
+    rotation = drift(run).query("epoch == @run.epochs")["rotation"].iloc[0]
+    V_a = run.config["parent"]["vocab_size"]
+    print(
+        f"\ndrift since the switch, 1 − cos after Procrustes onto epoch {run.config['switch_epoch']} "
+        f"(‖R − I‖_F = {rotation:.3f}; drift_raw: without it), top {len(movers)} of {V_a} words:"
+    )
+    print(movers.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
+    if focus:
+        print(f"the planted words' ranks among the {V_a} words (1 = moved most):")
+        print(planted.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
 
 
 def _parent_corpus(parent):

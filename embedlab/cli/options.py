@@ -53,10 +53,15 @@ def add_train_arguments(parser: argparse.ArgumentParser, *, with_trainer: bool =
         "--lr",
         type=float,
         default=None,
-        help="learning rate (default: 0.025 for gensim, 10 for numpy, whose loss is a batch mean)",
+        help="learning rate (default: 0.025 for gensim, per pair; 10 for numpy, whose step is a mean over a batch's pairs)",
     )
     parser.add_argument("--l2", type=float, default=defaults.l2, help="L2 strength λ (numpy trainer)")
-    parser.add_argument("--batch-size", type=int, default=defaults.batch_size, help="pairs per batch (numpy)")
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=defaults.batch_size,
+        help="numpy: centre positions per SGD step, each with all its context pairs (about window + 1 pairs each)",
+    )
     parser.add_argument(
         "--min-lr-fraction",
         type=float,

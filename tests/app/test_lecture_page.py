@@ -112,7 +112,10 @@ def test_a_sweep_from_this_session_replaces_the_stand_in(app):
             "noise": [0.5] * 3,
             "total": [0.81, 0.65, 0.75],
             "bias2_corrected": [0.3, 0.1, 0.05],
+            "bias2_sampling": [0.02] * 3,
+            "bias2_model": [0.28, 0.08, 0.03],
             "variance_unbiased": [0.01, 0.05, 0.2],
+            "noise_unbiased": [0.52] * 3,
             "total_run_0": [0.80, 0.64, 0.74],
             "total_run_1": [0.82, 0.66, 0.76],
         }
