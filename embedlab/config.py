@@ -332,7 +332,7 @@ class SweepPreset:
 
 
 # Found by benchmarks/tradeoff_search.py (docs/command-line.md has its table): the first setting of its grid
-# whose held-out total has an interior minimum beating both ends of the range by > 2 SE.
+# whose held-out total has an interior minimum beating both ends of the range by > 2 SE (it also passes t(2) = 4.30).
 SWEEP_PRESETS: dict[str, SweepPreset] = {
     "tradeoff": SweepPreset(
         corpus="lee",
@@ -348,8 +348,9 @@ SWEEP_PRESETS: dict[str, SweepPreset] = {
             "the Lee news corpus with half its sentences held out, 20 epochs at a constant learning rate. Measured: "
             "small d under-fits (bias² falls from d = 1 to d = 16, flat after), large d over-fits (the variance "
             "between runs rises to d = 64, and the held-out loss is lowest at d = 8 and higher at every larger d while "
-            "the training loss falls to d = 64), and d = 8's held-out total beats both ends by more than 2 standard errors; at R = 3 it does not "
-            "beat its neighbour d = 16 by 2. About 2 minutes on two cores."
+            "the training loss falls to d = 64), and d = 8's held-out total beats both ends by more than t = 4.30 standard errors "
+            "(Student's t, 95 %, on R − 1 = 2 degrees of freedom); at R = 3 it does not beat its neighbour d = 16. About 2 "
+            "minutes on two cores."
         ),
     )
 }

@@ -459,4 +459,4 @@ def test_the_tradeoff_preset_is_defined_with_its_reason():
 
     preset = SWEEP_PRESETS["tradeoff"]
     assert preset.corpus == "lee" and preset.sweep.constant_lr and preset.corpus_options.heldout_fraction == 0.5
-    assert preset.sweep.validate() is preset.sweep and "2 standard errors" in preset.why
+    assert preset.sweep.validate() is preset.sweep and "4.30 standard errors" in preset.why
