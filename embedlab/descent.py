@@ -36,6 +36,7 @@ from embedlab.blas import blas_threads
 from embedlab.config import CorpusOptions, TrainOptions
 from embedlab.corpus import load_corpus
 from embedlab.errors import EmbedLabError
+from embedlab.i18n import _
 from embedlab.store import Run
 
 if TYPE_CHECKING:  # SciPy loads where it is used
@@ -82,22 +83,22 @@ def _rebuild(run: Run) -> TrainingObjective | str:
     from embedlab.prepared import prepare
 
     if run.trainer not in ("numpy", "gensim") or not run.has_outputs:
-        return "the check needs the output vectors and the objective of a run trained here"
+        return _("the check needs the output vectors and the objective of a run trained here")
     if run.config.get("switch_epoch") is not None:
-        return "a fine-tuned run trained on two corpora; the check reads runs trained on one"
+        return _("a fine-tuned run trained on two corpora; the check reads runs trained on one")
     options = TrainOptions.from_dict(run.config.get("train_options", {}))
     if options.trainer == "gensim" and (options.hs or options.sg == 0):
-        return "gensim's hierarchical softmax or CBOW objective is not rebuilt from the run directory"
+        return _("gensim's hierarchical softmax or CBOW objective is not rebuilt from the run directory")
     corpus_options = CorpusOptions(**run.config.get("corpus_options", {}))
     try:
         corpus = load_corpus(corpus_options.source)
     except (EmbedLabError, OSError):
-        return f"the corpus {corpus_options.source!r} is not at hand on this server"
+        return _("the corpus {source} is not at hand on this server").format(source=repr(corpus_options.source))
     if corpus.sha256 != run.config.get("corpus", {}).get("sha256"):
-        return "the corpus on this server is not the one the run was trained on (its sha256 differs)"
+        return _("the corpus on this server is not the one the run was trained on (its sha256 differs)")
     prepared = prepare(corpus, corpus_options)
     if tuple(prepared.vocab.words) != tuple(run.vocab.words):
-        return "the corpus rebuilds a different vocabulary from the run's"
+        return _("the corpus rebuilds a different vocabulary from the run's")
     counts = pair_counts(prepared.train, prepared.vocab.counts, options)
     l2 = options.l2 if options.trainer == "numpy" else 0.0
     return TrainingObjective(objective_for(options, prepared.vocab.counts), counts, l2)
