@@ -146,8 +146,9 @@ STEPS = (
         (
             r"\cos\theta = \frac{v_a \cdot v_b}{\lVert v_a\rVert\,\lVert v_b\rVert}, \qquad "
             r"\Delta v_w(t) = v_w(t) - v_w(t-1)",
-            r"\cos\big(\Delta v_w(t),\; -\nabla_{v_w} J\,(t-1)\big) \;\gg\; 0 \quad "
-            r"\text{(random direction: } \approx \mathcal{N}(0, 1/d)\text{)}",
+            r"\cos\big(\Delta v_w(t),\; -\nabla_{v_w} J\,(t-1)\big) \;\gg\; 0, \qquad "
+            r"\cos\big(\xi,\; -\nabla_{v_w} J\big) \approx \mathcal{N}\!\left(0, \tfrac{1}{d}\right) "
+            r"\;\; (\xi \sim \mathcal{N}(0, I_d))",
         ),
         N_(
             "the cosines of most words sit far above the grey band of random directions, highest in the first "
