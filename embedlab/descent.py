@@ -37,6 +37,7 @@ from embedlab.config import CorpusOptions, TrainOptions
 from embedlab.corpus import load_corpus
 from embedlab.errors import EmbedLabError
 from embedlab.i18n import _
+from embedlab.markup import inert
 from embedlab.store import Run
 
 if TYPE_CHECKING:  # SciPy loads where it is used
@@ -93,7 +94,7 @@ def _rebuild(run: Run) -> TrainingObjective | str:
     try:
         corpus = load_corpus(corpus_options.source)
     except (EmbedLabError, OSError):
-        return _("the corpus {source} is not at hand on this server").format(source=repr(corpus_options.source))
+        return _("the corpus {source} is not at hand on this server").format(source=inert(corpus_options.source))
     if corpus.sha256 != run.config.get("corpus", {}).get("sha256"):
         return _("the corpus on this server is not the one the run was trained on (its sha256 differs)")
     prepared = prepare(corpus, corpus_options)

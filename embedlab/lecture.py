@@ -29,6 +29,7 @@ from embedlab.lecture_measures import (
     cosine_spread,
     frequent_rows,
 )
+from embedlab.markup import inert
 from embedlab.store import Run
 
 ANALOGY = ("king", "man", "woman", "queen")  # a − b + c ≈ expected (the toy corpus plants it)
@@ -223,7 +224,7 @@ def geometry(runs: Mapping[str, Run], word: str) -> Measured:
     vocab = next(iter(runs.values())).vocab
     if word not in vocab.index:
         return Measured(
-            "descent", None, _("*{word}* is not in this run's vocabulary: pick another word.").format(word=word)
+            "descent", None, _("*{word}* is not in this run's vocabulary: pick another word.").format(word=inert(word))
         )
     row = vocab.index[word]
     frames, parts, missing, mine = {}, [], [], {}
@@ -252,7 +253,7 @@ def geometry(runs: Mapping[str, Run], word: str) -> Measured:
         own = mine[name].dropna()
         own_text = (
             _("; *{word}*: {first} at epoch {epoch}, {last} at the last").format(
-                word=word,
+                word=inert(word),
                 first=num(own["cosine"].iloc[0], "+.2f"),
                 epoch=int(own["epoch"].iloc[0]),
                 last=num(own["cosine"].iloc[-1], "+.2f"),
