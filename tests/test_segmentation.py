@@ -245,3 +245,15 @@ def test_the_plan_says_before_the_work_what_will_happen(plain, monkeypatch, tmp_
     assert segmentation_plan(plain, "lớp.txt", "auto").syllables == 0
     tight = Limits(max_job_seconds=1)
     assert "--segment words" in segmentation_plan("Sinh viên đọc sách.".encode(), "a.txt", "words", tight).refusal
+
+
+def test_english_with_a_few_vietnamese_words_is_not_segmented():
+    # the browser tests' sample: English frames, a Vietnamese one, phở, nắng, hà nội (16 % marked)
+    lines = [
+        "the dog and the rain were near the café",
+        "we saw a cat with a goat today",
+        "my friend likes the bread more than the rice and the soup",
+        "người ta nói rằng snow và nắng rất đẹp",
+    ]
+    applied, reason, share = decide("auto", "\n".join(lines * 3))
+    assert applied == "syllables" and 0.1 < share < embedlab.segmentation.VIETNAMESE_SHARE, reason
