@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -24,6 +24,7 @@ from embedlab.atomic import atomic_write
 from embedlab.builtin_corpora import DATA_DIR as DATA_DIR  # training.py's import: its source is in every cache key
 from embedlab.builtin_corpora import read_builtin
 from embedlab.config import BUILTIN_CORPORA, Limits, cache_root
+from embedlab.corpus_markup import MarkupReport, detect_markup, strip_markup, words_markup_adds
 from embedlab.decoding import decode_upload
 from embedlab.errors import EmbedLabError
 from embedlab.hooks import Hooks
@@ -36,8 +37,10 @@ from embedlab.segmentation import (
     segment_text,
     with_words,
 )
-from embedlab.tokenizer import refuse_far_over_cap, sentences_from_text
+from embedlab.tokenizer import refuse_far_over_cap, sentences_from_text, tokenize
 from embedlab.uploads import file_label, read_file
+
+MARKUP_SAMPLE_CHARS = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,8 @@ class Corpus:
     ``sentences`` holds no empty sentence and none longer than MAX_SENTENCE_TOKENS; ``sha256``
     is the hash of the source bytes (of the source file for a built-in) and keys every cache.
     ``repair`` says which double-encoded lines were repaired on the way in (none for a built-in),
-    ``segmentation`` whether the words are words or syllables as written, and why.
+    ``segmentation`` whether the words are words or syllables as written, and why, ``markup``
+    what markup (Markdown, LaTeX, HTML) the source text carried.
 
     >>> Corpus("demo", [["a", "b"], ["c"]], "0" * 64, "two sentences").n_tokens
     3
@@ -59,6 +63,7 @@ class Corpus:
     description: str
     repair: RepairReport = field(default_factory=RepairReport)
     segmentation: Segmentation = field(default_factory=Segmentation)
+    markup: MarkupReport = field(default_factory=MarkupReport, compare=False)
 
     @property
     def n_tokens(self) -> int:
@@ -91,6 +96,9 @@ def corpus_from_bytes(
     label = file_label(filename)
     text, repair = decode_upload(data, filename, limits)
     sha256 = hashlib.sha256(bytes(data)).hexdigest()
+    markup = detect_markup(text)  # on the text as written, before any segmenting
+    if markup:  # which words it adds, from the first part of the text: examples, not a census
+        markup = replace(markup, adds=tuple(words_markup_adds(text[:MARKUP_SAMPLE_CHARS], tokenize)))
     applied, reason, share = decide(segment, text)
     segmentation = Segmentation(segment, applied, reason, share)
     if applied == "words" and not reason.startswith("already segmented"):
@@ -107,6 +115,7 @@ def corpus_from_bytes(
         description=f"{label}: {len(sentences):,} sentences, {n_tokens:,} tokens",
         repair=repair,
         segmentation=with_words(segmentation, sentences),
+        markup=markup,
     )
 
 
@@ -152,6 +161,22 @@ def segmentation_plan(data: bytes, filename: str, segment: str, limits: Limits |
 def _segmented_cache_path(sha256: str) -> Path:
     key = hashlib.sha256(f"{sha256}|{SEGMENTER}|{SEGMENTED_CACHE_VERSION}".encode()).hexdigest()[:32]
     return cache_root() / "segmented" / f"{key}.txt"
+
+
+def strip_markup_upload(data: bytes, filename: str, *, limits: Limits | None = None) -> tuple[bytes, str]:
+    """An upload with its markup stripped (:func:`embedlab.corpus_markup.strip_markup`): the text as UTF-8
+    bytes, a new corpus file of its own (its sha256 keys the runs), and its name.
+
+    >>> strip_markup_upload(b"# Notes\\nThe **cat** sat, see <b>here</b>.", "notes.md")
+    (b'Notes\\nThe cat sat, see here.', 'notes.stripped.txt')
+    """
+    limits = limits or Limits.from_env()
+    text, _ = decode_upload(data, filename, limits)
+    name = file_label(filename)
+    for suffix in (".gz", ".zip"):
+        name = name.removesuffix(suffix)
+    stem = name.rsplit(".", 1)[0] if "." in name.strip(".") else name
+    return strip_markup(text).encode("utf-8"), f"{stem}.stripped.txt"
 
 
 SEGMENTED_CACHE_VERSION = 1  # bump when what is cached changes (the repair, the segmenter's call)
