@@ -1,20 +1,25 @@
-"""How good is the Train page's estimate? Estimate a run, then train it, and compare.
+"""How good is the Train page's estimate? Estimate a job, then run it, and compare — each case on a
+fresh process with an empty cache, as a fresh server's first visitor would.
 
-    python benchmarks/estimates.py                       # toy, lee and wiki, both trainers
-    python benchmarks/estimates.py --corpora wiki --epochs 3 --json out.json
+    python benchmarks/estimates.py                          # built-ins and uploads of several sizes
+    python benchmarks/estimates.py --cases toy,note --json out.json
 
-For each corpus and trainer (the dashboard's default settings, ``--epochs`` epochs) it estimates
-the run as the dashboard does (``job_estimate.run_estimate``: the real trainer, metrics kernel and scorer
-probed for a fraction of a second), then trains it (``training.train`` with the intrinsic scores,
-as the dashboard does) and prints estimate, actual and their ratio, with the actual split into
-set-up, training and measuring. Estimate and run follow each other directly, so a load burst on a
-shared machine hits both.
+A case is a built-in corpus (``toy``, ``lee``, ``wiki``), ``note`` (the lecture note uploaded as it
+is) or ``upload-N`` (N kB of the Wikipedia sample's text written to a file and read as an upload).
+For each case a new Python process, with its own empty ``EMBEDLAB_CACHE_DIR``, does what the
+dashboard does: read the corpus, fit the NumPy batch size to it, estimate every run of the job
+(``job_estimate.job_estimate``: the real trainers, metrics kernel and scorer probed for a fraction
+of a second, plus what a fresh process has not paid yet), then train the runs one after another
+(``training.train_cached``). It prints estimate, actual and estimate ÷ actual (the target is
+0.7–1.4). The page's own redraws while a job runs are not in these numbers.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -23,66 +28,116 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from embedlab.config import CorpusOptions, DashboardSettings  # noqa: E402
-from embedlab.corpus import load_corpus  # noqa: E402
-from embedlab.evaluate import scorer_for  # noqa: E402
-from embedlab.hooks import Hooks  # noqa: E402
-from embedlab.job_estimate import run_estimate  # noqa: E402
-from embedlab.prepared import prepare  # noqa: E402
-from embedlab.training import train  # noqa: E402
+DEFAULT_CASES = "note,upload-50,upload-500,upload-2000,toy,lee"
+EPOCHS = {"wiki": 3}  # the dashboard's default epochs otherwise (a wiki NumPy epoch is ~30 s)
 
 
-def one(name: str, epochs: int, min_count: int) -> list[dict]:
-    prepared = prepare(load_corpus(name), CorpusOptions(source=name, min_count=min_count))
-    scorer = scorer_for(prepared.vocab, name)
-    rows = []
-    for role, options in DashboardSettings().runs():
-        options = options.replace(epochs=epochs)
-        started = time.perf_counter()
-        estimate = run_estimate(prepared, options, scorer)
-        estimating = time.perf_counter() - started
-        marks = []
-        hooks = Hooks(on_epoch=lambda epoch, _s, row, marks=marks: marks.append((time.perf_counter(), row)))
-        started = time.perf_counter()
-        with tempfile.TemporaryDirectory() as scratch:
-            train(prepared, options, Path(scratch) / "run", hooks, scorer=scorer)
-        actual = time.perf_counter() - started
-        training = sum(row["seconds"] for _, row in marks)
-        first = marks[0][0] - started  # set-up and the measurement of epoch 0
-        rows.append(
-            {
-                "corpus": name,
-                "trainer": role,
-                "V": len(prepared.vocab),
-                "tokens": prepared.train.n_tokens,
-                "epochs": epochs,
-                "estimating_seconds": estimating,
-                "estimate": estimate,
-                "actual": {"total": actual, "train": training, "setup_and_epoch0": first},
-                "ratio": actual / estimate["total"],
-            }
+def upload_file(kilobytes: int, folder: Path) -> Path:
+    """``kilobytes`` kB of the Wikipedia sample's text, one article a line, as an upload would be."""
+    from embedlab.corpus import load_corpus
+
+    lines, size = [], 0
+    for sentence in load_corpus("wiki").sentences:
+        line = " ".join(sentence) + "\n"
+        if size + len(line.encode()) > kilobytes * 1000:
+            break
+        lines.append(line)
+        size += len(line.encode())
+    path = folder / f"upload-{kilobytes}kB.txt"
+    path.write_text("".join(lines), encoding="utf-8")
+    return path
+
+
+def child(source: str, epochs: int | None) -> dict:
+    """One case in this (fresh) process: estimate the job as the dashboard does, then run it."""
+    started_process = time.perf_counter()
+    from dataclasses import replace
+
+    from embedlab import job_estimate, sizing
+    from embedlab.config import CorpusOptions, DashboardSettings
+    from embedlab.corpus import load_corpus
+    from embedlab.evaluate import scorer_for
+    from embedlab.prepared import prepare
+    from embedlab.training import train_cached
+
+    imports = time.perf_counter() - started_process
+    corpus = load_corpus(source)
+    settings = DashboardSettings()
+    if epochs:
+        settings = replace(
+            settings, numpy=settings.numpy.replace(epochs=epochs), gensim=settings.gensim.replace(epochs=epochs)
         )
-        print(json.dumps(rows[-1]), flush=True)
-    return rows
+    data = prepare(corpus, CorpusOptions(source=corpus.name, min_count=settings.min_count))
+    positions = sizing.positions_per_epoch(data, settings.numpy)  # as ui.fit_batch_to_corpus does
+    batch = min(settings.numpy.batch_size, sizing.suggested_batch_size(positions))
+    settings = replace(settings, numpy=settings.numpy.replace(batch_size=batch))
+    scorer = scorer_for(data.vocab, data.corpus.name)
+    runs = settings.runs()
+    started = time.perf_counter()
+    estimate = job_estimate.job_estimate(data, runs, scorer)
+    estimating = time.perf_counter() - started
+    started = time.perf_counter()
+    parts = {}
+    for role, options in runs:
+        began = time.perf_counter()
+        train_cached(data, options, os.environ["EMBEDLAB_CACHE_DIR"], scorer=scorer)
+        parts[role] = time.perf_counter() - began
+    actual = time.perf_counter() - started
+    return {
+        "corpus": corpus.name,
+        "tokens": data.train.n_tokens,
+        "V": len(data.vocab),
+        "epochs": settings.numpy.epochs,
+        "batch": batch,
+        "estimate": estimate["total"],
+        "estimate_parts": estimate,
+        "actual": actual,
+        "actual_parts": parts,
+        "ratio": estimate["total"] / actual,
+        "estimating_seconds": estimating,
+        "import_seconds": imports,
+    }
+
+
+def run_case(case: str, folder: Path) -> dict:
+    if case == "note":
+        source = str(ROOT / "docs" / "lecture-note" / "SEED.vi.md")
+    elif case.startswith("upload-"):
+        source = str(upload_file(int(case.split("-")[1]), folder))
+    else:
+        source = case
+    with tempfile.TemporaryDirectory(prefix="estimates-cache-") as cache:
+        env = {**os.environ, "EMBEDLAB_CACHE_DIR": cache}
+        args = [sys.executable, __file__, "--child", source]
+        if case in EPOCHS:
+            args += ["--epochs", str(EPOCHS[case])]
+        out = subprocess.run(args, env=env, capture_output=True, text=True, check=True, cwd=ROOT)
+    row = json.loads(out.stdout.strip().splitlines()[-1])
+    row["case"] = case
+    return row
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpora", default="toy,lee,wiki")
-    parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--min-count", type=int, default=5)
+    parser.add_argument("--cases", default=DEFAULT_CASES)
     parser.add_argument("--json", default=None)
+    parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--epochs", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    rows = [row for name in args.corpora.split(",") for row in one(name, args.epochs, args.min_count)]
-    print(
-        "\n| corpus | trainer | V | epochs | estimate s | actual s | actual ÷ estimate | train s (est / actual) | estimating s |"
-    )
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    if args.child:
+        print(json.dumps(child(args.child, args.epochs)), flush=True)
+        return
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="estimates-uploads-") as folder:
+        for case in args.cases.split(","):
+            rows.append(run_case(case, Path(folder)))
+            print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+    print("| case | tokens | V | epochs | estimate | actual | estimate ÷ actual |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for r in rows:
-        e, a = r["estimate"], r["actual"]
         print(
-            f"| {r['corpus']} | {r['trainer']} | {r['V']:,} | {r['epochs']} | {e['total']:.1f} | {a['total']:.1f} | "
-            f"{r['ratio']:.2f} | {e['train']:.1f} / {a['train']:.1f} | {r['estimating_seconds']:.1f} |"
+            f"| {r['case']} | {r['tokens']:,} | {r['V']:,} | {r['epochs']} | {r['estimate']:.1f} s | "
+            f"{r['actual']:.1f} s | {r['ratio']:.2f} |"
         )
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2))

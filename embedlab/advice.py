@@ -81,3 +81,40 @@ def suggested_l2(lr: float, steps_per_epoch: int) -> float:
     250
     """
     return (1.0 - 2.0 ** (-1.0 / max(steps_per_epoch, 1))) / (2.0 * lr)
+
+
+FEW_STEPS = 20  # fewer NumPy SGD steps an epoch than this and the vectors barely move
+
+
+def steps_warning(positions: float, options: TrainOptions, max_epochs: int = 100) -> str | None:
+    """One sentence when the NumPy trainer takes fewer than FEW_STEPS steps an epoch, with the
+    fix that applies: a smaller batch when a smaller one helps, else more epochs (None if enough).
+
+    ``positions``: centre positions an epoch (``sizing.positions_per_epoch``).
+
+    >>> steps_warning(1_000, TrainOptions(trainer="numpy", batch_size=256, epochs=20))[-38:]
+    'try batch size 16 (63 steps an epoch).'
+    >>> steps_warning(188, TrainOptions(trainer="numpy", batch_size=16, epochs=20))[-78:]
+    'is already the smallest that helps; 84 epochs give 1,008 steps instead of 240.'
+    >>> steps_warning(100_000, TrainOptions(trainer="numpy", batch_size=256, epochs=20)) is None
+    True
+    """
+    from embedlab.corpus_feedback import epochs_for_steps, steps_per_epoch
+    from embedlab.sizing import suggested_batch_size
+
+    steps = steps_per_epoch(positions, options.batch_size)
+    if steps >= FEW_STEPS:
+        return None
+    head = f"Only {steps} SGD step(s) per epoch at batch size {options.batch_size}: the NumPy vectors will barely move"
+    smaller = suggested_batch_size(positions)
+    if smaller < options.batch_size:
+        return f"{head}; try batch size {smaller} ({steps_per_epoch(positions, smaller):,} steps an epoch)."
+    from embedlab.config import Limits
+
+    more = epochs_for_steps(steps, options.epochs, Limits(max_epochs=max_epochs))
+    if more is None:
+        return f"{head}, and {steps * options.epochs:,} steps in all is what this text gives: add text for more."
+    return (
+        f"{head}. Batch size {options.batch_size} is already the smallest that helps; {more} epochs give "
+        f"{steps * more:,} steps instead of {steps * options.epochs:,}."
+    )

@@ -26,6 +26,8 @@ from embedlab.training import Scorer, pair_counts
 
 # ---------------------------------------------------------------- estimating a job before it starts
 
+PROBE_MIN_WORDS = 20_000  # gensim's probe trains at least this many words (or the whole text): a rate, not a start-up
+
 
 def _timed_batches(seconds: float) -> tuple[Callable[[], bool], list[float]]:
     """A should_stop() that records when it is asked (before each batch) and says stop after ``seconds``."""
@@ -60,11 +62,14 @@ def _probe_epoch(prepared: Prepared, options: TrainOptions, seconds: float) -> f
 
     trainer = GensimTrainer(prepared.train, prepared.vocab.words, prepared.vocab.counts, options, initial=initial)
     words, started = trainer.words, time.perf_counter()
+    at_least = min(PROBE_MIN_WORDS, prepared.train.n_tokens)
 
-    def sentences():
+    def sentences():  # for ``seconds``, and never fewer than ``at_least`` words: a stalled start is no rate
+        given = 0
         for sentence in prepared.train:
-            if time.perf_counter() - started > seconds:
+            if given >= at_least and time.perf_counter() - started > seconds:
                 return
+            given += len(sentence)
             yield [words[t] for t in sentence]
 
     _, raw_words = trainer.model.train(sentences(), total_examples=len(prepared.train), epochs=1)
@@ -72,10 +77,10 @@ def _probe_epoch(prepared: Prepared, options: TrainOptions, seconds: float) -> f
     return elapsed * prepared.train.n_tokens / max(raw_words, 1)
 
 
-def _probe_snapshot(prepared: Prepared, options: TrainOptions, scorer: Scorer | None, seconds: float) -> float:
-    """Seconds to measure one snapshot of ``options`` here: the objective's kernel timed on a
-    few blocks of this vocabulary, scaled to the rows the metrics plan (exact or estimated)
-    will score, plus one call of ``scorer``."""
+def _probe_snapshot(prepared: Prepared, options: TrainOptions, seconds: float) -> float:
+    """Seconds to measure one snapshot of ``options`` here, without its scores: the objective's
+    kernel timed on a few blocks of this vocabulary, scaled to the rows the metrics plan (exact or
+    estimated) will score."""
     V, d = len(prepared.vocab), options.dim
     positions = sizing.positions_per_epoch(prepared, options)
     method, examples, _ = metrics._plan(options, V, positions * (options.window + 1), positions, V)
@@ -106,11 +111,20 @@ def _probe_snapshot(prepared: Prepared, options: TrainOptions, scorer: Scorer | 
         started = time.perf_counter()
         objectives_sampled.estimate(objective, W_in, W_out, sample)
         total = (time.perf_counter() - started) / n * examples * 1.25
-    if scorer is not None:
+    return total
+
+
+def _probe_scorer(scorer: Scorer | None, W_in: np.ndarray) -> tuple[float, float]:
+    """(seconds of one scoring, what its first call costs on top): the first call in a process
+    loads the benchmark files and builds its indexes, once; the second is what every snapshot pays."""
+    if scorer is None:
+        return 0.0, 0.0
+    timings = []
+    for _ in range(2):
         started = time.perf_counter()
         scorer(W_in)
-        total += time.perf_counter() - started
-    return total
+        timings.append(time.perf_counter() - started)
+    return timings[1], max(0.0, timings[0] - timings[1])
 
 
 def _probe_setup(prepared: Prepared, options: TrainOptions, tokens: int = 50_000) -> float:
@@ -128,13 +142,16 @@ def run_estimate(prepared: Prepared, options: TrainOptions, scorer: Scorer | Non
     """Seconds one run takes here, measured now: the real trainer, metrics kernel and scorer are
     each run for a fraction of a second on this corpus at these settings and scaled up.
 
-    Keys: ``setup`` (counting pairs), ``epoch`` (one training epoch), ``snapshot`` (measuring one
-    snapshot), ``train`` (every epoch), ``measure`` (every snapshot, epoch 0 included), ``total``.
-    Costs about ``3 × seconds`` plus the trainer's set-up; cache it per corpus and settings.
+    Keys: ``setup`` (counting pairs), ``epoch`` (one training epoch), ``snapshot`` (measuring and
+    scoring one snapshot), ``train`` (every epoch), ``measure`` (every snapshot, epoch 0 included),
+    ``total``. The scorer's first call in a process (loading the benchmark files) is paid here, once,
+    and not counted for every snapshot. Costs about ``3 × seconds`` plus the trainer's set-up; cache
+    it per corpus and settings.
     """
     options = options.validate(Limits(max_dim=10**9, max_epochs=10**9))
     epoch = _probe_epoch(prepared, options, seconds)
-    snapshot = _probe_snapshot(prepared, options, scorer, seconds)
+    scoring, _ = _probe_scorer(scorer, initial_vectors(len(prepared.vocab), options.dim, options.seed))
+    snapshot = _probe_snapshot(prepared, options, seconds) + scoring
     setup = _probe_setup(prepared, options)
     train_seconds, measure = options.epochs * epoch, (options.epochs + 1) * snapshot
     return {
@@ -147,20 +164,63 @@ def run_estimate(prepared: Prepared, options: TrainOptions, scorer: Scorer | Non
     }
 
 
+def job_estimate(
+    prepared: Prepared, runs: list[tuple[str, TrainOptions]], scorer: Scorer | None = None, seconds: float = 0.3
+) -> dict:
+    """Seconds a job of several runs (role, options) takes here, measured now: each run's
+    :func:`run_estimate` under ``runs[role]``, and ``total``, their sum."""
+    out: dict = {"runs": {role: run_estimate(prepared, options, scorer, seconds) for role, options in runs}}
+    out["total"] = sum(run["total"] for run in out["runs"].values())
+    return out
+
+
 # ---------------------------------------------------------------- refusing a job by its estimate
 
 
 def duration(seconds: float) -> str:
-    """A duration as a person says it.
+    """A duration as a person says it; never rounded up past the next tenth below 10 s, so a part
+    never reads longer than a whole that contains it.
 
-    >>> duration(42), duration(150), duration(4000)
-    ('42 s', '2.5 min', '1 h 7 min')
+    >>> duration(0.04), duration(0.43), duration(4.27), duration(42), duration(150), duration(4000)
+    ('under 0.1 s', '0.4 s', '4.3 s', '42 s', '2.5 min', '1 h 7 min')
     """
+    if seconds < 0.05:
+        return "under 0.1 s"
+    if seconds < 9.95:
+        return f"{seconds:.1f} s"
     if seconds < 90:
-        return f"{max(seconds, 1):.0f} s"
+        return f"{seconds:.0f} s"
     if seconds < 3600:
         return f"{seconds / 60:.1f} min"
     return f"{seconds // 3600:.0f} h {seconds % 3600 / 60:.0f} min"
+
+
+ROLE_WORDS = {"numpy": "NumPy", "gensim": "gensim", "numpy_l2_off": "NumPy without L2", "numpy_l2": "NumPy with L2"}
+
+
+def estimate_sentence(runs: dict[str, dict], epochs: dict[str, int], correction: float = 1.0) -> str:
+    """The job's estimate as one sentence whose parts add up to its total: each run's training
+    (epochs × one epoch), every run's measuring and scoring of its snapshots, and the set-up.
+
+    ``runs``: role → :func:`run_estimate`; ``epochs``: role → its epochs; ``correction``: the
+    server's actual ÷ estimated of recent jobs, already applied to ``runs`` (said when ≠ 1).
+
+    >>> run = {"setup": 0.2, "epoch": 0.1, "snapshot": 0.05, "train": 2.0, "measure": 1.05, "total": 3.25}
+    >>> print(estimate_sentence({"numpy": run, "gensim": dict(run, epoch=0.03, train=0.6, total=1.85)}, {"numpy": 20, "gensim": 20}))
+    about 5.1 s here: NumPy 2.0 s (20 epochs of 0.1 s), gensim 0.6 s (20 epochs of under 0.1 s), measuring and scoring 42 snapshots 2.1 s, set-up 0.4 s.
+    """
+    total = sum(run["total"] for run in runs.values())
+    parts = [
+        f"{ROLE_WORDS.get(role, role)} {duration(run['train'])} ({epochs[role]} epochs of {duration(run['epoch'])})"
+        for role, run in runs.items()
+    ]
+    snapshots = sum(epochs[role] + 1 for role in runs)
+    parts.append(f"measuring and scoring {snapshots} snapshots {duration(sum(r['measure'] for r in runs.values()))}")
+    parts.append(f"set-up {duration(sum(r['setup'] for r in runs.values()))}")
+    note = (
+        f" (×{correction:.2g}: recent jobs here took that much of their estimate)" if abs(correction - 1) > 0.05 else ""
+    )
+    return f"about {duration(total)} here{note}: " + ", ".join(parts) + "."
 
 
 def refusal(seconds: float, limits: Limits) -> str | None:

@@ -67,3 +67,29 @@ def test_above_the_warning_a_real_toy_run_diverges(toy, tmp_path):
     with pytest.raises(EmbedLabError, match="diverged"):
         train(toy, options, tmp_path / "run")
     assert not (tmp_path / "run").exists()  # nothing half-written
+
+
+# ---------------------------------------------------------------- few steps an epoch
+
+
+@pytest.mark.parametrize("batch", [8, 16, 32, 64, 128, 256, 512])
+def test_few_steps_never_suggests_the_batch_already_set(batch):
+    import re
+
+    for positions in [10, 100, 188, 300, 1_000, 5_000, 20_000]:
+        text = advice.steps_warning(positions, TrainOptions(trainer="numpy", batch_size=batch, epochs=20))
+        steps = -(-positions // batch)
+        assert (text is None) == (steps >= advice.FEW_STEPS)
+        if text is None:
+            continue
+        suggested = re.search(r"try batch size (\d+)", text)
+        if suggested:
+            assert int(suggested.group(1)) < batch
+        else:  # already the smallest that helps: more epochs, with the steps they give
+            more = re.search(r"(\d+) epochs give ([\d,]+) steps", text)
+            assert more and int(more.group(2).replace(",", "")) == steps * int(more.group(1))
+
+
+def test_the_lecture_note_at_batch_16_is_told_more_epochs_not_batch_16():
+    text = advice.steps_warning(188, TrainOptions(trainer="numpy", batch_size=16, epochs=20))
+    assert "try batch size" not in text and "12 SGD step(s) per epoch at batch size 16" in text
