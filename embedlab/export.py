@@ -57,10 +57,15 @@ def keyed_vectors(run: Run, epoch: int) -> KeyedVectors:
 
 
 def word2vec_text(run: Run, epoch: int) -> bytes:
-    """The word2vec text format ("V d" then "word x1 … xd" per line), written by gensim."""
+    """The word2vec text format ("V d" then "word x1 … xd" per line), written by gensim, in the
+    run's row order: most frequent first for a trained run; for a fine-tuned one the parent's
+    order, then the new words (gensim's default, by count, would order it by the second corpus)."""
+    kv = keyed_vectors(run, epoch)
+    for row, word in enumerate(run.vocab.words):
+        kv.set_vecattr(word, "row_order", -row)  # gensim writes by this attribute, largest first
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "vectors.txt"
-        keyed_vectors(run, epoch).save_word2vec_format(str(path), binary=False)
+        kv.save_word2vec_format(str(path), binary=False, sort_attr="row_order")
         return path.read_bytes()
 
 

@@ -165,3 +165,21 @@ def test_a_url_prefix_that_is_not_a_web_address_is_refused(run, tmp_path, prefix
     with pytest.raises(EmbedLabError, match="url-prefix"):
         projector_zip(run, url_prefix=prefix)
     assert not (tmp_path / "proj").exists()
+
+
+def test_word2vec_text_keeps_the_runs_row_order_not_the_counts(tmp_path):
+    """A fine-tuned run keeps the parent's rows and counts the second corpus: its export must
+    not reorder the words by the second corpus's counts."""
+    from embedlab.export import word2vec_text
+
+    words, counts = ["king", "queen", "the", "mathbf"], [50, 40, 30, 900]  # rows as the parent ordered them
+    vocab = Vocabulary.from_words(words, counts)
+    vectors = np.arange(2 * 4 * 2, dtype=np.float32).reshape(2, 4, 2)
+    with RunWriter(tmp_path / "ft", 1, 4, 2) as writer:
+        for epoch in range(2):
+            writer.write_snapshot(epoch, vectors[epoch], vectors[epoch])
+        writer.finish({"trainer": "gensim", "corpus": {"name": "b"}}, vocab, [{"epoch": 0}, {"epoch": 1}])
+    lines = word2vec_text(load_run(tmp_path / "ft"), 1).decode().splitlines()
+    assert lines[0] == "4 2"
+    assert [line.split()[0] for line in lines[1:]] == words
+    assert [float(x) for x in lines[4].split()[1:]] == vectors[1, 3].tolist()
