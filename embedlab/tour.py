@@ -34,7 +34,9 @@ INTRO = N_(
     "*How embeddings change during training* makes nine claims. Each step below states one with its "
     "formula and shows it happening in **your current runs**: two trainers (the NumPy full-softmax "
     "skip-gram of §2 and gensim's Word2Vec) trained on the same corpus from the same random vectors, "
-    "with a snapshot of every vector after every epoch. Every chart starts at epoch 0, before any training."
+    "with a snapshot of every vector after every epoch. Every chart starts at epoch 0, before any training. "
+    "The note's §4 (embeddings in Transformers, updated through attention) is context, not a step here: "
+    "these trainers learn one vector per word, with no positions and no attention, so there is nothing of it to show."
 )
 
 

@@ -384,3 +384,71 @@ def test_quality_panels_name_only_the_trainers_shown_two_panels_a_row():
     assert scale["domain"] == ["NumPy softmax", "gensim Word2Vec"]  # no legend entry for "imported"
     assert scale["range"] == [charts.TRAINER_COLOURS["NumPy softmax"], charts.TRAINER_COLOURS["gensim Word2Vec"]]
     assert spec["columns"] == 2
+
+
+# ---------------------------------------------------------------- trajectory names apart
+
+
+def _boxes_overlap(x, y, lengths, span_x, span_y):
+    from embedlab.charts.runs import CHAR_WIDTH, LABEL_HEIGHT
+
+    h, w = LABEL_HEIGHT * span_y, CHAR_WIDTH * span_x * np.asarray(lengths, float)
+    return [
+        (i, j)
+        for i in range(len(x))
+        for j in range(i + 1, len(x))
+        if x[i] < x[j] + w[j] and x[j] < x[i] + w[i] and abs(y[i] - y[j]) < h - 1e-12
+    ]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_spread_labels_leaves_no_two_names_overlapping_and_moves_only_up(seed):
+    from embedlab.charts.runs import spread_labels
+
+    rng = np.random.default_rng(seed)
+    n = 40
+    x, y = rng.uniform(0, 1, n).round(1), rng.uniform(0, 1, n).round(1)  # rounded: many end together
+    lengths = rng.integers(3, 10, n)
+    placed = spread_labels(x, y, lengths, 1.0, 1.0)
+    assert not _boxes_overlap(x, placed, lengths, 1.0, 1.0)
+    assert np.all(placed >= y)
+    assert _boxes_overlap(x, y, lengths, 1.0, 1.0)  # the case is a real one: they overlapped before
+
+
+def test_spread_labels_is_bounded_when_every_word_ends_on_one_point():
+    from embedlab.charts.runs import LABEL_HEIGHT, spread_labels
+
+    n = 300
+    placed = spread_labels(np.zeros(n), np.zeros(n), np.full(n, 6), 1.0, 1.0)
+    assert sorted(placed.round(9).tolist()) == [round(k * LABEL_HEIGHT, 9) for k in range(n)]
+
+
+def test_far_apart_names_stay_where_the_words_end():
+    from embedlab.charts.runs import spread_labels
+
+    x, y = np.array([0.0, 0.5, 0.0]), np.array([0.0, 0.0, 0.5])
+    assert spread_labels(x, y, np.array([5, 5, 5]), 1.0, 1.0).tolist() == y.tolist()
+
+
+def test_trajectory_names_of_words_ending_together_are_drawn_apart():
+    frame = pd.DataFrame(
+        {
+            "epoch": [0, 1, 0, 1],
+            "word": ["king", "king", "queen", "queen"],
+            "x": [0, 1, 0.5, 1.0],
+            "y": [0, 1, 0.2, 1.0],
+        }
+    )
+    spec = charts.trajectories(frame).to_dict()
+    names = next(layer for layer in spec["layer"] if layer["encoding"].get("text", {}).get("field") == "word")
+    assert names["encoding"]["y"]["field"] == "label_y"
+    rows = spec["datasets"][names["data"]["name"]]
+    ys = {row["word"]: row["label_y"] for row in rows}
+    assert abs(ys["king"] - ys["queen"]) >= 0.035 * 1.0 - 1e-12
+
+
+def test_heatmap_word_labels_are_upright_so_thirty_fit_side_by_side():
+    words = [f"w{i:02d}" for i in range(30)]
+    frame = pd.DataFrame([(a, b, 0.0) for a in words for b in words], columns=["word_a", "word_b", "cosine"])
+    axis = charts.heatmap(frame).to_dict()["layer"][0]["encoding"]["x"]["axis"]
+    assert axis["labelAngle"] == -90 and axis["labelFontSize"] <= 11  # one 11-px line per band

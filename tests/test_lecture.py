@@ -189,6 +189,14 @@ def test_clusters_step_quotes_the_separation_and_the_first_epoch_jump(shipped):
         assert f"**{name}**: within {last['within']:.2f}, between {last['between']:.2f}" in measured.note
     assert "jumps to" in measured.note  # the shipped runs' between-group cosine peaks at epoch 1
     assert lecture.clusters(shipped, {n: None for n in shipped}).frame is None
+    # the note's "unrelated words move apart" is said not to hold, with both numbers, exactly when it does not
+    for name, frame in separations.items():
+        start, last = frame["between"].iloc[0], frame["between"].iloc[-1]
+        said = f"{round(start, 2) + 0.0:.2f} at epoch 0 to {last:.2f} ({name})" in measured.note  # no "-0.00"
+        assert said == (last > start + lecture.BETWEEN_MARGIN)
+    assert ("end up *closer* than the random vectors" in measured.note) == any(
+        f["between"].iloc[-1] > f["between"].iloc[0] + lecture.BETWEEN_MARGIN for f in separations.values()
+    )
 
 
 def test_gradient_step_quotes_peak_and_last_value(shipped):

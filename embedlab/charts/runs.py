@@ -59,7 +59,8 @@ def heatmap(
     # Vega-Lite drops it when it unions the layers' scales and falls back to alphabetical order,
     # with the group lines then drawn between the wrong words.
     order = alt.Scale(domain=words)
-    x = alt.X("word_a:N", scale=order, title=None, axis=alt.Axis(labelAngle=-50, labelOverlap=False))
+    # upright labels take one line's height across the band: at -50° thirty words overlapped in a half-width chart
+    x = alt.X("word_a:N", scale=order, title=None, axis=alt.Axis(labelAngle=-90, labelOverlap=False, labelFontSize=11))
     y = alt.Y("word_b:N", scale=order, title=None, axis=alt.Axis(labelOverlap=False))
     cells = (
         alt.Chart(frame)
@@ -167,13 +168,46 @@ def trajectories(frame: pd.DataFrame, *, title: str = "") -> alt.LayerChart:
     path = base.mark_line(opacity=0.6).encode(order="epoch:Q")
     points = base.mark_circle(size=40).encode(tooltip=["word:N", "epoch:Q"])
     epochs = base.mark_text(dx=7, dy=-6, fontSize=9, opacity=0.7).encode(text="epoch:Q")
-    last = frame[frame["epoch"] == frame["epoch"].max()]
+    last = frame[frame["epoch"] == frame["epoch"].max()].copy()
+    span_x = float(frame["x"].max() - frame["x"].min()) or 1.0
+    span_y = float(frame["y"].max() - frame["y"].min()) or 1.0
+    # words that end together would print their names on top of each other: spread them apart
+    last["label_y"] = spread_labels(
+        last["x"].to_numpy(), last["y"].to_numpy(), last["word"].str.len().to_numpy(), span_x, span_y
+    )
     names = (
         alt.Chart(last)
         .mark_text(dx=10, dy=8, fontSize=13, fontWeight="bold", align="left")
-        .encode(x="x:Q", y="y:Q", text="word:N", color=alt.Color("word:N", legend=None))
+        .encode(x="x:Q", y="label_y:Q", text="word:N", color=alt.Color("word:N", legend=None))
     )
     return alt.layer(path, points, epochs, names).properties(height=600)
+
+
+LABEL_HEIGHT = 0.035  # a 13-px name on a 600-px chart, as a share of the y range
+CHAR_WIDTH = 0.014  # one character of it on a ~600-px-wide chart, as a share of the x range
+
+
+def spread_labels(x: np.ndarray, y: np.ndarray, lengths: np.ndarray, span_x: float, span_y: float) -> np.ndarray:
+    """The y of each label so that no two labels overlap, moving as few as possible and only up.
+
+    Labels start at (x, y) and run right for ``lengths`` characters. One pass from the lowest label
+    up: a label that overlaps one already placed is raised just above it, once, so the work is
+    bounded (n² comparisons at most) whatever the positions: it cannot loop.
+
+    >>> spread_labels(np.array([0.0, 0.01, 5.0]), np.array([1.0, 1.0, 1.0]), np.array([5, 5, 5]), 10, 10).round(2).tolist()
+    [1.0, 1.35, 1.0]
+    """
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    height, width = LABEL_HEIGHT * span_y, CHAR_WIDTH * span_x * np.asarray(lengths, dtype=float)
+    placed = y.copy()
+    done: list[int] = []
+    for i in np.argsort(y, kind="stable"):
+        for j in sorted(done, key=lambda k: placed[k]):  # lowest first, so a raise never meets one below
+            overlaps_x = x[i] < x[j] + width[j] and x[j] < x[i] + width[i]
+            if overlaps_x and abs(placed[i] - placed[j]) < height:
+                placed[i] = placed[j] + height
+        done.append(i)
+    return placed
 
 
 def change_scatter(frame: pd.DataFrame) -> alt.Chart:
