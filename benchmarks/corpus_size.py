@@ -50,10 +50,14 @@ def main() -> None:
             if options.trainer == "numpy":  # as the Train page fits it (ui.fit_batch_to_corpus)
                 positions = sizing.positions_per_epoch(data, options)
                 options = options.replace(batch_size=min(options.batch_size, sizing.suggested_batch_size(positions)))
-            last = train_final(data.train, data.vocab, options)
+            try:
+                last = train_final(data.train, data.vocab, options)
+            except EmbedLabError:  # a tiny corpus at batch 16 can diverge at the default η
+                gaps.append(float("nan"))
+                continue
             gaps.append(group_separation(np.asarray(last.input_vectors), data.vocab, groups))
         print(
-            f"| {n:,} | {corpus.n_tokens:,} | {data.train.n_tokens:,} | {len(data.vocab)} | {gaps[0]:.3f} | {gaps[1]:.3f} |",
+            f"| {n:,} | {corpus.n_tokens:,} | {data.train.n_tokens:,} | {len(data.vocab)} | {gaps[0]:.3f} | {gaps[1]:.3f} |".replace("nan", "diverged"),
             flush=True,
         )
 
