@@ -57,7 +57,9 @@ def main() -> None:
                 continue
             gaps.append(group_separation(np.asarray(last.input_vectors), data.vocab, groups))
         print(
-            f"| {n:,} | {corpus.n_tokens:,} | {data.train.n_tokens:,} | {len(data.vocab)} | {gaps[0]:.3f} | {gaps[1]:.3f} |".replace("nan", "diverged"),
+            f"| {n:,} | {corpus.n_tokens:,} | {data.train.n_tokens:,} | {len(data.vocab)} | {gaps[0]:.3f} | {gaps[1]:.3f} |".replace(
+                "nan", "diverged"
+            ),
             flush=True,
         )
 

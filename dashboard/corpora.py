@@ -9,9 +9,9 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.session import session
-from embedlab import sizing
+from embedlab import corpus_feedback, sizing
 from embedlab.config import BUILTIN_CORPORA, CorpusOptions, DashboardSettings
-from embedlab.corpus import Corpus, corpus_from_bytes, corpus_stats, frequency_table, load_corpus
+from embedlab.corpus import Corpus, corpus_from_bytes, corpus_stats, frequency_table, load_corpus, strip_markup_upload
 from embedlab.prepared import Prepared, prepare
 
 MAX_UPLOADS = 3  # uploaded corpora a session keeps (memory on a shared server)
@@ -51,14 +51,17 @@ def add_upload(data: bytes, filename: str, segment: str = "syllables") -> Corpus
 
     Raises EmbedLabError for a file that cannot be a corpus; the current corpus is unchanged then.
     """
-    return add_corpus(corpus_from_bytes(data, filename, segment=segment))
+    return add_corpus(corpus_from_bytes(data, filename, segment=segment), (data, filename))
 
 
-def add_corpus(corpus: Corpus) -> Corpus:
-    """An uploaded corpus, read already, added to this session as the current corpus."""
+def add_corpus(corpus: Corpus, source: tuple[bytes, str] | None = None) -> Corpus:
+    """An uploaded corpus, read already, added to this session as the current corpus; ``source``
+    (the file's bytes and name) is kept when the text has markup, for "strip the markup"."""
     uploads = session.uploads
     uploads.pop(corpus.sha256, None)
     uploads[corpus.sha256] = corpus
+    if corpus.markup and source is not None:  # dropped with the upload (its keys start with its sha256)
+        session.overviews[(corpus.sha256, "source")] = (bytes(source[0]), source[1])
     while len(uploads) > MAX_UPLOADS:
         dropped = uploads.pop(next(iter(uploads)))
         for store in (session.prepared_uploads, session.overviews):
@@ -121,6 +124,48 @@ def corpus_overview(corpus: Corpus, min_count: int) -> tuple[dict, pd.DataFrame]
     if key not in store:
         store[key] = (corpus_stats(corpus, min_count), frequency_table(corpus))
     return store[key]
+
+
+@st.cache_data(max_entries=2 * len(BUILTIN_CORPORA), max_size=CACHE_BYTES, show_spinner=False)
+def _builtin_sizes(name: str, sha256: str, min_count: int) -> corpus_feedback.VocabularySizes:
+    return corpus_feedback.vocabulary_sizes(builtin_corpus(name), CorpusOptions(source=name, min_count=min_count))
+
+
+def vocabulary_sizes(corpus: Corpus, min_count: int) -> corpus_feedback.VocabularySizes:
+    """The counts the corpus feedback rests on (``corpus_feedback.vocabulary_sizes``): shared for a
+    built-in, this session's for an upload."""
+    if _shared(corpus):
+        return _builtin_sizes(corpus.name, corpus.sha256, min_count)
+    store = session.overviews
+    key = (corpus.sha256, min_count, "sizes")  # dropped with the upload (keys starting with its sha256)
+    if key not in store:
+        store[key] = corpus_feedback.vocabulary_sizes(corpus, CorpusOptions(source=corpus.name, min_count=min_count))
+    return store[key]
+
+
+def apply_fix(fix: corpus_feedback.Fix, corpus: Corpus) -> str:
+    """Carry out one of the Corpus page's one-click fixes for ``corpus``; returns what was done, in
+    one sentence. Raises EmbedLabError if the stripped text cannot be a corpus."""
+    settings = session.settings
+    if fix.action == "min_count":
+        session.settings = replace(settings, min_count=int(fix.value))
+        return f"min_count is now {fix.value} for the next training."
+    if fix.action == "epochs":
+        session.settings = replace(
+            settings,
+            numpy=settings.numpy.replace(epochs=int(fix.value)),
+            gensim=settings.gensim.replace(epochs=int(fix.value)),
+        )
+        return f"Both trainers will train {fix.value} epochs."
+    if fix.action == "strip_markup":
+        source = session.overviews.get((corpus.sha256, "source"))
+        if source is None:
+            return "This corpus was not uploaded with markup in this session: upload the file again to strip it."
+        data, name = strip_markup_upload(*source)
+        corpus = add_upload(data, name)
+        session.corpus_choice = corpus.sha256
+        return f"Markup stripped: {corpus.name} ({corpus.n_tokens:,} tokens) is now the current corpus."
+    raise ValueError(f"unknown fix {fix.action!r}")
 
 
 def fit_batch_to_corpus(corpus: Corpus) -> None:

@@ -91,6 +91,7 @@ def _next_pages() -> None:
     st.markdown("**Look at the new runs:**")
     for column, (path, title, icon) in zip(st.columns(len(NEXT_PAGES)), NEXT_PAGES, strict=True):
         column.page_link(path, label=title, icon=icon)
+    st.space("medium")  # the chart below shows its toolbar above its top edge on hover: not over the links
 
 
 class TrainingPanel:

@@ -10,17 +10,18 @@ from dataclasses import dataclass
 import streamlit as st
 
 from dashboard.cached import run_at
-from dashboard.corpora import builtin_corpus, prepared
+from dashboard.corpora import builtin_corpus, current_corpus, prepared
 from dashboard.language import default_corpus
 from dashboard.session import session
 from dashboard.widgets import guard
-from embedlab import importer, jobs, roles, training
+from embedlab import current, importer, jobs, roles, training
 from embedlab.config import DashboardSettings, ImportOptions, cache_root
 from embedlab.corpus import Corpus
 from embedlab.errors import EmbedLabError
 from embedlab.evaluate import scorer_for
 from embedlab.hooks import Hooks
 from embedlab.i18n import _, number
+from embedlab.markup import inert
 from embedlab.store import Run
 from embedlab.training import default_cache_dir
 
@@ -85,12 +86,28 @@ def current_pair() -> Current | None:
     return Current(record, {role: run_at(path) for role, path in record.paths.items()})
 
 
+def runs_notice(pair: Current | None) -> None:
+    """In the first screen of a page that shows runs: when they are not of the current corpus (an
+    upload not trained yet), say so, naming both, with the Train page one click away."""
+    if pair is None or pair.imported is not None:
+        return
+    parent = pair.first.config.get("parent")  # a fine-tuned run is of its first corpus too
+    notice = current.runs_notice(
+        current_corpus().name, pair.record.corpus, parent["corpus"]["name"] if parent else None
+    )
+    if notice is not None:
+        with st.container(border=True, horizontal=True, vertical_alignment="center", key="runs_notice"):
+            st.warning(inert(notice), icon=":material/history:")
+            st.page_link("pages/train.py", label=_("Train"), icon=":material/play_arrow:")
+
+
 def require_pair() -> Current:
     """The current runs, or a message and the end of the page when there are none."""
     pair = current_pair()
     if pair is None:
         st.info("No trained runs yet: open the Train page and press Train.")
         st.stop()
+    runs_notice(pair)
     for run in pair.by_role.values():
         if run.diverged:
             st.error(

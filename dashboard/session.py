@@ -75,6 +75,7 @@ class Session:
     last_upload_id: Entry[str | None] = Entry()  # the upload read last (read once, not on every rerun)
     corpus_choice: Entry[str | None] = Entry()  # the Corpus page's radio
     upload_segment: Entry[str] = Entry(lambda: "auto")  # the Corpus page's word segmentation of uploads
+    corpus_fix_done: Entry[str | None] = Entry()  # what the Corpus page's last one-click fix did
     # training
     settings: Entry[DashboardSettings] = Entry()
     batch_fitted_for: Entry[str | None] = Entry()  # the corpus the NumPy batch size was last fitted to

@@ -12,7 +12,7 @@ from dashboard.cached import run_at
 from dashboard.corpora import prepared
 from dashboard.runs import record_for, remember
 from dashboard.session import JobContext, session
-from embedlab import analysis, job_estimate, jobs, roles, sizing
+from embedlab import advice, analysis, job_estimate, jobs, roles, sizing
 from embedlab.builtin_corpora import planted_groups
 from embedlab.cli.options import train_command
 from embedlab.config import BUILTIN_CORPORA, CorpusOptions, DashboardSettings, Limits, TrainOptions
@@ -73,19 +73,18 @@ def estimates(corpus: Corpus, settings: DashboardSettings, fresh: bool = False) 
 
 
 def work_message(corpus: Corpus, settings: DashboardSettings) -> tuple[str, bool, int]:
-    """The Train page's estimate as one sentence, whether it is slow enough to warn (> 2 min), and
-    the NumPy trainer's SGD steps per epoch."""
+    """The Train page's estimate as one sentence whose parts add up to its total, whether it is slow
+    enough to warn (> 2 min, or too few NumPy steps), and the NumPy trainer's SGD steps per epoch."""
     data = prepared(corpus, settings.min_count)
     work = sizing.work_estimate(data, settings.numpy)
     runs = estimates(corpus, settings)
     total = sum(run["total"] for run in runs.values())
     duration = job_estimate.duration
+    epochs = {role: options.epochs for role, options in settings.runs()}
     message = (
         f"NumPy full softmax: {work['positions']:,.0f} centre positions per epoch × V = {work['V']:,} × "
         f"d = {work['d']} → ≈ {work['gflop']:,.1f} GFLOP for {work['epochs']} epochs. Both trainers with their "
-        f"metrics at every epoch take about {duration(total)} at this server's measured speed (NumPy "
-        f"{duration(runs[roles.NUMPY]['epoch'])} an epoch, gensim {duration(runs[roles.GENSIM]['epoch'])}, "
-        f"metrics and scores {duration(runs[roles.NUMPY]['snapshot'])} a snapshot)."
+        "metrics at every epoch take " + job_estimate.estimate_sentence(runs, epochs, server.scheduler().correction())
     )
     too_slow = total > 120
     limits = Limits.from_env()
@@ -93,12 +92,9 @@ def work_message(corpus: Corpus, settings: DashboardSettings) -> tuple[str, bool
         message += f" That is more than the {duration(limits.max_job_seconds)} one training may take here."
     if too_slow:
         message += " Raise min_count or lower d or the epochs for a quicker run."
-    if work["steps"] < 20:
-        batch = sizing.suggested_batch_size(work["positions"])
-        message += (
-            f" Only {work['steps']} SGD step(s) per epoch at batch size {settings.numpy.batch_size}: "
-            f"the NumPy vectors will barely move; try batch size {batch}."
-        )
+    few_steps = advice.steps_warning(work["positions"], settings.numpy, limits.max_epochs)
+    if few_steps:
+        message += " " + few_steps
         too_slow = True
     return message, too_slow, work["steps"]
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from embedlab.config import CorpusOptions, Limits, TrainOptions
 from embedlab.corpus import Corpus
+from embedlab.sizing import suggested_batch_size
 from embedlab.vocab import heldout_indices, keep_probabilities
 
 # Below these a corpus cannot show structure; MIN_TRAINING_TOKENS is measured on the toy corpus
@@ -212,13 +213,16 @@ def corpus_feedback(
                 "of prose on one subject is a good start.",
             )
         )
-    steps = steps_per_epoch(_positions(sizes, numpy_options), numpy_options.batch_size)
+    positions = _positions(sizes, numpy_options)
+    # the batch the Train page will use: it lowers it once per corpus so a small text gets more steps
+    batch = min(numpy_options.batch_size, suggested_batch_size(positions))
+    steps = steps_per_epoch(positions, batch)
     more = epochs_for_steps(steps, numpy_options.epochs, limits)
     if more is not None and sizes.training >= 2:
         out.append(
             Feedback(
                 "few_steps",
-                f"The NumPy trainer would take {steps:,} SGD steps an epoch at batch size {numpy_options.batch_size}, "
+                f"The NumPy trainer would take {steps:,} SGD steps an epoch at batch size {batch}, "
                 f"{steps * numpy_options.epochs:,} in {numpy_options.epochs} epochs: too few for its vectors to move "
                 f"far from their random start. {more} epochs give "
                 f"{steps * more:,}. More epochs move the vectors further; they cannot add what the text does not hold.",

@@ -7,6 +7,8 @@ previous corpus's until the visitor trains. :func:`runs_notice` says so in one p
 
 from __future__ import annotations
 
+from embedlab.i18n import _
+
 
 def runs_notice(current_corpus: str, runs_corpus: str, parent_corpus: str | None = None) -> str | None:
     """The sentence a page showing runs puts in its first screen when the runs are not of the
@@ -22,8 +24,12 @@ def runs_notice(current_corpus: str, runs_corpus: str, parent_corpus: str | None
     """
     if current_corpus in (runs_corpus, parent_corpus):
         return None
-    of = f"{parent_corpus}, fine-tuned on {runs_corpus}" if parent_corpus else runs_corpus
-    return (
-        f"The runs shown are still those of {of}, not of {current_corpus}, the current corpus: "
-        f"train on {current_corpus} to see its own."
+    of = (
+        _("{first}, fine-tuned on {second}").format(first=parent_corpus, second=runs_corpus)
+        if parent_corpus
+        else runs_corpus
     )
+    return _(
+        "The runs shown are still those of {runs}, not of {current}, the current corpus: train on {current} to "
+        "see its own."
+    ).format(runs=of, current=current_corpus)

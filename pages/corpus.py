@@ -6,10 +6,12 @@ import streamlit as st
 
 from dashboard import corpora, frame, job_panel, runs, widgets
 from dashboard.session import Session, session
-from embedlab import charts, importer
+from embedlab import charts, corpus_feedback, importer
 from embedlab.config import SEGMENT_CHOICES, ImportOptions, Limits
 from embedlab.corpus import Corpus, corpus_from_bytes, segmentation_plan
+from embedlab.errors import EmbedLabError
 from embedlab.lookup import display_word
+from embedlab.markup import inert
 from embedlab.uploads import file_label
 
 SEGMENT_LABELS = {"auto": "automatic", "words": "words", "syllables": "syllables as written"}
@@ -32,6 +34,16 @@ def describe_words(corpus: Corpus) -> None:
 
 frame.open_page(__file__)
 limits = Limits.from_env()
+
+
+def fix_corpus(fix, corpus) -> None:
+    """A feedback button's fix, run before the page is drawn again (so the corpus radio can follow)."""
+    try:
+        session.corpus_fix_done = corpora.apply_fix(fix, corpus)
+    except EmbedLabError as error:
+        session.corpus_fix_done = str(error).splitlines()[0]
+
+
 st.header("Corpus")
 corpus_tab, open_tab = st.tabs(["Text corpus", "Open embeddings"])
 
@@ -40,7 +52,7 @@ with corpus_tab:
     with upload:
         file = st.file_uploader(
             "…or upload your own text (one sentence per line)",
-            type=["txt", "gz", "zip"],
+            type=["txt", "md", "gz", "zip"],
             help=f"Plain text, gzip or zip, up to {limits.max_upload_mb} MB and {limits.max_tokens:,} words: "
             f"about {limits.english_mb():.0f} MB of English text.",
         )
@@ -63,7 +75,7 @@ with corpus_tab:
                     if uploaded is None:
                         st.info("Segmenting was stopped; upload the file again, or choose syllables first.")
                     else:
-                        corpora.add_corpus(uploaded)
+                        corpora.add_corpus(uploaded, (data, name))
                 else:
                     uploaded = corpora.add_upload(data, name, segment=segment)
                 if uploaded is not None:
@@ -101,6 +113,16 @@ with corpus_tab:
                 shown = f"{value:,}" if isinstance(value, int) else f"{value:.3g}"
                 st.metric(name.replace("_", " "), shown, width="content")
         st.caption(f"Vocabulary statistics at min_count = {min_count} (change it on the Train page).")
+        sizes = corpora.vocabulary_sizes(corpus, min_count)
+        st.caption(inert(corpus_feedback.explain_vocabulary(sizes)))
+        done = session.pop(Session.corpus_fix_done)
+        if done:
+            st.success(inert(done))
+        for item in corpus_feedback.corpus_feedback(corpus, sizes, session.settings.numpy, limits):
+            with st.container(border=True, key=f"feedback_{item.kind}"):
+                st.warning(inert(item.message), icon=":material/info:")
+                if item.fix is not None:
+                    st.button(item.fix.label, key=f"fix_{item.kind}", on_click=fix_corpus, args=(item.fix, corpus))
         left, right = st.columns(2)
         with left:
             widgets.chart(charts.zipf(frequencies))

@@ -3,10 +3,11 @@
 import streamlit as st
 
 from dashboard import cached, corpora, finetuning, frame, runs, widgets
-from embedlab import charts, roles
+from embedlab import charts, finetune_notes, roles
 from embedlab.builtin_corpora import shifted_words
 from embedlab.config import Limits
 from embedlab.finetune import EPOCHS, LR_FACTOR
+from embedlab.markup import inert
 
 frame.open_page(__file__)
 pair = runs.require_pair()
@@ -63,6 +64,10 @@ for column, (role, run) in zip(st.columns(len(pair.runs())), pair.runs().items()
     with column, widgets.guard():
         st.markdown(f"**{roles.name(role)}**")
         widgets.chart(charts.forgetting(run.metrics, switch, title="forgetting: held-out loss on each corpus"))
+        note = finetune_notes.forgetting_note(
+            run.metrics, switch, pair.first.config["corpora"][0]["name"], pair.record.corpus, focus
+        )
+        st.caption(inert(note))  # written from this run: the corpus names are the visitor's
         movers = cached.top_movers(str(run.path))
         words = list(dict.fromkeys([*focus, *movers["word"].head(6)]))
         drift = cached.drift(str(run.path))
@@ -72,7 +77,5 @@ st.caption(
     "Drift = 1 − cos(v_w(t) R_t, v_w(switch)), after R_t, the orthogonal Procrustes rotation of epoch t's vectors "
     "onto the switch epoch's: fine-tuning turns the whole space a little, and a turn is not any one word's "
     "movement; without it (drift_raw in the table) every word's drift reads higher. Words new in the second "
-    "corpus are left out: they had no vector to drift from. "
-    "The loss on the first corpus rises first on the pairs around the shifted words: their old company is "
-    "forgotten, while the rest of the first corpus, which the second one repeats, keeps being learned."
+    "corpus are left out: they had no vector to drift from."
 )

@@ -22,6 +22,7 @@ st.header(tour.title())
 st.markdown(tour.intro())
 contents = [f"[{step.section} {step.title}](#{step.anchor})" for step in STEPS]
 st.markdown(" · ".join([*contents, "[{}](#{})".format(_("Glossary"), GLOSSARY_ANCHOR)]))
+notice = st.empty()  # the runs are not of the current corpus: said here, in the first screen
 
 slots = {}
 
@@ -71,6 +72,8 @@ if not frame.is_set_up():  # a fresh server's first visit: app.py left the sessi
 with slots[STEPS[0].key].container():
     runs.ensure_default_runs()  # loads (or trains) the default runs, its progress where the first chart goes
 pair = runs.current_pair()
+with notice.container():
+    runs.runs_notice(pair)
 if pair is None:
     draw_steps(STEPS[FIRST_SCREEN:])
     for slot in slots.values():

@@ -95,7 +95,7 @@ def test_no_min_count_fix_when_even_two_is_not_enough():
 def test_the_epochs_fix_gives_enough_steps_and_counts_them_like_the_trainer():
     toy = load_corpus("toy")
     small = Corpus("small", toy.sentences[:300], "0" * 64, "")
-    options = NUMPY.replace(batch_size=64, epochs=5)
+    options = NUMPY.replace(batch_size=16, epochs=5)  # the smallest batch the Train page fits
     sizes = vocabulary_sizes(small, CorpusOptions(min_count=5))
     work = sizing.work_estimate(prepare(small, CorpusOptions(min_count=5)), options)
     item = next(i for i in corpus_feedback(small, sizes, options) if i.kind == "few_steps")

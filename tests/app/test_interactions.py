@@ -158,7 +158,9 @@ def test_work_estimate_counts_the_positions_the_numpy_trainer_really_trained(app
     V, d = len(run.vocab), run.input_vectors.shape[2]
     assert f"V = {V:,} × d = {d}" in message
     assert f"≈ {6 * positions * V * d * run.epochs / 1e9:,.1f} GFLOP" in message
-    assert "at this server's measured speed" in message
+    # the estimate's parts add up to its total: each trainer's epochs, the snapshots, the set-up
+    assert "take about" in message and f"({run.epochs} epochs of" in message and "snapshots" in message
+    assert "set-up" in message
 
 
 def test_play_advances_the_epoch_on_every_rerun_and_wraps_around(app):

@@ -123,11 +123,41 @@ def test_an_upload_becomes_the_current_corpus_with_its_statistics(uploaded):
     assert f"Corpus: {UPLOAD_NAME} (uploaded)" in sidebar_text(page)
 
 
+NOT_YET = "The runs shown are still those of"
+
+
+def test_after_the_upload_the_lectures_first_screen_says_its_runs_are_not_of_it(uploaded):
+    """Until the upload is trained, the Lecture (and every page with runs) says whose runs it shows,
+    naming the uploaded file, in the first screen of a 1400 × 900 window, with Train one click away."""
+    page = uploaded
+    page.set_viewport_size({"width": 1400, "height": 900})
+    try:
+        open_page(page, "Lecture")
+        notice = page.locator('[data-testid="stAlertContentWarning"]').filter(has_text=NOT_YET).first
+        notice.wait_for()
+        said = notice.inner_text()
+        assert UPLOAD_NAME in said and "toy" in said
+        box = notice.bounding_box()
+        assert box["y"] + box["height"] <= 900, box  # in the first screen, without scrolling
+        train = page.locator('[data-testid="stMain"] [data-testid="stPageLink"]').filter(has_text="Train").first
+        assert train.is_visible() and train.bounding_box()["y"] <= 900
+    finally:
+        page.set_viewport_size({"width": 1500, "height": 1100})
+
+
 def test_training_the_upload_makes_its_runs_current(trained):
     page = trained
     assert exceptions(page) == [] and page.locator(ERROR).count() == 0
     assert RUN_LABEL in page.locator(SUCCESS).inner_text()
     assert drawn_charts(page) >= 2  # the live loss curve of each trainer
+    assert RUN_LABEL in sidebar_text(page)
+
+
+def test_once_the_upload_is_trained_the_lecture_shows_its_runs_without_the_notice(trained):
+    page = trained
+    open_page(page, "Lecture")
+    wait_for(page, CHART, count=2)
+    assert page.locator('[data-testid="stAlertContentWarning"]').filter(has_text=NOT_YET).count() == 0
     assert RUN_LABEL in sidebar_text(page)
 
 
