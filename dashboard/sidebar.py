@@ -11,6 +11,7 @@ from dashboard.session import Session, session
 from dashboard.widgets import guard
 from embedlab import roles
 from embedlab.i18n import _, number
+from embedlab.markup import inert
 
 
 def sidebar() -> None:
@@ -21,7 +22,7 @@ def sidebar() -> None:
         corpus = None
         with guard():
             corpus = current_corpus()
-            st.markdown("**{}** {}".format(_("Corpus:"), corpus_label(session.corpus_source)))
+            st.markdown("**{}** {}".format(_("Corpus:"), inert(corpus_label(session.corpus_source))))
             st.caption(
                 _("{sentences} sentences · {tokens} tokens").format(
                     sentences=number(len(corpus.sentences), ","), tokens=number(corpus.n_tokens, ",")
@@ -34,7 +35,7 @@ def sidebar() -> None:
             where = _("waiting for a training slot") if server.scheduler().position(job) else _("running")
             st.caption(
                 _("**Training** {label} ({where}): its progress is on the Train page.").format(
-                    label=job.label, where=where
+                    label=inert(job.label), where=where
                 )
             )
         if session.pop(Session.upload_released):
@@ -49,7 +50,7 @@ def _runs(corpus) -> None:
         st.markdown(_("**Runs:** none yet"))
         return
     st.markdown("**{}**".format(_("Current runs:")))
-    st.caption(pair.record.label)
+    st.caption(inert(pair.record.label))
     for role, run in pair.runs().items():
         planned = run.config.get("planned_epochs")
         stopped = _(" (stopped early: {planned} planned)").format(planned=planned) if run.stopped_early else ""
@@ -62,19 +63,20 @@ def _runs(corpus) -> None:
     if pair.imported is not None:
         notes = import_notes(pair.imported)
         st.caption(
-            _("Opened from {source}").format(source=pair.record.corpus) + (f" · {' · '.join(notes)}." if notes else ".")
+            _("Opened from {source}").format(source=inert(pair.record.corpus))
+            + (f" · {inert(' · '.join(notes))}." if notes else ".")
         )
     elif corpus is not None and pair.record.corpus != corpus.name:
         parent = pair.first.config.get("parent")  # a fine-tuned run: trained on one corpus, then another
         if parent is not None:
             st.caption(
                 _("These runs were trained on {first}, then fine-tuned on {second}.").format(
-                    first=parent["corpus"]["name"], second=pair.record.corpus
+                    first=inert(parent["corpus"]["name"]), second=inert(pair.record.corpus)
                 )
             )
         else:
             st.caption(
                 _("These runs were trained on {trained}; train on {current} from the Train page.").format(
-                    trained=pair.record.corpus, current=corpus.name
+                    trained=inert(pair.record.corpus), current=inert(corpus.name)
                 )
             )

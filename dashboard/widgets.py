@@ -14,6 +14,7 @@ from dashboard.cached import default_words
 from dashboard.session import session
 from embedlab.errors import EmbedLabError
 from embedlab.lookup import display_word
+from embedlab.markup import inert
 from embedlab.store import Run
 
 
@@ -29,7 +30,7 @@ def guard() -> Iterator[None]:
     try:
         yield
     except EmbedLabError as error:
-        st.error(str(error).splitlines()[0])
+        st.error(inert(str(error).splitlines()[0]))  # it may quote a visitor's word or file name
 
 
 def chosen_words(run: Run) -> list[str]:

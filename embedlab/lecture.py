@@ -124,7 +124,7 @@ def embeddings(runs: Mapping[str, Run], words: Sequence[str] | None = None) -> M
             _(
                 "This corpus has no {missing} in its vocabulary, so {a} − {b} + {c} ≈ {expected} cannot be asked "
                 "here (the toy corpus plants it). Ask your own a − b + c on the Neighbours page."
-            ).format(missing=listing([f"*{w}*" for w in missing]), a=a, b=b, c=c, expected=expected),
+            ).format(missing=listing([f"*{inert(w)}*" for w in missing]), a=a, b=b, c=c, expected=expected),
         )
     frames = {name: analogy_rank(run.input_vectors, run.vocab, a, b, c, expected) for name, run in runs.items()}
     candidates = len(vocab) - 3
@@ -143,7 +143,7 @@ def embeddings(runs: Mapping[str, Run], words: Sequence[str] | None = None) -> M
             rank=num(int(last["rank"]), ","), epoch=int(last["epoch"]), cosine=num(last["cosine"], ".2f")
         )
         if last["rank"] != 1:
-            text += _("; the nearest answer there is *{best}*").format(best=last["best"])
+            text += _("; the nearest answer there is *{best}*").format(best=inert(last["best"]))
         parts.append(text)
     note = _bullets(
         parts,

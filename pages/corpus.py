@@ -186,14 +186,14 @@ with open_tab:
                     options,
                     progress=lambda fraction, text: bar.progress(min(fraction, 1.0), text=text),
                 )
-                st.success(f"Opened {record.corpus}. Every page now shows it (switch back on the Train page).")
+                st.success(f"Opened {inert(record.corpus)}. Every page now shows it (switch back on the Train page).")
             bar.empty()
     pair = runs.current_pair()
     if pair is not None and pair.imported is not None:
         run = pair.imported
-        st.markdown(f"**Current run: {pair.record.label}**")
+        st.markdown(f"**Current run: {inert(pair.record.label)}**")
         for line in importer.describe(run):
-            st.caption(line)
+            st.caption(inert(line))
         table = importer.snapshot_table(run)
         if table is not None:
             st.dataframe(table, hide_index=True, height=min(38 + 35 * len(table), 300))

@@ -4,6 +4,8 @@ import streamlit as st
 
 from dashboard import frame, runs
 from embedlab import export, roles
+from embedlab.errors import EmbedLabError
+from embedlab.markup import inert
 from embedlab.store import load_run
 
 frame.open_page(__file__)
@@ -15,7 +17,7 @@ trainer = trainer_col.radio("Run", list(by_role), format_func=roles.name, key="e
 run = by_role[trainer]
 epoch = epoch_col.slider("Epoch", 0, run.epochs, run.epochs, key="export_epoch")
 path, stem = str(run.path), f"{run.run_id}-epoch{epoch}"
-st.caption(f"`{run.run_id}` · V = {len(run.vocab):,} · d = {run.input_vectors.shape[2]}")
+st.caption(f"{inert(run.run_id)} · V = {len(run.vocab):,} · d = {run.input_vectors.shape[2]}")
 words_col, prefix_col = st.columns([1, 2])
 most = min(len(run.vocab), export.most_projector_words(run))
 projector_words = words_col.number_input(
@@ -31,6 +33,11 @@ url_prefix = prefix_col.text_input(
     key="export_url",
     placeholder="https://raw.githubusercontent.com/you/repo/main/projector/",
 )
+try:
+    export.check_url_prefix(url_prefix)
+except EmbedLabError as error:
+    st.error(inert(str(error)))
+    url_prefix = ""
 
 
 def deferred(make):

@@ -6,6 +6,7 @@ from dashboard import cached, frame, mapview, runs, specs, widgets
 from embedlab import charts
 from embedlab.config import Limits, MapOptions
 from embedlab.embedding_map import COLOUR_BY, find_words, parse_word_lists
+from embedlab.markup import inert
 
 frame.open_page(__file__)
 pair = runs.require_pair()
@@ -35,7 +36,7 @@ search = st.text_input("Find words (their road from epoch 0 is drawn)", " ".join
 playing = controls.toggle("▶ Play the epochs", key="map_play")
 found, missing = find_words(first.vocab, [word for line in parse_word_lists(search) for word in line])
 if missing:
-    st.caption(f"Not in the vocabulary: {', '.join(missing)}.")
+    st.caption(f"Not in the vocabulary: {inert(', '.join(missing))}.")
 
 
 @st.fragment(run_every=0.9 if playing else None)

@@ -6,6 +6,7 @@ from dashboard import cached, frame, runs, specs, widgets
 from embedlab import roles
 from embedlab.builtin_corpora import planted_analogy
 from embedlab.lookup import display_word
+from embedlab.markup import inert
 
 frame.open_page(__file__)
 pair = runs.require_pair()
@@ -32,7 +33,7 @@ shown = st.multiselect(
 shown = sorted(shown, reverse=True) or [last]
 for trainer, run in pair.runs().items():
     with widgets.guard():
-        st.markdown(f"**{roles.name(trainer)}** — neighbours of “{word}” (cosine)")
+        st.markdown(f"**{roles.name(trainer)}** — neighbours of “{inert(word)}” (cosine)")
         table = cached.neighbours_wide(str(run.path), word, k)
         st.dataframe(table[[f"epoch {e}" for e in shown if f"epoch {e}" in table]], width="stretch")
 
@@ -57,6 +58,6 @@ a, b, c = (
 )
 for trainer, run in pair.runs().items():
     with widgets.guard():
-        st.markdown(f"**{roles.name(trainer)}** — {a} − {b} + {c} ≈ ? (latest epoch first)")
+        st.markdown(f"**{roles.name(trainer)}** — {inert(a)} − {inert(b)} + {inert(c)} ≈ ? (latest epoch first)")
         table = cached.analogies_wide(str(run.path), a, b, c)
         st.dataframe(table[[f"epoch {e}" for e in shown if f"epoch {e}" in table]], width="stretch")

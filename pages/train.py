@@ -8,6 +8,7 @@ from dashboard.session import session
 from embedlab import advice, roles
 from embedlab.config import DashboardSettings, Limits, TrainOptions
 from embedlab.jobs import State
+from embedlab.markup import inert
 
 GENSIM_ALPHA = TrainOptions(trainer="gensim").resolved_lr()
 HELP = {
@@ -61,7 +62,7 @@ with widgets.guard():
 settings = session.settings
 numpy, gensim = settings.numpy, settings.gensim
 st.header("Train")
-st.caption(f"Corpus: **{corpora.corpus_label(session.corpus_source)}** (change it on the Corpus page).")
+st.caption(f"Corpus: **{inert(corpora.corpus_label(session.corpus_source))}** (change it on the Corpus page).")
 job = session.job
 # Folded while a job runs and after one succeeded, so that its progress, or its result and the links
 # to the pages, are the first screen; open before the first job and after a stop or a failure.

@@ -1,0 +1,69 @@
+"""Visitor text on every page: words and file names carrying Markdown, LaTeX and HTML, opened as
+embeddings, must reach the screen as their characters (escaped by embedlab.markup.inert), never
+as a link, formula, tag, emphasis, emoji or colour."""
+
+from __future__ import annotations
+
+import numpy as np
+from app_helpers import open_page
+from test_open_embeddings import open_files
+
+from embedlab import sitemap
+from embedlab.markup import inert
+
+HOSTILE = [
+    "[link](javascript:alert(1))",
+    "$\\frac{1}{0}$",
+    "<b>bold</b>",
+    "**strong**",
+    ":red[red]",
+    "_em_",
+    "`code`",
+]
+NAME = "$x$[a](b)"  # in the opened files' names, hence the run's
+MARKDOWN_ELEMENTS = ("markdown", "caption", "header", "subheader", "title", "error", "warning", "info", "success")
+
+
+def _checkpoint(words: list[str], X: np.ndarray) -> bytes:
+    rows = [f"{len(words)} {X.shape[1]}"] + [
+        w + " " + " ".join(f"{x:.5f}" for x in row) for w, row in zip(words, X, strict=True)
+    ]
+    return ("\n".join(rows) + "\n").encode()
+
+
+def _markdown_texts(block) -> list[str]:
+    """The body (and tooltip) of every element Streamlit renders as Markdown inside ``block``."""
+    found = []
+    for child in getattr(block, "children", {}).values():
+        if getattr(child, "type", None) in MARKDOWN_ELEMENTS or child.__class__.__name__.lower() in MARKDOWN_ELEMENTS:
+            found += [str(getattr(child, "value", "")), str(getattr(child, "help", "") or "")]
+        found += _markdown_texts(child)
+    return found
+
+
+def test_words_and_names_with_markup_are_shown_as_text_on_every_page(app):
+    rng = np.random.default_rng(0)
+    words = HOSTILE + ["king", "queen", "man", "woman", "cat", "dog"]
+    files = [
+        (f"{NAME}-{epoch}.txt", _checkpoint(words, rng.normal(size=(len(words), 4))), "text/plain") for epoch in (1, 2)
+    ]
+    at = open_files(app, files)
+    assert not at.exception
+    seen = []
+    for page in [path for path, _, _ in sitemap.PAGES]:
+        at = open_page(at, page)
+        if page == "pages/neighbours.py":
+            at.selectbox(key="nb_word").set_value(HOSTILE[0]).run()
+            at.selectbox(key="an_a").set_value(HOSTILE[1]).run()
+        if page == "pages/map.py":
+            at.text_input(key="map_search").set_value(" ".join([HOSTILE[2], "[zz](javascript:x)"])).run()
+        assert not at.exception, (page, at.exception)
+        shown = _markdown_texts(at.main) + _markdown_texts(at.sidebar)
+        for text in shown:
+            for raw in [*HOSTILE, NAME, "[zz](javascript:x)"]:
+                assert raw not in text, (page, raw, text)
+        seen += shown
+    everything = " ".join(seen)
+    # not vacuous: the words and the name were on screen, escaped
+    assert inert(HOSTILE[0]) in everything and inert(HOSTILE[1]) in everything
+    assert inert("[zz](javascript:x)") in everything and inert(NAME) in everything
