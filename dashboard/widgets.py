@@ -14,7 +14,6 @@ from dashboard.cached import default_words
 from dashboard.session import session
 from embedlab.errors import EmbedLabError
 from embedlab.lookup import display_word
-from embedlab.markup import inert
 from embedlab.store import Run
 
 
@@ -30,7 +29,7 @@ def guard() -> Iterator[None]:
     try:
         yield
     except EmbedLabError as error:
-        st.error(inert(str(error).splitlines()[0]))  # it may quote a visitor's word or file name
+        st.error(str(error).splitlines()[0])
 
 
 def chosen_words(run: Run) -> list[str]:

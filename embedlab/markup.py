@@ -10,20 +10,20 @@ chart tooltips show text as it is and need nothing.)
 
 from __future__ import annotations
 
-import string
-
 _ZERO_WIDTH_SPACE = "\u200b"
-# CommonMark lets a backslash escape any ASCII punctuation; the colon is left out because a
-# backslash does not stop Streamlit's emoji shortcodes (they are matched after escapes are read)
-_ESCAPED = {ch: "\\" + ch for ch in string.punctuation if ch != ":"}
+# the marks Markdown, GFM autolinks, HTML and LaTeX act on (a backslash escapes each in CommonMark);
+# the colon is left out because a backslash does not stop Streamlit's emoji shortcodes (they are
+# matched after escapes are read); "=", ",", "'" and the like stay as they are, never acting
+ACTIVE = "\\`*_{}[]()#+-.!|~<>$&@"
+_ESCAPED = {ch: "\\" + ch for ch in ACTIVE}
 # a zero-width space after a colon breaks both ":emoji:" and ":colour[…]" without a visible mark
 _ESCAPED[":"] = ":" + _ZERO_WIDTH_SPACE
 _TABLE = str.maketrans({**_ESCAPED, "\n": " ", "\r": " ", "\t": " "})
 
 
 def inert(text: object) -> str:
-    """``text`` as Markdown that shows exactly its characters: every ASCII punctuation mark
-    backslash-escaped (Markdown, HTML tags and entities, LaTeX ``$``), a zero-width space after
+    """``text`` as Markdown that shows exactly its characters: every mark Markdown acts on
+    backslash-escaped (Markdown, HTML tags and entities, LaTeX ``$``, autolinks), a zero-width space after
     each colon (emoji shortcodes, colour directives), line breaks as spaces (no heading or list
     can start inside it).
 
@@ -45,7 +45,7 @@ def uninert(markdown: str) -> str:
     out, i = [], 0
     while i < len(markdown):
         ch = markdown[i]
-        if ch == "\\" and i + 1 < len(markdown) and markdown[i + 1] in string.punctuation:
+        if ch == "\\" and i + 1 < len(markdown) and markdown[i + 1] in ACTIVE:
             out.append(markdown[i + 1])
             i += 2
             continue

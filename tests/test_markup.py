@@ -1,14 +1,13 @@
 """Visitor text made inert for Markdown: it comes back whole, and nothing in it can act as markup."""
 
 import doctest
-import string
 
 from fuzzing import FAST
 from hypothesis import given
 from hypothesis import strategies as st
 
 import embedlab.markup
-from embedlab.markup import inert, uninert
+from embedlab.markup import ACTIVE, inert, uninert
 
 HOSTILE = [
     "[link](javascript:alert(1))",
@@ -25,13 +24,13 @@ HOSTILE = [
 
 
 def _unescaped(markdown: str) -> list[str]:
-    """The ASCII punctuation marks of ``markdown`` that no backslash escapes (colons aside)."""
+    """The marks Markdown acts on that no backslash escapes in ``markdown``."""
     found, i = [], 0
     while i < len(markdown):
         if markdown[i] == "\\":
             i += 2
             continue
-        if markdown[i] in string.punctuation and markdown[i] != ":":
+        if markdown[i] in ACTIVE:
             found.append(markdown[i])
         i += 1
     return found
