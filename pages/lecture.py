@@ -64,6 +64,7 @@ from dashboard import frame, runs, widgets  # noqa: E402  (after the text, on pu
 from dashboard import lecture as steps  # noqa: E402
 from dashboard.session import session  # noqa: E402
 from embedlab import biasvar, charts, i18n, lecture, lecture_experiments, lecture_measures  # noqa: E402
+from embedlab.markup import inert  # noqa: E402
 
 frame.open_page(__file__)
 if not frame.is_set_up():  # a fresh server's first visit: app.py left the session to this page
@@ -107,7 +108,7 @@ def geometry() -> None:
         _(
             "{trainer}, *{word}*, its first components. Bookkeeping of the path, not evidence: "
             "v(0) + Σ Δv(t) = v(T) holds for any sequence of vectors (the sum telescopes)"
-        ).format(trainer=roles.name(role), word=word)
+        ).format(trainer=roles.name(role), word=inert(word))
     )
     st.dataframe(table.iloc[[0, -3, -2, -1]], width="stretch")
     st.caption(_("…and every epoch's step Δv(t) = v(t) − v(t−1)"))
