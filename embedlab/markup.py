@@ -10,29 +10,32 @@ chart tooltips show text as it is and need nothing.)
 
 from __future__ import annotations
 
+import re
+
 _ZERO_WIDTH_SPACE = "\u200b"
 # the marks Markdown, GFM autolinks, HTML and LaTeX act on (a backslash escapes each in CommonMark);
 # the colon is left out because a backslash does not stop Streamlit's emoji shortcodes (they are
 # matched after escapes are read); "=", ",", "'" and the like stay as they are, never acting
 ACTIVE = "\\`*_{}[]()#+-.!|~<>$&@"
 _ESCAPED = {ch: "\\" + ch for ch in ACTIVE}
-# a zero-width space after a colon breaks both ":emoji:" and ":colour[…]" without a visible mark
-_ESCAPED[":"] = ":" + _ZERO_WIDTH_SPACE
 _TABLE = str.maketrans({**_ESCAPED, "\n": " ", "\r": " ", "\t": " "})
+# a zero-width space after a colon that something could follow ("toy: 291" stays as written) breaks
+# both ":emoji:" and ":colour[…]" without a visible mark: each opens with a colon before a non-space
+_OPENING_COLON = re.compile(r":(?=\S|$)")
 
 
 def inert(text: object) -> str:
     """``text`` as Markdown that shows exactly its characters: every mark Markdown acts on
     backslash-escaped (Markdown, HTML tags and entities, LaTeX ``$``, autolinks), a zero-width space after
-    each colon (emoji shortcodes, colour directives), line breaks as spaces (no heading or list
-    can start inside it).
+    each colon not followed by a space (emoji shortcodes, colour directives), line breaks as spaces
+    (no heading or list can start inside it).
 
     >>> inert("[x](javascript:alert(1))")
     '\\\\[x\\\\]\\\\(javascript:\\u200balert\\\\(1\\\\)\\\\)'
     >>> inert("người_việt")
     'người\\\\_việt'
     """
-    return str(text).translate(_TABLE)
+    return _OPENING_COLON.sub(":" + _ZERO_WIDTH_SPACE, str(text).translate(_TABLE))
 
 
 def uninert(markdown: str) -> str:
