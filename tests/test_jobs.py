@@ -96,7 +96,11 @@ def test_cancel_stops_a_real_training_within_a_second_and_keeps_the_finished_epo
     # wait until the first epoch is written and the second is under way
     assert job.wait_until(lambda j: len(j.rows(trainer)) >= 2 and j.progress() > 1.2 / options.epochs, 120)
     jobs.cancel(job, "Cancel pressed")
-    took = stopped_within(job)
+    # the promise is that the computation stops within a second; saving the kept epochs follows
+    # and, on a loaded machine, can take longer (CI once saw 0.27 s to stop, > 1 s to finish saving)
+    assert job.wait(STOP_SECONDS + 30)
+    took = job.stopped_at - job.cancelled_at
+    assert took < STOP_SECONDS, f"the computation ran on {took:.2f} s after Cancel"
     assert job.state == State.CANCELLED and job.stop_reason == "Cancel pressed"
     (path,) = job.result.values()
     run = load_run(path, verify=True)  # a complete, valid run directory: the contract holds
