@@ -10,6 +10,7 @@ import doctest
 import re
 import string
 import threading
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -287,6 +288,33 @@ def test_the_glossary_lists_the_terms_the_tour_uses_and_reads_both_ways():
     assert glossary.rows("vi")[0][:2] == (glossary.TERMS[0].vietnamese, glossary.TERMS[0].english)
     assert glossary.rows("en")[0][:2] == (glossary.TERMS[0].english, glossary.TERMS[0].vietnamese)
     assert glossary.columns("vi")[0] == "Tiếng Việt" and glossary.columns("en")[0] == "English"
+
+
+NOTE = ROOT / "docs" / "lecture-note" / "SEED.vi.md"
+
+
+def note_terms(vietnamese: str) -> list[str]:
+    """The lecture note's own words in a glossary entry: the text before a parenthesis (what the
+    parenthesis holds is the interface's gloss, English or Vietnamese), each side of a " / "."""
+    return [part.strip() for part in vietnamese.split("(")[0].split(" / ") if part.strip()]
+
+
+def folded(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).split()).casefold()
+
+
+def test_the_glossary_says_which_terms_are_the_notes_and_they_are_in_the_note():
+    """A term the glossary attributes to the note is in the note as written (NFC, any case and
+    spacing); a term it calls its own is not, so the "in the lecture note" column is true both ways."""
+    note = folded(NOTE.read_text(encoding="utf-8"))
+    assert folded("Gradient tiệm cận 0") in note  # the note is the Vietnamese one, read whole
+    wrong = [
+        (term.vietnamese, term.from_note)
+        for term in glossary.TERMS
+        if all(folded(part) in note for part in note_terms(term.vietnamese)) != term.from_note
+    ]
+    assert not wrong, f"glossary terms whose attribution to SEED.vi.md is wrong: {wrong}"
+    assert note_terms("Bias (độ chệch)") == ["Bias"] and note_terms("góc giảm / góc tăng") == ["góc giảm", "góc tăng"]
 
 
 EN_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?(?:e[+-]\d+)?")
