@@ -13,7 +13,7 @@ import streamlit as st
 
 from dashboard import language  # Streamlit and the catalog only
 from dashboard.session import session  # Streamlit only
-from embedlab import sitemap  # the menu only: no NumPy, pandas or Altair
+from embedlab.teaching import sitemap  # the menu only: no NumPy, pandas or Altair
 
 ROOT = Path(__file__).resolve().parent
 RUN_LOG = os.environ.get("EMBEDLAB_RUN_LOG")  # benchmarks/load.py: one JSON line per run of this script

@@ -33,15 +33,15 @@ MAP_TARGET = 0.3  # issue 14: an epoch change on the Map page, cached wiki run
 
 
 def app_pages() -> list[str]:
-    """The page files the app routes to, in the order they are named in app.py / embedlab/sitemap.py, that exist."""
+    """The page files the app routes to, in the order they are named in app.py / embedlab/teaching/sitemap.py, that exist."""
     found = []
-    for source in (APP, ROOT / "embedlab" / "sitemap.py"):
+    for source in (APP, ROOT / "embedlab" / "teaching" / "sitemap.py"):
         if source.exists():
             for path in re.findall(r"[\"'](pages/\w+\.py)[\"']", source.read_text(encoding="utf-8")):
                 if path not in found and (ROOT / path).exists():
                     found.append(path)
     if not found:
-        raise RuntimeError("found no pages/*.py named in app.py or embedlab/sitemap.py")
+        raise RuntimeError("found no pages/*.py named in app.py or embedlab/teaching/sitemap.py")
     return found
 
 

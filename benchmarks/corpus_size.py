@@ -19,14 +19,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from embedlab import sizing  # noqa: E402
-from embedlab.analysis import group_separation  # noqa: E402
-from embedlab.builtin_corpora import planted_groups  # noqa: E402
 from embedlab.config import CorpusOptions, DashboardSettings  # noqa: E402
-from embedlab.corpus import Corpus, load_corpus  # noqa: E402
 from embedlab.errors import EmbedLabError  # noqa: E402
-from embedlab.prepared import prepare  # noqa: E402
-from embedlab.training import train_final  # noqa: E402
+from embedlab.runs.analysis import group_separation  # noqa: E402
+from embedlab.text.builtin_corpora import planted_groups  # noqa: E402
+from embedlab.text.corpus import Corpus, load_corpus  # noqa: E402
+from embedlab.text.prepared import prepare  # noqa: E402
+from embedlab.train import sizing  # noqa: E402
+from embedlab.train.training import train_final  # noqa: E402
 
 
 def main() -> None:

@@ -36,7 +36,7 @@ EPOCHS = {"wiki": 3, "lee": 5, "upload-2000": 5}
 
 def upload_file(kilobytes: int, folder: Path) -> Path:
     """``kilobytes`` kB of the Wikipedia sample's text, one article a line, as an upload would be."""
-    from embedlab.corpus import load_corpus
+    from embedlab.text.corpus import load_corpus
 
     lines, size = [], 0
     for sentence in load_corpus("wiki").sentences:
@@ -55,12 +55,12 @@ def child(source: str, epochs: int | None) -> dict:
     started_process = time.perf_counter()
     from dataclasses import replace
 
-    from embedlab import job_estimate, sizing
     from embedlab.config import CorpusOptions, DashboardSettings
-    from embedlab.corpus import load_corpus
-    from embedlab.evaluate import scorer_for
-    from embedlab.prepared import prepare
-    from embedlab.training import train_cached
+    from embedlab.runs.evaluate import scorer_for
+    from embedlab.text.corpus import load_corpus
+    from embedlab.text.prepared import prepare
+    from embedlab.train import job_estimate, sizing
+    from embedlab.train.training import train_cached
 
     imports = time.perf_counter() - started_process
     corpus = load_corpus(source)

@@ -212,7 +212,7 @@ def cache_bytes(url: str) -> dict[str, float]:
 def english_text(copies: int, marker: str) -> bytes:
     """The Wikipedia sample as plain text ×``copies`` (~2.75 MB each), every line tagged with ``marker``
     so that each visitor's file is distinct."""
-    from embedlab.corpus import load_corpus
+    from embedlab.text.corpus import load_corpus
 
     lines = [" ".join(sentence) + f" {marker}" for sentence in load_corpus("wiki").sentences]
     return ("\n".join(lines * copies) + "\n").encode()

@@ -74,7 +74,7 @@ def count_pairs(tokens: int, words: int, sentence: int, sample: float) -> None:
     import resource
     import time
 
-    from embedlab.vocab import Encoded, expected_pair_counts, keep_probabilities
+    from embedlab.text.vocab import Encoded, expected_pair_counts, keep_probabilities
 
     rng = np.random.default_rng(0)
     ids = rng.integers(0, words, size=tokens).astype(np.int32)

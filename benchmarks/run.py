@@ -123,8 +123,8 @@ SMOKE = Size(
 
 def _prepared(name: str):
     from embedlab.config import CorpusOptions
-    from embedlab.corpus import load_corpus
-    from embedlab.prepared import prepare
+    from embedlab.text.corpus import load_corpus
+    from embedlab.text.prepared import prepare
 
     return prepare(load_corpus(name), CorpusOptions(name, min_count=5))
 
@@ -144,9 +144,9 @@ def rows_numpy_trainer(size: Size) -> list[Row]:
     epoch's pairs in batches of the same number of pairs.
     """
     from embedlab.config import TrainOptions
-    from embedlab.metrics import pair_counts, pairs_per_position
-    from embedlab.softmax import SoftmaxTrainer, initial_vectors, window_contexts
-    from embedlab.vocab import subsample
+    from embedlab.text.vocab import subsample
+    from embedlab.train.metrics import pair_counts, pairs_per_position
+    from embedlab.train.softmax import SoftmaxTrainer, initial_vectors, window_contexts
 
     prepared = _prepared(size.corpus)
     V, d, B = len(prepared.vocab), DIM, BATCH
@@ -251,16 +251,16 @@ def rows_numpy_trainer(size: Size) -> list[Row]:
 
 
 def row_gensim(size: Size) -> list[Row]:
-    """embedlab.training.train (split, vocabulary, per-epoch snapshots, metrics, run directory)
+    """embedlab.train.training.train (split, vocabulary, per-epoch snapshots, metrics, run directory)
     against one plain ``Word2Vec(sentences, …, epochs=E)`` call on the same training sentences."""
     from gensim.models import Word2Vec
 
     from embedlab.config import CorpusOptions, TrainOptions
-    from embedlab.corpus import load_corpus
-    from embedlab.evaluate import scorer_for
-    from embedlab.prepared import prepare
-    from embedlab.training import train
-    from embedlab.vocab import split_heldout
+    from embedlab.runs.evaluate import scorer_for
+    from embedlab.text.corpus import load_corpus
+    from embedlab.text.prepared import prepare
+    from embedlab.text.vocab import split_heldout
+    from embedlab.train.training import train
 
     corpus = load_corpus(size.corpus)
     corpus_options = CorpusOptions(size.corpus, min_count=5)
@@ -420,7 +420,7 @@ def scaling(size: Size, work: Path) -> list[dict]:
     its fastest epoch and its largest peak RSS: a burst of load from other processes then
     rarely spoils the same point twice.
     """
-    from embedlab.corpus import load_corpus
+    from embedlab.text.corpus import load_corpus
 
     sentences = load_corpus(size.corpus).sentences
     texts: dict[tuple[float, int], str] = {}

@@ -6,10 +6,10 @@
 The text is the VLSP 2013 sentences that ship with underthesea (the ``vi`` corpus) with their
 word marks removed, repeated to ``--mb`` megabytes: what a user uploads. It reports the model's
 load (import and first call), the rate in syllables a second over the whole text
-(``embedlab.segmentation.segment_text``, as an upload is segmented), the peak memory of this
+(``embedlab.text.segmentation.segment_text``, as an upload is segmented), the peak memory of this
 process, and how long a stop takes to be seen (a stop requested at 30 % of the text). The
 machine's load average is printed beside them: the rate on two shared cores depends on it.
-``embedlab.job_estimate.SEGMENT_SYLLABLES_PER_SECOND`` is set from this rate under load.
+``embedlab.train.job_estimate.SEGMENT_SYLLABLES_PER_SECOND`` is set from this rate under load.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT))
 
 from embedlab.errors import TrainingCancelled  # noqa: E402
 from embedlab.hooks import Hooks  # noqa: E402
-from embedlab.mojibake import VLSP_FILE, underthesea_file  # noqa: E402
-from embedlab.segmentation import count_syllables, segment_text  # noqa: E402
+from embedlab.text.mojibake import VLSP_FILE, underthesea_file  # noqa: E402
+from embedlab.text.segmentation import count_syllables, segment_text  # noqa: E402
 
 
 def vietnamese_text(megabytes: float) -> str:

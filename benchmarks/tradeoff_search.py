@@ -21,10 +21,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from embedlab.biasvar import optimum, sweep  # noqa: E402
 from embedlab.config import CorpusOptions, SweepOptions, TrainOptions  # noqa: E402
-from embedlab.corpus import load_corpus  # noqa: E402
-from embedlab.prepared import prepare  # noqa: E402
+from embedlab.experiments.biasvar import optimum, sweep  # noqa: E402
+from embedlab.text.corpus import load_corpus  # noqa: E402
+from embedlab.text.prepared import prepare  # noqa: E402
 
 DIMS = (1, 2, 4, 8, 16, 32, 64, 128)
 

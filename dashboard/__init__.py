@@ -13,7 +13,7 @@ pages import Streamlit; every number comes from an ``embedlab`` function, every 
     job_panel.py a job's progress, Cancel and live view; any page's work run as a job
     cached.py    computations on a run, cached by run directory
     specs.py     chart specs built once (Vega-Lite dicts) and cached
-    lecture.py   the Lecture's step registry (one entry per embedlab.tour step)
+    lecture.py   the Lecture's step registry (one entry per embedlab.teaching.tour step)
     mapview.py   the embedding map of each run at one epoch
     sidebar.py   the current corpus and runs, on every page
     widgets.py   shared widgets: the chart, the error guard, the word picker, the epoch slider

@@ -11,11 +11,12 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.corpora import CACHE_BYTES
-from embedlab import agreement as agreement_analysis
-from embedlab import alignment, analogies, analysis, metrics, neighbours
-from embedlab import finetune as finetune_analysis
-from embedlab.builtin_corpora import planted_groups
+from embedlab.experiments import finetune as finetune_analysis
+from embedlab.runs import agreement as agreement_analysis
+from embedlab.runs import alignment, analogies, analysis, neighbours
 from embedlab.store import Run, load_run
+from embedlab.text.builtin_corpora import planted_groups
+from embedlab.train import metrics
 
 
 @st.cache_resource(max_entries=16, scope="session", show_spinner=False)

@@ -9,10 +9,17 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.session import session
-from embedlab import corpus_feedback, sizing
 from embedlab.config import BUILTIN_CORPORA, CorpusOptions, DashboardSettings
-from embedlab.corpus import Corpus, corpus_from_bytes, corpus_stats, frequency_table, load_corpus, strip_markup_upload
-from embedlab.prepared import Prepared, prepare
+from embedlab.text.corpus import (
+    Corpus,
+    corpus_from_bytes,
+    corpus_stats,
+    frequency_table,
+    load_corpus,
+    strip_markup_upload,
+)
+from embedlab.text.prepared import Prepared, prepare
+from embedlab.train import corpus_feedback, sizing
 
 MAX_UPLOADS = 3  # uploaded corpora a session keeps (memory on a shared server)
 CACHE_BYTES = "64MB"  # the byte bound of each st.cache_data function (server.maxCacheDataSize bounds them all)
@@ -46,7 +53,7 @@ def sources() -> list[str]:
 
 def add_upload(data: bytes, filename: str, segment: str = "syllables") -> Corpus:
     """Read an uploaded file into this session and make it the current corpus; ``segment`` as in
-    :func:`embedlab.corpus.corpus_from_bytes` (a long segmentation belongs in a job: read it
+    :func:`embedlab.text.corpus.corpus_from_bytes` (a long segmentation belongs in a job: read it
     there and hand the corpus to :func:`add_corpus`).
 
     Raises EmbedLabError for a file that cannot be a corpus; the current corpus is unchanged then.

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dashboard.corpora import corpus_by_sha
 from dashboard.job_panel import run_as_job
 from dashboard.runs import RunRecord, remember, require_pair
-from embedlab.corpus import Corpus
-from embedlab.evaluate import scorer_for
-from embedlab.finetune import finetune_cached
+from embedlab.experiments.finetune import finetune_cached
 from embedlab.hooks import Hooks
+from embedlab.runs.evaluate import scorer_for
+from embedlab.text.corpus import Corpus
 
 
 def finetune_current(corpus: Corpus, epochs: int, lr_factor: float) -> RunRecord | None:

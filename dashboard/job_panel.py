@@ -16,10 +16,13 @@ from dashboard.corpora import CACHE_BYTES
 from dashboard.language import keyed_by_language
 from dashboard.session import session
 from dashboard.train_job import cancel_job, collect_job, collected
-from embedlab import analysis, charts, job_estimate, jobs, roles
+from embedlab import charts, roles
 from embedlab.errors import EmbedLabError
 from embedlab.hooks import Hooks
-from embedlab.sitemap import PAGES
+from embedlab.runs import analysis
+from embedlab.server import jobs
+from embedlab.teaching.sitemap import PAGES
+from embedlab.train import job_estimate
 
 JOB_POLL_SECONDS = 1.0  # how often a page redraws a job's progress
 FOLLOW_YIELD_SECONDS = 0.1  # how long a click waits for the Train page's job panel to let go

@@ -1,5 +1,5 @@
-"""The Lecture's step registry: for each step of ``embedlab.tour.STEPS``, what it measures on the
-current runs (``embedlab.lecture``, ``embedlab.lecture_experiments``), cached by run directory."""
+"""The Lecture's step registry: for each step of ``embedlab.teaching.tour.STEPS``, what it measures on the
+current runs (``embedlab.teaching.lecture``, ``embedlab.teaching.lecture_experiments``), cached by run directory."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ import streamlit as st
 from dashboard import vega
 from dashboard.cached import drift, run_at, separation
 from dashboard.runs import Current
-from embedlab import charts, i18n, lecture, lecture_experiments, roles, tour
+from embedlab import charts, i18n, roles
 from embedlab.store import Run
+from embedlab.teaching import lecture, lecture_experiments, tour
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ if set(STEPS) != {step.key for step in tour.STEPS}:  # the tour and its measurem
 
 @st.cache_data(max_entries=128, show_spinner=False)
 def measure(key: str, paths: tuple[tuple[str, str], ...], word: str = "", language: str = "en") -> lecture.Measured:
-    """One step of the Lecture (``embedlab.tour.STEPS`` key) measured on the runs given as
+    """One step of the Lecture (``embedlab.teaching.tour.STEPS`` key) measured on the runs given as
     (display name, run directory) pairs, the L2 comparison runs by their role (see :func:`paths_of`)."""
     by_name = dict(paths)
     runs = {name: run_at(path) for name, path in paths if not roles.is_l2_comparison(name)}

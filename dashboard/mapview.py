@@ -11,8 +11,9 @@ import streamlit as st
 from dashboard.cached import groups_for, run_at
 from dashboard.corpora import CACHE_BYTES
 from dashboard.widgets import chart, guard
-from embedlab import charts, embedding_map, roles
+from embedlab import charts, roles
 from embedlab.config import MapOptions
+from embedlab.runs import embedding_map
 from embedlab.store import Run
 
 # Hover neighbours of every epoch are computed with the map when that costs a second or two

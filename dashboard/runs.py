@@ -14,16 +14,19 @@ from dashboard.corpora import builtin_corpus, current_corpus, prepared
 from dashboard.language import default_corpus
 from dashboard.session import session
 from dashboard.widgets import guard
-from embedlab import current, importer, jobs, roles, training
+from embedlab import importer, roles
 from embedlab.config import DashboardSettings, ImportOptions, cache_root
-from embedlab.corpus import Corpus
 from embedlab.errors import EmbedLabError
-from embedlab.evaluate import scorer_for
 from embedlab.hooks import Hooks
 from embedlab.i18n import _, number
 from embedlab.markup import inert
+from embedlab.runs import current
+from embedlab.runs.evaluate import scorer_for
+from embedlab.server import jobs
 from embedlab.store import Run
-from embedlab.training import default_cache_dir
+from embedlab.text.corpus import Corpus
+from embedlab.train import training
+from embedlab.train.training import default_cache_dir
 
 MAX_RUNS = 20  # entries in a session's run list
 

@@ -18,10 +18,10 @@ from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dashboard.session import Session, session
-from embedlab import memory
 from embedlab.config import Limits
-from embedlab.jobs import Job
-from embedlab.scheduler import Scheduler
+from embedlab.server import memory
+from embedlab.server.jobs import Job
+from embedlab.server.scheduler import Scheduler
 
 memory.map_large_blocks()  # one server process for every visitor: large arrays go back to the OS when freed
 # seconds a disconnected session keeps its uploads (a network blip); EMBEDLAB_VISITOR_GRACE changes it (tests)

@@ -19,7 +19,7 @@ import streamlit as st
 
 if TYPE_CHECKING:
     from embedlab.config import DashboardSettings
-    from embedlab.jobs import Job
+    from embedlab.server.jobs import Job
 
 T = TypeVar("T")
 _MISSING = object()

@@ -12,13 +12,16 @@ from dashboard.cached import run_at
 from dashboard.corpora import prepared
 from dashboard.runs import record_for, remember
 from dashboard.session import JobContext, session
-from embedlab import advice, analysis, job_estimate, jobs, roles, sizing
-from embedlab.builtin_corpora import planted_groups
+from embedlab import roles
 from embedlab.cli.options import train_command
 from embedlab.config import BUILTIN_CORPORA, CorpusOptions, DashboardSettings, Limits, TrainOptions
-from embedlab.corpus import Corpus
-from embedlab.evaluate import scorer_for
-from embedlab.prepared import Prepared, check_feasible
+from embedlab.runs import analysis
+from embedlab.runs.evaluate import scorer_for
+from embedlab.server import jobs
+from embedlab.text.builtin_corpora import planted_groups
+from embedlab.text.corpus import Corpus
+from embedlab.text.prepared import Prepared, check_feasible
+from embedlab.train import advice, job_estimate, sizing
 
 LIVE_WORDS = 14  # words in the Train page's live heatmap
 

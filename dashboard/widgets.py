@@ -13,8 +13,8 @@ from dashboard import vega
 from dashboard.cached import default_words
 from dashboard.session import session
 from embedlab.errors import EmbedLabError
-from embedlab.lookup import display_word
 from embedlab.store import Run
+from embedlab.text.lookup import display_word
 
 
 def chart(figure: alt.TopLevelMixin | dict, **kwargs) -> None:

@@ -21,11 +21,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from embedlab.config import CorpusOptions, DashboardSettings  # noqa: E402
-from embedlab.corpus import load_corpus  # noqa: E402
-from embedlab.evaluate import scorer_for  # noqa: E402
-from embedlab.prepared import prepare  # noqa: E402
-from embedlab.training import SHIPPED_RUNS as SHIPPED  # noqa: E402
-from embedlab.training import train_cached  # noqa: E402
+from embedlab.runs.evaluate import scorer_for  # noqa: E402
+from embedlab.text.corpus import load_corpus  # noqa: E402
+from embedlab.text.prepared import prepare  # noqa: E402
+from embedlab.train.training import SHIPPED_RUNS as SHIPPED  # noqa: E402
+from embedlab.train.training import train_cached  # noqa: E402
 
 CORPORA = ("toy", "toy-vi")  # what a first visitor sees, in English or in Vietnamese
 

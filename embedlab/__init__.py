@@ -1,7 +1,7 @@
 """EmbedLab: watch word embeddings form during training.
 
 The public API; pages, the command line and tests all call these. The names are imported on
-first use (PEP 562), so ``import embedlab.tour`` does not load NumPy, pandas or SciPy: a fresh
+first use (PEP 562), so ``import embedlab.teaching.tour`` does not load NumPy, pandas or SciPy: a fresh
 server shows the Lecture's text while the rest of the package is still being imported.
 """
 
@@ -20,8 +20,8 @@ _EXPORTS = {
     "TrainingCancelled": "embedlab.errors",
     "Hooks": "embedlab.hooks",
     "Snapshot": "embedlab.hooks",
-    "initial_vectors": "embedlab.softmax",
-    "softmax_loss_and_grads": "embedlab.softmax",
+    "initial_vectors": "embedlab.train.softmax",
+    "softmax_loss_and_grads": "embedlab.train.softmax",
     "Run": "embedlab.store",
     "load_run": "embedlab.store",
 }

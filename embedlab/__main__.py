@@ -25,8 +25,8 @@ from embedlab.cli.options import (
 )
 from embedlab.config import SWEEP_PRESETS, SweepOptions
 from embedlab.errors import EmbedLabError, TrainingCancelled
+from embedlab.experiments.finetune import EPOCHS as FINETUNE_EPOCHS
 from embedlab.export import FORMATS
-from embedlab.finetune import EPOCHS as FINETUNE_EPOCHS
 
 __all__ = ["build_parser", "corpus_options", "main", "train_command", "train_options"]
 

@@ -19,7 +19,7 @@ from embedlab.errors import EmbedLabError
 # toy-shift, toy-vi-shift: the second toy domains (fine-tuning); toy-vi, vi: Vietnamese, segmented into words
 BUILTIN_CORPORA = ("toy", "toy-shift", "toy-vi", "toy-vi-shift", "lee", "wiki", "vi")
 TRAINERS = ("gensim", "numpy")
-SEGMENT_CHOICES = ("auto", "words", "syllables")  # Vietnamese word segmentation (embedlab/segmentation.py)
+SEGMENT_CHOICES = ("auto", "words", "syllables")  # Vietnamese word segmentation (embedlab/text/segmentation.py)
 
 
 class Seeds:

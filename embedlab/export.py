@@ -22,12 +22,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from embedlab.atomic import atomic_dir, atomic_write
-from embedlab.builtin_corpora import planted_groups
 from embedlab.config import Limits
-from embedlab.embedding_map import colour_labels, frequency_bands, frequent_rows
 from embedlab.errors import EmbedLabError
+from embedlab.runs.embedding_map import colour_labels, frequency_bands, frequent_rows
 from embedlab.store import EXTRA, FILES, Run, write_manifest, write_vocab
-from embedlab.vocab import Vocabulary
+from embedlab.text.builtin_corpora import planted_groups
+from embedlab.text.vocab import Vocabulary
 
 if TYPE_CHECKING:
     from gensim.models import KeyedVectors

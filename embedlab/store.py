@@ -32,7 +32,7 @@ import pandas as pd
 
 from embedlab.atomic import atomic_write, check_target, new_temporary, publish, sha256_file
 from embedlab.errors import EmbedLabError, TrainingDiverged
-from embedlab.vocab import Vocabulary
+from embedlab.text.vocab import Vocabulary
 
 FILES = ("config.json", "vocab.tsv", "input_vectors.npy", "output_vectors.npy", "metrics.csv")
 REQUIRED = ("config.json", "vocab.tsv", "input_vectors.npy")
@@ -165,7 +165,7 @@ class RunWriter:
     directory into place. :meth:`finish` with ``epochs_done`` < the planned epochs keeps a
     shorter run (a cancelled training keeps its finished epochs).
 
-    >>> import tempfile; from embedlab.vocab import Vocabulary
+    >>> import tempfile; from embedlab.text.vocab import Vocabulary
     >>> out = Path(tempfile.mkdtemp()) / "run"
     >>> vocab = Vocabulary.from_words(["a", "b"], [2, 1])
     >>> with RunWriter(out, epochs=1, vocab_size=2, dim=3) as w:

@@ -4,12 +4,14 @@ import streamlit as st
 
 from dashboard import corpora, frame, job_panel, widgets
 from dashboard.session import Session, session
-from embedlab import analysis, biasvar, charts, roles, stability
-from embedlab.builtin_corpora import planted_groups
+from embedlab import charts, roles
 from embedlab.config import SWEEP_PRESETS, Limits, SweepOptions
-from embedlab.evaluate import scorer_for
-from embedlab.prepared import prepare
-from embedlab.training import default_cache_dir
+from embedlab.experiments import biasvar, stability
+from embedlab.runs import analysis
+from embedlab.runs.evaluate import scorer_for
+from embedlab.text.builtin_corpora import planted_groups
+from embedlab.text.prepared import prepare
+from embedlab.train.training import default_cache_dir
 
 HELP = """
 For each d the NumPy full-softmax skip-gram is trained **R times**, run r with seed `seed + r` on its own

@@ -6,13 +6,14 @@ import streamlit as st
 
 from dashboard import corpora, frame, job_panel, runs, widgets
 from dashboard.session import Session, session
-from embedlab import charts, corpus_feedback, importer
+from embedlab import charts, importer
 from embedlab.config import SEGMENT_CHOICES, ImportOptions, Limits
-from embedlab.corpus import Corpus, corpus_from_bytes, segmentation_plan
 from embedlab.errors import EmbedLabError
-from embedlab.lookup import display_word
 from embedlab.markup import inert
-from embedlab.uploads import file_label
+from embedlab.text.corpus import Corpus, corpus_from_bytes, segmentation_plan
+from embedlab.text.lookup import display_word
+from embedlab.text.uploads import file_label
+from embedlab.train import corpus_feedback
 
 SEGMENT_LABELS = {"auto": "automatic", "words": "words", "syllables": "syllables as written"}
 

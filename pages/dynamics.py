@@ -3,8 +3,9 @@
 import streamlit as st
 
 from dashboard import cached, frame, runs, specs, widgets
-from embedlab import charts, dynamics, roles
+from embedlab import charts, roles
 from embedlab.config import DashboardSettings
+from embedlab.runs import dynamics
 
 frame.open_page(__file__)
 pair = runs.require_pair()

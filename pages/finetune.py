@@ -3,11 +3,12 @@
 import streamlit as st
 
 from dashboard import cached, corpora, finetuning, frame, runs, widgets
-from embedlab import charts, finetune_notes, roles
-from embedlab.builtin_corpora import shifted_words
+from embedlab import charts, roles
 from embedlab.config import Limits
-from embedlab.finetune import EPOCHS, LR_FACTOR
+from embedlab.experiments import finetune_notes
+from embedlab.experiments.finetune import EPOCHS, LR_FACTOR
 from embedlab.markup import inert
+from embedlab.text.builtin_corpora import shifted_words
 
 frame.open_page(__file__)
 pair = runs.require_pair()

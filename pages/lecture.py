@@ -1,9 +1,9 @@
 """Lecture: the lecture's claims in order, each with its formula, a chart of the current runs and what they show.
 
-The first step's text is drawn first (embedlab.tour), before the dashboard and the rest of the package are
+The first step's text is drawn first (embedlab.teaching.tour), before the dashboard and the rest of the package are
 imported: on a fresh server that import takes seconds, and the first visitor reads meanwhile. The
 runs are loaded afterwards, with their progress in the first step's chart; the other steps' text
-is drawn once that chart is, and each step's chart and note then fill in (embedlab.lecture).
+is drawn once that chart is, and each step's chart and note then fill in (embedlab.teaching.lecture).
 """
 
 import sys
@@ -11,8 +11,9 @@ import sys
 import streamlit as st
 
 from dashboard import language  # Streamlit and the catalog only
-from embedlab import glossary, roles, tour
+from embedlab import roles
 from embedlab.i18n import _, current
+from embedlab.teaching import glossary, tour
 
 language.apply()  # app.py did, but AppTest reruns a page without its frame
 
@@ -63,8 +64,10 @@ import pandas as pd  # noqa: E402
 from dashboard import frame, runs, widgets  # noqa: E402  (after the text, on purpose)
 from dashboard import lecture as steps  # noqa: E402
 from dashboard.session import session  # noqa: E402
-from embedlab import biasvar, charts, i18n, lecture, lecture_experiments, lecture_measures  # noqa: E402
+from embedlab import charts, i18n  # noqa: E402
+from embedlab.experiments import biasvar  # noqa: E402
 from embedlab.markup import inert  # noqa: E402
+from embedlab.teaching import lecture, lecture_experiments, lecture_measures  # noqa: E402
 
 frame.open_page(__file__)
 if not frame.is_set_up():  # a fresh server's first visit: app.py left the session to this page

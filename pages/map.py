@@ -5,8 +5,8 @@ import streamlit as st
 from dashboard import cached, frame, mapview, runs, specs, widgets
 from embedlab import charts
 from embedlab.config import Limits, MapOptions
-from embedlab.embedding_map import COLOUR_BY, find_words, parse_word_lists
 from embedlab.markup import inert
+from embedlab.runs.embedding_map import COLOUR_BY, find_words, parse_word_lists
 
 frame.open_page(__file__)
 pair = runs.require_pair()

@@ -4,9 +4,9 @@ import streamlit as st
 
 from dashboard import cached, frame, runs, specs, widgets
 from embedlab import roles
-from embedlab.builtin_corpora import planted_analogy
-from embedlab.lookup import display_word
 from embedlab.markup import inert
+from embedlab.text.builtin_corpora import planted_analogy
+from embedlab.text.lookup import display_word
 
 frame.open_page(__file__)
 pair = runs.require_pair()

@@ -5,8 +5,10 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import cached, frame, runs, specs, widgets
-from embedlab import benchmark_files, charts, evaluate, roles
-from embedlab.quality import coverage_text, evaluate_run
+from embedlab import charts, roles
+from embedlab.runs import evaluate
+from embedlab.runs.quality import coverage_text, evaluate_run
+from embedlab.text import benchmark_files
 
 
 @st.cache_data(max_entries=64, show_spinner="Scoring every epoch on the benchmarks…")

@@ -5,10 +5,11 @@ import streamlit as st
 
 from dashboard import corpora, frame, job_panel, runs, train_job, widgets
 from dashboard.session import session
-from embedlab import advice, roles
+from embedlab import roles
 from embedlab.config import DashboardSettings, Limits, TrainOptions
-from embedlab.jobs import State
 from embedlab.markup import inert
+from embedlab.server.jobs import State
+from embedlab.train import advice
 
 GENSIM_ALPHA = TrainOptions(trainer="gensim").resolved_lr()
 HELP = {

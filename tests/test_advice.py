@@ -7,13 +7,13 @@ import math
 import numpy as np
 import pytest
 
-from embedlab import advice
 from embedlab.config import CorpusOptions, TrainOptions
-from embedlab.corpus import load_corpus
 from embedlab.errors import EmbedLabError
-from embedlab.prepared import prepare
-from embedlab.sizing import work_estimate
-from embedlab.training import train
+from embedlab.text.corpus import load_corpus
+from embedlab.text.prepared import prepare
+from embedlab.train import advice
+from embedlab.train.sizing import work_estimate
+from embedlab.train.training import train
 
 
 def test_doctests_run():

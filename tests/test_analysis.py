@@ -2,7 +2,7 @@
 
 Every number the pages show about the space (cosines, neighbours, turnover, analogies,
 alignment, movement, group separation, agreement of two trainers) is checked here against
-something computed independently of embedlab/analysis.py, neighbours.py, analogies.py,
+something computed independently of embedlab/runs/analysis.py, neighbours.py, analogies.py,
 alignment.py and agreement.py.
 """
 
@@ -16,15 +16,22 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-import embedlab.agreement as agreement
-import embedlab.alignment as alignment
-import embedlab.analogies as analogies
-import embedlab.analysis as analysis
-import embedlab.neighbours as neighbours
-from embedlab.agreement import agreement_over_epochs, neighbour_overlap, similarity_agreement
-from embedlab.alignment import align_to_last, aligned_trajectories, change_scores, principal_axes, procrustes_rotation
-from embedlab.analogies import analogy, analogy_over_epochs
-from embedlab.analysis import (
+import embedlab.runs.agreement as agreement
+import embedlab.runs.alignment as alignment
+import embedlab.runs.analogies as analogies
+import embedlab.runs.analysis as analysis
+import embedlab.runs.neighbours as neighbours
+from embedlab.errors import EmbedLabError
+from embedlab.runs.agreement import agreement_over_epochs, neighbour_overlap, similarity_agreement
+from embedlab.runs.alignment import (
+    align_to_last,
+    aligned_trajectories,
+    change_scores,
+    principal_axes,
+    procrustes_rotation,
+)
+from embedlab.runs.analogies import analogy, analogy_over_epochs
+from embedlab.runs.analysis import (
     cosine_matrix,
     default_words,
     group_separation,
@@ -32,15 +39,14 @@ from embedlab.analysis import (
     separation_over_epochs,
     similarity_frame,
 )
-from embedlab.errors import EmbedLabError
-from embedlab.neighbours import (
+from embedlab.runs.neighbours import (
     jaccard,
     nearest_neighbours,
     neighbour_table,
     neighbour_table_wide,
     neighbour_turnover,
 )
-from embedlab.vocab import Vocabulary
+from embedlab.text.vocab import Vocabulary
 
 # ---------------------------------------------------------------- independent helpers
 
@@ -480,9 +486,9 @@ def test_doctests_run(module):
 
 def test_numpy_trainer_separates_planted_groups(tmp_path):
     from embedlab.config import CorpusOptions, TrainOptions
-    from embedlab.corpus import Corpus
-    from embedlab.prepared import prepare
-    from embedlab.training import train
+    from embedlab.text.corpus import Corpus
+    from embedlab.text.prepared import prepare
+    from embedlab.train.training import train
 
     rng = np.random.default_rng(0)
     groups = {name: [f"{name}{i}" for i in range(6)] for name in ("fruit", "tool", "bird")}

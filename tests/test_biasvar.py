@@ -11,21 +11,21 @@ import scipy.sparse
 from cli_runner import run_embedlab
 from scipy.special import softmax
 
-import embedlab.biasvar
-import embedlab.decomposition
-from embedlab.biasvar import COLUMNS, best_dim, bootstrap_sentences, optimum, sweep
+import embedlab.experiments.biasvar
+import embedlab.experiments.decomposition
 from embedlab.charts import decomposition_chart, loss_chart
 from embedlab.config import CorpusOptions, SweepOptions, TrainOptions
-from embedlab.corpus import load_corpus
-from embedlab.decomposition import cross_entropy, decompose, decompose_models, pair_counts
 from embedlab.errors import EmbedLabError, TrainingCancelled
+from embedlab.experiments.biasvar import COLUMNS, best_dim, bootstrap_sentences, optimum, sweep
+from embedlab.experiments.decomposition import cross_entropy, decompose, decompose_models, pair_counts
 from embedlab.hooks import Hooks
-from embedlab.prepared import prepare
-from embedlab.softmax import softmax_loss_and_grads
+from embedlab.text.corpus import load_corpus
+from embedlab.text.prepared import prepare
+from embedlab.train.softmax import softmax_loss_and_grads
 
 
 def test_doctests():
-    for module in (embedlab.biasvar, embedlab.decomposition):
+    for module in (embedlab.experiments.biasvar, embedlab.experiments.decomposition):
         result = doctest.testmod(module)
         assert result.failed == 0 and result.attempted > 0, module.__name__
 
@@ -364,7 +364,7 @@ def test_a_centre_with_one_heldout_pair_is_counted_and_adds_no_sampling_estimate
 
 
 def test_t_quantiles_are_students_and_the_runs_needed_pass_exactly_there():
-    from embedlab.biasvar import _runs_needed, t_quantile
+    from embedlab.experiments.biasvar import _runs_needed, t_quantile
 
     assert t_quantile(3) == pytest.approx(4.3027, abs=1e-4)  # tables: t(0.975; 2), t(0.975; 4)
     assert t_quantile(5) == pytest.approx(2.7764, abs=1e-4)
@@ -387,7 +387,7 @@ def test_three_standard_errors_at_three_runs_do_not_resolve_an_optimum():
     gap, se = verdict["margins"][4]
     assert 2 < gap / se < verdict["t"] and verdict["t"] == pytest.approx(4.3027, abs=1e-4)
     assert verdict["best"] == 2 and not verdict["resolved"] and verdict["runs_needed"] > 3
-    text = embedlab.biasvar.optimum_text(verdict, 3)
+    text = embedlab.experiments.biasvar.optimum_text(verdict, 3)
     assert "4.30 standard errors" in text and "held-out set fixed" in text and "2 degrees of freedom" in text
 
 

@@ -19,17 +19,17 @@ from pathlib import Path
 
 import pytest
 
-import embedlab.builtin_corpora
-import embedlab.corpus
-import embedlab.decoding
-import embedlab.mojibake
-import embedlab.tokenizer
-import embedlab.uploads
+import embedlab.text.builtin_corpora
+import embedlab.text.corpus
+import embedlab.text.decoding
+import embedlab.text.mojibake
+import embedlab.text.tokenizer
+import embedlab.text.uploads
 from embedlab.config import Limits
-from embedlab.corpus import Corpus, corpus_from_bytes, corpus_stats, frequency_table, load_corpus
-from embedlab.decoding import decode_bytes
 from embedlab.errors import EmbedLabError
-from embedlab.tokenizer import MAX_SENTENCE_TOKENS, split_sentences, tokenize
+from embedlab.text.corpus import Corpus, corpus_from_bytes, corpus_stats, frequency_table, load_corpus
+from embedlab.text.decoding import decode_bytes
+from embedlab.text.tokenizer import MAX_SENTENCE_TOKENS, split_sentences, tokenize
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 TEXT = "Hello, World!\nThe second line.\n"
@@ -46,7 +46,13 @@ def zip_bytes(entries: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED
 
 @pytest.mark.parametrize(
     "module",
-    [embedlab.corpus, embedlab.decoding, embedlab.tokenizer, embedlab.builtin_corpora, embedlab.uploads],
+    [
+        embedlab.text.corpus,
+        embedlab.text.decoding,
+        embedlab.text.tokenizer,
+        embedlab.text.builtin_corpora,
+        embedlab.text.uploads,
+    ],
     ids=lambda m: m.__name__,
 )
 def test_doctests_run_and_pass(module):
@@ -410,7 +416,7 @@ def test_toy_corpus_has_the_planted_groups_often_enough():
     assert 40_000 <= toy.n_tokens <= 80_000
     assert 150 <= len(counts) <= 300
     assert toy.sha256 == hashlib.sha256((DATA_DIR / "toy_corpus.txt").read_bytes()).hexdigest()
-    assert embedlab.builtin_corpora.toy_groups() == groups
+    assert embedlab.text.builtin_corpora.toy_groups() == groups
 
 
 def test_built_in_corpora_return_fresh_lists():
@@ -443,11 +449,11 @@ def wiki_cache(tmp_path_factory):
     cache = tmp_path_factory.mktemp("embedlab-cache")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("EMBEDLAB_CACHE_DIR", str(cache))
-        embedlab.builtin_corpora.read_builtin.cache_clear()
+        embedlab.text.builtin_corpora.read_builtin.cache_clear()
         started = time.perf_counter()
         corpus = load_corpus("wiki")
         seconds = time.perf_counter() - started
-        embedlab.builtin_corpora.read_builtin.cache_clear()
+        embedlab.text.builtin_corpora.read_builtin.cache_clear()
     return corpus, seconds, cache
 
 
@@ -460,7 +466,7 @@ def test_wiki_sample_loads(wiki_cache):
     assert "106 articles" in wiki.description
     assert 400_000 <= wiki.n_tokens <= 500_000
     assert all(0 < len(s) <= MAX_SENTENCE_TOKENS for s in wiki.sentences)
-    path = Path(datapath(embedlab.builtin_corpora.WIKI_FILE))
+    path = Path(datapath(embedlab.text.builtin_corpora.WIKI_FILE))
     assert wiki.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     assert len(list((cache / "corpora").glob(f"wiki-{wiki.sha256}-*.json"))) == 1
     assert not list((cache / "corpora").glob("*.tmp"))
@@ -490,11 +496,11 @@ def test_wiki_sample_is_read_without_starting_a_process(tmp_path, monkeypatch):
     ]:
         monkeypatch.setattr(module, name, no_process)
     monkeypatch.setenv("EMBEDLAB_CACHE_DIR", str(tmp_path))  # an empty cache: the dump is parsed
-    embedlab.builtin_corpora.read_builtin.cache_clear()
+    embedlab.text.builtin_corpora.read_builtin.cache_clear()
     try:
         wiki = load_corpus("wiki")
     finally:
-        embedlab.builtin_corpora.read_builtin.cache_clear()
+        embedlab.text.builtin_corpora.read_builtin.cache_clear()
     assert forks == []
     assert "106 articles" in wiki.description and 400_000 <= wiki.n_tokens <= 500_000
 
@@ -504,12 +510,12 @@ def test_wiki_articles_read_in_process_are_exactly_what_gensim_wikicorpus_yields
     from gensim.corpora.wikicorpus import WikiCorpus
     from gensim.test.utils import datapath
 
-    path = datapath(embedlab.builtin_corpora.WIKI_FILE)
-    ours = list(embedlab.builtin_corpora.wiki_articles(Path(path)))
+    path = datapath(embedlab.text.builtin_corpora.WIKI_FILE)
+    ours = list(embedlab.text.builtin_corpora.wiki_articles(Path(path)))
     # gensim's own reader (it forks a worker pool: fine in a test process, never in the server)
     theirs = list(
         WikiCorpus(
-            path, processes=1, dictionary={}, tokenizer_func=embedlab.builtin_corpora._wiki_tokenizer
+            path, processes=1, dictionary={}, tokenizer_func=embedlab.text.builtin_corpora._wiki_tokenizer
         ).get_texts()
     )
     assert len(ours) == 106 and ours == theirs
@@ -529,15 +535,15 @@ def test_wiki_cache_is_reused_and_a_damaged_cache_is_rebuilt(wiki_cache, tmp_pat
 
     with monkeypatch.context() as patch:
         patch.setattr(gensim.corpora.wikicorpus, "extract_pages", no_parsing)
-        embedlab.builtin_corpora.read_builtin.cache_clear()
+        embedlab.text.builtin_corpora.read_builtin.cache_clear()
         cached = load_corpus("wiki")  # parsing would raise: the cache was read
     assert cached == wiki
 
     cache_file.write_bytes(cache_file.read_bytes()[:1000])  # a write cut short
-    embedlab.builtin_corpora.read_builtin.cache_clear()
+    embedlab.text.builtin_corpora.read_builtin.cache_clear()
     assert load_corpus("wiki") == wiki
     assert json.loads(cache_file.read_text(encoding="utf-8"))["n_tokens"] == wiki.n_tokens
-    embedlab.builtin_corpora.read_builtin.cache_clear()
+    embedlab.text.builtin_corpora.read_builtin.cache_clear()
 
 
 @pytest.mark.parametrize(
@@ -557,11 +563,11 @@ def test_a_damaged_cache_file_is_ignored(tmp_path, damage):
     sha = "ab" * 32
     path = tmp_path / "corpus.json"
     sentences = [["a", "b"], ["c"]]
-    embedlab.builtin_corpora._write_cache(path, sha, sentences, documents=1)
-    assert embedlab.builtin_corpora._read_cache(path, sha) == (sentences, 1)
-    assert embedlab.builtin_corpora._read_cache(path, "cd" * 32) is None  # another source file
+    embedlab.text.builtin_corpora._write_cache(path, sha, sentences, documents=1)
+    assert embedlab.text.builtin_corpora._read_cache(path, sha) == (sentences, 1)
+    assert embedlab.text.builtin_corpora._read_cache(path, "cd" * 32) is None  # another source file
     path.write_bytes(damage(path.read_bytes()))
-    assert embedlab.builtin_corpora._read_cache(path, sha) is None
+    assert embedlab.text.builtin_corpora._read_cache(path, sha) is None
 
 
 # --- the token cap, estimated before tokenising ------------------------------------------
@@ -573,12 +579,12 @@ def test_token_estimate_is_within_two_percent_on_real_text():
     lee = Path(datapath("lee_background.cor")).read_text(encoding="utf-8")
     text = lee * 30  # 10 MB: the estimate samples it
     true = sum(len(tokenize(piece)) for piece in split_sentences(lee)) * 30
-    assert abs(embedlab.tokenizer.estimate_tokens(text) - true) / true < 0.02
+    assert abs(embedlab.text.tokenizer.estimate_tokens(text) - true) / true < 0.02
 
 
 def test_a_text_far_over_the_token_cap_is_refused_before_it_is_tokenised(monkeypatch):
     calls = []
-    monkeypatch.setattr(embedlab.tokenizer, "split_sentences", lambda text: calls.append(1) or [])
+    monkeypatch.setattr(embedlab.text.tokenizer, "split_sentences", lambda text: calls.append(1) or [])
     with pytest.raises(EmbedLabError, match=r"about 0\.4 million words .*about 305 kB of English text"):
         corpus_from_bytes(b"one two three four\n" * 100_000, "big.txt", limits=Limits(max_tokens=50_000))
     assert calls == []  # never split into sentences, let alone tokenised
@@ -588,15 +594,15 @@ def test_a_short_text_is_tokenised_once_and_still_refused_exactly_over_the_cap(m
     """The toy corpus (~400 kB) fits in the estimate's samples: estimating it would tokenise it all
     a second time, so it is not estimated; the exact count still refuses one word over the cap."""
     tokenised = []
-    real = embedlab.tokenizer.tokenize
+    real = embedlab.text.tokenizer.tokenize
     monkeypatch.setattr(
-        embedlab.tokenizer, "tokenize", lambda text, **kw: tokenised.append(len(text)) or real(text, **kw)
+        embedlab.text.tokenizer, "tokenize", lambda text, **kw: tokenised.append(len(text)) or real(text, **kw)
     )
     text = "one two three\n" * 1000
-    assert len(embedlab.tokenizer.sentences_from_text(text, "t", 3000)) == 1000
+    assert len(embedlab.text.tokenizer.sentences_from_text(text, "t", 3000)) == 1000
     assert sum(tokenised) == len(text) - 1000  # every line once (without its newline), nothing sampled
     with pytest.raises(EmbedLabError, match="more than 2,999 words"):
-        embedlab.tokenizer.sentences_from_text(text, "t", 2999)
+        embedlab.text.tokenizer.sentences_from_text(text, "t", 2999)
 
 
 def test_the_upload_cap_and_the_token_cap_agree_for_english():
@@ -625,7 +631,7 @@ def test_the_planes_scanned_for_combining_marks_hold_every_mark_of_this_pythons_
     import sys as _sys
     import unicodedata
 
-    from embedlab.tokenizer import MARK_PLANES
+    from embedlab.text.tokenizer import MARK_PLANES
 
     every = [cp for cp in range(_sys.maxunicode + 1) if unicodedata.category(chr(cp)).startswith("M")]
     scanned = [cp for plane in MARK_PLANES for cp in plane if unicodedata.category(chr(cp)).startswith("M")]
@@ -653,7 +659,7 @@ def test_committed_vietnamese_toy_files_equal_a_fresh_generation():
 
 def test_vietnamese_toy_corpus_keeps_its_words_whole_and_plants_its_groups():
     toy = load_corpus("toy-vi")
-    groups = embedlab.builtin_corpora.planted_groups("toy-vi")
+    groups = embedlab.text.builtin_corpora.planted_groups("toy-vi")
     counts = Counter(w for s in toy.sentences for w in s)
     assert {"vua", "hoàng_hậu", "hoàng_tử", "công_chúa", "đàn_ông", "phụ_nữ", "con_trai", "con_gái"} <= set(counts)
     assert {w: counts[w] for words in groups.values() for w in words if counts[w] < 50} == {}
@@ -670,14 +676,14 @@ def test_vietnamese_toy_corpus_keeps_its_words_whole_and_plants_its_groups():
     assert contexts & planted == set()
     assert toy.segmentation.applied == "words" and toy.segmentation.multi_syllable_words > 50
     shift = load_corpus("toy-vi-shift")
-    moved = embedlab.builtin_corpora.shifted_words("toy-vi-shift")
+    moved = embedlab.text.builtin_corpora.shifted_words("toy-vi-shift")
     assert moved == ["táo", "xanh_lá", "vua", "sư_tử"]
     assert all(any(w in s for s in shift.sentences) for w in moved)
 
 
 def test_the_vi_corpus_is_read_from_the_installed_underthesea():
     vi = load_corpus("vi")
-    path = embedlab.mojibake.underthesea_file(embedlab.mojibake.VLSP_FILE)
+    path = embedlab.text.mojibake.underthesea_file(embedlab.text.mojibake.VLSP_FILE)
     assert vi.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     # every sentence of the file, each word as its annotators marked it (independently re-read here)
     raw = path.read_text(encoding="utf-8").split("\n\n")

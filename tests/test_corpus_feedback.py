@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from embedlab import corpus_feedback as feedback_module
-from embedlab import sizing
 from embedlab.config import CorpusOptions, Limits, TrainOptions
-from embedlab.corpus import Corpus, corpus_from_bytes, corpus_stats, load_corpus, strip_markup_upload
-from embedlab.corpus_feedback import (
+from embedlab.text.corpus import Corpus, corpus_from_bytes, corpus_stats, load_corpus, strip_markup_upload
+from embedlab.text.prepared import prepare
+from embedlab.train import corpus_feedback as feedback_module
+from embedlab.train import sizing
+from embedlab.train.corpus_feedback import (
     MIN_STEPS,
     MIN_TRAINING_TOKENS,
     MIN_VOCABULARY,
@@ -19,7 +20,6 @@ from embedlab.corpus_feedback import (
     explain_vocabulary,
     vocabulary_sizes,
 )
-from embedlab.prepared import prepare
 
 NOTES = Path(__file__).resolve().parents[1] / "docs" / "lecture-note"
 NUMPY = TrainOptions(trainer="numpy", epochs=20)

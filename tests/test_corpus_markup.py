@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from embedlab import corpus as corpus_module
-from embedlab import corpus_markup as markup
-from embedlab.builtin_corpora import DATA_DIR
-from embedlab.corpus import corpus_from_bytes, strip_markup_upload
-from embedlab.corpus_markup import detect_markup, strip_markup, words_markup_adds
-from embedlab.tokenizer import tokenize
+from embedlab.text import corpus as corpus_module
+from embedlab.text import corpus_markup as markup
+from embedlab.text.builtin_corpora import DATA_DIR
+from embedlab.text.corpus import corpus_from_bytes, strip_markup_upload
+from embedlab.text.corpus_markup import detect_markup, strip_markup, words_markup_adds
+from embedlab.text.tokenizer import tokenize
 
 NOTES = Path(__file__).resolve().parents[1] / "docs" / "lecture-note"
 

@@ -2,8 +2,8 @@
 
 import doctest
 
-from embedlab import current
-from embedlab.current import runs_notice
+from embedlab.runs import current
+from embedlab.runs.current import runs_notice
 
 
 def test_doctests_run():

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from embedlab.config import CorpusOptions, DashboardSettings
-from embedlab.corpus import load_corpus
-from embedlab.evaluate import scorer_for
-from embedlab.prepared import prepare
+from embedlab.runs.evaluate import scorer_for
 from embedlab.store import load_run
-from embedlab.training import SHIPPED_RUNS, cache_path, train
+from embedlab.text.corpus import load_corpus
+from embedlab.text.prepared import prepare
+from embedlab.train.training import SHIPPED_RUNS, cache_path, train
 
 ROLES = [role for role, _ in DashboardSettings().runs()]
 CORPORA = ["toy", "toy-vi"]
@@ -50,9 +50,9 @@ def test_the_shipped_toy_runs_show_their_planted_structure(corpus, role):
     """The planted analogy (king − man + woman ≈ queen; vua − đàn_ông + phụ_nữ ≈ hoàng_hậu) ranks
     first by the last epoch, and the planted groups are blocks (within-group cosine well above
     between-group, from none at epoch 0), on both trainers."""
-    from embedlab.analogies import analogy
-    from embedlab.analysis import separation_over_epochs
-    from embedlab.builtin_corpora import planted_analogy, planted_groups
+    from embedlab.runs.analogies import analogy
+    from embedlab.runs.analysis import separation_over_epochs
+    from embedlab.text.builtin_corpora import planted_analogy, planted_groups
 
     prepared = _prepared(corpus)
     run = shipped(prepared, role)
@@ -76,7 +76,7 @@ def test_shipped_runs_equal_a_fresh_training(toy, role, tmp_path):
 
 
 def test_seed_cache_copies_missing_runs_atomically_and_keeps_existing_ones(tmp_path):
-    from embedlab.training import seed_cache
+    from embedlab.train.training import seed_cache
 
     shipped = tmp_path / "shipped"
     (shipped / "run-a").mkdir(parents=True)

@@ -10,13 +10,14 @@ import pandas as pd
 import pytest
 import scipy.sparse
 
-from embedlab import descent, lecture, objectives
 from embedlab.config import CorpusOptions, TrainOptions
-from embedlab.corpus import load_corpus
-from embedlab.objectives import NegativeSampling, Softmax
-from embedlab.prepared import prepare
 from embedlab.store import load_run
-from embedlab.training import SHIPPED_RUNS, train
+from embedlab.teaching import descent, lecture
+from embedlab.text.corpus import load_corpus
+from embedlab.text.prepared import prepare
+from embedlab.train import objectives
+from embedlab.train.objectives import NegativeSampling, Softmax
+from embedlab.train.training import SHIPPED_RUNS, train
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import embedlab.dynamics
-from embedlab.dynamics import frequency_effect, gradient_story, l2_story
+import embedlab.runs.dynamics
+from embedlab.runs.dynamics import frequency_effect, gradient_story, l2_story
 
 
 def test_gradient_story_reads_start_peak_and_end():
@@ -38,4 +38,4 @@ def test_frequency_effect_agrees_with_scipy_and_quartiles():
 
 
 def test_doctests():
-    assert doctest.testmod(embedlab.dynamics).failed == 0
+    assert doctest.testmod(embedlab.runs.dynamics).failed == 0

@@ -1,15 +1,16 @@
 """The embedding map, each number recomputed another way: PCA by eigendecomposition, variance
 kept as one minus the residual, movement and roads by loops over words, neighbours by the
-float64 search of embedlab.neighbours."""
+float64 search of embedlab.runs.neighbours."""
 
 import doctest
 
 import numpy as np
 import pytest
 
-import embedlab.embedding_map as embedding_map
+import embedlab.runs.embedding_map as embedding_map
 from embedlab.config import Limits, MapOptions
-from embedlab.embedding_map import (
+from embedlab.errors import EmbedLabError
+from embedlab.runs.embedding_map import (
     OTHER,
     build_map,
     colour_labels,
@@ -23,9 +24,8 @@ from embedlab.embedding_map import (
     travel,
     travel_table,
 )
-from embedlab.errors import EmbedLabError
-from embedlab.neighbours import nearest_neighbours
-from embedlab.vocab import Vocabulary
+from embedlab.runs.neighbours import nearest_neighbours
+from embedlab.text.vocab import Vocabulary
 
 
 def vocab_of(n: int, seed: int = 0) -> Vocabulary:

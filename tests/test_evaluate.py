@@ -14,12 +14,10 @@ from cli_runner import run_embedlab
 from gensim.test.utils import datapath
 from scipy.stats import spearmanr
 
-import embedlab.benchmark_files
-import embedlab.evaluate
-import embedlab.quality
-from embedlab.benchmark_files import analogy_questions, sample_analogies
-from embedlab.builtin_corpora import planted_groups
-from embedlab.evaluate import (
+import embedlab.runs.evaluate
+import embedlab.runs.quality
+import embedlab.text.benchmark_files
+from embedlab.runs.evaluate import (
     MIN_PAIRS,
     analogy_hits,
     cosine_silhouette,
@@ -29,9 +27,11 @@ from embedlab.evaluate import (
     snapshot_quality,
     word_pair_scores,
 )
-from embedlab.quality import evaluate_run, write_quality
+from embedlab.runs.quality import evaluate_run, write_quality
 from embedlab.store import RunWriter, load_run
-from embedlab.vocab import Vocabulary
+from embedlab.text.benchmark_files import analogy_questions, sample_analogies
+from embedlab.text.builtin_corpora import planted_groups
+from embedlab.text.vocab import Vocabulary
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,7 +59,7 @@ def cosine(x, y):
     return float(x @ y / (np.linalg.norm(x) * np.linalg.norm(y)))
 
 
-@pytest.mark.parametrize("module", [embedlab.benchmark_files, embedlab.evaluate, embedlab.quality])
+@pytest.mark.parametrize("module", [embedlab.text.benchmark_files, embedlab.runs.evaluate, embedlab.runs.quality])
 def test_doctests_run(module):
     result = doctest.testmod(module)
     assert result.failed == 0 and result.attempted > 0
@@ -294,9 +294,9 @@ def test_cli_missing_run_is_one_error_line(tmp_path):
 @pytest.mark.slow
 def test_scores_rise_while_gensim_trains_on_wikipedia(tmp_path):
     from embedlab.config import CorpusOptions, TrainOptions
-    from embedlab.corpus import load_corpus
-    from embedlab.prepared import prepare
-    from embedlab.training import train
+    from embedlab.text.corpus import load_corpus
+    from embedlab.text.prepared import prepare
+    from embedlab.train.training import train
 
     prepared = prepare(load_corpus("wiki"), CorpusOptions(source="wiki", min_count=5))
     options = TrainOptions(trainer="gensim", dim=50, epochs=5, window=5, seed=1, metric_pairs=200)

@@ -8,12 +8,12 @@ import zipfile
 import numpy as np
 import pytest
 
-from embedlab.builtin_corpora import planted_groups
 from embedlab.config import Limits
 from embedlab.errors import EmbedLabError
 from embedlab.export import check_projector_size, export, most_projector_words, projector_files, projector_zip
 from embedlab.store import RunWriter, load_run
-from embedlab.vocab import Vocabulary
+from embedlab.text.builtin_corpora import planted_groups
+from embedlab.text.vocab import Vocabulary
 
 
 @pytest.fixture

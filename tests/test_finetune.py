@@ -9,16 +9,16 @@ import numpy as np
 import pytest
 from cli_runner import run_embedlab
 
-import embedlab.finetune
-from embedlab.builtin_corpora import planted_groups, shifted_words
+import embedlab.experiments.finetune
 from embedlab.config import CorpusOptions, DashboardSettings
-from embedlab.corpus import Corpus, load_corpus
 from embedlab.errors import EmbedLabError
-from embedlab.evaluate import scorer_for
-from embedlab.finetune import drift, finetune, top_movers, turnover_since_switch
-from embedlab.prepared import prepare
+from embedlab.experiments.finetune import drift, finetune, top_movers, turnover_since_switch
+from embedlab.runs.evaluate import scorer_for
 from embedlab.store import load_run
-from embedlab.training import SHIPPED_RUNS, cache_path
+from embedlab.text.builtin_corpora import planted_groups, shifted_words
+from embedlab.text.corpus import Corpus, load_corpus
+from embedlab.text.prepared import prepare
+from embedlab.train.training import SHIPPED_RUNS, cache_path
 
 ROOT = Path(__file__).resolve().parent.parent
 FINETUNE_EPOCHS = 10
@@ -103,7 +103,7 @@ def test_the_child_is_the_parent_made_longer(demo, trainer):
     assert list(child.metrics["domain"]) == ["A"] * E + ["B"] * (FINETUNE_EPOCHS + 1)
     assert load_run(child.path, verify=True).epochs == child.epochs
     lr = child.config["train_options"]["lr"]
-    assert lr == pytest.approx(embedlab.finetune.LR_FACTOR * parent.config["train_options"]["lr"])
+    assert lr == pytest.approx(embedlab.experiments.finetune.LR_FACTOR * parent.config["train_options"]["lr"])
 
 
 @pytest.mark.parametrize("trainer", ["numpy", "gensim"])

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from embedlab import finetune_notes
-from embedlab.finetune_notes import forgetting_note
+from embedlab.experiments import finetune_notes
+from embedlab.experiments.finetune_notes import forgetting_note
 
 
 def metrics(a, b, a_focus=None, switch=3):

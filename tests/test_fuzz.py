@@ -26,13 +26,13 @@ from hypothesis import strategies as st
 
 from embedlab.__main__ import main
 from embedlab.config import Limits
-from embedlab.corpus import corpus_from_bytes
 from embedlab.errors import EmbedLabError
 from embedlab.export import run_bundle
 from embedlab.importer import InputFile, import_run
 from embedlab.store import RunWriter, load_run
-from embedlab.tokenizer import MAX_SENTENCE_TOKENS, split_sentences, tokenize
-from embedlab.vocab import Vocabulary
+from embedlab.text.corpus import corpus_from_bytes
+from embedlab.text.tokenizer import MAX_SENTENCE_TOKENS, split_sentences, tokenize
+from embedlab.text.vocab import Vocabulary
 
 SMALL = Limits(max_upload_mb=1, max_uncompressed_mb=2, max_tokens=50_000, max_import_values=200_000)
 

@@ -7,9 +7,9 @@ from gensim.models import Word2Vec
 from gensim.models.callbacks import CallbackAny2Vec
 
 from embedlab.config import ImportOptions
-from embedlab.gensim_checkpoints import EpochCheckpoints
 from embedlab.importer import import_run
 from embedlab.importer.files import read_paths
+from embedlab.train.gensim_checkpoints import EpochCheckpoints
 
 SENTENCES = [
     ["king", "queen", "royal", "crown"],

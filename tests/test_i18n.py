@@ -19,16 +19,16 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
 
-import embedlab.glossary as glossary
 import embedlab.i18n as i18n
-import embedlab.lecture as lecture
-import embedlab.lecture_experiments as lecture_experiments
-import embedlab.sitemap as sitemap
-import embedlab.tour as tour
-from embedlab.analysis import separation_over_epochs
-from embedlab.builtin_corpora import planted_groups
+import embedlab.teaching.glossary as glossary
+import embedlab.teaching.lecture as lecture
+import embedlab.teaching.lecture_experiments as lecture_experiments
+import embedlab.teaching.sitemap as sitemap
+import embedlab.teaching.tour as tour
+from embedlab.runs.analysis import separation_over_epochs
 from embedlab.store import load_run
-from embedlab.training import SHIPPED_RUNS
+from embedlab.text.builtin_corpora import planted_groups
+from embedlab.train.training import SHIPPED_RUNS
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ["embedlab", "dashboard", "pages", "app.py", "ui.py"]
@@ -147,8 +147,8 @@ def test_a_broken_po_is_an_error_not_english_in_silence():
 
 
 def test_an_upload_error_speaks_the_visitors_language_and_the_command_line_stays_english():
-    from embedlab.decoding import decode_bytes
     from embedlab.errors import EmbedLabError
+    from embedlab.text.decoding import decode_bytes
 
     with i18n.use("vi"), pytest.raises(EmbedLabError) as vietnamese:
         decode_bytes(b"caf\xe9 au lait", "notes.txt")

@@ -24,15 +24,15 @@ from gensim.models import KeyedVectors, Word2Vec
 from gensim.models.callbacks import CallbackAny2Vec
 
 import embedlab.importer
-from embedlab import analysis, neighbours
 from embedlab.atomic import sha256_file
 from embedlab.config import ImportOptions, Limits
-from embedlab.corpus import load_corpus
 from embedlab.errors import EmbedLabError
 from embedlab.export import run_bundle
 from embedlab.importer import InputFile, content_key, describe, import_run, read_word2vec, run_name
+from embedlab.runs import analysis, neighbours
 from embedlab.store import FILES, RunWriter, load_run
-from embedlab.vocab import Vocabulary
+from embedlab.text.corpus import load_corpus
+from embedlab.text.vocab import Vocabulary
 
 DIM = 16
 QUERIES = ("king", "queen", "cat", "red", "bread")

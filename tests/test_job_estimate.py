@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from embedlab import job_estimate
-from embedlab.job_estimate import duration, estimate_sentence
+from embedlab.train import job_estimate
+from embedlab.train.job_estimate import duration, estimate_sentence
 
 
 def seconds_of(text: str) -> float:

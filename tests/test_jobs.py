@@ -15,18 +15,18 @@ import pytest
 
 import embedlab.cli.options
 import embedlab.config
-import embedlab.job_estimate
-import embedlab.jobs
+import embedlab.server.jobs
+import embedlab.train.job_estimate
 from embedlab.config import CorpusOptions, DashboardSettings, Limits, TrainOptions
-from embedlab.corpus import Corpus, load_corpus
 from embedlab.errors import EmbedLabError, TrainingCancelled
-from embedlab.job_estimate import refusal, run_estimate
-from embedlab.jobs import State, train_runs
-from embedlab.metrics import build_measure, objective_for, pair_counts
-from embedlab.prepared import prepare
-from embedlab.scheduler import Scheduler
+from embedlab.server.jobs import State, train_runs
+from embedlab.server.scheduler import Scheduler
 from embedlab.store import load_run
-from embedlab.vocab import expected_pair_counts
+from embedlab.text.corpus import Corpus, load_corpus
+from embedlab.text.prepared import prepare
+from embedlab.text.vocab import expected_pair_counts
+from embedlab.train.job_estimate import refusal, run_estimate
+from embedlab.train.metrics import build_measure, objective_for, pair_counts
 
 STOP_SECONDS = 1.0  # the promise: Cancel, a closed tab or a new job stops the computation this fast
 
@@ -244,7 +244,7 @@ def test_on_finish_runs_after_every_job_that_ran(scheduler):
 
 
 def test_progress_is_weighted_by_each_parts_estimate_and_moves_within_an_epoch():
-    job = embedlab.jobs.Job("a", lambda job: None, {"gensim": 10.0, "numpy": 90.0})
+    job = embedlab.server.jobs.Job("a", lambda job: None, {"gensim": 10.0, "numpy": 90.0})
     gensim, numpy = job.hooks("gensim", epochs=10), job.hooks("numpy", epochs=20)
     gensim.on_epoch(10, None, {"epoch": 10, "loss": 1.0})
     assert job.progress() == pytest.approx(0.1)
@@ -255,7 +255,7 @@ def test_progress_is_weighted_by_each_parts_estimate_and_moves_within_an_epoch()
 
 
 def test_time_left_follows_the_jobs_own_speed_once_it_has_run_a_little():
-    job = embedlab.jobs.Job("a", lambda job: None, {"numpy": 100.0})
+    job = embedlab.server.jobs.Job("a", lambda job: None, {"numpy": 100.0})
     assert job.seconds_left() == pytest.approx(100.0)  # not started: the estimate
     job.started_at = time.monotonic() - 30.0  # 30 s of running for 20 % of the work: 5× slower
     job.hooks("numpy", epochs=10).on_epoch(2, None, {"epoch": 2})
@@ -301,6 +301,6 @@ def test_training_slots_come_from_the_cores():
 
 
 def test_doctests():
-    for module in (embedlab.jobs, embedlab.job_estimate, embedlab.config, embedlab.cli.options):
+    for module in (embedlab.server.jobs, embedlab.train.job_estimate, embedlab.config, embedlab.cli.options):
         result = doctest.testmod(module)
         assert result.failed == 0, module.__name__

@@ -15,16 +15,16 @@ import pandas as pd
 import pytest
 
 import embedlab.charts.lecture as lecture_charts
-import embedlab.lecture as lecture
-import embedlab.lecture_experiments as lecture_experiments
-import embedlab.lecture_measures as lecture_measures
-import embedlab.tour as tour
-from embedlab.analogies import analogy
-from embedlab.analysis import separation_over_epochs
-from embedlab.builtin_corpora import planted_groups
+import embedlab.teaching.lecture as lecture
+import embedlab.teaching.lecture_experiments as lecture_experiments
+import embedlab.teaching.lecture_measures as lecture_measures
+import embedlab.teaching.tour as tour
+from embedlab.runs.analogies import analogy
+from embedlab.runs.analysis import separation_over_epochs
 from embedlab.store import Run, load_run
-from embedlab.training import SHIPPED_RUNS
-from embedlab.vocab import Vocabulary
+from embedlab.text.builtin_corpora import planted_groups
+from embedlab.text.vocab import Vocabulary
+from embedlab.train.training import SHIPPED_RUNS
 
 ROOT = Path(__file__).resolve().parents[1]
 COLOURS = {"NumPy softmax": "#4c78a8", "gensim Word2Vec": "#f58518"}

@@ -7,14 +7,14 @@ import unicodedata
 
 import pytest
 
-import embedlab.lookup
-from embedlab.lookup import WordIndex, display_word, fold, word_key
+import embedlab.text.lookup
+from embedlab.text.lookup import WordIndex, display_word, fold, word_key
 
 VOCAB = ["là", "học", "học_sinh", "hóc", "sinh_viên", "đường", "ma", "mà", "má", "hà_nội", "max_len", "king"]
 
 
 def test_doctests_run_and_pass():
-    result = doctest.testmod(embedlab.lookup)
+    result = doctest.testmod(embedlab.text.lookup)
     assert result.failed == 0 and result.attempted > 0
 
 
@@ -53,7 +53,7 @@ def test_english_words_and_identifiers_are_plain_lookups():
 
 
 def test_keys_agree_with_the_tokenizer():
-    from embedlab.tokenizer import tokenize
+    from embedlab.text.tokenizer import tokenize
 
     for text in ["Học_Sinh", unicodedata.normalize("NFD", "Đường_Phố"), "Hà_Nội"]:
         assert tokenize(text) == [word_key(text)]

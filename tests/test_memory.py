@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
-import embedlab.memory
-from embedlab.corpus import corpus_from_bytes
-from embedlab.memory import PerVisitor, release, rss_bytes
+import embedlab.server.memory
+from embedlab.server.memory import PerVisitor, release, rss_bytes
+from embedlab.text.corpus import corpus_from_bytes
 
 MB = 1024 * 1024
 
@@ -71,7 +71,7 @@ def test_the_janitor_empties_a_gone_visitors_containers_and_tells_the_caller():
         gone.append(visitor)
         told.set()
 
-    thread = embedlab.memory.start_janitor(visitors, lambda visitor: visitor == "here", on_gone, every=0.01)
+    thread = embedlab.server.memory.start_janitor(visitors, lambda visitor: visitor == "here", on_gone, every=0.01)
     assert told.wait(10) and thread.daemon
     assert gone == ["gone"] and uploads == {} and kept == {"y": 1} and visitors.visitors() == ["here"]
 
@@ -81,13 +81,13 @@ def test_rss_is_measured():
 
 
 def test_doctests():
-    assert doctest.testmod(embedlab.memory).failed == 0
+    assert doctest.testmod(embedlab.server.memory).failed == 0
 
 
 HEAP_AFTER_FREE = """
 import sys
 import numpy as np
-from embedlab.memory import map_large_blocks, rss_bytes
+from embedlab.server.memory import map_large_blocks, rss_bytes
 
 if sys.argv[1] == "mapped":
     assert map_large_blocks()

@@ -5,11 +5,11 @@ import doctest
 import numpy as np
 import pytest
 
-import embedlab.metrics
+import embedlab.train.metrics
 from embedlab.config import TrainOptions
-from embedlab.metrics import Measure, build_measure, geometry, metric_plan, pair_counts
-from embedlab.objectives import Softmax
-from embedlab.vocab import Encoded
+from embedlab.text.vocab import Encoded
+from embedlab.train.metrics import Measure, build_measure, geometry, metric_plan, pair_counts
+from embedlab.train.objectives import Softmax
 
 
 def test_geometry_norms_and_displacement():
@@ -61,4 +61,4 @@ def test_measure_describes_itself():
 
 
 def test_doctests():
-    assert doctest.testmod(embedlab.metrics).failed == 0
+    assert doctest.testmod(embedlab.train.metrics).failed == 0

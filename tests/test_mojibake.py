@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-import embedlab.mojibake
-from embedlab.corpus import corpus_from_bytes
-from embedlab.decoding import decode_upload
-from embedlab.mojibake import repair_mojibake, vietnamese_words
+import embedlab.text.mojibake
+from embedlab.text.corpus import corpus_from_bytes
+from embedlab.text.decoding import decode_upload
+from embedlab.text.mojibake import repair_mojibake, vietnamese_words
 
 # the lecture note in Vietnamese (SEED.vi.md), clean: its lost bytes were chosen by hand
 LECTURE_VI = Path(__file__).resolve().parent / "data" / "lecture_vi.md"
@@ -59,7 +59,7 @@ def dictionary_share(text: str) -> float:
 
 
 def test_doctests_run_and_pass():
-    result = doctest.testmod(embedlab.mojibake)
+    result = doctest.testmod(embedlab.text.mojibake)
     assert result.failed == 0 and result.attempted > 0
 
 
@@ -90,7 +90,7 @@ def test_the_lecture_note_which_quotes_mojibake_is_left_alone():
 
 
 def test_clean_english_news_is_unchanged():
-    from embedlab.benchmark_files import datapath
+    from embedlab.text.benchmark_files import datapath
 
     lee = Path(datapath("lee_background.cor")).read_text(encoding="utf-8")
     assert repair_mojibake(lee)[0] is lee

@@ -5,11 +5,11 @@ import doctest
 import numpy as np
 import pytest
 
-import embedlab.objectives
-import embedlab.objectives_sampled
-from embedlab.objectives import Hierarchical, NegativeSampling, Softmax, exact
-from embedlab.objectives_sampled import Examples, estimate, estimated_loss, sample_cbow, sample_pairs
-from embedlab.vocab import expected_pair_counts, keep_probabilities
+import embedlab.train.objectives
+import embedlab.train.objectives_sampled
+from embedlab.text.vocab import expected_pair_counts, keep_probabilities
+from embedlab.train.objectives import Hierarchical, NegativeSampling, Softmax, exact
+from embedlab.train.objectives_sampled import Examples, estimate, estimated_loss, sample_cbow, sample_pairs
 
 V, D, K_NEG = 7, 3, 3
 CODES = [[0, 1], [1, 1], [0, 0, 1], [1], [0, 1, 0], [1, 0], [0]]
@@ -178,5 +178,5 @@ def test_cbow_estimate_matches_a_direct_mean_over_examples():
 
 
 def test_doctests():
-    results = [doctest.testmod(module) for module in (embedlab.objectives, embedlab.objectives_sampled)]
+    results = [doctest.testmod(module) for module in (embedlab.train.objectives, embedlab.train.objectives_sampled)]
     assert sum(result.failed for result in results) == 0

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from cli_runner import run_embedlab
 
-from embedlab.corpus import load_corpus
+from embedlab.text.corpus import load_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 WORDS = "king queen prince princess man woman boy girl cat dog horse cow bread milk rice soup".split()

@@ -30,13 +30,13 @@ import numpy as np
 import pytest
 from cli_runner import run_embedlab
 
-import embedlab.corpus
+import embedlab.text.corpus
 from embedlab.__main__ import main
 from embedlab.config import CorpusOptions, Limits, TrainOptions
-from embedlab.corpus import corpus_from_bytes
 from embedlab.errors import EmbedLabError
-from embedlab.prepared import prepare
 from embedlab.store import load_run
+from embedlab.text.corpus import corpus_from_bytes
+from embedlab.text.prepared import prepare
 
 ROOT = Path(__file__).resolve().parent.parent
 MB = 1024 * 1024
@@ -166,9 +166,9 @@ def test_bad_corpus_through_the_cli_gives_one_error_line_and_leaves_nothing(case
 
 # ---------------------------------------------------------------- the upload path of the pages
 
-# The Corpus page hands the uploaded bytes to dashboard.corpora.add_upload → embedlab.corpus.corpus_from_bytes with
+# The Corpus page hands the uploaded bytes to dashboard.corpora.add_upload → embedlab.text.corpus.corpus_from_bytes with
 # the limits of the environment; the Train page then builds the vocabulary with
-# embedlab.training.prepare. Every other bad upload is in tests/test_corpus.py.
+# embedlab.train.training.prepare. Every other bad upload is in tests/test_corpus.py.
 BAD_UPLOADS = {
     "gzip bomb at the default limits": (
         "bomb.txt.gz",
@@ -277,7 +277,7 @@ def test_bad_settings_are_refused_before_the_corpus_is_read(args, setting, needl
     def no_work(*_args, **_kwargs):
         raise AssertionError("the corpus was read before the settings were checked")
 
-    monkeypatch.setattr(embedlab.corpus, "load_corpus", no_work)
+    monkeypatch.setattr(embedlab.text.corpus, "load_corpus", no_work)
     status, stderr = run_main(["train", "--corpus", "toy", *args], tmp_path, monkeypatch, capsys)
     assert status == 2
     lines = stderr.strip().splitlines()

@@ -14,18 +14,18 @@ from pathlib import Path
 
 import pytest
 
-import embedlab.corpus
-import embedlab.job_estimate
-import embedlab.segmentation
+import embedlab.text.corpus
+import embedlab.text.segmentation
+import embedlab.train.job_estimate
 from embedlab.config import CorpusOptions, Limits
-from embedlab.corpus import corpus_from_bytes
 from embedlab.errors import EmbedLabError, TrainingCancelled
 from embedlab.hooks import Hooks
-from embedlab.job_estimate import segment_refusal as refusal
-from embedlab.job_estimate import segment_seconds as estimate_seconds
-from embedlab.scheduler import Scheduler
-from embedlab.segmentation import PIECE_SYLLABLES, decide, segment_text
-from embedlab.tokenizer import tokenize
+from embedlab.server.scheduler import Scheduler
+from embedlab.text.corpus import corpus_from_bytes
+from embedlab.text.segmentation import PIECE_SYLLABLES, decide, segment_text
+from embedlab.text.tokenizer import tokenize
+from embedlab.train.job_estimate import segment_refusal as refusal
+from embedlab.train.job_estimate import segment_seconds as estimate_seconds
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLD = ROOT / "tests" / "data" / "vi_words_gold.txt"
@@ -66,7 +66,7 @@ def plain() -> bytes:
 
 
 def test_doctests_run_and_pass():
-    result = doctest.testmod(embedlab.segmentation)
+    result = doctest.testmod(embedlab.text.segmentation)
     assert result.failed == 0 and result.attempted > 0
 
 
@@ -168,7 +168,7 @@ def test_the_estimate_and_the_refusal_name_the_command():
     limits = Limits()
     assert estimate_seconds(20_000) < estimate_seconds(200_000)
     assert refusal(10_000, "lớp.txt", limits) is None
-    too_many = int(limits.max_job_seconds * embedlab.job_estimate.SEGMENT_SYLLABLES_PER_SECOND * 1.5)
+    too_many = int(limits.max_job_seconds * embedlab.train.job_estimate.SEGMENT_SYLLABLES_PER_SECOND * 1.5)
     message = refusal(too_many, "bài giảng.txt", limits)
     assert message is not None and "min" in message
     assert "python -m embedlab train --corpus 'bài giảng.txt' --segment words" in message
@@ -181,7 +181,7 @@ def test_a_segmented_upload_is_cached_on_disk(plain, monkeypatch, tmp_path):
     def never(*_args, **_kwargs):
         raise AssertionError("segmented again")
 
-    monkeypatch.setattr(embedlab.corpus, "segment_text", never)
+    monkeypatch.setattr(embedlab.text.corpus, "segment_text", never)
     again = corpus_from_bytes(plain, "lớp.txt", segment="words")
     assert again.sentences == first.sentences and again.segmentation.seconds == 0.0
     assert again.segmentation.syllables == first.segmentation.syllables > 0
@@ -191,7 +191,7 @@ def test_far_over_the_word_cap_is_refused_before_segmenting(monkeypatch):
     def never(*_args, **_kwargs):
         raise AssertionError("segmented a text over the cap")
 
-    monkeypatch.setattr(embedlab.corpus, "segment_text", never)
+    monkeypatch.setattr(embedlab.text.corpus, "segment_text", never)
     text = ("học sinh đi học ở trường " * 40 + "\n") * 3000  # 720k words
     with pytest.raises(EmbedLabError, match="words"):
         corpus_from_bytes(text.encode(), "big.txt", segment="words", limits=Limits(max_tokens=100_000))
@@ -233,7 +233,7 @@ def test_the_command_line_trains_words_and_records_the_setting(plain, tmp_path):
 
 
 def test_the_plan_says_before_the_work_what_will_happen(plain, monkeypatch, tmp_path):
-    from embedlab.corpus import segmentation_plan
+    from embedlab.text.corpus import segmentation_plan
 
     monkeypatch.setenv("EMBEDLAB_CACHE_DIR", str(tmp_path))
     plan = segmentation_plan(plain, "lớp.txt", "auto")
@@ -256,4 +256,4 @@ def test_english_with_a_few_vietnamese_words_is_not_segmented():
         "người ta nói rằng snow và nắng rất đẹp",
     ]
     applied, reason, share = decide("auto", "\n".join(lines * 3))
-    assert applied == "syllables" and 0.1 < share < embedlab.segmentation.VIETNAMESE_SHARE, reason
+    assert applied == "syllables" and 0.1 < share < embedlab.text.segmentation.VIETNAMESE_SHARE, reason

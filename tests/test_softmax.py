@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from gensim.models.keyedvectors import prep_vectors
 
-import embedlab.softmax
+import embedlab.train.softmax
 from embedlab.config import TrainOptions
 from embedlab.errors import TrainingCancelled
-from embedlab.softmax import (
+from embedlab.train.softmax import (
     SoftmaxTrainer,
     grouped_loss_and_grads,
     initial_vectors,
@@ -205,5 +205,5 @@ def test_should_stop_is_asked_between_batches():
 
 
 def test_doctests():
-    result = doctest.testmod(embedlab.softmax)
+    result = doctest.testmod(embedlab.train.softmax)
     assert result.attempted > 0 and result.failed == 0

@@ -6,15 +6,11 @@ import itertools
 import numpy as np
 import pytest
 
-import embedlab.stability
-from embedlab.builtin_corpora import toy_groups
+import embedlab.experiments.stability
 from embedlab.charts import stability_chart
 from embedlab.config import CorpusOptions, SweepOptions, TrainOptions
-from embedlab.corpus import load_corpus
 from embedlab.errors import EmbedLabError, TrainingCancelled
-from embedlab.hooks import Hooks
-from embedlab.prepared import prepare
-from embedlab.stability import (
+from embedlab.experiments.stability import (
     DIM_COLUMNS,
     EPOCH_COLUMNS,
     cosine_sd,
@@ -27,11 +23,15 @@ from embedlab.stability import (
     stability_by_dim,
     stability_over_epochs,
 )
-from embedlab.vocab import Vocabulary
+from embedlab.hooks import Hooks
+from embedlab.text.builtin_corpora import toy_groups
+from embedlab.text.corpus import load_corpus
+from embedlab.text.prepared import prepare
+from embedlab.text.vocab import Vocabulary
 
 
 def test_doctests():
-    result = doctest.testmod(embedlab.stability)
+    result = doctest.testmod(embedlab.experiments.stability)
     assert result.failed == 0 and result.attempted > 0
 
 

@@ -12,13 +12,13 @@ import pytest
 
 from embedlab.atomic import remove_stale_temporaries
 from embedlab.config import CorpusOptions, TrainOptions
-from embedlab.corpus import Corpus
 from embedlab.errors import EmbedLabError
 from embedlab.hooks import Hooks
-from embedlab.prepared import prepare
 from embedlab.store import RunWriter, load_run
-from embedlab.training import train_cached
-from embedlab.vocab import Vocabulary
+from embedlab.text.corpus import Corpus
+from embedlab.text.prepared import prepare
+from embedlab.text.vocab import Vocabulary
+from embedlab.train.training import train_cached
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -155,7 +155,7 @@ SNAPSHOT_RSS = """
 import sys, tempfile
 from pathlib import Path
 import numpy as np
-from embedlab.memory import rss_bytes
+from embedlab.server.memory import rss_bytes
 from embedlab.store import RunWriter
 shape = (11, 50_000, 40)  # 8 MB an epoch, 88 MB in all
 frame = np.ones(shape[1:], np.float32)

@@ -10,17 +10,17 @@ import pandas as pd
 import pytest
 
 import embedlab.hooks
-import embedlab.sizing
-import embedlab.training
+import embedlab.train.sizing
+import embedlab.train.training
 from embedlab.config import CorpusOptions, DashboardSettings, TrainOptions
-from embedlab.corpus import Corpus, load_corpus
 from embedlab.errors import EmbedLabError, TrainingCancelled
-from embedlab.evaluate import scorer_for
 from embedlab.hooks import Hooks
-from embedlab.prepared import prepare
-from embedlab.sizing import positions_per_epoch, suggested_batch_size, work_estimate
+from embedlab.runs.evaluate import scorer_for
 from embedlab.store import METRIC_COLUMNS, load_run
-from embedlab.training import SHIPPED_RUNS, cache_path, train
+from embedlab.text.corpus import Corpus, load_corpus
+from embedlab.text.prepared import prepare
+from embedlab.train.sizing import positions_per_epoch, suggested_batch_size, work_estimate
+from embedlab.train.training import SHIPPED_RUNS, cache_path, train
 
 GROUPS = json.loads((Path(__file__).resolve().parent.parent / "data" / "toy_groups.json").read_text())
 
@@ -183,7 +183,7 @@ def test_work_estimate_counts_the_positions_the_trainer_sees(toy):
 
 
 def test_doctests():
-    results = [doctest.testmod(module) for module in (embedlab.training, embedlab.sizing, embedlab.hooks)]
+    results = [doctest.testmod(module) for module in (embedlab.train.training, embedlab.train.sizing, embedlab.hooks)]
     assert sum(r.attempted for r in results) > 0 and sum(r.failed for r in results) == 0
 
 

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from gensim.models import Word2Vec
 
-import embedlab.vocab
+import embedlab.text.vocab
 from embedlab.errors import EmbedLabError
-from embedlab.vocab import (
+from embedlab.text.vocab import (
     Encoded,
     build_vocabulary,
     encode,
@@ -92,7 +92,7 @@ def test_subsampling_drops_frequent_words_in_pairs():
 
 
 def test_doctests():
-    result = doctest.testmod(embedlab.vocab)
+    result = doctest.testmod(embedlab.text.vocab)
     assert result.attempted > 0 and result.failed == 0
 
 
@@ -119,7 +119,7 @@ def _enumerated_pair_counts(sentences, window, V, keep):
 @pytest.mark.parametrize("window", [1, 2, 4])
 def test_both_walks_equal_the_enumerated_expectation(window):
     """The two ways of counting (a walk per position, a walk per word) against every outcome."""
-    from embedlab.vocab import _Accumulator, _walk_positions, _walk_words
+    from embedlab.text.vocab import _Accumulator, _walk_positions, _walk_words
 
     rng = np.random.default_rng(window)
     sentences = [rng.integers(0, 4, size=n).astype(np.int32) for n in (9, 1, 6, 11)]
@@ -135,7 +135,7 @@ def test_both_walks_equal_the_enumerated_expectation(window):
 
 
 def test_long_sentences_of_a_small_vocabulary_take_the_word_walk_with_the_same_counts(monkeypatch):
-    from embedlab import vocab
+    from embedlab.text import vocab
 
     rng = np.random.default_rng(1)
     tokens = rng.integers(0, 6, size=3000).astype(np.int32)

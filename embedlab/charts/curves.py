@@ -223,7 +223,7 @@ def drift_lines(frame: pd.DataFrame, highlight: Sequence[str] = (), *, title: st
     """Drift since the switch (1 − cos to the word's vector at the switch) per epoch, one line per
     word; ``highlight`` words (e.g. the planted shifted words) drawn thick.
 
-    frame: columns epoch, word, drift (:func:`embedlab.finetune.drift`, a few words).
+    frame: columns epoch, word, drift (:func:`embedlab.experiments.finetune.drift`, a few words).
     """
     _require(frame, ("epoch", "word", "drift"), "drift_lines")
     data = frame.assign(kind=np.where(frame["word"].isin(list(highlight)), "planted shift", "other word"))

@@ -1,4 +1,4 @@
-"""Charts of the embedding map (:mod:`embedlab.embedding_map`): DataFrames in, ``alt.Chart`` out.
+"""Charts of the embedding map (:mod:`embedlab.runs.embedding_map`): DataFrames in, ``alt.Chart`` out.
 
 >>> import pandas as pd
 >>> points = pd.DataFrame({"word": ["a", "b"], "count": [2, 1], "x": [0.0, 1.0], "y": [0.0, 1.0],
@@ -17,8 +17,8 @@ import altair as alt
 import pandas as pd
 
 from embedlab.charts._common import _require, trainer_colour
-from embedlab.embedding_map import OTHER
 from embedlab.i18n import N_, _
+from embedlab.runs.embedding_map import OTHER
 
 OTHER_COLOUR = "#c8c8c8"
 PATH_COLOUR = "#222222"
@@ -53,11 +53,11 @@ def embedding_map(
     """One epoch of the map: a point per word, coloured by its label, on fixed axes.
 
     points: columns word, count, x, y, colour, neighbours, highlighted
-    (:func:`~embedlab.embedding_map.map_points`); the hover shows the word, its count, its label
+    (:func:`~embedlab.runs.embedding_map.map_points`); the hover shows the word, its count, its label
     and its nearest neighbours in the full space. paths: columns word, epoch, x, y
-    (:func:`~embedlab.embedding_map.map_paths`), drawn as a dark line per word with a dot per
+    (:func:`~embedlab.runs.embedding_map.map_paths`), drawn as a dark line per word with a dot per
     epoch. Highlighted words get a ringed dot and their name. ``domain`` = (x, y) ranges fixed
-    across epochs (:meth:`~embedlab.embedding_map.EmbeddingMap.extent`); the chart is square so
+    across epochs (:meth:`~embedlab.runs.embedding_map.EmbeddingMap.extent`); the chart is square so
     both axes have the same scale. ``labels``: every label the page uses (so colours agree
     between charts); default: those in ``points``.
     """
@@ -100,7 +100,7 @@ def map_readout(frame: pd.DataFrame) -> alt.Chart:
     keeps (solid) and the share of the full-space movement the picture shows (dashed, picture ÷ full).
 
     frame: columns trainer, epoch, variance_kept, movement_full, movement_picture
-    (:attr:`~embedlab.embedding_map.EmbeddingMap.readout`, stacked with a ``trainer`` column).
+    (:attr:`~embedlab.runs.embedding_map.EmbeddingMap.readout`, stacked with a ``trainer`` column).
     """
     _require(frame, ("trainer", "epoch", "variance_kept", "movement_full", "movement_picture"), "map_readout")
     shares = frame.assign(movement_shown=frame["movement_picture"] / frame["movement_full"])

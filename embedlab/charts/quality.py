@@ -8,7 +8,7 @@ import pandas as pd
 
 from embedlab.charts._common import trainer_colour
 from embedlab.i18n import N_, _
-from embedlab.quality import spearman_interval, wilson_interval
+from embedlab.runs.quality import spearman_interval, wilson_interval
 
 # (score column, panel title, count column, what is counted, benchmark size)
 PANELS = (

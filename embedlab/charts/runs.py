@@ -1,7 +1,7 @@
 """One run's geometry and the two trainers side by side: cosine heatmaps, the Zipf plot,
 neighbour turnover and overlap, trajectories, change scores, agreement, planted groups.
 
-Each builder takes the long-form tables that :mod:`embedlab.analysis` produces and returns
+Each builder takes the long-form tables that :mod:`embedlab.runs.analysis` produces and returns
 a chart; the pages only place it (the per-epoch metric curves are in
 :mod:`embedlab.charts.curves`). Tests read ``chart.to_dict()`` (marks, encodings, data), so
 every chart here is checkable without a browser.
@@ -36,7 +36,7 @@ def heatmap(
     """A word × word matrix as coloured rectangles, one per row of ``frame``.
 
     frame: long form with columns word_a, word_b and ``value`` (k² rows for k words), as
-    :func:`embedlab.analysis.similarity_frame` returns. Axes keep the order of the words in
+    :func:`embedlab.runs.analysis.similarity_frame` returns. Axes keep the order of the words in
     the frame. Cosines use a fixed ``domain`` (the range over every epoch, so colours mean the
     same at every epoch); ``diverging=True`` (a difference matrix) centres a red–blue scale on
     0, symmetric about the largest absolute value. ``groups`` (word → group) draws a line
@@ -90,7 +90,7 @@ def heatmap(
 def zipf(frequencies: pd.DataFrame, max_points: int = 2000) -> alt.Chart:
     """Zipf plot: log rank against log count, one point per word.
 
-    frequencies: columns word, count, rank (:func:`embedlab.corpus.frequency_table`), sorted by
+    frequencies: columns word, count, rank (:func:`embedlab.text.corpus.frequency_table`), sorted by
     rank. A large vocabulary is thinned to at most ``max_points`` ranks spaced evenly on the log
     axis (first and last kept), so the plot looks the same and stays light.
 
@@ -126,7 +126,7 @@ def _per_trainer(long: pd.DataFrame, panel, title: str) -> alt.Chart | alt.HConc
 def turnover(frame: pd.DataFrame) -> alt.Chart | alt.HConcatChart:
     """Neighbour turnover per epoch: Jaccard@k against the previous and against the last epoch.
 
-    frame: columns epoch, jaccard_previous, jaccard_last (:func:`~embedlab.neighbours.
+    frame: columns epoch, jaccard_previous, jaccard_last (:func:`~embedlab.runs.neighbours.
     neighbour_turnover`), plus ``trainer`` when several runs are stacked (one panel each).
     """
     _require(frame, ("epoch", "jaccard_previous", "jaccard_last"), "turnover")
@@ -157,7 +157,7 @@ def trajectories(frame: pd.DataFrame, *, title: str = "") -> alt.LayerChart:
     """Aligned 2-D paths of words over epochs: a line per word, a point per epoch, the epoch
     number beside every point and the word's name at its last position.
 
-    frame: columns epoch, word, x, y (:func:`~embedlab.alignment.aligned_trajectories`).
+    frame: columns epoch, word, x, y (:func:`~embedlab.runs.alignment.aligned_trajectories`).
     """
     _require(frame, ("epoch", "word", "x", "y"), "trajectories")
     base = alt.Chart(frame, title=title).encode(
@@ -213,7 +213,7 @@ def spread_labels(x: np.ndarray, y: np.ndarray, lengths: np.ndarray, span_x: flo
 def change_scatter(frame: pd.DataFrame) -> alt.Chart:
     """How far each word moved (1 − cos, epoch 0 → last, after alignment) against its count.
 
-    frame: columns word, count, change, path_length (:func:`~embedlab.alignment.change_scores`).
+    frame: columns word, count, change, path_length (:func:`~embedlab.runs.alignment.change_scores`).
     """
     _require(frame, ("word", "count", "change", "path_length"), "change_scatter")
     return (
@@ -237,7 +237,7 @@ def change_scatter(frame: pd.DataFrame) -> alt.Chart:
 def agreement(frame: pd.DataFrame) -> alt.Chart:
     """Correlation of the two trainers' cosine structure per epoch (Pearson and Spearman).
 
-    frame: columns epoch, pearson, spearman (:func:`~embedlab.agreement.agreement_over_epochs`).
+    frame: columns epoch, pearson, spearman (:func:`~embedlab.runs.agreement.agreement_over_epochs`).
     """
     _require(frame, ("epoch", "pearson", "spearman"), "agreement")
     long = frame.melt(id_vars="epoch", value_vars=["pearson", "spearman"], var_name="correlation")
@@ -253,7 +253,7 @@ def agreement(frame: pd.DataFrame) -> alt.Chart:
 def overlap_bars(frame: pd.DataFrame, *, title: str | None = None) -> alt.Chart:
     """One bar per word: Jaccard of the two trainers' top-k neighbour sets, highest first.
 
-    frame: columns word, jaccard (:func:`~embedlab.agreement.neighbour_overlap`).
+    frame: columns word, jaccard (:func:`~embedlab.runs.agreement.neighbour_overlap`).
     """
     _require(frame, ("word", "jaccard"), "overlap_bars")
     return (
@@ -271,7 +271,7 @@ def overlap_bars(frame: pd.DataFrame, *, title: str | None = None) -> alt.Chart:
 def separation(frame: pd.DataFrame, epoch: int | None = None) -> alt.Chart | alt.HConcatChart:
     """Mean within-group and between-group cosine of the planted groups per epoch, and their gap.
 
-    frame: columns epoch, within, between, gap (:func:`~embedlab.analysis.separation_over_epochs`),
+    frame: columns epoch, within, between, gap (:func:`~embedlab.runs.analysis.separation_over_epochs`),
     plus ``trainer`` when runs are stacked (one panel each). ``epoch`` marks the epoch shown
     beside it (e.g. by the heatmaps' slider) with a rule.
     """

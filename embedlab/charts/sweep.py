@@ -6,10 +6,10 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from embedlab.biasvar import best_dim
 from embedlab.charts._common import trainer_colour
+from embedlab.experiments.biasvar import best_dim
+from embedlab.experiments.stability import EPOCH_COLUMNS
 from embedlab.i18n import N_, _
-from embedlab.stability import EPOCH_COLUMNS
 
 # Two panels a row fit the main column of a 1024 px window (~560 px); 300 px panels were cut off there.
 PANEL_WIDTH, PANEL_HEIGHT = 200, 200
@@ -201,7 +201,7 @@ def tradeoff_chart(table: pd.DataFrame, verdict: dict) -> alt.VConcatChart:
     says it is resolved; and the training and held-out cross-entropy (±1 sd over runs) — the
     familiar picture of over-fitting — all over a log₂ d axis.
 
-    table: :func:`embedlab.biasvar.sweep`'s output; verdict: :func:`embedlab.biasvar.optimum`.
+    table: :func:`embedlab.experiments.biasvar.sweep`'s output; verdict: :func:`embedlab.experiments.biasvar.optimum`.
     """
     mark = pd.DataFrame({"dim": [verdict["best"]]}) if verdict["resolved"] else None
     bias = _term_panel(

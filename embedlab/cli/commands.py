@@ -8,27 +8,27 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from embedlab.analysis import default_words
 from embedlab.atomic import atomic_dir
-from embedlab.biasvar import optimum, optimum_text, sweep
-from embedlab.builtin_corpora import planted_groups
 from embedlab.cli.options import corpus_options, sweep_settings, train_options
 from embedlab.cli.progress import ProgressBar
 from embedlab.config import CorpusOptions, ImportOptions, SweepOptions
-from embedlab.corpus import load_corpus
 from embedlab.errors import EmbedLabError
-from embedlab.evaluate import scorer_for
+from embedlab.experiments.biasvar import optimum, optimum_text, sweep
+from embedlab.experiments.finetune import drift, drift_ranks, finetune, focus_words_for
+from embedlab.experiments.stability import seed_stability, stability_by_dim
 from embedlab.export import export
-from embedlab.finetune import drift, drift_ranks, finetune, focus_words_for
 from embedlab.hooks import Hooks
 from embedlab.importer import describe, import_run, read_paths
-from embedlab.mojibake import RepairReport
-from embedlab.prepared import Prepared, check_feasible, prepare
-from embedlab.quality import coverage_text, evaluate_run, write_quality
-from embedlab.segmentation import VIETNAMESE_SHARE, Segmentation
-from embedlab.stability import seed_stability, stability_by_dim
+from embedlab.runs.analysis import default_words
+from embedlab.runs.evaluate import scorer_for
+from embedlab.runs.quality import coverage_text, evaluate_run, write_quality
 from embedlab.store import load_run
-from embedlab.training import run_key, train
+from embedlab.text.builtin_corpora import planted_groups
+from embedlab.text.corpus import load_corpus
+from embedlab.text.mojibake import RepairReport
+from embedlab.text.prepared import Prepared, check_feasible, prepare
+from embedlab.text.segmentation import VIETNAMESE_SHARE, Segmentation
+from embedlab.train.training import run_key, train
 
 
 def _load_prepared(options: CorpusOptions) -> Prepared:

@@ -17,7 +17,7 @@ What opens (recognised by content, not by file name):
 Vocabularies that differ between checkpoints are intersected: the words every file has, in the
 last file's order; the number dropped is reported. Snapshots of separate trainings sit in
 arbitrary rotations of one another, so by default each is rotated onto the last one with
-orthogonal Procrustes (:func:`embedlab.alignment.procrustes_rotation`): cosines, norms and the
+orthogonal Procrustes (:func:`embedlab.runs.alignment.procrustes_rotation`): cosines, norms and the
 neighbour tables within an epoch are unchanged, and movement between epochs means something.
 EmbedLab bundles are left as they are unless alignment is asked for.
 

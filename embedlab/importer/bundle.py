@@ -16,12 +16,12 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
-from embedlab.alignment import procrustes_rotation
 from embedlab.atomic import atomic_dir
 from embedlab.config import ImportOptions, Limits
 from embedlab.errors import EmbedLabError
 from embedlab.importer.files import BUNDLE_NAMES, InputFile, Progress, check_values, sha256_hex
 from embedlab.importer.npy import npy_header
+from embedlab.runs.alignment import procrustes_rotation
 from embedlab.store import FILES, OPTIONAL, REQUIRED, Run, load_run, write_manifest
 
 

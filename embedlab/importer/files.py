@@ -20,7 +20,7 @@ from pathlib import Path
 from embedlab.config import ImportOptions, Limits
 from embedlab.errors import EmbedLabError
 from embedlab.store import EXTRA, FILES
-from embedlab.uploads import (
+from embedlab.text.uploads import (
     GZIP_MAGIC,
     MB,
     ZIP_MAGICS,

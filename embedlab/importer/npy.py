@@ -17,8 +17,8 @@ from embedlab.errors import EmbedLabError
 from embedlab.importer.files import InputFile, Progress, check_values, first_epoch, mismatch
 from embedlab.importer.word2vec import Checkpoint
 from embedlab.store import read_vocab
-from embedlab.uploads import file_label
-from embedlab.vocab import Vocabulary
+from embedlab.text.uploads import file_label
+from embedlab.text.vocab import Vocabulary
 
 NPY_MAGIC = b"\x93NUMPY"
 

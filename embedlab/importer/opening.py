@@ -26,7 +26,7 @@ from embedlab.importer.bundle import bundle_dirs, open_bundle
 from embedlab.importer.files import InputFile, Progress, unpack
 from embedlab.importer.snapshots import IMPORTER_VERSION, open_snapshots
 from embedlab.store import Run
-from embedlab.uploads import ZIP_MAGICS, ZIP_OPEN_ERRORS, file_label
+from embedlab.text.uploads import ZIP_MAGICS, ZIP_OPEN_ERRORS, file_label
 
 
 def run_name(files: Sequence[InputFile]) -> str:

@@ -17,15 +17,15 @@ from pathlib import Path
 import numpy as np
 
 from embedlab import __version__
-from embedlab.alignment import procrustes_rotation
 from embedlab.config import ImportOptions, Limits
 from embedlab.errors import EmbedLabError
 from embedlab.importer.files import InputFile, Progress, natural_key, sha256_hex
 from embedlab.importer.npy import NPY_MAGIC, read_npy_members
 from embedlab.importer.word2vec import Checkpoint, read_word2vec_members
+from embedlab.runs.alignment import procrustes_rotation
 from embedlab.store import Run, RunWriter, load_run
-from embedlab.uploads import file_label
-from embedlab.vocab import Vocabulary
+from embedlab.text.uploads import file_label
+from embedlab.text.vocab import Vocabulary
 
 IMPORTER_VERSION = 1  # part of the app's cache key: bump when the same files would open differently
 LACKS = ("output_vectors.npy", "metrics.csv")  # what a run opened from checkpoints does not have

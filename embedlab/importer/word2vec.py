@@ -15,7 +15,7 @@ import numpy as np
 from embedlab.config import ImportOptions, Limits
 from embedlab.errors import EmbedLabError
 from embedlab.importer.files import InputFile, Progress, check_values, first_epoch, mismatch
-from embedlab.uploads import file_label
+from embedlab.text.uploads import file_label
 
 _HEADER_SEARCH = 1 << 20  # the first line of a word2vec file is found within its first MiB
 _ROW_BLOCK = 4096  # text rows turned into numbers at once: bounds the Python objects alive at a time

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from app_helpers import open_page
 
-from embedlab.corpus import Corpus, corpus_from_bytes, load_corpus
+from embedlab.text.corpus import Corpus, corpus_from_bytes, load_corpus
 
 NOTE = Path(__file__).resolve().parents[2] / "docs" / "lecture-note" / "SEED.vi.md"
 

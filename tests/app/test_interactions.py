@@ -19,7 +19,7 @@ def current_paths(at: AppTest) -> dict:
 
 
 def cosines(vectors: np.ndarray, rows: list[int]) -> np.ndarray:
-    """Cosine matrix the plain way, independent of embedlab.analysis."""
+    """Cosine matrix the plain way, independent of embedlab.runs.analysis."""
     X = vectors[rows].astype(np.float64)
     X /= np.linalg.norm(X, axis=1, keepdims=True)
     return X @ X.T

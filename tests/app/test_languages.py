@@ -8,7 +8,8 @@ import re
 from app_helpers import APP
 from streamlit.testing.v1 import AppTest
 
-from embedlab import i18n, tour
+from embedlab import i18n
+from embedlab.teaching import tour
 
 LEFT, RIGHT = i18n.PSEUDO_MARKS
 

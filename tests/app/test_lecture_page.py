@@ -12,9 +12,9 @@ from app_helpers import APP, chart_spec
 from streamlit.testing.v1 import AppTest
 
 from dashboard import runs as dashboard_runs
-from embedlab import tour
 from embedlab.config import SweepOptions
 from embedlab.store import load_run
+from embedlab.teaching import tour
 
 
 def elements(block, kind: str) -> list:

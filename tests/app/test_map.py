@@ -7,8 +7,8 @@ import pytest
 from app_helpers import chart_data, chart_spec, charts, open_page
 from scipy.spatial.distance import cdist
 
-from embedlab.builtin_corpora import planted_groups
 from embedlab.store import load_run
+from embedlab.text.builtin_corpora import planted_groups
 
 
 def maps(at) -> list[dict]:
@@ -150,7 +150,7 @@ def test_lengths_kept_start_as_a_dot_and_the_readout_says_what_the_plane_keeps(a
 def test_a_single_imported_run_without_outputs_or_metrics_gets_one_map(app, tmp_path):
     from dashboard.runs import RunRecord
     from embedlab.store import RunWriter
-    from embedlab.vocab import Vocabulary
+    from embedlab.text.vocab import Vocabulary
 
     words = [f"w{i}" for i in range(30)]
     vocab = Vocabulary.from_words(words, np.arange(30, 0, -1))

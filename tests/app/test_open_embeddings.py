@@ -19,9 +19,9 @@ from gensim.models.callbacks import CallbackAny2Vec
 from streamlit.testing.v1 import AppTest
 
 from embedlab import roles
-from embedlab.corpus import load_corpus
 from embedlab.export import run_bundle
 from embedlab.store import load_run
+from embedlab.text.corpus import load_corpus
 
 # every page that shows a run, and what of it must be identical (charts' data, tables)
 RUN_PAGES = (

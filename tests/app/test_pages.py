@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from app_helpers import ROOT, charts, open_page, texts
 
-from embedlab import sitemap
 from embedlab.config import Limits
+from embedlab.teaching import sitemap
 
 # What each of this team's pages must show on the default toy runs (its "main" elements).
 EXPECTED = {

@@ -31,9 +31,10 @@ import pytest
 from app_helpers import APP
 from streamlit.testing.v1 import AppTest
 
-from embedlab import i18n, sitemap
+from embedlab import i18n
 from embedlab.config import BUILTIN_CORPORA
 from embedlab.store import load_run
+from embedlab.teaching import sitemap
 
 LEFT, RIGHT = i18n.PSEUDO_MARKS
 # Pages whose text is still being put through the catalog: each fails here until it is done.

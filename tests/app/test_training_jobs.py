@@ -11,9 +11,9 @@ from app_helpers import APP, open_page
 from streamlit.testing.v1 import AppTest
 
 from dashboard import server
-from embedlab import job_estimate
-from embedlab.jobs import State
+from embedlab.server.jobs import State
 from embedlab.store import load_run
+from embedlab.train import job_estimate
 
 # real trainings in background jobs, a minute or more each on two busy cores: CI's full run
 pytestmark = pytest.mark.slow

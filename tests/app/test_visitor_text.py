@@ -8,8 +8,8 @@ import numpy as np
 from app_helpers import open_page
 from test_open_embeddings import open_files
 
-from embedlab import sitemap
 from embedlab.markup import inert
+from embedlab.teaching import sitemap
 
 HOSTILE = [
     "[link](javascript:alert(1))",

@@ -30,7 +30,7 @@ from conftest import (
 )
 
 from embedlab.config import BUILTIN_CORPORA, DashboardSettings
-from embedlab.corpus import corpus_from_bytes
+from embedlab.text.corpus import corpus_from_bytes
 
 pytestmark = pytest.mark.e2e
 

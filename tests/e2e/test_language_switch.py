@@ -10,7 +10,8 @@ import pytest
 from conftest import RUN_SECONDS, exceptions, screenshot, upload, wait_for, wait_for_app, wait_for_text
 from test_app import CHART, SUCCESS, drawn_charts, sidebar_text
 
-from embedlab import i18n, tour
+from embedlab import i18n
+from embedlab.teaching import tour
 
 pytestmark = pytest.mark.e2e
 

@@ -26,7 +26,7 @@ from conftest import (
     wait_for_app,
 )
 
-from embedlab import tour
+from embedlab.teaching import tour
 
 pytestmark = pytest.mark.e2e
 

@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from embedlab.memory import rss_bytes  # noqa: E402
+from embedlab.server.memory import rss_bytes  # noqa: E402
 from tests.e2e.conftest import (  # noqa: E402
     CHROMIUM_ARGS,
     HEADERS,

@@ -1,0 +1,1 @@
+"""Experiments over many runs: the bias–variance sweep over d, seed-to-seed stability, fine-tuning."""

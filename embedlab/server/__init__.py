@@ -1,0 +1,1 @@
+"""A shared server: training jobs, their scheduler, per-visitor memory."""

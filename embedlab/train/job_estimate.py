@@ -1,0 +1,277 @@
+"""How long a training job takes on this machine, measured before it starts, and whether a shared
+server refuses it.
+
+:func:`run_estimate` measures how long each run of a job takes here now (the real trainer,
+metrics kernel and scorer, each for a fraction of a second), and :func:`refusal` says whether
+that fits the per-job limit of a shared server (``Limits.max_job_seconds``). Segmenting a
+Vietnamese text into words is a job too: :func:`segment_seconds` estimates it from the rate
+``benchmarks/segmentation.py`` measured, and :func:`segment_refusal` refuses it with the command
+that does it on your own machine.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from embedlab.config import Limits, TrainOptions
+from embedlab.errors import TrainingCancelled
+from embedlab.text.prepared import Prepared
+from embedlab.train import metrics, objectives, objectives_sampled, sizing
+from embedlab.train.objectives import NegativeSampling, Softmax
+from embedlab.train.softmax import SoftmaxTrainer, initial_vectors
+from embedlab.train.training import Scorer, pair_counts
+
+# ---------------------------------------------------------------- estimating a job before it starts
+
+PROBE_MIN_WORDS = 20_000  # gensim's probe trains at least this many words (or the whole text): a rate, not a start-up
+
+
+def _timed_batches(seconds: float) -> tuple[Callable[[], bool], list[float]]:
+    """A should_stop() that records when it is asked (before each batch) and says stop after ``seconds``."""
+    calls: list[float] = []
+
+    def stop() -> bool:
+        calls.append(time.perf_counter())
+        return calls[-1] - calls[0] > seconds
+
+    return stop, calls
+
+
+def _probe_epoch(prepared: Prepared, options: TrainOptions, seconds: float) -> float:
+    """Seconds of one training epoch of ``options`` here and now, from the real trainer run on
+    this corpus for about ``seconds`` (exact when the epoch is shorter)."""
+    V = len(prepared.vocab)
+    initial = initial_vectors(V, options.dim, options.seed)
+    if options.trainer == "numpy":
+        trainer = SoftmaxTrainer(
+            prepared.train, prepared.vocab.counts, options, initial, pairs_per_position=options.window + 1.0
+        )
+        stop, calls = _timed_batches(seconds)
+        started = time.perf_counter()
+        try:
+            trainer.train_epoch(1, stop)
+        except TrainingCancelled:
+            per_batch = (calls[-1] - calls[0]) / max(len(calls) - 1, 1)
+            steps = -(-sizing.positions_per_epoch(prepared, options) // options.batch_size)
+            return (calls[0] - started) + per_batch * steps  # the epoch's draw of windows and order, then its batches
+        return time.perf_counter() - started
+    from embedlab.train.gensim_trainer import GensimTrainer  # gensim loads when first needed
+
+    trainer = GensimTrainer(prepared.train, prepared.vocab.words, prepared.vocab.counts, options, initial=initial)
+    words, started = trainer.words, time.perf_counter()
+    at_least = min(PROBE_MIN_WORDS, prepared.train.n_tokens)
+
+    def sentences():  # for ``seconds``, and never fewer than ``at_least`` words: a stalled start is no rate
+        given = 0
+        for sentence in prepared.train:
+            if given >= at_least and time.perf_counter() - started > seconds:
+                return
+            given += len(sentence)
+            yield [words[t] for t in sentence]
+
+    _, raw_words = trainer.model.train(sentences(), total_examples=len(prepared.train), epochs=1)
+    elapsed = time.perf_counter() - started
+    return elapsed * prepared.train.n_tokens / max(raw_words, 1)
+
+
+def _probe_snapshot(prepared: Prepared, options: TrainOptions, seconds: float) -> float:
+    """Seconds to measure one snapshot of ``options`` here, without its scores: the objective's
+    kernel timed on a few blocks of this vocabulary, scaled to the rows the metrics plan (exact or
+    estimated) will score."""
+    V, d = len(prepared.vocab), options.dim
+    positions = sizing.positions_per_epoch(prepared, options)
+    method, examples, _ = metrics._plan(options, V, positions * (options.window + 1), positions, V)
+    rng = np.random.default_rng(0)
+    W_in = rng.standard_normal((V, d), dtype=np.float32) / d
+    W_out = rng.standard_normal((V, d), dtype=np.float32) / d
+    objective = Softmax() if options.trainer == "numpy" else NegativeSampling.from_counts(prepared.vocab.counts, 5)
+    block = objectives._block_rows(V)
+    rows = min(V, 2 * block)
+    if method == "exact":  # training pairs with gradients, held-out pairs without: ~1⅓ passes over V rows
+        import scipy.sparse
+
+        counts = scipy.sparse.random(rows, V, density=min(1.0, 20 / V), format="csr", random_state=0)
+        counts = scipy.sparse.vstack([counts, scipy.sparse.csr_array((V - rows, V))]).tocsr()
+        stop, calls = _timed_batches(seconds)
+        started = time.perf_counter()
+        try:
+            objectives.exact(objective, W_in, W_out, counts, should_stop=stop)
+        except TrainingCancelled:
+            pass
+        measured = time.perf_counter() - started
+        done = min(rows, max(len(calls) - 1, 1) * block)
+        seconds_per_row = measured / done
+        total = seconds_per_row * V * (4 / 3)
+    else:  # estimated: examples × 2.5 passes
+        n = min(examples, rows)
+        sample = objectives_sampled.Examples(rng.integers(0, V, (n, 1)), rng.integers(0, V, n))
+        started = time.perf_counter()
+        objectives_sampled.estimate(objective, W_in, W_out, sample)
+        total = (time.perf_counter() - started) / n * examples * 1.25
+    return total
+
+
+def _probe_scorer(scorer: Scorer | None, W_in: np.ndarray) -> tuple[float, float]:
+    """(seconds of one scoring, what its first call costs on top): the first call in a process
+    loads the benchmark files and builds its indexes, once; the second is what every snapshot pays."""
+    if scorer is None:
+        return 0.0, 0.0
+    timings = []
+    for _ in range(2):
+        started = time.perf_counter()
+        scorer(W_in)
+        timings.append(time.perf_counter() - started)
+    return timings[1], max(0.0, timings[0] - timings[1])
+
+
+def _probe_setup(prepared: Prepared, options: TrainOptions, tokens: int = 50_000) -> float:
+    """Seconds to count the expected pairs of the whole text, from its first sentences (about
+    ``tokens`` tokens: the cost per token depends on how long the sentences are)."""
+    n_sentences = max(1, int(np.searchsorted(prepared.train.starts, tokens, side="right")) - 1)
+    prefix = prepared.train.select(np.arange(min(n_sentences, len(prepared.train))))
+    started = time.perf_counter()
+    pair_counts(prefix, prepared.vocab.counts, options)
+    per_token = (time.perf_counter() - started) / max(prefix.n_tokens, 1)
+    return per_token * (prepared.train.n_tokens + prepared.heldout.n_tokens)
+
+
+def run_estimate(prepared: Prepared, options: TrainOptions, scorer: Scorer | None = None, seconds: float = 0.3) -> dict:
+    """Seconds one run takes here, measured now: the real trainer, metrics kernel and scorer are
+    each run for a fraction of a second on this corpus at these settings and scaled up.
+
+    Keys: ``setup`` (counting pairs), ``epoch`` (one training epoch), ``snapshot`` (measuring and
+    scoring one snapshot), ``train`` (every epoch), ``measure`` (every snapshot, epoch 0 included),
+    ``total``. The scorer's first call in a process (loading the benchmark files) is paid here, once,
+    and not counted for every snapshot. Costs about ``3 × seconds`` plus the trainer's set-up; cache
+    it per corpus and settings.
+    """
+    options = options.validate(Limits(max_dim=10**9, max_epochs=10**9))
+    epoch = _probe_epoch(prepared, options, seconds)
+    scoring, _ = _probe_scorer(scorer, initial_vectors(len(prepared.vocab), options.dim, options.seed))
+    snapshot = _probe_snapshot(prepared, options, seconds) + scoring
+    setup = _probe_setup(prepared, options)
+    train_seconds, measure = options.epochs * epoch, (options.epochs + 1) * snapshot
+    return {
+        "setup": setup,
+        "epoch": epoch,
+        "snapshot": snapshot,
+        "train": train_seconds,
+        "measure": measure,
+        "total": setup + train_seconds + measure,
+    }
+
+
+def job_estimate(
+    prepared: Prepared, runs: list[tuple[str, TrainOptions]], scorer: Scorer | None = None, seconds: float = 0.3
+) -> dict:
+    """Seconds a job of several runs (role, options) takes here, measured now: each run's
+    :func:`run_estimate` under ``runs[role]``, and ``total``, their sum."""
+    out: dict = {"runs": {role: run_estimate(prepared, options, scorer, seconds) for role, options in runs}}
+    out["total"] = sum(run["total"] for run in out["runs"].values())
+    return out
+
+
+# ---------------------------------------------------------------- refusing a job by its estimate
+
+
+def duration(seconds: float) -> str:
+    """A duration as a person says it; never rounded up past the next tenth below 10 s, so a part
+    never reads longer than a whole that contains it.
+
+    >>> duration(0.04), duration(0.43), duration(4.27), duration(42), duration(150), duration(4000)
+    ('under 0.1 s', '0.4 s', '4.3 s', '42 s', '2.5 min', '1 h 7 min')
+    """
+    if seconds < 0.05:
+        return "under 0.1 s"
+    if seconds < 9.95:
+        return f"{seconds:.1f} s"
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 3600:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds // 3600:.0f} h {seconds % 3600 / 60:.0f} min"
+
+
+ROLE_WORDS = {"numpy": "NumPy", "gensim": "gensim", "numpy_l2_off": "NumPy without L2", "numpy_l2": "NumPy with L2"}
+
+
+def estimate_sentence(runs: dict[str, dict], epochs: dict[str, int], correction: float = 1.0) -> str:
+    """The job's estimate as one sentence whose parts add up to its total: each run's training
+    (epochs × one epoch), every run's measuring and scoring of its snapshots, and the set-up.
+
+    ``runs``: role → :func:`run_estimate`; ``epochs``: role → its epochs; ``correction``: the
+    server's actual ÷ estimated of recent jobs, already applied to ``runs`` (said when ≠ 1).
+
+    >>> run = {"setup": 0.2, "epoch": 0.1, "snapshot": 0.05, "train": 2.0, "measure": 1.05, "total": 3.25}
+    >>> print(estimate_sentence({"numpy": run, "gensim": dict(run, epoch=0.03, train=0.6, total=1.85)}, {"numpy": 20, "gensim": 20}))
+    about 5.1 s here: NumPy 2.0 s (20 epochs of 0.1 s), gensim 0.6 s (20 epochs of under 0.1 s), measuring and scoring 42 snapshots 2.1 s, set-up 0.4 s.
+    """
+    total = sum(run["total"] for run in runs.values())
+    parts = [
+        f"{ROLE_WORDS.get(role, role)} {duration(run['train'])} ({epochs[role]} epochs of {duration(run['epoch'])})"
+        for role, run in runs.items()
+    ]
+    snapshots = sum(epochs[role] + 1 for role in runs)
+    parts.append(f"measuring and scoring {snapshots} snapshots {duration(sum(r['measure'] for r in runs.values()))}")
+    parts.append(f"set-up {duration(sum(r['setup'] for r in runs.values()))}")
+    note = (
+        f" (×{correction:.2g}: recent jobs here took that much of their estimate)" if abs(correction - 1) > 0.05 else ""
+    )
+    return f"about {duration(total)} here{note}: " + ", ".join(parts) + "."
+
+
+def refusal(seconds: float, limits: Limits) -> str | None:
+    """Why a job estimated at ``seconds`` is refused on this server, or None when it fits."""
+    if seconds <= limits.max_job_seconds:
+        return None
+    return (
+        f"This training would take about {duration(seconds)} here (estimated from this server's measured speed), "
+        f"more than the {duration(limits.max_job_seconds)} one visitor may use on a shared server. Lower the epochs "
+        "or d, or raise min_count; or run it on your own machine with the commands below "
+        "(EMBEDLAB_UNLIMITED=1 lifts the limits there)."
+    )
+
+
+# ---------------------------------------------------------------- segmenting a Vietnamese text
+
+# benchmarks/segmentation.py on two shared cores: 5,006 syllables/s (1 MB, load average 19) and
+# 1,956 (5 MB, load 15-20); the lower, so that an estimate errs long rather than short
+SEGMENT_SYLLABLES_PER_SECOND = 2000
+SEGMENT_LOAD_SECONDS = 5.0  # import and model load: 3.6-3.7 s measured
+
+
+def segment_seconds(syllables: int) -> float:
+    """Seconds to segment ``syllables`` syllables into words here (:mod:`embedlab.text.segmentation`).
+
+    >>> round(segment_seconds(150_000))  # about 1 MB of Vietnamese
+    80
+    """
+    return SEGMENT_LOAD_SECONDS + syllables / SEGMENT_SYLLABLES_PER_SECOND
+
+
+def segment_command(filename: str) -> str:
+    """The command that segments and trains a file on your own machine.
+
+    >>> segment_command("bài giảng.txt")
+    "EMBEDLAB_UNLIMITED=1 python -m embedlab train --corpus 'bài giảng.txt' --segment words"
+    """
+    import shlex
+
+    return f"EMBEDLAB_UNLIMITED=1 python -m embedlab train --corpus {shlex.quote(filename)} --segment words"
+
+
+def segment_refusal(syllables: int, filename: str, limits: Limits) -> str | None:
+    """Why segmenting ``syllables`` syllables is refused on this server, or None when it fits
+    the per-job limit (``Limits.max_job_seconds``)."""
+    seconds = segment_seconds(syllables)
+    if seconds <= limits.max_job_seconds:
+        return None
+    return (
+        f"Segmenting this text into words would take about {duration(seconds)} here ({syllables:,} syllables at "
+        f"about {SEGMENT_SYLLABLES_PER_SECOND:,} a second), more than the {duration(limits.max_job_seconds)} one "
+        "visitor may use on a shared server. Choose syllables, upload a part of it, or run it on your own machine: "
+        f"{segment_command(filename)}"
+    )
