@@ -6,7 +6,7 @@ trainer (``colours``: trainer name → colour, the same on every page) and any s
 the trainer. Titles say what is drawn, with units.
 
 >>> import pandas as pd
->>> from embedlab.teaching.lecture import Measured
+>>> from embedlab.teaching.measured import Measured
 >>> frame = pd.DataFrame({"epoch": [0, 1], "grad_norm": [0.01, 0.1], "grad_norm_se": [0.0, 0.0],
 ...                       "trainer": ["numpy"] * 2})
 >>> step_chart(Measured("gradient", frame, "")).to_dict()["layer"][0]["mark"]["type"]
@@ -22,7 +22,7 @@ from embedlab import roles
 from embedlab.charts._common import trainer_colour
 from embedlab.i18n import _
 from embedlab.i18n import number as num
-from embedlab.teaching.lecture import Measured
+from embedlab.teaching.measured import Measured
 
 HEIGHT = 340  # the whole chart, title and legend included: Streamlit fits a chart to its height
 DASHES = [[1, 0], [6, 4], [2, 3], [8, 3, 2, 3]]  # solid, dashed, dotted, dash-dot

@@ -49,12 +49,7 @@ def heatmap(
     """
     _require(frame, ("word_a", "word_b", value), "heatmap")
     words = _order(frame["word_a"])
-    if diverging:
-        extent = float(np.nanmax(np.abs(frame[value].to_numpy()))) if len(frame) else 1.0
-        extent = extent if extent > 0 else 1.0
-        scale = alt.Scale(scheme="redblue", domain=[-extent, extent], reverse=True)
-    else:
-        scale = alt.Scale(scheme="viridis", domain=list(domain))
+    scale = _diverging_scale(frame[value]) if diverging else alt.Scale(scheme="viridis", domain=list(domain))
     # The word order is the scale's domain, the same in every layer: a ``sort`` list would not do, as
     # Vega-Lite drops it when it unions the layers' scales and falls back to alphabetical order,
     # with the group lines then drawn between the wrong words.
@@ -76,15 +71,27 @@ def heatmap(
             ],
         )
     )
-    layers = [cells]
-    if groups:
-        starts = [w for i, w in enumerate(words) if i > 0 and groups.get(w) != groups.get(words[i - 1])]
-        if starts:
-            edges = pd.DataFrame({"word": starts})
-            rule = alt.Chart(edges).mark_rule(color="white", strokeWidth=2)
-            layers.append(rule.encode(x=alt.X("word:N", scale=order, bandPosition=0)))
-            layers.append(rule.encode(y=alt.Y("word:N", scale=order, bandPosition=0)))
+    layers = [cells, *_group_lines(words, groups or {}, order)]
     return alt.layer(*layers, title=title).properties(height=cell * len(words) + 90)  # + room for the title, labels
+
+
+def _diverging_scale(values: pd.Series) -> alt.Scale:
+    """A red–blue scale centred on 0, symmetric about the largest absolute value."""
+    extent = float(np.nanmax(np.abs(values.to_numpy()))) if len(values) else 1.0
+    extent = extent if extent > 0 else 1.0
+    return alt.Scale(scheme="redblue", domain=[-extent, extent], reverse=True)
+
+
+def _group_lines(words: list[str], groups: dict[str, str], order: alt.Scale) -> list[alt.Chart]:
+    """White lines along both axes before each word whose group differs from the word before it."""
+    starts = [w for i, w in enumerate(words) if i > 0 and groups.get(w) != groups.get(words[i - 1])]
+    if not starts:
+        return []
+    rule = alt.Chart(pd.DataFrame({"word": starts})).mark_rule(color="white", strokeWidth=2)
+    return [
+        rule.encode(x=alt.X("word:N", scale=order, bandPosition=0)),
+        rule.encode(y=alt.Y("word:N", scale=order, bandPosition=0)),
+    ]
 
 
 def zipf(frequencies: pd.DataFrame, max_points: int = 2000) -> alt.Chart:

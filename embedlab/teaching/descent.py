@@ -33,7 +33,8 @@ import pandas as pd
 
 from embedlab.config import CorpusOptions, TrainOptions
 from embedlab.errors import EmbedLabError
-from embedlab.i18n import _
+from embedlab.i18n import _, listing
+from embedlab.i18n import number as num
 from embedlab.markup import inert
 from embedlab.store import Run
 from embedlab.text.corpus import load_corpus
@@ -217,3 +218,45 @@ def random_walk(input_vectors: np.ndarray, seed: int = 0) -> np.ndarray:
     directions = rng.standard_normal(X[1:].shape)
     directions /= np.linalg.norm(directions, axis=2, keepdims=True)
     return np.concatenate([X[:1], X[:1] + np.cumsum(lengths * directions, axis=0)])
+
+
+def summary_line(name: str, summary: pd.DataFrame, own: pd.DataFrame, word: str) -> str:
+    """The Lecture's line for one run: the median cosine at the first and last epoch checked, the
+    share of words stepping downhill, the smallest z and the verdict, then ``word``'s own cosines
+    (``own``: its ``epoch, cosine`` rows)."""
+    first, last = summary.iloc[0], summary.iloc[-1]
+    failed = summary.loc[~summary["passes"], "epoch"].tolist()
+    verdict = (
+        _("downhill beyond chance at every epoch")
+        if not failed
+        else _("not beyond chance at epoch(s) {epochs}").format(epochs=listing([str(e) for e in failed]))
+    )
+    own = own.dropna()
+    own_text = (
+        _("; *{word}*: {first} at epoch {epoch}, {last} at the last").format(
+            word=inert(word),
+            first=num(own["cosine"].iloc[0], "+.2f"),
+            epoch=int(own["epoch"].iloc[0]),
+            last=num(own["cosine"].iloc[-1], "+.2f"),
+        )
+        if len(own)
+        else ""
+    )
+    return (
+        _(
+            "**{name}** ({words} most frequent words): median cosine {first} at epoch {first_epoch}, {last} at "
+            "epoch {last_epoch}; {downhill} of the words step downhill at the last epoch; the mean is at least "
+            "{z} standard deviations of a random direction's above 0 — {verdict}"
+        ).format(
+            name=name,
+            words=int(first["words"]),
+            first=num(first["median"], ".2f"),
+            first_epoch=int(first["epoch"]),
+            last=num(last["median"], ".2f"),
+            last_epoch=int(last["epoch"]),
+            downhill=num(last["downhill"], ".0%"),
+            z=num(summary["z"].min(), ".0f"),
+            verdict=verdict,
+        )
+        + own_text
+    )

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -30,77 +29,20 @@ from embedlab.teaching.lecture_measures import (
     cosine_spread,
     frequent_rows,
 )
+from embedlab.teaching.measured import (
+    Measured,
+    bullets,
+    by_trainer,
+    long_form,
+    lr_range,
+    objective_name,
+    runs_with,
+    runs_with_loss,
+)
 from embedlab.text.builtin_corpora import planted_analogy
 
 ANALOGY = ("king", "man", "woman", "queen")  # a − b + c ≈ expected (the toy corpus plants it)
 TOYS = ("toy", "toy-vi")  # the corpora whose planted analogy another corpus's vocabulary may hold
-
-
-@dataclass(frozen=True)
-class Measured:
-    """What one step shows of the current runs.
-
-    ``kind`` names what ``frame`` holds (the chart :func:`embedlab.charts.lecture.step_chart`
-    draws); ``frame`` is None when the runs cannot show the claim at all (then ``note`` says
-    why). ``more``: for a step whose full data come from opt-in work, one line on how to get
-    it ("" when it is all there). ``extra``: numbers the chart needs besides the table.
-    """
-
-    kind: str
-    frame: pd.DataFrame | None
-    note: str
-    more: str = ""
-    extra: dict = field(default_factory=dict)
-
-
-# ---------------------------------------------------------------- small helpers for the notes
-
-
-def _by_trainer(runs: Mapping[str, Run], trainer: str) -> dict[str, Run]:
-    return {name: run for name, run in runs.items() if run.trainer == trainer}
-
-
-def _with_loss(runs: Mapping[str, Run]) -> dict[str, Run]:
-    return {name: run for name, run in runs.items() if run.has_loss}
-
-
-def _runs_with(runs: Mapping[str, Run], column: str) -> dict[str, Run]:
-    """The runs whose metrics have ``column`` (an imported run may have none)."""
-    return {name: run for name, run in runs.items() if column in run.metrics}
-
-
-def _long(frames: Mapping[str, pd.DataFrame], column: str = "trainer") -> pd.DataFrame:
-    return pd.concat([frame.assign(**{column: name}) for name, frame in frames.items()], ignore_index=True)
-
-
-def _per_epoch(runs: Mapping[str, Run], column: str, label: str = "trainer") -> pd.DataFrame:
-    """``epoch, <column>, <label>``: one metrics column of every run, stacked (label = the run's name)."""
-    return _long({name: run.metrics[["epoch", column]] for name, run in runs.items()}, label)
-
-
-def _lr_range(run: Run) -> str:
-    lr = run.metrics["lr"]
-    if lr.iloc[-1] != lr.iloc[0]:
-        return _("{first} to {last}").format(first=num(lr.iloc[0], ".3g"), last=num(lr.iloc[-1], ".2g"))
-    return _("{lr} throughout").format(lr=num(lr.iloc[0], ".3g"))
-
-
-def _objective(run: Run) -> str:
-    options = run.config.get("train_options", {})
-    objective = run.config.get("objective")
-    if objective == "softmax":
-        return _("the full softmax")
-    if objective == "negative" or options.get("negative"):
-        return _("negative sampling ({noise} noise words per pair)").format(noise=options.get("negative", "?"))
-    if objective in ("hierarchical", "hs") or options.get("hs"):
-        return _("hierarchical softmax")
-    return str(objective or _("its own objective"))
-
-
-def _bullets(parts: Sequence[str], remark: str = "") -> str:
-    """A Markdown list, one line per trainer, then a remark as its own paragraph."""
-    text = "\n".join(f"- {part}" for part in parts)
-    return f"{text}\n\n{remark}" if remark else text
 
 
 # ---------------------------------------------------------------- §1 embeddings
@@ -145,7 +87,7 @@ def embeddings(runs: Mapping[str, Run], words: Sequence[str] | None = None) -> M
         if last["rank"] != 1:
             text += _("; the nearest answer there is *{best}*").format(best=inert(last["best"]))
         parts.append(text)
-    note = _bullets(
+    note = bullets(
         parts,
         _(
             "Random vectors put {expected} at rank {rank} on average. The toy corpus plants this relation ({a} and "
@@ -153,7 +95,7 @@ def embeddings(runs: Mapping[str, Run], words: Sequence[str] | None = None) -> M
             "will not show it."
         ).format(a=a, b=b, c=c, expected=expected, rank=num((candidates + 1) / 2, ",.0f")),
     )
-    return Measured("analogy", _long(frames), note, extra={"words": tuple(words), "candidates": candidates})
+    return Measured("analogy", long_form(frames), note, extra={"words": tuple(words), "candidates": candidates})
 
 
 # ---------------------------------------------------------------- §2 softmax
@@ -161,7 +103,7 @@ def embeddings(runs: Mapping[str, Run], words: Sequence[str] | None = None) -> M
 
 def softmax(runs: Mapping[str, Run]) -> Measured:
     """§2: the full-softmax run's training and held-out loss per epoch against ln V."""
-    exact = _with_loss(_by_trainer(runs, "numpy"))
+    exact = runs_with_loss(by_trainer(runs, "numpy"))
     if not exact:
         return Measured(
             "loss",
@@ -195,20 +137,20 @@ def softmax(runs: Mapping[str, Run]) -> Measured:
         heldout=num(last["heldout_loss"], ".3f"),
         choices=num(math.exp(last["heldout_loss"]), ",.0f"),
         batch=num(batch, ",") if isinstance(batch, int) else batch,
-        lr=_lr_range(run),
+        lr=lr_range(run),
     )
     if l2 := options.get("l2"):
         note += " " + _("With λ = {l2} the training loss includes the penalty (its own column in the metrics).").format(
             l2=num(l2, "g")
         )
-    others = {n: r for n, r in _with_loss(runs).items() if r.trainer != "numpy"}
+    others = {n: r for n, r in runs_with_loss(runs).items() if r.trainer != "numpy"}
     for other, orun in others.items():
         om = orun.metrics
         note += " " + _(
             "{other} is not drawn: it optimises {objective}, a different loss on another scale ({start} → {last})."
         ).format(
             other=other,
-            objective=_objective(orun),
+            objective=objective_name(orun),
             start=num(om["loss"].iloc[0], ".3f"),
             last=num(om["loss"].iloc[-1], ".3f"),
         )
@@ -243,47 +185,12 @@ def geometry(runs: Mapping[str, Run], word: str) -> Measured:
             continue
         frames[name] = summary
         mine[name] = cosines.loc[cosines["row"] == row, ["epoch", "cosine"]]
-        first, last = summary.iloc[0], summary.iloc[-1]
-        failed = summary.loc[~summary["passes"], "epoch"].tolist()
-        verdict = (
-            _("downhill beyond chance at every epoch")
-            if not failed
-            else _("not beyond chance at epoch(s) {epochs}").format(epochs=listing([str(e) for e in failed]))
-        )
-        own = mine[name].dropna()
-        own_text = (
-            _("; *{word}*: {first} at epoch {epoch}, {last} at the last").format(
-                word=inert(word),
-                first=num(own["cosine"].iloc[0], "+.2f"),
-                epoch=int(own["epoch"].iloc[0]),
-                last=num(own["cosine"].iloc[-1], "+.2f"),
-            )
-            if len(own)
-            else ""
-        )
-        parts.append(
-            _(
-                "**{name}** ({words} most frequent words): median cosine {first} at epoch {first_epoch}, {last} at "
-                "epoch {last_epoch}; {downhill} of the words step downhill at the last epoch; the mean is at least "
-                "{z} standard deviations of a random direction's above 0 — {verdict}"
-            ).format(
-                name=name,
-                words=int(first["words"]),
-                first=num(first["median"], ".2f"),
-                first_epoch=int(first["epoch"]),
-                last=num(last["median"], ".2f"),
-                last_epoch=int(last["epoch"]),
-                downhill=num(last["downhill"], ".0%"),
-                z=num(summary["z"].min(), ".0f"),
-                verdict=verdict,
-            )
-            + own_text
-        )
+        parts.append(descent.summary_line(name, summary, mine[name], word))
     if not frames:
         return Measured("descent", None, " ".join(missing) or _("No run to check."))
     d = next(iter(runs.values())).dim
-    rates = [f"{name} {_lr_range(run)}" for name, run in runs.items() if "lr" in run.metrics]
-    note = _bullets(
+    rates = [f"{name} {lr_range(run)}" for name, run in runs.items() if "lr" in run.metrics]
+    note = bullets(
         parts,
         _(
             "A step in a random direction would give cosines around 0, 95 % within ±2/√d = ±{bound} (the grey band). "
@@ -296,8 +203,8 @@ def geometry(runs: Mapping[str, Run], word: str) -> Measured:
     )
     if missing:
         note += "\n\n" + " ".join(missing)
-    extra = {"word": word, "row": row, "d": d, "word_cosines": _long(mine)}
-    return Measured("descent", _long(frames), note, extra=extra)
+    extra = {"word": word, "row": row, "d": d, "word_cosines": long_form(mine)}
+    return Measured("descent", long_form(frames), note, extra=extra)
 
 
 # ---------------------------------------------------------------- §5.1 random start
@@ -337,7 +244,7 @@ def random_start(runs: Mapping[str, Run]) -> Measured:
             " "
             + _("Then the whole distribution moves, not only its spread:")
             + "\n\n"
-            + _bullets(
+            + bullets(
                 parts,
                 _(
                     "The first steps push every vector along a shared direction (every word shares the frequent function "
@@ -345,7 +252,7 @@ def random_start(runs: Mapping[str, Run]) -> Measured:
                 ),
             )
         )
-    return Measured("spread", _long(frames), note, extra={"d": d, "quantiles": SPREAD_QUANTILES})
+    return Measured("spread", long_form(frames), note, extra={"d": d, "quantiles": SPREAD_QUANTILES})
 
 
 # ---------------------------------------------------------------- §5.2 clusters
@@ -353,23 +260,9 @@ def random_start(runs: Mapping[str, Run]) -> Measured:
 BETWEEN_MARGIN = 0.05  # a between-group cosine this far above its epoch-0 value is "closer than at random"
 
 
-def clusters(runs: Mapping[str, Run], separations: Mapping[str, pd.DataFrame | None]) -> Measured:
-    """§5.2: within- and between-group cosine of the planted groups per epoch.
-
-    separations: name → :func:`embedlab.runs.analysis.separation_over_epochs` of that run (None when
-    its corpus has no planted groups).
-    """
-    if any(frame is None for frame in separations.values()):
-        return Measured(
-            "clusters",
-            None,
-            _(
-                "This corpus has no planted word groups, so clusters cannot be scored against a known answer here. "
-                "Pick related words on the Heatmaps page and watch their cosines; the toy corpus plants groups."
-            ),
-        )
-    long = _long(separations).melt(["epoch", "trainer"], ["within", "between"], var_name="pairs", value_name="cosine")
-    long["pairs"] = long["pairs"].map({"within": _("within a group"), "between": _("between groups")})
+def _cluster_readings(separations: Mapping[str, pd.DataFrame]) -> tuple[list[str], list[str], list[str]]:
+    """Per run: its last epoch's within/between cosines and gap; where the between-group cosine
+    peaked well above its last value (a jump); where it ended above its random start (closer)."""
     parts, jumps, closer = [], [], []
     for name, frame in separations.items():
         last = frame.iloc[-1]
@@ -398,7 +291,30 @@ def clusters(runs: Mapping[str, Run], separations: Mapping[str, pd.DataFrame | N
                         cosine=num(peak["between"], ".2f"), epoch=int(peak["epoch"]), name=name
                     )
                 )
-    note = _bullets(
+    return parts, jumps, closer
+
+
+def clusters(runs: Mapping[str, Run], separations: Mapping[str, pd.DataFrame | None]) -> Measured:
+    """§5.2: within- and between-group cosine of the planted groups per epoch.
+
+    separations: name → :func:`embedlab.runs.analysis.separation_over_epochs` of that run (None when
+    its corpus has no planted groups).
+    """
+    if any(frame is None for frame in separations.values()):
+        return Measured(
+            "clusters",
+            None,
+            _(
+                "This corpus has no planted word groups, so clusters cannot be scored against a known answer here. "
+                "Pick related words on the Heatmaps page and watch their cosines; the toy corpus plants groups."
+            ),
+        )
+    long = long_form(separations).melt(
+        ["epoch", "trainer"], ["within", "between"], var_name="pairs", value_name="cosine"
+    )
+    long["pairs"] = long["pairs"].map({"within": _("within a group"), "between": _("between groups")})
+    parts, jumps, closer = _cluster_readings(separations)
+    note = bullets(
         parts,
         _(
             "Not a smooth opening: the between-group cosine first jumps to {jumps} — every vector moves along one "
@@ -422,7 +338,7 @@ def clusters(runs: Mapping[str, Run], separations: Mapping[str, pd.DataFrame | N
 
 def gradient(runs: Mapping[str, Run]) -> Measured:
     """§5.3: ‖∇L‖ per epoch, its peak and its last value."""
-    measured = _runs_with(_with_loss(runs), "grad_norm")
+    measured = runs_with(runs_with_loss(runs), "grad_norm")
     if not measured:
         return Measured("gradient", None, _("The current runs carry no ‖∇L‖ (an imported run without metrics)."))
     frames, parts = {}, []
@@ -463,4 +379,4 @@ def gradient(runs: Mapping[str, Run]) -> Measured:
     )
     if any(frame["grad_norm_se"].fillna(0).gt(0).any() for frame in frames.values()):
         remark += " " + _("Values with a standard error are estimates on a sample of pairs (the tooltip shows it).")
-    return Measured("gradient", _long(frames), _bullets(parts, remark))
+    return Measured("gradient", long_form(frames), bullets(parts, remark))

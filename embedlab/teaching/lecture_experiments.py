@@ -15,7 +15,7 @@ from embedlab import roles
 from embedlab.i18n import _, listing
 from embedlab.i18n import number as num
 from embedlab.store import Run
-from embedlab.teaching.lecture import Measured, _bullets, _long, _per_epoch, _runs_with, _with_loss
+from embedlab.teaching.measured import Measured, bullets, long_form, per_epoch, runs_with, runs_with_loss
 
 # ---------------------------------------------------------------- §6 L2
 
@@ -35,7 +35,7 @@ def regularisation(runs: Mapping[str, Run], l2_pair: tuple[Run, Run] | None) -> 
 def _l2_comparison(runs: Mapping[str, Run], off: Run, on: Run) -> Measured:
     """The comparison runs: the same NumPy training without (``off``) and with (``on``) λ."""
     lam = on.config["train_options"]["l2"]
-    long = _per_epoch({"λ = 0": off, f"λ = {num(lam, 'g')}": on}, "mean_norm", "run")
+    long = per_epoch({"λ = 0": off, f"λ = {num(lam, 'g')}": on}, "mean_norm", "run")
     long["trainer"] = next((n for n, r in runs.items() if r.trainer == roles.NUMPY), roles.name(roles.NUMPY))
     mo, mn = off.metrics.iloc[-1], on.metrics.iloc[-1]
     lowers = mn["heldout_loss"] < mo["heldout_loss"]
@@ -67,10 +67,10 @@ def _l2_comparison(runs: Mapping[str, Run], off: Run, on: Run) -> Measured:
 
 def _current_norms(runs: Mapping[str, Run]) -> Measured:
     """No comparison runs: the current runs' mean ‖v‖, and how to get the comparison."""
-    with_norms = _runs_with(runs, "mean_norm")
+    with_norms = runs_with(runs, "mean_norm")
     if not with_norms:
         return Measured("norms", None, _("The current runs carry no mean ‖v‖ (an imported run without metrics)."))
-    note = _bullets(
+    note = bullets(
         [_norm_line(name, run) for name, run in with_norms.items()],
         _(
             "The growth slows at the end because the learning rate has decayed, not because of a penalty: gensim has "
@@ -81,7 +81,7 @@ def _current_norms(runs: Mapping[str, Run]) -> Measured:
         "To see what λ does, tick “L2 comparison” on the Train page: it trains the NumPy trainer twice more, "
         "with and without λ, at a constant learning rate, and this step then compares them."
     )
-    return Measured("norms", _per_epoch(with_norms, "mean_norm"), note, more=more)
+    return Measured("norms", per_epoch(with_norms, "mean_norm"), note, more=more)
 
 
 def _norm_line(name: str, run: Run) -> str:
@@ -137,7 +137,7 @@ def _sweep(sweep: pd.DataFrame, verdict_text: str) -> Measured:
 
 def _generalisation_gap(runs: Mapping[str, Run]) -> Measured:
     """No sweep yet: held-out minus training loss per epoch, and how to get the sweep."""
-    with_loss = _with_loss(runs)
+    with_loss = runs_with_loss(runs)
     if not with_loss:
         return Measured("gap", None, _("The current runs carry no held-out loss (an imported run without metrics)."))
     frames = {
@@ -157,7 +157,7 @@ def _generalisation_gap(runs: Mapping[str, Run]) -> Measured:
     note = (
         _("No sweep over d in this session yet, so this shows what one run can: held-out minus training loss")
         + "\n\n"
-        + _bullets(
+        + bullets(
             parts,
             _(
                 "What a model fits in its own training sample and does not carry to new sentences grows with "
@@ -170,7 +170,7 @@ def _generalisation_gap(runs: Mapping[str, Run]) -> Measured:
         "To split the error over d, press “Run the sweep” on the Bias–variance page: it trains the NumPy trainer "
         "several times per d, and this step then shows bias², variance and noise."
     )
-    return Measured("gap", _long(frames), note, more=more)
+    return Measured("gap", long_form(frames), note, more=more)
 
 
 # ---------------------------------------------------------------- §8 fine-tuning
@@ -219,14 +219,14 @@ def _drift(drifts: Mapping[str, pd.DataFrame], focus: Sequence[str], switch: int
             "v({switch})) at the last epoch, R_t the Procrustes rotation that removes the whole space's turn:"
         ).format(switch=switch)
         + "\n\n"
-        + _bullets(parts, _("The planted words: {words}.").format(words=", ".join(focus)) if len(focus) else "")
+        + bullets(parts, _("The planted words: {words}.").format(words=", ".join(focus)) if len(focus) else "")
     )
-    return Measured("drift", _long(frames), note, extra={"switch": switch})
+    return Measured("drift", long_form(frames), note, extra={"switch": switch})
 
 
 def _displacement(runs: Mapping[str, Run]) -> Measured:
     """Runs not fine-tuned: the mean step of a vector per epoch, and how to fine-tune them."""
-    moving = _runs_with(runs, "displacement")
+    moving = runs_with(runs, "displacement")
     if not moving:
         return Measured("displacement", None, _("The current runs carry no displacement (an imported run)."))
     parts = [_displacement_line(name, run.metrics) for name, run in moving.items() if len(run.metrics) > 1]
@@ -236,7 +236,7 @@ def _displacement(runs: Mapping[str, Run]) -> Measured:
             "settling; the mean step of a vector per epoch, ‖v(t) − v(t−1)‖:"
         )
         + "\n\n"
-        + _bullets(parts)
+        + bullets(parts)
     )
     toy = next(iter(runs.values())).corpus_name == "toy"
     if toy:
@@ -249,7 +249,7 @@ def _displacement(runs: Mapping[str, Run]) -> Measured:
             "To see a domain shift, fine-tune both runs on a second corpus on the Fine-tune page; this step then "
             "shows how far each word drifts."
         )
-    return Measured("displacement", _per_epoch(moving, "displacement"), note, more=more)
+    return Measured("displacement", per_epoch(moving, "displacement"), note, more=more)
 
 
 def _displacement_line(name: str, metrics: pd.DataFrame) -> str:
