@@ -69,12 +69,13 @@ SHAPES = ("single-line", "single-line-zipf", "tiny-vocabulary", "repeated-line",
 
 
 def count_pairs(tokens: int, words: int, sentence: int, sample: float) -> None:
-    """Only the pair counting (vocab.expected_pair_counts, window 5) of uniform random tokens in
+    """Only the pair counting (pair_counts.expected_pair_counts, window 5) of uniform random tokens in
     sentences of ``sentence`` words, in this process: seconds and peak RSS."""
     import resource
     import time
 
-    from embedlab.text.vocab import Encoded, expected_pair_counts, keep_probabilities
+    from embedlab.text.pair_counts import expected_pair_counts
+    from embedlab.text.vocab import Encoded, keep_probabilities
 
     rng = np.random.default_rng(0)
     ids = rng.integers(0, words, size=tokens).astype(np.int32)

@@ -23,8 +23,8 @@ from embedlab.server.jobs import State, train_runs
 from embedlab.server.scheduler import Scheduler
 from embedlab.store import load_run
 from embedlab.text.corpus import Corpus, load_corpus
+from embedlab.text.pair_counts import expected_pair_counts
 from embedlab.text.prepared import prepare
-from embedlab.text.vocab import expected_pair_counts
 from embedlab.train.job_estimate import refusal, run_estimate
 from embedlab.train.metrics import build_measure, objective_for, pair_counts
 

@@ -7,7 +7,8 @@ import pytest
 
 import embedlab.train.objectives
 import embedlab.train.objectives_sampled
-from embedlab.text.vocab import expected_pair_counts, keep_probabilities
+from embedlab.text.pair_counts import expected_pair_counts
+from embedlab.text.vocab import keep_probabilities
 from embedlab.train.objectives import Hierarchical, NegativeSampling, Softmax, exact
 from embedlab.train.objectives_sampled import Examples, estimate, estimated_loss, sample_cbow, sample_pairs
 

@@ -7,13 +7,14 @@ import numpy as np
 import pytest
 from gensim.models import Word2Vec
 
+import embedlab.text.pair_counts
 import embedlab.text.vocab
 from embedlab.errors import EmbedLabError
+from embedlab.text.pair_counts import expected_pair_counts
 from embedlab.text.vocab import (
     Encoded,
     build_vocabulary,
     encode,
-    expected_pair_counts,
     keep_probabilities,
     skipgram_pairs,
     split_heldout,
@@ -91,8 +92,9 @@ def test_subsampling_drops_frequent_words_in_pairs():
     assert np.sum(centres == 0) < np.sum(centres == 1) / 3
 
 
-def test_doctests():
-    result = doctest.testmod(embedlab.text.vocab)
+@pytest.mark.parametrize("module", [embedlab.text.vocab, embedlab.text.pair_counts])
+def test_doctests(module):
+    result = doctest.testmod(module)
     assert result.attempted > 0 and result.failed == 0
 
 
@@ -119,7 +121,7 @@ def _enumerated_pair_counts(sentences, window, V, keep):
 @pytest.mark.parametrize("window", [1, 2, 4])
 def test_both_walks_equal_the_enumerated_expectation(window):
     """The two ways of counting (a walk per position, a walk per word) against every outcome."""
-    from embedlab.text.vocab import _Accumulator, _walk_positions, _walk_words
+    from embedlab.text.pair_counts import _Accumulator, _walk_positions, _walk_words
 
     rng = np.random.default_rng(window)
     sentences = [rng.integers(0, 4, size=n).astype(np.int32) for n in (9, 1, 6, 11)]
@@ -135,7 +137,7 @@ def test_both_walks_equal_the_enumerated_expectation(window):
 
 
 def test_long_sentences_of_a_small_vocabulary_take_the_word_walk_with_the_same_counts(monkeypatch):
-    from embedlab.text import vocab
+    from embedlab.text import pair_counts as vocab
 
     rng = np.random.default_rng(1)
     tokens = rng.integers(0, 6, size=3000).astype(np.int32)

@@ -36,8 +36,9 @@ from embedlab.runs.neighbours import _top_k
 from embedlab.store import Run, load_run
 from embedlab.text.builtin_corpora import shifted_words
 from embedlab.text.corpus import Corpus
+from embedlab.text.pair_counts import expected_pair_counts
 from embedlab.text.prepared import CorpusInfo, Prepared, check_feasible
-from embedlab.text.vocab import Vocabulary, build_vocabulary, encode, expected_pair_counts, heldout_indices
+from embedlab.text.vocab import Vocabulary, build_vocabulary, encode, heldout_indices
 from embedlab.train import objectives
 from embedlab.train.metrics import build_measure, keep_for, objective_for, pair_counts
 from embedlab.train.softmax import initial_vectors

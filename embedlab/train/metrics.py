@@ -30,7 +30,8 @@ import numpy as np
 import pandas as pd
 
 from embedlab.config import Seeds, TrainOptions
-from embedlab.text.vocab import Encoded, expected_pair_counts, keep_probabilities
+from embedlab.text.pair_counts import expected_pair_counts
+from embedlab.text.vocab import Encoded, keep_probabilities
 from embedlab.train import objectives, objectives_sampled
 from embedlab.train.objectives import Hierarchical, NegativeSampling, Softmax
 from embedlab.train.objectives_sampled import Examples, sample_cbow, sample_pairs

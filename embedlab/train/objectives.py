@@ -5,7 +5,7 @@ samples). What it minimises is the *expectation* of the per-pair loss over that 
 
     J(W) = Σ_{w,c} N_wc · ℓ(w, c) / Σ_{w,c} N_wc  (+ λ(‖W_in‖² + ‖W_out‖²) for L2)
 
-with N the expected pair counts of one pass (:func:`embedlab.text.vocab.expected_pair_counts`).
+with N the expected pair counts of one pass (:func:`embedlab.text.pair_counts.expected_pair_counts`).
 Every per-epoch ``loss`` and ``grad_norm`` is J and ‖∇J‖ at that snapshot. The per-pair loss
 ℓ of each objective, with z = W_out h the scores of the input vector h = v_w:
 

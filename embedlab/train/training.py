@@ -44,6 +44,7 @@ _MATHS_MODULES = (
     "train/objectives_sampled.py",
     "train/metrics.py",
     "text/vocab.py",
+    "text/pair_counts.py",
     "train/training.py",
     "text/tokenizer.py",  # which words a corpus has
     "text/mojibake.py",
