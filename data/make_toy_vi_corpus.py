@@ -2,10 +2,11 @@
 ``data/toy_vi_groups.json`` and the second domain ``data/toy_vi_shift_corpus.txt`` with
 ``data/toy_vi_shift_words.json``.
 
-Run ``python data/make_toy_vi_corpus.py``; the output depends only on ``SEED`` (NumPy's
-``default_rng``), and a test checks that the committed files equal a fresh generation.
+Run ``python data/make_toy_vi_corpus.py``; a test checks that the committed files equal a fresh
+generation.
 
-The twin of ``make_toy_corpus.py`` (read its docstring for how the groups are planted), written
+The twin of ``make_toy_corpus.py`` through the same generator (``data/toy_planting.py``, which
+says how the groups are planted), written
 in Vietnamese and already segmented into words: a word of several syllables is joined by "_"
 (*hoàng_hậu*, *đàn_ông*), as VLSP data writes it, so the tokenizer keeps it whole. The people
 carry two independent directions: gender (male words beside *anh ấy*, female beside *cô ấy*)
@@ -22,10 +23,7 @@ with football.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-
-import numpy as np
 
 SEED = 20240611
 N_SENTENCES = 6500
@@ -176,79 +174,8 @@ MIXED_PHRASES = [
     "{x} thích {v} gần {p}",
 ]
 
-
-def _pick(rng: np.random.Generator, items: list[str]) -> str:
-    return items[int(rng.integers(len(items)))]
-
-
-def _person(rng: np.random.Generator) -> tuple[str, dict[str, str], str, str]:
-    rank = "royal" if rng.random() < 0.45 else "common"
-    pairs = ROYAL_PAIRS if rank == "royal" else COMMON_PAIRS
-    male, female, role = pairs[int(rng.integers(len(pairs)))]
-    gender = "male" if rng.random() < 0.5 else "female"
-    return (male if gender == "male" else female), PRONOUNS[gender], rank, role
-
-
-def _person_sentence(rng: np.random.Generator) -> str:
-    word, pron, rank, role = _person(rng)
-    subject = word if rng.random() < 0.7 else f"{word} {_pick(rng, PERSON_ADJECTIVES)}"
-    rank_part = _pick(rng, RANK_PHRASES[rank])
-    role_part = _pick(rng, ROLE_PHRASES[role])
-    gender_part = _pick(rng, GENDER_PHRASES)
-    shape = int(rng.integers(4))
-    if shape == 0:
-        text = f"{subject} {rank_part} và {gender_part}"
-    elif shape == 1:
-        text = f"{subject} {role_part} và {gender_part}"
-    elif shape == 2:
-        text = f"{subject} {rank_part} và {role_part}"
-    else:
-        text = f"{subject} {role_part} và {rank_part}"
-    return text.format(**pron)
-
-
-def _simple_sentence(rng: np.random.Generator, kind: str) -> str:
-    if kind == "animals":
-        return _pick(rng, ANIMAL_PHRASES).format(a=_pick(rng, GROUPS["animals"]), adj=_pick(rng, ANIMAL_ADJECTIVES))
-    if kind == "food":
-        return _pick(rng, FOOD_PHRASES).format(f=_pick(rng, GROUPS["food"]), adj=_pick(rng, FOOD_ADJECTIVES))
-    if kind == "colours":
-        c, c2 = rng.choice(len(GROUPS["colours"]), size=2, replace=False)
-        return _pick(rng, COLOUR_PHRASES).format(c=GROUPS["colours"][c], c2=GROUPS["colours"][c2])
-    if kind == "places":
-        return _pick(rng, PLACE_PHRASES).format(p=_pick(rng, GROUPS["places"]))
-    if kind == "verbs":
-        v, v2 = rng.choice(len(GROUPS["verbs"]), size=2, replace=False)
-        return _pick(rng, VERB_PHRASES).format(v=GROUPS["verbs"][v], v2=GROUPS["verbs"][v2])
-    word, _, _, _ = _person(rng)
-    return _pick(rng, MIXED_PHRASES).format(
-        x=word,
-        a=_pick(rng, GROUPS["animals"]),
-        f=_pick(rng, GROUPS["food"]),
-        p=_pick(rng, GROUPS["places"]),
-        c=_pick(rng, GROUPS["colours"]),
-        v=_pick(rng, GROUPS["verbs"]),
-    )
-
-
-KINDS = ["people", "animals", "food", "colours", "places", "verbs", "mixed"]
-KIND_WEIGHTS = np.array([0.42, 0.09, 0.09, 0.09, 0.09, 0.09, 0.13])
-
-
-def generate(seed: int = SEED, n_sentences: int = N_SENTENCES) -> str:
-    """The corpus text: one lower-case sentence per line, words separated by single spaces."""
-    rng = np.random.default_rng(seed)
-    kinds = rng.choice(len(KINDS), size=n_sentences, p=KIND_WEIGHTS / KIND_WEIGHTS.sum())
-    lines = []
-    for k in kinds:
-        kind = KINDS[int(k)]
-        lines.append(_person_sentence(rng) if kind == "people" else _simple_sentence(rng, kind))
-    return "\n".join(lines) + "\n"
-
-
-# ---------------------------------------------------------------- the second domain (fine-tuning)
-
 SHIFT_SEED = 20240616
+
 SHIFTED = {
     "táo": [
         "chiếc điện_thoại {w} mới có con chip nhanh",
@@ -281,44 +208,19 @@ SHIFTED = {
 }
 
 
-def _stand_ins(word: str) -> list[str]:
-    if word == "vua":
-        return [male for male, _, _ in ROYAL_PAIRS if male != word]
-    group = next(words for words in GROUPS.values() if word in words)
-    return [w for w in group if w != word]
-
-
-def generate_shift(seed: int = SHIFT_SEED) -> str:
-    """The second domain: each shifted word replaced in its old lines by another word of its group,
-    plus as many new lines in its new company (SHIFTED) as it had occurrences."""
-    rng = np.random.default_rng(seed)
-    lines, moved = [], []
-    for line in generate().splitlines():
-        words = line.split()
-        for i, word in enumerate(words):
-            if word in SHIFTED:
-                moved.append(word)
-                words[i] = _pick(rng, _stand_ins(word))
-        lines.append(" ".join(words))
-    for word in moved:
-        lines.insert(int(rng.integers(len(lines) + 1)), _pick(rng, SHIFTED[word]).format(w=word))
-    return "\n".join(lines) + "\n"
-
-
-def shift_json() -> str:
-    unshifted = {name: [w for w in words if w not in SHIFTED] for name, words in GROUPS.items()}
-    return json.dumps({"shifted": list(SHIFTED), "unshifted_planted": unshifted}, indent=2, ensure_ascii=False) + "\n"
-
-
-def groups_json() -> str:
-    return json.dumps(GROUPS, indent=2, ensure_ascii=False) + "\n"
+# How a person opens a sentence, and the conjunction between two of its phrases.
+SUBJECT = "{w}"
+SUBJECT_WITH_ADJECTIVE = "{w} {adj}"
+AND = "và"
 
 
 def main() -> None:
-    (DATA_DIR / "toy_vi_corpus.txt").write_text(generate(), encoding="utf-8", newline="\n")
-    (DATA_DIR / "toy_vi_groups.json").write_text(groups_json(), encoding="utf-8", newline="\n")
-    (DATA_DIR / "toy_vi_shift_corpus.txt").write_text(generate_shift(), encoding="utf-8", newline="\n")
-    (DATA_DIR / "toy_vi_shift_words.json").write_text(shift_json(), encoding="utf-8", newline="\n")
+    import sys
+
+    sys.path.insert(0, str(DATA_DIR))
+    import toy_planting
+
+    toy_planting.write(sys.modules[__name__], "toy_vi")
 
 
 if __name__ == "__main__":

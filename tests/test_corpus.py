@@ -390,19 +390,24 @@ def test_frequency_table_breaks_ties_by_word_whatever_the_input_order():
 # --- the toy corpus ---------------------------------------------------------------------
 
 
-def _toy_generator():
-    spec = importlib.util.spec_from_file_location("make_toy_corpus", DATA_DIR / "make_toy_corpus.py")
+def _data_module(script: str):
+    spec = importlib.util.spec_from_file_location(script.removesuffix(".py"), DATA_DIR / script)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-def test_committed_toy_files_equal_a_fresh_generation():
-    generator = _toy_generator()
-    fresh = generator.generate()
-    assert fresh == generator.generate()
-    assert (DATA_DIR / "toy_corpus.txt").read_bytes() == fresh.encode("utf-8")
-    assert (DATA_DIR / "toy_groups.json").read_bytes() == generator.groups_json().encode("utf-8")
+@pytest.mark.parametrize("script, prefix", [("make_toy_corpus.py", "toy"), ("make_toy_vi_corpus.py", "toy_vi")])
+def test_committed_toy_files_equal_a_fresh_generation(script, prefix):
+    """Both languages' four files (corpus, groups, second domain, its shifted words) come from
+    one generator over each language's tables, byte for byte, twice the same."""
+    planting, tables = _data_module("toy_planting.py"), _data_module(script)
+    fresh = planting.generate(tables)
+    assert fresh == planting.generate(tables)
+    assert (DATA_DIR / f"{prefix}_corpus.txt").read_bytes() == fresh.encode("utf-8")
+    assert (DATA_DIR / f"{prefix}_groups.json").read_bytes() == planting.groups_json(tables).encode("utf-8")
+    assert (DATA_DIR / f"{prefix}_shift_corpus.txt").read_bytes() == planting.generate_shift(tables).encode("utf-8")
+    assert (DATA_DIR / f"{prefix}_shift_words.json").read_bytes() == planting.shift_json(tables).encode("utf-8")
 
 
 def test_toy_corpus_has_the_planted_groups_often_enough():
@@ -641,22 +646,6 @@ def test_the_planes_scanned_for_combining_marks_hold_every_mark_of_this_pythons_
 # --- the Vietnamese built-ins -------------------------------------------------------------
 
 
-def _toy_vi_generator():
-    spec = importlib.util.spec_from_file_location("make_toy_vi_corpus", DATA_DIR / "make_toy_vi_corpus.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_committed_vietnamese_toy_files_equal_a_fresh_generation():
-    generator = _toy_vi_generator()
-    assert generator.generate() == generator.generate()
-    assert (DATA_DIR / "toy_vi_corpus.txt").read_bytes() == generator.generate().encode("utf-8")
-    assert (DATA_DIR / "toy_vi_groups.json").read_bytes() == generator.groups_json().encode("utf-8")
-    assert (DATA_DIR / "toy_vi_shift_corpus.txt").read_bytes() == generator.generate_shift().encode("utf-8")
-    assert (DATA_DIR / "toy_vi_shift_words.json").read_bytes() == generator.shift_json().encode("utf-8")
-
-
 def test_vietnamese_toy_corpus_keeps_its_words_whole_and_plants_its_groups():
     toy = load_corpus("toy-vi")
     groups = embedlab.text.builtin_corpora.planted_groups("toy-vi")
@@ -664,7 +653,7 @@ def test_vietnamese_toy_corpus_keeps_its_words_whole_and_plants_its_groups():
     assert {"vua", "hoàng_hậu", "hoàng_tử", "công_chúa", "đàn_ông", "phụ_nữ", "con_trai", "con_gái"} <= set(counts)
     assert {w: counts[w] for words in groups.values() for w in words if counts[w] < 50} == {}
     planted = {w for words in groups.values() for w in words}
-    generator = _toy_vi_generator()
+    generator = _data_module("make_toy_vi_corpus.py")
     # no context word of a phrase is a planted word (a shared context would blur the groups)
     contexts = {
         w
