@@ -77,7 +77,7 @@ def view(
     """
     measured = measure(key, paths, word, language)
     with i18n.use(language):
-        chart = charts.step_chart(measured, roles.COLOURS)
+        chart = charts.step_chart(measured, roles.colours())
     return (None if chart is None else vega.spec(chart, language)), measured
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from embedlab import roles
 from embedlab.errors import EmbedLabError
+from embedlab.i18n import N_
 
 # toy-shift, toy-vi-shift: the second toy domains (fine-tuning); toy-vi, vi: Vietnamese, segmented into words
 BUILTIN_CORPORA = ("toy", "toy-shift", "toy-vi", "toy-vi-shift", "lee", "wiki", "vi")
@@ -344,7 +345,7 @@ SWEEP_PRESETS: dict[str, SweepPreset] = {
             share=1.0,
             constant_lr=True,
         ),
-        why=(
+        why=N_(
             "the Lee news corpus with half its sentences held out, 20 epochs at a constant learning rate. Measured: "
             "small d under-fits (bias² falls from d = 1 to d = 16, flat after), large d over-fits (the variance "
             "between runs rises to d = 64, and the held-out loss is lowest at d = 8 and higher at every larger d while "

@@ -151,7 +151,8 @@ class _Pseudo(_gettext.NullTranslations):
         return f"{PSEUDO_MARKS[0]}{message}{PSEUDO_MARKS[1]}" if message in self._messages else message
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return self.gettext(singular if n == 1 else plural)
+        text = singular if n == 1 else plural
+        return f"{PSEUDO_MARKS[0]}{text}{PSEUDO_MARKS[1]}" if singular in self._messages else text
 
 
 @functools.cache
@@ -161,7 +162,8 @@ def translations(language: str) -> _gettext.NullTranslations:
     if language == ENGLISH:
         return _gettext.NullTranslations()
     if language == PSEUDO:
-        return _Pseudo(frozenset(key for key in catalog("vi") if isinstance(key, str) and key))
+        keys = catalog("vi")  # a plural entry is keyed (singular, form)
+        return _Pseudo(frozenset(key if isinstance(key, str) else key[0] for key in keys if key))
     return _gettext.GNUTranslations(io.BytesIO(_compiled(language)))
 
 

@@ -13,6 +13,8 @@ everywhere.
 
 from __future__ import annotations
 
+from embedlab.i18n import N_, _
+
 NUMPY = "numpy"
 GENSIM = "gensim"
 IMPORTED = "imported"  # a run opened from files (Corpus page, "Open embeddings")
@@ -20,13 +22,14 @@ L2_OFF = "numpy_l2_off"  # the L2 comparison: the NumPy trainer at a constant ra
 L2_ON = "numpy_l2"  # … and with the chosen λ
 TRAINERS = (NUMPY, GENSIM)  # the runs shown side by side, NumPy left
 
-_NUMPY_NAME = "NumPy softmax"
+# English, marked for the catalog: name() gives them in the visitor's language. The trainers'
+# own names stay names in Vietnamese; the L2 runs' and an import's are translated.
 NAMES = {
-    NUMPY: _NUMPY_NAME,
-    GENSIM: "gensim Word2Vec",
-    L2_OFF: f"{_NUMPY_NAME}, λ = 0 (constant lr)",
-    L2_ON: f"{_NUMPY_NAME}, with L2 (constant lr)",
-    IMPORTED: "imported",
+    NUMPY: N_("NumPy softmax"),
+    GENSIM: N_("gensim Word2Vec"),
+    L2_OFF: N_("NumPy softmax, λ = 0 (constant lr)"),
+    L2_ON: N_("NumPy softmax, with L2 (constant lr)"),
+    IMPORTED: N_("imported"),
 }
 
 # One colour per trainer on every chart, keyed by display name (Vega's own nominal colours follow
@@ -35,8 +38,14 @@ COLOURS = {NAMES[NUMPY]: "#4c78a8", NAMES[GENSIM]: "#f58518", NAMES[IMPORTED]: "
 
 
 def name(role: str) -> str:
-    """The display name of a role; any other name (a run the caller named itself) unchanged."""
-    return NAMES.get(role, role)
+    """The display name of a role in the current language; any other name (a run the caller
+    named itself) unchanged."""
+    return _(NAMES[role]) if role in NAMES else role
+
+
+def colours() -> dict[str, str]:
+    """:data:`COLOURS` keyed by the display names in the current language."""
+    return {name(role): COLOURS[NAMES[role]] for role in (NUMPY, GENSIM, IMPORTED)}
 
 
 def is_l2_comparison(role: str) -> bool:

@@ -7,13 +7,15 @@ from dashboard.session import Session, session
 from embedlab import charts, roles
 from embedlab.config import SWEEP_PRESETS, Limits, SweepOptions
 from embedlab.experiments import biasvar, stability
+from embedlab.i18n import N_, _, number
+from embedlab.markup import inert
 from embedlab.runs import analysis
 from embedlab.runs.evaluate import scorer_for
 from embedlab.text.builtin_corpora import planted_groups
 from embedlab.text.prepared import prepare
 from embedlab.train.training import default_cache_dir
 
-HELP = """
+HELP = N_("""
 For each d the NumPy full-softmax skip-gram is trained **R times**, run r with seed `seed + r` on its own
 bootstrap resample of the training sentences. For a held-out pair (w, c) with one-hot y, run r predicts the
 whole context distribution p_r(·|w); p̄ is their mean over runs and q(·|w) the held-out contexts actually
@@ -38,7 +40,7 @@ p̄ is the mean of only R runs, so the plug-in bias² still holds variance / R; 
 few epochs from zero output vectors regularises implicitly, so the variance of large d levels off instead of
 exploding. Subsampling is off here: it trains on a different
 pair distribution from the held-out one and would add a bias that no d removes.
-"""
+""")
 
 frame.open_page(__file__)
 limits = Limits.from_env()
@@ -46,13 +48,17 @@ settings = session.settings
 corpus = corpora.current_corpus()
 data = corpora.prepared(corpus, settings.min_count)
 window = settings.numpy.window
-st.header("Bias–variance over d")
+st.header(_("Bias–variance over d"))
 st.caption(
-    f"Corpus **{corpora.corpus_label(session.corpus_source)}**: V = {len(data.vocab):,}, min_count {settings.min_count}, "
-    f"window {window} (from the Train page)."
+    _("Corpus **{corpus}**: V = {V}, min_count {min_count}, window {window} (from the Train page).").format(
+        corpus=inert(corpora.corpus_label(session.corpus_source)),
+        V=number(len(data.vocab), ","),
+        min_count=settings.min_count,
+        window=window,
+    )
 )
-with st.expander("What is measured, and how it relates to the PIP loss of Yin & Shen (2018)"):
-    st.markdown(HELP)
+with st.expander(_("What is measured, and how it relates to the PIP loss of Yin & Shen (2018)")):
+    st.markdown(_(HELP))
 
 
 def run_with_progress(compute, label: str):
@@ -64,16 +70,16 @@ def run_with_progress(compute, label: str):
 
 
 if session.pop(Session.bv_cancel):
-    st.warning("Stopped; nothing was kept. The last finished result is shown.")
+    st.warning(_("Stopped; nothing was kept. The last finished result is shown."))
 
-sweep_tab, stability_tab = st.tabs(["Bias² · variance · noise over d", "Stability across seeds"])
+sweep_tab, stability_tab = st.tabs([_("Bias² · variance · noise over d"), _("Stability across seeds")])
 defaults = SweepOptions()
 
 
 def run_sweep(data, options: SweepOptions, label: str) -> None:
     key = (data.corpus.sha256, data.options, options)
     if (session.bv_sweep or {}).get("key") != key:
-        table = run_with_progress(lambda hooks: biasvar.sweep(data, options, hooks), "sweep")
+        table = run_with_progress(lambda hooks: biasvar.sweep(data, options, hooks), _("sweep"))
         if table is not None:
             session.bv_sweep = {"key": key, "table": table, "label": label, "options": options}
 
@@ -82,97 +88,134 @@ with sweep_tab:
     presets = list(SWEEP_PRESETS)
     if presets:
         preset = SWEEP_PRESETS[presets[0]]
-        st.caption(f"**Show the trade-off** ({presets[0]}): {preset.why}")
-        if st.button("Show the trade-off", type="secondary", key="bv_preset"):
+        st.caption(_("**Show the trade-off** ({preset}): {why}").format(preset=presets[0], why=_(preset.why)))
+        if st.button(_("Show the trade-off"), type="secondary", key="bv_preset"):
             with widgets.guard():
                 corpus_b = corpora.builtin_corpus(preset.corpus)
                 data_b = prepare(corpus_b, preset.corpus_options)
-                run_sweep(data_b, preset.sweep, f"preset “{presets[0]}” on {preset.corpus}")
+                run_sweep(
+                    data_b,
+                    preset.sweep,
+                    _("preset “{preset}” on {corpus}").format(preset=presets[0], corpus=preset.corpus),
+                )
     with st.form("bias_variance_form"):
         c1, c2, c3, c4 = st.columns([2, 1, 1, 2])
-        dims_text = c1.text_input("dimensions d", ",".join(map(str, defaults.dims)), key="bv_dims")
-        runs = c2.number_input("runs per d (R)", min_value=2, max_value=20, value=defaults.runs, key="bv_runs")
+        dims_text = c1.text_input(_("dimensions d"), ",".join(map(str, defaults.dims)), key="bv_dims")
+        runs = c2.number_input(_("runs per d (R)"), min_value=2, max_value=20, value=defaults.runs, key="bv_runs")
         epochs = c3.number_input(
-            "epochs", min_value=1, max_value=limits.max_epochs, value=defaults.train.epochs, key="bv_epochs"
+            _("epochs"), min_value=1, max_value=limits.max_epochs, value=defaults.train.epochs, key="bv_epochs"
         )
-        share = c4.slider("share of training sentences per run", 0.05, 1.0, defaults.share, 0.05, key="bv_share")
+        share = c4.slider(_("share of training sentences per run"), 0.05, 1.0, defaults.share, 0.05, key="bv_share")
         constant = st.toggle(
-            "constant lr",
+            _("constant lr"),
             value=defaults.constant_lr,
             key="bv_constant",
-            help="Every d trains the same number of steps at one constant rate: the decaying schedule then no "
-            "longer acts as an early stop that favours some d.",
+            help=_(
+                "Every d trains the same number of steps at one constant rate: the decaying schedule then no "
+                "longer acts as an early stop that favours some d."
+            ),
         )
-        go = st.form_submit_button("Run the sweep", type="primary")
+        go = st.form_submit_button(_("Run the sweep"), type="primary")
     if go:
         with widgets.guard():
             train = defaults.train.replace(epochs=int(epochs), window=window)
             options = SweepOptions(
                 biasvar.parse_dims(dims_text), int(runs), train, float(share), bool(constant)
             ).validate(limits)
-            label = f"{corpus.name} · d ∈ {list(options.dims)} · R = {options.runs} · {options.train.epochs} epochs · share {share:g}"
-            run_sweep(data, options, label + (" · constant lr" if constant else ""))
+            label = _("{corpus} · d ∈ {dims} · R = {runs} · {epochs} epochs · share {share}").format(
+                corpus=corpus.name,
+                dims=list(options.dims),
+                runs=options.runs,
+                epochs=options.train.epochs,
+                share=number(share, "g"),
+            )
+            run_sweep(data, options, label + (" · " + _("constant lr") if constant else ""))
     result = session.bv_sweep
     if result is None:
         st.info(
-            "Press “Run the sweep”. The defaults take about 20 s on the toy corpus (longer while the server is busy)."
+            _(
+                "Press “Run the sweep”. The defaults take about 20 s on the toy corpus (longer while the server "
+                "is busy)."
+            )
         )
     else:
         table, options = result["table"], result["options"]
         verdict = biasvar.optimum(table)
-        st.caption(f"Last sweep: {result['label']} · {table['seconds'].sum():.0f} s")
+        st.caption(
+            _("Last sweep: {label} · {seconds} s").format(
+                label=inert(result["label"]), seconds=number(table["seconds"].sum(), ".0f")
+            )
+        )
         shown = verdict["interior"] and (verdict["resolved"] or verdict["beats_ends"])  # both halves of the trade-off
         (st.success if shown else st.warning)(biasvar.optimum_text(verdict, options.runs))
         trained = options.trained()
+        schedule = (
+            _("held constant")
+            if options.constant_lr
+            else _("decaying to {lr}").format(lr=number(trained.resolved_lr() * trained.min_lr_fraction, "g"))
+        )
         st.caption(
-            f"Every run starts from gensim's initial vectors, uniform in [−1/d, 1/d) (so a larger d starts shorter), "
-            f"output vectors 0; it trains {trained.epochs} epochs at learning rate {trained.resolved_lr():g}"
-            + (
-                " held constant"
-                if options.constant_lr
-                else f" decaying to {trained.resolved_lr() * trained.min_lr_fraction:g}"
+            _(
+                "Every run starts from gensim's initial vectors, uniform in [−1/d, 1/d) (so a larger d starts "
+                "shorter), output vectors 0; it trains {epochs} epochs at learning rate {lr} {schedule}, on a "
+                "bootstrap resample of {share} of the training sentences. Error bars: ±2 standard errors over the "
+                "held-out sample for bias² and variance; ±{t} (t on R − 1 degrees of freedom) over runs for the "
+                "total, with the held-out set fixed."
+            ).format(
+                epochs=trained.epochs,
+                lr=number(trained.resolved_lr(), "g"),
+                schedule=schedule,
+                share=number(options.share, ".0%"),
+                t=number(verdict["t"], ".2f"),
             )
-            + f", on a bootstrap resample of {options.share:.0%} of the training sentences. Error bars: ±2 standard errors "
-            f"over the held-out sample for bias² and variance; ±{verdict['t']:.2f} (t on R − 1 degrees of freedom) over "
-            "runs for the total, with the held-out set fixed."
         )
         m1, m2, m3 = st.columns(3)
-        m1.metric("lowest total at d", verdict["best"])
-        m2.metric("noise σ² (same for every d)", f"{table['noise_unbiased'].iloc[0]:.4f}")
+        m1.metric(_("lowest total at d"), verdict["best"])
+        m2.metric(_("noise σ² (same for every d)"), number(table["noise_unbiased"].iloc[0], ".4f"))
         m3.metric(
-            "held-out sampling error",
-            f"{table['bias2_sampling'].iloc[0]:.4f}",
-            help="E‖q̂ − q‖², the same for every d: the part of the plug-in bias² that is the held-out sample's own "
-            "error, counted here in the noise. The bias² shown is net of it.",
+            _("held-out sampling error"),
+            number(table["bias2_sampling"].iloc[0], ".4f"),
+            help=_(
+                "E‖q̂ − q‖², the same for every d: the part of the plug-in bias² that is the held-out sample's own "
+                "error, counted here in the noise. The bias² shown is net of it."
+            ),
         )
         widgets.chart(charts.tradeoff_chart(table, verdict))
         share = table["bias2_sampling"] / table["bias2_corrected"]
         st.caption(
-            "bias² is the model's own: the plug-in ‖q̂ − p̄‖² less variance / R (the R runs' mean still holds it) and "
-            f"less the held-out sample's sampling error ({table['bias2_sampling'].iloc[0]:.4f}, {share.min():.0%}–"
-            f"{share.max():.0%} of the corrected bias² over d; columns bias2_corrected and bias2_sampling). "
-            f"{table['single_pair_share'].iloc[0]:.1%} of the held-out pairs have a centre with no other pair, whose "
-            "sampling error cannot be estimated and stays in bias². The variance divides by R − 1; noise σ² + bias² + "
-            "variance = total."
+            _(
+                "bias² is the model's own: the plug-in ‖q̂ − p̄‖² less variance / R (the R runs' mean still holds it) "
+                "and less the held-out sample's sampling error ({sampling}, {low}–{high} of the corrected bias² over "
+                "d; columns bias2_corrected and bias2_sampling). {single} of the held-out pairs have a centre with no "
+                "other pair, whose sampling error cannot be estimated and stays in bias². The variance divides by "
+                "R − 1; noise σ² + bias² + variance = total."
+            ).format(
+                sampling=number(table["bias2_sampling"].iloc[0], ".4f"),
+                low=number(share.min(), ".0%"),
+                high=number(share.max(), ".0%"),
+                single=number(table["single_pair_share"].iloc[0], ".1%"),
+            )
         )
-        st.dataframe(table, hide_index=True)
-        st.download_button("Download bias_variance.csv", table.to_csv(index=False), "bias_variance.csv", "text/csv")
+        st.dataframe(table, hide_index=True)  # the columns of bias_variance.csv, the file below
+        st.download_button(_("Download bias_variance.csv"), table.to_csv(index=False), "bias_variance.csv", "text/csv")
 
 with stability_tab:
     st.caption(
-        "The same settings trained with different seeds: do the runs find the same neighbours (Jaccard@k), the same "
-        "space up to a rotation (Procrustes residual ‖X_a R − X_b‖ / ‖X_b‖), the same cosines (sd across seeds)? "
-        "Both trainers use the Train page's settings; seed 1 is the run you already have."
+        _(
+            "The same settings trained with different seeds: do the runs find the same neighbours (Jaccard@k), the "
+            "same space up to a rotation (Procrustes residual ‖X_a R − X_b‖ / ‖X_b‖), the same cosines (sd across "
+            "seeds)? Both trainers use the Train page's settings; seed 1 is the run you already have."
+        )
     )
     with st.form("stability_form"):
         c1, c2, c3, c4 = st.columns(4)
-        seeds = c1.number_input("seeds", min_value=2, max_value=10, value=3, key="st_seeds")
+        seeds = c1.number_input(_("seeds"), min_value=2, max_value=10, value=3, key="st_seeds")
         dim = c2.number_input("d", min_value=1, max_value=limits.max_dim, value=settings.numpy.dim, key="st_dim")
         stab_epochs = c3.number_input(
-            "epochs", min_value=1, max_value=limits.max_epochs, value=settings.numpy.epochs, key="st_epochs"
+            _("epochs"), min_value=1, max_value=limits.max_epochs, value=settings.numpy.epochs, key="st_epochs"
         )
-        k = c4.number_input("k neighbours", min_value=1, max_value=50, value=10, key="st_k")
-        go_stability = st.form_submit_button("Train the seeds and compare", type="primary")
+        k = c4.number_input(_("k neighbours"), min_value=1, max_value=50, value=10, key="st_k")
+        go_stability = st.form_submit_button(_("Train the seeds and compare"), type="primary")
     if go_stability:
         with widgets.guard():
             both = [
@@ -187,20 +230,24 @@ with stability_tab:
                     lambda hooks: stability.seed_stability(
                         data, both, int(seeds), words, int(k), default_cache_dir(), hooks, scorer=scorer
                     ),
-                    "stability",
+                    _("stability"),
                 )
                 if table is not None:
-                    label = f"{corpus.name} · d = {int(dim)} · {int(stab_epochs)} epochs · {int(seeds)} seeds · {len(words)} words"
+                    label = _("{corpus} · d = {d} · {epochs} epochs · {seeds} seeds · {words} words").format(
+                        corpus=corpus.name, d=int(dim), epochs=int(stab_epochs), seeds=int(seeds), words=len(words)
+                    )
                     session.bv_stability = {"key": key, "table": table, "label": label}
     result = session.bv_stability
     if result is None:
-        st.info("Press “Train the seeds and compare”: about 15 s on the toy corpus with the default settings.")
+        st.info(_("Press “Train the seeds and compare”: about 15 s on the toy corpus with the default settings."))
     else:
         table = result["table"].assign(trainer=lambda t: t["trainer"].map(roles.name))
-        st.caption(f"Last comparison: {result['label']}")
+        st.caption(_("Last comparison: {label}").format(label=inert(result["label"])))
         widgets.chart(charts.stability_chart(table))
         st.caption(
-            "Epoch 0 is the same for both trainers (same initial vectors per seed). Words: the planted groups on the "
-            "toy corpus, else frequent words."
+            _(
+                "Epoch 0 is the same for both trainers (same initial vectors per seed). Words: the planted groups on "
+                "the toy corpus, else frequent words."
+            )
         )
         st.dataframe(table, hide_index=True)

@@ -7,23 +7,28 @@ from embedlab import charts, roles
 from embedlab.config import Limits
 from embedlab.experiments import finetune_notes
 from embedlab.experiments.finetune import EPOCHS, LR_FACTOR
+from embedlab.i18n import _, listing
 from embedlab.markup import inert
 from embedlab.text.builtin_corpora import shifted_words
 
 frame.open_page(__file__)
 pair = runs.require_pair()
-st.header("Fine-tune on a second corpus")
+st.header(_("Fine-tune on a second corpus"))
 st.caption(
-    "SEED §8: embeddings are fine-tuned per domain. Training continues from the current runs' last snapshot on a "
-    "new corpus, with the same trainer and settings; words the new corpus uses differently should move, the rest "
-    "stay, and what was learned from the first corpus is partly forgotten. The built-in **toy-shift** corpus is "
-    "the toy corpus in which four planted words change company (" + ", ".join(shifted_words()) + "): the ground truth."
+    _(
+        "SEED §8: embeddings are fine-tuned per domain. Training continues from the current runs' last snapshot on "
+        "a new corpus, with the same trainer and settings; words the new corpus uses differently should move, the "
+        "rest stay, and what was learned from the first corpus is partly forgotten. The built-in **toy-shift** "
+        "corpus is the toy corpus in which four planted words change company ({words}): the ground truth."
+    ).format(words=listing(shifted_words()))
 )
 
 if any("train_options" not in run.config or not run.has_outputs for run in pair.runs().values()):
     st.info(
-        "Fine-tuning continues a training, so it needs a run trained by EmbedLab, with its settings and output "
-        "vectors; the current run was opened from files without them. Pick or train runs on the Train page."
+        _(
+            "Fine-tuning continues a training, so it needs a run trained by EmbedLab, with its settings and output "
+            "vectors; the current run was opened from files without them. Pick or train runs on the Train page."
+        )
     )
     st.stop()
 switch = pair.first.config.get("switch_epoch")
@@ -33,38 +38,49 @@ if switch is None:
     with st.form("finetune_form"):
         corpus_col, epochs_col, lr_col = st.columns([2, 1, 1])
         source = corpus_col.selectbox(
-            "second corpus",
+            _("second corpus"),
             sources,
             index=sources.index("toy-shift") if "toy-shift" in sources else 0,
             format_func=corpora.corpus_label,
         )
-        epochs = epochs_col.number_input("fine-tuning epochs", 1, limits.max_epochs, EPOCHS)
+        epochs = epochs_col.number_input(_("fine-tuning epochs"), 1, limits.max_epochs, EPOCHS)
         lr_factor = lr_col.number_input(
-            "learning rate × the parent's",
+            _("learning rate × the parent's"),
             0.01,
             2.0,
             LR_FACTOR,
             0.05,
-            help="Fine-tuning usually starts lower than training did: at the full rate the restart shakes every word.",
+            help=_(
+                "Fine-tuning usually starts lower than training did: at the full rate the restart shakes every word."
+            ),
         )
-        go = st.form_submit_button("Fine-tune both trainers", type="primary")
+        go = st.form_submit_button(_("Fine-tune both trainers"), type="primary")
     if go:
         with widgets.guard():  # a job in a training slot: queue place, progress and Cancel while it runs
             corpus = corpora.corpus_of(source)
             if finetuning.finetune_current(corpus, int(epochs), float(lr_factor)) is not None:
                 st.rerun()
-    st.info("The current runs have not been fine-tuned yet: pick a second corpus and press the button.")
+    st.info(_("The current runs have not been fine-tuned yet: pick a second corpus and press the button."))
     st.stop()
 
 st.success(
-    f"Current runs: {pair.record.label}. Epochs 0–{switch} trained on {pair.first.config['corpora'][0]['name']}, "
-    f"epochs {switch + 1}–{pair.epochs} on {pair.record.corpus}. Every page now shows these longer runs."
+    _(
+        "Current runs: {label}. Epochs 0–{switch} trained on {first}, epochs {next}–{last} on {second}. "
+        "Every page now shows these longer runs."
+    ).format(
+        label=inert(pair.record.label),
+        switch=switch,
+        first=inert(pair.first.config["corpora"][0]["name"]),
+        next=switch + 1,
+        last=pair.epochs,
+        second=inert(pair.record.corpus),
+    )
 )
 focus = pair.first.config.get("focus_words") or []
 for column, (role, run) in zip(st.columns(len(pair.runs())), pair.runs().items(), strict=True):
     with column, widgets.guard():
         st.markdown(f"**{roles.name(role)}**")
-        widgets.chart(charts.forgetting(run.metrics, switch, title="forgetting: held-out loss on each corpus"))
+        widgets.chart(charts.forgetting(run.metrics, switch, title=_("forgetting: held-out loss on each corpus")))
         note = finetune_notes.forgetting_note(
             run.metrics, switch, pair.first.config["corpora"][0]["name"], pair.record.corpus, focus
         )
@@ -72,11 +88,13 @@ for column, (role, run) in zip(st.columns(len(pair.runs())), pair.runs().items()
         movers = cached.top_movers(str(run.path))
         words = list(dict.fromkeys([*focus, *movers["word"].head(6)]))
         drift = cached.drift(str(run.path))
-        widgets.chart(charts.drift_lines(drift[drift["word"].isin(words)], focus, title="words that moved most"))
+        widgets.chart(charts.drift_lines(drift[drift["word"].isin(words)], focus, title=_("words that moved most")))
         st.dataframe(movers, hide_index=True, height=300)
 st.caption(
-    "Drift = 1 − cos(v_w(t) R_t, v_w(switch)), after R_t, the orthogonal Procrustes rotation of epoch t's vectors "
-    "onto the switch epoch's: fine-tuning turns the whole space a little, and a turn is not any one word's "
-    "movement; without it (drift_raw in the table) every word's drift reads higher. Words new in the second "
-    "corpus are left out: they had no vector to drift from."
+    _(
+        "Drift = 1 − cos(v_w(t) R_t, v_w(switch)), after R_t, the orthogonal Procrustes rotation of epoch t's "
+        "vectors onto the switch epoch's: fine-tuning turns the whole space a little, and a turn is not any one "
+        "word's movement; without it (drift_raw in the table) every word's drift reads higher. Words new in the "
+        "second corpus are left out: they had no vector to drift from."
+    )
 )

@@ -136,7 +136,7 @@ for step in STEPS:
                     sweep["table"],
                     _("This session's sweep ({label}): {verdict}").format(label=sweep["label"], verdict=verdict),
                 )
-                show(i18n.localise_spec(charts.step_chart(measured, roles.COLOURS).to_dict()), measured)
+                show(i18n.localise_spec(charts.step_chart(measured, roles.colours()).to_dict()), measured)
         else:
             show(*steps.view(step.key, paths, language=current()))
 

@@ -18,7 +18,7 @@ def trainer_colour_of(name: str) -> str | None:
     """The trainer colour of a run's display name: "NumPy softmax, λ = 0 …" is a NumPy run
     (blue), "gensim Word2Vec …" or "gensim" orange, "numpy" blue; None for any other name."""
     lowered = name.lower()
-    for trainer, colour in TRAINER_COLOURS.items():
+    for trainer, colour in {**TRAINER_COLOURS, **roles.colours()}.items():  # English and translated names
         if lowered.startswith(trainer.split()[0].lower()):
             return colour
     return None

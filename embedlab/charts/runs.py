@@ -268,7 +268,7 @@ def overlap_bars(frame: pd.DataFrame, *, title: str | None = None) -> alt.Chart:
         .mark_bar()
         .encode(
             x=alt.X("word:N", sort="-y", title=None, axis=alt.Axis(labelAngle=-50, labelOverlap=False)),
-            y=alt.Y("jaccard:Q", scale=alt.Scale(domain=[0, 1]), title="Jaccard@k"),
+            y=alt.Y("jaccard:Q", scale=alt.Scale(domain=[0, 1]), title=_("Jaccard@k")),
             tooltip=["word:N", alt.Tooltip("jaccard:Q", format=".3f")],
         )
         .properties(height=400)

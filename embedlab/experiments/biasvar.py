@@ -21,6 +21,7 @@ from embedlab.config import Limits, Seeds, SweepOptions
 from embedlab.errors import EmbedLabError
 from embedlab.experiments.decomposition import CHUNK, Decomposition, cross_entropy, decompose_models
 from embedlab.hooks import Hooks
+from embedlab.i18n import _, number
 from embedlab.text.prepared import Prepared, check_feasible
 from embedlab.text.vocab import skipgram_pairs
 from embedlab.train.training import train_final
@@ -245,27 +246,41 @@ def optimum_text(verdict: dict, runs: int) -> str:
     True
     """
     d = verdict["best"]
-    t = verdict.get("t", 2.0)
-    basis = (
-        f" ({t:.2f} is the {verdict.get('level', LEVEL):.0%} two-sided quantile of t on R − 1 = {runs - 1} degrees of "
-        "freedom; the standard error covers the training's randomness — seeds and bootstrap resamples — with the "
-        "held-out set fixed.)"
-    )
+    t = number(verdict.get("t", 2.0), ".2f")
+    basis = " " + _(
+        "({t} is the {level} two-sided quantile of t on R − 1 = {dof} degrees of freedom; the standard error covers "
+        "the training's randomness — seeds and bootstrap resamples — with the held-out set fixed.)"
+    ).format(t=t, level=number(verdict.get("level", LEVEL), ".0%"), dof=runs - 1)
     if not verdict["interior"]:
-        return f"lowest total at d = {d}, an end of the range: the trade-off's other side is not in this range of d."
+        return _(
+            "lowest total at d = {d}, an end of the range: the trade-off's other side is not in this range of d."
+        ).format(d=d)
     if verdict["resolved"]:
-        ends = "and beats both ends" if verdict["beats_ends"] else "but not both ends"
-        return f"best d = {d}: it beats its neighbours by more than {t:.2f} standard errors ({ends})." + basis
-    more = f"; about {verdict['runs_needed']} runs would resolve it" if verdict["runs_needed"] else ""
-    ends = (
-        f" It does beat both ends of the range by more than {t:.2f} standard errors: the held-out total has an "
-        "interior minimum, only not one exact d."
-        if verdict["beats_ends"]
-        else f" Nor does it beat both ends by {t:.2f} standard errors: this sweep shows no trade-off beyond its noise."
+        best = (
+            _("best d = {d}: it beats its neighbours by more than {t} standard errors (and beats both ends).")
+            if verdict["beats_ends"]
+            else _("best d = {d}: it beats its neighbours by more than {t} standard errors (but not both ends).")
+        )
+        return best.format(d=d, t=t) + basis
+    more = (
+        _("; about {runs} runs would resolve it").format(runs=verdict["runs_needed"]) if verdict["runs_needed"] else ""
     )
+    ends = " " + (
+        _(
+            "It does beat both ends of the range by more than {t} standard errors: the held-out total has an "
+            "interior minimum, only not one exact d."
+        )
+        if verdict["beats_ends"]
+        else _("Nor does it beat both ends by {t} standard errors: this sweep shows no trade-off beyond its noise.")
+    ).format(t=t)
     return (
-        f"no resolvable optimum at R = {runs}: d = {d} is lowest but within {t:.2f} standard errors of a "
-        f"neighbour{more}." + ends + basis
+        _(
+            "no resolvable optimum at R = {runs}: d = {d} is lowest but within {t} standard errors of a neighbour"
+        ).format(runs=runs, d=d, t=t)
+        + more
+        + "."
+        + ends
+        + basis
     )
 
 

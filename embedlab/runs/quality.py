@@ -14,6 +14,7 @@ from embedlab.atomic import atomic_write
 from embedlab.text.benchmark_files import analogy_questions, word_pairs
 from embedlab.text.builtin_corpora import planted_groups
 from embedlab.runs.evaluate import BENCHMARK_COLUMNS, MIN_PAIRS, QUALITY_COLUMNS, snapshot_quality
+from embedlab.i18n import _, number
 from embedlab.store import Run, update_manifest
 
 BENCHMARK_NAMES = {"wordsim353": "WordSim-353", "simlex999": "SimLex-999"}
@@ -54,17 +55,28 @@ def coverage_text(row) -> list[str]:
     lines = []
     for name, label in BENCHMARK_NAMES.items():
         used, total = int(row[f"{name}_pairs"]), len(word_pairs(name))
-        lines.append(f"{label}: {used} of {total} pairs in vocabulary" + _too_few(used))
+        lines.append(
+            _("{benchmark}: {used} of {total} pairs in vocabulary").format(
+                benchmark=label, used=number(used, ","), total=number(total, ",")
+            )
+            + _too_few(used)
+        )
     total = len(analogy_questions())
     available = int(round((1.0 - float(row["analogy_oov"])) * total))
     used = int(row["analogy_count"])
-    sampled = f", {used:,} sampled" if used < available else ""
-    lines.append(f"Google analogies: {available:,} of {total:,} questions in vocabulary{sampled}" + _too_few(used))
+    sampled = _(", {used} sampled").format(used=number(used, ",")) if used < available else ""
+    lines.append(
+        _("Google analogies: {available} of {total} questions in vocabulary").format(
+            available=number(available, ","), total=number(total, ",")
+        )
+        + sampled
+        + _too_few(used)
+    )
     return lines
 
 
 def _too_few(n: int) -> str:
-    return f" (too few to score, fewer than {MIN_PAIRS})" if n < MIN_PAIRS else ""
+    return _(" (too few to score, fewer than {n})").format(n=MIN_PAIRS) if n < MIN_PAIRS else ""
 
 
 # ---------------------------------------------------------------- groups and whole runs
