@@ -15,7 +15,7 @@ from pathlib import Path
 
 from embedlab import roles
 from embedlab.errors import EmbedLabError
-from embedlab.i18n import N_
+from embedlab.i18n import N_, _, number
 
 # toy-shift, toy-vi-shift: the second toy domains (fine-tuning); toy-vi, vi: Vietnamese, segmented into words
 BUILTIN_CORPORA = ("toy", "toy-shift", "toy-vi", "toy-vi-shift", "lee", "wiki", "vi")
@@ -66,7 +66,7 @@ def default_training_slots(cores: int | None = None) -> int:
         try:
             return max(1, int(os.environ["EMBEDLAB_TRAINING_SLOTS"]))
         except ValueError:
-            raise EmbedLabError("EMBEDLAB_TRAINING_SLOTS must be a whole number, e.g. 2.") from None
+            raise EmbedLabError(_("EMBEDLAB_TRAINING_SLOTS must be a whole number, e.g. 2.")) from None
     return max(1, (available_cores() if cores is None else cores) // 2)
 
 
@@ -106,24 +106,34 @@ class Limits:
 def _check_int(name: str, value, low: int, high: int | None = None, *, cap: bool = False) -> None:
     """``cap``: ``high`` is a shared-server limit from :class:`Limits`, and the message says how to lift it."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise EmbedLabError(f"{name} must be a whole number, got {value!r}.")
+        raise EmbedLabError(_("{name} must be a whole number, got {value}.").format(name=name, value=repr(value)))
     if cap and value > high:
         raise EmbedLabError(
-            f"{name} is capped at {high} here and you asked for {value}; use less "
-            "(or set EMBEDLAB_UNLIMITED=1 on your own machine)."
+            _(
+                "{name} is capped at {high} here and you asked for {value}; use less "
+                "(or set EMBEDLAB_UNLIMITED=1 on your own machine)."
+            ).format(name=name, high=high, value=value)
         )
     if value < low or (high is not None and value > high):
-        upper = f" and at most {high}" if high is not None else ""
-        raise EmbedLabError(f"{name} must be at least {low}{upper}; got {value}.")
+        message = (
+            _("{name} must be at least {low} and at most {high}; got {value}.")
+            if high is not None
+            else _("{name} must be at least {low}; got {value}.")
+        )
+        raise EmbedLabError(message.format(name=name, low=low, high=high, value=value))
 
 
 def _check_float(name: str, value, low: float, high: float, *, open_low: bool = False) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise EmbedLabError(f"{name} must be a finite number, got {value!r}.")
+        raise EmbedLabError(_("{name} must be a finite number, got {value}.").format(name=name, value=repr(value)))
     too_low = value <= low if open_low else value < low
     if too_low or value > high:
-        bound = f"greater than {low}" if open_low else f"at least {low}"
-        raise EmbedLabError(f"{name} must be {bound} and at most {high}; got {value}.")
+        message = (
+            _("{name} must be greater than {low} and at most {high}; got {value}.")
+            if open_low
+            else _("{name} must be at least {low} and at most {high}; got {value}.")
+        )
+        raise EmbedLabError(message.format(name=name, low=number(low), high=number(high), value=number(value)))
 
 
 @dataclass(frozen=True)
@@ -139,14 +149,20 @@ class CorpusOptions:
 
     def validate(self) -> CorpusOptions:
         if not isinstance(self.source, str) or not self.source.strip():
-            raise EmbedLabError(f"corpus must be one of {', '.join(BUILTIN_CORPORA)} or the path of a text file.")
+            raise EmbedLabError(
+                _("corpus must be one of {names} or the path of a text file.").format(names=", ".join(BUILTIN_CORPORA))
+            )
         _check_int("min_count", self.min_count, 1)
         if self.max_vocab is not None:
             _check_int("max_vocab", self.max_vocab, 2)
         _check_float("heldout_fraction", self.heldout_fraction, 0.0, 0.5)
         _check_int("split_seed", self.split_seed, 0)
         if self.segment not in SEGMENT_CHOICES:
-            raise EmbedLabError(f"segment must be one of {', '.join(SEGMENT_CHOICES)}; got {self.segment!r}.")
+            raise EmbedLabError(
+                _("segment must be one of {names}; got {value}.").format(
+                    names=", ".join(SEGMENT_CHOICES), value=repr(self.segment)
+                )
+            )
         return self
 
 
@@ -194,7 +210,11 @@ class TrainOptions:
     def validate(self, limits: Limits | None = None) -> TrainOptions:
         limits = limits or Limits.from_env()
         if self.trainer not in TRAINERS:
-            raise EmbedLabError(f"trainer must be one of {', '.join(TRAINERS)}; got {self.trainer!r}.")
+            raise EmbedLabError(
+                _("trainer must be one of {names}; got {value}.").format(
+                    names=", ".join(TRAINERS), value=repr(self.trainer)
+                )
+            )
         _check_int("dim", self.dim, 1, limits.max_dim, cap=True)
         _check_int("epochs", self.epochs, 1, limits.max_epochs, cap=True)
         _check_int("window", self.window, 1, 50)
@@ -205,14 +225,14 @@ class TrainOptions:
         if self.sample is not None:
             _check_float("sample", self.sample, 0.0, 1.0)
         if self.sg not in (0, 1):
-            raise EmbedLabError(f"sg must be 1 (skip-gram) or 0 (CBOW); got {self.sg!r}.")
+            raise EmbedLabError(_("sg must be 1 (skip-gram) or 0 (CBOW); got {value}.").format(value=repr(self.sg)))
         if self.hs not in (0, 1):
-            raise EmbedLabError(f"hs must be 0 or 1; got {self.hs!r}.")
+            raise EmbedLabError(_("hs must be 0 or 1; got {value}.").format(value=repr(self.hs)))
         _check_int("negative", self.negative, 0, 50)
         if self.trainer == "gensim" and self.hs == 0 and self.negative == 0:
-            raise EmbedLabError("gensim needs negative sampling (negative > 0) or hierarchical softmax (hs=1).")
+            raise EmbedLabError(_("gensim needs negative sampling (negative > 0) or hierarchical softmax (hs=1)."))
         if self.trainer == "gensim" and self.hs == 1 and self.negative > 0:
-            raise EmbedLabError("choose one objective for gensim: hs=1 with negative=0, or hs=0 with negative > 0.")
+            raise EmbedLabError(_("choose one objective for gensim: hs=1 with negative=0, or hs=0 with negative > 0."))
         _check_int("workers", self.workers, 1, 64)
         _check_int("batch_size", self.batch_size, 1, 65_536)
         _check_float("l2", self.l2, 0.0, 10.0)
@@ -263,7 +283,7 @@ class DashboardSettings:
     def validate(self, limits: Limits | None = None) -> DashboardSettings:
         limits = limits or Limits.from_env()
         CorpusOptions(min_count=self.min_count).validate()
-        for _, options in self.runs():
+        for _role, options in self.runs():
             options.validate(limits)
         return self
 
@@ -307,16 +327,17 @@ class SweepOptions:
     def validate(self, limits: Limits | None = None) -> SweepOptions:
         limits = limits or Limits.from_env()
         if not self.dims:
-            raise EmbedLabError("give at least one dimension, e.g. --dims 2,4,8.")
+            raise EmbedLabError(_("give at least one dimension, e.g. --dims 2,4,8."))
         for d in self.dims:
             _check_int("each dimension", d, 1, limits.max_dim, cap=True)
         _check_int("runs", self.runs, 2, 1000)
         _check_float("share", self.share, 0.0, 1.0, open_low=True)
         if len(self.dims) * self.runs > limits.max_sweep_runs:
             raise EmbedLabError(
-                f"a sweep of {len(self.dims)} dimensions × {self.runs} runs is more than the "
-                f"{limits.max_sweep_runs} runs allowed here; use fewer dimensions or seeds "
-                "(or set EMBEDLAB_UNLIMITED=1 on your own machine)."
+                _(
+                    "a sweep of {dims} dimensions × {runs} runs is more than the {most} runs allowed here; use fewer "
+                    "dimensions or seeds (or set EMBEDLAB_UNLIMITED=1 on your own machine)."
+                ).format(dims=len(self.dims), runs=self.runs, most=limits.max_sweep_runs)
             )
         self.train.validate(limits)
         return self
@@ -375,9 +396,13 @@ class ImportOptions:
 
     def validate(self) -> ImportOptions:
         if self.align not in (None, True, False):
-            raise EmbedLabError(f"align must be on, off or automatic; got {self.align!r}.")
+            raise EmbedLabError(_("align must be on, off or automatic; got {value}.").format(value=repr(self.align)))
         if self.first_epoch not in (None, 0, 1):
-            raise EmbedLabError(f"the first epoch must be 0 or 1 (or decided by file name); got {self.first_epoch!r}.")
+            raise EmbedLabError(
+                _("the first epoch must be 0 or 1 (or decided by file name); got {value}.").format(
+                    value=repr(self.first_epoch)
+                )
+            )
         if self.max_words is not None:
             _check_int("max_words", self.max_words, 2)
         return self

@@ -24,6 +24,7 @@ import numpy as np
 from embedlab.atomic import atomic_dir, atomic_write
 from embedlab.config import Limits
 from embedlab.errors import EmbedLabError
+from embedlab.i18n import _, number
 from embedlab.runs.embedding_map import colour_labels, frequency_bands, frequent_rows
 from embedlab.store import EXTRA, FILES, Run, write_manifest, write_vocab
 from embedlab.text.builtin_corpora import planted_groups
@@ -39,7 +40,9 @@ PROJECTOR_CONFIG = "projector_config.json"
 def epoch_vectors(run: Run, epoch: int, which: str = "input") -> np.ndarray:
     """The (V, d) vectors of one epoch; ``which`` is "input" or "output"."""
     if not 0 <= epoch <= run.epochs:
-        raise EmbedLabError(f"epoch must be between 0 and {run.epochs} for this run; got {epoch}.")
+        raise EmbedLabError(
+            _("epoch must be between 0 and {last} for this run; got {epoch}.").format(last=run.epochs, epoch=epoch)
+        )
     arrays = run.input_vectors if which == "input" else run.output_vectors
     return np.asarray(arrays[epoch])
 
@@ -110,9 +113,11 @@ def check_projector_size(run: Run, max_words: int | None, limits: Limits | None 
     if values > limits.max_projector_values:
         most = most_projector_words(run, limits)
         raise EmbedLabError(
-            f"every epoch of that many words is {values:,} numbers, more than the {limits.max_projector_values:,} "
-            f"a download may hold here; choose at most {most:,} words, or write the bundle with "
-            "`python -m embedlab export RUN_DIR --format projector-all --out DIR`."
+            _(
+                "every epoch of that many words is {values} numbers, more than the {limit} a download may hold "
+                "here; choose at most {most} words, or write the bundle with "
+                "`python -m embedlab export RUN_DIR --format projector-all --out DIR`."
+            ).format(values=number(values, ","), limit=number(limits.max_projector_values, ","), most=number(most, ","))
         )
 
 
@@ -126,8 +131,10 @@ def check_url_prefix(url_prefix: str) -> None:
     scheme = urllib.parse.urlsplit(url_prefix.strip()).scheme.lower()
     if scheme not in ("", "http", "https") or any(ord(ch) < 32 for ch in url_prefix):
         raise EmbedLabError(
-            f"--url-prefix must be an http(s) address or a relative path, got {url_prefix[:60]!r}; "
-            "give the address the folder will be served from, e.g. https://example.org/run/."
+            _(
+                "--url-prefix must be an http(s) address or a relative path, got {prefix}; "
+                "give the address the folder will be served from, e.g. https://example.org/run/."
+            ).format(prefix=repr(url_prefix[:60]))
         )
 
 

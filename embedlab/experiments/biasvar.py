@@ -113,7 +113,7 @@ def sweep(
     check_feasible(prepared, base, limits)
     centres, contexts = _fixed_pairs(prepared.heldout, base.window, MAX_HELDOUT_PAIRS, Seeds.HELDOUT_PAIRS)
     if len(centres) == 0:
-        raise EmbedLabError("the held-out sentences give no (centre, context) pairs; raise the held-out fraction.")
+        raise EmbedLabError(_("the held-out sentences give no (centre, context) pairs; raise the held-out fraction."))
     seeds = [base.seed + r for r in range(options.runs)]
     resamples = [prepared.train.select(bootstrap_sentences(len(prepared.train), seed, options.share)) for seed in seeds]
     train_samples = [_fixed_pairs(data, base.window, TRAIN_SAMPLE_PAIRS, Seeds.TRAIN_SAMPLE) for data in resamples]
@@ -295,7 +295,11 @@ def parse_dims(text: str) -> tuple[int, ...]:
     except ValueError:
         dims = ()
     if not dims:
-        raise EmbedLabError(f"write the dimensions as whole numbers separated by commas, e.g. 1,2,4,8; got {text!r}.")
+        raise EmbedLabError(
+            _("write the dimensions as whole numbers separated by commas, e.g. 1,2,4,8; got {text}.").format(
+                text=repr(text)
+            )
+        )
     return dims
 
 

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from embedlab.errors import EmbedLabError
+from embedlab.i18n import _
 
 if TYPE_CHECKING:  # SciPy loads where it is used: the first page needs none of it
     import scipy.sparse
@@ -159,7 +160,7 @@ class _Sums:
         centres = np.concatenate(self.blocks) if self.blocks else np.zeros((0, 6))
         n = centres[:, 0].sum()
         if n == 0:
-            raise EmbedLabError("there are no held-out pairs to evaluate; raise the held-out fraction.")
+            raise EmbedLabError(_("there are no held-out pairs to evaluate; raise the held-out fraction."))
         total, noise, bias2, variance, sampling = (float(x) for x in centres[:, 1:].sum(axis=0) / n)
         return Decomposition(
             total, noise, bias2, variance, int(n), self.run_totals / n, centres, sampling, self.single_pairs

@@ -30,6 +30,7 @@ import pandas as pd
 from embedlab.config import CorpusOptions, Limits, TrainOptions
 from embedlab.errors import EmbedLabError
 from embedlab.hooks import Hooks, Snapshot
+from embedlab.i18n import _
 from embedlab.runs.alignment import procrustes_rotation
 from embedlab.runs.analysis import normalize_rows
 from embedlab.runs.neighbours import _top_k
@@ -77,8 +78,10 @@ def continuation(parent: Run, corpus: Corpus, corpus_options: CorpusOptions) -> 
     seen = Counter(word for sentence in train_sentences for word in sentence if word in known)
     if not seen:
         raise EmbedLabError(
-            f"{corpus.name} shares no word with this run's vocabulary, so there is nothing to fine-tune; "
-            "pick a corpus in the same language and domain family."
+            _(
+                "{corpus} shares no word with this run's vocabulary, so there is nothing to fine-tune; "
+                "pick a corpus in the same language and domain family."
+            ).format(corpus=corpus.name)
         )
     new_words = [w for w in own.words if w not in known]
     words = (*parent_words, *new_words)
@@ -238,10 +241,16 @@ def finetune(
     per-epoch quality scorer (``evaluate.scorer_for``).
     """
     if parent.trainer not in ("numpy", "gensim"):
-        raise EmbedLabError(f"only runs trained by EmbedLab can be fine-tuned; {parent.path.name} is {parent.trainer}.")
+        raise EmbedLabError(
+            _("only runs trained by EmbedLab can be fine-tuned; {run} is {trainer}.").format(
+                run=parent.path.name, trainer=parent.trainer
+            )
+        )
     if not parent.has_outputs:
         raise EmbedLabError(
-            f"{parent.path.name} has no output vectors, which fine-tuning continues; train the run here."
+            _("{run} has no output vectors, which fine-tuning continues; train the run here.").format(
+                run=parent.path.name
+            )
         )
     base = TrainOptions(**{k: v for k, v in parent.config["train_options"].items()})
     options = base.replace(epochs=epochs, lr=LR_FACTOR * base.resolved_lr() if lr is None else lr).validate(limits)
@@ -326,7 +335,7 @@ def drift(run: Run) -> pd.DataFrame:
     """
     E = switch_epoch(run)
     if E is None:
-        raise EmbedLabError("this run was not fine-tuned; fine-tune it on the Fine-tune page first.")
+        raise EmbedLabError(_("this run was not fine-tuned; fine-tune it on the Fine-tune page first."))
     V_a = run.config["parent"]["vocab_size"]
     before = np.asarray(run.input_vectors[E][:V_a], dtype=np.float64)
     start = normalize_rows(before)

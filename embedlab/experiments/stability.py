@@ -27,6 +27,7 @@ import pandas as pd
 from embedlab.config import Limits, SweepOptions, TrainOptions
 from embedlab.errors import EmbedLabError
 from embedlab.hooks import Hooks
+from embedlab.i18n import _
 from embedlab.runs.agreement import neighbour_overlap
 from embedlab.runs.alignment import procrustes_rotation
 from embedlab.runs.analysis import cosine_matrix
@@ -186,7 +187,7 @@ def stability_over_epochs(
 def _rows_of(vocab: Vocabulary, words: Sequence[str]) -> list[int]:
     rows = [vocab.index[w] for w in dict.fromkeys(words) if w in vocab.index]
     if len(rows) < 2:
-        raise EmbedLabError("pick at least two words from the vocabulary to measure stability.")
+        raise EmbedLabError(_("pick at least two words from the vocabulary to measure stability."))
     return rows
 
 
@@ -212,7 +213,7 @@ def seed_stability(
     """
     hooks = hooks or Hooks()
     if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 2:
-        raise EmbedLabError(f"stability needs at least 2 seeds; got {seeds!r}.")
+        raise EmbedLabError(_("stability needs at least 2 seeds; got {seeds}.").format(seeds=repr(seeds)))
     trainers = [o.trainer for o in options]
     if not trainers or len(set(trainers)) != len(trainers):
         raise ValueError(f"give one TrainOptions per trainer; got trainers {trainers}")
