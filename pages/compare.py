@@ -8,7 +8,7 @@ from embedlab.i18n import _, number
 
 frame.open_page(__file__)
 pair = runs.require_pair()
-st.header(_("{gensim} vs {numpy}").format(gensim=roles.name(roles.GENSIM), numpy=roles.name(roles.NUMPY)))
+st.header(_("gensim vs NumPy softmax"))
 if pair.numpy is None or pair.gensim is None:
     st.info(
         _(

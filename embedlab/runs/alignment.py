@@ -14,6 +14,7 @@ import pandas as pd
 
 from embedlab.runs.analysis import _check_vocab, _present, _rows, _stack, normalize_rows
 from embedlab.errors import EmbedLabError
+from embedlab.i18n import _
 from embedlab.text.vocab import Vocabulary
 
 
@@ -105,7 +106,7 @@ def aligned_trajectories(vectors: np.ndarray, vocab: Vocabulary, words: Sequence
     _check_vocab(vectors.shape[1], vocab)
     present = _present(vocab, words)
     if not present:
-        raise EmbedLabError("none of the chosen words is in the vocabulary; choose words from the vocabulary.")
+        raise EmbedLabError(_("none of the chosen words is in the vocabulary; choose words from the vocabulary."))
     ids = np.array([vocab.index[w] for w in present])
     rotations = _rotations_to_last(vectors, None)
     aligned = np.stack([np.asarray(vectors[e][ids], dtype=np.float64) @ R for e, R in enumerate(rotations)])

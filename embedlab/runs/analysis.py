@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from embedlab.errors import EmbedLabError
+from embedlab.i18n import _
 from embedlab.text.vocab import Vocabulary
 
 # Skipped by default_words: they dominate every frequency list and say nothing about meaning.
@@ -64,7 +65,7 @@ def _lookup(vocab: Vocabulary, word: str) -> int:
         return vocab.index[word]
     except KeyError:
         raise EmbedLabError(
-            f"{word!r} is not in the vocabulary; pick a word that occurs at least min_count times."
+            _("{word} is not in the vocabulary; pick a word that occurs at least min_count times.").format(word=repr(word))
         ) from None
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 
 from embedlab.runs.analysis import _check_vocab, _lookup, _rows, _stack, normalize_rows
 from embedlab.errors import EmbedLabError
+from embedlab.i18n import _
 from embedlab.text.vocab import Vocabulary
 
 ROW_CHUNK = 1024  # rows of cosines computed at once: bounds memory to ROW_CHUNK × V floats
@@ -65,7 +66,9 @@ def _epochs(vectors: np.ndarray, epochs: Sequence[int] | None) -> list[int]:
     epochs = [int(e) for e in epochs]
     bad = [e for e in epochs if not 0 <= e <= last]
     if bad:
-        raise EmbedLabError(f"epoch {bad[0]} does not exist in this run; choose an epoch from 0 to {last}.")
+        raise EmbedLabError(
+            _("epoch {epoch} does not exist in this run; choose an epoch from 0 to {last}.").format(epoch=bad[0], last=last)
+        )
     return epochs
 
 

@@ -24,6 +24,7 @@ from embedlab.atomic import atomic_write
 from embedlab.config import BUILTIN_CORPORA, Limits, cache_root
 from embedlab.errors import EmbedLabError
 from embedlab.hooks import Hooks
+from embedlab.i18n import _, number
 from embedlab.text.builtin_corpora import DATA_DIR as DATA_DIR  # training.py's import: its source is in every cache key
 from embedlab.text.builtin_corpora import read_builtin
 from embedlab.text.corpus_markup import MarkupReport, detect_markup, strip_markup, words_markup_adds
@@ -227,19 +228,27 @@ def load_corpus(
         corpus = Corpus(source, words, sha256, description, segmentation=builtin_segmentation(source, segment, words))
         if corpus.n_tokens > limits.max_tokens:
             raise EmbedLabError(
-                f"the {source} corpus has {corpus.n_tokens:,} words, more than the {limits.max_tokens:,} allowed here; "
-                "choose a smaller corpus (or set EMBEDLAB_UNLIMITED=1 on your own machine)."
+                _(
+                    "the {source} corpus has {n} words, more than the {most} allowed here; "
+                    "choose a smaller corpus (or set EMBEDLAB_UNLIMITED=1 on your own machine)."
+                ).format(source=source, n=number(corpus.n_tokens, ","), most=number(limits.max_tokens, ","))
             )
         return corpus
     path = Path(source).expanduser()
     label = file_label(source)
     if path.is_dir():
-        raise EmbedLabError(f"{source} is a folder; give the path of a .txt, .gz or .zip file (or zip the folder).")
+        raise EmbedLabError(
+            _("{source} is a folder; give the path of a .txt, .gz or .zip file (or zip the folder).").format(
+                source=source
+            )
+        )
     if not path.is_file():
         raise EmbedLabError(
-            f"no file at {source}; check the path, or use one of the built-in corpora: {', '.join(BUILTIN_CORPORA)}."
+            _("no file at {source}; check the path, or use one of the built-in corpora: {names}.").format(
+                source=source, names=", ".join(BUILTIN_CORPORA)
+            )
         )
-    advice = "use a smaller file or compress it as .gz or .zip (or set EMBEDLAB_UNLIMITED=1 on your own machine)."
+    advice = _("use a smaller file or compress it as .gz or .zip (or set EMBEDLAB_UNLIMITED=1 on your own machine).")
     data = read_file(path, label, source, limits.max_upload_mb, advice)
     return corpus_from_bytes(data, path.name, limits=limits, segment=segment, hooks=hooks)
 

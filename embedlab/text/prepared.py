@@ -16,6 +16,7 @@ import numpy as np
 
 from embedlab.config import CorpusOptions, Limits, TrainOptions
 from embedlab.errors import EmbedLabError
+from embedlab.i18n import _
 from embedlab.text.corpus import Corpus
 from embedlab.text.vocab import Encoded, Vocabulary, build_vocabulary, encode, heldout_indices
 
@@ -107,14 +108,18 @@ def check_feasible(prepared: Prepared, options: TrainOptions, limits: Limits | N
     """Refuse settings this corpus cannot support, before any work starts."""
     limits = limits or Limits.from_env()
     if not len(prepared.train):
-        raise EmbedLabError("no training sentence has a word in the vocabulary; lower min_count.")
+        raise EmbedLabError(_("no training sentence has a word in the vocabulary; lower min_count."))
     if not np.any(prepared.train.lengths > 1):
         raise EmbedLabError(
-            "every training sentence has fewer than two known words, so there are no pairs; "
-            "lower min_count or use a larger corpus."
+            _(
+                "every training sentence has fewer than two known words, so there are no pairs; "
+                "lower min_count or use a larger corpus."
+            )
         )
     if options.trainer == "numpy" and len(prepared.vocab) > limits.max_softmax_vocab:
         raise EmbedLabError(
-            f"the full-softmax trainer is capped at {limits.max_softmax_vocab} words here and this vocabulary has "
-            f"{len(prepared.vocab)}; raise min_count or set max_vocab (or EMBEDLAB_UNLIMITED=1 locally)."
+            _(
+                "the full-softmax trainer is capped at {most} words here and this vocabulary has {V}; raise "
+                "min_count or set max_vocab (or EMBEDLAB_UNLIMITED=1 locally)."
+            ).format(most=limits.max_softmax_vocab, V=len(prepared.vocab))
         )

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from embedlab.errors import EmbedLabError
+from embedlab.i18n import _, number
 
 MB = 1024 * 1024
 CHUNK = 1 << 20  # decompress 1 MiB at a time, checking the running total after each chunk
@@ -51,11 +52,17 @@ def read_file(path: Path, label: str, shown: str, limit_mb: int, advice: str) ->
     (``advice`` ends that message) or when it cannot be read (``shown`` names it there)."""
     size = path.stat().st_size
     if size > limit_mb * MB:
-        raise EmbedLabError(f"{label} is {size / MB:.1f} MB, more than the {limit_mb} MB allowed here; {advice}")
+        raise EmbedLabError(
+            _("{label} is {size} MB, more than the {limit} MB allowed here; {advice}").format(
+                label=label, size=number(size / MB, ".1f"), limit=limit_mb, advice=advice
+            )
+        )
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise EmbedLabError(f"cannot read {shown} ({exc.strerror}); check that the file is readable.") from exc
+        raise EmbedLabError(
+            _("cannot read {file} ({reason}); check that the file is readable.").format(file=shown, reason=exc.strerror)
+        ) from exc
 
 
 def gunzip(data: bytes, label: str, budget: Budget, again: str) -> bytes:
@@ -67,7 +74,11 @@ def gunzip(data: bytes, label: str, budget: Budget, again: str) -> bytes:
                 budget.take(len(chunk))
                 out.append(chunk)
     except (OSError, EOFError, zlib.error) as exc:
-        raise EmbedLabError(f"{label} is not a valid gzip file ({type(exc).__name__}); {again}") from exc
+        raise EmbedLabError(
+            _("{label} is not a valid gzip file ({reason}); {again}").format(
+                label=label, reason=type(exc).__name__, again=again
+            )
+        ) from exc
     return b"".join(out)
 
 
@@ -88,11 +99,17 @@ def read_member(
     except EmbedLabError:
         raise  # over the budget
     except RuntimeError as exc:  # zipfile raises RuntimeError for encrypted entries
-        raise EmbedLabError(f"{label} is password-protected; zip it again without a password.") from exc
+        raise EmbedLabError(
+            _("{label} is password-protected; zip it again without a password.").format(label=label)
+        ) from exc
     except NotImplementedError as exc:
         raise EmbedLabError(
-            f"{label} uses a compression method Python cannot read; zip it again with the standard (deflate) method."
+            _(
+                "{label} uses a compression method Python cannot read; zip it again with the standard (deflate) method."
+            ).format(label=label)
         ) from exc
     except (zipfile.BadZipFile, OSError, EOFError, zlib.error, ValueError) as exc:  # ValueError: a negative offset
-        raise EmbedLabError(f"{label} is damaged ({damaged or type(exc).__name__}); zip it again.") from exc
+        raise EmbedLabError(
+            _("{label} is damaged ({reason}); zip it again.").format(label=label, reason=damaged or type(exc).__name__)
+        ) from exc
     return b"".join(parts)
