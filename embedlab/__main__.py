@@ -50,6 +50,13 @@ def _add_train(sub) -> None:
     add_corpus_arguments(p)
     add_train_arguments(p)
     p.add_argument("--out", default=None, help="run directory to create (default runs/<trainer>-<key>)")
+    p.add_argument(
+        "--stream",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="read the corpus file in passes from disk instead of whole (memory set by the vocabulary, not the "
+        "text; gensim reads it as corpus_file); default: on for files over 32 MB",
+    )
 
 
 def _add_finetune(sub) -> None:

@@ -5,13 +5,15 @@ import, evaluate, sweep and finetune. Each returns the exit status; a user error
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
 from pathlib import Path
 
 from embedlab.atomic import atomic_dir
 from embedlab.cli.options import corpus_options, sweep_settings, train_options
-from embedlab.cli.progress import ProgressBar
-from embedlab.config import CorpusOptions, ImportOptions, SweepOptions
+from embedlab.cli.progress import ProgressBar, StageBar
+from embedlab.config import BUILTIN_CORPORA, CorpusOptions, ImportOptions, SweepOptions
 from embedlab.errors import EmbedLabError
 from embedlab.experiments.biasvar import optimum, optimum_text, sweep
 from embedlab.experiments.finetune import drift, drift_ranks, finetune, focus_words_for
@@ -28,6 +30,7 @@ from embedlab.text.corpus import load_corpus
 from embedlab.text.mojibake import RepairReport
 from embedlab.text.prepared import Prepared, check_feasible, prepare
 from embedlab.text.segmentation import VIETNAMESE_SHARE, Segmentation
+from embedlab.text.streamed import prepare_streamed, should_stream
 from embedlab.train.training import run_key, train
 
 
@@ -75,7 +78,22 @@ def report_repair(report: RepairReport) -> None:
 def cmd_train(args) -> int:
     corpus_opts = corpus_options(args)
     options = train_options(args, args.trainer)  # settings are checked before any work starts
-    prepared = _load_prepared(corpus_opts)
+    if corpus_opts.source in BUILTIN_CORPORA or not should_stream(corpus_opts.source, args.stream):
+        if args.stream:
+            raise EmbedLabError(f"--stream reads a corpus file; {corpus_opts.source} is not one.")
+        return _train(args, corpus_opts, options, _load_prepared(corpus_opts))
+    scratch = (Path(args.out).parent if args.out else Path("runs")) / f".stream-{os.getpid()}"
+    stages = StageBar()
+    try:
+        streamed = prepare_streamed(corpus_opts.source, corpus_opts, scratch, progress=stages)
+        stages.finish()
+        return _train(args, corpus_opts, options, streamed.prepared, streamed, stages)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _train(args, corpus_opts, options, prepared: Prepared, streamed=None, stages: StageBar | None = None) -> int:
+    """The rest of ``train`` once the corpus is prepared (in memory, or ``streamed`` from disk)."""
     check_feasible(prepared, options)  # before anything is printed: an error is one line
     scorer = scorer_for(prepared.vocab, prepared.corpus.name)
     out = Path(args.out) if args.out else Path("runs") / f"{options.trainer}-{run_key(prepared, options, scorer)}"
@@ -92,9 +110,18 @@ def cmd_train(args) -> int:
     bar = ProgressBar(options.epochs, f"{options.trainer} d={options.dim}")
 
     def on_epoch(epoch, snapshot, metrics):
+        if stages is not None:
+            stages.finish()
         bar.update(epoch, f"loss {metrics['loss']:.4f} held-out {metrics['heldout_loss']:.4f}")
 
-    run = train(prepared, options, out, Hooks(on_epoch=on_epoch), scorer=scorer)
+    if streamed is None:
+        run = train(prepared, options, out, Hooks(on_epoch=on_epoch), scorer=scorer)
+    else:
+        within = (lambda epoch, fraction: stages(f"epoch {epoch}", fraction)) if stages is not None else None
+        hooks = Hooks(on_epoch=on_epoch, on_progress=within)
+        from embedlab.train.streamed import train_streamed  # loads gensim: only when it trains
+
+        run = train_streamed(streamed, options, out, hooks, scorer=scorer, progress=stages)
     columns = ["epoch", "loss", "heldout_loss", "grad_norm", "mean_norm", "displacement", "lr", "seconds"]
     print(run.metrics[columns].to_string(index=False, float_format=lambda x: f"{x:.4g}"))
     print(f"run written to {run.path} (metrics: {run.config['metric_method']})")

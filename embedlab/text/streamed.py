@@ -1,0 +1,301 @@
+"""A corpus file too big to hold: read, tokenised and counted in passes over the disk.
+
+streamed = prepare_streamed("big.txt.gz", CorpusOptions(source="big.txt.gz", min_count=5), workdir)
+streamed.prepared           # a Prepared like prepare()'s: same split, vocabulary and rows
+streamed.train_file         # the training sentences, in-vocabulary words only: gensim's corpus_file
+
+The text is never held whole. The first pass tokenises it line by line (the same
+:func:`~embedlab.text.tokenizer.split_sentences` and :func:`~embedlab.text.tokenizer.tokenize` as
+:func:`~embedlab.text.corpus.load_corpus`), writes the tokenised sentences to ``workdir``, counts every
+word and keeps one 64-bit key per sentence; the held-out split is drawn from the keys as
+:func:`~embedlab.text.vocab.heldout_indices` draws it from the sentences; the second pass counts the
+held-out sentences' words (the vocabulary is the training part's); the third writes the training
+and held-out sentences as int32 rows (memory-mapped, read in blocks) and the training sentences
+as text for gensim. Memory holds the word counts (one entry per distinct word), 8 bytes per
+sentence and fixed-size buffers, never a token list.
+
+What needs the whole text at once is refused with the way out: UTF-16 or zipped text, double-encoded
+(mojibake) text and Vietnamese that would be segmented into words (``--no-stream`` reads them
+whole, within memory).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+from array import array
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from embedlab.config import CorpusOptions, Limits
+from embedlab.errors import EmbedLabError
+from embedlab.text.mojibake import looks_double_encoded, repair_mojibake
+from embedlab.text.prepared import CorpusInfo, Prepared
+from embedlab.text.segmentation import decide
+from embedlab.text.tokenizer import split_sentences, tokenize
+from embedlab.text.uploads import GZIP_MAGIC, file_label
+from embedlab.text.vocab import Encoded, Vocabulary
+
+BLOCK_BYTES = 4 << 20  # text tokenised at once: its tokens are the only per-token list held
+SAMPLE_BYTES = 1 << 20  # the start of the text that decides segmentation
+STREAM_ABOVE_MB = 32  # the CLI streams files larger than this (the app's uploads stay below)
+
+Progress = Callable[[str, float], None]  # (stage, fraction done)
+
+
+@dataclass(frozen=True)
+class Streamed:
+    """A corpus prepared from disk: ``prepared`` (its Encoded rows memory-mapped from
+    ``workdir``) and ``train_file``, the training sentences as text (one a line, in-vocabulary
+    words only), which gensim reads itself as ``corpus_file``."""
+
+    prepared: Prepared
+    train_file: Path
+    workdir: Path
+
+
+def should_stream(source: str, stream: bool | None) -> bool:
+    """Whether the CLI reads ``source`` streamed: as asked, else a file over STREAM_ABOVE_MB."""
+    path = Path(source).expanduser()
+    if stream is not None:
+        return stream and path.is_file()
+    return path.is_file() and path.stat().st_size > STREAM_ABOVE_MB * 2**20
+
+
+def _text_blocks(path: Path, label: str, progress: Progress | None) -> Iterator[str]:
+    """The file's text in blocks of whole lines, strict UTF-8 (a BOM dropped); progress by bytes read."""
+    size = max(path.stat().st_size, 1)
+    raw = open(path, "rb")
+    try:
+        magic = raw.read(2)
+        raw.seek(0)
+        stream = gzip.open(raw, "rb") if magic == GZIP_MAGIC else raw
+        first, offset = True, 0
+        while True:
+            block = stream.read(BLOCK_BYTES)
+            if not block:
+                break
+            block += stream.readline()  # end on a whole line
+            if first:
+                if block.startswith((b"\xff\xfe", b"\xfe\xff")) or block.startswith(b"PK\x03\x04"):
+                    raise EmbedLabError(
+                        f"{label} is UTF-16 or zipped; a streamed corpus must be UTF-8 text or .gz of it "
+                        "(convert it, or read it whole with --no-stream)."
+                    )
+                block = block.removeprefix(b"\xef\xbb\xbf")
+                first = False
+            try:
+                text = block.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise EmbedLabError(
+                    f"{label} is not UTF-8 text (byte 0x{block[error.start]:02x} near byte {offset + error.start:,}); "
+                    "save it as UTF-8."
+                ) from None
+            if "\x00" in text:
+                raise EmbedLabError(f"{label} looks like binary data, not text; give a plain-text file.")
+            offset += len(block)
+            if progress is not None:
+                progress("reading and counting", min(raw.tell() / size, 1.0))
+            yield text
+    finally:
+        raw.close()
+
+
+def heldout_from_keys(keys: np.ndarray, fraction: float, seed: int) -> np.ndarray:
+    """:func:`embedlab.text.vocab.heldout_indices` from one key per sentence (equal sentences, equal
+    keys) instead of the sentences: groups numbered by first appearance, drawn in the same order.
+
+    >>> heldout_from_keys(np.array([7, 3, 7, 5, 9, 7]), 0.5, seed=1).tolist()  # every 7 together
+    [0, 2, 5]
+    """
+    n = len(keys)
+    if fraction <= 0 or n < 2:
+        return np.zeros(0, dtype=np.int64)
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    if len(first) < 2:
+        return np.zeros(0, dtype=np.int64)
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    groups = rank[inverse.ravel()]
+    sizes = np.bincount(groups)
+    order = np.random.default_rng(seed).permutation(len(sizes))
+    wanted = max(1, int(round(fraction * n)))
+    taken = np.concatenate([[0], np.cumsum(sizes[order])])
+    n_groups = min(int(np.argmin(np.abs(taken - wanted))), len(sizes) - 1)
+    held = np.zeros(len(sizes), dtype=bool)
+    held[order[:n_groups]] = True
+    return np.flatnonzero(held[groups])
+
+
+def vocabulary_from_counts(counts: Counter, min_count: int, max_vocab: int | None) -> Vocabulary:
+    """:func:`embedlab.text.vocab.build_vocabulary` from word counts: most frequent first, ties alphabetical."""
+    kept = sorted(((w, c) for w, c in counts.items() if c >= min_count), key=lambda wc: (-wc[1], wc[0]))
+    if max_vocab is not None:
+        kept = kept[:max_vocab]
+    if len(kept) < 2:
+        raise EmbedLabError(
+            f"only {len(kept)} distinct word(s) occur at least {min_count} times in the training text; "
+            "lower min_count or use a larger corpus."
+        )
+    return Vocabulary.from_words([w for w, _ in kept], [c for _, c in kept])
+
+
+def _check_segmentation(text: str, options: CorpusOptions, label: str) -> str:
+    applied, reason, _ = decide(options.segment, text)
+    if applied == "words" and not reason.startswith("already segmented"):
+        raise EmbedLabError(
+            f"{label} would be segmented into Vietnamese words, which a streamed corpus does not do; segment it "
+            "first, or pass --segment syllables (or read it whole with --no-stream)."
+        )
+    return applied
+
+
+def _tokenised_lines(path: Path) -> Iterator[list[str]]:
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            yield line.split()
+
+
+def prepare_streamed(
+    source: str,
+    options: CorpusOptions,
+    workdir: str | os.PathLike,
+    *,
+    limits: Limits | None = None,
+    progress: Progress | None = None,
+) -> Streamed:
+    """The corpus file ``source`` split, counted and encoded into ``workdir`` in three passes.
+
+    The result equals ``prepare(load_corpus(source), options)`` for a UTF-8 text that needs no
+    repair and no segmenting (tests/test_streamed.py): the same sha256, sentences, split,
+    vocabulary and rows. ``progress(stage, fraction)`` reports each pass.
+    """
+    limits = limits or Limits.from_env()
+    options = options.validate()
+    path, label = Path(source).expanduser(), file_label(source)
+    if not path.is_file():
+        raise EmbedLabError(f"no file at {source}; check the path.")
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    sha = hashlib.sha256()
+    with open(path, "rb") as raw:
+        for chunk in iter(lambda: raw.read(1 << 20), b""):
+            sha.update(chunk)
+    tokenised = workdir / "tokenised.txt"
+    counts: Counter = Counter()
+    keys, lengths = array("q"), array("q")
+    n_tokens, applied = 0, None
+    with open(tokenised, "w", encoding="utf-8") as out:
+        for text in _text_blocks(path, label, progress):
+            if applied is None:
+                applied = _check_segmentation(text[:SAMPLE_BYTES], options, label)
+            if looks_double_encoded(text) and repair_mojibake(text)[1].repaired:
+                raise EmbedLabError(
+                    f"{label} holds double-encoded (mojibake) text, which is repaired only when read whole; "
+                    "repair it first, or read it whole with --no-stream."
+                )
+            block_tokens: list[str] = []
+            for piece in split_sentences(text):
+                tokens = tokenize(piece)
+                if tokens:
+                    line = " ".join(tokens)
+                    out.write(line)
+                    out.write("\n")
+                    keys.append(hash(line))
+                    lengths.append(len(tokens))
+                    block_tokens += tokens
+            counts.update(block_tokens)
+            n_tokens += len(block_tokens)
+            if n_tokens > limits.max_tokens:
+                raise EmbedLabError(
+                    f"{label} has more than {limits.max_tokens:,} words, the limit here; "
+                    "set EMBEDLAB_UNLIMITED=1 on your own machine."
+                )
+    if not keys:
+        raise EmbedLabError(f"{label} has no words left after removing numbers and punctuation.")
+    held = heldout_from_keys(np.frombuffer(keys, dtype=np.int64), options.heldout_fraction, options.split_seed)
+    del keys
+    is_held = np.zeros(len(lengths), dtype=bool)
+    is_held[held] = True
+    for i, words in enumerate(_tokenised_lines(tokenised)):  # the vocabulary is the training part's
+        if is_held[i]:
+            counts.subtract(words)
+        if progress is not None and i % 65536 == 0:
+            progress("counting the held-out words", i / len(is_held))
+    vocab = vocabulary_from_counts(counts, options.min_count, options.max_vocab)
+    del counts
+    train, heldout = _encode(tokenised, is_held, vocab, workdir, progress)
+    tokenised.unlink()
+    info = CorpusInfo(
+        label,
+        sha.hexdigest(),
+        f"{label}: {len(is_held):,} sentences, {n_tokens:,} tokens",
+        len(is_held),
+        n_tokens,
+        applied or "syllables",
+    )
+    return Streamed(Prepared(info, options, vocab, train, heldout, held), workdir / "train.txt", workdir)
+
+
+def _encode(tokenised: Path, is_held: np.ndarray, vocab: Vocabulary, workdir: Path, progress) -> tuple:
+    """Both parts as int32 rows on disk (memory-mapped back) and the training part as text."""
+    index = vocab.index
+    lengths = {False: array("q"), True: array("q")}
+    files = {False: open(workdir / "train.i32", "wb"), True: open(workdir / "heldout.i32", "wb")}
+    text = open(workdir / "train.txt", "w", encoding="utf-8")
+    try:
+        buffers = {False: array("i"), True: array("i")}
+        for i, words in enumerate(_tokenised_lines(tokenised)):
+            held = bool(is_held[i])
+            kept = [w for w in words if w in index]
+            if not kept:
+                continue
+            buffers[held].extend([index[w] for w in kept])
+            lengths[held].append(len(kept))
+            if not held:
+                text.write(" ".join(kept))
+                text.write("\n")
+            if len(buffers[held]) > 1 << 20:
+                buffers[held].tofile(files[held])
+                buffers[held] = array("i")
+            if progress is not None and i % 65536 == 0:
+                progress("encoding", i / len(is_held))
+        for held in (False, True):
+            buffers[held].tofile(files[held])
+    finally:
+        for f in files.values():
+            f.close()
+        text.close()
+    return _mapped(workdir / "train.i32", lengths[False]), _mapped(workdir / "heldout.i32", lengths[True])
+
+
+def _mapped(path: Path, lengths: array) -> Encoded:
+    starts = np.concatenate([[0], np.cumsum(np.frombuffer(lengths, dtype=np.int64))]).astype(np.int64)
+    if not starts[-1]:
+        return Encoded(np.zeros(0, np.int32), starts)
+    return Encoded(np.memmap(path, dtype=np.int32, mode="r", shape=(int(starts[-1]),)), starts)
+
+
+def blocks(encoded: Encoded, tokens_per_block: int = 1 << 22) -> Iterator[Encoded]:
+    """Whole sentences of ``encoded``, about ``tokens_per_block`` tokens at a time, copied out of
+    the map (so the pages read do not stay in the process)."""
+    first = 0
+    while first < len(encoded):
+        last = int(np.searchsorted(encoded.starts, encoded.starts[first] + tokens_per_block, side="right")) - 1
+        last = max(last, first + 1)
+        a, b = int(encoded.starts[first]), int(encoded.starts[last])
+        yield Encoded(read_tokens(encoded.tokens, a, b), encoded.starts[first : last + 1] - a)
+        first = last
+
+
+def read_tokens(tokens: np.ndarray, a: int, b: int) -> np.ndarray:
+    """``tokens[a:b]`` as a new array; from a map by a plain file read, so no page of it stays
+    mapped into the process (a mapped page read counts in its resident memory)."""
+    if isinstance(tokens, np.memmap) and tokens.filename is not None:
+        return np.fromfile(tokens.filename, dtype=np.int32, count=b - a, offset=tokens.offset + 4 * a)
+    return np.array(tokens[a:b])
