@@ -45,11 +45,29 @@ def _command(sub, name: str, func, help: str, description: str | None = None) ->
     return parser
 
 
+def _epochs_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of epochs, at least 1; got {text!r}")
+    return value
+
+
 def _add_train(sub) -> None:
     p = _command(sub, "train", cmd_train, help="train one run and write its run directory")
     add_corpus_arguments(p)
     add_train_arguments(p)
     p.add_argument("--out", default=None, help="run directory to create (default runs/<trainer>-<key>)")
+    p.add_argument(
+        "--snapshot-every",
+        type=_epochs_count,
+        default=None,
+        metavar="K",
+        help="keep the snapshots after epochs 0, K, 2K, … and the last only (each measured; the disk a run takes "
+        "shrinks about K times); default: every epoch",
+    )
     p.add_argument(
         "--stream",
         action=argparse.BooleanOptionalAction,

@@ -119,6 +119,11 @@ def test_a_streamed_gensim_run_starts_where_the_whole_texts_does_and_trains_alik
     assert a.metrics.iloc[0]["loss"] == pytest.approx(b.metrics.iloc[0]["loss"], rel=1e-9)
     assert a.metrics["loss"].iloc[-1] == pytest.approx(b.metrics["loss"].iloc[-1], rel=0.02)
     assert a.metrics["loss"].iloc[-1] < a.metrics["loss"].iloc[0]
+    sparse = _train(tmp_path, "c.txt", "k", "--stream", "--snapshot-every", "2", *common)
+    assert sparse.returncode == 0, sparse.stderr
+    k = load_run(tmp_path / "k")
+    assert k.config["snapshot_epochs"] == [0, 2] and k.input_vectors.shape == (2, *a.input_vectors.shape[1:])
+    assert k.metrics["epoch"].tolist() == [0, 2]
 
 
 def test_streaming_refuses_what_it_cannot_read_in_one_error_line(tmp_path):

@@ -31,6 +31,7 @@ from embedlab.text.mojibake import RepairReport
 from embedlab.text.prepared import Prepared, check_feasible, prepare
 from embedlab.text.segmentation import VIETNAMESE_SHARE, Segmentation
 from embedlab.text.streamed import prepare_streamed, should_stream
+from embedlab.train.snapshot_every import snapshot_epochs, train_every
 from embedlab.train.training import run_key, train
 
 
@@ -107,21 +108,33 @@ def _train(args, corpus_opts, options, prepared: Prepared, streamed=None, stages
     )
     if prepared.heldout_note():
         print(f"note: {prepared.heldout_note()}", file=sys.stderr)
+    every = args.snapshot_every
     bar = ProgressBar(options.epochs, f"{options.trainer} d={options.dim}")
+    if every is not None:
+        kept = snapshot_epochs(options.epochs, every)
+        bar = ProgressBar(
+            len(kept) - 1, f"{options.trainer} d={options.dim}, snapshots after epochs {_epochs_text(kept)}"
+        )
 
     def on_epoch(epoch, snapshot, metrics):
         if stages is not None:
             stages.finish()
-        bar.update(epoch, f"loss {metrics['loss']:.4f} held-out {metrics['heldout_loss']:.4f}")
+        text = f"loss {metrics['loss']:.4f} held-out {metrics['heldout_loss']:.4f}"
+        bar.update(epoch, text if every is None else f"epoch {metrics['epoch']}: {text}")
 
-    if streamed is None:
+    if streamed is None and every is None:
         run = train(prepared, options, out, Hooks(on_epoch=on_epoch), scorer=scorer)
+    elif streamed is None:
+        run = train_every(prepared, options, out, every, Hooks(on_epoch=on_epoch), scorer=scorer)
     else:
-        within = (lambda epoch, fraction: stages(f"epoch {epoch}", fraction)) if stages is not None else None
+
+        def within(step: int, fraction: float) -> None:
+            stages(f"epoch {step}" if every is None else f"epochs {kept[step - 1] + 1}–{kept[step]}", fraction)
+
         hooks = Hooks(on_epoch=on_epoch, on_progress=within)
         from embedlab.train.streamed import train_streamed  # loads gensim: only when it trains
 
-        run = train_streamed(streamed, options, out, hooks, scorer=scorer, progress=stages)
+        run = train_streamed(streamed, options, out, hooks, scorer=scorer, progress=stages, snapshot_every=every)
     columns = ["epoch", "loss", "heldout_loss", "grad_norm", "mean_norm", "displacement", "lr", "seconds"]
     print(run.metrics[columns].to_string(index=False, float_format=lambda x: f"{x:.4g}"))
     print(f"run written to {run.path} (metrics: {run.config['metric_method']})")
@@ -133,6 +146,10 @@ def _train(args, corpus_opts, options, prepared: Prepared, streamed=None, stages
             what = f"training diverged: the loss ended at {losses.iloc[-1]:.4g}, above twice its start ({losses.iloc[0]:.4g})"
         print(f"warning: {what}; the run is flagged diverged. Lower the learning rate (--lr).", file=sys.stderr)
     return 0
+
+
+def _epochs_text(kept: list[int]) -> str:
+    return ", ".join(map(str, kept)) if len(kept) <= 8 else f"{kept[0]}, {kept[1]}, {kept[2]}, …, {kept[-1]}"
 
 
 def cmd_export(args) -> int:

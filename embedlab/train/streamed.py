@@ -29,6 +29,7 @@ from embedlab.text.vocab import Encoded, expected_pair_counts
 from embedlab.train.gensim_trainer import GensimTrainer
 from embedlab.train.metrics import MAX_EXAMPLES, Measure, _plan, keep_for, objective_for
 from embedlab.train.objectives_sampled import Examples, sample_cbow
+from embedlab.train.snapshot_every import train_every, write_every
 from embedlab.train.softmax import initial_vectors
 from embedlab.train.training import Scorer, run_config, train, write_run
 
@@ -196,11 +197,15 @@ def train_streamed(
     scorer: Scorer | None = None,
     *,
     progress: Progress | None = None,
+    snapshot_every: int | None = None,
 ) -> Run:
-    """One run from a streamed corpus, its directory written atomically (as :func:`train`)."""
+    """One run from a streamed corpus, its directory written atomically (as :func:`train`); with
+    ``snapshot_every``, the snapshots of :func:`embedlab.snapshot_every.snapshot_epochs` only."""
     prepared = streamed.prepared
     if options.trainer == "numpy":
         prepared = replace(prepared, train=in_memory(prepared.train), heldout=in_memory(prepared.heldout))
+        if snapshot_every is not None:
+            return train_every(prepared, options, out_dir, snapshot_every, hooks, limits, scorer)
         return train(prepared, options, out_dir, hooks, limits, scorer)
     options = options.validate(limits)
     check_feasible(prepared, options, limits)
@@ -213,4 +218,8 @@ def train_streamed(
         progress("drawing the measurements' pairs", 0.0)
     measure = streamed_measure(streamed, options, objective_for(options, prepared.vocab.counts, trainer), stop)
     config = run_config(prepared, options, scorer) | measure.describe() | {"corpus_read": "streamed"}
+    if snapshot_every is not None:
+        return write_every(
+            write_run, prepared, options, trainer, measure, config, out_dir, hooks, scorer, snapshot_every
+        )
     return write_run(prepared, options, trainer, measure, config, out_dir, hooks, scorer)
