@@ -11,9 +11,10 @@ from cli_runner import run_embedlab
 from embedlab.config import CorpusOptions
 from embedlab.store import load_run
 from embedlab.text.corpus import load_corpus
+from embedlab.text.pair_counts import expected_pair_counts
 from embedlab.text.prepared import prepare
 from embedlab.text.streamed import heldout_from_keys, prepare_streamed
-from embedlab.text.vocab import expected_pair_counts, heldout_indices, keep_probabilities
+from embedlab.text.vocab import heldout_indices, keep_probabilities
 from embedlab.train.streamed import draw_pairs
 
 ROOT = Path(__file__).resolve().parent.parent

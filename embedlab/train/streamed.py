@@ -23,9 +23,10 @@ from embedlab.config import Limits, Seeds, TrainOptions
 from embedlab.errors import TrainingCancelled
 from embedlab.hooks import Hooks
 from embedlab.store import Run
+from embedlab.text.pair_counts import expected_pair_counts
 from embedlab.text.prepared import check_feasible
 from embedlab.text.streamed import Streamed, blocks, read_tokens
-from embedlab.text.vocab import Encoded, expected_pair_counts
+from embedlab.text.vocab import Encoded
 from embedlab.train.gensim_trainer import GensimTrainer
 from embedlab.train.metrics import MAX_EXAMPLES, Measure, _plan, keep_for, objective_for
 from embedlab.train.objectives_sampled import Examples, sample_cbow
@@ -87,7 +88,7 @@ def draw_pairs(
     should_stop: Callable[[], bool] | None = None,
 ) -> tuple[Examples, float]:
     """``n`` iid (centre, context) pairs with probability N_wc / Σ N, N the expected pair counts
-    of one epoch (:func:`embedlab.text.vocab.expected_pair_counts`), reading only the sentences drawn;
+    of one epoch (:func:`embedlab.text.pair_counts.expected_pair_counts`), reading only the sentences drawn;
     and the estimate of Σ N (pairs an epoch).
 
     A draw: a position i uniform over the tokens, one subsampling draw of its sentence, a window b
