@@ -12,7 +12,8 @@ the other in fresh processes:
 - ``EMBEDLAB_UNLIMITED=1 python -m embedlab train --corpus TEXT --trainer gensim --dim 100 --epochs 1
   --workers 2 --min-count 5`` (streamed: every stage, snapshots, measurements and the run directory).
 
-Printed: wall time and peak RSS (the process's own ru_maxrss) of each, their ratio, and the RSS
+Printed: wall time, CPU time (user + system: less moved by other processes on a shared machine
+than wall time) and peak RSS (the process's own ru_maxrss) of each, their ratios, and the RSS
 growth from the first size to the last. Targets (issue #32): wall ≤ 1.25× plain gensim, RSS ≤ 800 MB
 at 20 M tokens, ≤ 15 % RSS growth from 20 M to 60 M.
 """
@@ -73,13 +74,14 @@ Word2Vec(corpus_file=sys.argv[1], vector_size=100, epochs=1, workers=2, min_coun
 """
 
 
-def timed(args: list[str], env: dict | None = None) -> tuple[float, float, int]:
-    """(wall seconds, peak RSS MB, exit status) of a fresh process."""
+def timed(args: list[str], env: dict | None = None) -> tuple[float, float, int, float]:
+    """(wall seconds, peak RSS MB, exit status, CPU seconds) of a fresh process."""
     started = time.perf_counter()
     process = subprocess.Popen(args, env={**os.environ, **(env or {})}, cwd=ROOT, stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
-    return time.perf_counter() - started, usage.ru_maxrss / 1024, process.returncode
+    cpu = usage.ru_utime + usage.ru_stime
+    return time.perf_counter() - started, usage.ru_maxrss / 1024, process.returncode, cpu
 
 
 def main() -> None:
@@ -105,9 +107,10 @@ def main() -> None:
         load = os.getloadavg()[0]
         rows.append((millions, plain, ours, load))
         print(
-            f"{millions} M tokens: plain gensim {plain[0]:.0f} s, {plain[1]:.0f} MB; embedlab train {ours[0]:.0f} s, "
-            f"{ours[1]:.0f} MB (exit {ours[2]}); wall ratio {ours[0] / plain[0]:.2f}, RSS ratio {ours[1] / plain[1]:.2f} "
-            f"(load {load:.1f})",
+            f"{millions} M tokens: plain gensim {plain[0]:.0f} s wall, {plain[3]:.0f} CPU-s, {plain[1]:.0f} MB; "
+            f"embedlab train {ours[0]:.0f} s wall, {ours[3]:.0f} CPU-s, {ours[1]:.0f} MB (exit {ours[2]}); "
+            f"wall ratio {ours[0] / plain[0]:.2f}, CPU ratio {ours[3] / plain[3]:.2f}, RSS ratio {ours[1] / plain[1]:.2f} "
+            f"(load average {load:.1f} at the end)",
             flush=True,
         )
     if len(rows) > 1:
