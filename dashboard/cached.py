@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.corpora import CACHE_BYTES
+from dashboard.language import keyed_by_language
 from embedlab.experiments import finetune as finetune_analysis
 from embedlab.runs import agreement as agreement_analysis
 from embedlab.runs import alignment, analogies, analysis, neighbours
@@ -84,8 +85,9 @@ def separation(path: str) -> pd.DataFrame | None:
     return analysis.separation_over_epochs(run.input_vectors, run.vocab, groups) if groups else None
 
 
+@keyed_by_language  # the cells' numbers are written in the visitor's language
 @st.cache_data(max_entries=128, max_size=CACHE_BYTES, show_spinner=False)
-def neighbours_wide(path: str, word: str, k: int) -> pd.DataFrame:
+def neighbours_wide(path: str, word: str, k: int, language: str = "en") -> pd.DataFrame:
     run = run_at(path)
     return neighbours.neighbour_table_wide(neighbours.neighbour_table(run.input_vectors, run.vocab, word, k))
 
@@ -96,8 +98,9 @@ def turnover(path: str, words: tuple[str, ...], k: int) -> pd.DataFrame:
     return neighbours.neighbour_turnover(run.input_vectors, rows_of(run, list(words)), k)
 
 
+@keyed_by_language
 @st.cache_data(max_entries=128, max_size=CACHE_BYTES, show_spinner=False)
-def analogies_wide(path: str, a: str, b: str, c: str, k: int = 5) -> pd.DataFrame:
+def analogies_wide(path: str, a: str, b: str, c: str, k: int = 5, language: str = "en") -> pd.DataFrame:
     """Answers of a − b + c per epoch, as the neighbour table's wide form (rows = rank)."""
     run = run_at(path)
     long = analogies.analogy_over_epochs(run.input_vectors, run.vocab, a, b, c, k)

@@ -10,6 +10,7 @@ import streamlit as st
 
 from dashboard.session import session
 from embedlab.config import BUILTIN_CORPORA, CorpusOptions, DashboardSettings
+from embedlab.i18n import _, format_in
 from embedlab.text.corpus import (
     Corpus,
     corpus_from_bytes,
@@ -23,9 +24,12 @@ from embedlab.train import corpus_feedback, sizing
 
 MAX_UPLOADS = 3  # uploaded corpora a session keeps (memory on a shared server)
 CACHE_BYTES = "64MB"  # the byte bound of each st.cache_data function (server.maxCacheDataSize bounds them all)
+# A cached function's spinner text is fixed when the module is imported, before any visitor's language is known.
+READING_SPINNER = "Reading the corpus… · Đang đọc ngữ liệu…"
+VOCABULARY_SPINNER = "Building the vocabulary… · Đang xây dựng từ vựng…"
 
 
-@st.cache_resource(max_entries=len(BUILTIN_CORPORA), show_spinner="Reading the corpus…")
+@st.cache_resource(max_entries=len(BUILTIN_CORPORA), show_spinner=READING_SPINNER)
 def builtin_corpus(name: str) -> Corpus:
     """A built-in corpus (the same for every visitor, so it may be shared)."""
     return load_corpus(name)
@@ -43,7 +47,7 @@ def current_corpus() -> Corpus:
 
 def corpus_label(source: str) -> str:
     uploads = session.uploads
-    return f"{uploads[source].name} (uploaded)" if source in uploads else source
+    return _("{name} (uploaded)").format(name=uploads[source].name) if source in uploads else source
 
 
 def sources() -> list[str]:
@@ -97,7 +101,7 @@ def _shared(corpus: Corpus) -> bool:
     return corpus.name in BUILTIN_CORPORA and session.corpus_source in BUILTIN_CORPORA
 
 
-@st.cache_resource(max_entries=8, show_spinner="Building the vocabulary…")
+@st.cache_resource(max_entries=8, show_spinner=VOCABULARY_SPINNER)
 def _builtin_prepared(name: str, sha256: str, min_count: int) -> Prepared:
     return prepare(builtin_corpus(name), CorpusOptions(source=name, min_count=min_count))
 
@@ -109,7 +113,7 @@ def prepared(corpus: Corpus, min_count: int) -> Prepared:
     store = session.prepared_uploads
     key = (corpus.sha256, min_count)
     if key not in store:
-        with st.spinner("Building the vocabulary…"):
+        with st.spinner(_("Building the vocabulary…")):
             options = CorpusOptions(source=corpus.name, min_count=min_count, segment=corpus.segmentation.requested)
             store[key] = prepare(corpus, options)
     return store[key]
@@ -156,22 +160,26 @@ def apply_fix(fix: corpus_feedback.Fix, corpus: Corpus) -> str:
     settings = session.settings
     if fix.action == "min_count":
         session.settings = replace(settings, min_count=int(fix.value))
-        return f"min_count is now {fix.value} for the next training."
+        return _("min_count is now {value} for the next training.").format(value=fix.value)
     if fix.action == "epochs":
         session.settings = replace(
             settings,
             numpy=settings.numpy.replace(epochs=int(fix.value)),
             gensim=settings.gensim.replace(epochs=int(fix.value)),
         )
-        return f"Both trainers will train {fix.value} epochs."
+        return _("Both trainers will train {value} epochs.").format(value=fix.value)
     if fix.action == "strip_markup":
         source = session.overviews.get((corpus.sha256, "source"))
         if source is None:
-            return "This corpus was not uploaded with markup in this session: upload the file again to strip it."
+            return _("This corpus was not uploaded with markup in this session: upload the file again to strip it.")
         data, name = strip_markup_upload(*source)
         corpus = add_upload(data, name)
         session.corpus_choice = corpus.sha256
-        return f"Markup stripped: {corpus.name} ({corpus.n_tokens:,} tokens) is now the current corpus."
+        return format_in(
+            _("Markup stripped: {name} ({tokens:,} tokens) is now the current corpus."),
+            name=corpus.name,
+            tokens=corpus.n_tokens,
+        )
     raise ValueError(f"unknown fix {fix.action!r}")
 
 

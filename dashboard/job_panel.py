@@ -16,9 +16,10 @@ from dashboard.corpora import CACHE_BYTES
 from dashboard.language import keyed_by_language
 from dashboard.session import session
 from dashboard.train_job import cancel_job, collect_job, collected
-from embedlab import charts, roles
+from embedlab import charts, i18n, roles
 from embedlab.errors import EmbedLabError
 from embedlab.hooks import Hooks
+from embedlab.i18n import N_, Deferred, _, ngettext, number, shown
 from embedlab.runs import analysis
 from embedlab.server import jobs
 from embedlab.teaching.sitemap import PAGES
@@ -30,7 +31,10 @@ LIVE_FLOOR = -0.25  # the live heatmap's colour scale runs from here (or lower) 
 NEXT_PAGES = tuple(page for page in PAGES if page[1] in ("Lecture", "Heatmaps", "Map", "Dynamics", "Neighbours"))
 
 
-def _ordinal(n: int) -> str:
+def _place(n: int) -> str:
+    """A place in the queue: "1st" in English; the number alone where the sentence says "number n"."""
+    if i18n.current() != i18n.ENGLISH:
+        return str(n)
     return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
@@ -40,19 +44,28 @@ def job_status(job: jobs.Job) -> str:
     position = scheduler.position(job)
     if position:
         running = len(scheduler.running())
-        return (
-            f"Waiting for a free training slot: you are {_ordinal(position)} in line "
-            f"({running} training{'s' if running != 1 else ''} running, at most {scheduler.slots} at once on this "
-            f"server); about {job_estimate.duration(scheduler.wait_seconds(job))} until yours starts."
+        running = ngettext(
+            "{running} training running", "{running} trainings running", len(scheduler.running())
+        ).format(running=len(scheduler.running()))
+        return _(
+            "Waiting for a free training slot: you are {place} in line ({running}, at most {slots} at "
+            "once on this server); about {wait} until yours starts."
+        ).format(
+            place=_place(position),
+            running=running,
+            slots=scheduler.slots,
+            wait=job_estimate.duration(scheduler.wait_seconds(job)),
         )
     current = job.current()
-    where = "setting up"
+    where = _("setting up")
     if current is not None and current[2]:
         part, epoch, epochs = current
-        where = f"{roles.name(part)}, epoch {epoch} of {epochs}"
+        where = _("{trainer}, epoch {epoch} of {epochs}").format(trainer=roles.name(part), epoch=epoch, epochs=epochs)
     elif current is not None:
-        where = f"{roles.name(current[0])}: counting pairs and measuring epoch 0"
-    return f"{job.progress():.0%} · {where} · about {job_estimate.duration(job.seconds_left())} left"
+        where = _("{trainer}: counting pairs and measuring epoch 0").format(trainer=roles.name(current[0]))
+    return _("{progress} · {where} · about {left} left").format(
+        progress=number(job.progress(), ".0%"), where=where, left=job_estimate.duration(job.seconds_left())
+    )
 
 
 @keyed_by_language
@@ -71,7 +84,7 @@ def _space_spec(job_id: str, role: str, epoch: int, _vectors: np.ndarray, _view:
     vocab, words, groups = _view
     frame = analysis.similarity_frame(_vectors, words, vocab)
     floor = min(LIVE_FLOOR, float(frame["cosine"].min()))
-    title = f"{roles.name(role)}: cosines after epoch {epoch}"
+    title = _("{trainer}: cosines after epoch {epoch}").format(trainer=roles.name(role), epoch=epoch)
     return vega.spec(charts.heatmap(frame, title=title, cell=12, domain=(floor, 1.0), groups=groups))
 
 
@@ -91,9 +104,9 @@ def _live_view(job: jobs.Job) -> None:
 
 def _next_pages() -> None:
     """Where to look once the runs are trained."""
-    st.markdown("**Look at the new runs:**")
+    st.markdown(_("**Look at the new runs:**"))
     for column, (path, title, icon) in zip(st.columns(len(NEXT_PAGES)), NEXT_PAGES, strict=True):
-        column.page_link(path, label=title, icon=icon)
+        column.page_link(path, label=_(title), icon=icon)
     st.space("medium")  # the chart below shows its toolbar above its top edge on hover: not over the links
 
 
@@ -110,8 +123,8 @@ class TrainingPanel:
         self.job = job
         self.status = st.empty()
         if not job.finished:
-            help_text = "Stops within a second; finished epochs are kept."
-            st.button("Cancel", on_click=cancel_job, key=f"cancel_{job.id}", help=help_text)
+            help_text = _("Stops within a second; finished epochs are kept.")
+            st.button(_("Cancel"), on_click=cancel_job, key=f"cancel_{job.id}", help=help_text)
         self.live = st.empty()
         self.live_shown: tuple | None = None  # the epochs the live view was drawn at
         self.draw()
@@ -155,7 +168,7 @@ class TrainingPanel:
                     self.draw()
                     next_draw = time.monotonic() + JOB_POLL_SECONDS
         except StopException:  # the toolbar's Stop while the page follows a job means the job too
-            server.scheduler().cancel(job, "you pressed Stop")
+            server.scheduler().cancel(job, Deferred(N_("you pressed Stop")))
             raise
         if not collected():
             st.rerun()  # training_panel() collects the job
@@ -187,12 +200,12 @@ def run_as_job(name: str, compute: Callable[[Hooks], object], on_cancel: Callabl
     job = server.submit(lambda job: compute(job.fraction_hooks(name)), {name: 1.0}, label=name)
 
     def cancel() -> None:
-        scheduler.cancel(job, "you pressed Cancel")
+        scheduler.cancel(job, Deferred(N_("you pressed Cancel")))
         if on_cancel is not None:
             on_cancel()
 
     button = st.empty()
-    button.button("Cancel", key=f"cancel_{job.id}", on_click=cancel, help="Stops within a second.")
+    button.button(_("Cancel"), key=f"cancel_{job.id}", on_click=cancel, help=_("Stops within a second."))
     status = st.empty()
     try:
         while not job.wait(JOB_POLL_SECONDS):
@@ -201,13 +214,17 @@ def run_as_job(name: str, compute: Callable[[Hooks], object], on_cancel: Callabl
             else:
                 status.progress(
                     job.progress(),
-                    text=f"{name}: {job.progress():.0%}, about {job_estimate.duration(job.seconds_left())} left",
+                    text=_("{name}: {progress}, about {left} left").format(
+                        name=name,
+                        progress=number(job.progress(), ".0%"),
+                        left=job_estimate.duration(job.seconds_left()),
+                    ),
                 )
     finally:  # a rerun (Cancel, any click, another page) or a closed tab ends the wait: the job goes too
         if not job.finished:
-            scheduler.cancel(job, "the page was left or rerun")
+            scheduler.cancel(job, Deferred(N_("the page was left or rerun")))
     status.empty()
     button.empty()  # nothing left to cancel
     if job.state == jobs.State.FAILED:
-        raise EmbedLabError(job.error or f"{name} failed.")
+        raise EmbedLabError(shown(job.error) or _("{name} failed.").format(name=name))
     return job.result if job.state == jobs.State.DONE else None

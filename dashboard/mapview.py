@@ -13,6 +13,7 @@ from dashboard.corpora import CACHE_BYTES
 from dashboard.widgets import chart, guard
 from embedlab import charts, roles
 from embedlab.config import MapOptions
+from embedlab.i18n import _, format_in, number
 from embedlab.runs import embedding_map
 from embedlab.store import Run
 
@@ -21,7 +22,11 @@ from embedlab.store import Run
 NEIGHBOURS_AHEAD_FLOPS = 1.5e10  # the wiki sample at N = 500, d = 100, 10 epochs needs 0.9e10
 
 
-@st.cache_resource(max_entries=8, show_spinner="Projecting every epoch onto the map…")
+# fixed when the module is imported, before any visitor's language is known: both languages
+PROJECTING_SPINNER = "Projecting every epoch onto the map… · Đang chiếu mọi epoch lên bản đồ…"
+
+
+@st.cache_resource(max_entries=8, show_spinner=PROJECTING_SPINNER)
 def embedding_map_of(path: str, words: int, unit: bool) -> embedding_map.EmbeddingMap:
     """The run's map (one PCA plane for all epochs), computed once and shared read-only."""
     run = run_at(path)
@@ -85,43 +90,62 @@ def draw_maps(
     for column, (role, run) in zip(st.columns(len(runs)), runs.items(), strict=True):
         with column, guard():
             view = map_view(run, epoch, options, colour_by, word_lists, found)
-            title = f"{roles.name(role)} · epoch {epoch}"
+            title = _("{trainer} · epoch {epoch}").format(trainer=roles.name(role), epoch=epoch)
+            colour_title = _(embedding_map.COLOUR_BY_NAMES.get(colour_by, colour_by))
             figure = charts.embedding_map(
-                view.points, view.paths, domain=view.domain, title=title, colour_title=colour_by, labels=view.labels
+                view.points, view.paths, domain=view.domain, title=title, colour_title=colour_title, labels=view.labels
             )
             # as wide as the column (a fixed 470 px map was cut off in a 1024 px window's narrow columns)
             chart(figure, width="stretch")
             st.caption(map_readout_text(view.emap, epoch))
     st.caption(
-        f"One projection per run: PCA of the {options.words:,} most frequent words at the last epoch, applied unchanged "
-        "to every epoch, so a point moves only when its vector moves. Hover a point for its nearest neighbours in the "
-        "full space."
+        _(
+            "One projection per run: PCA of the {words} most frequent words at the last epoch, applied unchanged "
+            "to every epoch, so a point moves only when its vector moves. Hover a point for its nearest neighbours in "
+            "the full space."
+        ).format(words=number(options.words, ","))
     )
     if found:
-        st.markdown(f"**v(T) = v(0) − η Σ ∇L**, from epoch 0 to T = {epoch}: the road against the net displacement")
-        st.dataframe(travel_frame(runs, options, found, epoch), hide_index=True)
-        st.caption(
-            "Path and net of v: the vector as trained, in the full space; net ÷ path = 1 only for a straight road. "
-            + (
-                "On the map: the picture's units (unit vectors, so not comparable with v's)."
-                if options.unit
-                else "On the map: the same units, projected onto the plane."
+        st.markdown(
+            _("**v(T) = v(0) − η Σ ∇L**, from epoch 0 to T = {epoch}: the road against the net displacement").format(
+                epoch=epoch
             )
+        )
+        st.dataframe(travel_frame(runs, options, found, epoch), hide_index=True)
+        units = (
+            _("On the map: the picture's units (unit vectors, so not comparable with v's).")
+            if options.unit
+            else _("On the map: the same units, projected onto the plane.")
+        )
+        st.caption(
+            _("Path and net of v: the vector as trained, in the full space; net ÷ path = 1 only for a straight road.")
+            + " "
+            + units
         )
 
 
 def map_readout_text(emap: embedding_map.EmbeddingMap, epoch: int) -> str:
     """One line under a map: what its plane keeps of this epoch, and how much of the movement it shows."""
     row = emap.readout.iloc[epoch]
-    text = f"The plane keeps **{row['variance_kept']:.0%}** of this epoch's variance"
+    kept = row["variance_kept"]
     if epoch == 0:
-        return text + " (epoch 0: the random initial vectors)."
+        return format_in(
+            _("The plane keeps **{kept:.0%}** of this epoch's variance (epoch 0: the random initial vectors)."),
+            kept=kept,
+        )
     full, picture = row["movement_full"], row["movement_picture"]
-    shown = f" ({picture / full:.0%} of it)" if full > 0 else ""
-    return (
-        f"{text}. Since epoch {epoch - 1} the {len(emap.rows):,} words moved {full:.3g} on average in the full "
-        f"space and {picture:.3g} in the picture{shown}."
+    fields = dict(kept=kept, previous=epoch - 1, words=len(emap.rows), full=full, picture=picture)
+    if full > 0:
+        template = _(
+            "The plane keeps **{kept:.0%}** of this epoch's variance. Since epoch {previous} the {words:,} words moved "
+            "{full:.3g} on average in the full space and {picture:.3g} in the picture ({share:.0%} of it)."
+        )
+        return format_in(template, **fields, share=picture / full)
+    template = _(
+        "The plane keeps **{kept:.0%}** of this epoch's variance. Since epoch {previous} the {words:,} words moved "
+        "{full:.3g} on average in the full space and {picture:.3g} in the picture."
     )
+    return format_in(template, **fields)
 
 
 def travel_frame(runs: dict[str, Run], options: MapOptions, found: list[str], epoch: int) -> pd.DataFrame:
@@ -134,10 +158,12 @@ def travel_frame(runs: dict[str, Run], options: MapOptions, found: list[str], ep
     table = pd.concat(frames, ignore_index=True)
     return table[["word", "trainer", *table.columns[1:-1]]].rename(
         columns={
-            "path_length": "path Σ‖Δv‖",
-            "net_displacement": "net ‖v(T) − v(0)‖",
-            "straightness": "net ÷ path",
-            "map_path_length": "path on the map",
-            "map_net_displacement": "net on the map",
+            "word": _("word"),
+            "trainer": _("trainer"),
+            "path_length": _("path Σ‖Δv‖"),
+            "net_displacement": _("net ‖v(T) − v(0)‖"),
+            "straightness": _("net ÷ path"),
+            "map_path_length": _("path on the map"),
+            "map_net_displacement": _("net on the map"),
         }
     )

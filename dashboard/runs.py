@@ -18,7 +18,7 @@ from embedlab import importer, roles
 from embedlab.config import DashboardSettings, ImportOptions, cache_root
 from embedlab.errors import EmbedLabError
 from embedlab.hooks import Hooks
-from embedlab.i18n import _, number
+from embedlab.i18n import N_, Deferred, _, number
 from embedlab.markup import inert
 from embedlab.runs import current
 from embedlab.runs.evaluate import scorer_for
@@ -125,17 +125,28 @@ def require_pair() -> Current:
 def record_for(corpus_name: str, settings: DashboardSettings, paths: dict, stopped: str = "") -> RunRecord:
     """The run list's entry; ``stopped`` says which run stopped early, e.g. "NumPy stopped at epoch 5 of 20"."""
     o = settings.numpy
-    label = f"{corpus_name} · d={o.dim} · {o.epochs} epochs · window {o.window} · seed {o.seed} · min_count {settings.min_count}"
+    extras = ""  # symbols, the same in every language
     if o.l2:
-        label += f" · λ={o.l2:g}"
+        extras += f" · λ={o.l2:g}"
     if settings.l2_compare is not None:
-        label += f" · L2 vs λ={settings.l2_compare:g}"
+        extras += f" · L2 vs λ={settings.l2_compare:g}"
     if settings.gensim.sg == 0:
-        label += " · CBOW"
+        extras += " · CBOW"
     if settings.gensim.hs:
-        label += " · hs"
+        extras += " · hs"
     if stopped:
-        label += f" · {stopped}"
+        extras += f" · {stopped}"
+    # Deferred: kept in the session, shown in the language of the page that shows it
+    label = Deferred(
+        N_("{corpus} · d={d} · {epochs} epochs · window {window} · seed {seed} · min_count {min_count}{extras}"),
+        corpus=corpus_name,
+        d=o.dim,
+        epochs=o.epochs,
+        window=o.window,
+        seed=o.seed,
+        min_count=settings.min_count,
+        extras=extras,
+    )
     return RunRecord(label, corpus_name, dict(paths))
 
 

@@ -15,6 +15,7 @@ from dashboard.session import JobContext, session
 from embedlab import roles
 from embedlab.cli.options import train_command
 from embedlab.config import BUILTIN_CORPORA, CorpusOptions, DashboardSettings, Limits, TrainOptions
+from embedlab.i18n import N_, Deferred, _, format_in, shown
 from embedlab.runs import analysis
 from embedlab.runs.evaluate import scorer_for
 from embedlab.server import jobs
@@ -24,6 +25,8 @@ from embedlab.text.prepared import Prepared, check_feasible
 from embedlab.train import advice, job_estimate, sizing
 
 LIVE_WORDS = 14  # words in the Train page's live heatmap
+# fixed when the module is imported, before any visitor's language is known: both languages
+MEASURING_SPINNER = "Measuring how fast this server trains these settings… · Đang đo tốc độ huấn luyện của máy chủ này…"
 
 
 def settings_from_form(base: DashboardSettings, **form) -> DashboardSettings:
@@ -49,9 +52,7 @@ def settings_from_form(base: DashboardSettings, **form) -> DashboardSettings:
     return DashboardSettings(int(form["min_count"]), numpy, gensim, l2_compare).validate()
 
 
-@st.cache_data(
-    ttl=600, max_entries=64, max_size="1MB", show_spinner="Measuring how fast this server trains these settings…"
-)
+@st.cache_data(ttl=600, max_entries=64, max_size="1MB", show_spinner=MEASURING_SPINNER)
 def _run_estimate(sha256: str, min_count: int, options: TrainOptions, _prepared: Prepared, _scorer) -> dict:
     """One run's measured estimate (``job_estimate.run_estimate``), kept ten minutes per corpus and settings."""
     return job_estimate.run_estimate(_prepared, options, _scorer)
@@ -84,17 +85,26 @@ def work_message(corpus: Corpus, settings: DashboardSettings) -> tuple[str, bool
     total = sum(run["total"] for run in runs.values())
     duration = job_estimate.duration
     epochs = {role: options.epochs for role, options in settings.runs()}
-    message = (
-        f"NumPy full softmax: {work['positions']:,.0f} centre positions per epoch × V = {work['V']:,} × "
-        f"d = {work['d']} → ≈ {work['gflop']:,.1f} GFLOP for {work['epochs']} epochs. Both trainers with their "
-        "metrics at every epoch take " + job_estimate.estimate_sentence(runs, epochs, server.scheduler().correction())
+    message = format_in(
+        _(
+            "NumPy full softmax: {positions:,.0f} centre positions per epoch × V = {V:,} × d = {d} → ≈ {gflop:,.1f} "
+            "GFLOP for {epochs} epochs. Both trainers with their metrics at every epoch take {estimate}"
+        ),
+        positions=work["positions"],
+        V=work["V"],
+        d=work["d"],
+        gflop=work["gflop"],
+        epochs=work["epochs"],
+        estimate=job_estimate.estimate_sentence(runs, epochs, server.scheduler().correction()),
     )
     too_slow = total > 120
     limits = Limits.from_env()
     if total > limits.max_job_seconds:
-        message += f" That is more than the {duration(limits.max_job_seconds)} one training may take here."
+        message += " " + _("That is more than the {limit} one training may take here.").format(
+            limit=duration(limits.max_job_seconds)
+        )
     if too_slow:
-        message += " Raise min_count or lower d or the epochs for a quicker run."
+        message += " " + _("Raise min_count or lower d or the epochs for a quicker run.")
     few_steps = advice.steps_warning(work["positions"], settings.numpy, limits.max_epochs)
     if few_steps:
         message += " " + few_steps
@@ -130,7 +140,7 @@ def start_training(corpus: Corpus, settings: DashboardSettings) -> jobs.Job | No
         st.error(refused)
         source = corpus.name if corpus.name in BUILTIN_CORPORA else f"path/to/{corpus.name}"
         options = CorpusOptions(source=source, min_count=settings.min_count)
-        st.code("\n".join(train_command(source, options, o) for _, o in settings.runs()), language="bash")
+        st.code("\n".join(train_command(source, options, o) for _role, o in settings.runs()), language="bash")
         return None
     scorer = scorer_for(data.vocab, data.corpus.name)
     order = training_order(settings)
@@ -150,7 +160,7 @@ def start_training(corpus: Corpus, settings: DashboardSettings) -> jobs.Job | No
 def cancel_job() -> None:
     """The Cancel button's callback."""
     if session.job is not None:
-        server.scheduler().cancel(session.job, "you pressed Cancel")
+        server.scheduler().cancel(session.job, Deferred(N_("you pressed Cancel")))
 
 
 def collected() -> bool:
@@ -170,7 +180,11 @@ def collect_job() -> None:
     for role, path in paths.items():
         run = run_at(path)
         if run.stopped_early:
-            stopped.append(f"{roles.name(role)} stopped at epoch {run.epochs} of {run.config['planned_epochs']}")
+            stopped.append(
+                _("{trainer} stopped at epoch {epoch} of {planned}").format(
+                    trainer=roles.name(role), epoch=run.epochs, planned=run.config["planned_epochs"]
+                )
+            )
     kept = all(role in paths for role in roles.TRAINERS)
     ordered = {role: paths[role] for role, _ in context.settings.runs() if role in paths}
     if kept:
@@ -182,12 +196,17 @@ def outcome(job: jobs.Job, kept: bool, stopped: list[str]) -> tuple[str, str]:
     """(kind, message) for the Train page: "success", "warning" or "error"."""
     took = job_estimate.duration(job.running_seconds())
     if job.state == jobs.State.FAILED:
-        return "error", job.error or "training failed."
+        return "error", shown(job.error) or _("training failed.")
     if job.state == jobs.State.DONE:
-        return "success", f"Trained (or found in the cache) in {took}: {job.label}. Every page now shows these runs."
-    why = job.stop_reason or "it was cancelled"
+        message = _("Trained (or found in the cache) in {took}: {label}. Every page now shows these runs.")
+        return "success", message.format(took=took, label=shown(job.label))
+    why = shown(job.stop_reason) or _("it was cancelled")
     if kept and stopped:
-        return "warning", f"Training stopped after {took} because {why}: {'; '.join(stopped)}, kept as a shorter run."
+        message = _("Training stopped after {took} because {why}: {stopped}, kept as a shorter run.")
+        return "warning", message.format(took=took, why=why, stopped="; ".join(stopped))
     if kept:
-        return "warning", f"Training stopped because {why}, after every run had finished; every page shows them."
-    return "warning", f"Training stopped because {why} before both trainers had an epoch; nothing new to show."
+        message = _("Training stopped because {why}, after every run had finished; every page shows them.")
+        return "warning", message.format(why=why)
+    return "warning", _(
+        "Training stopped because {why} before both trainers had an epoch; nothing new to show."
+    ).format(why=why)

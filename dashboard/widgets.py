@@ -3,7 +3,7 @@ epoch slider."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import altair as alt
@@ -12,7 +12,9 @@ import streamlit as st
 from dashboard import vega
 from dashboard.cached import default_words
 from dashboard.session import session
+from embedlab import i18n
 from embedlab.errors import EmbedLabError
+from embedlab.i18n import _
 from embedlab.store import Run
 from embedlab.text.lookup import display_word
 
@@ -21,6 +23,18 @@ def chart(figure: alt.TopLevelMixin | dict, **kwargs) -> None:
     """Draw an Altair chart, or its Vega-Lite spec (built once and cached), with st.altair_chart's
     layout arguments and without re-validating the spec."""
     st.vega_lite_chart(vega.spec(figure), **kwargs)
+
+
+def option_labels(labels: dict) -> Callable[[object], str]:
+    """A widget's ``format_func``: each option's label (marked with ``N_``, or ``i18n.Deferred``)
+    in the visitor's language, fixed now, since Streamlit may call it from another thread (AppTest does)."""
+    language = i18n.current()
+
+    def label(option) -> str:
+        text = labels[option]
+        return i18n.shown(text, language) if isinstance(text, i18n.Deferred) else i18n.gettext(text, language)
+
+    return label
 
 
 @contextmanager
@@ -37,20 +51,22 @@ def chosen_words(run: Run) -> list[str]:
     return session.chosen_words.get(run.run_id) or default_words(str(run.path))
 
 
-def word_picker(run: Run, label: str = "words", max_selections: int = 60) -> list[str]:
+def word_picker(run: Run, label: str | None = None, max_selections: int = 60) -> list[str]:
     """A multiselect of words shared by the pages (kept per run while the visitor moves around)."""
     chosen = session.chosen_words
     key = f"_words_{run.run_id}"
     if session.widget(key) is None:  # the widget's state is dropped when another page is shown
         session.set_widget(key, chosen.get(run.run_id) or default_words(str(run.path))[:max_selections])
     # "học_sinh" shown and searched as "học sinh": typing the space finds it
-    words = st.multiselect(label, run.vocab.words, key=key, max_selections=max_selections, format_func=display_word)
+    words = st.multiselect(
+        label or _("words"), run.vocab.words, key=key, max_selections=max_selections, format_func=display_word
+    )
     chosen[run.run_id] = words
     session.chosen_words = chosen
     return words
 
 
-def epoch_slider(key: str, last: int, playing: bool, label: str = "Epoch (0 = the random initial vectors)") -> int:
+def epoch_slider(key: str, last: int, playing: bool, label: str | None = None) -> int:
     """The epoch slider of a page with a play toggle: starts at the last epoch, and each run of a
     playing fragment moves it one epoch on (wrapping round to 0)."""
     epoch = session.widget(key)
@@ -58,4 +74,4 @@ def epoch_slider(key: str, last: int, playing: bool, label: str = "Epoch (0 = th
         session.set_widget(key, last)
     elif playing:
         session.set_widget(key, (epoch + 1) % (last + 1))
-    return st.slider(label, 0, last, key=key)
+    return st.slider(label or _("Epoch (0 = the random initial vectors)"), 0, last, key=key)

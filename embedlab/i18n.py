@@ -33,6 +33,7 @@ import gettext as _gettext
 import hashlib
 import io
 import os
+import string
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -243,3 +244,71 @@ def localise_spec(spec: dict, language: str | None = None) -> dict:
     if locale is None:
         return spec
     return {**spec, "config": {**spec.get("config", {}), "locale": locale}}
+
+
+# ---------------------------------------------------------------- text made now, shown later
+
+
+class _NumberFormatter(string.Formatter):
+    """str.format whose numeric fields are written in one language's way ({n:,} → 12.345 in Vietnamese)."""
+
+    def __init__(self, language: str) -> None:
+        super().__init__()
+        self.language = language
+
+    def format_field(self, value, format_spec: str) -> str:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return number(value, format_spec, self.language)
+        return super().format_field(value, format_spec)
+
+
+def format_in(template: str, language: str | None = None, /, **fields) -> str:
+    """``template.format(**fields)`` with its numbers written in ``language``'s way.
+
+    >>> format_in("{n:,} words, {share:.1%}", "vi", n=12345, share=0.125)
+    '12.345 words, 12,5%'
+    """
+    return _NumberFormatter(language or current()).format(template, **fields)
+
+
+class Deferred(str):
+    """A message made where no visitor's language is known (a cached corpus, a background job),
+    translated where it is shown: as a ``str`` it is the English text; :func:`shown` gives it in
+    the visitor's language. Mark its template with :func:`N_` so the catalog has it.
+
+    A field may be another Deferred, or a tuple of them (a list, joined by ", ").
+
+    >>> reason = Deferred(N_("{share:.0%} of syllables"), share=0.83)
+    >>> reason, shown(reason, "vi") == format_in(gettext("{share:.0%} of syllables", "vi"), "vi", share=0.83)
+    ('83% of syllables', True)
+    >>> Deferred("{words}", words=("a", Deferred("b")))
+    'a, b'
+    """
+
+    template: str
+    fields: dict
+
+    def __new__(cls, template: str, **fields) -> Deferred:
+        english = {key: _joined(value, ENGLISH) for key, value in fields.items()}
+        self = super().__new__(cls, format_in(template, ENGLISH, **english))
+        self.template, self.fields = template, fields
+        return self
+
+    def translated(self, language: str | None = None) -> str:
+        language = language or current()
+        fields = {key: _joined(value, language) for key, value in self.fields.items()}
+        return format_in(gettext(self.template, language), language, **fields)
+
+
+def _joined(value, language: str):
+    """A field of a :class:`Deferred` in ``language``: a tuple is a list, its items joined by ", "."""
+    if isinstance(value, tuple):
+        return ", ".join(str(shown(item, language)) for item in value)
+    return shown(value, language)
+
+
+def shown(text, language: str | None = None):
+    """``text`` in ``language`` (default: the current one) if it is :class:`Deferred`, else as it is."""
+    if isinstance(text, Deferred) and getattr(text, "template", None) is not None:
+        return text.translated(language)
+    return text

@@ -9,13 +9,28 @@ from dashboard.session import Session, session
 from embedlab import charts, importer
 from embedlab.config import SEGMENT_CHOICES, ImportOptions, Limits
 from embedlab.errors import EmbedLabError
+from embedlab.i18n import N_, _, number, shown
 from embedlab.markup import inert
 from embedlab.text.corpus import Corpus, corpus_from_bytes, segmentation_plan
 from embedlab.text.lookup import display_word
 from embedlab.text.uploads import file_label
 from embedlab.train import corpus_feedback
 
-SEGMENT_LABELS = {"auto": "automatic", "words": "words", "syllables": "syllables as written"}
+SEGMENT_LABELS = {"auto": N_("automatic"), "words": N_("words"), "syllables": N_("syllables as written")}
+STAT_LABELS = {
+    "sentences": N_("sentences"),
+    "tokens": N_("tokens"),
+    "types": N_("types"),
+    "vocab_after_min_count": N_("vocab after min count"),
+    "mean_sentence_length": N_("mean sentence length"),
+    "hapax": N_("hapax"),
+}
+ALIGN_CHOICES = {"automatic": N_("automatic"), "on": N_("on"), "off": N_("off")}
+FIRST_EPOCH_CHOICES = {
+    "by file name": N_("by file name"),
+    "the first file": N_("the first file"),
+    "none": N_("none: epoch 0 repeats epoch 1"),
+}
 
 
 def describe_words(corpus: Corpus) -> None:
@@ -23,14 +38,29 @@ def describe_words(corpus: Corpus) -> None:
     visitor's own words and lines go on screen as plain text."""
     repair, segmentation = corpus.repair, corpus.segmentation
     if repair.repaired:
-        st.info(f"This file was double-encoded: {repair.summary()}. One line before and after:")
-        st.text(f"before: {repair.before}\nafter:  {repair.after}")
-    language = f"Detected: {segmentation.language} ({segmentation.vietnamese_share:.0%} of syllables carry a "
-    st.caption(language + "Vietnamese-only letter).")
-    st.text(f"Words: {segmentation.reason}.")
+        st.info(
+            _("This file was double-encoded: {summary}. One line before and after:").format(
+                summary=corpus_feedback.describe_repair(repair)
+            )
+        )
+        st.text(
+            _("before: {before}").format(before=repair.before) + "\n" + _("after:  {after}").format(after=repair.after)
+        )
+    language = _("Vietnamese") if segmentation.language == "Vietnamese" else _("not Vietnamese")
+    share = number(segmentation.vietnamese_share, ".0%")
+    st.caption(
+        _("Detected: {language} ({share} of syllables carry a Vietnamese-only letter).").format(
+            language=language, share=share
+        )
+    )
+    st.text(_("Words: {reason}.").format(reason=corpus_feedback.describe_segmentation(segmentation)))
     if segmentation.multi_syllable_words:
         examples = ", ".join(display_word(w) for w in segmentation.examples)
-        st.text(f"{segmentation.multi_syllable_words:,} words of several syllables, e.g. {examples}")
+        st.text(
+            _("{count} words of several syllables, e.g. {examples}").format(
+                count=number(segmentation.multi_syllable_words, ","), examples=examples
+            )
+        )
 
 
 frame.open_page(__file__)
@@ -45,20 +75,27 @@ def fix_corpus(fix, corpus) -> None:
         session.corpus_fix_done = str(error).splitlines()[0]
 
 
-st.header("Corpus")
-corpus_tab, open_tab = st.tabs(["Text corpus", "Open embeddings"])
+st.header(_("Corpus"))
+corpus_tab, open_tab = st.tabs([_("Text corpus"), _("Open embeddings")])
 
 with corpus_tab:
     pick, upload = st.columns([1, 2])
     with upload:
         file = st.file_uploader(
-            "…or upload your own text (one sentence per line)",
+            _("…or upload your own text (one sentence per line)"),
             type=["txt", "md", "gz", "zip"],
-            help=f"Plain text, gzip or zip, up to {limits.max_upload_mb} MB and {limits.max_tokens:,} words: "
-            f"about {limits.english_mb():.0f} MB of English text.",
+            help=_(
+                "Plain text, gzip or zip, up to {mb} MB and {words} words: about {english} MB of English text."
+            ).format(
+                mb=number(limits.max_upload_mb),
+                words=number(limits.max_tokens, ","),
+                english=number(limits.english_mb(), ".0f"),
+            ),
         )
         st.caption(
-            f"Up to {limits.max_tokens / 1e6:g} million words: about {limits.english_mb():.0f} MB of English text."
+            _("Up to {millions} million words: about {english} MB of English text.").format(
+                millions=number(limits.max_tokens / 1e6, "g"), english=number(limits.english_mb(), ".0f")
+            )
         )
         if file is not None and file.file_id != session.last_upload_id:
             session.last_upload_id = file.file_id  # read each upload once, not on every rerun
@@ -70,11 +107,11 @@ with corpus_tab:
                     uploaded = None
                 elif plan.syllables:  # minutes of work: a job with progress and Cancel, never this script's thread
                     uploaded = job_panel.run_as_job(
-                        f"segmenting {file_label(name)} into words",
+                        _("segmenting {file} into words").format(file=file_label(name)),
                         lambda hooks: corpus_from_bytes(data, name, limits=limits, segment=segment, hooks=hooks),
                     )
                     if uploaded is None:
-                        st.info("Segmenting was stopped; upload the file again, or choose syllables first.")
+                        st.info(_("Segmenting was stopped; upload the file again, or choose syllables first."))
                     else:
                         corpora.add_corpus(uploaded, (data, name))
                 else:
@@ -82,24 +119,28 @@ with corpus_tab:
                 if uploaded is not None:
                     session.corpus_choice = uploaded.sha256
                     st.success(
-                        f"Read {uploaded.name}: {len(uploaded.sentences):,} sentences. It is now the current corpus."
+                        _("Read {name}: {sentences} sentences. It is now the current corpus.").format(
+                            name=inert(uploaded.name), sentences=number(len(uploaded.sentences), ",")
+                        )
                     )
     with pick:
         sources = corpora.sources()
         if session.corpus_choice not in sources:
             session.corpus_choice = session.corpus_source
         labels = {source: corpora.corpus_label(source) for source in sources}
-        st.radio("Corpus", sources, key=Session.corpus_choice.key, format_func=labels.get)
+        st.radio(_("Corpus"), sources, key=Session.corpus_choice.key, format_func=labels.get)
         session.corpus_source = session.corpus_choice
         st.radio(
-            "Vietnamese uploads",
+            _("Vietnamese uploads"),
             SEGMENT_CHOICES,
             key=Session.upload_segment.key,
-            format_func=SEGMENT_LABELS.get,
+            format_func=widgets.option_labels(SEGMENT_LABELS),
             horizontal=True,
-            help="Vietnamese writes a word as syllables separated by spaces (học sinh). Words: each word becomes one "
-            "token (học_sinh), by underthesea's segmenter; syllables: as written; automatic: words when the text is "
-            "Vietnamese and not segmented with _ already. Applies to the next upload.",
+            help=_(
+                "Vietnamese writes a word as syllables separated by spaces (học sinh). Words: each word becomes one "
+                "token (học_sinh), by underthesea's segmenter; syllables: as written; automatic: words when the text is "
+                "Vietnamese and not segmented with _ already. Applies to the next upload."
+            ),
         )
 
     with widgets.guard():
@@ -107,13 +148,19 @@ with corpus_tab:
         min_count = session.settings.min_count
         stats, frequencies = corpora.corpus_overview(corpus, min_count)
         st.subheader(corpus.name)
-        st.caption(corpus.description)
+        st.caption(inert(shown(corpus.description)))
         describe_words(corpus)
         with st.container(horizontal=True, gap="large"):  # whole labels and numbers, wrapping when narrow
             for name, value in stats.items():
-                shown = f"{value:,}" if isinstance(value, int) else f"{value:.3g}"
-                st.metric(name.replace("_", " "), shown, width="content")
-        st.caption(f"Vocabulary statistics at min_count = {min_count} (change it on the Train page).")
+                shown = number(value, ",") if isinstance(value, int) else number(value, ".3g")
+                st.metric(
+                    _(STAT_LABELS[name]) if name in STAT_LABELS else name.replace("_", " "), shown, width="content"
+                )
+        st.caption(
+            _("Vocabulary statistics at min_count = {min_count} (change it on the Train page).").format(
+                min_count=min_count
+            )
+        )
         sizes = corpora.vocabulary_sizes(corpus, min_count)
         st.caption(inert(corpus_feedback.explain_vocabulary(sizes)))
         done = session.pop(Session.corpus_fix_done)
@@ -127,72 +174,84 @@ with corpus_tab:
         left, right = st.columns(2)
         with left:
             widgets.chart(charts.zipf(frequencies))
-            st.markdown("**First sentences**")
-            preview = pd.DataFrame({"sentence": [" ".join(s) for s in corpus.sentences[:12]]})
+            st.markdown(_("**First sentences**"))
+            preview = pd.DataFrame({_("sentence"): [" ".join(s) for s in corpus.sentences[:12]]})
             st.dataframe(preview, hide_index=True, height=250)
         with right:
-            st.markdown("**Vocabulary** (every distinct word, most frequent first)")
-            st.dataframe(frequencies, hide_index=True, height=700)
+            st.markdown(_("**Vocabulary** (every distinct word, most frequent first)"))
+            columns = {"word": _("word"), "count": _("count"), "rank": _("rank")}
+            st.dataframe(frequencies.rename(columns=columns), hide_index=True, height=700)
 
 with open_tab:
     st.markdown(
-        "Explore vectors trained elsewhere on every page: an **EmbedLab run bundle** (.zip from the Export page or "
-        "`python -m embedlab export RUN --format bundle`), **word2vec checkpoints** saved after each epoch "
-        "(text or binary, several files or one .zip; natural name order gives epochs 1, 2, …, and a first file "
-        "numbered 0 is epoch 0), or a **.npy stack** (epochs+1, V, d) with its vocabulary file. The run is kept "
-        "in your session only. Pickles (gensim `.model` files) are refused: save with `save_word2vec_format`."
+        _(
+            "Explore vectors trained elsewhere on every page: an **EmbedLab run bundle** (.zip from the Export page or "
+            "`python -m embedlab export RUN --format bundle`), **word2vec checkpoints** saved after each epoch "
+            "(text or binary, several files or one .zip; natural name order gives epochs 1, 2, …, and a first file "
+            "numbered 0 is epoch 0), or a **.npy stack** (epochs+1, V, d) with its vocabulary file. The run is kept "
+            "in your session only. Pickles (gensim `.model` files) are refused: save with `save_word2vec_format`."
+        )
     )
     with st.form("open_form", clear_on_submit=False):
         files = st.file_uploader(
-            "Files to open",
+            _("Files to open"),
             accept_multiple_files=True,
-            help=f"Up to {limits.max_upload_mb} MB a file; at most {limits.max_import_values:,} numbers in all "
-            "(snapshots × words × dimensions).",
+            help=_("Up to {mb} MB a file; at most {values} numbers in all (snapshots × words × dimensions).").format(
+                mb=number(limits.max_upload_mb), values=number(limits.max_import_values, ",")
+            ),
             key="open_files",
         )
         align_col, epoch_col, words_col = st.columns(3)
         align = align_col.selectbox(
-            "Procrustes alignment to the last snapshot",
-            ["automatic", "on", "off"],
-            help="Rotates every snapshot onto the last one: cosines within an epoch do not change, movement between "
-            "epochs becomes meaningful. Automatic: on for checkpoints (separate files may be separate trainings), "
-            "off for EmbedLab bundles.",
+            _("Procrustes alignment to the last snapshot"),
+            list(ALIGN_CHOICES),
+            format_func=widgets.option_labels(ALIGN_CHOICES),
+            help=_(
+                "Rotates every snapshot onto the last one: cosines within an epoch do not change, movement between "
+                "epochs becomes meaningful. Automatic: on for checkpoints (separate files may be separate trainings), "
+                "off for EmbedLab bundles."
+            ),
         )
         first = epoch_col.selectbox(
-            "Epoch 0",
-            ["by file name", "the first file", "none: epoch 0 repeats epoch 1"],
-            help="By file name: a first file numbered 0 (epoch0.txt) holds the initial vectors.",
+            _("Epoch 0"),
+            list(FIRST_EPOCH_CHOICES),
+            format_func=widgets.option_labels(FIRST_EPOCH_CHOICES),
+            help=_("By file name: a first file numbered 0 (epoch0.txt) holds the initial vectors."),
         )
         max_words = words_col.number_input(
-            "Read the first N words of each file (0 = all)",
+            _("Read the first N words of each file (0 = all)"),
             min_value=0,
             value=0,
             step=1000,
-            help="word2vec files list the most frequent words first.",
+            help=_("word2vec files list the most frequent words first."),
         )
-        submitted = st.form_submit_button("Open", type="primary")
+        submitted = st.form_submit_button(_("Open"), type="primary")
     if submitted:
         if not files:
-            st.info("Choose the files to open first.")
+            st.info(_("Choose the files to open first."))
         else:
             options = ImportOptions(
                 align={"automatic": None, "on": True, "off": False}[align],
                 first_epoch={"by file name": None, "the first file": 0}.get(first, 1),
                 max_words=int(max_words) or None,
             )
-            bar = st.progress(0.0, text="reading…")
+            bar = st.progress(0.0, text=_("reading…"))
             with widgets.guard():
                 record = runs.open_embeddings(
                     [(f.name, f.getvalue()) for f in files],
                     options,
                     progress=lambda fraction, text: bar.progress(min(fraction, 1.0), text=text),
                 )
-                st.success(f"Opened {inert(record.corpus)}. Every page now shows it (switch back on the Train page).")
+                st.success(
+                    _("Opened {name}. Every page now shows it (switch back on the Train page).").format(
+                        name=inert(record.corpus)
+                    )
+                )
             bar.empty()
     pair = runs.current_pair()
     if pair is not None and pair.imported is not None:
         run = pair.imported
-        st.markdown(f"**Current run: {inert(pair.record.label)}**")
+        st.markdown(_("**Current run: {label}**").format(label=inert(pair.record.label)))
         for line in importer.describe(run):
             st.caption(inert(line))
         table = importer.snapshot_table(run)

@@ -4,6 +4,7 @@ import streamlit as st
 
 from dashboard import cached, frame, runs, specs, widgets
 from embedlab import roles
+from embedlab.i18n import _, number
 from embedlab.markup import inert
 from embedlab.text.builtin_corpora import planted_analogy
 from embedlab.text.lookup import display_word
@@ -14,11 +15,11 @@ vocab = pair.first.vocab
 words = list(vocab.words)
 planted = planted_analogy(pair.first.corpus_name) or ("king", "man", "woman", "queen")  # toy-vi: vua, đàn_ông…
 suggested = [w for w in (planted[0], planted[3], *planted[1:3]) if w in vocab.index] or widgets.chosen_words(pair.first)
-st.header("Nearest neighbours over epochs")
-st.caption("The k words with the highest cosine to the query word at each epoch (SEED §3); epoch 0 is random.")
+st.header(_("Nearest neighbours over epochs"))
+st.caption(_("The k words with the highest cosine to the query word at each epoch (SEED §3); epoch 0 is random."))
 query_col, k_col = st.columns([3, 1])
 word = query_col.selectbox(
-    "Query word (type to search)",
+    _("Query word (type to search)"),
     words,
     index=words.index(suggested[0]) if suggested else 0,
     key="nb_word",
@@ -28,14 +29,25 @@ k = k_col.slider("k", 1, 20, 10)
 last = pair.epochs
 default_epochs = sorted({0, 1, 2, last // 2, last - 1, last} & set(range(last + 1)), reverse=True)
 shown = st.multiselect(
-    "Epochs to show (latest first)", list(range(last, -1, -1)), default=default_epochs, key="nb_epochs"
+    _("Epochs to show (latest first)"), list(range(last, -1, -1)), default=default_epochs, key="nb_epochs"
 )
 shown = sorted(shown, reverse=True) or [last]
+
+
+def by_epoch(table):
+    """The shown epochs' columns of a neighbour table (columns ``epoch 0``, …), headed in the visitor's language."""
+    columns = {f"epoch {e}": _("epoch {epoch}").format(epoch=e) for e in shown if f"epoch {e}" in table}
+    frame = table[list(columns)].rename(columns=columns)
+    frame.index.name = _("rank")
+    return frame
+
+
 for trainer, run in pair.runs().items():
     with widgets.guard():
-        st.markdown(f"**{roles.name(trainer)}** — neighbours of “{inert(word)}” (cosine)")
-        table = cached.neighbours_wide(str(run.path), word, k)
-        st.dataframe(table[[f"epoch {e}" for e in shown if f"epoch {e}" in table]], width="stretch")
+        st.markdown(
+            _("**{trainer}** — neighbours of “{word}” (cosine)").format(trainer=roles.name(trainer), word=inert(word))
+        )
+        st.dataframe(by_epoch(cached.neighbours_wide(str(run.path), word, k)), width="stretch")
 
 chosen = tuple(widgets.chosen_words(pair.first))
 with widgets.guard():
@@ -43,13 +55,15 @@ with widgets.guard():
         specs.turnover_chart(tuple((trainer, str(run.path)) for trainer, run in pair.runs().items()), chosen, k)
     )
     st.caption(
-        f"Mean Jaccard@{k} = |A ∩ B| / |A ∪ B| of each word's top-{k} neighbours, compared with the previous epoch "
-        f"(turnover: low while the space is forming, near 1 once it has settled) and with the last epoch, over the "
-        f"{len(chosen)} words of the Heatmaps page."
+        _(
+            "Mean Jaccard@{k} = |A ∩ B| / |A ∪ B| of each word's top-{k} neighbours, compared with the previous epoch "
+            "(turnover: low while the space is forming, near 1 once it has settled) and with the last epoch, over the "
+            "{words} words of the Heatmaps page."
+        ).format(k=k, words=number(len(chosen), ","))
     )
 
-st.subheader("Analogies: a − b + c")
-st.caption("3CosAdd: the words closest in cosine to â − b̂ + ĉ (unit vectors), a, b and c excluded (SEED §1).")
+st.subheader(_("Analogies: a − b + c"))
+st.caption(_("3CosAdd: the words closest in cosine to â − b̂ + ĉ (unit vectors), a, b and c excluded (SEED §1)."))
 defaults = list(planted[:3]) if set(planted[:3]) <= vocab.index.keys() else (suggested * 3)[:3]
 cells = st.columns(3)
 a, b, c = (
@@ -58,6 +72,9 @@ a, b, c = (
 )
 for trainer, run in pair.runs().items():
     with widgets.guard():
-        st.markdown(f"**{roles.name(trainer)}** — {inert(a)} − {inert(b)} + {inert(c)} ≈ ? (latest epoch first)")
-        table = cached.analogies_wide(str(run.path), a, b, c)
-        st.dataframe(table[[f"epoch {e}" for e in shown if f"epoch {e}" in table]], width="stretch")
+        st.markdown(
+            _("**{trainer}** — {a} − {b} + {c} ≈ ? (latest epoch first)").format(
+                trainer=roles.name(trainer), a=inert(a), b=inert(b), c=inert(c)
+            )
+        )
+        st.dataframe(by_epoch(cached.analogies_wide(str(run.path), a, b, c)), width="stretch")

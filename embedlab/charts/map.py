@@ -35,9 +35,10 @@ PALETTE = (  # Tableau 10 then its light half: one colour per group, the same on
 def colour_scale(labels: Sequence[str]) -> alt.Scale:
     """Labels in their order of first appearance, ``"other"`` last and grey; the same labels
     get the same colours on every chart built with them."""
-    named = [label for label in dict.fromkeys(labels) if label != OTHER]
+    other = _(OTHER)  # as embedding_map gives it, in the current language
+    named = [label for label in dict.fromkeys(labels) if label != other]
     colours = [PALETTE[i % len(PALETTE)] for i in range(len(named))]
-    return alt.Scale(domain=[*named, OTHER], range=[*colours, OTHER_COLOUR])
+    return alt.Scale(domain=[*named, other], range=[*colours, OTHER_COLOUR])
 
 
 def embedding_map(

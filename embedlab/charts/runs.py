@@ -22,6 +22,8 @@ import pandas as pd
 from embedlab.charts._common import _epoch_lines, _order, _require
 from embedlab.i18n import N_, _
 
+HEATMAP_VALUES = {"cosine": N_("cosine"), "change": N_("change")}  # the legend's title
+
 
 def heatmap(
     frame: pd.DataFrame,
@@ -63,7 +65,9 @@ def heatmap(
         .encode(
             x=x,
             y=y,
-            color=alt.Color(f"{value}:Q", scale=scale, title=value, legend=alt.Legend(orient="right")),
+            color=alt.Color(
+                f"{value}:Q", scale=scale, title=_(HEATMAP_VALUES.get(value, value)), legend=alt.Legend(orient="right")
+            ),
             tooltip=[
                 alt.Tooltip("word_a:N", title=_("word")),
                 alt.Tooltip("word_b:N", title=_("other word")),

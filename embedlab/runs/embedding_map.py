@@ -30,11 +30,18 @@ import pandas as pd
 from embedlab.runs.alignment import principal_axes
 from embedlab.runs.analysis import _stack, normalize_rows
 from embedlab.runs.neighbours import _top_k
+from embedlab.text.builtin_corpora import group_name
 from embedlab.text.vocab import Vocabulary
+from embedlab.i18n import N_, _, format_in
 
 NEIGHBOURS = 5  # nearest neighbours named when hovering over a point
-OTHER = "other"  # the colour label of a word in no group or list
+OTHER = N_("other")  # the colour label of a word in no group or list (translated where it is given)
 COLOUR_BY = ("planted group", "frequency band", "word lists")
+COLOUR_BY_NAMES = {
+    "planted group": N_("planted group"),
+    "frequency band": N_("frequency band"),
+    "word lists": N_("word lists"),
+}
 
 
 def _geometry(X: np.ndarray, unit: bool) -> np.ndarray:
@@ -155,7 +162,8 @@ def frequency_bands(vocab: Vocabulary, rows: Sequence[int]) -> list[str]:
     rank[order] = np.arange(1, len(vocab) + 1)
     edges = 10 ** np.arange(1, 19)  # rank ≤ 10 → band 0, ≤ 100 → band 1, …
     bands = np.searchsorted(edges, rank[np.asarray(rows, dtype=np.int64)], side="left")
-    return [f"ranks {1 if b == 0 else 10**b + 1:,}–{10 ** (b + 1):,}" for b in bands]
+    template = _("ranks {first:,}–{last:,}")
+    return [format_in(template, first=1 if b == 0 else 10**b + 1, last=10 ** (b + 1)) for b in bands]
 
 
 def parse_word_lists(text: str) -> list[list[str]]:
@@ -205,16 +213,19 @@ def colour_labels(
     if by == "frequency band":
         return frequency_bands(vocab, rows)
     if by == "planted group":
-        named = list((groups or {}).items())
+        named = [(group_name(name), words) for name, words in (groups or {}).items()]
     elif by == "word lists":
-        named = [(f"list {i}: {words[0]}…", words) for i, words in enumerate(word_lists, 1) if words]
+        named = [
+            (_("list {i}: {word}…").format(i=i, word=words[0]), words) for i, words in enumerate(word_lists, 1) if words
+        ]
     else:
         raise ValueError(f"colour by must be one of {COLOUR_BY}; got {by!r}")
     label = {}
     for name, words in named:
         for word in find_words(vocab, words)[0]:
             label.setdefault(vocab.index[word], name)
-    return [label.get(int(row), OTHER) for row in rows]
+    other = _(OTHER)
+    return [label.get(int(row), other) for row in rows]
 
 
 def map_points(
@@ -241,6 +252,7 @@ def map_points(
             f"and {len(extra)} extra rows; expected {len(emap.rows)} and {len(rows)}"
         )
     marked = set(int(r) for r in highlighted)
+    other = _(OTHER)
     frame = pd.DataFrame(
         {
             "row": rows,
@@ -248,12 +260,12 @@ def map_points(
             "count": vocab.counts[rows],
             "x": emap.coords[epoch, rows, 0],
             "y": emap.coords[epoch, rows, 1],
-            "colour": list(labels) + [OTHER] * len(extra),
+            "colour": list(labels) + [other] * len(extra),
             "neighbours": list(neighbours),
             "highlighted": [int(r) in marked for r in rows],
         }
     )
-    order = np.argsort(frame["colour"].to_numpy() != OTHER, kind="stable")
+    order = np.argsort(frame["colour"].to_numpy() != other, kind="stable")
     return frame.iloc[order].reset_index(drop=True)
 
 

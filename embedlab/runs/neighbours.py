@@ -16,6 +16,7 @@ from embedlab.runs.analysis import _check_vocab, _lookup, _rows, _stack, normali
 from embedlab.errors import EmbedLabError
 from embedlab.i18n import _
 from embedlab.text.vocab import Vocabulary
+from embedlab.i18n import number
 
 ROW_CHUNK = 1024  # rows of cosines computed at once: bounds memory to ROW_CHUNK × V floats
 
@@ -121,7 +122,9 @@ def neighbour_table_wide(long: pd.DataFrame) -> pd.DataFrame:
     missing = {"epoch", "rank", "neighbour", "cosine"} - set(long.columns)
     if missing:
         raise ValueError(f"the table lacks columns {sorted(missing)}; pass the output of neighbour_table")
-    cells = long.assign(cell=[f"{w} ({c:.2f})" for w, c in zip(long["neighbour"], long["cosine"], strict=True)])
+    cells = long.assign(
+        cell=[f"{w} ({number(c, '.2f')})" for w, c in zip(long["neighbour"], long["cosine"], strict=True)]
+    )
     wide = cells.pivot(index="rank", columns="epoch", values="cell")
     wide = wide[sorted(wide.columns)]
     wide.columns = [f"epoch {e}" for e in wide.columns]

@@ -22,6 +22,7 @@ from collections import deque
 from collections.abc import Callable
 
 from embedlab.errors import EmbedLabError, TrainingCancelled
+from embedlab.i18n import N_, Deferred
 from embedlab.server.jobs import ACTIVE, Job, State
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,11 @@ class Scheduler:
         with self._lock:
             previous = self._latest.get(owner)
             if previous is not None and previous.state in ACTIVE:
-                previous.cancel(f"you started another job{': ' + label if label else ''}")
+                previous.cancel(
+                    Deferred(N_("you started another job: {label}"), label=label)
+                    if label
+                    else Deferred(N_("you started another job"))
+                )
                 self._purge()
             self._latest[owner] = job
             self._queue.append(job)
@@ -101,7 +106,7 @@ class Scheduler:
         with self._lock:
             job = self._latest.pop(owner, None)
         if job is not None and job.state in ACTIVE:
-            self.cancel(job, "the visitor left")
+            self.cancel(job, Deferred(N_("the visitor left")))
 
     def position(self, job: Job) -> int:
         """0 when the job runs or has finished; k when k − 1 jobs are queued before it."""
@@ -171,7 +176,10 @@ class Scheduler:
             log.exception("training job %s failed", job.id)
             state, error = (
                 State.FAILED,
-                f"training failed with an internal error ({type(problem).__name__}); please report it.",
+                Deferred(
+                    N_("training failed with an internal error ({kind}); please report it."),
+                    kind=type(problem).__name__,
+                ),
             )
         ratio = job.speed_ratio()
         with self._lock:
@@ -206,9 +214,13 @@ class Scheduler:
                     return
             for job in active:
                 if job.alive is not None and not _alive(job):
-                    job.cancel("the visitor closed the page")
+                    job.cancel(Deferred(N_("the visitor closed the page")))
                 elif job.time_limit is not None and job.running_seconds() > job.time_limit:
-                    job.cancel(f"it ran past the {job.time_limit / 60:.0f}-minute limit of this server")
+                    job.cancel(
+                        Deferred(
+                            N_("it ran past the {minutes:.0f}-minute limit of this server"), minutes=job.time_limit / 60
+                        )
+                    )
             with self._lock:
                 self._purge()
                 if self._running or self._queue:
@@ -221,7 +233,7 @@ class Scheduler:
             jobs = list(self._running) + list(self._queue)
             threads = list(self._threads)
         for job in jobs:
-            job.cancel("the server is shutting down")
+            job.cancel(Deferred(N_("the server is shutting down")))
         for thread in threads:
             thread.join(timeout)
 

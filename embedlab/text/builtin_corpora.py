@@ -19,6 +19,7 @@ from pathlib import Path
 from embedlab.atomic import atomic_write
 from embedlab.config import BUILTIN_CORPORA, cache_root
 from embedlab.errors import EmbedLabError
+from embedlab.i18n import N_, Deferred, _
 from embedlab.text.benchmark_files import datapath
 from embedlab.text.decoding import decode_text
 from embedlab.text.mojibake import VLSP_FILE, underthesea_file
@@ -155,21 +156,32 @@ def read_builtin(name: str) -> tuple[tuple[tuple[str, ...], ...], str, str]:
             raise EmbedLabError(f"the toy corpus {path} is missing; regenerate it: python data/{script}")
         data = path.read_bytes()
         sentences = sentences_from_text(data.decode("utf-8"), "toy corpus", no_limit)
-        language = "Vietnamese toy corpus, segmented into words" if "vi" in name else "Toy corpus"
+        # Deferred: cached for every visitor, shown in each one's language
+        vietnamese = "vi" in name
         if shifted is None:
-            groups = ", ".join(toy_groups(name))
-            description = f"{language} with planted word groups ({groups}), {len(sentences):,} sentences"
+            groups = tuple(Deferred(GROUP_NAMES.get(group, group)) for group in toy_groups(name))
+            template = (
+                N_("Vietnamese toy corpus, segmented into words, with planted word groups ({groups}), {n:,} sentences")
+                if vietnamese
+                else N_("Toy corpus with planted word groups ({groups}), {n:,} sentences")
+            )
+            description = Deferred(template, groups=groups, n=len(sentences))
         else:
             moved = ", ".join(shifted_words(name))
-            description = (
-                f"Second domain of the {language.lower()}: the same groups, but {moved} change company; "
-                f"{len(sentences):,} sentences"
+            template = (
+                N_(
+                    "Second domain of the Vietnamese toy corpus, segmented into words: the same groups, but {moved} "
+                    "change company; {n:,} sentences"
+                )
+                if vietnamese
+                else N_("Second domain of the toy corpus: the same groups, but {moved} change company; {n:,} sentences")
             )
+            description = Deferred(template, moved=moved, n=len(sentences))
         sha256 = hashlib.sha256(data).hexdigest()
     elif name == "lee":
         data = _gensim_file(LEE_FILE).read_bytes()
         sentences = sentences_from_text(decode_text(data, LEE_FILE), LEE_FILE, no_limit)
-        description = f"Lee news corpus (gensim test data), {len(data.splitlines()):,} documents"
+        description = Deferred(N_("Lee news corpus (gensim test data), {n:,} documents"), n=len(data.splitlines()))
         sha256 = hashlib.sha256(data).hexdigest()
     elif name == "vi":
         path = underthesea_file(VLSP_FILE)
@@ -180,16 +192,19 @@ def read_builtin(name: str) -> tuple[tuple[tuple[str, ...], ...], str, str]:
         data = path.read_bytes()
         lines = vlsp_sentences(data.decode("utf-8"))
         sentences = sentences_from_text("\n".join(lines), VLSP_FILE, no_limit)
-        description = (
-            f"Vietnamese news sentences (VLSP 2013, shipped with underthesea), {len(lines):,} sentences, "
-            "segmented into words by their annotators"
+        description = Deferred(
+            N_(
+                "Vietnamese news sentences (VLSP 2013, shipped with underthesea), {n:,} sentences, "
+                "segmented into words by their annotators"
+            ),
+            n=len(lines),
         )
         sha256 = hashlib.sha256(data).hexdigest()
     elif name == "wiki":
         path = _gensim_file(WIKI_FILE)
         sha256 = _sha256_file(path)
         sentences, n_articles = _wiki_sentences(path, sha256)
-        description = f"English Wikipedia sample (gensim test data), {n_articles:,} articles"
+        description = Deferred(N_("English Wikipedia sample (gensim test data), {n:,} articles"), n=n_articles)
     else:
         raise EmbedLabError(f"unknown built-in corpus {name!r}; choose one of {', '.join(BUILTIN_CORPORA)}.")
     words: dict[str, str] = {}  # one str object per word type (the JSON cache gives one per token)
@@ -214,6 +229,23 @@ def vlsp_sentences(text: str) -> list[str]:
     if words:
         sentences.append(" ".join(words))
     return sentences
+
+
+# The planted groups' names (the keys of the groups files), translated where they are shown.
+GROUP_NAMES = {
+    "royalty": N_("royalty"),
+    "people": N_("people"),
+    "animals": N_("animals"),
+    "food": N_("food"),
+    "colours": N_("colours"),
+    "places": N_("places"),
+    "verbs": N_("verbs"),
+}
+
+
+def group_name(name: str) -> str:
+    """A planted group's name in the current language (a group the table does not know: as it is)."""
+    return _(GROUP_NAMES[name]) if name in GROUP_NAMES else name
 
 
 def toy_groups(name: str = "toy") -> dict[str, list[str]]:

@@ -24,7 +24,7 @@ from embedlab.atomic import atomic_write
 from embedlab.config import BUILTIN_CORPORA, Limits, cache_root
 from embedlab.errors import EmbedLabError
 from embedlab.hooks import Hooks
-from embedlab.i18n import _, number
+from embedlab.i18n import N_, Deferred, _, number
 from embedlab.text.builtin_corpora import DATA_DIR as DATA_DIR  # training.py's import: its source is in every cache key
 from embedlab.text.builtin_corpora import read_builtin
 from embedlab.text.corpus_markup import MarkupReport, detect_markup, strip_markup, words_markup_adds
@@ -113,7 +113,12 @@ def corpus_from_bytes(
         name=label,
         sentences=sentences,
         sha256=sha256,
-        description=f"{label}: {len(sentences):,} sentences, {n_tokens:,} tokens",
+        description=Deferred(
+            N_("{label}: {sentences:,} sentences, {tokens:,} tokens"),
+            label=label,
+            sentences=len(sentences),
+            tokens=n_tokens,
+        ),
         repair=repair,
         segmentation=with_words(segmentation, sentences),
         markup=markup,
@@ -257,7 +262,10 @@ def builtin_segmentation(name: str, segment: str, sentences: list[list[str]]) ->
     """A built-in's words as its file writes them: segmented Vietnamese (``toy-vi``, ``vi``) or not."""
     joined = any("_" in w for s in sentences[:200] for w in s)
     applied = "words" if joined else "syllables"
-    reason = f"the built-in {name} corpus, " + ("segmented into words in its file" if joined else "as written")
+    if joined:
+        reason = Deferred(N_("the built-in {name} corpus, segmented into words in its file"), name=name)
+    else:
+        reason = Deferred(N_("the built-in {name} corpus, as written"), name=name)
     share = 0.0
     if joined:
         from embedlab.text.segmentation import language_shares

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 
 from embedlab.config import TrainOptions
+from embedlab.i18n import _, format_in
 
 STABLE_LR = 12.0  # the largest η measured to train on the toy corpus at the defaults
 DIVERGED_LR = 14.27  # where the toy run at --lr 15 diverged (η had decayed to this in epoch 1)
@@ -52,24 +53,28 @@ def numpy_warnings(options: TrainOptions, steps_per_epoch: int) -> list[str]:
     lr, l2 = options.resolved_lr(), options.l2
     warnings = []
     if l2 > 0 and 2 * lr * l2 >= 1:
-        warnings.append(
-            f"L2 λ = {l2:g} with η = {lr:g} will diverge: every step multiplies the vectors by 1 − 2ηλ = "
-            f"{1 - 2 * lr * l2:.3g}, past zero. Keep 2ηλ well below 1 (λ ≤ {0.01 / lr:.2g} here)."
+        message = _(
+            "L2 λ = {l2:g} with η = {lr:g} will diverge: every step multiplies the vectors by 1 − 2ηλ = "
+            "{factor:.3g}, past zero. Keep 2ηλ well below 1 (λ ≤ {bound:.2g} here)."
         )
+        warnings.append(format_in(message, l2=l2, lr=lr, factor=1 - 2 * lr * l2, bound=0.01 / lr))
     elif l2 > 0 and steps_per_epoch / l2_half_life(lr, l2) > STALL_HALVINGS:
         halvings = steps_per_epoch / l2_half_life(lr, l2)
-        warnings.append(
-            f"L2 λ = {l2:g} will stall learning: with η = {lr:g} the penalty alone halves every vector every "
-            f"{l2_half_life(lr, l2):.3g} steps, {halvings:,.0f} times per epoch of {steps_per_epoch:,} steps, "
-            f"faster than the data's gradient builds structure; the loss will stay near ln V. "
-            f"Try λ ≤ {suggested_l2(lr, steps_per_epoch):.2g}."
+        message = _(
+            "L2 λ = {l2:g} will stall learning: with η = {lr:g} the penalty alone halves every vector every "
+            "{half_life:.3g} steps, {halvings:,.0f} times per epoch of {steps:,} steps, "
+            "faster than the data's gradient builds structure; the loss will stay near ln V. "
+            "Try λ ≤ {suggested:.2g}."
         )
+        fields = dict(l2=l2, lr=lr, half_life=l2_half_life(lr, l2), halvings=halvings, steps=steps_per_epoch)
+        warnings.append(format_in(message, **fields, suggested=suggested_l2(lr, steps_per_epoch)))
     if lr > STABLE_LR:
-        warnings.append(
-            f"η = {lr:g} may diverge: on the toy corpus at the default settings η = {STABLE_LR:g} trains and the "
-            f"run diverged at η = {DIVERGED_LR:g}. A run stops at the first non-finite epoch and keeps the finished "
+        message = _(
+            "η = {lr:g} may diverge: on the toy corpus at the default settings η = {stable:g} trains and the "
+            "run diverged at η = {diverged:g}. A run stops at the first non-finite epoch and keeps the finished "
             "ones (none if it is the first). The default is 10."
         )
+        warnings.append(format_in(message, lr=lr, stable=STABLE_LR, diverged=DIVERGED_LR))
     return warnings
 
 
@@ -105,16 +110,22 @@ def steps_warning(positions: float, options: TrainOptions, max_epochs: int = 100
     steps = steps_per_epoch(positions, options.batch_size)
     if steps >= FEW_STEPS:
         return None
-    head = f"Only {steps} SGD step(s) per epoch at batch size {options.batch_size}: the NumPy vectors will barely move"
+    head = _("Only {steps} SGD step(s) per epoch at batch size {batch}: the NumPy vectors will barely move").format(
+        steps=steps, batch=options.batch_size
+    )
     smaller = suggested_batch_size(positions)
     if smaller < options.batch_size:
-        return f"{head}; try batch size {smaller} ({steps_per_epoch(positions, smaller):,} steps an epoch)."
+        message = _("{head}; try batch size {smaller} ({steps:,} steps an epoch).")
+        return format_in(message, head=head, smaller=smaller, steps=steps_per_epoch(positions, smaller))
     from embedlab.config import Limits
 
     more = epochs_for_steps(steps, options.epochs, Limits(max_epochs=max_epochs))
     if more is None:
-        return f"{head}, and {steps * options.epochs:,} steps in all is what this text gives: add text for more."
-    return (
-        f"{head}. Batch size {options.batch_size} is already the smallest that helps; {more} epochs give "
-        f"{steps * more:,} steps instead of {steps * options.epochs:,}."
+        message = _("{head}, and {total:,} steps in all is what this text gives: add text for more.")
+        return format_in(message, head=head, total=steps * options.epochs)
+    message = _(
+        "{head}. Batch size {batch} is already the smallest that helps; {more} epochs give {more_steps:,} steps "
+        "instead of {total:,}."
     )
+    fields = dict(head=head, batch=options.batch_size, more=more)
+    return format_in(message, **fields, more_steps=steps * more, total=steps * options.epochs)

@@ -10,13 +10,17 @@ corpus_feedback(corpus, sizes, numpy_options)   # [Feedback(kind, message, fix),
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
 
 from embedlab.config import CorpusOptions, Limits, TrainOptions
+from embedlab.i18n import Deferred, _, format_in, ngettext, shown
 from embedlab.text.corpus import Corpus
+from embedlab.text.mojibake import RepairReport
+from embedlab.text.segmentation import Segmentation
 from embedlab.text.vocab import heldout_indices, keep_probabilities
 from embedlab.train.sizing import suggested_batch_size
 
@@ -109,16 +113,26 @@ def explain_vocabulary(sizes: VocabularySizes) -> str:
     >>> print(explain_vocabulary(vocabulary_sizes(c, CorpusOptions(min_count=2, heldout_fraction=0.2))))
     4 words occur at least 2 times in the whole text; the runs learn V = 3 of them: their vocabulary is counted on the sentences they train on, with 1 of 5 sentences held out to measure the held-out loss, and there 1 of the 4 occur fewer than 2 times.
     """
-    m = sizes.min_count
-    head = f"{sizes.whole_text:,} words occur at least {m} times in the whole text"
-    if sizes.heldout_sentences == 0:
-        return f"{head}, and the runs learn all of them: V = {sizes.training:,} (no sentence is held out)."
-    return (
-        f"{head}; the runs learn V = {sizes.training:,} of them: their vocabulary is counted on the sentences they "
-        f"train on, with {sizes.heldout_sentences:,} of {sizes.sentences:,} sentences held out to measure the "
-        f"held-out loss, and there {sizes.whole_text - sizes.training:,} of the {sizes.whole_text:,} occur fewer "
-        f"than {m} times."
+    fields = dict(
+        whole=sizes.whole_text,
+        m=sizes.min_count,
+        V=sizes.training,
+        held=sizes.heldout_sentences,
+        sentences=sizes.sentences,
+        fewer=sizes.whole_text - sizes.training,
     )
+    if sizes.heldout_sentences == 0:
+        template = _(
+            "{whole:,} words occur at least {m} times in the whole text, and the runs learn all of them: "
+            "V = {V:,} (no sentence is held out)."
+        )
+    else:
+        template = _(
+            "{whole:,} words occur at least {m} times in the whole text; the runs learn V = {V:,} of them: their "
+            "vocabulary is counted on the sentences they train on, with {held:,} of {sentences:,} sentences held out "
+            "to measure the held-out loss, and there {fewer:,} of the {whole:,} occur fewer than {m} times."
+        )
+    return format_in(template, **fields)
 
 
 def _lower_min_count(sizes: VocabularySizes) -> int | None:
@@ -174,44 +188,71 @@ def corpus_feedback(
     out: list[Feedback] = []
     report = getattr(corpus, "markup", None)
     if report:
-        kinds = " and ".join(f"{k.name} ({k.signs:,} signs such as {', '.join(k.examples[:3])})" for k in report.kinds)
+        and_ = _(" and ")
+        kinds = and_.join(
+            format_in(
+                _("{name} ({signs:,} signs such as {examples})"),
+                name=k.name,
+                signs=k.signs,
+                examples=", ".join(k.examples[:3]),
+            )
+            for k in report.kinds
+        )
         added = ", ".join(f"{word} {count}×" for word, count in report.adds[:6])
+        message = (
+            _(
+                "This text looks like {kinds}. Markup is not language: its command, tag and link names would be "
+                "trained as words ({added}). Strip it to keep the prose and drop formulas, commands, code, link "
+                "targets and tags."
+            )
+            if added
+            else _(
+                "This text looks like {kinds}. Markup is not language: its command, tag and link names would be "
+                "trained as words. Strip it to keep the prose and drop formulas, commands, code, link targets and tags."
+            )
+        )
         out.append(
             Feedback(
-                "markup",
-                f"This text looks like {kinds}. Markup is not language: its command, tag and link names "
-                + (f"would be trained as words ({added})" if added else "would be trained as words")
-                + ". Strip it to keep the prose and drop formulas, commands, code, link targets and tags.",
-                Fix("strip_markup", None, "Strip the markup"),
+                "markup", message.format(kinds=kinds, added=added), Fix("strip_markup", None, _("Strip the markup"))
             )
         )
     m = sizes.min_count
     if sizes.training < MIN_VOCABULARY:
         lower = _lower_min_count(sizes)
         at_two = sizes.vocabulary_at(MIN_USEFUL_COUNT)
-        message = (
-            f"Only {sizes.training:,} words occur at least {m} times in the sentences the runs train on; "
-            f"heatmaps, neighbours and the map need at least {MIN_VOCABULARY}."
+        message = format_in(
+            _(
+                "Only {V:,} words occur at least {m} times in the sentences the runs train on; heatmaps, "
+                "neighbours and the map need at least {needed}."
+            ),
+            V=sizes.training,
+            m=m,
+            needed=MIN_VOCABULARY,
         )
         if lower is not None:
-            message += f" At min_count {lower} there are {sizes.vocabulary_at(lower):,}."
-            fix = Fix("min_count", lower, f"Use min_count {lower}")
+            message += " " + format_in(
+                _("At min_count {lower} there are {V:,}."), lower=lower, V=sizes.vocabulary_at(lower)
+            )
+            fix = Fix("min_count", lower, _("Use min_count {lower}").format(lower=lower))
         else:
-            message += (
-                f" Even at min_count {MIN_USEFUL_COUNT} there are only {at_two:,} (a word seen once has one context "
-                "and learns nothing): the text needs to be longer."
+            message += " " + format_in(
+                _(
+                    "Even at min_count {m} there are only {V:,} (a word seen once has one context and learns "
+                    "nothing): the text needs to be longer."
+                ),
+                m=MIN_USEFUL_COUNT,
+                V=at_two,
             )
             fix = None
         out.append(Feedback("few_words", message, fix))
     if sizes.training_tokens < MIN_TRAINING_TOKENS:
+        message = _(
+            "This text is too small to show structure: the runs would train on {tokens:,} tokens (words seen at "
+            "least {m} times, in the training sentences), and the toy corpus's planted groups need about {needed:,} "
+            "before they separate. Add text: a few hundred kilobytes of prose on one subject is a good start."
+        )
         out.append(
-            Feedback(
-                "too_small",
-                f"This text is too small to show structure: the runs would train on {sizes.training_tokens:,} "
-                f"tokens (words seen at least {m} times, in the training sentences), and the toy corpus's planted "
-                f"groups need about {MIN_TRAINING_TOKENS:,} before they separate. Add text: a few hundred kilobytes "
-                "of prose on one subject is a good start.",
-            )
+            Feedback("too_small", format_in(message, tokens=sizes.training_tokens, m=m, needed=MIN_TRAINING_TOKENS))
         )
     positions = _positions(sizes, numpy_options)
     # the batch the Train page will use: it lowers it once per corpus so a small text gets more steps
@@ -219,14 +260,76 @@ def corpus_feedback(
     steps = steps_per_epoch(positions, batch)
     more = epochs_for_steps(steps, numpy_options.epochs, limits)
     if more is not None and sizes.training >= 2:
+        message = _(
+            "The NumPy trainer would take {steps:,} SGD steps an epoch at batch size {batch}, {total:,} in {epochs} "
+            "epochs: too few for its vectors to move far from their random start. {more} epochs give {more_steps:,}. "
+            "More epochs move the vectors further; they cannot add what the text does not hold."
+        )
+        fields = dict(steps=steps, batch=batch, total=steps * numpy_options.epochs, epochs=numpy_options.epochs)
         out.append(
             Feedback(
                 "few_steps",
-                f"The NumPy trainer would take {steps:,} SGD steps an epoch at batch size {batch}, "
-                f"{steps * numpy_options.epochs:,} in {numpy_options.epochs} epochs: too few for its vectors to move "
-                f"far from their random start. {more} epochs give "
-                f"{steps * more:,}. More epochs move the vectors further; they cannot add what the text does not hold.",
-                Fix("epochs", more, f"Train {more} epochs"),
+                format_in(message, **fields, more=more, more_steps=steps * more),
+                Fix("epochs", more, _("Train {epochs} epochs").format(epochs=more)),
             )
         )
     return out
+
+
+# How a corpus was read, in the visitor's language. segmentation.py and mojibake.py are part of the
+# maths fingerprint (every run's cache key), so their English reasons are read here, not rewritten there.
+
+
+def describe_segmentation(segmentation: Segmentation) -> str:
+    """Why a corpus's words are what they are (``Segmentation.reason``), in the current language.
+
+    >>> from embedlab.segmentation import decide
+    >>> applied, reason, share = decide("auto", "Học sinh đi học ở trường")
+    >>> describe_segmentation(Segmentation("auto", applied, reason, share)) == reason
+    True
+    """
+    reason = segmentation.reason
+    if isinstance(reason, Deferred):
+        return shown(reason)
+    language = _("Vietnamese") if segmentation.language == "Vietnamese" else _("not Vietnamese")
+    why = format_in(
+        _("{language} ({share:.0%} of syllables carry a Vietnamese-only letter)"),
+        language=language,
+        share=segmentation.vietnamese_share,
+    )
+    joined = re.match(r"already segmented \((\d+)%", reason)
+    if joined:
+        template = _("already segmented ({joined:.0%} of words are joined by _), kept as written")
+        return format_in(template, joined=int(joined.group(1)) / 100)
+    if segmentation.requested == "syllables" and reason.startswith("syllables as written"):
+        return _("syllables as written (asked for)")
+    if reason.startswith("segmented into words (asked for)"):
+        return _("segmented into words (asked for); {why}").format(why=why)
+    if reason.endswith(", segmented into words"):
+        return _("{why}, segmented into words").format(why=why)
+    if reason.endswith(", kept as written"):
+        return _("{why}, kept as written").format(why=why)
+    return _(reason) if reason == "kept as written" else reason
+
+
+def describe_repair(report: RepairReport) -> str:
+    """``RepairReport.summary()`` in the current language.
+
+    >>> describe_repair(RepairReport(3, 2, 1, "Há»c", "Học")) == RepairReport(3, 2, 1, "", "").summary()
+    True
+    """
+    if not report.repaired:
+        return _("no double-encoded text found")
+    lines = ngettext(
+        "repaired {n:,} double-encoded line (UTF-8 read as Windows-1252)",
+        "repaired {n:,} double-encoded lines (UTF-8 read as Windows-1252)",
+        report.lines_repaired,
+    )
+    text = format_in(lines, n=report.lines_repaired)
+    if report.lost_characters:
+        text += format_in(
+            _("; {lost:,} lost characters recovered with a Vietnamese word list, {unsure:,} of them unsure"),
+            lost=report.lost_characters,
+            unsure=report.unsure,
+        )
+    return text

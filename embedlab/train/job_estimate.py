@@ -18,6 +18,7 @@ import numpy as np
 
 from embedlab.config import Limits, TrainOptions
 from embedlab.errors import TrainingCancelled
+from embedlab.i18n import N_, _, format_in
 from embedlab.text.prepared import Prepared
 from embedlab.train import metrics, objectives, objectives_sampled, sizing
 from embedlab.train.objectives import NegativeSampling, Softmax
@@ -120,7 +121,7 @@ def _probe_scorer(scorer: Scorer | None, W_in: np.ndarray) -> tuple[float, float
     if scorer is None:
         return 0.0, 0.0
     timings = []
-    for _ in range(2):
+    for _attempt in range(2):
         started = time.perf_counter()
         scorer(W_in)
         timings.append(time.perf_counter() - started)
@@ -185,17 +186,22 @@ def duration(seconds: float) -> str:
     ('under 0.1 s', '0.4 s', '4.3 s', '42 s', '2.5 min', '1 h 7 min')
     """
     if seconds < 0.05:
-        return "under 0.1 s"
+        return _("under 0.1 s")
     if seconds < 9.95:
-        return f"{seconds:.1f} s"
+        return format_in(_("{seconds:.1f} s"), seconds=seconds)
     if seconds < 90:
-        return f"{seconds:.0f} s"
+        return format_in(_("{seconds:.0f} s"), seconds=seconds)
     if seconds < 3600:
-        return f"{seconds / 60:.1f} min"
-    return f"{seconds // 3600:.0f} h {seconds % 3600 / 60:.0f} min"
+        return format_in(_("{minutes:.1f} min"), minutes=seconds / 60)
+    return format_in(_("{hours:.0f} h {minutes:.0f} min"), hours=seconds // 3600, minutes=seconds % 3600 / 60)
 
 
-ROLE_WORDS = {"numpy": "NumPy", "gensim": "gensim", "numpy_l2_off": "NumPy without L2", "numpy_l2": "NumPy with L2"}
+ROLE_WORDS = {
+    "numpy": "NumPy",
+    "gensim": "gensim",
+    "numpy_l2_off": N_("NumPy without L2"),
+    "numpy_l2": N_("NumPy with L2"),
+}
 
 
 def estimate_sentence(runs: dict[str, dict], epochs: dict[str, int], correction: float = 1.0) -> str:
@@ -211,28 +217,39 @@ def estimate_sentence(runs: dict[str, dict], epochs: dict[str, int], correction:
     """
     total = sum(run["total"] for run in runs.values())
     parts = [
-        f"{ROLE_WORDS.get(role, role)} {duration(run['train'])} ({epochs[role]} epochs of {duration(run['epoch'])})"
+        _("{role} {train} ({epochs} epochs of {epoch})").format(
+            role=_(ROLE_WORDS.get(role, role)),
+            train=duration(run["train"]),
+            epochs=epochs[role],
+            epoch=duration(run["epoch"]),
+        )
         for role, run in runs.items()
     ]
     snapshots = sum(epochs[role] + 1 for role in runs)
-    parts.append(f"measuring and scoring {snapshots} snapshots {duration(sum(r['measure'] for r in runs.values()))}")
-    parts.append(f"set-up {duration(sum(r['setup'] for r in runs.values()))}")
-    note = (
-        f" (×{correction:.2g}: recent jobs here took that much of their estimate)" if abs(correction - 1) > 0.05 else ""
+    measure = duration(sum(r["measure"] for r in runs.values()))
+    parts.append(
+        _("measuring and scoring {snapshots} snapshots {measure}").format(snapshots=snapshots, measure=measure)
     )
-    return f"about {duration(total)} here{note}: " + ", ".join(parts) + "."
+    parts.append(_("set-up {setup}").format(setup=duration(sum(r["setup"] for r in runs.values()))))
+    if abs(correction - 1) > 0.05:
+        note = format_in(
+            _(" (×{correction:.2g}: recent jobs here took that much of their estimate)"), correction=correction
+        )
+    else:
+        note = ""
+    return _("about {total} here{note}: {parts}.").format(total=duration(total), note=note, parts=", ".join(parts))
 
 
 def refusal(seconds: float, limits: Limits) -> str | None:
     """Why a job estimated at ``seconds`` is refused on this server, or None when it fits."""
     if seconds <= limits.max_job_seconds:
         return None
-    return (
-        f"This training would take about {duration(seconds)} here (estimated from this server's measured speed), "
-        f"more than the {duration(limits.max_job_seconds)} one visitor may use on a shared server. Lower the epochs "
+    return _(
+        "This training would take about {seconds} here (estimated from this server's measured speed), "
+        "more than the {limit} one visitor may use on a shared server. Lower the epochs "
         "or d, or raise min_count; or run it on your own machine with the commands below "
         "(EMBEDLAB_UNLIMITED=1 lifts the limits there)."
-    )
+    ).format(seconds=duration(seconds), limit=duration(limits.max_job_seconds))
 
 
 # ---------------------------------------------------------------- segmenting a Vietnamese text
@@ -269,9 +286,16 @@ def segment_refusal(syllables: int, filename: str, limits: Limits) -> str | None
     seconds = segment_seconds(syllables)
     if seconds <= limits.max_job_seconds:
         return None
-    return (
-        f"Segmenting this text into words would take about {duration(seconds)} here ({syllables:,} syllables at "
-        f"about {SEGMENT_SYLLABLES_PER_SECOND:,} a second), more than the {duration(limits.max_job_seconds)} one "
-        "visitor may use on a shared server. Choose syllables, upload a part of it, or run it on your own machine: "
-        f"{segment_command(filename)}"
+    message = _(
+        "Segmenting this text into words would take about {seconds} here ({syllables:,} syllables at "
+        "about {rate:,} a second), more than the {limit} one visitor may use on a shared server. Choose syllables, "
+        "upload a part of it, or run it on your own machine: {command}"
+    )
+    return format_in(
+        message,
+        seconds=duration(seconds),
+        syllables=syllables,
+        rate=SEGMENT_SYLLABLES_PER_SECOND,
+        limit=duration(limits.max_job_seconds),
+        command=segment_command(filename),
     )

@@ -75,9 +75,9 @@ def test_the_switch_turns_english_and_back_keeping_an_uploaded_corpus(vietnamese
     assert f"{UPLOAD_NAME} (uploaded)" in sidebar_text(page)
 
     choose(page, "Tiếng Việt")
-    assert header(page) == "Corpus"  # the same page
+    wait_for_text(page, HEADER, "Ngữ liệu")  # the same page, in Vietnamese
     assert "Ngữ liệu" in page.locator('[data-testid="stSidebarNav"]').inner_text()
-    assert f"{UPLOAD_NAME} (uploaded)" in sidebar_text(page)  # the same corpus
+    assert f"{UPLOAD_NAME} (đã tải lên)" in sidebar_text(page)  # the same corpus
 
     choose(page, "English")
     assert header(page) == "Corpus" and f"{UPLOAD_NAME} (uploaded)" in sidebar_text(page)
