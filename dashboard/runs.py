@@ -18,7 +18,7 @@ from embedlab import importer, roles
 from embedlab.config import DashboardSettings, ImportOptions, cache_root
 from embedlab.errors import EmbedLabError
 from embedlab.hooks import Hooks
-from embedlab.i18n import N_, Deferred, _, number
+from embedlab.i18n import N_, Deferred, _, format_in, number
 from embedlab.markup import inert
 from embedlab.runs import current
 from embedlab.runs.evaluate import scorer_for
@@ -108,17 +108,17 @@ def require_pair() -> Current:
     """The current runs, or a message and the end of the page when there are none."""
     pair = current_pair()
     if pair is None:
-        st.info("No trained runs yet: open the Train page and press Train.")
+        st.info(_("No trained runs yet: open the Train page and press Train."))
         st.stop()
     runs_notice(pair)
     for run in pair.by_role.values():
         if run.diverged:
-            st.error(
-                f"{roles.name(run.trainer)} diverged: its loss ended at "
-                f"{run.metrics['loss'].iloc[-1]:.4g}, more than twice where it started "
-                f"({run.metrics['loss'].iloc[0]:.4g}). Its pages show it as it is; lower the learning rate on the "
-                "Train page to get a run that learns."
+            message = _(
+                "{trainer} diverged: its loss ended at {last:.4g}, more than twice where it started ({first:.4g}). "
+                "Its pages show it as it is; lower the learning rate on the Train page to get a run that learns."
             )
+            last, first = run.metrics["loss"].iloc[-1], run.metrics["loss"].iloc[0]
+            st.error(format_in(message, trainer=roles.name(run.trainer), last=float(last), first=float(first)))
     return pair
 
 
@@ -253,8 +253,18 @@ def open_embeddings(
             if not (target / "manifest.json").is_file():  # else: another visitor opened the same files first
                 raise
     run = run_at(str(target))
-    source = files[0][0] if len(files) == 1 else f"{files[0][0]} + {len(files) - 1} more"
-    label = f"{source} (opened) · V = {len(run.vocab):,} · d = {run.dim} · {run.epochs} epochs"
+    source = (
+        files[0][0]
+        if len(files) == 1
+        else Deferred(N_("{first} + {more} more"), first=files[0][0], more=len(files) - 1)
+    )
+    label = Deferred(
+        N_("{source} (opened) · V = {V:,} · d = {d} · {epochs} epochs"),
+        source=source,
+        V=len(run.vocab),
+        d=run.dim,
+        epochs=run.epochs,
+    )
     record = RunRecord(label, source, {roles.IMPORTED: str(target)})
     remember(record)
     return record

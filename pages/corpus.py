@@ -256,4 +256,5 @@ with open_tab:
             st.caption(inert(line))
         table = importer.snapshot_table(run)
         if table is not None:
+            table = table.rename(columns={"epoch": _("epoch"), "file": _("file")})
             st.dataframe(table, hide_index=True, height=min(38 + 35 * len(table), 300))

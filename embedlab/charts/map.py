@@ -66,8 +66,8 @@ def embedding_map(
     paths = paths if paths is not None else pd.DataFrame({"word": [], "epoch": [], "x": [], "y": []})
     _require(paths, ("word", "epoch", "x", "y"), "embedding_map")
     x_domain, y_domain = domain
-    x = alt.X("x:Q", title="PC 1", scale=alt.Scale(domain=list(x_domain), nice=False, zero=False))
-    y = alt.Y("y:Q", title="PC 2", scale=alt.Scale(domain=list(y_domain), nice=False, zero=False))
+    x = alt.X("x:Q", title=_("PC 1"), scale=alt.Scale(domain=list(x_domain), nice=False, zero=False))
+    y = alt.Y("y:Q", title=_("PC 2"), scale=alt.Scale(domain=list(y_domain), nice=False, zero=False))
     colour = alt.Color(
         "colour:N",
         title=colour_title,

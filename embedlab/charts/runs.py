@@ -172,8 +172,8 @@ def trajectories(frame: pd.DataFrame, *, title: str = "") -> alt.LayerChart:
     """
     _require(frame, ("epoch", "word", "x", "y"), "trajectories")
     base = alt.Chart(frame, title=title).encode(
-        x=alt.X("x:Q", title="PC 1", scale=alt.Scale(zero=False)),
-        y=alt.Y("y:Q", title="PC 2", scale=alt.Scale(zero=False)),
+        x=alt.X("x:Q", title=_("PC 1"), scale=alt.Scale(zero=False)),
+        y=alt.Y("y:Q", title=_("PC 2"), scale=alt.Scale(zero=False)),
         color=alt.Color("word:N", legend=None),
     )
     path = base.mark_line(opacity=0.6).encode(order="epoch:Q")

@@ -22,6 +22,7 @@ import pandas as pd
 
 from embedlab.config import ImportOptions, Limits
 from embedlab.errors import EmbedLabError
+from embedlab.i18n import _, format_in
 from embedlab.importer.bundle import bundle_dirs, open_bundle
 from embedlab.importer.files import InputFile, Progress, unpack
 from embedlab.importer.snapshots import IMPORTER_VERSION, open_snapshots
@@ -114,36 +115,58 @@ def import_run(
 def describe(run: Run) -> list[str]:
     """What an opened run is, in a few lines for the page or the command line."""
     info = run.config.get("import")
-    shape = f"{len(run.vocab):,} words × d = {run.dim}, epochs 0–{run.epochs}"
+    shape = format_in(
+        _("{words:,} words × d = {d}, epochs 0–{epochs}"), words=len(run.vocab), d=run.dim, epochs=run.epochs
+    )
     if info is None or info.get("format") == "EmbedLab run bundle":
         corpus = run.config.get("corpus", {}).get("name", "?")
-        lines = [f"EmbedLab run of the {run.trainer} trainer on {corpus}: {shape}."]
+        lines = [
+            _("EmbedLab run of the {trainer} trainer on {corpus}: {shape}.").format(
+                trainer=run.trainer, corpus=corpus, shape=shape
+            )
+        ]
         if info and info.get("aligned"):
-            lines.append("Every epoch was rotated onto the last one (orthogonal Procrustes), as asked.")
+            lines.append(_("Every epoch was rotated onto the last one (orthogonal Procrustes), as asked."))
         lacks = run.config.get("lacks", [])
         if lacks:
-            lines.append(f"It has no {' or '.join(lacks)}; pages that need them say so.")
+            lines.append(_("It has no {lacks}; pages that need them say so.").format(lacks=_(" or ").join(lacks)))
         return lines
     snapshots = info["snapshots"]
     given = [s for s in snapshots if s["file"]]
     first, last = given[0]["epoch"], given[-1]["epoch"]
-    lines = [f"{len(given)} snapshot(s) ({info['format']}) from {info['source']} as epochs {first}–{last}: {shape}."]
+    lines = [
+        _("{count} snapshot(s) ({format}) from {source} as epochs {first}–{last}: {shape}.").format(
+            count=len(given), format=info["format"], source=info["source"], first=first, last=last, shape=shape
+        )
+    ]
     if info["epoch0"] != "file":
-        lines.append("No initial vectors were given, so epoch 0 repeats epoch 1.")
+        lines.append(_("No initial vectors were given, so epoch 0 repeats epoch 1."))
     kept, dropped = info["words_kept"], info["words_dropped"]
     lines.append(
-        f"{kept:,} words are in every snapshot; {dropped:,} word(s) that some snapshot lacked were dropped."
+        format_in(
+            _("{kept:,} words are in every snapshot; {dropped:,} word(s) that some snapshot lacked were dropped."),
+            kept=kept,
+            dropped=dropped,
+        )
         if dropped
-        else f"All {kept:,} words are in every snapshot."
+        else format_in(_("All {kept:,} words are in every snapshot."), kept=kept)
     )
     if info.get("duplicates_ignored"):
-        lines.append(f"{info['duplicates_ignored']:,} repeated row(s) of a word were ignored (the first was kept).")
+        lines.append(
+            format_in(
+                _("{count:,} repeated row(s) of a word were ignored (the first was kept)."),
+                count=info["duplicates_ignored"],
+            )
+        )
     lines.append(
-        "Every epoch was rotated onto the last one (orthogonal Procrustes): cosines and neighbours within an epoch are unchanged."
+        _(
+            "Every epoch was rotated onto the last one (orthogonal Procrustes): cosines and neighbours within an "
+            "epoch are unchanged."
+        )
         if info["aligned"]
-        else "The snapshots were not aligned (alignment off)."
+        else _("The snapshots were not aligned (alignment off).")
     )
-    lines.append("No output vectors and no training metrics (loss, ‖∇L‖): pages that need them say so.")
+    lines.append(_("No output vectors and no training metrics (loss, ‖∇L‖): pages that need them say so."))
     return lines
 
 
@@ -153,4 +176,5 @@ def snapshot_table(run: Run) -> pd.DataFrame | None:
     info = run.config.get("import")
     if info is None or "snapshots" not in info:
         return None
-    return pd.DataFrame([{"epoch": s["epoch"], "file": s["file"] or "(copy of epoch 1)"} for s in info["snapshots"]])
+    copy = _("(copy of epoch 1)")
+    return pd.DataFrame([{"epoch": s["epoch"], "file": s["file"] or copy} for s in info["snapshots"]])
