@@ -283,7 +283,7 @@ def corpus_feedback(
 def describe_segmentation(segmentation: Segmentation) -> str:
     """Why a corpus's words are what they are (``Segmentation.reason``), in the current language.
 
-    >>> from embedlab.segmentation import decide
+    >>> from embedlab.text.segmentation import decide
     >>> applied, reason, share = decide("auto", "Học sinh đi học ở trường")
     >>> describe_segmentation(Segmentation("auto", applied, reason, share)) == reason
     True
