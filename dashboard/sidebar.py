@@ -10,7 +10,7 @@ from dashboard.runs import current_pair, import_notes
 from dashboard.session import Session, session
 from dashboard.widgets import guard
 from embedlab import roles
-from embedlab.i18n import _, number
+from embedlab.i18n import _, number, shown
 from embedlab.markup import inert
 
 
@@ -35,7 +35,7 @@ def sidebar() -> None:
             where = _("waiting for a training slot") if server.scheduler().position(job) else _("running")
             st.caption(
                 _("**Training** {label} ({where}): its progress is on the Train page.").format(
-                    label=inert(job.label), where=where
+                    label=inert(shown(job.label)), where=where
                 )
             )
         if session.pop(Session.upload_released):
@@ -50,7 +50,7 @@ def _runs(corpus) -> None:
         st.markdown(_("**Runs:** none yet"))
         return
     st.markdown("**{}**".format(_("Current runs:")))
-    st.caption(inert(pair.record.label))
+    st.caption(inert(shown(pair.record.label)))
     for role, run in pair.runs().items():
         planned = run.config.get("planned_epochs")
         stopped = _(" (stopped early: {planned} planned)").format(planned=planned) if run.stopped_early else ""
