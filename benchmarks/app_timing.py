@@ -75,8 +75,8 @@ def _session(numpy_run: str, gensim_run: str):
     at.session_state["corpus_source"] = numpy_config["corpus"]["name"]
     at.session_state["settings"] = DashboardSettings(
         min_count=numpy_config["corpus_options"]["min_count"],
-        numpy=TrainOptions(**{**numpy_config["train_options"]}),
-        gensim=TrainOptions(**{**gensim_config["train_options"]}),
+        numpy=TrainOptions.from_dict(numpy_config["train_options"]),
+        gensim=TrainOptions.from_dict(gensim_config["train_options"]),
     )
     record = RunRecord("benchmark: wiki", numpy_config["corpus"]["name"], {"numpy": numpy_run, "gensim": gensim_run})
     at.session_state["runs"] = [record]

@@ -72,7 +72,7 @@ class Size:
 FULL = Size(
     batches=100,
     rounds=7,
-    gensim_epochs=10,
+    gensim_epochs=5,  # PRODUCT.md's setting for row 3: wiki, d = 100, 5 epochs
     gensim_rounds=3,
     numpy_memory_epochs=10,
     gensim_memory_epochs=10,

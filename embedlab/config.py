@@ -194,8 +194,6 @@ class TrainOptions:
     # NumPy trainer only
     batch_size: int = 256  # centre positions per SGD step (≈ 5 pairs each at window 5)
     l2: float = 0.0  # λ in L + λ(‖W_in‖² + ‖W_out‖²)
-    # metrics
-    metric_pairs: int = 2000  # fixed sample of training and of held-out pairs
 
     def resolved_lr(self) -> float:
         if self.lr is not None:
@@ -236,7 +234,6 @@ class TrainOptions:
         _check_int("workers", self.workers, 1, 64)
         _check_int("batch_size", self.batch_size, 1, 65_536)
         _check_float("l2", self.l2, 0.0, 10.0)
-        _check_int("metric_pairs", self.metric_pairs, 10, 1_000_000)
         return self
 
     def replace(self, **changes) -> TrainOptions:
@@ -245,7 +242,8 @@ class TrainOptions:
     @classmethod
     def from_dict(cls, recorded: dict) -> TrainOptions:
         """The options a run's config.json records; keys of older versions that no setting
-        reads any more are ignored, so old runs still open."""
+        reads any more (``metric_pairs``: metrics are exact or estimated, see metrics.py) are
+        ignored, so old runs still open."""
         names = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in recorded.items() if k in names})
 

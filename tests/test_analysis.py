@@ -502,7 +502,7 @@ def test_numpy_trainer_separates_planted_groups(tmp_path):
     )
     prepared = prepare(corpus, CorpusOptions(min_count=1))
     # sample=0: with only 18 words, each is "frequent", and subsampling would drop most tokens
-    options = TrainOptions(trainer="numpy", dim=10, epochs=4, window=2, seed=3, sample=0.0, metric_pairs=200)
+    options = TrainOptions(trainer="numpy", dim=10, epochs=4, window=2, seed=3, sample=0.0)
     run = train(prepared, options, tmp_path / "run")
     table = separation_over_epochs(run.input_vectors, run.vocab, groups)
     assert table["epoch"].tolist() == list(range(5))

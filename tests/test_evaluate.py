@@ -299,7 +299,7 @@ def test_scores_rise_while_gensim_trains_on_wikipedia(tmp_path):
     from embedlab.train.training import train
 
     prepared = prepare(load_corpus("wiki"), CorpusOptions(source="wiki", min_count=5))
-    options = TrainOptions(trainer="gensim", dim=50, epochs=5, window=5, seed=1, metric_pairs=200)
+    options = TrainOptions(trainer="gensim", dim=50, epochs=5, window=5, seed=1)
     run = train(prepared, options, tmp_path / "wiki")
     table = evaluate_run(run)
     first, last = table.iloc[0], table.iloc[-1]

@@ -1,6 +1,7 @@
 """Fine-tuning on a second domain (SEED §8): the built-in demonstration with ground truth,
 the longer run's contract, and bad input."""
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -143,6 +144,13 @@ def test_drift_is_zero_at_the_switch_and_turnover_starts_at_one(demo):
     assert last["apple"] < last["bread"]  # apple's neighbours changed, bread's mostly not
     movers = top_movers(child, n=3)
     assert set(movers["band"]) == {"rare in B", "middle", "frequent in B"}
+
+
+def test_a_run_written_before_metric_pairs_was_dropped_still_fine_tunes(demo, tmp_path):
+    parent, _ = demo["numpy"]
+    old = {**parent.config, "train_options": {**parent.config["train_options"], "metric_pairs": 2000}}
+    child = finetune(dataclasses.replace(parent, config=old), load_corpus("toy-shift"), tmp_path / "c", epochs=1)
+    assert child.epochs == parent.epochs + 1 and "metric_pairs" not in child.config["train_options"]
 
 
 def test_a_corpus_sharing_no_word_is_refused(demo, tmp_path):

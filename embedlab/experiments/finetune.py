@@ -252,7 +252,7 @@ def finetune(
                 run=parent.path.name
             )
         )
-    base = TrainOptions(**{k: v for k, v in parent.config["train_options"].items()})
+    base = TrainOptions.from_dict(parent.config["train_options"])
     options = base.replace(epochs=epochs, lr=LR_FACTOR * base.resolved_lr() if lr is None else lr).validate(limits)
     prepared, n_new = continuation(parent, corpus, parent_corpus_options(parent, min_count))
     check_feasible(prepared, options, limits)

@@ -23,6 +23,16 @@ if TYPE_CHECKING:  # SciPy loads where it is used: the first page needs none of 
     import scipy.sparse
 
 
+KEEP_BYTES = 64 * 1024 * 1024  # an estimate keeps its blocks' ∂loss/∂z for the second pass up to this size
+
+
+def one_blas_thread():
+    """Products of an estimate run on one BLAS thread: its blocks are a few dozen rows, too
+    small to split, and on a busy machine the threads' spinning costs many times what they
+    save (benchmarks/README.md); the trainer it measures (gensim, one worker) uses one core too."""
+    return blas_threads(0)
+
+
 @dataclass(frozen=True)
 class Examples:
     """Examples drawn from the training distribution: the input vector h of example i is the
@@ -93,15 +103,22 @@ def estimate(
     ‖x_i‖², no second pass over pairs of examples), carried to ‖∇J‖ by the delta method.
     The loss is the mean per-example loss, SE sd/√n.
     """
-    with blas_threads(_block_rows(W_out.shape[0]) * W_out.size):
+    with one_blas_thread():
         n = len(examples)
         if n < 2:
             raise ValueError(f"estimate needs at least 2 examples; got {n}")
         dtype = np.result_type(W_in.dtype, W_out.dtype, np.float32)
         W_out_c = np.asarray(W_out, dtype=dtype)
+        kept = None
+        if n * W_out.shape[0] * np.dtype(dtype).itemsize <= KEEP_BYTES:  # the second pass reuses the first's
+            kept = list(_example_blocks(objective, W_in, W_out_c, examples, dtype, should_stop))
 
         def blocks():
-            return _example_blocks(objective, W_in, W_out_c, examples, dtype, should_stop)
+            return (
+                iter(kept)
+                if kept is not None
+                else _example_blocks(objective, W_in, W_out_c, examples, dtype, should_stop)
+            )
 
         losses, sq_norms, mean_in, mean_out = _mean_gradient(blocks(), n, W_in.shape, W_out.shape)
         r_in = 2.0 * l2 * np.asarray(W_in, np.float64)  # the L2 part of ∇J, known exactly
@@ -194,12 +211,13 @@ def estimated_loss(
     W_out_c = np.asarray(W_out, dtype=dtype)
     losses = np.empty(len(examples))
     step = _block_rows(W_out.shape[0])
-    for start in range(0, len(examples), step):
-        _check(should_stop)
-        part = slice(start, start + step)
-        H, _ = _hidden(W_in, examples.inputs[part], dtype)
-        K = _one_hot(examples.targets[part], W_out.shape[0], dtype)
-        losses[part] = objective.block(H @ W_out_c.T, K)[0]
+    with one_blas_thread():
+        for start in range(0, len(examples), step):
+            _check(should_stop)
+            part = slice(start, start + step)
+            H, _ = _hidden(W_in, examples.inputs[part], dtype)
+            K = _one_hot(examples.targets[part], W_out.shape[0], dtype)
+            losses[part] = objective.block(H @ W_out_c.T, K)[0]
     return float(losses.mean()), float(losses.std(ddof=1) / np.sqrt(len(losses)))
 
 
