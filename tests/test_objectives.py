@@ -10,7 +10,14 @@ import embedlab.train.objectives_sampled
 from embedlab.text.pair_counts import expected_pair_counts
 from embedlab.text.vocab import keep_probabilities
 from embedlab.train.objectives import Hierarchical, NegativeSampling, Softmax, exact
-from embedlab.train.objectives_sampled import Examples, estimate, estimated_loss, sample_cbow, sample_pairs
+from embedlab.train.objectives_sampled import (
+    Examples,
+    draw_negatives,
+    estimate,
+    estimated_loss,
+    sample_cbow,
+    sample_pairs,
+)
 
 V, D, K_NEG = 7, 3, 3
 CODES = [[0, 1], [1, 1], [0, 0, 1], [1], [0, 1, 0], [1, 0], [0]]
@@ -103,16 +110,22 @@ def test_huge_scores_stay_finite():
     assert loss == pytest.approx(1e4 + 0.5 * np.log(2), rel=1e-9)
 
 
+def _sample(objective, N, n, seed, drawn):
+    examples = sample_pairs(N, n, seed)
+    return draw_negatives(examples, objective, 4, seed + 10_000) if drawn else examples
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["softmax", "negative", "hs"])
-def test_estimate_is_unbiased_and_its_standard_error_is_calibrated(problem, name):
-    """Over many independent samples the estimate of ‖∇J‖² averages to the exact value, and the
-    reported standard error matches the spread of the estimates."""
+@pytest.mark.parametrize("name, drawn", [("softmax", False), ("negative", False), ("negative", True), ("hs", False)])
+def test_estimate_is_unbiased_and_its_standard_error_is_calibrated(problem, name, drawn):
+    """Over many independent samples (of pairs, and of negatives when they are drawn) the
+    estimate of ‖∇J‖² averages to the exact value, and the reported standard error matches the
+    spread of the estimates."""
     _, counts, W_in, W_out, N = problem
     objective = objectives(counts)[name]
     _, dW_in, dW_out = exact(objective, W_in, W_out, N)
     truth = float(np.sum(dW_in**2) + np.sum(dW_out**2))
-    estimates = [estimate(objective, W_in, W_out, sample_pairs(N, 200, seed)) for seed in range(300)]
+    estimates = [estimate(objective, W_in, W_out, _sample(objective, N, 200, seed, drawn)) for seed in range(300)]
     squared = np.array([e.grad_norm**2 for e in estimates])
     assert abs(squared.mean() - truth) < 4 * squared.std() / np.sqrt(len(squared))
     reported = np.mean([2 * e.grad_norm * e.grad_norm_se for e in estimates])
@@ -150,6 +163,71 @@ def test_estimate_equals_brute_force_per_example_gradients(problem):
     total = X.sum(axis=0)
     u_statistic = (total @ total - np.sum(X * X)) / (n * (n - 1))
     assert estimate(Softmax(), W_in, W_out, examples).grad_norm ** 2 == pytest.approx(u_statistic, rel=1e-10)
+
+
+def _drawn_example_gradient(objective, W_in, W_out, inputs, target, negatives):
+    """One example's loss and gradient with drawn negatives, term by term: softplus(−z_c) +
+    (k/m) Σ_j [n_j ≠ c] softplus(z_{n_j}), h the mean of the input rows."""
+    valid = inputs[inputs >= 0]
+    h = W_in[valid].mean(axis=0)
+    k, m = objective.negative, len(negatives)
+    sigma = lambda x: 1.0 / (1.0 + np.exp(-x))  # noqa: E731
+    loss = softplus(-(W_out[target] @ h))
+    g_out, g_h = np.zeros_like(W_out), np.zeros_like(h)
+    g = sigma(W_out[target] @ h) - 1.0  # ∂/∂z_c
+    g_out[target] += g * h
+    g_h += g * W_out[target]
+    for n in negatives:
+        if n == target:
+            continue
+        loss += k / m * softplus(W_out[n] @ h)
+        g = k / m * sigma(W_out[n] @ h)
+        g_out[n] += g * h
+        g_h += g * W_out[n]
+    g_in = np.zeros_like(W_in)
+    for row in valid:
+        g_in[row] += g_h / len(valid)
+    return loss, np.concatenate([g_in.ravel(), g_out.ravel()])
+
+
+@pytest.mark.parametrize("cbow", [False, True])
+def test_drawn_negatives_estimate_equals_brute_force_per_example_gradients(problem, cbow):
+    """With drawn negatives (drawn twice, or equal to the target, at V = 7 and 12 draws) the
+    loss is the mean of the per-example losses and ‖∇J‖² the U-statistic of the gradients
+    written out term by term, with and without several input rows (CBOW, a row repeated)."""
+    _, counts, W_in, W_out, N = problem
+    objective = objectives(counts)["negative"]
+    examples = sample_pairs(N, 30, seed=5)
+    if cbow:
+        extra = np.random.default_rng(1).integers(-1, V, size=(30, 2))
+        extra[0] = examples.inputs[0, 0]  # one row three times
+        examples = Examples(np.concatenate([examples.inputs, extra], axis=1), examples.targets)
+    examples = draw_negatives(examples, objective, 12, seed=6)
+    assert (examples.negatives == examples.targets[:, None]).any()
+    parts = [
+        _drawn_example_gradient(objective, W_in, W_out, inputs, target, negatives)
+        for inputs, target, negatives in zip(examples.inputs, examples.targets, examples.negatives, strict=True)
+    ]
+    losses = np.array([loss for loss, _ in parts])
+    X = np.array([x for _, x in parts])
+    n = len(X)
+    total = X.sum(axis=0)
+    u_statistic = (total @ total - np.sum(X * X)) / (n * (n - 1))
+    result = estimate(objective, W_in, W_out, examples)
+    assert result.loss == pytest.approx(losses.mean(), rel=1e-12)
+    assert result.loss_se == pytest.approx(losses.std(ddof=1) / np.sqrt(n), rel=1e-10)
+    assert result.grad_norm**2 == pytest.approx(u_statistic, rel=1e-10)
+    assert estimated_loss(objective, W_in, W_out, examples)[0] == pytest.approx(losses.mean(), rel=1e-12)
+
+
+def test_drawn_negatives_follow_the_noise_distribution(problem):
+    _, counts, *_ = problem
+    objective = objectives(counts)["negative"]
+    examples = draw_negatives(Examples(np.zeros((4000, 1), np.int64), np.zeros(4000, np.int64)), objective, 50, 0)
+    frequencies = np.bincount(examples.negatives.ravel(), minlength=V) / examples.negatives.size
+    np.testing.assert_allclose(frequencies, objective.noise, atol=0.005)  # 200,000 draws: SE ≤ 0.0011
+    with pytest.raises(ValueError, match="negative sampling"):
+        estimate(Softmax(), np.ones((V, D)), np.ones((V, D)), examples)
 
 
 def test_cbow_examples_are_windows_around_a_centre():

@@ -5,10 +5,15 @@ too much next to an epoch, they are measured on iid examples of the training dis
 skip-gram pairs drawn with probability N_wc / Σ N (:func:`sample_pairs`) or CBOW examples as
 training draws them (:func:`sample_cbow`). :func:`estimate` gives J and the unbiased estimate
 of ‖∇J‖ with standard errors; :func:`estimated_loss` the loss alone (held out).
+
+For negative sampling, an example may carry negatives drawn from the noise distribution
+(:func:`draw_negatives`): its loss and gradient then average over those m draws instead of
+summing over all V words, unbiased for the same J, so an example costs O(m·d), not O(V·d).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -17,7 +22,7 @@ import numpy as np
 
 from embedlab.text.vocab import as_encoded, subsample
 from embedlab.train.blas import blas_threads
-from embedlab.train.objectives import _block_rows, _check, penalty
+from embedlab.train.objectives import BLOCK_BYTES, NegativeSampling, _block_rows, _check, _logistic_block, penalty
 
 if TYPE_CHECKING:  # SciPy loads where it is used: the first page needs none of it
     import scipy.sparse
@@ -41,9 +46,24 @@ class Examples:
 
     inputs: np.ndarray  # (n, m) int64
     targets: np.ndarray  # (n,) int64
+    negatives: np.ndarray | None = None  # (n, draws) int64 noise words (negative sampling only)
 
     def __len__(self) -> int:
         return len(self.targets)
+
+
+def draw_negatives(examples: Examples, objective: NegativeSampling, draws: int, seed: int) -> Examples:
+    """``examples`` with ``draws`` words per example drawn independently from the noise
+    distribution q of ``objective``. With them, an example's loss is
+
+        softplus(−z_c) + (k/m) Σ_j [n_j ≠ c] softplus(z_{n_j}),   n_1..n_m ~ q
+
+    whose expectation over the draws is the objective's k Σ_{n≠c} q_n softplus(z_n) term
+    exactly; the same holds for its gradient, so the examples stay iid with mean ∇J."""
+    cumulative = np.cumsum(objective.noise)
+    uniform = np.random.default_rng(seed).random((len(examples), draws)) * cumulative[-1]
+    negatives = np.minimum(np.searchsorted(cumulative, uniform, side="right"), len(cumulative) - 1)
+    return dataclasses.replace(examples, negatives=negatives.astype(np.int64))
 
 
 def sample_pairs(counts: scipy.sparse.csr_array, n: int, seed: int) -> Examples:
@@ -110,7 +130,7 @@ def estimate(
         dtype = np.result_type(W_in.dtype, W_out.dtype, np.float32)
         W_out_c = np.asarray(W_out, dtype=dtype)
         kept = None
-        if n * W_out.shape[0] * np.dtype(dtype).itemsize <= KEEP_BYTES:  # the second pass reuses the first's
+        if n * _bytes_per_example(examples, W_out_c) <= KEEP_BYTES:  # the second pass reuses the first's
             kept = list(_example_blocks(objective, W_in, W_out_c, examples, dtype, should_stop))
 
         def blocks():
@@ -142,17 +162,68 @@ def _one_hot(targets: np.ndarray, V: int, dtype) -> np.ndarray:
     return K
 
 
+def _bytes_per_example(examples: Examples, W_out: np.ndarray) -> int:
+    """What one example's block parts hold: a row of V scores, or its drawn columns and h, ∂h."""
+    itemsize = np.dtype(W_out.dtype).itemsize
+    if examples.negatives is None:
+        return W_out.shape[0] * itemsize
+    return (1 + examples.negatives.shape[1]) * (itemsize + 12) + 3 * W_out.shape[1] * itemsize
+
+
 def _example_blocks(objective, W_in, W_out_c, examples: Examples, dtype, should_stop) -> Iterator[tuple]:
     """The examples a block at a time, with their per-example gradients' parts:
-    (slice, inputs (b, m), weights (b, m), h (b, d), loss (b,), ∂loss/∂z (b, V), ∂loss/∂h (b, d))."""
-    step = _block_rows(W_out_c.shape[0])
+    (slice, inputs (b, m), weights (b, m), h (b, d), loss (b,), ∂loss/∂z (b, V), ∂loss/∂h (b, d));
+    ∂loss/∂z is a sparse (b, V) array when the examples carry drawn negatives."""
+    drawn = examples.negatives is not None
+    if drawn and not isinstance(objective, NegativeSampling):
+        raise ValueError(f"drawn negatives belong to negative sampling, not to {objective.name}")
+    step = _drawn_block_rows(examples, W_out_c) if drawn else _block_rows(W_out_c.shape[0])
     for start in range(0, len(examples), step):
         _check(should_stop)
         part = slice(start, start + step)
         inputs, targets = examples.inputs[part], examples.targets[part]
         H, weights = _hidden(W_in, inputs, dtype)
-        row_loss, C = objective.block(H @ W_out_c.T, _one_hot(targets, W_out_c.shape[0], dtype))
-        yield part, inputs, weights, H, row_loss, C, C @ W_out_c  # dh (b, d)
+        if drawn:
+            row_loss, C, dH = _drawn_block(objective, H, W_out_c, targets, examples.negatives[part])
+        else:
+            row_loss, C = objective.block(H @ W_out_c.T, _one_hot(targets, W_out_c.shape[0], dtype))
+            dH = C @ W_out_c  # (b, d)
+        yield part, inputs, weights, H, row_loss, C, dH
+
+
+def _drawn_block_rows(examples: Examples, W_out: np.ndarray) -> int:
+    """Rows per block with drawn negatives: their (b, 1 + m, d) output rows within 4 BLOCK_BYTES
+    (larger blocks than the dense path's: each block adds into (V, d) arrays once)."""
+    per_row = (1 + examples.negatives.shape[1]) * W_out.shape[1] * W_out.dtype.itemsize
+    return max(16, 4 * BLOCK_BYTES // per_row)
+
+
+def _drawn_block(objective: NegativeSampling, H, W_out_c, targets, negatives) -> tuple:
+    """(loss (b,), ∂loss/∂z as a sparse (b, V) array, ∂loss/∂h (b, d)) of examples whose
+    negatives were drawn (:func:`draw_negatives`): the scores of the target and the m drawn
+    words only, a draw equal to the target skipped as gensim skips it."""
+    import scipy.sparse
+
+    b, m = negatives.shape
+    columns = np.concatenate([targets[:, None], negatives], axis=1)  # (b, 1 + m)
+    U = W_out_c[columns]  # (b, 1 + m, d)
+    Z = np.einsum("bd,bjd->bj", H, U)  # (b, 1 + m) scores
+    positive = np.zeros_like(Z)
+    positive[:, 0] = 1.0
+    negative = np.zeros_like(Z)
+    negative[:, 1:] = (objective.negative / m) * (negatives != targets[:, None])
+    loss, G = _logistic_block(positive, negative, Z)  # G: ∂loss/∂z on those columns
+    rows = np.repeat(np.arange(b), 1 + m)
+    C = scipy.sparse.csr_array((G.ravel(), (rows, columns.ravel())), shape=(b, W_out_c.shape[0]))
+    C.sum_duplicates()  # a word drawn twice is one row of W_out: its gradient parts add
+    return loss, C, np.einsum("bj,bjd->bd", G, U)
+
+
+def _row_squares(C) -> np.ndarray:
+    """Σ_v C[i, v]² per row, of a dense or a sparse (b, V) array."""
+    if isinstance(C, np.ndarray):
+        return np.einsum("bv,bv->b", C, C)
+    return np.bincount(np.repeat(np.arange(C.shape[0]), np.diff(C.indptr)), weights=C.data**2, minlength=C.shape[0])
 
 
 def _mean_gradient(blocks, n: int, in_shape, out_shape) -> tuple[np.ndarray, ...]:
@@ -161,7 +232,7 @@ def _mean_gradient(blocks, n: int, in_shape, out_shape) -> tuple[np.ndarray, ...
     losses, sq_norms = np.empty(n), np.empty(n)
     for part, inputs, weights, H, row_loss, C, dH in blocks:
         losses[part] = row_loss
-        sq_norms[part] = np.einsum("bv,bv->b", C, C) * np.einsum("bd,bd->b", H, H) + np.einsum(
+        sq_norms[part] = _row_squares(C) * np.einsum("bd,bd->b", H, H) + np.einsum(
             "bd,bd->b", dH, dH
         ) * _input_weight_norms(inputs, weights)
         mean_out += C.T @ H
@@ -177,7 +248,7 @@ def _dots(blocks, n: int, G_in: np.ndarray, G_out: np.ndarray) -> np.ndarray:
     out = np.empty(n)
     for part, inputs, weights, H, _, C, dH in blocks:
         in_part = np.einsum("bm,bmd,bd->b", weights, G_in[np.maximum(inputs, 0)], dH)
-        out[part] = np.einsum("bv,bv->b", C, H @ G_out.T) + in_part
+        out[part] = np.einsum("bd,bd->b", H, C @ G_out) + in_part  # Σ_v C_iv h_i·G_out[v]
     return out
 
 
@@ -210,14 +281,19 @@ def estimated_loss(
     dtype = np.result_type(W_in.dtype, W_out.dtype, np.float32)
     W_out_c = np.asarray(W_out, dtype=dtype)
     losses = np.empty(len(examples))
-    step = _block_rows(W_out.shape[0])
     with one_blas_thread():
-        for start in range(0, len(examples), step):
-            _check(should_stop)
-            part = slice(start, start + step)
-            H, _ = _hidden(W_in, examples.inputs[part], dtype)
-            K = _one_hot(examples.targets[part], W_out.shape[0], dtype)
-            losses[part] = objective.block(H @ W_out_c.T, K)[0]
+        if examples.negatives is not None:
+            blocks = _example_blocks(objective, W_in, W_out_c, examples, dtype, should_stop)
+            for part, _, _, _, row_loss, _, _ in blocks:
+                losses[part] = row_loss
+        else:
+            step = _block_rows(W_out.shape[0])
+            for start in range(0, len(examples), step):
+                _check(should_stop)
+                part = slice(start, start + step)
+                H, _ = _hidden(W_in, examples.inputs[part], dtype)
+                K = _one_hot(examples.targets[part], W_out.shape[0], dtype)
+                losses[part] = objective.block(H @ W_out_c.T, K)[0]
     return float(losses.mean()), float(losses.std(ddof=1) / np.sqrt(len(losses)))
 
 
