@@ -12,7 +12,7 @@ import pytest
 
 from embedlab.atomic import remove_stale_temporaries
 from embedlab.config import CorpusOptions, TrainOptions
-from embedlab.errors import EmbedLabError
+from embedlab.errors import EmbedLabError, TrainingCancelled
 from embedlab.hooks import Hooks
 from embedlab.store import RunWriter, load_run
 from embedlab.text.corpus import Corpus
@@ -94,6 +94,23 @@ def test_cache_trains_once_and_retrains_damaged_entries(tmp_path):
         load_run(third.path)
     train_cached(prepared, options, tmp_path, hooks)
     assert len(epochs_seen) == 12
+
+
+def test_the_cache_holds_whole_runs_only_a_stopped_one_under_its_own_name(tmp_path):
+    """train_cached publishes once, under the name the outcome decides: nothing half-built, no
+    scratch directory left beside the runs, a cancelled run with no finished epoch leaves nothing."""
+    prepared = prepare(small_corpus(), CorpusOptions(min_count=1))
+    options = TrainOptions(dim=4, epochs=4)
+    done = []
+    stop_after_two = Hooks(on_epoch=lambda e, s, m: done.append(e), should_stop=lambda: len(done) >= 3)
+    stopped = train_cached(prepared, options, tmp_path, stop_after_two, keep_partial=True)
+    assert stopped.stopped_early and stopped.epochs == 2 and stopped.path.name.endswith("-stopped2")
+    with pytest.raises(TrainingCancelled):
+        train_cached(prepared, options.replace(seed=5), tmp_path, Hooks(should_stop=lambda: True), keep_partial=True)
+    full = train_cached(prepared, options, tmp_path)
+    assert not full.stopped_early and full.path == stopped.path.with_name(stopped.path.name.removesuffix("-stopped2"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([stopped.path.name, full.path.name])
+    load_run(stopped.path, verify=True), load_run(full.path, verify=True)
 
 
 def test_load_run_rejects_disagreeing_shapes(tmp_path):

@@ -24,7 +24,7 @@ from typing import Protocol
 import numpy as np
 
 from embedlab import __version__
-from embedlab.atomic import atomic_dir
+from embedlab.atomic import atomic_dir, new_temporary, publish
 from embedlab.config import Limits, TrainOptions, cache_root
 from embedlab.errors import EmbedLabError, TrainingCancelled, TrainingDiverged
 from embedlab.hooks import Hooks, Snapshot
@@ -363,16 +363,15 @@ def train_cached(
             return load_run(target, verify=True)
         except EmbedLabError:
             shutil.rmtree(target, ignore_errors=True)
-    scratch = target.with_name(target.name + ".partial")
-    shutil.rmtree(scratch, ignore_errors=True)
-    run = train(prepared, options, scratch, hooks, limits, scorer, keep_partial=keep_partial)
-    if run.stopped_early:
-        stopped = target.with_name(f"{target.name}-stopped{run.config['stopped_at_epoch']}")
-        shutil.rmtree(stopped, ignore_errors=True)
-        os.replace(scratch, stopped)
-        return load_run(stopped)
+    # The name is known only when training ends (a stopped run has its own), so the run is built
+    # in atomic's temporary sibling and published under that name; a crash leaves only the sibling.
+    scratch = new_temporary(target)
     try:
-        os.rename(scratch, target)
-    except OSError:  # someone else finished the same run first: theirs is kept
+        run = train(prepared, options, scratch, hooks, limits, scorer, keep_partial=keep_partial)
+        if run.stopped_early:
+            target = target.with_name(f"{target.name}-stopped{run.config['stopped_at_epoch']}")
+        publish(scratch, target)  # False when another process finished the same run first: theirs is kept
+    except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
+        raise
     return load_run(target)
