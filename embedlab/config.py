@@ -205,16 +205,18 @@ class TrainOptions:
             return float(self.sample)
         return 1e-3 if self.trainer == "gensim" else 0.0
 
-    def validate(self, limits: Limits | None = None) -> TrainOptions:
-        limits = limits or Limits.from_env()
+    def __post_init__(self) -> None:
+        """Options that break a rule are never made (EmbedLabError): every later step may trust
+        them. The caps of a shared server are :meth:`validate`'s, checked where options are made
+        from a visitor's input."""
         if self.trainer not in TRAINERS:
             raise EmbedLabError(
                 _("trainer must be one of {names}; got {value}.").format(
                     names=", ".join(TRAINERS), value=repr(self.trainer)
                 )
             )
-        _check_int("dim", self.dim, 1, limits.max_dim, cap=True)
-        _check_int("epochs", self.epochs, 1, limits.max_epochs, cap=True)
+        _check_int("dim", self.dim, 1)
+        _check_int("epochs", self.epochs, 1)
         _check_int("window", self.window, 1, 50)
         _check_int("seed", self.seed, 0, 2**32 - 1)
         if self.lr is not None:
@@ -234,6 +236,13 @@ class TrainOptions:
         _check_int("workers", self.workers, 1, 64)
         _check_int("batch_size", self.batch_size, 1, 65_536)
         _check_float("l2", self.l2, 0.0, 10.0)
+
+    def validate(self, limits: Limits | None = None) -> TrainOptions:
+        """These options within a shared server's caps (``limits``, default from the
+        environment); the rules that hold everywhere were checked when they were made."""
+        limits = limits or Limits.from_env()
+        _check_int("dim", self.dim, 1, limits.max_dim, cap=True)
+        _check_int("epochs", self.epochs, 1, limits.max_epochs, cap=True)
         return self
 
     def replace(self, **changes) -> TrainOptions:

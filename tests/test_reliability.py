@@ -326,6 +326,34 @@ def test_default_limits_fit_a_shared_server_and_env_lifts_them(monkeypatch):
     assert TrainOptions(dim=1000, epochs=500).validate(lifted).dim == 1000
 
 
+@pytest.mark.parametrize(
+    "bad, named",
+    [
+        ({"window": 0}, "window"),
+        ({"lr": 0.0}, "lr"),
+        ({"lr": float("nan")}, "lr"),
+        ({"dim": 2.5}, "dim"),
+        ({"trainer": "torch"}, "trainer"),
+        ({"trainer": "gensim", "negative": 0}, "negative sampling"),
+        ({"trainer": "gensim", "hs": 1}, "choose one objective"),
+        ({"l2": -1.0}, "l2"),
+    ],
+)
+def test_training_options_that_break_a_rule_are_never_made(bad, named):
+    """Checked once, where options are made (also by replace): every later step trusts them."""
+    with pytest.raises(EmbedLabError, match=named):
+        TrainOptions(**bad)
+    with pytest.raises(EmbedLabError, match=named):
+        TrainOptions().replace(**bad)
+
+
+def test_the_caps_of_a_shared_server_are_checked_apart_from_the_rules():
+    big = TrainOptions(dim=1000, epochs=500)  # a valid setting on one's own machine
+    with pytest.raises(EmbedLabError, match="capped at 300"):
+        big.validate(Limits())
+    assert big.validate(Limits(max_dim=1000, max_epochs=500)) is big
+
+
 def test_a_dimension_over_the_cap_trains_once_embedlab_unlimited_is_set(tmp_path):
     (tmp_path / "small.txt").write_text(text_corpus(100), encoding="utf-8")
     args = ["train", "--corpus", "small.txt", "--epochs", "1", "--dim", "301", "--out", "run"]

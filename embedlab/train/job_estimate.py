@@ -149,7 +149,6 @@ def run_estimate(prepared: Prepared, options: TrainOptions, scorer: Scorer | Non
     and not counted for every snapshot. Costs about ``3 × seconds`` plus the trainer's set-up; cache
     it per corpus and settings.
     """
-    options = options.validate(Limits(max_dim=10**9, max_epochs=10**9))
     epoch = _probe_epoch(prepared, options, seconds)
     scoring, _ = _probe_scorer(scorer, initial_vectors(len(prepared.vocab), options.dim, options.seed))
     snapshot = _probe_snapshot(prepared, options, seconds) + scoring

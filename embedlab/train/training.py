@@ -223,7 +223,6 @@ def train(
     ``keep_partial``; otherwise — or before the first epoch ends — TrainingCancelled is
     raised and nothing is left at ``out_dir``. A non-finite loss is an EmbedLabError.
     """
-    options = options.validate(limits)
     check_feasible(prepared, options, limits)
     stop = (hooks or Hooks()).stop_requested  # the set-up counts pairs for seconds on a large corpus
     train_pairs = pair_counts(prepared.train, prepared.vocab.counts, options, stop)
@@ -356,7 +355,6 @@ def train_cached(
     served. A run stopped early (``keep_partial``) is stored beside the full run's entry under
     its own name, so it is never served as the complete run.
     """
-    options = options.validate(limits)
     target = cache_path(prepared, options, cache_dir, scorer)
     if target.exists():
         try:
