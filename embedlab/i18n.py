@@ -227,6 +227,14 @@ def listing(items: Sequence[str], language: str | None = None) -> str:
     return separator.join(items)
 
 
+def table_style(frame, precision: int = 4, language: str | None = None):
+    """``frame.style`` with its numbers written in ``language``'s way (a pandas Styler, which
+    st.dataframe draws): ``precision`` decimals, "—" for a missing value."""
+    vietnamese = (language or current()) in _DECIMAL_COMMA_LANGUAGES
+    decimal, thousands = (",", ".") if vietnamese else (".", None)
+    return frame.style.format(na_rep="—", precision=precision, decimal=decimal, thousands=thousands)
+
+
 # Vega's number formats (d3-format) in the language: axes, legends and tooltips of every chart.
 _VEGA_NUMBERS = {"vi": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["", "\u00a0₫"]}}
 

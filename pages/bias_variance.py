@@ -7,7 +7,7 @@ from dashboard.session import Session, session
 from embedlab import charts, roles
 from embedlab.config import SWEEP_PRESETS, Limits, SweepOptions
 from embedlab.experiments import biasvar, stability
-from embedlab.i18n import N_, _, number
+from embedlab.i18n import N_, _, number, table_style
 from embedlab.markup import inert
 from embedlab.runs import analysis
 from embedlab.runs.evaluate import scorer_for
@@ -196,7 +196,7 @@ with sweep_tab:
                 single=number(table["single_pair_share"].iloc[0], ".1%"),
             )
         )
-        st.dataframe(table, hide_index=True)  # the columns of bias_variance.csv, the file below
+        st.dataframe(table_style(table, 5), hide_index=True)  # the columns of bias_variance.csv, the file below
         st.download_button(_("Download bias_variance.csv"), table.to_csv(index=False), "bias_variance.csv", "text/csv")
 
 with stability_tab:
@@ -250,4 +250,4 @@ with stability_tab:
                 "the toy corpus, else frequent words."
             )
         )
-        st.dataframe(table, hide_index=True)
+        st.dataframe(table_style(table), hide_index=True)

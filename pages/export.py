@@ -5,7 +5,7 @@ import streamlit as st
 from dashboard import frame, runs
 from embedlab import export, roles
 from embedlab.errors import EmbedLabError
-from embedlab.i18n import _, number
+from embedlab.i18n import _, number, table_style
 from embedlab.markup import inert
 from embedlab.store import load_run
 
@@ -76,7 +76,7 @@ st.caption(
     )
 )
 if run.has_loss:
-    st.dataframe(run.metrics.style.format(na_rep="—", precision=4), hide_index=True)
+    st.dataframe(table_style(run.metrics), hide_index=True)
     st.caption(_("— : not measured (no held-out sentences, or too few benchmark items in this vocabulary to score)."))
 else:
     st.info(_("This run was opened without training metrics, so there is no metrics table to download."))

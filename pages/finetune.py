@@ -7,20 +7,37 @@ from embedlab import charts, roles
 from embedlab.config import Limits
 from embedlab.experiments import finetune_notes
 from embedlab.experiments.finetune import EPOCHS, LR_FACTOR
-from embedlab.i18n import _, listing
+from embedlab.i18n import N_, _, listing
 from embedlab.markup import inert
-from embedlab.text.builtin_corpora import shifted_words
+from embedlab.text.builtin_corpora import TOY_FILES, shifted_words
+
+BANDS = {"rare in B": N_("rare in B"), "middle": N_("middle"), "frequent in B": N_("frequent in B")}  # top_movers'
+
+
+def movers_columns() -> dict[str, str]:
+    """The movers table's headers in the visitor's language (finetune.top_movers' columns)."""
+    return {
+        "word": _("word"),
+        "band": _("frequency band"),
+        "count_b": _("count in the second corpus"),
+        "drift": _("drift"),
+        "drift_raw": _("drift without the rotation"),
+        "rank": _("rank"),
+    }
+
 
 frame.open_page(__file__)
 pair = runs.require_pair()
+# the second domain of the runs' own toy corpus (toy-vi's is toy-vi-shift), else the English one
+shift = f"{pair.record.corpus}-shift" if f"{pair.record.corpus}-shift" in TOY_FILES else "toy-shift"
 st.header(_("Fine-tune on a second corpus"))
 st.caption(
     _(
         "SEED §8: embeddings are fine-tuned per domain. Training continues from the current runs' last snapshot on "
         "a new corpus, with the same trainer and settings; words the new corpus uses differently should move, the "
-        "rest stay, and what was learned from the first corpus is partly forgotten. The built-in **toy-shift** "
-        "corpus is the toy corpus in which four planted words change company ({words}): the ground truth."
-    ).format(words=listing(shifted_words()))
+        "rest stay, and what was learned from the first corpus is partly forgotten. The built-in **{shift}** corpus "
+        "is {first} in which four planted words change company ({words}): the ground truth."
+    ).format(shift=shift, first=shift.removesuffix("-shift"), words=listing(shifted_words(shift)))
 )
 
 if any("train_options" not in run.config or not run.has_outputs for run in pair.runs().values()):
@@ -40,7 +57,7 @@ if switch is None:
         source = corpus_col.selectbox(
             _("second corpus"),
             sources,
-            index=sources.index("toy-shift") if "toy-shift" in sources else 0,
+            index=sources.index(shift) if shift in sources else 0,
             format_func=corpora.corpus_label,
         )
         epochs = epochs_col.number_input(_("fine-tuning epochs"), 1, limits.max_epochs, EPOCHS)
@@ -89,12 +106,13 @@ for column, (role, run) in zip(st.columns(len(pair.runs())), pair.runs().items()
         words = list(dict.fromkeys([*focus, *movers["word"].head(6)]))
         drift = cached.drift(str(run.path))
         widgets.chart(charts.drift_lines(drift[drift["word"].isin(words)], focus, title=_("words that moved most")))
-        st.dataframe(movers, hide_index=True, height=300)
+        shown = movers.assign(band=movers["band"].map(lambda band: _(BANDS.get(band, band))))
+        st.dataframe(shown.rename(columns=movers_columns()), hide_index=True, height=300)
 st.caption(
     _(
         "Drift = 1 − cos(v_w(t) R_t, v_w(switch)), after R_t, the orthogonal Procrustes rotation of epoch t's "
         "vectors onto the switch epoch's: fine-tuning turns the whole space a little, and a turn is not any one "
-        "word's movement; without it (drift_raw in the table) every word's drift reads higher. Words new in the "
+        "word's movement; without it (“{raw}” in the table) every word's drift reads higher. Words new in the "
         "second corpus are left out: they had no vector to drift from."
-    )
+    ).format(raw=movers_columns()["drift_raw"])
 )

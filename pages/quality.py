@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard import cached, frame, runs, specs, widgets
 from embedlab import charts, roles
-from embedlab.i18n import N_, _, number
+from embedlab.i18n import N_, _, number, table_style
 from embedlab.runs import evaluate
 from embedlab.runs.quality import coverage_text, evaluate_run
 from embedlab.text import benchmark_files
@@ -93,7 +93,8 @@ with widgets.guard():
     with st.expander(_("Scores per epoch (table)")):
         both = pd.concat([t.assign(trainer=name) for name, t in tables.items()], ignore_index=True)
         # the score columns keep metrics.csv's names: the table is that file's
-        st.dataframe(both.set_index(["trainer", "epoch"]).rename_axis([_("trainer"), _("epoch")]), width="stretch")
+        scores = both.set_index(["trainer", "epoch"]).rename_axis([_("trainer"), _("epoch")])
+        st.dataframe(table_style(scores), width="stretch")
 
 st.subheader(_("Which analogy questions are answered right"))
 sample = benchmark_files.sample_analogies(pair.first.vocab)

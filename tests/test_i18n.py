@@ -252,6 +252,17 @@ def test_charts_write_vietnamese_numbers_with_the_same_symbols_as_the_text():
     assert i18n.localise_spec(spec, "en") is spec  # English: Vega's own default
 
 
+def test_tables_write_vietnamese_numbers_as_cldr_does():
+    import pandas as pd
+
+    frame = pd.DataFrame({"loss": [1234.56789, float("nan")], "epoch": [3, 57185]})
+    vietnamese = i18n.table_style(frame, 4, "vi").to_string().split()
+    english = i18n.table_style(frame, 4, "en").to_string().split()
+    assert format_decimal(1234.56789, "#,##0.0000", locale="vi") in vietnamese  # 1.234,5679
+    assert format_decimal(57185, "#,##0", locale="vi") in vietnamese and "—" in vietnamese
+    assert "1234.5679" in english and "57185" in english  # English as the tables read before
+
+
 def test_lists_of_decimals_stay_readable():
     assert i18n.listing(["0,42", "0,51"], "vi") == "0,42; 0,51"
     assert i18n.listing(["0.42", "0.51"], "en") == "0.42, 0.51"

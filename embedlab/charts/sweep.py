@@ -23,7 +23,7 @@ TERM_COLOURS = alt.Scale(
 
 def _dim_axis() -> alt.X:
     return alt.X(
-        "dim:Q", scale=alt.Scale(type="log", base=2), axis=alt.Axis(values=[2**k for k in range(10)]), title="d (log₂)"
+        "dim:Q", scale=alt.Scale(type="log", base=2), axis=alt.Axis(values=[2**k for k in range(10)]), title=_("d (log₂)")
     )
 
 
@@ -125,7 +125,7 @@ def loss_chart(table: pd.DataFrame) -> alt.LayerChart:
         ),
     )
     band = base.mark_area(opacity=0.25).encode(
-        y=alt.Y("low:Q", title="cross-entropy", scale=alt.Scale(zero=False)), y2="high:Q"
+        y=alt.Y("low:Q", title=_("cross-entropy"), scale=alt.Scale(zero=False)), y2="high:Q"
     )
     line = base.mark_line(point=True).encode(
         y="loss:Q",
@@ -205,15 +205,15 @@ def tradeoff_chart(table: pd.DataFrame, verdict: dict) -> alt.VConcatChart:
     """
     mark = pd.DataFrame({"dim": [verdict["best"]]}) if verdict["resolved"] else None
     bias = _term_panel(
-        _with_band(table, "bias2_model", "bias2_model_se", "bias²"), _("bias² falls as d grows…"), "bias²"
+        _with_band(table, "bias2_model", "bias2_model_se", "bias²"), _("bias² falls as d grows…"), _("bias²")
     )
     variance = _term_panel(
-        _with_band(table, "variance_unbiased", "variance_se", "variance"), _("…variance between runs rises"), "variance"
+        _with_band(table, "variance_unbiased", "variance_se", "variance"), _("…variance between runs rises"), _("variance")
     )
     total = _term_panel(
         _with_band(table, "total", "total_se_runs", "total", verdict.get("t", 2.0)),
         _("total held-out error (noise + bias² + variance)"),
-        "Brier",
+        _("Brier"),
         mark,
     )
     return alt.vconcat(

@@ -231,3 +231,54 @@ def test_the_rule_finds_english_outside_the_marks_and_lets_data_stand():
     assert untranslated(f":material/add_circle: {LEFT}Tick it{RIGHT}", data) == []
     assert untranslated("heldout_loss", data, is_header=True) == []
     assert untranslated("heldout_loss", data) == ["heldout", "loss"]
+
+
+def marked_label(text: str) -> str:
+    return f"{LEFT}{text}{RIGHT}"
+
+
+@pytest.mark.slow  # a small sweep, stability over two seeds and a fine-tuning: real trainings
+def test_after_a_sweep_stability_and_fine_tuning_every_text_still_comes_from_the_catalog(monkeypatch):
+    """What the Bias–variance and Fine-tune pages show only once they have run: the verdict, the
+    metrics, the tables, the forgetting note and the drift charts."""
+    from dashboard import server
+
+    monkeypatch.setenv("EMBEDLAB_TRAINING_SLOTS", "1")
+    server.scheduler.clear()
+    try:
+        at = AppTest.from_file(APP, default_timeout=120)
+        at.query_params["lang"] = i18n.PSEUDO
+        at.run(timeout=300)
+        at.switch_page("pages/bias_variance.py").run(timeout=300)
+        at.text_input(key="bv_dims").set_value("2,4")
+        at.number_input(key="bv_runs").set_value(2)
+        at.number_input(key="bv_epochs").set_value(1)
+        next(b for b in at.button if b.label == marked_label("Run the sweep")).click()
+        at.run(timeout=600)
+        at.number_input(key="st_seeds").set_value(2)
+        at.number_input(key="st_epochs").set_value(1)
+        next(b for b in at.button if b.label == marked_label("Train the seeds and compare")).click()
+        at.run(timeout=600)
+        assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
+        assert at.session_state["bv_sweep"] is not None and at.session_state["bv_stability"] is not None
+        texts = visible_texts(at.main)
+        data = session_data(at)
+        data["columns"] |= set(at.session_state["bv_sweep"]["table"].columns)  # bias_variance.csv's own names
+        data["columns"] |= set(at.session_state["bv_stability"]["table"].columns)
+        data["names"] |= {at.session_state["bv_sweep"]["label"], at.session_state["bv_stability"]["label"]}
+
+        at.switch_page("pages/finetune.py").run(timeout=300)
+        next(n for n in at.number_input if n.label == marked_label("fine-tuning epochs")).set_value(1)
+        next(b for b in at.button if b.label == marked_label("Fine-tune both trainers")).click()
+        at.run(timeout=600)
+        assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
+        assert any(marked_label("words that moved most") == t for _, t, _ in visible_texts(at.main))
+        texts += visible_texts(at.main)
+        data = {key: values | session_data(at)[key] for key, values in data.items()}
+    finally:
+        server.scheduler().shutdown()
+        server.scheduler.clear()
+    unmarked = [
+        (kind, text[:100], words[:5]) for kind, text, header in texts if (words := untranslated(text, data, header))
+    ]
+    assert not unmarked, unmarked
