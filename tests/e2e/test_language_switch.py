@@ -80,5 +80,6 @@ def test_the_switch_turns_english_and_back_keeping_an_uploaded_corpus(vietnamese
     assert f"{UPLOAD_NAME} (đã tải lên)" in sidebar_text(page)  # the same corpus
 
     choose(page, "English")
-    assert header(page) == "Corpus" and f"{UPLOAD_NAME} (uploaded)" in sidebar_text(page)
+    wait_for_text(page, HEADER, "Corpus")
+    assert f"{UPLOAD_NAME} (uploaded)" in sidebar_text(page)
     assert exceptions(page) == []
