@@ -157,9 +157,10 @@ with st.expander(_("Settings"), expanded=settings_open), st.form("train_form"):
             _("negative samples"), value=gensim.negative or 5, step=1, help=help_text("negative")
         )
         gensim_sample = sample_input(gensim, "gs_sample")
-    estimate_col, train_col, _rest = st.columns([1, 1, 4])
-    estimate_clicked = estimate_col.form_submit_button(_("Estimate the work"))
-    train_clicked = train_col.form_submit_button(_("Train both"), type="primary")
+    # side by side at their own width: fixed columns cut "Ước tính khối lượng" at 1400 px
+    buttons = st.container(horizontal=True)
+    estimate_clicked = buttons.form_submit_button(_("Estimate the work"))
+    train_clicked = buttons.form_submit_button(_("Train both"), type="primary")
 
 valid = False
 if estimate_clicked or train_clicked:
