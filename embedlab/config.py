@@ -8,14 +8,13 @@ keeps its own copy of the bounds. Resource caps for a shared server live in
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from embedlab import roles
-from embedlab.errors import EmbedLabError
-from embedlab.i18n import N_, _, number
+from embedlab.errors import EmbedLabError, check_float, check_int
+from embedlab.i18n import N_, _
 
 # toy-shift, toy-vi-shift: the second toy domains (fine-tuning); toy-vi, vi: Vietnamese, segmented into words
 BUILTIN_CORPORA = ("toy", "toy-shift", "toy-vi", "toy-vi-shift", "lee", "wiki", "vi")
@@ -103,39 +102,6 @@ class Limits:
         return self.max_tokens * ENGLISH_BYTES_PER_TOKEN / 1e6
 
 
-def _check_int(name: str, value, low: int, high: int | None = None, *, cap: bool = False) -> None:
-    """``cap``: ``high`` is a shared-server limit from :class:`Limits`, and the message says how to lift it."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise EmbedLabError(_("{name} must be a whole number, got {value}.").format(name=name, value=repr(value)))
-    if cap and value > high:
-        raise EmbedLabError(
-            _(
-                "{name} is capped at {high} here and you asked for {value}; use less "
-                "(or set EMBEDLAB_UNLIMITED=1 on your own machine)."
-            ).format(name=name, high=high, value=value)
-        )
-    if value < low or (high is not None and value > high):
-        message = (
-            _("{name} must be at least {low} and at most {high}; got {value}.")
-            if high is not None
-            else _("{name} must be at least {low}; got {value}.")
-        )
-        raise EmbedLabError(message.format(name=name, low=low, high=high, value=value))
-
-
-def _check_float(name: str, value, low: float, high: float, *, open_low: bool = False) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise EmbedLabError(_("{name} must be a finite number, got {value}.").format(name=name, value=repr(value)))
-    too_low = value <= low if open_low else value < low
-    if too_low or value > high:
-        message = (
-            _("{name} must be greater than {low} and at most {high}; got {value}.")
-            if open_low
-            else _("{name} must be at least {low} and at most {high}; got {value}.")
-        )
-        raise EmbedLabError(message.format(name=name, low=number(low), high=number(high), value=number(value)))
-
-
 @dataclass(frozen=True)
 class CorpusOptions:
     """Which corpus, and how it becomes a vocabulary and a held-out split."""
@@ -152,11 +118,11 @@ class CorpusOptions:
             raise EmbedLabError(
                 _("corpus must be one of {names} or the path of a text file.").format(names=", ".join(BUILTIN_CORPORA))
             )
-        _check_int("min_count", self.min_count, 1)
+        check_int("min_count", self.min_count, 1)
         if self.max_vocab is not None:
-            _check_int("max_vocab", self.max_vocab, 2)
-        _check_float("heldout_fraction", self.heldout_fraction, 0.0, 0.5)
-        _check_int("split_seed", self.split_seed, 0)
+            check_int("max_vocab", self.max_vocab, 2)
+        check_float("heldout_fraction", self.heldout_fraction, 0.0, 0.5)
+        check_int("split_seed", self.split_seed, 0)
         if self.segment not in SEGMENT_CHOICES:
             raise EmbedLabError(
                 _("segment must be one of {names}; got {value}.").format(
@@ -215,34 +181,34 @@ class TrainOptions:
                     names=", ".join(TRAINERS), value=repr(self.trainer)
                 )
             )
-        _check_int("dim", self.dim, 1)
-        _check_int("epochs", self.epochs, 1)
-        _check_int("window", self.window, 1, 50)
-        _check_int("seed", self.seed, 0, 2**32 - 1)
+        check_int("dim", self.dim, 1)
+        check_int("epochs", self.epochs, 1)
+        check_int("window", self.window, 1, 50)
+        check_int("seed", self.seed, 0, 2**32 - 1)
         if self.lr is not None:
-            _check_float("lr", self.lr, 0.0, 1000.0, open_low=True)
-        _check_float("min_lr_fraction", self.min_lr_fraction, 0.0, 1.0)
+            check_float("lr", self.lr, 0.0, 1000.0, open_low=True)
+        check_float("min_lr_fraction", self.min_lr_fraction, 0.0, 1.0)
         if self.sample is not None:
-            _check_float("sample", self.sample, 0.0, 1.0)
+            check_float("sample", self.sample, 0.0, 1.0)
         if self.sg not in (0, 1):
             raise EmbedLabError(_("sg must be 1 (skip-gram) or 0 (CBOW); got {value}.").format(value=repr(self.sg)))
         if self.hs not in (0, 1):
             raise EmbedLabError(_("hs must be 0 or 1; got {value}.").format(value=repr(self.hs)))
-        _check_int("negative", self.negative, 0, 50)
+        check_int("negative", self.negative, 0, 50)
         if self.trainer == "gensim" and self.hs == 0 and self.negative == 0:
             raise EmbedLabError(_("gensim needs negative sampling (negative > 0) or hierarchical softmax (hs=1)."))
         if self.trainer == "gensim" and self.hs == 1 and self.negative > 0:
             raise EmbedLabError(_("choose one objective for gensim: hs=1 with negative=0, or hs=0 with negative > 0."))
-        _check_int("workers", self.workers, 1, 64)
-        _check_int("batch_size", self.batch_size, 1, 65_536)
-        _check_float("l2", self.l2, 0.0, 10.0)
+        check_int("workers", self.workers, 1, 64)
+        check_int("batch_size", self.batch_size, 1, 65_536)
+        check_float("l2", self.l2, 0.0, 10.0)
 
     def validate(self, limits: Limits | None = None) -> TrainOptions:
         """These options within a shared server's caps (``limits``, default from the
         environment); the rules that hold everywhere were checked when they were made."""
         limits = limits or Limits.from_env()
-        _check_int("dim", self.dim, 1, limits.max_dim, cap=True)
-        _check_int("epochs", self.epochs, 1, limits.max_epochs, cap=True)
+        check_int("dim", self.dim, 1, limits.max_dim, cap=True)
+        check_int("epochs", self.epochs, 1, limits.max_epochs, cap=True)
         return self
 
     def replace(self, **changes) -> TrainOptions:
@@ -304,7 +270,7 @@ class MapOptions:
 
     def validate(self, limits: Limits | None = None) -> MapOptions:
         limits = limits or Limits.from_env()
-        _check_int("words on the map", self.words, 2, limits.max_map_words, cap=True)
+        check_int("words on the map", self.words, 2, limits.max_map_words, cap=True)
         return self
 
 
@@ -336,9 +302,9 @@ class SweepOptions:
         if not self.dims:
             raise EmbedLabError(_("give at least one dimension, e.g. --dims 2,4,8."))
         for d in self.dims:
-            _check_int("each dimension", d, 1, limits.max_dim, cap=True)
-        _check_int("runs", self.runs, 2, 1000)
-        _check_float("share", self.share, 0.0, 1.0, open_low=True)
+            check_int("each dimension", d, 1, limits.max_dim, cap=True)
+        check_int("runs", self.runs, 2, 1000)
+        check_float("share", self.share, 0.0, 1.0, open_low=True)
         if len(self.dims) * self.runs > limits.max_sweep_runs:
             raise EmbedLabError(
                 _(
@@ -411,5 +377,5 @@ class ImportOptions:
                 )
             )
         if self.max_words is not None:
-            _check_int("max_words", self.max_words, 2)
+            check_int("max_words", self.max_words, 2)
         return self

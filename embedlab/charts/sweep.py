@@ -23,7 +23,10 @@ TERM_COLOURS = alt.Scale(
 
 def _dim_axis() -> alt.X:
     return alt.X(
-        "dim:Q", scale=alt.Scale(type="log", base=2), axis=alt.Axis(values=[2**k for k in range(10)]), title=_("d (log₂)")
+        "dim:Q",
+        scale=alt.Scale(type="log", base=2),
+        axis=alt.Axis(values=[2**k for k in range(10)]),
+        title=_("d (log₂)"),
     )
 
 
@@ -208,7 +211,9 @@ def tradeoff_chart(table: pd.DataFrame, verdict: dict) -> alt.VConcatChart:
         _with_band(table, "bias2_model", "bias2_model_se", "bias²"), _("bias² falls as d grows…"), _("bias²")
     )
     variance = _term_panel(
-        _with_band(table, "variance_unbiased", "variance_se", "variance"), _("…variance between runs rises"), _("variance")
+        _with_band(table, "variance_unbiased", "variance_se", "variance"),
+        _("…variance between runs rises"),
+        _("variance"),
     )
     total = _term_panel(
         _with_band(table, "total", "total_se_runs", "total", verdict.get("t", 2.0)),

@@ -33,7 +33,6 @@ from embedlab.hooks import Hooks, Snapshot
 from embedlab.i18n import _
 from embedlab.runs.alignment import procrustes_rotation
 from embedlab.runs.analysis import normalize_rows
-from embedlab.runs.neighbours import _top_k
 from embedlab.store import Run, load_run
 from embedlab.text.builtin_corpora import shifted_words
 from embedlab.text.corpus import Corpus
@@ -383,21 +382,3 @@ def drift_ranks(run: Run, words: list[str] | None = None, top: int = 10) -> tupl
     last = last.sort_values("rank")[["word", "count_b", "drift", "drift_raw", "rank"]]
     chosen = last[last["word"].isin(words or [])]
     return last.head(top).reset_index(drop=True), chosen.reset_index(drop=True)
-
-
-def turnover_since_switch(run: Run, words: list[str], k: int = 10) -> pd.DataFrame:
-    """Jaccard@k of each word's neighbours at every epoch after the switch with those at the switch:
-    ``epoch, word, jaccard`` (1 = the same neighbours as before fine-tuning)."""
-    E = switch_epoch(run)
-    rows = np.array([run.vocab.index[w] for w in words if w in run.vocab.index], dtype=np.int64)
-    before = _top_k(normalize_rows(run.input_vectors[E]), rows, k)[0]
-    frames = []
-    for epoch in range(E, run.epochs + 1):
-        now = _top_k(normalize_rows(run.input_vectors[epoch]), rows, k)[0]
-        shared = (now[:, :, None] == before[:, None, :]).sum(axis=(1, 2))
-        frames.append(
-            pd.DataFrame(
-                {"epoch": epoch, "word": [run.vocab.words[r] for r in rows], "jaccard": shared / (2 * k - shared)}
-            )
-        )
-    return pd.concat(frames, ignore_index=True)

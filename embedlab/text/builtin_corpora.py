@@ -143,63 +143,75 @@ def _wiki_sentences(path: Path, sha256: str) -> tuple[list[list[str]], int]:
     return sentences, len(articles)
 
 
+def _read_toy(name: str) -> tuple[list, str, Deferred]:
+    """A toy corpus file (or its second domain): sentences, sha256 and its description."""
+    no_limit = 10**12
+    file, _, shifted = TOY_FILES[name]
+    path = DATA_DIR / file
+    if not path.is_file():
+        script = "make_toy_vi_corpus.py" if "vi" in name else "make_toy_corpus.py"
+        raise EmbedLabError(f"the toy corpus {path} is missing; regenerate it: python data/{script}")
+    data = path.read_bytes()
+    sentences = sentences_from_text(data.decode("utf-8"), "toy corpus", no_limit)
+    # Deferred: cached for every visitor, shown in each one's language
+    vietnamese = "vi" in name
+    if shifted is None:
+        groups = tuple(Deferred(GROUP_NAMES.get(group, group)) for group in toy_groups(name))
+        template = (
+            N_("Vietnamese toy corpus, segmented into words, with planted word groups ({groups}), {n:,} sentences")
+            if vietnamese
+            else N_("Toy corpus with planted word groups ({groups}), {n:,} sentences")
+        )
+        description = Deferred(template, groups=groups, n=len(sentences))
+    else:
+        moved = ", ".join(shifted_words(name))
+        template = (
+            N_(
+                "Second domain of the Vietnamese toy corpus, segmented into words: the same groups, but {moved} "
+                "change company; {n:,} sentences"
+            )
+            if vietnamese
+            else N_("Second domain of the toy corpus: the same groups, but {moved} change company; {n:,} sentences")
+        )
+        description = Deferred(template, moved=moved, n=len(sentences))
+    return sentences, hashlib.sha256(data).hexdigest(), description
+
+
+def _read_vi() -> tuple[list, str, Deferred]:
+    """The VLSP sentences shipped with underthesea: sentences, sha256 and its description."""
+    no_limit = 10**12
+    path = underthesea_file(VLSP_FILE)
+    if path is None:
+        raise EmbedLabError(
+            "the vi corpus comes with underthesea, which is missing or changed; install it: pip install underthesea==9.5.0"
+        )
+    data = path.read_bytes()
+    lines = vlsp_sentences(data.decode("utf-8"))
+    sentences = sentences_from_text("\n".join(lines), VLSP_FILE, no_limit)
+    description = Deferred(
+        N_(
+            "Vietnamese news sentences (VLSP 2013, shipped with underthesea), {n:,} sentences, "
+            "segmented into words by their annotators"
+        ),
+        n=len(lines),
+    )
+    return sentences, hashlib.sha256(data).hexdigest(), description
+
+
 @functools.lru_cache(maxsize=len(BUILTIN_CORPORA))
 def read_builtin(name: str) -> tuple[tuple[tuple[str, ...], ...], str, str]:
     """(sentences as tuples, sha256, description) of a built-in corpus; cached in-process,
     immutable so that callers cannot change each other's copy."""
     no_limit = 10**12
     if name in TOY_FILES:
-        file, _, shifted = TOY_FILES[name]
-        path = DATA_DIR / file
-        if not path.is_file():
-            script = "make_toy_vi_corpus.py" if "vi" in name else "make_toy_corpus.py"
-            raise EmbedLabError(f"the toy corpus {path} is missing; regenerate it: python data/{script}")
-        data = path.read_bytes()
-        sentences = sentences_from_text(data.decode("utf-8"), "toy corpus", no_limit)
-        # Deferred: cached for every visitor, shown in each one's language
-        vietnamese = "vi" in name
-        if shifted is None:
-            groups = tuple(Deferred(GROUP_NAMES.get(group, group)) for group in toy_groups(name))
-            template = (
-                N_("Vietnamese toy corpus, segmented into words, with planted word groups ({groups}), {n:,} sentences")
-                if vietnamese
-                else N_("Toy corpus with planted word groups ({groups}), {n:,} sentences")
-            )
-            description = Deferred(template, groups=groups, n=len(sentences))
-        else:
-            moved = ", ".join(shifted_words(name))
-            template = (
-                N_(
-                    "Second domain of the Vietnamese toy corpus, segmented into words: the same groups, but {moved} "
-                    "change company; {n:,} sentences"
-                )
-                if vietnamese
-                else N_("Second domain of the toy corpus: the same groups, but {moved} change company; {n:,} sentences")
-            )
-            description = Deferred(template, moved=moved, n=len(sentences))
-        sha256 = hashlib.sha256(data).hexdigest()
+        sentences, sha256, description = _read_toy(name)
     elif name == "lee":
         data = _gensim_file(LEE_FILE).read_bytes()
         sentences = sentences_from_text(decode_text(data, LEE_FILE), LEE_FILE, no_limit)
         description = Deferred(N_("Lee news corpus (gensim test data), {n:,} documents"), n=len(data.splitlines()))
         sha256 = hashlib.sha256(data).hexdigest()
     elif name == "vi":
-        path = underthesea_file(VLSP_FILE)
-        if path is None:
-            raise EmbedLabError(
-                "the vi corpus comes with underthesea, which is missing or changed; install it: pip install underthesea==9.5.0"
-            )
-        data = path.read_bytes()
-        lines = vlsp_sentences(data.decode("utf-8"))
-        sentences = sentences_from_text("\n".join(lines), VLSP_FILE, no_limit)
-        description = Deferred(
-            N_(
-                "Vietnamese news sentences (VLSP 2013, shipped with underthesea), {n:,} sentences, "
-                "segmented into words by their annotators"
-            ),
-            n=len(lines),
-        )
-        sha256 = hashlib.sha256(data).hexdigest()
+        sentences, sha256, description = _read_vi()
     elif name == "wiki":
         path = _gensim_file(WIKI_FILE)
         sha256 = _sha256_file(path)

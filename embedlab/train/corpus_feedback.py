@@ -184,96 +184,114 @@ def corpus_feedback(
     min_count (fix: the largest lower min_count that reaches it); fewer than MIN_TRAINING_TOKENS
     tokens to train on; fewer than MIN_STEPS NumPy steps in the whole run (fix: more epochs).
     """
-    limits = limits or Limits.from_env()
-    out: list[Feedback] = []
-    report = getattr(corpus, "markup", None)
-    if report:
-        and_ = _(" and ")
-        kinds = and_.join(
-            format_in(
-                _("{name} ({signs:,} signs such as {examples})"),
-                name=k.name,
-                signs=k.signs,
-                examples=", ".join(k.examples[:3]),
-            )
-            for k in report.kinds
+    found = (
+        _markup(getattr(corpus, "markup", None)),
+        _few_words(sizes),
+        _too_small(sizes),
+        _few_steps(sizes, numpy_options, limits or Limits.from_env()),
+    )
+    return [feedback for feedback in found if feedback is not None]
+
+
+def _markup(report) -> Feedback | None:
+    """Markup found when the file was read, with the one-click strip."""
+    if not report:
+        return None
+    and_ = _(" and ")
+    kinds = and_.join(
+        format_in(
+            _("{name} ({signs:,} signs such as {examples})"),
+            name=k.name,
+            signs=k.signs,
+            examples=", ".join(k.examples[:3]),
         )
-        added = ", ".join(f"{word} {count}×" for word, count in report.adds[:6])
-        message = (
-            _(
-                "This text looks like {kinds}. Markup is not language: its command, tag and link names would be "
-                "trained as words ({added}). Strip it to keep the prose and drop formulas, commands, code, link "
-                "targets and tags."
-            )
-            if added
-            else _(
-                "This text looks like {kinds}. Markup is not language: its command, tag and link names would be "
-                "trained as words. Strip it to keep the prose and drop formulas, commands, code, link targets and tags."
-            )
+        for k in report.kinds
+    )
+    added = ", ".join(f"{word} {count}×" for word, count in report.adds[:6])
+    message = (
+        _(
+            "This text looks like {kinds}. Markup is not language: its command, tag and link names would be "
+            "trained as words ({added}). Strip it to keep the prose and drop formulas, commands, code, link "
+            "targets and tags."
         )
-        out.append(
-            Feedback(
-                "markup", message.format(kinds=kinds, added=added), Fix("strip_markup", None, _("Strip the markup"))
-            )
+        if added
+        else _(
+            "This text looks like {kinds}. Markup is not language: its command, tag and link names would be "
+            "trained as words. Strip it to keep the prose and drop formulas, commands, code, link targets and tags."
         )
+    )
+    return Feedback(
+        "markup", message.format(kinds=kinds, added=added), Fix("strip_markup", None, _("Strip the markup"))
+    )
+
+
+def _few_words(sizes: VocabularySizes) -> Feedback | None:
+    """Fewer than MIN_VOCABULARY words at min_count, with the largest lower min_count that reaches it."""
+    if sizes.training >= MIN_VOCABULARY:
+        return None
     m = sizes.min_count
-    if sizes.training < MIN_VOCABULARY:
-        lower = _lower_min_count(sizes)
-        at_two = sizes.vocabulary_at(MIN_USEFUL_COUNT)
-        message = format_in(
+    lower = _lower_min_count(sizes)
+    at_two = sizes.vocabulary_at(MIN_USEFUL_COUNT)
+    message = format_in(
+        _(
+            "Only {V:,} words occur at least {m} times in the sentences the runs train on; heatmaps, "
+            "neighbours and the map need at least {needed}."
+        ),
+        V=sizes.training,
+        m=m,
+        needed=MIN_VOCABULARY,
+    )
+    if lower is not None:
+        message += " " + format_in(
+            _("At min_count {lower} there are {V:,}."), lower=lower, V=sizes.vocabulary_at(lower)
+        )
+        fix = Fix("min_count", lower, _("Use min_count {lower}").format(lower=lower))
+    else:
+        message += " " + format_in(
             _(
-                "Only {V:,} words occur at least {m} times in the sentences the runs train on; heatmaps, "
-                "neighbours and the map need at least {needed}."
+                "Even at min_count {m} there are only {V:,} (a word seen once has one context and learns "
+                "nothing): the text needs to be longer."
             ),
-            V=sizes.training,
-            m=m,
-            needed=MIN_VOCABULARY,
+            m=MIN_USEFUL_COUNT,
+            V=at_two,
         )
-        if lower is not None:
-            message += " " + format_in(
-                _("At min_count {lower} there are {V:,}."), lower=lower, V=sizes.vocabulary_at(lower)
-            )
-            fix = Fix("min_count", lower, _("Use min_count {lower}").format(lower=lower))
-        else:
-            message += " " + format_in(
-                _(
-                    "Even at min_count {m} there are only {V:,} (a word seen once has one context and learns "
-                    "nothing): the text needs to be longer."
-                ),
-                m=MIN_USEFUL_COUNT,
-                V=at_two,
-            )
-            fix = None
-        out.append(Feedback("few_words", message, fix))
-    if sizes.training_tokens < MIN_TRAINING_TOKENS:
-        message = _(
-            "This text is too small to show structure: the runs would train on {tokens:,} tokens (words seen at "
-            "least {m} times, in the training sentences), and the toy corpus's planted groups need about {needed:,} "
-            "before they separate. Add text: a few hundred kilobytes of prose on one subject is a good start."
-        )
-        out.append(
-            Feedback("too_small", format_in(message, tokens=sizes.training_tokens, m=m, needed=MIN_TRAINING_TOKENS))
-        )
+        fix = None
+    return Feedback("few_words", message, fix)
+
+
+def _too_small(sizes: VocabularySizes) -> Feedback | None:
+    """Fewer than MIN_TRAINING_TOKENS tokens to train on."""
+    if sizes.training_tokens >= MIN_TRAINING_TOKENS:
+        return None
+    m = sizes.min_count
+    message = _(
+        "This text is too small to show structure: the runs would train on {tokens:,} tokens (words seen at "
+        "least {m} times, in the training sentences), and the toy corpus's planted groups need about {needed:,} "
+        "before they separate. Add text: a few hundred kilobytes of prose on one subject is a good start."
+    )
+    return Feedback("too_small", format_in(message, tokens=sizes.training_tokens, m=m, needed=MIN_TRAINING_TOKENS))
+
+
+def _few_steps(sizes: VocabularySizes, numpy_options: TrainOptions, limits: Limits) -> Feedback | None:
+    """Fewer than MIN_STEPS NumPy steps in the whole run, with the epochs that reach it."""
     positions = _positions(sizes, numpy_options)
     # the batch the Train page will use: it lowers it once per corpus so a small text gets more steps
     batch = min(numpy_options.batch_size, suggested_batch_size(positions))
     steps = steps_per_epoch(positions, batch)
     more = epochs_for_steps(steps, numpy_options.epochs, limits)
-    if more is not None and sizes.training >= 2:
-        message = _(
-            "The NumPy trainer would take {steps:,} SGD steps an epoch at batch size {batch}, {total:,} in {epochs} "
-            "epochs: too few for its vectors to move far from their random start. {more} epochs give {more_steps:,}. "
-            "More epochs move the vectors further; they cannot add what the text does not hold."
-        )
-        fields = dict(steps=steps, batch=batch, total=steps * numpy_options.epochs, epochs=numpy_options.epochs)
-        out.append(
-            Feedback(
-                "few_steps",
-                format_in(message, **fields, more=more, more_steps=steps * more),
-                Fix("epochs", more, _("Train {epochs} epochs").format(epochs=more)),
-            )
-        )
-    return out
+    if more is None or sizes.training < 2:
+        return None
+    message = _(
+        "The NumPy trainer would take {steps:,} SGD steps an epoch at batch size {batch}, {total:,} in {epochs} "
+        "epochs: too few for its vectors to move far from their random start. {more} epochs give {more_steps:,}. "
+        "More epochs move the vectors further; they cannot add what the text does not hold."
+    )
+    fields = dict(steps=steps, batch=batch, total=steps * numpy_options.epochs, epochs=numpy_options.epochs)
+    return Feedback(
+        "few_steps",
+        format_in(message, **fields, more=more, more_steps=steps * more),
+        Fix("epochs", more, _("Train {epochs} epochs").format(epochs=more)),
+    )
 
 
 # How a corpus was read, in the visitor's language. segmentation.py and mojibake.py are part of the
