@@ -57,7 +57,7 @@ with widgets.guard():
     st.caption(
         _(
             "Mean Jaccard@{k} = |A ∩ B| / |A ∪ B| of each word's top-{k} neighbours, compared with the previous epoch "
-            "(turnover: low while the space is forming, near 1 once it has settled) and with the last epoch, over the "
+            "(overlap: low while the space is forming, near 1 once it has settled) and with the last epoch, over the "
             "{words} words of the Heatmaps page."
         ).format(k=k, words=number(len(chosen), ","))
     )

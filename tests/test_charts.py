@@ -232,7 +232,7 @@ def test_turnover_of_two_trainers_gets_one_panel_each_with_its_own_rows():
         }
     )
     spec = charts.turnover(frame).to_dict()
-    assert [p["title"] for p in spec["hconcat"]] == ["neighbour turnover: numpy", "neighbour turnover: gensim"]
+    assert [p["title"] for p in spec["hconcat"]] == ["neighbour overlap: numpy", "neighbour overlap: gensim"]
     gensim = rows_of(spec, spec["hconcat"][1])
     assert {r["trainer"] for r in gensim} == {"gensim"}
     assert [r["jaccard"] for r in gensim if r["compared with"] == "previous epoch"] == [0.25]

@@ -161,7 +161,7 @@ def turnover(frame: pd.DataFrame) -> alt.Chart | alt.HConcatChart:
             tooltip=["compared with:N", "epoch:Q", alt.Tooltip("jaccard:Q", format=".3f")],
         ).properties(width=200, height=220)
 
-    return _per_trainer(long, panel, _("neighbour turnover"))
+    return _per_trainer(long, panel, _("neighbour overlap"))
 
 
 def trajectories(frame: pd.DataFrame, *, title: str = "") -> alt.LayerChart:

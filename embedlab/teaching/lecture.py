@@ -125,8 +125,8 @@ def softmax(runs: Mapping[str, Run]) -> Measured:
     note = _(
         "**{name}**: L = {start} at epoch 0 against ln V = ln {V} = {ln_V}; at epoch {epoch} {loss} on the "
         "training pairs and {heldout} held out, as if choosing among e^L = {choices} of the {V} words. Each step is "
-        "the mean gradient over a batch of {batch} centre positions (all their contexts), with η from {lr} over the "
-        "run (the lr column), not one pair at a time."
+        "the mean gradient over a batch of {batch} centre positions (all their contexts), with η {lr} (the lr column), "
+        "not one pair at a time."
     ).format(
         name=name,
         start=num(m["loss"].iloc[0], ".3f"),

@@ -56,7 +56,7 @@ def per_epoch(runs: Mapping[str, Run], column: str, label: str = "trainer") -> p
 def lr_range(run: Run) -> str:
     lr = run.metrics["lr"]
     if lr.iloc[-1] != lr.iloc[0]:
-        return _("{first} to {last}").format(first=num(lr.iloc[0], ".3g"), last=num(lr.iloc[-1], ".2g"))
+        return _("from {first} to {last}").format(first=num(lr.iloc[0], ".3g"), last=num(lr.iloc[-1], ".2g"))
     return _("{lr} throughout").format(lr=num(lr.iloc[0], ".3g"))
 
 
