@@ -13,7 +13,8 @@ from embedlab.store import load_run
 from embedlab.text.corpus import load_corpus
 from embedlab.text.pair_counts import expected_pair_counts
 from embedlab.text.prepared import prepare
-from embedlab.text.streamed import heldout_from_keys, prepare_streamed
+from embedlab.text.streamed import heldout_from_keys, prepare_streamed, tokenized_pieces
+from embedlab.text.tokenizer import split_sentences, tokenize
 from embedlab.text.vocab import heldout_indices, keep_probabilities
 from embedlab.train.streamed import draw_pairs
 
@@ -53,6 +54,21 @@ def test_streamed_prepare_equals_the_whole_text(corpus_file, tmp_path):
         np.testing.assert_array_equal(getattr(streamed, part).starts, getattr(whole, part).starts)
     text = (tmp_path / "work" / "train.txt").read_text(encoding="utf-8").splitlines()
     assert [line.split() for line in text] == [[whole.vocab.words[t] for t in s] for s in whole.train]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Don’t PANIC 42\n\nΟΔΟΣ mp3 ΟΔΟΣ.",  # typographic apostrophe, Greek final sigma at a line's end
+        "ΣΑΣ\nΣ Σa aΣ\u2028x\x85y\x0cz\r\nw",  # every line break splitlines knows
+        "e\u0301te\u0301 cafe\u0301 Ho\u0323c sinh, ngu\u031bo\u031b\u0300i",  # decomposed (NFD) letters
+        "x-1 3-4 a_b _a a__b 'x' it's - -- 12ab ab12 a'b'c ½ Ⅻ 一个 三月 học_sinh",
+        "word " * 2500 + "b’c " * 900,  # lines cut at 1,000 candidates
+        (ROOT / "data" / "toy_vi_corpus.txt").read_text(encoding="utf-8")[:200_000],
+    ],
+)
+def test_pieces_tokenised_at_once_are_the_tokenizers_pieces(text):
+    assert list(tokenized_pieces(text)) == [tokenize(piece) for piece in split_sentences(text)]
 
 
 @pytest.mark.parametrize("fraction,seed", [(0.1, 0), (0.3, 5), (0.5, 1), (0.0, 0)])

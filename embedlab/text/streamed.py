@@ -24,6 +24,8 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import re
+import unicodedata
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -37,7 +39,7 @@ from embedlab.errors import EmbedLabError
 from embedlab.text.mojibake import looks_double_encoded, repair_mojibake
 from embedlab.text.prepared import CorpusInfo, Prepared
 from embedlab.text.segmentation import decide
-from embedlab.text.tokenizer import split_sentences, tokenize
+from embedlab.text.tokenizer import _TRANSLATE, _token_pattern, split_sentences
 from embedlab.text.uploads import GZIP_MAGIC, file_label
 from embedlab.text.vocab import Encoded, Vocabulary
 
@@ -46,6 +48,9 @@ SAMPLE_BYTES = 1 << 20  # the start of the text that decides segmentation
 STREAM_ABOVE_MB = 32  # the CLI streams files larger than this (the app's uploads stay below)
 
 Progress = Callable[[str, float], None]  # (stage, fraction done)
+# The token pattern on ASCII text: its combining marks are never ASCII, and [^\W_] there is [A-Za-z0-9];
+# the full pattern's thousands of mark ranges make it several times slower
+_ASCII_TOKEN = re.compile(r"[A-Za-z0-9]+(?:['_-][A-Za-z0-9]+)*")
 
 
 @dataclass(frozen=True)
@@ -104,6 +109,26 @@ def _text_blocks(path: Path, label: str, progress: Progress | None) -> Iterator[
             yield text
     finally:
         raw.close()
+
+
+def tokenized_pieces(text: str) -> Iterator[list[str]]:
+    """``[tokenize(piece) for piece in split_sentences(text)]``, with the text normalised once for all
+    its pieces instead of once per piece, and ASCII pieces matched by the token pattern's ASCII form.
+
+    Normalising the pieces joined by line breaks gives each piece normalised, since a line break
+    joins with nothing (NFC) and ends a word (lowercasing's final sigma); the token filter is
+    :func:`~embedlab.text.tokenizer.tokenize`'s: a token with a letter, numbers dropped
+    (tests/test_streamed.py checks the two agree on text of every script and shape).
+
+    >>> list(tokenized_pieces("Don’t PANIC 42\n\nΟΔΟΣ mp3"))
+    [["don't", 'panic'], ['οδος', 'mp3']]
+    """
+    joined = "\n".join(split_sentences(text))
+    joined = unicodedata.normalize("NFC", unicodedata.normalize("NFC", joined.translate(_TRANSLATE)).lower())
+    findall, ascii_findall = _token_pattern().findall, _ASCII_TOKEN.findall
+    for piece in joined.split("\n"):
+        tokens = ascii_findall(piece) if piece.isascii() else findall(piece)
+        yield [t for t in tokens if t.isalpha() or any(ch.isalpha() for ch in t)]
 
 
 def heldout_from_keys(keys: np.ndarray, fraction: float, seed: int) -> np.ndarray:
@@ -200,8 +225,7 @@ def prepare_streamed(
                     "repair it first, or read it whole with --no-stream."
                 )
             block_tokens: list[str] = []
-            for piece in split_sentences(text):
-                tokens = tokenize(piece)
+            for tokens in tokenized_pieces(text):
                 if tokens:
                     line = " ".join(tokens)
                     out.write(line)
