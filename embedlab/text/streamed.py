@@ -4,15 +4,15 @@ streamed = prepare_streamed("big.txt.gz", CorpusOptions(source="big.txt.gz", min
 streamed.prepared           # a Prepared like prepare()'s: same split, vocabulary and rows
 streamed.train_file         # the training sentences, in-vocabulary words only: gensim's corpus_file
 
-The text is never held whole. The first pass tokenises it line by line (the same
-:func:`~embedlab.text.tokenizer.split_sentences` and :func:`~embedlab.text.tokenizer.tokenize` as
-:func:`~embedlab.text.corpus.load_corpus`), writes the tokenised sentences to ``workdir``, counts every
-word and keeps one 64-bit key per sentence; the held-out split is drawn from the keys as
-:func:`~embedlab.text.vocab.heldout_indices` draws it from the sentences; the second pass counts the
-held-out sentences' words (the vocabulary is the training part's); the third writes the training
-and held-out sentences as int32 rows (memory-mapped, read in blocks) and the training sentences
-as text for gensim. Memory holds the word counts (one entry per distinct word), 8 bytes per
-sentence and fixed-size buffers, never a token list.
+The text is never held whole. The first pass tokenises it a block of lines at a time (the same
+tokens as :func:`~embedlab.text.tokenizer.split_sentences` and :func:`~embedlab.text.tokenizer.tokenize`
+give :func:`~embedlab.text.corpus.load_corpus`), gives every distinct word an id, writes the
+sentences to ``workdir`` as int32 ids and keeps one 64-bit key per sentence; the held-out split is
+drawn from the keys as :func:`~embedlab.text.vocab.heldout_indices` draws it from the sentences; the
+second pass counts the training sentences' words (the vocabulary is the training part's); the third
+writes the training and held-out sentences as int32 rows (memory-mapped, read in blocks) and the
+training sentences as text for gensim. Memory holds one entry per distinct word, 8 bytes per
+sentence and fixed-size buffers, never a list of every token.
 
 What needs the whole text at once is refused with the way out: UTF-16 or zipped text, double-encoded
 (mojibake) text and Vietnamese that would be segmented into words (``--no-stream`` reads them
@@ -27,7 +27,6 @@ import os
 import re
 import unicodedata
 from array import array
-from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -157,19 +156,6 @@ def heldout_from_keys(keys: np.ndarray, fraction: float, seed: int) -> np.ndarra
     return np.flatnonzero(held[groups])
 
 
-def vocabulary_from_counts(counts: Counter, min_count: int, max_vocab: int | None) -> Vocabulary:
-    """:func:`embedlab.text.vocab.build_vocabulary` from word counts: most frequent first, ties alphabetical."""
-    kept = sorted(((w, c) for w, c in counts.items() if c >= min_count), key=lambda wc: (-wc[1], wc[0]))
-    if max_vocab is not None:
-        kept = kept[:max_vocab]
-    if len(kept) < 2:
-        raise EmbedLabError(
-            f"only {len(kept)} distinct word(s) occur at least {min_count} times in the training text; "
-            "lower min_count or use a larger corpus."
-        )
-    return Vocabulary.from_words([w for w, _ in kept], [c for _, c in kept])
-
-
 def _check_segmentation(text: str, options: CorpusOptions, label: str) -> str:
     applied, reason, _ = decide(options.segment, text)
     if applied == "words" and not reason.startswith("already segmented"):
@@ -178,12 +164,6 @@ def _check_segmentation(text: str, options: CorpusOptions, label: str) -> str:
             "first, or pass --segment syllables (or read it whole with --no-stream)."
         )
     return applied
-
-
-def _tokenised_lines(path: Path) -> Iterator[list[str]]:
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            yield line.split()
 
 
 def prepare_streamed(
@@ -211,11 +191,10 @@ def prepare_streamed(
     with open(path, "rb") as raw:
         for chunk in iter(lambda: raw.read(1 << 20), b""):
             sha.update(chunk)
-    tokenised = workdir / "tokenised.txt"
-    counts: Counter = Counter()
+    table: dict[str, int] = {}  # every distinct word → its id, in order of first appearance
     keys, lengths = array("q"), array("q")
     n_tokens, applied = 0, None
-    with open(tokenised, "w", encoding="utf-8") as out:
+    with open(workdir / "ids.i32", "wb") as out:
         for text in _text_blocks(path, label, progress):
             if applied is None:
                 applied = _check_segmentation(text[:SAMPLE_BYTES], options, label)
@@ -224,17 +203,15 @@ def prepare_streamed(
                     f"{label} holds double-encoded (mojibake) text, which is repaired only when read whole; "
                     "repair it first, or read it whole with --no-stream."
                 )
-            block_tokens: list[str] = []
+            block = array("i")
             for tokens in tokenized_pieces(text):
                 if tokens:
-                    line = " ".join(tokens)
-                    out.write(line)
-                    out.write("\n")
-                    keys.append(hash(line))
-                    lengths.append(len(tokens))
-                    block_tokens += tokens
-            counts.update(block_tokens)
-            n_tokens += len(block_tokens)
+                    ids = [table.setdefault(w, len(table)) for w in tokens]
+                    keys.append(hash(tuple(ids)))  # equal sentences, equal ids, equal keys
+                    lengths.append(len(ids))
+                    block.extend(ids)
+            block.tofile(out)
+            n_tokens += len(block)
             if n_tokens > limits.max_tokens:
                 raise EmbedLabError(
                     f"{label} has more than {limits.max_tokens:,} words, the limit here; "
@@ -244,17 +221,15 @@ def prepare_streamed(
         raise EmbedLabError(f"{label} has no words left after removing numbers and punctuation.")
     held = heldout_from_keys(np.frombuffer(keys, dtype=np.int64), options.heldout_fraction, options.split_seed)
     del keys
+    words = list(table)
+    del table
     is_held = np.zeros(len(lengths), dtype=bool)
     is_held[held] = True
-    for i, words in enumerate(_tokenised_lines(tokenised)):  # the vocabulary is the training part's
-        if is_held[i]:
-            counts.subtract(words)
-        if progress is not None and i % 65536 == 0:
-            progress("counting the held-out words", i / len(is_held))
-    vocab = vocabulary_from_counts(counts, options.min_count, options.max_vocab)
-    del counts
-    train, heldout = _encode(tokenised, is_held, vocab, workdir, progress)
-    tokenised.unlink()
+    sentences = _mapped(workdir / "ids.i32", lengths)
+    vocab, row_of = _training_vocabulary(sentences, is_held, words, options, progress)
+    del words  # the words below min_count: most of the distinct words of a large text
+    train, heldout = _encode(sentences, is_held, row_of, vocab, workdir, progress)
+    (workdir / "ids.i32").unlink()
     info = CorpusInfo(
         label,
         sha.hexdigest(),
@@ -266,31 +241,66 @@ def prepare_streamed(
     return Streamed(Prepared(info, options, vocab, train, heldout, held), workdir / "train.txt", workdir)
 
 
-def _encode(tokenised: Path, is_held: np.ndarray, vocab: Vocabulary, workdir: Path, progress) -> tuple:
-    """Both parts as int32 rows on disk (memory-mapped back) and the training part as text."""
-    index = vocab.index
+def _sentence_blocks(sentences: Encoded, is_held: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """(word ids, each token's sentence within the block, whether each of the block's sentences is held out)."""
+    first = 0
+    for part in blocks(sentences):
+        n = len(part)
+        yield part.tokens, part.sentence_ids(), is_held[first : first + n]
+        first += n
+
+
+def _training_vocabulary(sentences, is_held, words, options, progress) -> tuple[Vocabulary, np.ndarray]:
+    """The vocabulary of the training sentences, as :func:`~embedlab.text.vocab.build_vocabulary` makes it (most
+    frequent first, ties alphabetical), and each word id's row (−1: not in it)."""
+    counts = np.zeros(len(words), dtype=np.int64)
+    done = 0
+    for ids, sentence, held in _sentence_blocks(sentences, is_held):
+        counts += np.bincount(ids[~held[sentence]], minlength=len(words))
+        done += len(ids)
+        if progress is not None:
+            progress("counting the training words", done / max(sentences.n_tokens, 1))
+    candidates = np.flatnonzero(counts >= options.min_count)
+    kept = sorted(candidates.tolist(), key=lambda i: (-counts[i], words[i]))
+    if options.max_vocab is not None:
+        kept = kept[: options.max_vocab]
+    if len(kept) < 2:
+        raise EmbedLabError(
+            f"only {len(kept)} distinct word(s) occur at least {options.min_count} times in the training text; "
+            "lower min_count or use a larger corpus."
+        )
+    row_of = np.full(len(words), -1, dtype=np.int64)
+    row_of[kept] = np.arange(len(kept))
+    return Vocabulary.from_words([words[i] for i in kept], counts[kept]), row_of
+
+
+def _encode(sentences: Encoded, is_held, row_of, vocab: Vocabulary, workdir: Path, progress) -> tuple:
+    """Both parts as int32 rows on disk (memory-mapped back), out-of-vocabulary words and the
+    sentences left empty dropped, and the training part as text (gensim's corpus_file)."""
     lengths = {False: array("q"), True: array("q")}
     files = {False: open(workdir / "train.i32", "wb"), True: open(workdir / "heldout.i32", "wb")}
     text = open(workdir / "train.txt", "w", encoding="utf-8")
+    words = np.array(vocab.words, dtype=object)
+    done = 0
     try:
-        buffers = {False: array("i"), True: array("i")}
-        for i, words in enumerate(_tokenised_lines(tokenised)):
-            held = bool(is_held[i])
-            kept = [w for w in words if w in index]
-            if not kept:
-                continue
-            buffers[held].extend([index[w] for w in kept])
-            lengths[held].append(len(kept))
-            if not held:
-                text.write(" ".join(kept))
-                text.write("\n")
-            if len(buffers[held]) > 1 << 20:
-                buffers[held].tofile(files[held])
-                buffers[held] = array("i")
-            if progress is not None and i % 65536 == 0:
-                progress("encoding", i / len(is_held))
-        for held in (False, True):
-            buffers[held].tofile(files[held])
+        for ids, sentence, held in _sentence_blocks(sentences, is_held):
+            rows = row_of[ids]
+            for part in (False, True):
+                keep = (rows >= 0) & (held[sentence] == part)
+                kept_rows = rows[keep].astype(np.int32)
+                per_sentence = np.bincount(sentence[keep], minlength=len(held))
+                per_sentence = per_sentence[per_sentence > 0]
+                kept_rows.tofile(files[part])
+                lengths[part].extend(per_sentence.tolist())
+                if not part and len(kept_rows):
+                    between = np.full(len(kept_rows), " ", dtype=object)
+                    between[np.cumsum(per_sentence) - 1] = "\n"
+                    pieces = np.empty(2 * len(kept_rows), dtype=object)
+                    pieces[0::2], pieces[1::2] = words[kept_rows], between
+                    text.write("".join(pieces.tolist()))
+            done += len(ids)
+            if progress is not None:
+                progress("encoding", done / max(sentences.n_tokens, 1))
     finally:
         for f in files.values():
             f.close()
