@@ -127,11 +127,7 @@ def _train(args, corpus_opts, options, prepared: Prepared, streamed=None, stages
     elif streamed is None:
         run = train_every(prepared, options, out, every, Hooks(on_epoch=on_epoch), scorer=scorer)
     else:
-
-        def within(step: int, fraction: float) -> None:
-            stages(f"epoch {step}" if every is None else f"epochs {kept[step - 1] + 1}–{kept[step]}", fraction)
-
-        hooks = Hooks(on_epoch=on_epoch, on_progress=within)
+        hooks = Hooks(on_epoch=on_epoch)
         from embedlab.train.streamed import train_streamed  # loads gensim: only when it trains
 
         run = train_streamed(streamed, options, out, hooks, scorer=scorer, progress=stages, snapshot_every=every)

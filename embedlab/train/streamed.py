@@ -39,9 +39,8 @@ Progress = Callable[[str, float], None]
 
 class FileGensimTrainer(GensimTrainer):
     """:class:`GensimTrainer` fed by ``corpus_file`` (one sentence a line, in-vocabulary words) instead
-    of an iterable. Progress within an epoch comes from gensim's own progress reports (about every
-    second); a stop is seen when the epoch ends, since gensim's file reader has no check between
-    batches."""
+    of an iterable. gensim's file workers report when they finish their part of the file, not
+    before, so there is no progress within an epoch, and a stop is seen when the epoch ends."""
 
     def __init__(self, train_file, encoded: Encoded, words, counts, options: TrainOptions, *, initial=None):
         super().__init__(encoded, words, counts, options, initial=initial)
@@ -52,26 +51,15 @@ class FileGensimTrainer(GensimTrainer):
         start = self.alpha - (self.alpha - self.min_alpha) * (epoch - 1) / E
         end = self.alpha - (self.alpha - self.min_alpha) * epoch / E
         model, total = self.model, self.encoded.n_tokens
-        report = type(model)._log_progress
-
-        def log_progress(*args):  # gensim's (…, raw_word_count, total_words, trained_word_count, elapsed)
-            if progress is not None:
-                progress(min(args[5] / max(total, 1), 1.0))
-            return report(model, *args)
-
-        model._log_progress = log_progress
-        try:
-            model.train(
-                corpus_file=self.train_file,
-                total_words=total,
-                total_examples=len(self.encoded),
-                epochs=1,
-                start_alpha=start,
-                end_alpha=end,
-                callbacks=[self._callback],
-            )
-        finally:
-            del model._log_progress
+        model.train(
+            corpus_file=self.train_file,
+            total_words=total,
+            total_examples=len(self.encoded),
+            epochs=1,
+            start_alpha=start,
+            end_alpha=end,
+            callbacks=[self._callback],
+        )
         if should_stop is not None and should_stop():
             raise TrainingCancelled(f"training stopped during epoch {epoch}.")
         model.wv.fill_norms(force=True)
@@ -216,7 +204,7 @@ def train_streamed(
         streamed.train_file, prepared.train, prepared.vocab.words, prepared.vocab.counts, options, initial=initial
     )
     if progress is not None:
-        progress("drawing the measurements' pairs", 0.0)
+        progress("the measurements: drawing their pairs, measuring epoch 0", 0.0)
     measure = streamed_measure(streamed, options, objective_for(options, prepared.vocab.counts, trainer), stop)
     config = run_config(prepared, options, scorer) | measure.describe() | {"corpus_read": "streamed"}
     if snapshot_every is not None:
