@@ -17,6 +17,7 @@ from embedlab.runs import agreement as agreement_analysis
 from embedlab.runs import alignment, analogies, analysis, neighbours
 from embedlab.store import Run, load_run
 from embedlab.text.builtin_corpora import planted_groups
+from embedlab.text.lookup import WordIndex
 from embedlab.train import metrics
 
 
@@ -41,6 +42,12 @@ def word_groups(run: Run) -> dict[str, str] | None:
 def rows_of(run: Run, words: list[str]) -> list[int]:
     index = run.vocab.index
     return [index[w] for w in words if w in index]
+
+
+@st.cache_resource(max_entries=16, scope="session", show_spinner=False)
+def word_index(path: str) -> WordIndex:
+    """A run's vocabulary for finding a typed word ("hoc sinh" → học_sinh)."""
+    return WordIndex(run_at(path).vocab.words)
 
 
 @st.cache_data(max_entries=64, max_size=CACHE_BYTES, show_spinner=False)

@@ -10,11 +10,12 @@ import altair as alt
 import streamlit as st
 
 from dashboard import vega
-from dashboard.cached import default_words
+from dashboard.cached import default_words, word_index
 from dashboard.session import session
 from embedlab import i18n
 from embedlab.errors import EmbedLabError
 from embedlab.i18n import _
+from embedlab.markup import inert
 from embedlab.store import Run
 from embedlab.text.lookup import display_word
 
@@ -52,18 +53,45 @@ def chosen_words(run: Run) -> list[str]:
 
 
 def word_picker(run: Run, label: str | None = None, max_selections: int = 60) -> list[str]:
-    """A multiselect of words shared by the pages (kept per run while the visitor moves around)."""
+    """A multiselect of words shared by the pages (kept per run while the visitor moves around).
+    A word typed and entered is looked up as a person types it (``lookup.WordIndex``): with or
+    without diacritics, syllables apart or joined, so "hoc sinh" adds học_sinh."""
     chosen = session.chosen_words
     key = f"_words_{run.run_id}"
     if session.widget(key) is None:  # the widget's state is dropped when another page is shown
         session.set_widget(key, chosen.get(run.run_id) or default_words(str(run.path))[:max_selections])
     # "học_sinh" shown and searched as "học sinh": typing the space finds it
     words = st.multiselect(
-        label or _("words"), run.vocab.words, key=key, max_selections=max_selections, format_func=display_word
+        label or _("words"),
+        run.vocab.words,
+        key=key,
+        max_selections=max_selections,
+        format_func=display_word,
+        accept_new_options=True,
+        on_change=_resolve_typed,
+        args=(key, str(run.path)),
+        help=_("Type a word and press Enter, with or without its diacritics: “hoc sinh” finds học sinh."),
     )
+    for text, candidates in session.widget(f"{key}_unfound") or []:
+        if candidates:
+            message = _("No single word for “{text}”: did you mean {candidates}?").format(
+                text=inert(text), candidates=", ".join(inert(display_word(w)) for w in candidates)
+            )
+        else:
+            message = _("“{text}” is not in this run's vocabulary.").format(text=inert(text))
+        st.caption(message)
+    words = [w for w in words if w in run.vocab.index]
     chosen[run.run_id] = words
     session.chosen_words = chosen
     return words
+
+
+def _resolve_typed(key: str, path: str) -> None:
+    """The picker's words as the vocabulary's own (typed text looked up), and what found none."""
+    index = word_index(path)
+    found, unfound = index.resolve(session.widget(key) or [])
+    session.set_widget(key, found)
+    session.set_widget(f"{key}_unfound", [(text, index.candidates(text, 5)) for text in unfound])
 
 
 def epoch_slider(key: str, last: int, playing: bool, label: str | None = None) -> int:

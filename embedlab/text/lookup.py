@@ -68,6 +68,23 @@ class WordIndex:
             return folded[0]
         return None
 
+    def resolve(self, picked: Sequence[str]) -> tuple[list[str], list[str]]:
+        """What a visitor picked or typed into a word picker, as the vocabulary's words (in order,
+        each once), and what found no single word (typed text to say back, with :meth:`candidates`).
+
+        >>> WordIndex(["học", "học_sinh", "hóc", "đường"]).resolve(["đường", "hoc sinh", "hoc", "xyz", "học_sinh"])
+        (['đường', 'học_sinh'], ['hoc', 'xyz'])
+        """
+        found: list[str] = []
+        unknown: list[str] = []
+        for text in picked:
+            word = self.find(text)
+            if word is None:
+                unknown.append(text)
+            elif word not in found:
+                found.append(word)
+        return found, unknown
+
     def candidates(self, query: str, limit: int = 10) -> list[str]:
         """Words ``query`` may mean, best first: the exact match, the words that start with it
         as typed, then those equal to it without diacritics, then those that start with it

@@ -132,3 +132,22 @@ def test_every_page_draws_in_vietnamese(vietnamese_app, page):
     assert not at.exception, [e.value for e in at.exception]
     assert at.header[0].value in set(i18n.catalog("vi").values())
     assert not at.error, [e.value for e in at.error]
+
+
+def test_a_word_typed_without_diacritics_is_added_as_the_vocabularys_word():
+    """On toy-vi's runs, a planted word typed without diacritics and with a space ("cong chua")
+    in the Heatmaps picker adds the vocabulary's own word (công_chúa); "zzz" is said back, not added."""
+    from app_helpers import open_page
+
+    from embedlab.text.lookup import fold
+
+    at = open_page(opened({"lang": "vi"}), "pages/heatmaps.py")
+    kept = list(at.multiselect[0].value)[:3]
+    word = next(w for w in ("công_chúa", "nữ_hoàng", "đàn_ông", "phụ_nữ") if w not in kept)
+    typed = fold(word).replace("_", " ")
+    assert typed != word and typed.isascii()
+    at.multiselect[0].set_value([*kept, typed, "zzz"]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.multiselect[0].value == [*kept, word]
+    said = " ".join(c.value for c in at.caption)
+    assert "zzz" in said and typed not in said
