@@ -44,3 +44,49 @@ def test_no_page_imports_a_private_name():
     private = re.compile(r"^from [\w.]+ import .*\b_[a-z]\w*|^import [\w.]*\._", re.M)
     pages = [path for path in APP_FILES if path.parent.name == "pages" or path.name == "app.py"]
     assert [str(p.relative_to(ROOT)) for p in pages if private.search(p.read_text(encoding="utf-8"))] == []
+
+
+def test_no_file_of_the_app_over_400_lines_and_no_function_over_60():
+    """One idea a module, one step a function (tests and benchmarks aside)."""
+    import ast
+
+    long_files, long_functions = [], []
+    for path in APP_FILES:
+        source = path.read_text(encoding="utf-8")
+        where = str(path.relative_to(ROOT))
+        if source.count("\n") > 400:
+            long_files.append(where)
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno - node.lineno >= 60:
+                long_functions.append(f"{where}:{node.lineno} {node.name}")
+    assert long_files == [] and long_functions == []
+
+
+# What each group of embedlab/ may import at module level (ARCHITECTURE.md, "From a corpus to a page").
+GROUP_IMPORTS = {
+    "text": set(),
+    "train": {"text"},
+    "runs": {"text"},
+    "experiments": {"text", "train", "runs"},
+    "teaching": {"text", "train", "runs"},
+    "server": {"text", "train"},
+}
+
+
+def test_each_group_of_embedlab_imports_only_the_groups_before_it():
+    """Module-level imports only: an import inside a function (loaded when used) is allowed, as
+    the Corpus page's segmenting estimate does."""
+    import ast
+
+    crossing = []
+    for group, allowed in GROUP_IMPORTS.items():
+        for path in sorted((ROOT / "embedlab" / group).rglob("*.py")):
+            for node in ast.parse(path.read_text(encoding="utf-8")).body:
+                names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+                names += [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+                for name in names:
+                    parts = name.split(".")
+                    other = parts[1] if len(parts) > 1 and parts[0] == "embedlab" else None
+                    if other in GROUP_IMPORTS and other != group and other not in allowed:
+                        crossing.append(f"{path.relative_to(ROOT)} imports {name}")
+    assert crossing == []

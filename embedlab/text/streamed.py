@@ -166,35 +166,24 @@ def _check_segmentation(text: str, options: CorpusOptions, label: str) -> str:
     return applied
 
 
-def prepare_streamed(
-    source: str,
-    options: CorpusOptions,
-    workdir: str | os.PathLike,
-    *,
-    limits: Limits | None = None,
-    progress: Progress | None = None,
-) -> Streamed:
-    """The corpus file ``source`` split, counted and encoded into ``workdir`` in three passes.
-
-    The result equals ``prepare(load_corpus(source), options)`` for a UTF-8 text that needs no
-    repair and no segmenting (tests/test_streamed.py): the same sha256, sentences, split,
-    vocabulary and rows. ``progress(stage, fraction)`` reports each pass.
-    """
-    limits = limits or Limits.from_env()
-    options = options.validate()
-    path, label = Path(source).expanduser(), file_label(source)
-    if not path.is_file():
-        raise EmbedLabError(f"no file at {source}; check the path.")
-    workdir = Path(workdir)
-    workdir.mkdir(parents=True, exist_ok=True)
+def _file_sha256(path: Path) -> str:
     sha = hashlib.sha256()
     with open(path, "rb") as raw:
         for chunk in iter(lambda: raw.read(1 << 20), b""):
             sha.update(chunk)
-    table: dict[str, int] = {}  # every distinct word → its id, in order of first appearance
+    return sha.hexdigest()
+
+
+def _first_pass(
+    path: Path, label: str, options: CorpusOptions, limits: Limits, ids_path: Path, progress: Progress | None
+) -> tuple[array, array, dict[str, int], int, str | None]:
+    """Pass 1: the text tokenised a block at a time, each sentence written to ``ids_path`` as
+    int32 word ids; returns every sentence's 64-bit key and length, the word → id table (in order
+    of first appearance), the token count and the segmentation applied."""
+    table: dict[str, int] = {}
     keys, lengths = array("q"), array("q")
     n_tokens, applied = 0, None
-    with open(workdir / "ids.i32", "wb") as out:
+    with open(ids_path, "wb") as out:
         for text in _text_blocks(path, label, progress):
             if applied is None:
                 applied = _check_segmentation(text[:SAMPLE_BYTES], options, label)
@@ -217,6 +206,32 @@ def prepare_streamed(
                     f"{label} has more than {limits.max_tokens:,} words, the limit here; "
                     "set EMBEDLAB_UNLIMITED=1 on your own machine."
                 )
+    return keys, lengths, table, n_tokens, applied
+
+
+def prepare_streamed(
+    source: str,
+    options: CorpusOptions,
+    workdir: str | os.PathLike,
+    *,
+    limits: Limits | None = None,
+    progress: Progress | None = None,
+) -> Streamed:
+    """The corpus file ``source`` split, counted and encoded into ``workdir`` in three passes.
+
+    The result equals ``prepare(load_corpus(source), options)`` for a UTF-8 text that needs no
+    repair and no segmenting (tests/test_streamed.py): the same sha256, sentences, split,
+    vocabulary and rows. ``progress(stage, fraction)`` reports each pass.
+    """
+    limits = limits or Limits.from_env()
+    options = options.validate()
+    path, label = Path(source).expanduser(), file_label(source)
+    if not path.is_file():
+        raise EmbedLabError(f"no file at {source}; check the path.")
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    sha = _file_sha256(path)
+    keys, lengths, table, n_tokens, applied = _first_pass(path, label, options, limits, workdir / "ids.i32", progress)
     if not keys:
         raise EmbedLabError(f"{label} has no words left after removing numbers and punctuation.")
     held = heldout_from_keys(np.frombuffer(keys, dtype=np.int64), options.heldout_fraction, options.split_seed)
@@ -232,7 +247,7 @@ def prepare_streamed(
     (workdir / "ids.i32").unlink()
     info = CorpusInfo(
         label,
-        sha.hexdigest(),
+        sha,
         f"{label}: {len(is_held):,} sentences, {n_tokens:,} tokens",
         len(is_held),
         n_tokens,
