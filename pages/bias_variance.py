@@ -99,7 +99,7 @@ with sweep_tab:
                     _("preset “{preset}” on {corpus}").format(preset=presets[0], corpus=preset.corpus),
                 )
     with st.form("bias_variance_form"):
-        c1, c2, c3, c4 = st.columns([2, 1, 1, 2])
+        c1, c2, c3, c4 = st.columns([2, 1, 1, 2], vertical_alignment="bottom")
         dims_text = c1.text_input(_("dimensions d"), ",".join(map(str, defaults.dims)), key="bv_dims")
         runs = c2.number_input(_("runs per d (R)"), min_value=2, max_value=20, value=defaults.runs, key="bv_runs")
         epochs = c3.number_input(
