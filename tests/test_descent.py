@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import scipy.sparse
 
+from embedlab.charts.lecture import step_chart
 from embedlab.config import CorpusOptions, TrainOptions
 from embedlab.store import load_run
 from embedlab.teaching import descent, lecture
@@ -147,6 +148,18 @@ def test_the_lecture_step_quotes_the_check_and_calls_the_sum_bookkeeping(shipped
     assert "bookkeeping" in measured.note and "no evidence" in measured.note
     king = measured.extra["word_cosines"]
     assert set(king["trainer"]) == set(runs) and king["epoch"].min() == 1
+
+
+def test_the_lecture_chart_draws_the_medians_and_bands_of_both_trainers(shipped):
+    runs = {"NumPy softmax": shipped["numpy"], "gensim Word2Vec": shipped["gensim"]}
+    spec = step_chart(lecture.geometry(runs, "king")).to_dict()
+    datasets = spec["datasets"]
+    drawn = [datasets[layer["data"]["name"]] for layer in spec["layer"] if "data" in layer]
+    medians = [rows for rows in drawn if rows and "median" in rows[0]]
+    # one layer each for the 10–90 % band and the medians, both with every trainer's rows
+    assert len(medians) == 2
+    assert all({row["trainer"] for row in rows} == set(runs) for rows in medians)
+    assert len(drawn) == len(spec["layer"])  # no layer left without data (it would draw nothing)
 
 
 @pytest.mark.parametrize("module", [descent])

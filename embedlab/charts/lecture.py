@@ -205,7 +205,8 @@ def _descent(measured: Measured, colours: dict[str, str] | None):
         .encode(x="epoch:Q", y="low:Q", y2="high:Q", tooltip=[alt.Tooltip("high:Q", format=".2f", title="±2/√d")])
     )
     word = measured.extra.get("word_cosines")
-    layers = [band, *chart.layer]
+    # alt.layer lifted the band's and medians' shared data to `chart`: give it back to each layer.
+    layers = [band, *(layer.properties(data=chart.data) for layer in chart.layer)]
     if word is not None and len(word):
         layers.append(
             alt.Chart(word.dropna())
