@@ -88,7 +88,11 @@ def _probe_snapshot(prepared: Prepared, options: TrainOptions, seconds: float) -
     rng = np.random.default_rng(0)
     W_in = rng.standard_normal((V, d), dtype=np.float32) / d
     W_out = rng.standard_normal((V, d), dtype=np.float32) / d
-    objective = Softmax() if options.trainer == "numpy" else NegativeSampling.from_counts(prepared.vocab.counts, 5)
+    objective = (
+        Softmax()
+        if options.trainer == "numpy"
+        else NegativeSampling.from_counts(prepared.vocab.counts, options.negative or 5)
+    )
     block = objectives._block_rows(V)
     rows = min(V, 2 * block)
     if method == "exact":  # training pairs with gradients, held-out pairs without: ~1⅓ passes over V rows
@@ -109,6 +113,8 @@ def _probe_snapshot(prepared: Prepared, options: TrainOptions, seconds: float) -
     else:  # estimated: examples × 2.5 passes
         n = min(examples, rows)
         sample = objectives_sampled.Examples(rng.integers(0, V, (n, 1)), rng.integers(0, V, n))
+        if metrics._draws_negatives(options):  # gensim's estimate scores drawn noise words, not all V
+            sample = objectives_sampled.draw_negatives(sample, objective, metrics.NEGATIVE_DRAWS, 0)
         started = time.perf_counter()
         objectives_sampled.estimate(objective, W_in, W_out, sample)
         total = (time.perf_counter() - started) / n * examples * 1.25
