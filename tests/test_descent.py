@@ -165,3 +165,11 @@ def test_the_lecture_chart_draws_the_medians_and_bands_of_both_trainers(shipped)
 @pytest.mark.parametrize("module", [descent])
 def test_doctests_run(module):
     assert doctest.testmod(module).failed == 0
+
+
+def test_the_lecture_chart_names_its_trainers_in_a_legend(shipped):
+    runs = {"NumPy softmax": shipped["numpy"], "gensim Word2Vec": shipped["gensim"]}
+    spec = step_chart(lecture.geometry(runs, "king")).to_dict()
+    colours = [layer["encoding"]["color"] for layer in spec["layer"] if "color" in layer.get("encoding", {})]
+    # Vega-Lite merges the layers' legends and a layer's legend: null hides the merged one
+    assert colours[0].get("legend") is not None

@@ -120,7 +120,8 @@ def cosine_band(
             scale=alt.Scale(domain=[-1, 1]),
         ),
         y2="high:Q",
-        color=alt.Color("trainer:N", legend=None),
+        # the first layer's legend is the chart's: the same one as the medians', not none
+        color=_colour(frame, colours),
     )
     median = base.mark_line(point=alt.OverlayMarkDef(size=22)).encode(
         y="median:Q",
