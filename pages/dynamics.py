@@ -42,7 +42,7 @@ for trainer, run in pair.runs().items():
     message = _(
         "‖∇J‖ ({how}) is {start:.2g} at epoch 0: the output vectors start at 0, so ∂J/∂W_in = 0 exactly — a "
         "saddle. It rises to {peak:.3g} at epoch {peak_epoch} as the symmetry breaks, then falls to "
-        "{final:.3g} at the last epoch, {ratio:.0%} of its peak (SEED §5.3: ‖∇L‖ → 0 as training "
+        "{final:.3g} at the last epoch, {ratio:.0%} of its peak (lecture note §5.3: ‖∇L‖ → 0 as training "
         "converges; the learning rate decays too, so the steps shrink as well)."
     )
     fields = {key: story[key] for key in ("start", "peak", "peak_epoch", "final", "ratio")}
@@ -65,7 +65,7 @@ if roles.NUMPY in pair.by_role:  # the L2 comparison is a setting of this app's 
         story = dynamics.l2_story(without.metrics, with_l2.metrics)
         lam = with_l2.config["train_options"]["l2"]
         message = _(
-            "L = mean cross-entropy + λ(‖W_in‖² + ‖W_out‖²) (SEED §6), both runs at a constant rate. Over the last "
+            "L = mean cross-entropy + λ(‖W_in‖² + ‖W_out‖²) (lecture note §6), both runs at a constant rate. Over the last "
             "{last} epochs mean ‖v‖ grew by {growth_without:+.3f} with λ = 0 (to {final_without:.3f}) and by "
             "{growth_with:+.3f} with λ = {lam:g} (to {final_with:.3f}); held-out loss at the end: "
             "{heldout_without:.3f} without, {heldout_with:.3f} with L2. The training loss includes the penalty; "

@@ -1,4 +1,4 @@
-"""Fine-tune: continue the current runs on a second corpus and watch which words move (SEED §8)."""
+"""Fine-tune: continue the current runs on a second corpus and watch which words move (lecture note §8)."""
 
 import streamlit as st
 
@@ -33,7 +33,7 @@ shift = f"{pair.record.corpus}-shift" if f"{pair.record.corpus}-shift" in TOY_FI
 st.header(_("Fine-tune on a second corpus"))
 st.caption(
     _(
-        "SEED §8: embeddings are fine-tuned per domain. Training continues from the current runs' last snapshot on "
+        "The lecture note's §8: embeddings are fine-tuned per domain. Training continues from the current runs' last snapshot on "
         "a new corpus, with the same trainer and settings; words the new corpus uses differently should move, the "
         "rest stay, and what was learned from the first corpus is partly forgotten. The built-in **{shift}** corpus "
         "is {first} in which four planted words change company ({words}): the ground truth."

@@ -13,7 +13,7 @@ VIEWS = {"cosine": N_("cosine"), "change since epoch 0": N_("change since epoch 
 st.header(_("Cosine heatmaps"))
 st.caption(
     _(
-        "cos θ = v_a·v_b / (‖v_a‖ ‖v_b‖) between the words' input vectors (SEED §3), at the epoch on the slider; "
+        "cos θ = v_a·v_b / (‖v_a‖ ‖v_b‖) between the words' input vectors (lecture note §3), at the epoch on the slider; "
         "epoch 0 is the random start. Words that share contexts should turn bright together as training goes on."
     )
 )

@@ -16,7 +16,9 @@ words = list(vocab.words)
 planted = planted_analogy(pair.first.corpus_name) or ("king", "man", "woman", "queen")  # toy-vi: vua, đàn_ông…
 suggested = [w for w in (planted[0], planted[3], *planted[1:3]) if w in vocab.index] or widgets.chosen_words(pair.first)
 st.header(_("Nearest neighbours over epochs"))
-st.caption(_("The k words with the highest cosine to the query word at each epoch (SEED §3); epoch 0 is random."))
+st.caption(
+    _("The k words with the highest cosine to the query word at each epoch (lecture note §3); epoch 0 is random.")
+)
 query_col, k_col = st.columns([3, 1])
 word = query_col.selectbox(
     _("Query word (type to search)"),
@@ -63,7 +65,9 @@ with widgets.guard():
     )
 
 st.subheader(_("Analogies: a − b + c"))
-st.caption(_("3CosAdd: the words closest in cosine to â − b̂ + ĉ (unit vectors), a, b and c excluded (SEED §1)."))
+st.caption(
+    _("3CosAdd: the words closest in cosine to â − b̂ + ĉ (unit vectors), a, b and c excluded (lecture note §1).")
+)
 defaults = list(planted[:3]) if set(planted[:3]) <= vocab.index.keys() else (suggested * 3)[:3]
 cells = st.columns(3)
 a, b, c = (

@@ -41,7 +41,7 @@ HELP = {
     ),
     "l2": N_(
         "λ in J + λ(‖W_in‖² + ‖W_out‖²): every step shrinks every vector by 1 − 2ηλ before the "
-        "data moves it, so norms stay bounded (SEED §6). Too large a λ pulls everything to 0 and the "
+        "data moves it, so norms stay bounded (lecture note §6). Too large a λ pulls everything to 0 and the "
         "loss stays at ln V: the page warns before that."
     ),
     "compare": N_(
