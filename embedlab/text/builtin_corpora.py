@@ -16,7 +16,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from embedlab.atomic import atomic_write
+from embedlab.atomic import atomic_write, sha256_file
 from embedlab.config import BUILTIN_CORPORA, cache_root
 from embedlab.errors import EmbedLabError
 from embedlab.i18n import N_, Deferred, _
@@ -24,7 +24,6 @@ from embedlab.text.benchmark_files import datapath
 from embedlab.text.decoding import decode_text
 from embedlab.text.mojibake import VLSP_FILE, underthesea_file
 from embedlab.text.tokenizer import MAX_SENTENCE_TOKENS, TOKENIZER_VERSION, sentences_from_text, tokenize
-from embedlab.text.uploads import CHUNK
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 LEE_FILE = "lee_background.cor"
@@ -45,14 +44,6 @@ def _gensim_file(name: str) -> Path:
             f"the built-in corpus file {name} is missing from gensim; reinstall it: pip install gensim==4.4.0"
         )
     return path
-
-
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(CHUNK), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def cache_dir() -> Path:
@@ -214,7 +205,7 @@ def read_builtin(name: str) -> tuple[tuple[tuple[str, ...], ...], str, str]:
         sentences, sha256, description = _read_vi()
     elif name == "wiki":
         path = _gensim_file(WIKI_FILE)
-        sha256 = _sha256_file(path)
+        sha256 = sha256_file(path)
         sentences, n_articles = _wiki_sentences(path, sha256)
         description = Deferred(N_("English Wikipedia sample (gensim test data), {n:,} articles"), n=n_articles)
     else:

@@ -22,7 +22,6 @@ whole, within memory).
 from __future__ import annotations
 
 import gzip
-import hashlib
 import os
 import re
 import unicodedata
@@ -33,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from embedlab.atomic import sha256_file
 from embedlab.config import CorpusOptions, Limits
 from embedlab.errors import EmbedLabError
 from embedlab.text.mojibake import looks_double_encoded, repair_mojibake
@@ -166,14 +166,6 @@ def _check_segmentation(text: str, options: CorpusOptions, label: str) -> str:
     return applied
 
 
-def _file_sha256(path: Path) -> str:
-    sha = hashlib.sha256()
-    with open(path, "rb") as raw:
-        for chunk in iter(lambda: raw.read(1 << 20), b""):
-            sha.update(chunk)
-    return sha.hexdigest()
-
-
 def _first_pass(
     path: Path, label: str, options: CorpusOptions, limits: Limits, ids_path: Path, progress: Progress | None
 ) -> tuple[array, array, dict[str, int], int, str | None]:
@@ -230,7 +222,7 @@ def prepare_streamed(
         raise EmbedLabError(f"no file at {source}; check the path.")
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
-    sha = _file_sha256(path)
+    sha = sha256_file(path)
     keys, lengths, table, n_tokens, applied = _first_pass(path, label, options, limits, workdir / "ids.i32", progress)
     if not keys:
         raise EmbedLabError(f"{label} has no words left after removing numbers and punctuation.")
