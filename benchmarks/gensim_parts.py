@@ -23,8 +23,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
+from benchmarks.run import plain_word2vec  # noqa: E402
+
+
 def one_round(epochs: int) -> dict[str, float]:
-    from gensim.models import Word2Vec
 
     from embedlab.config import CorpusOptions, TrainOptions
     from embedlab.runs.evaluate import scorer_for
@@ -38,25 +40,10 @@ def one_round(epochs: int) -> dict[str, float]:
     corpus_options = CorpusOptions("wiki", min_count=5)
     options = TrainOptions(trainer="gensim", dim=100, epochs=epochs)
     sentences, _ = split_heldout(corpus.sentences, corpus_options.heldout_fraction, corpus_options.split_seed)
-    alpha = options.resolved_lr()
     part: dict[str, float] = {}
 
     started = cpu()
-    Word2Vec(
-        sentences,
-        vector_size=options.dim,
-        window=options.window,
-        min_count=corpus_options.min_count,
-        sg=options.sg,
-        hs=options.hs,
-        negative=options.negative,
-        sample=options.resolved_sample(),
-        seed=options.seed,
-        workers=options.workers,
-        alpha=alpha,
-        min_alpha=alpha * options.min_lr_fraction,
-        epochs=epochs,
-    )
+    plain_word2vec(sentences, options, corpus_options.min_count, epochs)
     part["plain gensim"] = cpu() - started
 
     started = cpu()

@@ -251,10 +251,32 @@ def rows_numpy_trainer(size: Size) -> list[Row]:
 # --- row 3: gensim through embedlab against plain gensim ---------------------------------------
 
 
+def plain_word2vec(sentences, options, min_count: int, epochs: int):
+    """One plain ``Word2Vec(sentences, …)`` call with ``options``' settings: gensim as a user would
+    call it, none of EmbedLab's code in between (the side every gensim ratio is measured against)."""
+    from gensim.models import Word2Vec
+
+    alpha = options.resolved_lr()
+    return Word2Vec(
+        sentences,
+        vector_size=options.dim,
+        window=options.window,
+        min_count=min_count,
+        sg=options.sg,
+        hs=options.hs,
+        negative=options.negative,
+        sample=options.resolved_sample(),
+        seed=options.seed,
+        workers=options.workers,
+        alpha=alpha,
+        min_alpha=alpha * options.min_lr_fraction,
+        epochs=epochs,
+    )
+
+
 def row_gensim(size: Size) -> list[Row]:
     """embedlab.train.training.train (split, vocabulary, per-epoch snapshots, metrics, run directory)
     against one plain ``Word2Vec(sentences, …, epochs=E)`` call on the same training sentences."""
-    from gensim.models import Word2Vec
 
     from embedlab.config import CorpusOptions, TrainOptions
     from embedlab.runs.evaluate import scorer_for
@@ -267,26 +289,11 @@ def row_gensim(size: Size) -> list[Row]:
     corpus_options = CorpusOptions(size.corpus, min_count=5)
     options = TrainOptions(trainer="gensim", dim=DIM, epochs=size.gensim_epochs).validate()
     train_sentences, _ = split_heldout(corpus.sentences, corpus_options.heldout_fraction, corpus_options.split_seed)
-    alpha = options.resolved_lr()
     work = Path(tempfile.mkdtemp(prefix="embedlab-bench-gensim-"))
     counter = iter(range(10**6))
 
     def plain() -> None:
-        Word2Vec(
-            train_sentences,
-            vector_size=options.dim,
-            window=options.window,
-            min_count=corpus_options.min_count,
-            sg=options.sg,
-            hs=options.hs,
-            negative=options.negative,
-            sample=options.resolved_sample(),
-            seed=options.seed,
-            workers=options.workers,
-            alpha=alpha,
-            min_alpha=alpha * options.min_lr_fraction,
-            epochs=options.epochs,
-        )
+        plain_word2vec(train_sentences, options, corpus_options.min_count, options.epochs)
 
     def embedlab_gensim(quality: bool) -> None:
         out = work / f"run-{next(counter)}"
