@@ -52,7 +52,7 @@ def upload_file(kilobytes: int, folder: Path) -> Path:
 
 def child(source: str, epochs: int | None) -> dict:
     """One case in this (fresh) process: estimate the job as the dashboard does, then run it."""
-    started_process = time.perf_counter()
+    started_process, load_before = time.perf_counter(), os.getloadavg()[0]
     from dataclasses import replace
 
     from embedlab.config import CorpusOptions, DashboardSettings
@@ -81,9 +81,7 @@ def child(source: str, epochs: int | None) -> dict:
     started = time.perf_counter()
     parts = {}
     for role, options in runs:
-        began = time.perf_counter()
-        train_cached(data, options, os.environ["EMBEDLAB_CACHE_DIR"], scorer=scorer)
-        parts[role] = time.perf_counter() - began
+        parts[role] = timed_run(data, options, scorer, train_cached)
     actual = time.perf_counter() - started
     return {
         "corpus": corpus.name,
@@ -95,9 +93,49 @@ def child(source: str, epochs: int | None) -> dict:
         "estimate_parts": estimate,
         "actual": actual,
         "actual_parts": parts,
+        "load": [load_before, os.getloadavg()[0]],
         "ratio": estimate["total"] / actual,
         "estimating_seconds": estimating,
         "import_seconds": imports,
+    }
+
+
+def timed_run(data, options, scorer, train_cached) -> dict:
+    """Train one run and take its wall time apart as the estimate does: ``train`` (the epochs'
+    own ``seconds`` in metrics.csv), ``scores`` (``eval_seconds``), ``measure`` (the rest of each
+    snapshot: the objective, geometry, writing the snapshot) and ``setup`` (before epoch 0 and
+    after the last: counting pairs, building the trainer and the samples, writing the run)."""
+    from embedlab.hooks import Hooks
+
+    done: list[tuple[float, dict]] = []
+    began = time.perf_counter()
+    run = train_cached(
+        data,
+        options,
+        os.environ["EMBEDLAB_CACHE_DIR"],
+        hooks=Hooks(on_epoch=lambda epoch, snapshot, row: done.append((time.perf_counter(), row))),
+        scorer=scorer,
+    )
+    total = time.perf_counter() - began
+    train = sum(row.get("seconds", 0.0) for _, row in done)
+    scores = sum(row.get("eval_seconds", 0.0) for _, row in done)
+    # each snapshot after the first: its interval is its epoch, its measurement and its scores
+    later = [
+        (t - t_before) - row.get("seconds", 0.0) - row.get("eval_seconds", 0.0)
+        for (t_before, _), (t, row) in zip(done, done[1:], strict=False)
+    ]
+    per_snapshot = sum(later) / len(later) if later else 0.0
+    measure = per_snapshot * len(done)  # epoch 0's measurement costs what the others' do
+    return {
+        "total": total,
+        "setup": total - train - scores - measure,
+        "train": train,
+        "epoch": train / max(len(done) - 1, 1),
+        "measure": measure,
+        "snapshot_measure": per_snapshot,
+        "scores": scores,
+        "method": run.config.get("metric_method"),
+        "examples": run.config.get("metric_examples"),
     }
 
 
@@ -119,6 +157,47 @@ def run_case(case: str, folder: Path) -> dict:
     return row
 
 
+def table(rows: list[dict]) -> str:
+    """The estimate ÷ actual of each case, with the load average (1 min) as its process began and ended."""
+    lines = [
+        "| case | tokens | V | epochs | load | estimate | actual | estimate ÷ actual |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['case']} | {r['tokens']:,} | {r['V']:,} | {r['epochs']} | {r['load'][0]:.1f}–{r['load'][1]:.1f} | {r['estimate']:.1f} s | "
+            f"{r['actual']:.1f} s | {r['ratio']:.2f} |"
+        )
+    return "\n".join(lines)
+
+
+PARTS = ("setup", "train", "measure", "scores")
+
+
+def parts_table(rows: list[dict]) -> str:
+    """Each run's estimate against its run, part by part (seconds, estimate / actual)."""
+    lines = ["| case | run | " + " | ".join(PARTS) + " |", "|---|---|" + "---:|" * len(PARTS)]
+    for r in rows:
+        for role, actual in r["actual_parts"].items():
+            estimate = r["estimate_parts"]["runs"][role]
+            cells = []
+            for part in PARTS:
+                guess = estimated_part(estimate, part)
+                cells.append(f"{guess:.2f} / {actual[part]:.2f}")
+            lines.append(f"| {r['case']} | {role} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def estimated_part(estimate: dict, part: str) -> float:
+    """One part of a run's estimate, named as :func:`timed_run` names the run's."""
+    snapshots = estimate["measure"] / estimate["snapshot"] if estimate["snapshot"] else 0.0
+    if part == "measure":
+        return snapshots * estimate["snapshot_measure"]
+    if part == "scores":
+        return snapshots * estimate["snapshot_scores"]
+    return estimate[part]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", default=DEFAULT_CASES)
@@ -134,13 +213,9 @@ def main() -> None:
         for case in args.cases.split(","):
             rows.append(run_case(case, Path(folder)))
             print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
-    print("| case | tokens | V | epochs | estimate | actual | estimate ÷ actual |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    for r in rows:
-        print(
-            f"| {r['case']} | {r['tokens']:,} | {r['V']:,} | {r['epochs']} | {r['estimate']:.1f} s | "
-            f"{r['actual']:.1f} s | {r['ratio']:.2f} |"
-        )
+    print(table(rows))
+    print()
+    print(parts_table(rows))
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2))
 
