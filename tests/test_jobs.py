@@ -287,8 +287,11 @@ def test_a_job_over_the_limit_is_refused_with_its_estimate_and_the_limit():
 def test_the_estimate_of_a_run_is_measured_and_splits_into_its_parts(toy):
     options = DashboardSettings().numpy.replace(epochs=3)
     estimate = run_estimate(toy, options, seconds=0.1)
-    assert set(estimate) == {"setup", "epoch", "snapshot", "train", "measure", "total"}
-    assert all(value > 0 for value in estimate.values())
+    parts = {"setup", "epoch", "snapshot", "snapshot_measure", "snapshot_scores", "train", "measure", "total"}
+    assert set(estimate) == parts
+    assert estimate["snapshot_scores"] == 0  # no scorer
+    assert all(estimate[part] > 0 for part in parts - {"snapshot_scores"})
+    assert estimate["snapshot"] == estimate["snapshot_measure"]
     assert estimate["train"] == pytest.approx(3 * estimate["epoch"])
     assert estimate["measure"] == pytest.approx(4 * estimate["snapshot"])
     assert estimate["total"] == pytest.approx(estimate["setup"] + estimate["train"] + estimate["measure"])

@@ -20,7 +20,7 @@ from embedlab.config import Limits, TrainOptions
 from embedlab.errors import TrainingCancelled
 from embedlab.i18n import N_, _, format_in
 from embedlab.text.prepared import Prepared
-from embedlab.train import metrics, objectives, objectives_sampled, sizing
+from embedlab.train import metrics, objectives_sampled, sizing
 from embedlab.train.objectives import NegativeSampling, Softmax
 from embedlab.train.softmax import SoftmaxTrainer, initial_vectors
 from embedlab.train.training import Scorer, pair_counts
@@ -79,46 +79,89 @@ def _probe_epoch(prepared: Prepared, options: TrainOptions, seconds: float) -> f
 
 
 def _probe_snapshot(prepared: Prepared, options: TrainOptions, seconds: float) -> float:
-    """Seconds to measure one snapshot of ``options`` here, without its scores: the objective's
-    kernel timed on a few blocks of this vocabulary, scaled to the rows the metrics plan (exact or
-    estimated) will score."""
-    V, d = len(prepared.vocab), options.dim
+    """Seconds to measure one snapshot of ``options`` here, without its scores: the run's own
+    :class:`metrics.Measure` (exact or estimated, as its plan will choose) called on stand-in pairs
+    of this vocabulary — whole when that takes under ``seconds / 3``, else a part of it scaled up.
+    Only the part's own cost is scaled: the call's fixed cost (its (V, d) arrays, the geometry) is
+    timed apart on a one-row call, so a small part is not multiplied up with it."""
+    V = len(prepared.vocab)
     positions = sizing.positions_per_epoch(prepared, options)
     method, examples, _ = metrics._plan(options, V, positions * (options.window + 1), positions, V)
+    if method == "exact":
+        heldout_rows = int(np.count_nonzero(np.bincount(prepared.heldout.tokens, minlength=V)))
+        full = (V, heldout_rows)
+    else:
+        full = (examples, examples if len(prepared.heldout) else 0)
     rng = np.random.default_rng(0)
-    W_in = rng.standard_normal((V, d), dtype=np.float32) / d
-    W_out = rng.standard_normal((V, d), dtype=np.float32) / d
+    W_in, W_out = (rng.standard_normal((V, options.dim), dtype=np.float32) / options.dim for _ in range(2))
     objective = (
         Softmax()
         if options.trainer == "numpy"
         else NegativeSampling.from_counts(prepared.vocab.counts, options.negative or 5)
     )
-    block = objectives._block_rows(V)
-    rows = min(V, 2 * block)
-    if method == "exact":  # training pairs with gradients, held-out pairs without: ~1⅓ passes over V rows
-        import scipy.sparse
+    l2 = options.l2 if options.trainer == "numpy" else 0.0
 
-        counts = scipy.sparse.random(rows, V, density=min(1.0, 20 / V), format="csr", random_state=0)
-        counts = scipy.sparse.vstack([counts, scipy.sparse.csr_array((V - rows, V))]).tocsr()
-        stop, calls = _timed_batches(seconds)
+    def call(share: float) -> float:
+        sizes = [max(1, round(share * n)) if n else 0 for n in full]
+        if method == "exact":
+            parts = [_stand_in_counts(V, rows, rng) if rows else None for rows in sizes]
+            measure = metrics.Measure(objective, l2, "exact", train_pairs=parts[0], heldout_pairs=parts[1])
+        else:
+            parts = [_stand_in_examples(options, objective, V, max(n, 2), rng) if n else None for n in sizes]
+            measure = metrics.Measure(objective, l2, "estimated", train_examples=parts[0], heldout_examples=parts[1])
         started = time.perf_counter()
-        try:
-            objectives.exact(objective, W_in, W_out, counts, should_stop=stop)
-        except TrainingCancelled:
-            pass
-        measured = time.perf_counter() - started
-        done = min(rows, max(len(calls) - 1, 1) * block)
-        seconds_per_row = measured / done
-        total = seconds_per_row * V * (4 / 3)
-    else:  # estimated: examples × 2.5 passes
-        n = min(examples, rows)
-        sample = objectives_sampled.Examples(rng.integers(0, V, (n, 1)), rng.integers(0, V, n))
-        if metrics._draws_negatives(options):  # gensim's estimate scores drawn noise words, not all V
-            sample = objectives_sampled.draw_negatives(sample, objective, metrics.NEGATIVE_DRAWS, 0)
-        started = time.perf_counter()
-        objectives_sampled.estimate(objective, W_in, W_out, sample)
-        total = (time.perf_counter() - started) / n * examples * 1.25
-    return total
+        measure(W_in, W_out, W_in)
+        return time.perf_counter() - started
+
+    return scaled_cost(call, 1 / max(full[0], 1), seconds / 3)
+
+
+MIN_SHARE = 1 / 8  # a part is never scaled up more than 8×, nor is a pause of a few ms within it
+
+
+def scaled_cost(call: Callable[[float], float], smallest: float, budget: float) -> float:
+    """The seconds of ``call(1.0)`` (a whole piece of work), from ``call(share)`` timings of parts.
+
+    The share doubles from ``smallest`` until a call takes ``budget`` and the share is at least
+    MIN_SHARE, or the whole is done; the line through the last share's and the smallest share's
+    costs (each the cheaper of two calls: the first warms up, either may be paused) is followed to
+    the whole, so the fixed part of a call is not scaled up with its share. Costs about 3 ×
+    ``budget``, or 3 × the cost of MIN_SHARE of the whole when that is more.
+
+    >>> round(scaled_cost(lambda share: 0.5 + 2.0 * share, 0.01, 1.0), 9)  # stops at a share of 0.32 (1.14 s)
+    2.5
+    """
+    fixed = call(smallest)
+    share, took = smallest, fixed
+    while share < 1.0 and (took < budget or share < MIN_SHARE):
+        share = min(1.0, 2 * share)
+        took = call(share)
+    took = min(took, call(share))  # a pause of this process in one call is not scaled up either
+    fixed = min(fixed, call(smallest))
+    if share >= 1.0:
+        return took
+    return fixed + max(took - fixed, 0.0) * (1.0 - smallest) / (share - smallest)  # the line through both
+
+
+def _stand_in_counts(V: int, rows: int, rng: np.random.Generator):
+    """(V, V) pair counts with ``rows`` non-empty rows of 20 contexts each (the cost of an exact
+    measurement grows with its non-empty rows)."""
+    import scipy.sparse
+
+    per_row = min(V, 20)
+    columns = np.concatenate([rng.choice(V, per_row, replace=False) for _ in range(rows)])
+    indptr = np.concatenate([np.arange(rows + 1) * per_row, np.full(V - rows, rows * per_row)])
+    return scipy.sparse.csr_array((np.ones(len(columns)), columns, indptr), shape=(V, V))
+
+
+def _stand_in_examples(options: TrainOptions, objective, V: int, n: int, rng: np.random.Generator):
+    """``n`` examples of the kind the run's estimate draws: a centre word (skip-gram) or 2 × window
+    context words (CBOW), a target, and for gensim's negative sampling its drawn noise words."""
+    width = 2 * options.window if options.trainer == "gensim" and options.sg == 0 else 1
+    sample = objectives_sampled.Examples(rng.integers(0, V, (n, width)), rng.integers(0, V, n))
+    if metrics._draws_negatives(options):
+        sample = objectives_sampled.draw_negatives(sample, objective, metrics.NEGATIVE_DRAWS, 0)
+    return sample
 
 
 def _probe_scorer(scorer: Scorer | None, W_in: np.ndarray) -> tuple[float, float]:
@@ -157,13 +200,16 @@ def run_estimate(prepared: Prepared, options: TrainOptions, scorer: Scorer | Non
     """
     epoch = _probe_epoch(prepared, options, seconds)
     scoring, _ = _probe_scorer(scorer, initial_vectors(len(prepared.vocab), options.dim, options.seed))
-    snapshot = _probe_snapshot(prepared, options, seconds) + scoring
+    measuring = _probe_snapshot(prepared, options, seconds)
+    snapshot = measuring + scoring
     setup = _probe_setup(prepared, options)
     train_seconds, measure = options.epochs * epoch, (options.epochs + 1) * snapshot
     return {
         "setup": setup,
         "epoch": epoch,
         "snapshot": snapshot,
+        "snapshot_measure": measuring,
+        "snapshot_scores": scoring,
         "train": train_seconds,
         "measure": measure,
         "total": setup + train_seconds + measure,
