@@ -4,7 +4,7 @@
     python benchmarks/gensim_parts.py --rounds 5
 
 Each round trains plain ``Word2Vec(train sentences, …, epochs=5)`` once, then EmbedLab's run
-step by step as ``training.train`` does it (prepare, pair counts, the trainer, the measurement's
+step by step as ``training.train`` does it (prepare, the trainer, the measurement's
 samples, every epoch, every snapshot measured and scored), timing each part in CPU seconds of
 this process (every thread): on a shared machine CPU time is what a part costs, whatever else
 runs. Writing the run directory is not timed here (row 3 times the whole command). The floor of
@@ -50,15 +50,13 @@ def one_round(epochs: int) -> dict[str, float]:
     prepared = prepare(corpus, corpus_options)
     part["prepare (split, vocabulary, encoding)"] = cpu() - started
     started = cpu()
-    pairs = metrics.pair_counts(prepared.train, prepared.vocab.counts, options)
-    part["expected pair counts (measurement)"] = cpu() - started
-    started = cpu()
+    pairs = metrics.trainer_pairs(prepared.train, prepared.vocab.counts, options)  # None: gensim needs none
     trainer = training.make_trainer(prepared.train, prepared.vocab, options, pairs)
     part["gensim set-up"] = cpu() - started
     objective = metrics.objective_for(options, prepared.vocab.counts, trainer)
     started = cpu()
     measure = metrics.build_measure(prepared.train, prepared.heldout, prepared.vocab.counts, options, objective, pairs)
-    part["held-out pairs and samples (measurement)"] = cpu() - started
+    part["the measurement's pairs and samples"] = cpu() - started
     scorer = scorer_for(prepared.vocab, "wiki")
     part["gensim epochs"] = part["measuring every snapshot"] = part["quality scores of every snapshot"] = 0.0
     previous = None

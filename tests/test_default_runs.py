@@ -87,3 +87,36 @@ def test_seed_cache_copies_missing_runs_atomically_and_keeps_existing_ones(tmp_p
     assert [p.name for p in seed_cache(shipped, cache)] == ["run-a"]
     assert sorted(p.name for p in cache.iterdir()) == ["run-a", "run-b"]
     assert seed_cache(shipped, cache) == []
+
+
+def test_the_maths_fingerprint_reads_code_not_comments_or_docstrings():
+    """code_lines drops only comments, docstrings and blank lines: what is left of every maths
+    module parses to the module's own syntax tree with its docstrings removed."""
+    import ast
+    from pathlib import Path
+
+    import embedlab
+    from embedlab.train.fingerprint import MATHS_MODULES, code_lines
+
+    def without_docstrings(tree):
+        for node in ast.walk(tree):
+            body = getattr(node, "body", None)
+            if isinstance(body, list) and len(body) > 1 and isinstance(body[0], ast.Expr):
+                if isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+                    node.body = body[1:]
+        return ast.dump(tree)
+
+    package = Path(embedlab.__file__).parent
+    for name in MATHS_MODULES:
+        source = (package / name).read_text(encoding="utf-8")
+        code = "\n".join(code_lines(source))
+        assert ast.dump(ast.parse(code)) == without_docstrings(ast.parse(source)), name
+
+
+def test_a_comment_leaves_the_fingerprint_and_a_changed_number_moves_it():
+    from embedlab.train.fingerprint import code_lines
+
+    source = 'def f(x):\n    """Twice x."""\n    return 2 * x  # doubled\n'
+    reworded = 'def f(x):\n    """x, doubled."""\n\n    # why: ...\n    return 2 * x  # times two\n'
+    changed = 'def f(x):\n    """Twice x."""\n    return 3 * x  # doubled\n'
+    assert code_lines(reworded) == code_lines(source) != code_lines(changed)

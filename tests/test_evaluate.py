@@ -22,7 +22,6 @@ from embedlab.runs.evaluate import (
     analogy_hits,
     cosine_silhouette,
     group_scores,
-    keyed_vectors,
     predict_analogies,
     snapshot_quality,
     word_pair_scores,
@@ -53,6 +52,16 @@ def vocab_of(words, seed=0):
 
 def random_vectors(vocab, d=6, seed=0):
     return np.random.default_rng(seed).standard_normal((len(vocab), d)).astype(np.float32)
+
+
+def keyed_vectors(X, vocab):
+    """gensim's own KeyedVectors over one epoch: the independent implementation scores are checked against."""
+    from gensim.models import KeyedVectors
+
+    kv = KeyedVectors(vector_size=X.shape[1], count=0, dtype=np.float32)
+    kv.add_vectors(list(vocab.words), np.asarray(X, dtype=np.float32))
+    kv.fill_norms(force=True)
+    return kv
 
 
 def cosine(x, y):
@@ -89,7 +98,7 @@ def test_pairs_with_unknown_words_are_counted_as_oov_and_left_out():
     X = random_vectors(vocab, seed=3)
     known = [(a, b, s) for a, b, s in pairs if a in vocab.index and b in vocab.index]
     assert any(a in unknown or b in unknown for a, b, _ in pairs[:80])
-    row = word_pair_scores(keyed_vectors(X, vocab), vocab, "simlex999")
+    row = word_pair_scores(X, vocab, "simlex999")
     assert row["simlex999_pairs"] == len(known)
     assert row["simlex999_oov"] == pytest.approx((999 - len(known)) / 999)
     gold = [s for *_, s in known]
@@ -98,6 +107,23 @@ def test_pairs_with_unknown_words_are_counted_as_oov_and_left_out():
     # gensim's own OOV ratio (in percent) agrees with the count
     _, _, oov_percent = keyed_vectors(X, vocab).evaluate_word_pairs(datapath("simlex999.txt"))
     assert oov_percent / 100 == pytest.approx(row["simlex999_oov"])
+
+
+@pytest.mark.parametrize("benchmark, file", [("wordsim353", "wordsim353.tsv"), ("simlex999", "simlex999.txt")])
+def test_word_pair_scores_equal_gensims_evaluate_word_pairs(benchmark, file):
+    """Mixed-case spellings of one word (the most frequent counts), unknown words, a zero vector:
+    the score equals gensim's, computed by gensim from its own KeyedVectors."""
+    pairs = read_pairs(file)
+    words = [w for a, b, _ in pairs[:300] for w in (a, b)]
+    words = list(dict.fromkeys(words))
+    words = words[:40] + [w.capitalize() for w in words[:10]] + words[45:]  # "Tiger" after "tiger"
+    vocab = Vocabulary.from_words(words, np.arange(len(words), 0, -1))
+    X = random_vectors(vocab, d=8, seed=11)
+    X[5] = 0.0
+    row = word_pair_scores(X, vocab, benchmark)
+    gensim_pairs, result, oov_percent = keyed_vectors(X, vocab).evaluate_word_pairs(datapath(file))
+    assert row[f"{benchmark}_spearman"] == pytest.approx(result.statistic, abs=1e-9)
+    assert row[f"{benchmark}_oov"] == pytest.approx(oov_percent / 100)
 
 
 def test_words_match_the_benchmark_case_insensitively():

@@ -12,11 +12,11 @@ from embedlab.config import CorpusOptions
 from embedlab.store import load_run
 from embedlab.text.corpus import load_corpus
 from embedlab.text.pair_counts import expected_pair_counts
+from embedlab.text.pair_draws import draw_pairs
 from embedlab.text.prepared import prepare
 from embedlab.text.streamed import heldout_from_keys, prepare_streamed, tokenized_pieces
 from embedlab.text.tokenizer import split_sentences, tokenize
 from embedlab.text.vocab import heldout_indices, keep_probabilities
-from embedlab.train.streamed import draw_pairs
 
 ROOT = Path(__file__).resolve().parent.parent
 TOY = ROOT / "data" / "toy_corpus.txt"
@@ -89,15 +89,15 @@ def test_drawn_pairs_follow_the_expected_pair_counts(tmp_path):
     keep = keep_probabilities(counts, 1e-2)
     expected = expected_pair_counts(train, 3, len(counts), keep)
     n = 40_000
-    drawn, total = draw_pairs(train, 3, keep, n, seed=4)
+    centres, contexts, total = draw_pairs(train, 3, keep, n, seed=4)
     assert abs(total / expected.sum() - 1) < 0.02
-    for words, axis in ((drawn.inputs[:, 0], 1), (drawn.targets, 0)):
+    for words, axis in ((centres, 1), (contexts, 0)):
         p = np.asarray(expected.sum(axis=axis)).ravel() / expected.sum()
         f = np.bincount(words, minlength=len(p)) / n
         assert not f[p == 0].any()
         z = (f - p)[p > 0] / np.sqrt(p[p > 0] * (1 - p[p > 0]) / n)
         assert np.abs(z).max() < 4.5
-    pair = np.asarray(expected[drawn.inputs[:, 0], drawn.targets]).ravel()
+    pair = np.asarray(expected[centres, contexts]).ravel()
     assert (pair > 0).all()  # every drawn pair is one the trainer can draw
 
 

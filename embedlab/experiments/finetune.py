@@ -40,9 +40,10 @@ from embedlab.text.pair_counts import expected_pair_counts
 from embedlab.text.prepared import CorpusInfo, Prepared, check_feasible
 from embedlab.text.vocab import Vocabulary, build_vocabulary, encode, heldout_indices
 from embedlab.train import objectives
-from embedlab.train.metrics import build_measure, keep_for, objective_for, pair_counts
+from embedlab.train.fingerprint import maths_fingerprint
+from embedlab.train.metrics import build_measure, keep_for, objective_for, trainer_pairs
 from embedlab.train.softmax import initial_vectors
-from embedlab.train.training import History, Scorer, default_cache_dir, make_trainer, maths_fingerprint, write_run
+from embedlab.train.training import History, Scorer, default_cache_dir, make_trainer, write_run
 
 NEW_ROWS_SEED_OFFSET = 1  # new words' initial vectors: seed + 1, so they differ from the parent's rows
 LR_FACTOR = 0.25  # default fine-tuning rate: a quarter of the parent's; at the full rate the restart shakes every word
@@ -260,7 +261,7 @@ def finetune(
     pad_in = lambda X: np.vstack([np.asarray(X, np.float32), new_rows])  # noqa: E731
     pad_out = lambda X: np.vstack([np.asarray(X, np.float32), np.zeros((n_new, d), np.float32)])  # noqa: E731
 
-    train_pairs = pair_counts(prepared.train, prepared.vocab.counts, options)
+    train_pairs = trainer_pairs(prepared.train, prepared.vocab.counts, options)
     start_in, start_out = pad_in(parent.input_vectors[-1]), pad_out(parent.output_vectors[-1])
     trainer = make_trainer(
         prepared.train, prepared.vocab, options, train_pairs, initial=start_in, initial_out=start_out

@@ -5,8 +5,9 @@ curve. The benchmark files (the copies inside the gensim wheel) are read by
 :mod:`embedlab.text.benchmark_files`; a whole run's table, written into its metrics.csv and read
 back, is :mod:`embedlab.runs.quality`.
 
-- Word similarity: Spearman ρ between human scores and cosine, by gensim's
-  ``KeyedVectors.evaluate_word_pairs`` (case-insensitive, pairs with an unknown word skipped).
+- Word similarity: Spearman ρ between human scores and cosine, computed on the pairs' rows
+  alone by gensim's ``KeyedVectors.evaluate_word_pairs`` rule (case-insensitive, pairs with an
+  unknown word skipped; the tests check it against gensim's).
 - Analogies a : b :: c : ? by 3CosAdd, argmax over the vocabulary of cos(x, b̂ − â + ĉ) with
   a, b, c excluded — gensim's ``evaluate_word_analogies`` rule, computed here as one matrix
   product on a fixed sample of questions (the tests check it against gensim's).
@@ -19,12 +20,9 @@ rank correlation or an accuracy is noise, and the page says "too few pairs" inst
 
 from __future__ import annotations
 
-import logging
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -36,16 +34,13 @@ from embedlab.text.benchmark_files import (
     PAIR_BENCHMARKS,
     _upper_index,
     analogy_questions,
-    datapath,
-    pair_coverage,
+    word_pairs,
     sample_analogies,
 )
 from embedlab.text.builtin_corpora import planted_groups
 from embedlab.text.vocab import Vocabulary
 
-if TYPE_CHECKING:
-    from gensim.models import KeyedVectors
-
+RESTRICT_VOCAB = 300_000  # evaluate_word_pairs' default: words past this row are unknown to it
 MIN_PAIRS = 20  # fewer pairs / questions in vocabulary than this → the score is NaN, not a number
 ANALOGY_CHUNK = 256  # questions scored at once: bounds memory to ANALOGY_CHUNK × V floats
 
@@ -74,50 +69,45 @@ def _epoch(X: np.ndarray, vocab: Vocabulary) -> np.ndarray:
     return X
 
 
-@contextmanager
-def _quiet_gensim():
-    """gensim logs every skipped pair at INFO; silence it for the duration of one evaluation."""
-    logger = logging.getLogger("gensim.models.keyedvectors")
-    level = logger.level
-    logger.setLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
+@lru_cache(maxsize=8)
+def _pair_rows(words: tuple[str, ...], benchmark: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(rows of the first words, rows of the second, human scores) of ``benchmark``'s pairs with
+    both words in the vocabulary: gensim's evaluate_word_pairs lookup (case-insensitive, the
+    most frequent spelling, only the first RESTRICT_VOCAB rows)."""
+    index = _upper_index(words[:RESTRICT_VOCAB])
+    known = [(index[a.upper()], index[b.upper()], score) for a, b, score in word_pairs(benchmark)
+             if a.upper() in index and b.upper() in index]  # fmt: skip
+    a, b, gold = zip(*known, strict=True) if known else ((), (), ())
+    return np.array(a, dtype=np.int64), np.array(b, dtype=np.int64), np.array(gold, dtype=np.float64)
 
 
-def keyed_vectors(X: np.ndarray, vocab: Vocabulary) -> KeyedVectors:
-    """gensim KeyedVectors over one epoch's (V, d) vectors, norms freshly computed.
+def word_pair_scores(X: np.ndarray, vocab: Vocabulary, benchmark: str) -> dict:
+    """``<benchmark>_spearman, _oov, _pairs`` for one epoch's vectors (V, d), as gensim's
+    ``KeyedVectors.evaluate_word_pairs`` computes them (the tests compare the two).
 
-    >>> kv = keyed_vectors(np.eye(2, dtype=np.float32), Vocabulary.from_words(["a", "b"], [2, 1]))
-    >>> float(kv.similarity("a", "b"))
-    0.0
+    Spearman ρ between the human scores and the cosines of the pairs whose two words are in the
+    vocabulary; ``_oov`` is the share of the benchmark's pairs with a word missing (skipped, not
+    scored 0); ``_spearman`` is NaN below MIN_PAIRS pairs. Only the pairs' rows are normalised,
+    so an epoch costs a few thousand floats, not a copy of the vocabulary.
+
+    >>> v = Vocabulary.from_words(["tiger", "cat"], [2, 1])
+    >>> word_pair_scores(np.eye(2), v, "wordsim353")["wordsim353_pairs"]
+    2
     """
-    X = _epoch(X, vocab)
-    from gensim.models import KeyedVectors  # gensim loads when first needed
+    from scipy.stats import spearmanr  # SciPy loads with the first score, not with the first page
 
-    kv = KeyedVectors(vector_size=X.shape[1], count=0, dtype=np.float32)
-    kv.add_vectors(list(vocab.words), np.asarray(X, dtype=np.float32))
-    kv.fill_norms(force=True)  # add_vectors leaves stale norms behind
-    return kv
-
-
-def word_pair_scores(kv: KeyedVectors, vocab: Vocabulary, benchmark: str) -> dict:
-    """``<benchmark>_spearman, _oov, _pairs`` for one epoch, by gensim's evaluate_word_pairs.
-
-    ``_oov`` is the share of the benchmark's pairs with a word missing from the vocabulary
-    (those pairs are skipped, not scored 0); ``_spearman`` is NaN below MIN_PAIRS pairs.
-    """
-    used, total = pair_coverage(vocab, benchmark)
+    a, b, gold = _pair_rows(vocab.words, benchmark)
+    total = len(word_pairs(benchmark))
     spearman = np.nan
-    if used >= MIN_PAIRS:
-        with _quiet_gensim(), np.errstate(invalid="ignore", divide="ignore"):
-            _, result, _ = kv.evaluate_word_pairs(datapath(PAIR_BENCHMARKS[benchmark]), dummy4unknown=False)
-        spearman = float(result.statistic)
+    if len(a) >= MIN_PAIRS:
+        X = _epoch(X, vocab)
+        cosines = np.einsum("nd,nd->n", normalize_rows(X[a], np.float32), normalize_rows(X[b], np.float32))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            spearman = float(spearmanr(gold, cosines).statistic)
     return {
         f"{benchmark}_spearman": spearman,
-        f"{benchmark}_oov": (total - used) / total,
-        f"{benchmark}_pairs": used,
+        f"{benchmark}_oov": (total - len(a)) / total,
+        f"{benchmark}_pairs": len(a),
     }
 
 
@@ -284,12 +274,8 @@ def snapshot_quality(
     started = time.perf_counter()
     X = _epoch(input_vectors, vocab)
     row: dict = {}
-    if any(pair_coverage(vocab, name)[0] >= MIN_PAIRS for name in PAIR_BENCHMARKS):
-        kv = keyed_vectors(X, vocab)
-    else:
-        kv = None  # nothing to score: skip building gensim's index
     for name in PAIR_BENCHMARKS:
-        row.update(word_pair_scores(kv, vocab, name))
+        row.update(word_pair_scores(X, vocab, name))
     row.update(analogy_scores(X, vocab, sample_analogies(vocab, analogy_sample)))
     if groups is not None:
         row.update(group_scores(X, vocab, groups))

@@ -86,17 +86,6 @@ def _upper_index(words: tuple[str, ...]) -> dict[str, int]:
     return index
 
 
-def pair_coverage(vocab: Vocabulary, benchmark: str) -> tuple[int, int]:
-    """(pairs with both words in the vocabulary, pairs in the benchmark), case-insensitively.
-
-    >>> pair_coverage(Vocabulary.from_words(["tiger", "cat"], [2, 1]), "wordsim353")
-    (2, 353)
-    """
-    index = _upper_index(vocab.words)
-    rows = word_pairs(benchmark)
-    return sum(a.upper() in index and b.upper() in index for a, b, _ in rows), len(rows)
-
-
 @lru_cache(maxsize=8)
 def _sample_analogies(words: tuple[str, ...], size: int, seed: int) -> tuple[pd.DataFrame, int]:
     index = _upper_index(words)

@@ -21,9 +21,10 @@ from embedlab.errors import TrainingCancelled
 from embedlab.i18n import N_, _, format_in
 from embedlab.text.prepared import Prepared
 from embedlab.train import metrics, objectives_sampled, sizing
+from embedlab.train.metrics import pair_counts
 from embedlab.train.objectives import NegativeSampling, Softmax
 from embedlab.train.softmax import SoftmaxTrainer, initial_vectors
-from embedlab.train.training import Scorer, pair_counts
+from embedlab.train.training import Scorer
 
 # ---------------------------------------------------------------- estimating a job before it starts
 

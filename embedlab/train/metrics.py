@@ -33,7 +33,8 @@ import pandas as pd
 
 from embedlab.config import Seeds, TrainOptions
 from embedlab.text.pair_counts import expected_pair_counts
-from embedlab.text.vocab import Encoded, keep_probabilities
+from embedlab.text.pair_draws import draw_pairs
+from embedlab.text.vocab import Encoded, as_encoded, keep_probabilities
 from embedlab.train import objectives, objectives_sampled
 from embedlab.train.objectives import Hierarchical, NegativeSampling, Softmax
 from embedlab.train.objectives_sampled import Examples, draw_negatives, sample_cbow, sample_pairs
@@ -209,49 +210,99 @@ def geometry_over_epochs(vectors: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["epoch", "mean_norm", "displacement"])
 
 
+def trainer_pairs(
+    encoded: Encoded, counts: np.ndarray, options: TrainOptions, should_stop: Callable[[], bool] | None = None
+) -> scipy.sparse.csr_array | None:
+    """The expected pair counts a trainer needs before it starts: the NumPy trainer's batch
+    divisor; gensim needs none (its measurement draws pairs, or counts them itself if exact)."""
+    return pair_counts(encoded, counts, options, should_stop) if options.trainer == "numpy" else None
+
+
+def rows_with_pairs(encoded: Encoded) -> int:
+    """Words with at least one expected pair: those in a sentence of two words or more."""
+    encoded = as_encoded(encoded)
+    long = np.repeat(encoded.lengths >= 2, encoded.lengths)
+    return int(np.count_nonzero(np.bincount(encoded.tokens[long])))
+
+
+def drawn_pairs(
+    encoded: Encoded, options: TrainOptions, keep, n: int, seed: int, should_stop=None
+) -> tuple[Examples, float]:
+    """``n`` skip-gram examples drawn as training draws its pairs, and the estimated pairs an epoch."""
+    centres, contexts, pairs = draw_pairs(encoded, options.window, keep, n, seed, should_stop=should_stop)
+    return Examples(centres[:, None], contexts), pairs
+
+
 def build_measure(
     train: Encoded,
     heldout: Encoded,
     counts: np.ndarray,
     options: TrainOptions,
     objective,
-    train_pairs: scipy.sparse.csr_array,
+    train_pairs: scipy.sparse.csr_array | None = None,
     *,
     force: str | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> Measure:
     """Choose exact or estimated metrics for this run and prepare what they need once.
 
-    ``train_pairs``: the expected pair counts of the training sentences (already computed for
-    the trainer). ``force`` = "exact" or "estimated" overrides the cost rule (tests).
-    ``should_stop()`` is asked while the held-out pairs are counted (TrainingCancelled).
+    ``train_pairs``: the expected pair counts of the training sentences if the trainer already
+    counted them (:func:`trainer_pairs`). Without them the choice is made from pairs drawn as
+    training draws them (:func:`embedlab.text.pair_draws.draw_pairs`, which estimates Σ N), and
+    the pairs are counted only if the metrics are exact. ``force`` = "exact" or "estimated"
+    overrides the cost rule (tests). ``should_stop()`` is asked while pairs are counted or drawn.
     """
     l2 = options.l2 if options.trainer == "numpy" else 0.0
     keep = keep_for(counts, options)
     positions = float(train.n_tokens if keep is None else keep[train.tokens].sum())
-    method, n = metric_plan(options, train_pairs, positions, len(counts))
+    cbow = options.trainer == "gensim" and options.sg == 0
+    drawn = None
+    if train_pairs is not None:
+        method, n = metric_plan(options, train_pairs, positions, len(counts))
+    else:
+        drawn, pairs = drawn_pairs(train, options, keep, MAX_EXAMPLES, Seeds.METRICS, should_stop)
+        method, n, _ = _plan(options, float(rows_with_pairs(train)), pairs, positions, len(counts))
     if force is not None:
         method, n = force, n or MAX_EXAMPLES
-    cbow = options.trainer == "gensim" and options.sg == 0
     if method == "exact":
         if cbow:
             raise ValueError("CBOW metrics can only be estimated: its windows do not reduce to pair counts")
+        if train_pairs is None:
+            train_pairs = pair_counts(train, counts, options, should_stop)
         heldout_pairs = None
         if len(heldout):
             heldout_pairs = expected_pair_counts(heldout, options.window, len(counts), keep, should_stop=should_stop)
         return Measure(objective, l2, "exact", train_pairs=train_pairs, heldout_pairs=heldout_pairs)
-    if cbow:
-        train_examples = sample_cbow(train, options.window, keep, n, Seeds.METRICS)
-        heldout_examples = sample_cbow(heldout, options.window, keep, n, Seeds.METRICS + 1) if len(heldout) else None
-    else:
-        train_examples = sample_pairs(train_pairs, n, Seeds.METRICS)
-        heldout_examples = None
-        if len(heldout):
-            heldout_pairs = expected_pair_counts(heldout, options.window, len(counts), keep, should_stop=should_stop)
-            if heldout_pairs.nnz:
-                heldout_examples = sample_pairs(heldout_pairs, n, Seeds.METRICS + 1)
+    train_examples, heldout_examples = _estimate_examples(
+        train, heldout, counts, options, train_pairs, drawn, n, should_stop
+    )
     if _draws_negatives(options):
         train_examples = draw_negatives(train_examples, objective, NEGATIVE_DRAWS, Seeds.METRICS + 2)
         if heldout_examples is not None:
             heldout_examples = draw_negatives(heldout_examples, objective, NEGATIVE_DRAWS, Seeds.METRICS + 3)
     return Measure(objective, l2, "estimated", train_examples=train_examples, heldout_examples=heldout_examples)
+
+
+def _estimate_examples(train, heldout, counts, options, train_pairs, drawn, n: int, should_stop):
+    """(training examples, held-out examples or None) of an estimated measurement: CBOW windows,
+    or skip-gram pairs sampled from counts already made, else drawn without counting."""
+    keep = keep_for(counts, options)
+    if options.trainer == "gensim" and options.sg == 0:
+        train_examples = sample_cbow(train, options.window, keep, n, Seeds.METRICS)
+        heldout_examples = sample_cbow(heldout, options.window, keep, n, Seeds.METRICS + 1) if len(heldout) else None
+        return train_examples, heldout_examples
+    heldout_examples = None
+    if train_pairs is not None:
+        train_examples = sample_pairs(train_pairs, n, Seeds.METRICS)
+        if len(heldout):
+            heldout_pairs = expected_pair_counts(heldout, options.window, len(counts), keep, should_stop=should_stop)
+            if heldout_pairs.nnz:
+                heldout_examples = sample_pairs(heldout_pairs, n, Seeds.METRICS + 1)
+        return train_examples, heldout_examples
+    if drawn is None:
+        drawn = drawn_pairs(train, options, keep, n, Seeds.METRICS, should_stop)[0]
+    train_examples = Examples(drawn.inputs[:n], drawn.targets[:n])  # a random n of iid draws are iid
+    if len(heldout):
+        heldout_examples = drawn_pairs(heldout, options, keep, n, Seeds.METRICS + 1, should_stop)[0]
+        heldout_examples = heldout_examples if len(heldout_examples) > 1 else None
+    return train_examples, heldout_examples

@@ -103,13 +103,13 @@ def train_every(
 ) -> Run:
     """:func:`embedlab.train.training.train` with the snapshots of :func:`snapshot_epochs` only."""
     from embedlab.text.prepared import check_feasible
-    from embedlab.train.metrics import build_measure, objective_for, pair_counts
+    from embedlab.train.metrics import build_measure, objective_for, trainer_pairs
     from embedlab.train.training import make_trainer, run_config, write_run
 
     options = options.validate(limits)
     check_feasible(prepared, options, limits)
     stop = (hooks or Hooks()).stop_requested
-    train_pairs = pair_counts(prepared.train, prepared.vocab.counts, options, stop)
+    train_pairs = trainer_pairs(prepared.train, prepared.vocab.counts, options, stop)
     trainer = make_trainer(prepared.train, prepared.vocab, options, train_pairs)
     objective = objective_for(options, prepared.vocab.counts, trainer)
     counts = prepared.vocab.counts

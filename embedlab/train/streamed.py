@@ -4,7 +4,7 @@ run = train_streamed(streamed, TrainOptions(trainer="gensim", dim=100), "runs/bi
 
 gensim reads the training sentences itself (``corpus_file``: its own reader, threads that do not
 share Python's lock); the measurements' pairs are drawn from the rows on disk
-(:func:`draw_pairs`), or counted block by block when exact measurements are cheap; everything
+(:func:`embedlab.text.pair_draws.draw_pairs`), or counted block by block when exact measurements are cheap; everything
 else is :func:`embedlab.train.training.write_run`, the loop every run goes through. The NumPy trainer,
 capped at a vocabulary whose full softmax one machine can afford, reads the rows into memory and
 trains as :func:`embedlab.train.training.train` does.
@@ -13,11 +13,8 @@ trains as :func:`embedlab.train.training.train` does.
 from __future__ import annotations
 
 import os
-import weakref
 from collections.abc import Callable
 from dataclasses import replace
-
-import numpy as np
 
 from embedlab.config import Limits, Seeds, TrainOptions
 from embedlab.errors import TrainingCancelled
@@ -28,7 +25,7 @@ from embedlab.text.prepared import check_feasible
 from embedlab.text.streamed import Streamed, blocks, read_tokens
 from embedlab.text.vocab import Encoded
 from embedlab.train.gensim_trainer import GensimTrainer
-from embedlab.train.metrics import MAX_EXAMPLES, Measure, _plan, keep_for, objective_for
+from embedlab.train.metrics import MAX_EXAMPLES, Measure, _plan, drawn_pairs, keep_for, objective_for
 from embedlab.train.objectives_sampled import Examples, sample_cbow
 from embedlab.train.snapshot_every import train_every, write_every
 from embedlab.train.softmax import initial_vectors
@@ -67,72 +64,6 @@ class FileGensimTrainer(GensimTrainer):
         return {"pairs": None, "positions": total, "words": total, "lr": end}
 
 
-def draw_pairs(
-    encoded: Encoded,
-    window: int,
-    keep: np.ndarray | None,
-    n: int,
-    seed: int,
-    should_stop: Callable[[], bool] | None = None,
-) -> tuple[Examples, float]:
-    """``n`` iid (centre, context) pairs with probability N_wc / Σ N, N the expected pair counts
-    of one epoch (:func:`embedlab.text.pair_counts.expected_pair_counts`), reading only the sentences drawn;
-    and the estimate of Σ N (pairs an epoch).
-
-    A draw: a position i uniform over the tokens, one subsampling draw of its sentence, a window b
-    uniform in 1..W and a slot uniform among the 2W (the r-th kept word left or right of i); it
-    gives (word at i, word in the slot) when i is kept and the slot holds a word within b, else
-    nothing. A pair (i, j) is drawn with probability P(j is a context of i) / (2W · N_tokens), so
-    accepted draws follow N_wc / Σ N exactly, and Σ N = 2W · N_tokens · P(accept).
-    """
-    rng = np.random.default_rng(seed)
-    starts, N = encoded.starts, encoded.n_tokens
-    read = _sentence_reader(encoded)
-    centres, contexts, attempts = [], [], 0
-    while len(centres) < n:
-        if should_stop is not None and should_stop():
-            raise TrainingCancelled("training stopped while drawing the measurements' pairs.")
-        batch = 8192
-        position = np.sort(rng.integers(0, N, size=batch))  # in file order: reads move forward
-        reach = rng.integers(1, window + 1, size=batch)
-        slot = rng.integers(0, 2 * window, size=batch)
-        r = slot % window + 1  # the r-th kept word on that side
-        sentence_of = np.searchsorted(starts, position, side="right") - 1
-        for k in np.flatnonzero(r <= reach):  # the others are rejected whatever the sentence holds
-            s = sentence_of[k]
-            a, b = int(starts[s]), int(starts[s + 1])
-            sentence = read(a, b)
-            centre = int(position[k]) - a
-            kept = np.ones(b - a, bool) if keep is None else rng.random(b - a) < keep[sentence]
-            if not kept[centre]:
-                continue
-            if slot[k] < window:
-                side = np.flatnonzero(kept[:centre])[::-1]
-            else:
-                side = centre + 1 + np.flatnonzero(kept[centre + 1 :])
-            if len(side) < r[k]:
-                continue
-            centres.append(sentence[centre])
-            contexts.append(sentence[side[r[k] - 1]])
-            if len(centres) == n:
-                attempts += k + 1
-                break
-        else:
-            attempts += batch
-    examples = Examples(np.array(centres, np.int64)[:, None], np.array(contexts, np.int64))
-    return examples, 2.0 * window * N * n / attempts
-
-
-def _sentence_reader(encoded: Encoded) -> Callable[[int, int], np.ndarray]:
-    """tokens[a:b] by a positioned read of the file behind a map (no page stays mapped), else a slice."""
-    tokens = encoded.tokens
-    if not (isinstance(tokens, np.memmap) and tokens.filename is not None):
-        return lambda a, b: tokens[a:b]
-    fd, offset = os.open(tokens.filename, os.O_RDONLY), tokens.offset
-    weakref.finalize(tokens, os.close, fd)
-    return lambda a, b: np.frombuffer(os.pread(fd, 4 * (b - a), offset + 4 * a), dtype=np.int32)
-
-
 def _pair_counts_by_blocks(encoded: Encoded, options: TrainOptions, V: int, keep, should_stop):
     """Expected pair counts summed over blocks of whole sentences (pairs never cross a sentence)."""
     total = None
@@ -144,7 +75,7 @@ def _pair_counts_by_blocks(encoded: Encoded, options: TrainOptions, V: int, keep
 
 def streamed_measure(streamed: Streamed, options: TrainOptions, objective, should_stop=None) -> Measure:
     """The metrics of a streamed run: exact when the cost rule of :func:`embedlab.train.metrics.metric_plan`
-    allows (pair counts summed block by block), else estimated on pairs drawn by :func:`draw_pairs`."""
+    allows (pair counts summed block by block), else estimated on pairs drawn by :func:`embedlab.text.pair_draws.draw_pairs`."""
     prepared = streamed.prepared
     counts, V = prepared.vocab.counts, len(prepared.vocab)
     keep = keep_for(counts, options)
@@ -160,7 +91,7 @@ def streamed_measure(streamed: Streamed, options: TrainOptions, objective, shoul
             train_examples=sample_cbow(train, options.window, keep, n, Seeds.METRICS),
             heldout_examples=sample_cbow(heldout, options.window, keep, n, Seeds.METRICS + 1) if len(heldout) else None,
         )
-    drawn, pairs = draw_pairs(train, options.window, keep, MAX_EXAMPLES, Seeds.METRICS, should_stop)
+    drawn, pairs = drawn_pairs(train, options, keep, MAX_EXAMPLES, Seeds.METRICS, should_stop)
     method, n, _ = _plan(options, float(V), pairs, positions, V)  # every word has pairs, or nearly
     if method == "exact":
         train_pairs = _pair_counts_by_blocks(train, options, V, keep, should_stop)
@@ -168,8 +99,8 @@ def streamed_measure(streamed: Streamed, options: TrainOptions, objective, shoul
         return Measure(objective, 0.0, "exact", train_pairs=train_pairs, heldout_pairs=heldout_pairs)
     heldout_examples = None
     if len(heldout):
-        heldout_examples = draw_pairs(heldout, options.window, keep, n, Seeds.METRICS + 1, should_stop)[0]
-    train_examples = Examples(drawn.inputs[:n], drawn.targets[:n])  # the first n of iid draws are iid
+        heldout_examples = drawn_pairs(heldout, options, keep, n, Seeds.METRICS + 1, should_stop)[0]
+    train_examples = Examples(drawn.inputs[:n], drawn.targets[:n])  # a random n of iid draws are iid
     return Measure(objective, 0.0, "estimated", train_examples=train_examples, heldout_examples=heldout_examples)
 
 

@@ -32,24 +32,12 @@ from embedlab.store import Run, RunWriter, load_run
 from embedlab.text.corpus import DATA_DIR
 from embedlab.text.prepared import Prepared, check_feasible
 from embedlab.text.vocab import Encoded, Vocabulary
-from embedlab.train.metrics import Measure, build_measure, geometry, objective_for, pair_counts, pairs_per_position
+from embedlab.train.fingerprint import maths_fingerprint
+from embedlab.train.metrics import Measure, build_measure, geometry, objective_for, pairs_per_position, trainer_pairs
 from embedlab.train.softmax import SoftmaxTrainer, initial_vectors
 
 # The modules whose maths decide a run's numbers: their source is part of every cache key, so a
 # change to the maths never serves a stale run.
-_MATHS_MODULES = (
-    "train/softmax.py",
-    "train/gensim_trainer.py",
-    "train/objectives.py",
-    "train/objectives_sampled.py",
-    "train/metrics.py",
-    "text/vocab.py",
-    "text/pair_counts.py",
-    "train/training.py",
-    "text/tokenizer.py",  # which words a corpus has
-    "text/mojibake.py",
-    "text/segmentation.py",
-)
 DIVERGENCE_FACTOR = 2.0  # a run whose loss ends above this × its epoch-0 loss is flagged diverged
 
 
@@ -163,18 +151,9 @@ def make_trainer(
 
 def train_final(train: Encoded, vocab: Vocabulary, options: TrainOptions, hooks: Hooks | None = None) -> Snapshot:
     """Train with :func:`fit` and no run directory or metrics; the last snapshot (for sweeps)."""
-    trainer = make_trainer(train, vocab, options, pair_counts(train, vocab.counts, options))
+    trainer = make_trainer(train, vocab, options, trainer_pairs(train, vocab.counts, options))
     fit(trainer, options.epochs, hooks)
     return trainer.snapshot(options.epochs)
-
-
-def maths_fingerprint() -> str:
-    """sha256 of the source of the modules that decide a run's numbers (part of every cache key)."""
-    digest = hashlib.sha256()
-    here = Path(__file__).resolve().parents[1]  # the embedlab package
-    for name in _MATHS_MODULES:
-        digest.update((here / name).read_bytes())
-    return digest.hexdigest()[:16]
 
 
 def run_config(prepared: Prepared, options: TrainOptions, scorer: Scorer | None = None) -> dict:
@@ -225,7 +204,7 @@ def train(
     """
     check_feasible(prepared, options, limits)
     stop = (hooks or Hooks()).stop_requested  # the set-up counts pairs for seconds on a large corpus
-    train_pairs = pair_counts(prepared.train, prepared.vocab.counts, options, stop)
+    train_pairs = trainer_pairs(prepared.train, prepared.vocab.counts, options, stop)
     trainer = make_trainer(prepared.train, prepared.vocab, options, train_pairs)
     objective = objective_for(options, prepared.vocab.counts, trainer)
     measure = build_measure(
