@@ -139,3 +139,39 @@ def test_l2_penalty_is_its_own_column_and_not_in_the_heldout_loss(corpus_file, t
     assert last["heldout_loss"] == pytest.approx(heldout_loss, rel=1e-4)  # pure cross-entropy
     train_loss, _ = objective(weighted_pairs(train, 3), inputs[-1], outputs[-1], softmax_terms)
     assert last["loss"] == pytest.approx(train_loss + penalty, rel=1e-4)
+
+
+@pytest.mark.parametrize("sg", [1, 0])
+def test_an_estimated_gensim_run_recomputes_within_its_standard_errors(corpus_file, tmp_path, sg):
+    """A gensim run whose metrics are estimated (as on a large vocabulary): every epoch's loss,
+    held-out loss and ‖∇J‖ lie within 4 of their standard errors of the exact values summed pair
+    by pair here; skip-gram only (CBOW's objective is over windows, not pairs: its errors are
+    checked to be positive and small)."""
+    from embedlab.config import CorpusOptions, TrainOptions
+    from embedlab.text.prepared import prepare
+    from embedlab.train.training import train
+
+    prepared = prepare(
+        load_corpus(str(corpus_file)), CorpusOptions(str(corpus_file), min_count=1, heldout_fraction=0.2)
+    )
+    options = TrainOptions(trainer="gensim", dim=6, epochs=3, window=3, sample=0.0, sg=sg)
+    run_dir = train(prepared, options, tmp_path / "estimated", metric_method="estimated").path
+    config, vocab, train_rows, heldout_rows = reread(run_dir)
+    assert config["metric_method"] == "estimated" and config["metric_examples"] >= 1024
+    metrics = pd.read_csv(run_dir / "metrics.csv")
+    inputs, outputs = np.load(run_dir / "input_vectors.npy"), np.load(run_dir / "output_vectors.npy")
+    noise = vocab["count"].to_numpy(float) ** 0.75
+    noise /= noise.sum()
+    k = config["train_options"]["negative"]
+    terms = lambda W_in, W_out, w, c: negative_terms(W_in, W_out, w, c, noise, k)  # noqa: E731
+    train_pairs, heldout_pairs = weighted_pairs(train_rows, 3), weighted_pairs(heldout_rows, 3)
+    for epoch, row in metrics.iterrows():
+        for column in ("loss_se", "heldout_loss_se", "grad_norm_se"):
+            assert 0 < row[column] < 0.1 * row[column.removesuffix("_se")]
+        if not sg:
+            continue
+        loss, grad_norm = objective(train_pairs, inputs[epoch], outputs[epoch], terms)
+        heldout_loss, _ = objective(heldout_pairs, inputs[epoch], outputs[epoch], terms)
+        assert abs(row["loss"] - loss) < 4 * row["loss_se"]
+        assert abs(row["heldout_loss"] - heldout_loss) < 4 * row["heldout_loss_se"]
+        assert abs(row["grad_norm"] - grad_norm) < 4 * row["grad_norm_se"]
