@@ -19,6 +19,7 @@ from array import array
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -59,7 +60,7 @@ def build_vocabulary(sentences: list[list[str]], min_count: int = 5, max_vocab: 
 
     Raises EmbedLabError when fewer than two words are left, naming the setting to change.
     """
-    counts = Counter(word for sentence in sentences for word in sentence)
+    counts = Counter(chain.from_iterable(sentences))
     kept = sorted(((w, c) for w, c in counts.items() if c >= min_count), key=lambda wc: (-wc[1], wc[0]))
     if max_vocab is not None:
         kept = kept[:max_vocab]

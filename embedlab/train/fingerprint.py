@@ -8,6 +8,7 @@ import ast
 import hashlib
 import io
 import tokenize
+from functools import lru_cache
 from pathlib import Path
 
 MATHS_MODULES = (
@@ -33,8 +34,16 @@ def maths_fingerprint() -> str:
     digest = hashlib.sha256()
     here = Path(__file__).resolve().parents[1]  # the embedlab package
     for name in MATHS_MODULES:
-        digest.update("\n".join(code_lines((here / name).read_text(encoding="utf-8"))).encode() + b"\0")
+        stat = (here / name).stat()
+        digest.update(_code_digest(here / name, stat.st_mtime_ns, stat.st_size))
     return digest.hexdigest()[:16]
+
+
+@lru_cache(maxsize=64)
+def _code_digest(path: Path, mtime_ns: int, size: int) -> bytes:
+    """One module's code hashed, once per version of the file (tokenising costs ~20 ms a module,
+    and pages ask for the fingerprint with every run key they compute)."""
+    return hashlib.sha256("\n".join(code_lines(path.read_text(encoding="utf-8"))).encode()).digest()
 
 
 def code_lines(source: str) -> list[str]:

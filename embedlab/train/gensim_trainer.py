@@ -108,7 +108,7 @@ class GensimTrainer:
 
     def _sentences(self, stopped: list, should_stop, progress) -> Iterator[list[str]]:
         """The training sentences as word lists, built one at a time (no list of every token)."""
-        words, total = self.words, len(self.encoded)
+        words, total = np.array(self.words, dtype=object), len(self.encoded)
         for i, sentence in enumerate(self.encoded):
             if i % CHECK_EVERY == 0:
                 if should_stop is not None and should_stop():
@@ -116,7 +116,7 @@ class GensimTrainer:
                     return
                 if progress is not None:
                     progress(i / total)
-            yield [words[t] for t in sentence]
+            yield words[sentence].tolist()
 
     def train_epoch(
         self,
