@@ -82,13 +82,14 @@ def trajectories_chart(path: str, words: tuple[str, ...], language: str = "en") 
 
 @keyed_by_language
 @st.cache_data(max_entries=16, max_size=CACHE_BYTES, show_spinner=False)
-def metric_panels(path: str, language: str = "en") -> dict:
-    """The Dynamics page's metric panels of a run. A run opened without training metrics gets the
-    panels its vectors give (mean ‖v‖, displacement)."""
+def metric_panels(path: str, language: str = "en") -> list[dict]:
+    """The Dynamics page's metric panels of a run, one spec each. A run opened without training
+    metrics gets the panels its vectors give (mean ‖v‖, displacement)."""
     run = run_at(path)
     if not run.has_loss:
-        return vega.spec(charts.metric_panels(geometry(path)))
-    return vega.spec(charts.metric_panels(run.metrics, switch_epoch=run.config.get("switch_epoch")))
+        return [vega.spec(panel) for panel in charts.metric_panels(geometry(path))]
+    panels = charts.metric_panels(run.metrics, switch_epoch=run.config.get("switch_epoch"))
+    return [vega.spec(panel) for panel in panels]
 
 
 @keyed_by_language

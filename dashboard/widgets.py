@@ -26,6 +26,15 @@ def chart(figure: alt.TopLevelMixin | dict, **kwargs) -> None:
     st.vega_lite_chart(vega.spec(figure), **kwargs)
 
 
+def chart_grid(figures: list, columns: int = 2) -> None:
+    """Charts (or their specs) ``columns`` a row, each as wide as its column: a grid that fills
+    the page at any width, which one concatenated chart cannot (its panels keep fixed widths)."""
+    for start in range(0, len(figures), columns):
+        for column, figure in zip(st.columns(columns), figures[start : start + columns], strict=False):
+            with column:
+                chart(figure, width="stretch")
+
+
 def option_labels(labels: dict) -> Callable[[object], str]:
     """A widget's ``format_func``: each option's label (marked with ``N_``, or ``i18n.Deferred``)
     in the visitor's language, fixed now, since Streamlit may call it from another thread (AppTest does)."""

@@ -27,9 +27,9 @@ for trainer, run in pair.runs().items():
                 "mean ‖v‖ and the displacement per epoch are computed from its vectors."
             )
         )
-        widgets.chart(specs.metric_panels(str(run.path)))
+        widgets.chart_grid(specs.metric_panels(str(run.path)))
         continue
-    widgets.chart(specs.metric_panels(str(run.path)))
+    widgets.chart_grid(specs.metric_panels(str(run.path)))
     story = dynamics.gradient_story(run.metrics)
     how = (
         _("exact over every training pair")

@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import cached, frame, runs, specs, widgets
+from dashboard.language import keyed_by_language
 from embedlab import charts, roles
 from embedlab.i18n import N_, _, number, table_style
 from embedlab.runs import evaluate
@@ -31,12 +32,13 @@ def hits(path: str, epoch: int) -> pd.DataFrame:
     return evaluate.analogy_hits(run.input_vectors[epoch], run.vocab, benchmark_files.sample_analogies(run.vocab))
 
 
+@keyed_by_language
 @st.cache_data(max_entries=16, show_spinner=False)
-def panels_spec(paths: tuple[tuple[str, str], ...]) -> dict | None:
-    """The score panels of runs ((name, path), …) as a Vega-Lite spec, built once per runs
+def panels_spec(paths: tuple[tuple[str, str], ...], language: str = "en") -> list[dict]:
+    """The score panels of runs ((name, path), …) as Vega-Lite specs, built once per runs
     (Altair took ~0.3 s for them on every rerun of the page)."""
     long = charts.quality_long({name: quality(path) for name, path in paths})
-    return None if long.empty else charts.quality_panels(long, roles.colours()).to_dict(validate=False)
+    return [] if long.empty else [p.to_dict(validate=False) for p in charts.quality_panels(long, roles.colours())]
 
 
 frame.open_page(__file__)
@@ -66,8 +68,7 @@ with widgets.guard():
         )
 
     panels = panels_spec(tuple((name, str(run.path)) for name, run in named_runs.items()))
-    if panels is not None:
-        widgets.chart(panels)
+    widgets.chart_grid(panels)
     for column, title, count, unit, _total in charts.PANELS:
         if count is not None and np.isnan(last[column]):
             message = (
@@ -78,7 +79,7 @@ with widgets.guard():
             st.caption(message.format(title=_(title), n=number(int(last[count]), ",")))
     st.caption(
         _(
-            "Bands: 95 % intervals — Fisher's z for ρ (standard error 1.03/√(n − 3)), Wilson's for an accuracy — so "
+            "Bands: 95% intervals — Fisher's z for ρ (standard error 1.03/√(n − 3)), Wilson's for an accuracy — so "
             "a curve that wanders inside its band is noise, not learning. "
             "A score needs at least {n} pairs or questions in vocabulary. Analogies: the same fixed sample of at "
             "most {sample} in-vocabulary questions at every epoch."

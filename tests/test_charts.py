@@ -113,14 +113,16 @@ def test_loss_curve_draws_training_and_heldout_loss(metrics):
 
 
 def test_metric_panels_one_panel_per_metric_and_log_gradient_norm(metrics):
-    spec = charts.metric_panels(metrics).to_dict()
-    panels = spec["concat"]
+    panels = [panel.to_dict() for panel in charts.metric_panels(metrics)]
     lines = [p["layer"][-1] for p in panels]  # the line of each panel
     assert [line["title"] for line in lines] == [title for _, title, _ in charts.METRIC_PANELS]
     assert lines[1]["encoding"]["y"]["scale"]["type"] == "log"
+    # no fixed width (each drawn as wide as its column), and the same epochs on every panel
+    assert all("width" not in p for p in panels)
+    assert {str(line["encoding"]["x"]["scale"]["domain"]) for line in lines} == {"[0, 3]"}
 
-    def rows(panel):
-        return rows_of(spec, panel if "data" in panel else panel["layer"][-1])
+    def rows(spec):
+        return rows_of(spec, spec["layer"][-1] if "data" in spec["layer"][-1] else spec)
 
     assert [r["value"] for r in rows(panels[1])] == [1.0, 0.1, 0.01, 0.001]
     assert [r["epoch"] for r in rows(panels[3])] == [1, 2, 3]  # epoch 0 has none
@@ -128,8 +130,8 @@ def test_metric_panels_one_panel_per_metric_and_log_gradient_norm(metrics):
 
 def test_metric_panels_draw_the_standard_error_band_and_the_switch(metrics):
     estimated = metrics.assign(grad_norm_se=metrics["grad_norm"] * 0.1)
-    spec = charts.metric_panels(estimated, switch_epoch=2).to_dict()
-    grad = spec["concat"][1]["layer"]
+    spec = charts.metric_panels(estimated, switch_epoch=2)[1].to_dict()
+    grad = spec["layer"]
     marks = [layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"] for layer in grad]
     assert marks == ["area", "line", "rule"]
     band = rows_of(spec, grad[0])
@@ -376,14 +378,33 @@ def test_each_trainer_has_one_colour_on_every_chart_whatever_its_name():
     assert other[0] == numpy_blue and other[1] not in charts.TRAINER_COLOURS.values()
 
 
-def test_quality_panels_name_only_the_trainers_shown_two_panels_a_row():
-    table = pd.DataFrame({"epoch": [0, 1], "wordsim353_spearman": [0.1, 0.25], "wordsim353_pairs": [99, 99]})
+def test_quality_panels_name_only_the_trainers_shown_one_chart_a_score():
+    table = pd.DataFrame(
+        {
+            "epoch": [0, 1, 2],
+            "wordsim353_spearman": [np.nan, 0.1, 0.25],
+            "wordsim353_pairs": [99, 99, 99],
+            "analogy_accuracy": [0.0, 0.1, 0.2],
+            "analogy_count": [50, 50, 50],
+            "group_gap": [0.0, 0.3, 0.5],
+        }
+    )
     long = charts.quality_long({"NumPy softmax": table, "gensim Word2Vec": table})
-    spec = charts.quality_panels(long, charts.TRAINER_COLOURS).to_dict()
-    scale = spec["spec"]["layer"][0]["encoding"]["color"]["scale"]
+    panels = [panel.to_dict() for panel in charts.quality_panels(long, charts.TRAINER_COLOURS)]
+    assert [p["title"] for p in panels] == [
+        "WordSim-353 ρ",
+        "analogy accuracy (3CosAdd)",
+        "planted groups: within − between cosine",
+    ]
+    scale = panels[0]["layer"][0]["encoding"]["color"]["scale"]
     assert scale["domain"] == ["NumPy softmax", "gensim Word2Vec"]  # no legend entry for "imported"
     assert scale["range"] == [charts.TRAINER_COLOURS["NumPy softmax"], charts.TRAINER_COLOURS["gensim Word2Vec"]]
-    assert spec["columns"] == 2
+    # drawn as wide as their columns, the legend on the first row only, the same epochs on each
+    assert all("width" not in p for p in panels)
+    legends = [p["layer"][0]["encoding"]["color"]["legend"] for p in panels]
+    assert legends[0] is not None and legends[1] is not None and legends[2] is None
+    assert {str(p["layer"][1]["encoding"]["x"]["scale"]["domain"]) for p in panels} == {"[0, 2]"}
+    assert [r["epoch"] for r in rows_of(panels[0])] == [1, 2, 1, 2]  # WordSim's NaN epoch 0 left out
 
 
 # ---------------------------------------------------------------- trajectory names apart
@@ -452,3 +473,78 @@ def test_heatmap_word_labels_are_upright_so_thirty_fit_side_by_side():
     frame = pd.DataFrame([(a, b, 0.0) for a in words for b in words], columns=["word_a", "word_b", "cosine"])
     axis = charts.heatmap(frame).to_dict()["layer"][0]["encoding"]["x"]["axis"]
     assert axis["labelAngle"] == -90 and axis["labelFontSize"] <= 11  # one 11-px line per band
+
+
+def colour_scales(spec) -> list[dict]:
+    """Every colour channel on a nominal field in a spec (layers, panels and facets included)."""
+    found = []
+    if isinstance(spec, dict):
+        colour = spec.get("encoding", {}).get("color")
+        if isinstance(colour, dict) and colour.get("type") == "nominal":
+            found.append(colour)
+        for value in spec.values():
+            found += colour_scales(value)
+    elif isinstance(spec, list):
+        for value in spec:
+            found += colour_scales(value)
+    return found
+
+
+def series_colours(build, language: str) -> list[str]:
+    """The colours of a chart's series in the order the chart defines them, built in ``language``:
+    each label's colour read from its scale. A channel without a fixed scale leaves Vega to colour
+    the labels in their sorted order, which a translation changes."""
+    from embedlab import i18n
+
+    with i18n.use(language):
+        built = build()
+        spec = [panel.to_dict() for panel in built] if isinstance(built, list) else built.to_dict()
+    colours = []
+    for channel in colour_scales(spec):
+        scale = channel.get("scale", {})
+        assert "domain" in scale and "range" in scale, f"{channel['field']}: no fixed colour per label"
+        colours.append(list(zip(scale["domain"], scale["range"], strict=True)))
+    return colours
+
+
+def test_each_series_keeps_its_colour_in_every_language(metrics):
+    """Vega colours nominal labels in sorted order: 'held-out' < 'training' in English but
+    'huấn luyện' (training) < 'tập giữ lại' (held-out) in Vietnamese, so the two losses swapped
+    colours when the visitor switched language. Each series' colour is fixed by its place."""
+    turnover = pd.DataFrame({"epoch": [0, 1], "jaccard_previous": [np.nan, 0.2], "jaccard_last": [0.1, 1.0]})
+    separation = pd.DataFrame({"epoch": [0, 1], "within": [0.0, 0.6], "between": [0.0, 0.1], "gap": [0.0, 0.5]})
+    switched = pd.DataFrame(
+        {
+            "epoch": [0, 1, 2],
+            "domain": ["A", "B", "B"],
+            "heldout_loss": [5.0, 4.0, 3.9],
+            "heldout_loss_a": [5.0, 4.5, 4.6],
+        }
+    )
+    sweep = pd.DataFrame(
+        {"dim": [1, 2], "bias2": [0.3, 0.2], "variance": [0.01, 0.02], "noise": [0.5, 0.5], "total": [0.81, 0.72]}
+    )
+    losses = pd.DataFrame(
+        {"dim": [1, 2], "train_loss": [5.0, 4.0], "train_loss_sd": [0.1, 0.1], "heldout_loss": [5.1, 4.5]}
+    ).assign(heldout_loss_sd=0.1)
+    builders = {
+        "loss_curve": lambda: charts.loss_curve(metrics),
+        "metric_panels": lambda: charts.metric_panels(metrics),
+        "turnover": lambda: charts.turnover(turnover),
+        "separation": lambda: charts.separation(separation),
+        "forgetting": lambda: charts.forgetting(switched, switch_epoch=1),
+        "decomposition_chart": lambda: charts.decomposition_chart(sweep),
+        "loss_chart": lambda: charts.loss_chart(losses),
+    }
+    for name, build in builders.items():
+        english, vietnamese = series_colours(build, "en"), series_colours(build, "vi")
+        assert english, name
+        assert [[c for _, c in ch] for ch in english] == [[c for _, c in ch] for ch in vietnamese], name
+        for channel in english:  # distinct series, distinct colours
+            assert len({c for _, c in channel}) == len(channel), name
+    # the losses' labels are translated, and training is the first colour in both languages
+    (english,), (vietnamese,) = (
+        series_colours(builders["loss_curve"], "en"),
+        series_colours(builders["loss_curve"], "vi"),
+    )
+    assert english[0] == ("training", vietnamese[0][1]) and vietnamese[0][0] != "training"

@@ -12,6 +12,8 @@ from embedlab import roles
 
 TRAINER_COLOURS = roles.COLOURS  # display name → colour, the same on every chart
 OTHER_TRAINER_COLOURS = ["#e45756", "#72b7b2", "#b279a2", "#9d755d", "#bab0ac"]
+# Streamlit's own category colours, in its order: the series of a chart take them one by one
+SERIES_COLOURS = ["#0068c9", "#83c9ff", "#ff2b2b", "#ffabab", "#29b09d", "#7defa1", "#ff8700", "#ffd16a", "#6d3fc0"]
 
 
 def trainer_colour_of(name: str) -> str | None:
@@ -35,6 +37,20 @@ def trainer_colour(
     given = colours or {}
     others = iter(OTHER_TRAINER_COLOURS * (1 + len(names) // len(OTHER_TRAINER_COLOURS)))
     shades = [given.get(name) or trainer_colour_of(name) or next(others) for name in names]
+    return alt.Color(f"{field}:N", scale=alt.Scale(domain=names, range=shades), **options)
+
+
+def series_colour(names: Sequence[str], field: str, **options) -> alt.Color:
+    """A colour channel on ``field`` whose names take SERIES_COLOURS in the order given (the
+    series' own order), so a series keeps its colour in every language: left to Vega, the
+    colours follow the labels' sorted order, which a translation changes. ``options``:
+    alt.Color's other arguments (title, legend).
+
+    >>> series_colour(["training", "held-out"], "series").to_dict()["scale"]
+    {'domain': ['training', 'held-out'], 'range': ['#0068c9', '#83c9ff']}
+    """
+    names = list(dict.fromkeys(names))
+    shades = [SERIES_COLOURS[i % len(SERIES_COLOURS)] for i in range(len(names))]
     return alt.Color(f"{field}:N", scale=alt.Scale(domain=names, range=shades), **options)
 
 

@@ -18,7 +18,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from embedlab.charts._common import _epoch_lines, _require
+from embedlab.charts._common import _epoch_lines, _order, _require, series_colour
 from embedlab.i18n import N_, _
 
 SERIES_NAMES = {"loss": N_("training"), "heldout_loss": N_("held-out")}  # legend entries of the loss lines
@@ -60,10 +60,16 @@ def loss_curve(metrics: pd.DataFrame, *, title: str | None = None, width: int | 
         long,
         _("loss") if title is None else title,
         y=alt.Y("value:Q", title=_("loss"), scale=alt.Scale(zero=False)),
-        color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")),
+        color=_loss_colour(),
         tooltip=["series:N", "epoch:Q", alt.Tooltip("value:Q", format=".4f")],
     )
     return chart.properties(width=width) if width else chart
+
+
+def _loss_colour() -> alt.Color:
+    """Training and held-out loss, each its colour in every language."""
+    names = [_(SERIES_NAMES[column]) for column in ("loss", "heldout_loss")]
+    return series_colour(names, "series", title=None, legend=alt.Legend(orient="bottom"))
 
 
 def live_curves(metrics: pd.DataFrame, *, title: str = "", width: int = 200, height: int = 140) -> alt.HConcatChart:
@@ -86,10 +92,12 @@ def live_curves(metrics: pd.DataFrame, *, title: str = "", width: int = 200, hei
     return alt.hconcat(loss, gradient)
 
 
-def metric_panels(
-    metrics: pd.DataFrame, *, title: str = "", panel_width: int = 190, switch_epoch: int | None = None
-) -> alt.ConcatChart:
-    """Small multiples of one run's metrics per epoch, three to a row, each on its own y axis.
+def metric_panels(metrics: pd.DataFrame, *, switch_epoch: int | None = None, height: int = 190) -> list[alt.LayerChart]:
+    """Small multiples of one run's metrics per epoch, one chart per metric, each on its own y axis.
+
+    The panels have no width: a page draws them two a row in columns, each as wide as its column
+    (Vega-Lite cannot stretch a grid of panels to its container, so one concatenated chart kept
+    its fixed panel widths in the left half of a wide page).
 
     metrics: a run's metrics table (epoch, loss, heldout_loss, grad_norm, mean_norm,
     displacement, lr; ``grad_norm_se`` drawn as a ±2 SE band where ‖∇J‖ was estimated).
@@ -100,9 +108,9 @@ def metric_panels(
 
     >>> m = pd.DataFrame({"epoch": [0, 1], "loss": [5.0, 4.0], "heldout_loss": [5.1, 4.3], "grad_norm": [0.0, 0.1],
     ...                   "mean_norm": [0.1, 1.0], "displacement": [0.0, 0.9], "lr": [10.0, 5.0]})
-    >>> len(metric_panels(m).to_dict()["concat"])
+    >>> len(metric_panels(m))
     5
-    >>> len(metric_panels(m[["epoch", "mean_norm", "displacement"]]).to_dict()["concat"])
+    >>> len(metric_panels(m[["epoch", "mean_norm", "displacement"]]))
     2
     """
     _require(metrics, ("epoch",), "metric_panels")
@@ -114,37 +122,41 @@ def metric_panels(
     if not shown:
         columns = sorted({c for cols, _, _ in METRIC_PANELS for c in cols})
         raise ValueError(f"metric_panels needs some of the columns {columns}; the frame has {list(metrics.columns)}")
-    panels = []
-    for cols, panel_title, log in shown:
-        data = metrics[
-            ["epoch", *cols, *(["grad_norm_se"] if cols == ("grad_norm",) and "grad_norm_se" in metrics else [])]
-        ]
-        if cols == ("displacement",):
-            data = data[data["epoch"] > 0]
-        if log:
-            data = data[data[cols[0]] > 0]  # a log axis cannot show 0
-        long = data.melt(id_vars="epoch", value_vars=list(cols), var_name="series", value_name="value")
-        long["series"] = long["series"].map(lambda name: _(SERIES_NAMES.get(name, name)))
-        y_scale = alt.Scale(type="log") if log else alt.Scale(zero=False)
-        encoding = {
-            "y": alt.Y("value:Q", scale=y_scale, title=None),
-            "tooltip": ["series:N", "epoch:Q", alt.Tooltip("value:Q", format=".4g")],
-        }
-        if len(cols) > 1:
-            encoding["color"] = alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom"))
-        layers = [_epoch_lines(long, _(panel_title), **encoding)]
-        if "grad_norm_se" in data and (data["grad_norm_se"] > 0).any():
-            band = data.assign(
-                low=(data["grad_norm"] - 2 * data["grad_norm_se"]).clip(lower=data["grad_norm"] * 0.05),
-                high=data["grad_norm"] + 2 * data["grad_norm_se"],
-            )
-            layers.insert(0, alt.Chart(band).mark_area(opacity=0.2).encode(x="epoch:Q", y="low:Q", y2="high:Q"))
-        if switch_epoch is not None:
-            layers.append(switch_rule(switch_epoch))
-        panels.append(alt.layer(*layers).properties(width=panel_width, height=160))
-    # two panels a row: three (~750 px) were cut off at the right in a 1024 px window, where the
-    # page's main column is ~640 px wide; two (~500 px) fit there and at 1400 px alike
-    return alt.concat(*panels, columns=2, title=title).resolve_scale(color="independent")
+    epochs = alt.Scale(domain=[0, int(metrics["epoch"].max())])  # every panel the same epochs
+    return [_metric_panel(metrics, panel, epochs, switch_epoch).properties(height=height) for panel in shown]
+
+
+def _metric_panel(metrics: pd.DataFrame, panel: tuple, epochs: alt.Scale, switch_epoch: int | None) -> alt.LayerChart:
+    """One panel of :func:`metric_panels`: ``panel`` is an entry of METRIC_PANELS."""
+    cols, panel_title, log = panel
+    data = metrics[
+        ["epoch", *cols, *(["grad_norm_se"] if cols == ("grad_norm",) and "grad_norm_se" in metrics else [])]
+    ]
+    if cols == ("displacement",):
+        data = data[data["epoch"] > 0]
+    if log:
+        data = data[data[cols[0]] > 0]  # a log axis cannot show 0
+    long = data.melt(id_vars="epoch", value_vars=list(cols), var_name="series", value_name="value")
+    long["series"] = long["series"].map(lambda name: _(SERIES_NAMES.get(name, name)))
+    y_scale = alt.Scale(type="log") if log else alt.Scale(zero=False)
+    encoding = {
+        "x": alt.X("epoch:Q", scale=epochs, axis=alt.Axis(tickMinStep=1)),
+        "y": alt.Y("value:Q", scale=y_scale, title=None),
+        "tooltip": ["series:N", "epoch:Q", alt.Tooltip("value:Q", format=".4g")],
+    }
+    if len(cols) > 1:
+        names = [_(SERIES_NAMES.get(c, c)) for c in cols]
+        encoding["color"] = series_colour(names, "series", title=None, legend=alt.Legend(orient="bottom"))
+    layers = [alt.Chart(long, title=_(panel_title)).mark_line(point=True).encode(**encoding)]
+    if "grad_norm_se" in data and (data["grad_norm_se"] > 0).any():
+        band = data.assign(
+            low=(data["grad_norm"] - 2 * data["grad_norm_se"]).clip(lower=data["grad_norm"] * 0.05),
+            high=data["grad_norm"] + 2 * data["grad_norm_se"],
+        )
+        layers.insert(0, alt.Chart(band).mark_area(opacity=0.2).encode(x="epoch:Q", y="low:Q", y2="high:Q"))
+    if switch_epoch is not None:
+        layers.append(switch_rule(switch_epoch))
+    return alt.layer(*layers)
 
 
 def compare_runs(frame: pd.DataFrame, metrics: Sequence[str] = ("mean_norm", "loss")) -> alt.HConcatChart:
@@ -159,7 +171,7 @@ def compare_runs(frame: pd.DataFrame, metrics: Sequence[str] = ("mean_norm", "lo
             frame[["run", "epoch", metric]],
             _(METRIC_TITLES.get(metric, metric)),
             y=alt.Y(f"{metric}:Q", scale=alt.Scale(zero=False), title=None),
-            color=alt.Color("run:N", title=None, legend=alt.Legend(orient="bottom")),
+            color=series_colour(_order(frame["run"]), "run", title=None, legend=alt.Legend(orient="bottom")),
             tooltip=["run:N", "epoch:Q", alt.Tooltip(f"{metric}:Q", format=".4g")],
         ).properties(width=260, height=200)
         panels.append(panel)
@@ -212,7 +224,9 @@ def forgetting(metrics: pd.DataFrame, switch_epoch: int, *, title: str = "") -> 
         long,
         "",
         y=alt.Y("loss:Q", title=_("held-out loss (nats per pair)"), scale=alt.Scale(zero=False)),
-        color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom", columns=1, labelLimit=0)),
+        color=series_colour(
+            _order(long["series"]), "series", title=None, legend=alt.Legend(orient="bottom", columns=1, labelLimit=0)
+        ),
         tooltip=["series:N", "epoch:Q", alt.Tooltip("loss:Q", format=".4f")],
     )
     # Streamlit fits the whole chart (legend included) into its height: room for the four legend rows

@@ -26,7 +26,7 @@ def quality_long(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     tables: trainer name → an :func:`evaluate_run` table. Returns ``trainer, epoch, panel,
     value, low, high, coverage`` with one row per score that is a number: NaN scores (too few
     pairs) and absent group columns are left out, so a chart never draws them. low/high: the
-    95 % interval (Fisher z for ρ, Wilson for an accuracy; none for the planted groups).
+    95% interval (Fisher z for ρ, Wilson for an accuracy; none for the planted groups).
 
     >>> t = pd.DataFrame({"epoch": [0, 1], "wordsim353_spearman": [np.nan, 0.25], "wordsim353_pairs": [99, 99]})
     >>> quality_long({"gensim": t}).round(3).values.tolist()
@@ -56,31 +56,42 @@ def quality_long(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
 
 
-def quality_panels(long: pd.DataFrame, colours: dict[str, str] | None = None) -> alt.FacetChart:
-    """One small panel per score, both trainers as coloured lines with their 95 % interval as a
-    band, coverage in the tooltip. ``colours``: trainer name → colour (one colour per trainer
-    on every page)."""
-    names = {title: _(title) for _column, title, *_rest in PANELS}  # the facets in the current language
-    long = long.assign(panel=long["panel"].map(lambda title: names.get(title, title)))
-    order = list(names.values())
-    colour = trainer_colour(long["trainer"], colours=colours, title=None, legend=alt.Legend(orient="bottom"))
-    base = alt.Chart().encode(x=alt.X("epoch:Q", axis=alt.Axis(tickMinStep=1)), color=colour)
-    band = base.mark_area(opacity=0.18).encode(y=alt.Y("low:Q", title=None), y2="high:Q")
-    line = base.mark_line(point=True).encode(
-        y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False)),
-        tooltip=[
-            "trainer:N",
-            "epoch:Q",
-            alt.Tooltip("value:Q", format=".3f"),
-            alt.Tooltip("low:Q", format=".3f", title=_("95 % from")),
-            alt.Tooltip("high:Q", format=".3f", title=_("95 % to")),
-            "coverage:N",
-        ],
-    )
-    return (
-        alt.layer(band, line, data=long)
-        .properties(width=190, height=170)
-        # two panels a row fit the main column of a 1024 px window (three were cut off there)
-        .facet(facet=alt.Facet("panel:N", sort=order, title=None), columns=2)
-        .resolve_scale(y="independent")
-    )
+def quality_panels(
+    long: pd.DataFrame, colours: dict[str, str] | None = None, *, height: int = 190
+) -> list[alt.LayerChart]:
+    """One small chart per score, both trainers as coloured lines with their 95% interval as a
+    band, coverage in the tooltip; the panels in :data:`PANELS`' order, each on its own y axis.
+    ``colours``: trainer name → colour (one colour per trainer on every page).
+
+    The panels have no width: a page draws them two a row in columns, each as wide as its column
+    (a faceted chart keeps its fixed panel widths). The first row carries the trainers' legend,
+    so the panels of a row keep one height.
+
+    >>> t = pd.DataFrame({"epoch": [0, 1], "wordsim353_spearman": [0.1, 0.25], "wordsim353_pairs": [99, 99]})
+    >>> [p.to_dict()["title"] for p in quality_panels(quality_long({"gensim": t}))]
+    ['WordSim-353 ρ']
+    """
+    names = {title: _(title) for _column, title, *_rest in PANELS}  # the panels in the current language
+    epochs = alt.Scale(domain=[0, int(long["epoch"].max())])  # every panel the same epochs
+    panels = []
+    for title in names:
+        rows = long[long["panel"] == title]
+        if rows.empty:
+            continue
+        legend = alt.Legend(orient="top", title=None) if len(panels) < 2 else None
+        colour = trainer_colour(long["trainer"], colours=colours, title=None, legend=legend)
+        base = alt.Chart(rows).encode(x=alt.X("epoch:Q", scale=epochs, axis=alt.Axis(tickMinStep=1)), color=colour)
+        band = base.mark_area(opacity=0.18).encode(y=alt.Y("low:Q", title=None), y2="high:Q")
+        line = base.mark_line(point=True).encode(
+            y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False)),
+            tooltip=[
+                "trainer:N",
+                "epoch:Q",
+                alt.Tooltip("value:Q", format=".3f"),
+                alt.Tooltip("low:Q", format=".3f", title=_("95% from")),
+                alt.Tooltip("high:Q", format=".3f", title=_("95% to")),
+                "coverage:N",
+            ],
+        )
+        panels.append(alt.layer(band, line, title=names[title]).properties(height=height))
+    return panels

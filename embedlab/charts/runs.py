@@ -19,7 +19,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from embedlab.charts._common import _epoch_lines, _order, _require
+from embedlab.charts._common import _epoch_lines, _order, _require, series_colour
 from embedlab.i18n import N_, _
 
 HEATMAP_VALUES = {"cosine": N_("cosine"), "change": N_("change")}  # the legend's title
@@ -148,8 +148,10 @@ def turnover(frame: pd.DataFrame) -> alt.Chart | alt.HConcatChart:
         var_name="compared with",
         value_name="jaccard",
     ).dropna(subset=["jaccard"])
-    long["compared with"] = long["compared with"].map(
-        {"jaccard_previous": _("previous epoch"), "jaccard_last": _("last epoch")}
+    names = {"jaccard_previous": _("previous epoch"), "jaccard_last": _("last epoch")}
+    long["compared with"] = long["compared with"].map(names)
+    colour = series_colour(
+        list(names.values()), "compared with", legend=alt.Legend(orient="top", title=_("compared with"))
     )
 
     def panel(data: pd.DataFrame, title: str) -> alt.Chart:
@@ -157,7 +159,7 @@ def turnover(frame: pd.DataFrame) -> alt.Chart | alt.HConcatChart:
             data,
             title,
             y=alt.Y("jaccard:Q", scale=alt.Scale(domain=[0, 1]), title=_("mean Jaccard@k")),
-            color=alt.Color("compared with:N", legend=alt.Legend(orient="top", title=_("compared with"))),
+            color=colour,
             tooltip=["compared with:N", "epoch:Q", alt.Tooltip("jaccard:Q", format=".3f")],
         ).properties(width=200, height=220)
 
@@ -256,7 +258,7 @@ def agreement(frame: pd.DataFrame) -> alt.Chart:
         long,
         _("agreement of the two trainers' cosines"),
         y=alt.Y("value:Q", scale=alt.Scale(domain=[-1, 1]), title=_("correlation")),
-        color=alt.Color("correlation:N", legend=alt.Legend(orient="top", title=None)),
+        color=series_colour(["pearson", "spearman"], "correlation", legend=alt.Legend(orient="top", title=None)),
         tooltip=["correlation:N", "epoch:Q", alt.Tooltip("value:Q", format=".3f")],
     ).properties(height=420)
 
@@ -297,7 +299,7 @@ def separation(frame: pd.DataFrame, epoch: int | None = None) -> alt.Chart | alt
             data,
             title,
             y=alt.Y("value:Q", title=_("mean cosine")),
-            color=alt.Color("cosine:N", sort=list(names.values()), legend=alt.Legend(orient="top", title=None)),
+            color=series_colour(list(names.values()), "cosine", legend=alt.Legend(orient="top", title=None)),
             tooltip=["cosine:N", "epoch:Q", alt.Tooltip("value:Q", format=".3f")],
         )
         if epoch is not None:

@@ -6,7 +6,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from embedlab.charts._common import trainer_colour
+from embedlab.charts._common import _order, trainer_colour
 from embedlab.experiments.biasvar import best_dim
 from embedlab.experiments.stability import EPOCH_COLUMNS
 from embedlab.i18n import N_, _
@@ -14,11 +14,28 @@ from embedlab.i18n import N_, _
 # Two panels a row fit the main column of a 1024 px window (~560 px); 300 px panels were cut off there.
 PANEL_WIDTH, PANEL_HEIGHT = 200, 200
 
-# One colour per term in both panels (Streamlit's theme would otherwise use shades of one hue).
-TERM_COLOURS = alt.Scale(
-    domain=["bias²", "variance", "bias² + variance", "total", "noise"],
-    range=["#1f77b4", "#ff7f0e", "#9467bd", "#222222", "#8c8c8c"],
-)
+# One colour per term in every panel and language (Streamlit's theme would otherwise use shades
+# of one hue, in the sorted order of the labels, which a translation changes).
+TERM_COLOURS = {
+    N_("bias²"): "#1f77b4",
+    N_("variance"): "#ff7f0e",
+    N_("bias² + variance"): "#9467bd",
+    N_("total"): "#222222",
+    N_("noise"): "#8c8c8c",
+    N_("training"): "#1f77b4",
+    N_("held-out"): "#ff7f0e",
+}
+
+
+def _terms(terms: pd.Series) -> pd.Series:
+    """The terms' labels in the current language."""
+    return terms.map(_)
+
+
+def _term_colour(terms: list[str], legend: alt.Legend | None, field: str = "term") -> alt.Color:
+    """A colour channel on ``field`` whose (English) ``terms`` keep their colours in every language."""
+    scale = alt.Scale(domain=[_(t) for t in terms], range=[TERM_COLOURS[t] for t in terms])
+    return alt.Color(f"{field}:N", scale=scale, legend=legend)
 
 
 def _dim_axis() -> alt.X:
@@ -49,14 +66,14 @@ def decomposition_chart(table: pd.DataFrame) -> alt.HConcatChart:
     parts = table.assign(reducible=table["bias2"] + table["variance"]).melt(
         id_vars="dim", value_vars=list(names), var_name="term", value_name="value"
     )
-    parts["term"] = parts["term"].map(names)
+    parts["term"] = _terms(parts["term"].map(names))
     left = (
         alt.Chart(parts, title=_("bias² and variance over d"))
         .mark_line(point=True)
         .encode(
             x=_dim_axis(),
             y=alt.Y("value:Q", title=_("mean squared error (held-out)")),
-            color=alt.Color("term:N", scale=TERM_COLOURS, legend=alt.Legend(orient="bottom", title=None)),
+            color=_term_colour(list(names.values()), alt.Legend(orient="bottom", title=None)),
             tooltip=["dim:Q", "term:N", alt.Tooltip("value:Q", format=".5f")],
         )
     )
@@ -64,15 +81,16 @@ def decomposition_chart(table: pd.DataFrame) -> alt.HConcatChart:
     best = best.assign(label=_("lowest total: d = {d}").format(d=best_dim(table)))
     rule = alt.Chart(best).mark_rule(color="black", strokeDash=[4, 3]).encode(x="dim:Q")
     totals = table.melt(id_vars="dim", value_vars=["total", "noise"], var_name="term", value_name="value")
+    totals["term"] = _terms(totals["term"])
     right = (
         alt.Chart(totals, title=_("total = noise + bias² + variance"))
         .mark_line(point=True)
         .encode(
             x=_dim_axis(),
             y=alt.Y("value:Q", title=_("Brier score (held-out)"), scale=alt.Scale(zero=False)),
-            color=alt.Color("term:N", scale=TERM_COLOURS, legend=None),
+            color=_term_colour(["total", "noise"], None),
             strokeDash=alt.StrokeDash(
-                "term:N", scale=alt.Scale(domain=["total", "noise"], range=[[1, 0], [5, 4]]), legend=None
+                "term:N", scale=alt.Scale(domain=[_("total"), _("noise")], range=[[1, 0], [5, 4]]), legend=None
             ),
             tooltip=["dim:Q", "term:N", alt.Tooltip("value:Q", format=".5f")],
         )
@@ -111,7 +129,7 @@ def loss_chart(table: pd.DataFrame) -> alt.LayerChart:
             pd.DataFrame(
                 {
                     "dim": table["dim"],
-                    "split": name,
+                    "split": _(name),
                     "loss": table[column],
                     "low": table[column] - sd,
                     "high": table[column] + sd,
@@ -121,11 +139,7 @@ def loss_chart(table: pd.DataFrame) -> alt.LayerChart:
     long = pd.concat(frames, ignore_index=True)
     base = alt.Chart(long, title=_("−log p(c|w), mean ± sd (runs)")).encode(  # short: a 200 px panel
         x=_dim_axis(),
-        color=alt.Color(
-            "split:N",
-            scale=alt.Scale(domain=["training", "held-out"], range=["#1f77b4", "#ff7f0e"]),
-            legend=alt.Legend(orient="bottom", title=None),
-        ),
+        color=_term_colour(["training", "held-out"], alt.Legend(orient="bottom", title=None), "split"),
     )
     band = base.mark_area(opacity=0.25).encode(
         y=alt.Y("low:Q", title=_("cross-entropy"), scale=alt.Scale(zero=False)), y2="high:Q"
@@ -182,8 +196,9 @@ def _with_band(table: pd.DataFrame, column: str, se: str, label: str, width: flo
 
 
 def _term_panel(long: pd.DataFrame, title: str, y_title: str, mark: pd.DataFrame | None = None) -> alt.LayerChart:
-    base = alt.Chart(long, title=title).encode(
-        x=_dim_axis(), color=alt.Color("term:N", scale=TERM_COLOURS, legend=alt.Legend(orient="bottom", title=None))
+    terms = _order(long["term"])
+    base = alt.Chart(long.assign(term=_terms(long["term"])), title=title).encode(
+        x=_dim_axis(), color=_term_colour(terms, alt.Legend(orient="bottom", title=None))
     )
     line = base.mark_line(point=True).encode(
         y=alt.Y("value:Q", title=y_title, scale=alt.Scale(zero=False)),

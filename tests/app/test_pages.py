@@ -4,7 +4,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from app_helpers import ROOT, charts, open_page, texts
+from app_helpers import ROOT, chart_spec, charts, open_page, texts
 
 from embedlab.config import Limits
 from embedlab.teaching import sitemap
@@ -46,6 +46,20 @@ def test_page_renders_without_exception(app, page):
         assert len(at.radio) >= expected["radios"]
     if "downloads" in expected:
         assert len(at.get("download_button")) == expected["downloads"]
+
+
+@pytest.mark.parametrize("page, panels", [("pages/dynamics.py", 10), ("pages/quality.py", 2)])
+def test_panel_grids_fill_the_page_two_a_row(app, page, panels):
+    """A concatenated or faceted grid keeps its panels' fixed widths (Vega-Lite cannot fit it to
+    its container), so at 1400 px the metric and score panels sat in the left half. Each panel
+    is a chart of its own, two a row in columns, fitted to its column."""
+    at = open_page(app, page)
+    in_columns = [chart for column in at.columns for chart in column.get("vega_lite_chart")]
+    assert len(in_columns) >= panels
+    for chart in in_columns:
+        spec = chart_spec(chart)
+        assert not {"concat", "hconcat", "vconcat", "facet"} & set(spec)
+        assert spec["autosize"]["type"] == "fit" and "width" not in spec
 
 
 def test_first_page_shows_trained_results_and_the_sidebar_names_them(app):
