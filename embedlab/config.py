@@ -344,7 +344,7 @@ SWEEP_PRESETS: dict[str, SweepPreset] = {
             "small d under-fits (bias² falls from d = 1 to d = 16, flat after), large d over-fits (the variance "
             "between runs rises to d = 64, and the held-out loss is lowest at d = 8 and higher at every larger d while "
             "the training loss falls to d = 64), and d = 8's held-out total beats both ends by more than t = 4.30 standard errors "
-            "(Student's t, 95 %, on R − 1 = 2 degrees of freedom); at R = 3 it does not beat its neighbour d = 16. About 2 "
+            "(Student's t, 95%, on R − 1 = 2 degrees of freedom); at R = 3 it does not beat its neighbour d = 16. About 2 "
             "minutes on two cores."
         ),
     )

@@ -28,7 +28,7 @@ HELP = {
     "lr": N_(
         "The step η of v ← v − η∇J. J is the mean loss over a batch's pairs, so one word's share "
         "of the gradient is divided by the pairs in the batch: a large η such as 10 is what lets a "
-        "vector move. It decays linearly to {floor:g} % of η over the run, as gensim's α does. "
+        "vector move. It decays linearly to {floor:g}% of η over the run, as gensim's α does. "
         "On the toy corpus η = {stable:g} trains and η = {diverged:g} diverged."
     ),
     "batch": N_(

@@ -95,6 +95,19 @@ def test_babel_extracts_the_same_messages_as_the_ast_walk():
     assert set(messages_in_code()) <= extracted
 
 
+def test_a_percentage_follows_its_number_without_a_space_in_both_languages():
+    """English writes 95%, and so does CLDR's Vietnamese (the "{:.0%}" numbers of both languages
+    come out so): a message that writes "95 %" by hand reads unlike the numbers beside it."""
+    spaced = re.compile(r"(\d|\})\s%")
+    english = [msgid for msgid in messages_in_code() if spaced.search(msgid)]
+    with open(i18n.po_path("vi"), "rb") as source:
+        vietnamese = [m.string for m in read_po(source) if isinstance(m.string, str) and spaced.search(m.string)]
+    assert english == [] and vietnamese == []
+    assert (
+        format_percent(0.95, locale="en") == "95%" == i18n.number(0.95, ".0%", "en") == i18n.number(0.95, ".0%", "vi")
+    )
+
+
 def test_the_catalog_has_no_fuzzy_entries_and_keeps_every_placeholder():
     with open(i18n.po_path("vi"), "rb") as source:
         catalog = read_po(source)

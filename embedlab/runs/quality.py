@@ -1,6 +1,6 @@
 """A run's quality table: every snapshot scored (:mod:`embedlab.runs.evaluate`), written into its
 metrics.csv, and read back — how much of each benchmark it covers, and how far to trust a score
-(95 % intervals for a Spearman ρ and an accuracy).
+(95% intervals for a Spearman ρ and an accuracy).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ BENCHMARK_NAMES = {"wordsim353": "WordSim-353", "simlex999": "SimLex-999"}
 
 
 def spearman_interval(rho: float, n: int, z: float = 1.96) -> tuple[float, float]:
-    """95 % interval of a Spearman ρ on n pairs: Fisher's z with the standard error
+    """95% interval of a Spearman ρ on n pairs: Fisher's z with the standard error
     1.03/√(n − 3) of Fieller, Hartley and Pearson (1957) for rank correlations.
 
     >>> [round(x, 3) for x in spearman_interval(0.5, 103)]
@@ -34,7 +34,7 @@ def spearman_interval(rho: float, n: int, z: float = 1.96) -> tuple[float, float
 
 
 def wilson_interval(accuracy: float, n: int, z: float = 1.96) -> tuple[float, float]:
-    """95 % Wilson score interval of an accuracy measured on n questions.
+    """95% Wilson score interval of an accuracy measured on n questions.
 
     >>> [round(x, 3) for x in wilson_interval(0.5, 100)]
     [0.404, 0.596]

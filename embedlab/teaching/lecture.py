@@ -193,7 +193,7 @@ def geometry(runs: Mapping[str, Run], word: str) -> Measured:
     note = bullets(
         parts,
         _(
-            "A step in a random direction would give cosines around 0, 95 % within ±2/√d = ±{bound} (the grey band). "
+            "A step in a random direction would give cosines around 0, 95% within ±2/√d = ±{bound} (the grey band). "
             "Epoch 1 has no cosine: at v(0) every u is 0, so ∇_v J = 0 there. The cosine is not 1 because an "
             "epoch's Δv(t) is the sum of thousands of small SGD steps −η_s ∇L_s, each on a few pairs, taken while v "
             "and u both move, and the rate changes ({rates}); near the optimum the gradient is small and the steps' "
