@@ -113,9 +113,11 @@ def geometry() -> None:
             "v(0) + Σ Δv(t) = v(T) holds for any sequence of vectors (the sum telescopes)"
         ).format(trainer=roles.name(role), word=inert(word))
     )
-    st.dataframe(table.iloc[[0, -3, -2, -1]], width="stretch")
+    table = table.rename_axis(_("row"))
+    # one format a column, 4 decimals (Streamlit's own drops trailing zeros: 0.02 above 0.013)
+    st.dataframe(i18n.table_style(table.iloc[[0, -3, -2, -1]]), width="stretch")
     st.caption(_("…and every epoch's step Δv(t) = v(t) − v(t−1)"))
-    st.dataframe(table.iloc[1:-3], height=250, width="stretch")
+    st.dataframe(i18n.table_style(table.iloc[1:-3]), height=250, width="stretch")
 
 
 for step in STEPS:

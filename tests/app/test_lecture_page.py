@@ -2,11 +2,14 @@
 formula, its chart of the current runs (or a note saying why not), its note with numbers read
 from the runs, and its link to the page that explores it."""
 
+import io
 import json
 import math
+import re
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from app_helpers import APP, chart_spec
 from streamlit.testing.v1 import AppTest
@@ -37,6 +40,13 @@ def note(block) -> str:
     notes = [m.value for m in elements(block, "markdown") if m.value.startswith("**In these runs**")]
     assert len(notes) == 1, notes
     return notes[0]
+
+
+def displayed(frame) -> pd.DataFrame:
+    """A table's cells as the page shows them (a Styler's display values, as Streamlit sends them)."""
+    data = frame.proto.arrow_data.styler.display_values
+    assert data, "no display values: the table is shown in Streamlit's own number format"
+    return pa.ipc.open_stream(io.BytesIO(data)).read_all().to_pandas()
 
 
 def runs_of(at) -> dict:
@@ -100,6 +110,12 @@ def test_the_geometry_step_follows_the_word_picked(app):
     run = runs_of(at)["numpy"]
     v = run.input_vectors[:, run.vocab.index["dog"], 0].astype(float)
     assert total.loc["v(0)", "v[1]"] == pytest.approx(v[0]) and total.loc["v(T)", "v[1]"] == pytest.approx(v[-1])
+    # as shown: one format a column, four decimals (Streamlit's own dropped trailing zeros: 0.02 above 0.013)
+    for frame in elements(block, "dataframe"):
+        shown = displayed(frame)
+        assert shown.shape == frame.value.shape
+        for column in shown.columns:
+            assert all(re.fullmatch(r"-?\d+\.\d{4}", text) for text in shown[column]), shown[column].tolist()
 
 
 def test_a_sweep_from_this_session_replaces_the_stand_in(app):
