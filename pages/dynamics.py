@@ -7,6 +7,7 @@ from embedlab import charts, roles
 from embedlab.config import DashboardSettings
 from embedlab.i18n import _, format_in, number
 from embedlab.runs import dynamics
+from embedlab.text.lookup import display_word
 
 frame.open_page(__file__)
 pair = runs.require_pair()
@@ -87,7 +88,14 @@ shown_roles = list(pair.runs())
 trainer = st.segmented_control(_("Trainer"), shown_roles, default=shown_roles[0], format_func=roles.name)
 run = pair.runs()[trainer or shown_roles[0]]
 default = widgets.chosen_words(run)[:8]
-words = st.multiselect(_("Words to follow"), run.vocab.words, default=default, max_selections=20, key="traj_words")
+words = st.multiselect(
+    _("Words to follow"),
+    run.vocab.words,
+    default=default,
+    max_selections=20,
+    key="traj_words",
+    format_func=display_word,
+)
 with widgets.guard():
     if words:
         widgets.chart(specs.trajectories_chart(str(run.path), tuple(words)))

@@ -68,6 +68,7 @@ from embedlab import charts, i18n  # noqa: E402
 from embedlab.experiments import biasvar  # noqa: E402
 from embedlab.markup import inert  # noqa: E402
 from embedlab.teaching import lecture, lecture_experiments, lecture_measures  # noqa: E402
+from embedlab.text.lookup import display_word  # noqa: E402
 
 frame.open_page(__file__)
 if not frame.is_set_up():  # a fresh server's first visit: app.py left the session to this page
@@ -100,7 +101,9 @@ def geometry() -> None:
     vocab = pair.first.vocab
     default = widgets.chosen_words(pair.first)[0] if widgets.chosen_words(pair.first) else vocab.words[0]
     word_col, trainer_col = st.columns([2, 3])
-    word = word_col.selectbox(_("word"), vocab.words, index=vocab.index.get(default, 0), key="lecture_word")
+    word = word_col.selectbox(
+        _("word"), vocab.words, index=vocab.index.get(default, 0), key="lecture_word", format_func=display_word
+    )
     role = trainer_col.segmented_control(
         _("the table's trainer"), list(pair.runs()), default=next(iter(pair.runs())), format_func=roles.name
     )
@@ -111,7 +114,7 @@ def geometry() -> None:
         _(
             "{trainer}, *{word}*, its first components. Bookkeeping of the path, not evidence: "
             "v(0) + Σ Δv(t) = v(T) holds for any sequence of vectors (the sum telescopes)"
-        ).format(trainer=roles.name(role), word=inert(word))
+        ).format(trainer=roles.name(role), word=inert(display_word(word)))
     )
     table = table.rename_axis(_("row"))
     # one format a column, 4 decimals (Streamlit's own drops trailing zeros: 0.02 above 0.013)

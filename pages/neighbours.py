@@ -47,7 +47,9 @@ def by_epoch(table):
 for trainer, run in pair.runs().items():
     with widgets.guard():
         st.markdown(
-            _("**{trainer}** — neighbours of “{word}” (cosine)").format(trainer=roles.name(trainer), word=inert(word))
+            _("**{trainer}** — neighbours of “{word}” (cosine)").format(
+                trainer=roles.name(trainer), word=inert(display_word(word))
+            )
         )
         st.dataframe(by_epoch(cached.neighbours_wide(str(run.path), word, k)), width="stretch")
 
@@ -78,7 +80,8 @@ for trainer, run in pair.runs().items():
     with widgets.guard():
         st.markdown(
             _("**{trainer}** — {a} − {b} + {c} ≈ ? (latest epoch first)").format(
-                trainer=roles.name(trainer), a=inert(a), b=inert(b), c=inert(c)
+                trainer=roles.name(trainer),
+                **{name: inert(display_word(w)) for name, w in zip("abc", (a, b, c), strict=True)},
             )
         )
         st.dataframe(by_epoch(cached.analogies_wide(str(run.path), a, b, c)), width="stretch")

@@ -548,3 +548,33 @@ def test_each_series_keeps_its_colour_in_every_language(metrics):
         series_colours(builders["loss_curve"], "vi"),
     )
     assert english[0] == ("training", vietnamese[0][1]) and vietnamese[0][0] != "training"
+
+
+def test_charts_write_a_word_as_the_word_pickers_do():
+    """The pickers show học_sinh as "học sinh" (lookup.display_word); a heatmap's axis, a
+    trajectory's name, a bar, a map label and a neighbour's cell showed "học_sinh" beside it."""
+    from embedlab.runs.neighbours import neighbour_table_wide
+    from embedlab.text.lookup import display_word
+
+    words = ["vua", "hoàng_hậu", "max_len"]
+    shown = [display_word(w) for w in words]
+    assert shown == ["vua", "hoàng hậu", "max_len"]  # an English identifier keeps its underscore
+    frame = similarity(words, np.random.default_rng(0).normal(size=(3, 4)))
+    heat = charts.heatmap(frame, groups={"vua": "royal", "hoàng_hậu": "royal", "max_len": "code"}).to_dict()
+    assert heat["layer"][0]["encoding"]["x"]["scale"]["domain"] == shown
+    assert [r["word"] for r in rows_of(heat, heat["layer"][1])] == ["max_len"]  # the group line, before max_len
+    paths = pd.DataFrame({"epoch": [0, 1] * 3, "word": np.repeat(words, 2), "x": np.arange(6.0), "y": np.arange(6.0)})
+    names = charts.trajectories(paths).to_dict()
+    assert {r["word"] for r in rows_of(names, names["layer"][-1])} == set(shown)
+    bars = charts.overlap_bars(pd.DataFrame({"word": words, "jaccard": [0.1, 0.2, 0.3]})).to_dict()
+    assert [r["word"] for r in rows_of(bars)] == shown
+    drift = pd.DataFrame({"epoch": [1, 1, 1], "word": words, "drift": [0.1, 0.2, 0.3]})
+    thick = charts.drift_lines(drift, highlight=["hoàng_hậu"]).to_dict()
+    assert {r["word"]: r["kind"] for r in rows_of(thick)}["hoàng hậu"] == "planted shift"
+    points = pd.DataFrame(
+        {"word": words, "count": [3, 2, 1], "x": [0.0, 1.0, 2.0], "y": [0.0, 1.0, 2.0], "colour": "g"}
+    ).assign(neighbours="", highlighted=True)
+    mapped = charts.embedding_map(points, domain=([-1.0, 3.0], [-1.0, 3.0])).to_dict()
+    assert {r["word"] for r in rows_of(mapped, mapped["layer"][-1])} == set(shown)
+    long = pd.DataFrame({"epoch": [0], "rank": [1], "neighbour": ["hoàng_hậu"], "cosine": [0.5]})
+    assert neighbour_table_wide(long).iloc[0, 0] == "hoàng hậu (0.50)"

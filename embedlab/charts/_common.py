@@ -9,6 +9,7 @@ import altair as alt
 import pandas as pd
 
 from embedlab import roles
+from embedlab.text.lookup import display_word
 
 TRAINER_COLOURS = roles.COLOURS  # display name → colour, the same on every chart
 OTHER_TRAINER_COLOURS = ["#e45756", "#72b7b2", "#b279a2", "#9d755d", "#bab0ac"]
@@ -52,6 +53,16 @@ def series_colour(names: Sequence[str], field: str, **options) -> alt.Color:
     names = list(dict.fromkeys(names))
     shades = [SERIES_COLOURS[i % len(SERIES_COLOURS)] for i in range(len(names))]
     return alt.Color(f"{field}:N", scale=alt.Scale(domain=names, range=shades), **options)
+
+
+def shown_words(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """``frame`` with its word ``columns`` as the pages show words (``lookup.display_word``:
+    "hoàng_hậu" as "hoàng hậu", as in the word pickers), so an axis, a label and a chip agree.
+
+    >>> shown_words(pd.DataFrame({"word": ["hoàng_hậu", "max_len"]}), "word")["word"].tolist()
+    ['hoàng hậu', 'max_len']
+    """
+    return frame.assign(**{column: frame[column].map(display_word) for column in columns})
 
 
 def _require(frame: pd.DataFrame, columns: Sequence[str], builder: str) -> None:

@@ -18,8 +18,9 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from embedlab.charts._common import _epoch_lines, _order, _require, series_colour
+from embedlab.charts._common import _epoch_lines, _order, _require, series_colour, shown_words
 from embedlab.i18n import N_, _
+from embedlab.text.lookup import display_word
 
 SERIES_NAMES = {"loss": N_("training"), "heldout_loss": N_("held-out")}  # legend entries of the loss lines
 
@@ -240,7 +241,10 @@ def drift_lines(frame: pd.DataFrame, highlight: Sequence[str] = (), *, title: st
     frame: columns epoch, word, drift (:func:`embedlab.experiments.finetune.drift`, a few words).
     """
     _require(frame, ("epoch", "word", "drift"), "drift_lines")
-    data = frame.assign(kind=np.where(frame["word"].isin(list(highlight)), "planted shift", "other word"))
+    data = shown_words(frame, "word")
+    data = data.assign(
+        kind=np.where(data["word"].isin([display_word(w) for w in highlight]), "planted shift", "other word")
+    )
     return _epoch_lines(
         data,
         title,

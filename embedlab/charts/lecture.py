@@ -23,6 +23,7 @@ from embedlab.charts._common import trainer_colour
 from embedlab.i18n import _
 from embedlab.i18n import number as num
 from embedlab.teaching.measured import Measured
+from embedlab.text.lookup import display_word
 
 HEIGHT = 340  # the whole chart, title and legend included: Streamlit fits a chart to its height
 DASHES = [[1, 0], [6, 4], [2, 3], [8, 3, 2, 3]]  # solid, dashed, dotted, dash-dot
@@ -174,7 +175,7 @@ def _lines(measured: Measured, colours: dict[str, str] | None, value: str, title
 
 
 def _analogy(measured: Measured, colours: dict[str, str] | None):
-    a, b, c, expected = measured.extra.get("words", ("a", "b", "c", _("the answer")))
+    a, b, c, expected = map(display_word, measured.extra.get("words", ("a", "b", "c", _("the answer"))))
     title = _("rank of “{expected}” as the answer to {a} − {b} + {c}").format(expected=expected, a=a, b=b, c=c)
     cosine = alt.Tooltip("cosine:Q", format=".3f", title=_("cosine"))
     best = alt.Tooltip("best:N", title=_("nearest answer"))
@@ -195,7 +196,7 @@ def _descent(measured: Measured, colours: dict[str, str] | None):
     random direction's ±2/√d, and the followed word's own cosine as points."""
     frame = measured.frame
     title = _("cos(Δv(t), −∇J at t−1) over words, ◆ “{word}”: does each step go downhill?").format(
-        word=measured.extra["word"]
+        word=display_word(measured.extra["word"])
     )
     chart = cosine_band(frame, colours=colours, quantiles=(0.1, 0.5, 0.9))
     bound = 2 / measured.extra["d"] ** 0.5

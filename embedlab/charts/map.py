@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
-from embedlab.charts._common import _require, trainer_colour
+from embedlab.charts._common import _require, shown_words, trainer_colour
 from embedlab.i18n import N_, _
 from embedlab.runs.embedding_map import OTHER
 
@@ -65,6 +65,7 @@ def embedding_map(
     _require(points, ("word", "count", "x", "y", "colour", "neighbours", "highlighted"), "embedding_map")
     paths = paths if paths is not None else pd.DataFrame({"word": [], "epoch": [], "x": [], "y": []})
     _require(paths, ("word", "epoch", "x", "y"), "embedding_map")
+    points, paths = shown_words(points, "word"), shown_words(paths, "word")
     x_domain, y_domain = domain
     x = alt.X("x:Q", title=_("PC 1"), scale=alt.Scale(domain=list(x_domain), nice=False, zero=False))
     y = alt.Y("y:Q", title=_("PC 2"), scale=alt.Scale(domain=list(y_domain), nice=False, zero=False))

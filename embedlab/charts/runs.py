@@ -19,8 +19,9 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from embedlab.charts._common import _epoch_lines, _order, _require, series_colour
+from embedlab.charts._common import _epoch_lines, _order, _require, series_colour, shown_words
 from embedlab.i18n import N_, _
+from embedlab.text.lookup import display_word
 
 HEATMAP_VALUES = {"cosine": N_("cosine"), "change": N_("change")}  # the legend's title
 
@@ -50,6 +51,8 @@ def heatmap(
     [1.0, 0.2]
     """
     _require(frame, ("word_a", "word_b", value), "heatmap")
+    frame = shown_words(frame, "word_a", "word_b")
+    groups = {display_word(word): group for word, group in (groups or {}).items()}
     words = _order(frame["word_a"])
     scale = _diverging_scale(frame[value]) if diverging else alt.Scale(scheme="viridis", domain=list(domain))
     # The word order is the scale's domain, the same in every layer: a ``sort`` list would not do, as
@@ -114,7 +117,7 @@ def zipf(frequencies: pd.DataFrame, max_points: int = 2000) -> alt.Chart:
         keep = np.unique(np.geomspace(1, len(frequencies), max_points).round().astype(int)) - 1
         frequencies = frequencies.iloc[keep]
     return (
-        alt.Chart(frequencies, title=_("Zipf plot"))
+        alt.Chart(shown_words(frequencies, "word"), title=_("Zipf plot"))
         .mark_circle(size=18, opacity=0.7)
         .encode(
             x=alt.X("rank:Q", scale=alt.Scale(type="log"), title=_("rank (log)")),
@@ -173,6 +176,7 @@ def trajectories(frame: pd.DataFrame, *, title: str = "") -> alt.LayerChart:
     frame: columns epoch, word, x, y (:func:`~embedlab.runs.alignment.aligned_trajectories`).
     """
     _require(frame, ("epoch", "word", "x", "y"), "trajectories")
+    frame = shown_words(frame, "word")
     base = alt.Chart(frame, title=title).encode(
         x=alt.X("x:Q", title=_("PC 1"), scale=alt.Scale(zero=False)),
         y=alt.Y("y:Q", title=_("PC 2"), scale=alt.Scale(zero=False)),
@@ -230,7 +234,7 @@ def change_scatter(frame: pd.DataFrame) -> alt.Chart:
     """
     _require(frame, ("word", "count", "change", "path_length"), "change_scatter")
     return (
-        alt.Chart(frame, title=_("change score against frequency"))
+        alt.Chart(shown_words(frame, "word"), title=_("change score against frequency"))
         .mark_circle(size=30, opacity=0.6)
         .encode(
             x=alt.X("count:Q", scale=alt.Scale(type="log"), title=_("count (log)")),
@@ -270,7 +274,7 @@ def overlap_bars(frame: pd.DataFrame, *, title: str | None = None) -> alt.Chart:
     """
     _require(frame, ("word", "jaccard"), "overlap_bars")
     return (
-        alt.Chart(frame, title=_("neighbour overlap") if title is None else title)
+        alt.Chart(shown_words(frame, "word"), title=_("neighbour overlap") if title is None else title)
         .mark_bar()
         .encode(
             x=alt.X("word:N", sort="-y", title=None, axis=alt.Axis(labelAngle=-50, labelOverlap=False)),

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from embedlab.runs.alignment import principal_axes
+from embedlab.text.lookup import display_word
 from embedlab.runs.analysis import _stack, normalize_rows
 from embedlab.runs.neighbours import _top_k
 from embedlab.text.builtin_corpora import group_name
@@ -146,7 +147,7 @@ def neighbour_labels(X: np.ndarray, rows: Sequence[int], vocab: Vocabulary, k: i
     indices, cosines = _top_k(normalize_rows(X, np.float32), rows, k)
     words = vocab.words
     return [
-        ", ".join(f"{words[j]} {c:.2f}" for j, c in zip(row_indices, row_cosines, strict=True))
+        ", ".join(f"{display_word(words[j])} {c:.2f}" for j, c in zip(row_indices, row_cosines, strict=True))
         for row_indices, row_cosines in zip(indices, cosines, strict=True)
     ]
 

@@ -15,6 +15,7 @@ import pandas as pd
 from embedlab.runs.analysis import _check_vocab, _lookup, _rows, _stack, normalize_rows
 from embedlab.errors import EmbedLabError
 from embedlab.i18n import _
+from embedlab.text.lookup import display_word
 from embedlab.text.vocab import Vocabulary
 from embedlab.i18n import number
 
@@ -123,7 +124,7 @@ def neighbour_table_wide(long: pd.DataFrame) -> pd.DataFrame:
     if missing:
         raise ValueError(f"the table lacks columns {sorted(missing)}; pass the output of neighbour_table")
     cells = long.assign(
-        cell=[f"{w} ({number(c, '.2f')})" for w, c in zip(long["neighbour"], long["cosine"], strict=True)]
+        cell=[f"{display_word(w)} ({number(c, '.2f')})" for w, c in zip(long["neighbour"], long["cosine"], strict=True)]
     )
     wide = cells.pivot(index="rank", columns="epoch", values="cell")
     wide = wide[sorted(wide.columns)]

@@ -38,6 +38,7 @@ from embedlab.i18n import number as num
 from embedlab.markup import inert
 from embedlab.store import Run
 from embedlab.text.corpus import load_corpus
+from embedlab.text.lookup import display_word
 from embedlab.train import objectives
 from embedlab.train.blas import blas_threads
 
@@ -234,7 +235,7 @@ def summary_line(name: str, summary: pd.DataFrame, own: pd.DataFrame, word: str)
     own = own.dropna()
     own_text = (
         _("; *{word}*: {first} at epoch {epoch}, {last} at the last").format(
-            word=inert(word),
+            word=inert(display_word(word)),
             first=num(own["cosine"].iloc[0], "+.2f"),
             epoch=int(own["epoch"].iloc[0]),
             last=num(own["cosine"].iloc[-1], "+.2f"),

@@ -40,6 +40,7 @@ from embedlab.teaching.measured import (
     runs_with_loss,
 )
 from embedlab.text.builtin_corpora import planted_analogy
+from embedlab.text.lookup import display_word
 
 ANALOGY = ("king", "man", "woman", "queen")  # a − b + c ≈ expected (the toy corpus plants it)
 TOYS = ("toy", "toy-vi")  # the corpora whose planted analogy another corpus's vocabulary may hold
@@ -58,6 +59,7 @@ def embeddings(runs: Mapping[str, Run], words: Sequence[str] | None = None) -> M
         held = (found for found in map(planted_analogy, TOYS) if found and all(w in vocab.index for w in found))
         words = planted_analogy(first.corpus_name) or next(held, ANALOGY)
     a, b, c, expected = words
+    shown = dict(zip(("a", "b", "c", "expected"), map(display_word, words), strict=True))  # "đàn ông"
     missing = [w for w in words if w not in vocab.index]
     if missing:
         return Measured(
@@ -66,7 +68,7 @@ def embeddings(runs: Mapping[str, Run], words: Sequence[str] | None = None) -> M
             _(
                 "This corpus has no {missing} in its vocabulary, so {a} − {b} + {c} ≈ {expected} cannot be asked "
                 "here (the toy corpus plants it). Ask your own a − b + c on the Neighbours page."
-            ).format(missing=listing([f"*{inert(w)}*" for w in missing]), a=a, b=b, c=c, expected=expected),
+            ).format(missing=listing([f"*{inert(display_word(w))}*" for w in missing]), **shown),
         )
     frames = {name: analogy_rank(run.input_vectors, run.vocab, a, b, c, expected) for name, run in runs.items()}
     candidates = len(vocab) - 3
@@ -85,7 +87,7 @@ def embeddings(runs: Mapping[str, Run], words: Sequence[str] | None = None) -> M
             rank=num(int(last["rank"]), ","), epoch=int(last["epoch"]), cosine=num(last["cosine"], ".2f")
         )
         if last["rank"] != 1:
-            text += _("; the nearest answer there is *{best}*").format(best=inert(last["best"]))
+            text += _("; the nearest answer there is *{best}*").format(best=inert(display_word(last["best"])))
         parts.append(text)
     note = bullets(
         parts,
@@ -93,7 +95,7 @@ def embeddings(runs: Mapping[str, Run], words: Sequence[str] | None = None) -> M
             "Random vectors put {expected} at rank {rank} on average. The toy corpus plants this relation ({a} and "
             "{expected} share a ruler's contexts and differ as {b} and {c} do); a corpus that does not contain it "
             "will not show it."
-        ).format(a=a, b=b, c=c, expected=expected, rank=num((candidates + 1) / 2, ",.0f")),
+        ).format(rank=num((candidates + 1) / 2, ",.0f"), **shown),
     )
     return Measured("analogy", long_form(frames), note, extra={"words": tuple(words), "candidates": candidates})
 
