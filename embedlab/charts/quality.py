@@ -12,8 +12,8 @@ from embedlab.runs.quality import spearman_interval, wilson_interval
 
 # (score column, panel title, count column, what is counted, benchmark size)
 PANELS = (
-    ("wordsim353_spearman", "WordSim-353 ρ", "wordsim353_pairs", "pairs", 353),
-    ("simlex999_spearman", "SimLex-999 ρ", "simlex999_pairs", "pairs", 999),
+    ("wordsim353_spearman", N_("WordSim-353 ρ"), "wordsim353_pairs", "pairs", 353),
+    ("simlex999_spearman", N_("SimLex-999 ρ"), "simlex999_pairs", "pairs", 999),
     ("analogy_accuracy", N_("analogy accuracy (3CosAdd)"), "analogy_count", "questions", None),
     ("group_gap", N_("planted groups: within − between cosine"), None, None, None),
     ("group_silhouette", N_("planted groups: silhouette (cosine)"), None, None, None),

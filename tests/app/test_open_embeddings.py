@@ -139,8 +139,9 @@ def test_checkpoints_open_and_every_page_copes_without_metrics(app, checkpoint_f
         if page in expected_notes:
             assert any(expected_notes[page] in info.value for info in at.info), page
     at = open_page(at, "pages/dynamics.py")
-    assert len(charts(at)) == 3  # mean ‖v‖ and displacement from the vectors; trajectories; change scores
-    panels = chart_data(charts(at)[0])
+    # mean ‖v‖ and displacement from the vectors (a chart each); trajectories; change scores
+    assert len(charts(at)) == 4
+    panels = [frame for chart in charts(at)[:2] for frame in chart_data(chart)]
     assert {tuple(sorted(set(frame["series"]))) for frame in panels} == {("mean_norm",), ("displacement",)}
     at = open_page(at, "pages/export.py")
     assert len(at.get("download_button")) == 5  # no metrics.csv to offer
