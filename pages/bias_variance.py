@@ -180,7 +180,7 @@ with sweep_tab:
                 "error, counted here in the noise. The bias² shown is net of it."
             ),
         )
-        widgets.chart(charts.tradeoff_chart(table, verdict))
+        widgets.chart_grid(charts.tradeoff_chart(table, verdict))
         share = table["bias2_sampling"] / table["bias2_corrected"]
         st.caption(
             _(
@@ -243,7 +243,7 @@ with stability_tab:
     else:
         table = result["table"].assign(trainer=lambda t: t["trainer"].map(roles.name))
         st.caption(_("Last comparison: {label}").format(label=inert(result["label"])))
-        widgets.chart(charts.stability_chart(table))
+        widgets.chart_grid(charts.stability_chart(table))
         st.caption(
             _(
                 "Epoch 0 is the same for both trainers (same initial vectors per seed). Words: the planted groups on "

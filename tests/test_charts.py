@@ -371,7 +371,7 @@ def test_each_trainer_has_one_colour_on_every_chart_whatever_its_name():
             "cosine_sd": [0.1, 0.2],
         }
     )
-    for panel in charts.stability_chart(stability).to_dict()["concat"]:
+    for panel in (chart.to_dict() for chart in charts.stability_chart(stability)):
         assert panel["encoding"]["color"]["scale"]["range"] == [gensim_orange, numpy_blue]
     # a run that is no trainer's still gets a colour of its own, not a trainer's
     other = charts.trainer_colour(["NumPy softmax", "my run"]).to_dict()["scale"]["range"]
@@ -578,3 +578,31 @@ def test_charts_write_a_word_as_the_word_pickers_do():
     assert {r["word"] for r in rows_of(mapped, mapped["layer"][-1])} == set(shown)
     long = pd.DataFrame({"epoch": [0], "rank": [1], "neighbour": ["hoàng_hậu"], "cosine": [0.5]})
     assert neighbour_table_wide(long).iloc[0, 0] == "hoàng hậu (0.50)"
+
+
+def test_the_trade_off_and_stability_panels_are_charts_of_their_own_without_a_width():
+    """Drawn two a row in columns at their column's width (widgets.chart_grid): a concatenated
+    grid keeps its panels' fixed widths, in the left part of a wide page."""
+    table = pd.DataFrame(
+        {
+            "dim": [1, 2, 4],
+            "train_loss": [5.0, 4.0, 3.5],
+            "train_loss_sd": 0.1,
+            "heldout_loss": [5.1, 4.5, 4.6],
+            "heldout_loss_sd": 0.1,
+            "bias2_model": [0.1, 0.05, 0.04],
+            "bias2_model_se": 0.01,
+            "variance_unbiased": [0.01, 0.02, 0.04],
+            "variance_se": 0.001,
+            "total": [0.8, 0.7, 0.75],
+            "total_se_runs": 0.01,
+        }
+    )
+    stability = pd.DataFrame(
+        {"trainer": ["numpy"] * 2, "epoch": [0, 1], "jaccard": [0.0, 0.5], "procrustes_residual": [1.0, 0.5]}
+    ).assign(cosine_sd=0.1)
+    for panels, count in ((charts.tradeoff_chart(table, {"best": 2, "resolved": True, "t": 4.3}), 4),
+                          (charts.stability_chart(stability), 3)):  # fmt: skip
+        specs = [panel.to_dict() for panel in panels]
+        assert len(specs) == count
+        assert all("width" not in spec and not {"concat", "hconcat", "vconcat"} & set(spec) for spec in specs)

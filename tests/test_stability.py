@@ -165,7 +165,7 @@ def test_training_makes_seeds_agree(per_epoch):
         first, last = frame.iloc[0], frame.iloc[-1]
         assert last["jaccard"] > first["jaccard"] + 0.2, trainer  # planted structure: seeds find the same neighbours
         assert last["procrustes_residual"] < first["procrustes_residual"] - 0.3, trainer
-    assert stability_chart(table).to_dict()["concat"][0]["mark"]["type"] == "line"
+    assert stability_chart(table)[0].to_dict()["mark"]["type"] == "line"
 
 
 def test_seed_stability_leaves_no_runs_without_a_cache(toy, words, tmp_path, monkeypatch):

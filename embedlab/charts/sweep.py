@@ -11,8 +11,9 @@ from embedlab.experiments.biasvar import best_dim
 from embedlab.experiments.stability import EPOCH_COLUMNS
 from embedlab.i18n import N_, _
 
-# Two panels a row fit the main column of a 1024 px window (~560 px); 300 px panels were cut off there.
-PANEL_WIDTH, PANEL_HEIGHT = 200, 200
+# The panels of the trade-off and stability grids have no width: a page draws them two a row in
+# columns, each as wide as its column (a concatenated grid keeps fixed widths, in the left half of a wide page).
+PANEL_HEIGHT = 220
 
 # One colour per term in every panel and language (Streamlit's theme would otherwise use shades
 # of one hue, in the sorted order of the labels, which a translation changes).
@@ -151,13 +152,13 @@ def loss_chart(table: pd.DataFrame) -> alt.LayerChart:
     return alt.layer(band, line).properties(width=380, height=300)
 
 
-def stability_chart(frame: pd.DataFrame) -> alt.ConcatChart:
+def stability_chart(frame: pd.DataFrame) -> list[alt.Chart]:
     """Three panels over epochs — Jaccard@k between seeds, Procrustes residual, cosine sd —
-    one line per trainer. frame: ``EPOCH_COLUMNS`` (the output of :func:`seed_stability`).
+    one line per trainer, a chart each. frame: ``EPOCH_COLUMNS`` (the output of :func:`seed_stability`).
 
     >>> f = pd.DataFrame({"trainer": ["numpy"] * 2, "epoch": [0, 1], "jaccard": [0.0, 0.5],
     ...                   "procrustes_residual": [1.0, 0.5], "cosine_sd": [0.3, 0.1]})
-    >>> len(stability_chart(f).to_dict()["concat"])
+    >>> len(stability_chart(f))
     3
     """
     missing = set(EPOCH_COLUMNS) - set(frame.columns)
@@ -175,12 +176,12 @@ def stability_chart(frame: pd.DataFrame) -> alt.ConcatChart:
             .encode(
                 x=alt.X("epoch:Q", axis=alt.Axis(tickMinStep=1)),
                 y=alt.Y(f"{column}:Q", title=None, scale=alt.Scale(zero=True)),
-                color=trainer_colour(frame["trainer"], legend=alt.Legend(orient="bottom")),
+                color=trainer_colour(frame["trainer"], title=None, legend=alt.Legend(orient="bottom")),
                 tooltip=["trainer:N", "epoch:Q", alt.Tooltip(f"{column}:Q", format=".4f")],
             )
-            .properties(width=PANEL_WIDTH, height=PANEL_HEIGHT)
+            .properties(height=PANEL_HEIGHT)
         )
-    return alt.concat(*panels, columns=2)  # two a row, as the trade-off chart
+    return panels
 
 
 def _with_band(table: pd.DataFrame, column: str, se: str, label: str, width: float = 2.0) -> pd.DataFrame:
@@ -208,16 +209,16 @@ def _term_panel(long: pd.DataFrame, title: str, y_title: str, mark: pd.DataFrame
     layers = [bars, line]
     if mark is not None:
         layers.append(alt.Chart(mark).mark_rule(color="black", strokeDash=[4, 3]).encode(x="dim:Q"))
-    return alt.layer(*layers).properties(width=PANEL_WIDTH, height=PANEL_HEIGHT)
+    return alt.layer(*layers).properties(height=PANEL_HEIGHT)
 
 
-def tradeoff_chart(table: pd.DataFrame, verdict: dict) -> alt.VConcatChart:
+def tradeoff_chart(table: pd.DataFrame, verdict: dict) -> list[alt.LayerChart]:
     """The sweep as a reader wants it: the model's bias² (corrected for the few runs and net of
     the held-out sample's own error) and the variance between runs (divisor R − 1), each ±2
     standard errors over the held-out sample; the total held-out error ± t standard errors over
     runs (t on R − 1 degrees of freedom, ``verdict["t"]``), its best d marked only when ``verdict``
     says it is resolved; and the training and held-out cross-entropy (±1 sd over runs) — the
-    familiar picture of over-fitting — all over a log₂ d axis.
+    familiar picture of over-fitting — all over a log₂ d axis; four charts, each with its legend.
 
     table: :func:`embedlab.experiments.biasvar.sweep`'s output; verdict: :func:`embedlab.experiments.biasvar.optimum`.
     """
@@ -236,7 +237,6 @@ def tradeoff_chart(table: pd.DataFrame, verdict: dict) -> alt.VConcatChart:
         _("Brier"),
         mark,
     )
-    return alt.vconcat(
-        alt.hconcat(bias, variance),
-        alt.hconcat(total, loss_chart(table).properties(width=PANEL_WIDTH, height=PANEL_HEIGHT)),
-    )
+    losses = loss_chart(table)
+    losses.width = alt.Undefined  # as wide as its column, like the others
+    return [bias, variance, total, losses.properties(height=PANEL_HEIGHT)]
