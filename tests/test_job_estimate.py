@@ -101,16 +101,15 @@ def test_scaled_cost_follows_the_line_through_its_parts_and_does_not_scale_the_f
 
 
 def test_scaled_cost_times_the_whole_when_it_is_cheap_and_keeps_its_quicker_call():
-    timings = iter([0.001, 0.002, 0.5, 0.2, 0.001])  # the whole's first call was paused
-
+    timings = iter([0.001, 0.002, 0.003, 0.004, 0.5, 0.2, 0.001])  # the whole's first call was paused
     shares = []
 
     def call(share):
         shares.append(share)
         return next(timings)
 
-    assert job_estimate.scaled_cost(call, 1 / 4, budget=1.0) == 0.2
-    assert shares == [0.25, 0.5, 1.0, 1.0, 0.25]
+    assert job_estimate.scaled_cost(call, 1 / 64, budget=1.0) == 0.2
+    assert shares == [1 / 64, 1 / 8, 1 / 4, 1 / 2, 1.0, 1.0, 1 / 64]
 
 
 def test_a_pause_in_a_small_part_is_not_scaled_up():
@@ -179,3 +178,19 @@ def test_the_snapshot_probe_of_an_estimate_draws_gensims_noise_words(monkeypatch
     job_estimate._probe_snapshot(toy, cbow, seconds=0.3)
     assert max(len(m.train_examples) for m in seen) == 3000
     assert seen[-1].train_examples.inputs.shape[1] == 2 * cbow.window
+
+
+@pytest.mark.parametrize(("batches", "looks"), [(100, 0.3), (2000, 0.6), (10**6, 1.0)])
+def test_the_epoch_probe_looks_longer_at_a_longer_job(monkeypatch, batches, looks):
+    now = {"t": 0.0}
+
+    def perf_counter():  # every batch takes 10 ms
+        now["t"] += 0.01
+        return now["t"]
+
+    monkeypatch.setattr(job_estimate.time, "perf_counter", perf_counter)
+    stop, calls = job_estimate._timed_batches(0.3, batches)
+    while not stop():
+        pass
+    # 3 % of the predicted training (batches × 10 ms), within [0.3 s, 1 s]
+    assert calls[-1] - calls[0] == pytest.approx(looks, abs=0.011)

@@ -29,54 +29,75 @@ from embedlab.train.training import Scorer
 # ---------------------------------------------------------------- estimating a job before it starts
 
 PROBE_MIN_WORDS = 20_000  # gensim's probe trains at least this many words (or the whole text): a rate, not a start-up
+# An epoch probe runs for this share of the training it predicts, within [seconds, PROBE_MAX_SECONDS]:
+# a longer job is worth a longer look, which a burst of other work on a shared machine skews less.
+PROBE_SHARE, PROBE_MAX_SECONDS = 0.03, 1.0
 
 
-def _timed_batches(seconds: float) -> tuple[Callable[[], bool], list[float]]:
-    """A should_stop() that records when it is asked (before each batch) and says stop after ``seconds``."""
+def probe_long_enough(elapsed: float, predicted: float, seconds: float) -> bool:
+    """Whether an epoch probe that has run ``elapsed`` seconds and predicts ``predicted`` seconds of
+    training may stop: after ``seconds``, and after PROBE_SHARE of the prediction up to PROBE_MAX_SECONDS.
+
+    >>> probe_long_enough(0.31, 5.0, 0.3), probe_long_enough(0.31, 20.0, 0.3), probe_long_enough(1.01, 600.0, 0.3)
+    (True, False, True)
+    """
+    return elapsed > max(seconds, min(PROBE_SHARE * predicted, PROBE_MAX_SECONDS))
+
+
+def _timed_batches(seconds: float, batches: float = 0) -> tuple[Callable[[], bool], list[float]]:
+    """A should_stop() that records when it is asked (before each batch) and says stop after
+    ``seconds``, or later when the ``batches`` to come at the rate so far call for a longer look
+    (:func:`probe_long_enough`)."""
     calls: list[float] = []
 
     def stop() -> bool:
         calls.append(time.perf_counter())
-        return calls[-1] - calls[0] > seconds
+        elapsed = calls[-1] - calls[0]
+        return probe_long_enough(elapsed, elapsed / max(len(calls) - 1, 1) * batches, seconds)
 
     return stop, calls
 
 
-def _probe_epoch(prepared: Prepared, options: TrainOptions, seconds: float) -> float:
-    """Seconds of one training epoch of ``options`` here and now, from the real trainer run on
-    this corpus for about ``seconds`` (exact when the epoch is shorter)."""
+def _probe_epoch(prepared: Prepared, options: TrainOptions, seconds: float) -> tuple[float, float]:
+    """(seconds of one training epoch of ``options`` here and now, seconds to build its trainer),
+    from the real trainer run on this corpus for ``seconds`` or longer (:func:`probe_long_enough`;
+    exact when the epoch is shorter)."""
     V = len(prepared.vocab)
     initial = initial_vectors(V, options.dim, options.seed)
     if options.trainer == "numpy":
+        started = time.perf_counter()
         trainer = SoftmaxTrainer(
             prepared.train, prepared.vocab.counts, options, initial, pairs_per_position=options.window + 1.0
         )
-        stop, calls = _timed_batches(seconds)
-        started = time.perf_counter()
+        steps = -(-sizing.positions_per_epoch(prepared, options) // options.batch_size)
+        stop, calls = _timed_batches(seconds, steps * options.epochs)
+        built, started = time.perf_counter() - started, time.perf_counter()
         try:
             trainer.train_epoch(1, stop)
         except TrainingCancelled:
             per_batch = (calls[-1] - calls[0]) / max(len(calls) - 1, 1)
-            steps = -(-sizing.positions_per_epoch(prepared, options) // options.batch_size)
-            return (calls[0] - started) + per_batch * steps  # the epoch's draw of windows and order, then its batches
-        return time.perf_counter() - started
+            return (calls[0] - started) + per_batch * steps, built  # the epoch's draw of windows and order, its batches
+        return time.perf_counter() - started, built
     from embedlab.train.gensim_trainer import GensimTrainer  # gensim loads when first needed
 
+    started = time.perf_counter()
     trainer = GensimTrainer(prepared.train, prepared.vocab.words, prepared.vocab.counts, options, initial=initial)
-    words, started = trainer.words, time.perf_counter()
-    at_least = min(PROBE_MIN_WORDS, prepared.train.n_tokens)
+    built, started = time.perf_counter() - started, time.perf_counter()
+    words, tokens = trainer.words, prepared.train.n_tokens
+    at_least = min(PROBE_MIN_WORDS, tokens)
 
-    def sentences():  # for ``seconds``, and never fewer than ``at_least`` words: a stalled start is no rate
+    def sentences():  # long enough, and never fewer than ``at_least`` words: a stalled start is no rate
         given = 0
         for sentence in prepared.train:
-            if given >= at_least and time.perf_counter() - started > seconds:
+            elapsed = time.perf_counter() - started
+            if given >= at_least and probe_long_enough(elapsed, elapsed / given * tokens * options.epochs, seconds):
                 return
             given += len(sentence)
             yield [words[t] for t in sentence]
 
     _, raw_words = trainer.model.train(sentences(), total_examples=len(prepared.train), epochs=1)
     elapsed = time.perf_counter() - started
-    return elapsed * prepared.train.n_tokens / max(raw_words, 1)
+    return elapsed * tokens / max(raw_words, 1), built
 
 
 def _probe_snapshot(prepared: Prepared, options: TrainOptions, seconds: float) -> float:
@@ -123,18 +144,19 @@ MIN_SHARE = 1 / 8  # a part is never scaled up more than 8×, nor is a pause of 
 def scaled_cost(call: Callable[[float], float], smallest: float, budget: float) -> float:
     """The seconds of ``call(1.0)`` (a whole piece of work), from ``call(share)`` timings of parts.
 
-    The share doubles from ``smallest`` until a call takes ``budget`` and the share is at least
-    MIN_SHARE, or the whole is done; the line through the last share's and the smallest share's
-    costs (each the cheaper of two calls: the first warms up, either may be paused) is followed to
-    the whole, so the fixed part of a call is not scaled up with its share. Costs about 3 ×
-    ``budget``, or 3 × the cost of MIN_SHARE of the whole when that is more.
+    The share doubles from MIN_SHARE until a call takes ``budget`` or the whole is done; the line
+    through that share's and ``smallest``'s costs (each the cheaper of two calls: the first warms
+    up, either may be paused) is followed to the whole, so the fixed part of a call is not scaled up
+    with its share. Costs about 3 × ``budget``, or a quarter of the whole when MIN_SHARE of it takes
+    longer than ``budget``.
 
-    >>> round(scaled_cost(lambda share: 0.5 + 2.0 * share, 0.01, 1.0), 9)  # stops at a share of 0.32 (1.14 s)
+    >>> round(scaled_cost(lambda share: 0.5 + 2.0 * share, 0.01, 1.0), 9)  # stops at a share of 0.25 (1.0 s)
     2.5
     """
     fixed = call(smallest)
-    share, took = smallest, fixed
-    while share < 1.0 and (took < budget or share < MIN_SHARE):
+    share = min(1.0, max(MIN_SHARE, smallest))
+    took = call(share)
+    while share < 1.0 and took < budget:
         share = min(1.0, 2 * share)
         took = call(share)
     took = min(took, call(share))  # a pause of this process in one call is not scaled up either
@@ -193,17 +215,19 @@ def run_estimate(prepared: Prepared, options: TrainOptions, scorer: Scorer | Non
     """Seconds one run takes here, measured now: the real trainer, metrics kernel and scorer are
     each run for a fraction of a second on this corpus at these settings and scaled up.
 
-    Keys: ``setup`` (counting pairs), ``epoch`` (one training epoch), ``snapshot`` (measuring and
-    scoring one snapshot), ``train`` (every epoch), ``measure`` (every snapshot, epoch 0 included),
-    ``total``. The scorer's first call in a process (loading the benchmark files) is paid here, once,
-    and not counted for every snapshot. Costs about ``3 × seconds`` plus the trainer's set-up; cache
-    it per corpus and settings.
+    Keys: ``setup`` (counting pairs, building the trainer), ``epoch`` (one training epoch),
+    ``snapshot`` (measuring and scoring one snapshot: ``snapshot_measure`` + ``snapshot_scores``),
+    ``train`` (every epoch), ``measure`` (every snapshot, epoch 0 included), ``total``. The
+    scorer's first call in a process (loading the benchmark files) is paid here, once, and not
+    counted for every snapshot. Costs about ``3 × seconds`` (up to about 2.5 s for a long job, or a
+    quarter of one snapshot's measuring when that is more) plus the trainer's set-up; cache it per
+    corpus and settings.
     """
-    epoch = _probe_epoch(prepared, options, seconds)
+    epoch, built = _probe_epoch(prepared, options, seconds)
     scoring, _ = _probe_scorer(scorer, initial_vectors(len(prepared.vocab), options.dim, options.seed))
     measuring = _probe_snapshot(prepared, options, seconds)
     snapshot = measuring + scoring
-    setup = _probe_setup(prepared, options)
+    setup = _probe_setup(prepared, options) + built
     train_seconds, measure = options.epochs * epoch, (options.epochs + 1) * snapshot
     return {
         "setup": setup,
