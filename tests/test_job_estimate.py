@@ -153,21 +153,23 @@ def calls_of_measure(monkeypatch):
 def test_the_snapshot_probe_measures_the_whole_exact_measurement_when_it_is_cheap(monkeypatch, toy):
     seen = calls_of_measure(monkeypatch)
     options = DashboardSettings().numpy
-    job_estimate._probe_snapshot(toy, options, seconds=0.3)
+    plan = job_estimate._measure_plan(toy, options)
+    assert plan[:2] == ("exact", 0)
+    job_estimate._probe_snapshot(toy, options, 0.3, plan[:2])
     V = len(toy.vocab)
     assert {m.method for m in seen} == {"exact"}
     largest = max(seen, key=lambda m: m.train_pairs.nnz)
     rows = lambda counts: int(np.count_nonzero(np.diff(counts.indptr)))  # noqa: E731
     assert rows(largest.train_pairs) == V  # every word of the vocabulary has pairs to score
-    assert rows(largest.heldout_pairs) == len(np.unique(toy.heldout.tokens))
+    # as many rows as the run's own held-out pair counts have
+    assert rows(largest.heldout_pairs) == rows(metrics.pair_counts(toy.heldout, toy.vocab.counts, options))
     assert largest.l2 == options.l2 and isinstance(largest.objective, Softmax)
 
 
 def test_the_snapshot_probe_of_an_estimate_draws_gensims_noise_words(monkeypatch, toy):
     seen = calls_of_measure(monkeypatch)
-    monkeypatch.setattr(metrics, "_plan", lambda *args: ("estimated", 3000, 0.0))
     options = DashboardSettings().gensim
-    job_estimate._probe_snapshot(toy, options, seconds=0.3)
+    job_estimate._probe_snapshot(toy, options, 0.3, ("estimated", 3000))
     assert {m.method for m in seen} == {"estimated"}
     largest = max(seen, key=lambda m: len(m.train_examples))
     assert len(largest.train_examples) == len(largest.heldout_examples) == 3000
@@ -175,7 +177,7 @@ def test_the_snapshot_probe_of_an_estimate_draws_gensims_noise_words(monkeypatch
     assert largest.train_examples.inputs.shape == (3000, 1)  # skip-gram: one centre word
     cbow = options.replace(sg=0)
     seen.clear()
-    job_estimate._probe_snapshot(toy, cbow, seconds=0.3)
+    job_estimate._probe_snapshot(toy, cbow, 0.3, ("estimated", 3000))
     assert max(len(m.train_examples) for m in seen) == 3000
     assert seen[-1].train_examples.inputs.shape[1] == 2 * cbow.window
 
@@ -194,3 +196,19 @@ def test_the_epoch_probe_looks_longer_at_a_longer_job(monkeypatch, batches, look
         pass
     # 3 % of the predicted training (batches × 10 ms), within [0.3 s, 1 s]
     assert calls[-1] - calls[0] == pytest.approx(looks, abs=0.011)
+
+
+@pytest.mark.parametrize(
+    ("trainer", "method", "counted"),
+    [("numpy", "exact", True), ("gensim", "exact", True), ("gensim", "estimated", False), ("numpy", "estimated", True)],
+)
+def test_the_set_up_counts_pairs_only_where_the_run_will(monkeypatch, toy, trainer, method, counted):
+    """gensim's estimated measurement draws its pairs (metrics.build_measure), so counting them is not in its set-up."""
+    monkeypatch.setattr(job_estimate, "_probe_epoch", lambda *args: (0.5, 0.25))
+    monkeypatch.setattr(job_estimate, "_measure_plan", lambda *args: (method, 1024, 0.125))
+    monkeypatch.setattr(job_estimate, "_probe_snapshot", lambda *args: 0.0625)
+    monkeypatch.setattr(job_estimate, "_probe_counting", lambda *args: 8.0)
+    options = getattr(DashboardSettings(), trainer).replace(epochs=4)
+    estimate = job_estimate.run_estimate(toy, options)
+    assert estimate["setup"] == 8.0 * counted + 0.125 + 0.25  # counting, drawing, building the trainer
+    assert estimate["total"] == estimate["setup"] + 4 * 0.5 + 5 * 0.0625

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from embedlab.config import Limits, TrainOptions
+from embedlab.config import Limits, Seeds, TrainOptions
 from embedlab.errors import TrainingCancelled
 from embedlab.i18n import N_, _, format_in
 from embedlab.text.prepared import Prepared
@@ -100,18 +100,37 @@ def _probe_epoch(prepared: Prepared, options: TrainOptions, seconds: float) -> t
     return elapsed * tokens / max(raw_words, 1), built
 
 
-def _probe_snapshot(prepared: Prepared, options: TrainOptions, seconds: float) -> float:
-    """Seconds to measure one snapshot of ``options`` here, without its scores: the run's own
-    :class:`metrics.Measure` (exact or estimated, as its plan will choose) called on stand-in pairs
-    of this vocabulary — whole when that takes under ``seconds / 3``, else a part of it scaled up.
-    Only the part's own cost is scaled: the call's fixed cost (its (V, d) arrays, the geometry) is
-    timed apart on a one-row call, so a small part is not multiplied up with it."""
+def _measure_plan(prepared: Prepared, options: TrainOptions) -> tuple[str, int, float]:
+    """(method, examples, seconds of drawing the examples) of the run's measurement, as
+    :func:`metrics.build_measure` will choose them: gensim's choice is made from pairs drawn from
+    the text (drawn here, as the run will), the NumPy trainer's from the pairs it counts."""
     V = len(prepared.vocab)
     positions = sizing.positions_per_epoch(prepared, options)
-    method, examples, _ = metrics._plan(options, V, positions * (options.window + 1), positions, V)
+    rows = float(metrics.rows_with_pairs(prepared.train))
+    if options.trainer == "numpy":
+        return *metrics._plan(options, rows, positions * (options.window + 1), positions, V)[:2], 0.0
+    keep = metrics.keep_for(prepared.vocab.counts, options)
+    started = time.perf_counter()
+    _, pairs = metrics.drawn_pairs(prepared.train, options, keep, metrics.MAX_EXAMPLES, Seeds.METRICS)
+    method, examples, _ = metrics._plan(options, rows, pairs, positions, V)
+    if method == "estimated" and options.sg == 0:  # CBOW's windows, from the training and held-out text
+        for part in (prepared.train, prepared.heldout):
+            objectives_sampled.sample_cbow(part, options.window, keep, examples, Seeds.METRICS)
+    elif method == "estimated" and len(prepared.heldout):
+        metrics.drawn_pairs(prepared.heldout, options, keep, examples, Seeds.METRICS + 1)
+    return method, examples, time.perf_counter() - started
+
+
+def _probe_snapshot(prepared: Prepared, options: TrainOptions, seconds: float, plan: tuple[str, int]) -> float:
+    """Seconds to measure one snapshot of ``options`` here, without its scores: the run's own
+    :class:`metrics.Measure` (exact or estimated with ``examples``, ``plan``) called on stand-in
+    pairs of this vocabulary — whole when that takes under ``seconds / 3``, else a part of it scaled
+    up. Only the part's own cost is scaled: the call's fixed cost (its (V, d) arrays, the geometry)
+    is timed apart on a one-row call, so a small part is not multiplied up with it."""
+    V = len(prepared.vocab)
+    method, examples = plan
     if method == "exact":
-        heldout_rows = int(np.count_nonzero(np.bincount(prepared.heldout.tokens, minlength=V)))
-        full = (V, heldout_rows)
+        full = (V, metrics.rows_with_pairs(prepared.heldout) if len(prepared.heldout) else 0)
     else:
         full = (examples, examples if len(prepared.heldout) else 0)
     rng = np.random.default_rng(0)
@@ -200,7 +219,7 @@ def _probe_scorer(scorer: Scorer | None, W_in: np.ndarray) -> tuple[float, float
     return timings[1], max(0.0, timings[0] - timings[1])
 
 
-def _probe_setup(prepared: Prepared, options: TrainOptions, tokens: int = 50_000) -> float:
+def _probe_counting(prepared: Prepared, options: TrainOptions, tokens: int = 50_000) -> float:
     """Seconds to count the expected pairs of the whole text, from its first sentences (about
     ``tokens`` tokens: the cost per token depends on how long the sentences are)."""
     n_sentences = max(1, int(np.searchsorted(prepared.train.starts, tokens, side="right")) - 1)
@@ -215,7 +234,7 @@ def run_estimate(prepared: Prepared, options: TrainOptions, scorer: Scorer | Non
     """Seconds one run takes here, measured now: the real trainer, metrics kernel and scorer are
     each run for a fraction of a second on this corpus at these settings and scaled up.
 
-    Keys: ``setup`` (counting pairs, building the trainer), ``epoch`` (one training epoch),
+    Keys: ``setup`` (counting or drawing pairs, building the trainer), ``epoch`` (one training epoch),
     ``snapshot`` (measuring and scoring one snapshot: ``snapshot_measure`` + ``snapshot_scores``),
     ``train`` (every epoch), ``measure`` (every snapshot, epoch 0 included), ``total``. The
     scorer's first call in a process (loading the benchmark files) is paid here, once, and not
@@ -225,9 +244,11 @@ def run_estimate(prepared: Prepared, options: TrainOptions, scorer: Scorer | Non
     """
     epoch, built = _probe_epoch(prepared, options, seconds)
     scoring, _ = _probe_scorer(scorer, initial_vectors(len(prepared.vocab), options.dim, options.seed))
-    measuring = _probe_snapshot(prepared, options, seconds)
+    method, examples, drawing = _measure_plan(prepared, options)
+    measuring = _probe_snapshot(prepared, options, seconds, (method, examples))
     snapshot = measuring + scoring
-    setup = _probe_setup(prepared, options) + built
+    counts = options.trainer == "numpy" or method == "exact"  # else gensim's measurement draws its pairs
+    setup = (_probe_counting(prepared, options) if counts else 0.0) + drawing + built
     train_seconds, measure = options.epochs * epoch, (options.epochs + 1) * snapshot
     return {
         "setup": setup,
