@@ -10,10 +10,20 @@ products therefore run on one thread; large ones keep BLAS's own choice.
 from __future__ import annotations
 
 from contextlib import AbstractContextManager, nullcontext
+from functools import lru_cache
 
-from threadpoolctl import threadpool_limits
+import numpy as np  # noqa: F401  (its BLAS is loaded before the controller below looks for libraries)
+from threadpoolctl import ThreadpoolController
 
 SMALL_PRODUCT = 1 << 23  # multiply-adds per product below which one thread is faster
+
+
+@lru_cache(maxsize=1)
+def _controller() -> ThreadpoolController:
+    """The loaded BLAS libraries, found once: threadpool_limits() looks them up on every call
+    (7-14 ms a call with gensim, SciPy and pandas loaded on a busy machine; a NumPy epoch of a
+    small text takes about as long)."""
+    return ThreadpoolController()
 
 
 def blas_threads(multiply_adds: float) -> AbstractContextManager:
@@ -24,5 +34,5 @@ def blas_threads(multiply_adds: float) -> AbstractContextManager:
     ...     pass
     """
     if multiply_adds < SMALL_PRODUCT:
-        return threadpool_limits(limits=1, user_api="blas")
+        return _controller().limit(limits=1, user_api="blas")
     return nullcontext()
