@@ -259,3 +259,42 @@ def test_cbow_estimate_matches_a_direct_mean_over_examples():
 def test_doctests():
     results = [doctest.testmod(module) for module in (embedlab.train.objectives, embedlab.train.objectives_sampled)]
     assert sum(result.failed for result in results) == 0
+
+
+@pytest.mark.parametrize("l2", [0.0, 0.3])
+@pytest.mark.parametrize("cbow", [False, True])
+def test_estimate_on_touched_rows_equals_a_dense_recomputation(cbow, l2):
+    """At V = 100 a dozen examples touch few rows, and the estimate holds x̄ on those only: J, ‖∇J‖
+    and both standard errors equal a recomputation from every example's full (V, d) gradient,
+    the delete-one jackknife written out, and r = 2λW over all V rows."""
+    rng = np.random.default_rng(8)
+    big_v, n = 100, 12
+    counts = rng.integers(1, 50, size=big_v)
+    objective = NegativeSampling.from_counts(counts, 5)
+    W_in, W_out = rng.normal(size=(big_v, D)), 0.5 * rng.normal(size=(big_v, D))
+    inputs = rng.integers(0, big_v, size=(n, 1))
+    if cbow:
+        inputs = np.concatenate([inputs, rng.integers(-1, big_v, size=(n, 3))], axis=1)
+    examples = draw_negatives(Examples(inputs, rng.integers(0, big_v, size=n)), objective, 4, seed=9)
+    parts = [
+        _drawn_example_gradient(objective, W_in, W_out, row, target, negatives)
+        for row, target, negatives in zip(examples.inputs, examples.targets, examples.negatives, strict=True)
+    ]
+    X = np.array([x for _, x in parts])
+    assert (np.abs(X).sum(axis=0) == 0).mean() > 0.5  # most rows untouched: the case compaction is for
+    r = 2 * l2 * np.concatenate([W_in.ravel(), W_out.ravel()])
+
+    def squared(rows):  # the unbiased ‖∇J‖² on the examples ``rows``
+        m = len(rows)
+        total = rows.sum(axis=0)
+        return (total @ total - np.sum(rows * rows)) / (m * (m - 1)) + 2 * rows.mean(axis=0) @ r + r @ r
+
+    truth = squared(X)
+    left_out = np.array([squared(np.delete(X, i, axis=0)) for i in range(n)])
+    se = np.sqrt((n - 1) / n * np.sum((left_out - left_out.mean()) ** 2))
+    losses = np.array([loss for loss, _ in parts])
+    result = estimate(objective, W_in, W_out, examples, l2=l2)
+    assert result.loss == pytest.approx(losses.mean() + l2 * (np.sum(W_in**2) + np.sum(W_out**2)), rel=1e-12)
+    assert result.loss_se == pytest.approx(losses.std(ddof=1) / np.sqrt(n), rel=1e-10)
+    assert result.grad_norm == pytest.approx(np.sqrt(truth), rel=1e-10)
+    assert result.grad_norm_se == pytest.approx(se / (2 * np.sqrt(truth)), rel=1e-8)

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from cli_runner import run_embedlab
 
-from embedlab.config import CorpusOptions
+import embedlab.train.streamed
+from embedlab.config import CorpusOptions, TrainOptions
 from embedlab.store import load_run
 from embedlab.text.corpus import load_corpus
 from embedlab.text.pair_counts import expected_pair_counts
@@ -17,6 +18,8 @@ from embedlab.text.prepared import prepare
 from embedlab.text.streamed import heldout_from_keys, prepare_streamed, tokenized_pieces
 from embedlab.text.tokenizer import split_sentences, tokenize
 from embedlab.text.vocab import heldout_indices, keep_probabilities
+from embedlab.train.metrics import NEGATIVE_DRAWS, objective_for
+from embedlab.train.streamed import streamed_measure
 
 ROOT = Path(__file__).resolve().parent.parent
 TOY = ROOT / "data" / "toy_corpus.txt"
@@ -99,6 +102,21 @@ def test_drawn_pairs_follow_the_expected_pair_counts(tmp_path):
         assert np.abs(z).max() < 4.5
     pair = np.asarray(expected[centres, contexts]).ravel()
     assert (pair > 0).all()  # every drawn pair is one the trainer can draw
+
+
+@pytest.mark.parametrize("sg", [1, 0])
+def test_an_estimated_streamed_measure_draws_its_negatives(tmp_path, monkeypatch, sg):
+    """When the cost rule estimates (a large vocabulary), a gensim negative-sampling run scores each
+    example's target and NEGATIVE_DRAWS drawn noise words, as the whole text's measure does, not all V."""
+    options = CorpusOptions(source=str(TOY), min_count=5, segment="syllables")
+    streamed = prepare_streamed(str(TOY), options, tmp_path)
+    train_options = TrainOptions(trainer="gensim", dim=8, sg=sg)
+    monkeypatch.setattr(embedlab.train.streamed, "_plan", lambda *args: ("estimated", 300, 0.0))
+    objective = objective_for(train_options, streamed.prepared.vocab.counts)
+    measure = streamed_measure(streamed, train_options, objective)
+    assert measure.method == "estimated" and measure.describe()["metric_negatives"] == NEGATIVE_DRAWS
+    for examples in (measure.train_examples, measure.heldout_examples):
+        assert examples.negatives.shape == (len(examples), NEGATIVE_DRAWS)
 
 
 def _train(tmp_path, corpus, out, *extra):

@@ -129,23 +129,30 @@ def estimate(
             raise ValueError(f"estimate needs at least 2 examples; got {n}")
         dtype = np.result_type(W_in.dtype, W_out.dtype, np.float32)
         W_out_c = np.asarray(W_out, dtype=dtype)
+        rows = _touched_rows(examples, W_out.shape[0])
+
+        def fresh():
+            return _compact(_example_blocks(objective, W_in, W_out_c, examples, dtype, should_stop), rows)
+
         kept = None
         if n * _bytes_per_example(examples, W_out_c) <= KEEP_BYTES:  # the second pass reuses the first's
-            kept = list(_example_blocks(objective, W_in, W_out_c, examples, dtype, should_stop))
+            kept = list(fresh())
 
         def blocks():
-            return (
-                iter(kept)
-                if kept is not None
-                else _example_blocks(objective, W_in, W_out_c, examples, dtype, should_stop)
-            )
+            return iter(kept) if kept is not None else fresh()
 
-        losses, sq_norms, mean_in, mean_out = _mean_gradient(blocks(), n, W_in.shape, W_out.shape)
-        r_in = 2.0 * l2 * np.asarray(W_in, np.float64)  # the L2 part of ∇J, known exactly
-        r_out = 2.0 * l2 * W_out_c
+        losses, sq_norms, mean_in, mean_out = _mean_gradient(blocks(), n, rows, W_in.shape[1])
         along = _dots(blocks(), n, mean_in, mean_out)  # x_i · x̄
-        along_r = _dots(blocks(), n, r_in, r_out) if l2 else np.zeros(n)  # x_i · r
-        norm, norm_se = _gradient_norm(sq_norms, along, along_r, (mean_in, mean_out), (r_in, r_out))
+        mean_sq = float(np.sum(mean_in**2) + np.sum(mean_out**2))
+        mean_r = r_sq = 0.0
+        along_r = np.zeros(n)
+        if l2:  # the L2 part of ∇J, r = 2λW, known exactly; x_i and x̄ are zero off the touched rows
+            r_in = 2.0 * l2 * np.asarray(W_in[rows.inputs], np.float64)
+            r_out = 2.0 * l2 * (W_out_c if rows.outputs is None else W_out_c[rows.outputs])
+            along_r = _dots(blocks(), n, r_in, r_out)  # x_i · r
+            mean_r = float(np.sum(mean_in * r_in) + np.sum(mean_out * r_out))
+            r_sq = 4.0 * l2 * penalty(W_in, W_out, l2)  # ‖r‖² = 4λ²(‖W_in‖² + ‖W_out‖²)
+        norm, norm_se = _gradient_norm(sq_norms, along, along_r, mean_sq, mean_r, r_sq)
         return Estimate(
             loss=float(losses.mean()) + penalty(W_in, W_out, l2),
             loss_se=float(losses.std(ddof=1) / np.sqrt(n)),
@@ -219,6 +226,42 @@ def _drawn_block(objective: NegativeSampling, H, W_out_c, targets, negatives) ->
     return loss, C, np.einsum("bj,bjd->bd", G, U)
 
 
+@dataclass(frozen=True)
+class _Rows:
+    """The rows of W_in and W_out that some example's gradient touches, sorted; ``outputs`` None:
+    every output row (full scores over V touch them all)."""
+
+    inputs: np.ndarray
+    outputs: np.ndarray | None
+    V_out: int
+
+    @property
+    def output_count(self) -> int:
+        return self.V_out if self.outputs is None else len(self.outputs)
+
+
+def _touched_rows(examples: Examples, V_out: int) -> _Rows:
+    """The input rows of the examples and, with drawn negatives, their target and noise words: an
+    estimate holds x̄ on those rows only, so its memory is set by the examples, not by V × d."""
+    inputs = np.unique(examples.inputs[examples.inputs >= 0])
+    if examples.negatives is None:
+        return _Rows(inputs, None, V_out)
+    return _Rows(inputs, np.unique(np.concatenate([examples.targets, examples.negatives.ravel()])), V_out)
+
+
+def _compact(blocks, rows: _Rows) -> Iterator[tuple]:
+    """:func:`_example_blocks` with row numbers in ``rows``' order: the inputs (−1 stays padding) and
+    the columns of a sparse ∂loss/∂z. Sorted rows keep every sum in the same order."""
+    import scipy.sparse
+
+    for part, inputs, weights, H, row_loss, C, dH in blocks:
+        local = np.where(inputs >= 0, np.searchsorted(rows.inputs, inputs), -1)
+        if rows.outputs is not None:
+            columns = np.searchsorted(rows.outputs, C.indices)
+            C = scipy.sparse.csr_array((C.data, columns, C.indptr), shape=(C.shape[0], len(rows.outputs)))
+        yield part, local, weights, H, row_loss, C, dH
+
+
 def _row_squares(C) -> np.ndarray:
     """Σ_v C[i, v]² per row, of a dense or a sparse (b, V) array."""
     if isinstance(C, np.ndarray):
@@ -226,9 +269,10 @@ def _row_squares(C) -> np.ndarray:
     return np.bincount(np.repeat(np.arange(C.shape[0]), np.diff(C.indptr)), weights=C.data**2, minlength=C.shape[0])
 
 
-def _mean_gradient(blocks, n: int, in_shape, out_shape) -> tuple[np.ndarray, ...]:
-    """One pass: per-example losses and ‖x_i‖² (n,), and the mean gradient x̄ as (V, d) arrays."""
-    mean_in, mean_out = np.zeros(in_shape), np.zeros(out_shape)
+def _mean_gradient(blocks, n: int, rows: _Rows, d: int) -> tuple[np.ndarray, ...]:
+    """One pass over compact blocks (:func:`_compact`): per-example losses and ‖x_i‖² (n,), and the
+    mean gradient x̄ on the rows the examples touch, as (rows, d) arrays (x̄ is zero elsewhere)."""
+    mean_in, mean_out = np.zeros((len(rows.inputs), d)), np.zeros((rows.output_count, d))
     losses, sq_norms = np.empty(n), np.empty(n)
     for part, inputs, weights, H, row_loss, C, dH in blocks:
         losses[part] = row_loss
@@ -244,7 +288,7 @@ def _mean_gradient(blocks, n: int, in_shape, out_shape) -> tuple[np.ndarray, ...
 
 
 def _dots(blocks, n: int, G_in: np.ndarray, G_out: np.ndarray) -> np.ndarray:
-    """x_i · G for every example (G a pair of (V, d) arrays)."""
+    """x_i · G for every example of compact blocks (G a pair of arrays on the touched rows)."""
     out = np.empty(n)
     for part, inputs, weights, H, _, C, dH in blocks:
         in_part = np.einsum("bm,bmd,bd->b", weights, G_in[np.maximum(inputs, 0)], dH)
@@ -252,13 +296,9 @@ def _dots(blocks, n: int, G_in: np.ndarray, G_out: np.ndarray) -> np.ndarray:
     return out
 
 
-def _gradient_norm(sq_norms, along, along_r, mean: tuple, r: tuple) -> tuple[float, float]:
-    """(‖∇J‖, its standard error) from ‖x_i‖², x_i · x̄, x_i · r, x̄ and r (see :func:`estimate`)."""
+def _gradient_norm(sq_norms, along, along_r, mean_sq: float, mean_r: float, r_sq: float) -> tuple[float, float]:
+    """(‖∇J‖, its standard error) from ‖x_i‖², x_i · x̄, x_i · r, ‖x̄‖², x̄ · r and ‖r‖² (see :func:`estimate`)."""
     n = len(sq_norms)
-    (mean_in, mean_out), (r_in, r_out) = mean, r
-    mean_sq = float(np.sum(mean_in**2) + np.sum(mean_out**2))
-    mean_r = float(np.sum(mean_in * r_in) + np.sum(mean_out * r_out))
-    r_sq = float(np.sum(r_in**2) + np.sum(r_out**2))
     squared = (n * n * mean_sq - float(sq_norms.sum())) / (n * (n - 1)) + 2.0 * mean_r + r_sq
     # delete-one jackknife: ‖S − x_i‖² = ‖S‖² − 2n x_i·x̄ + ‖x_i‖² with S = n x̄
     left_out = (n * n * mean_sq - 2 * n * along + sq_norms - (sq_norms.sum() - sq_norms)) / ((n - 1) * (n - 2))

@@ -25,8 +25,17 @@ from embedlab.text.prepared import check_feasible
 from embedlab.text.streamed import Streamed, blocks, read_tokens
 from embedlab.text.vocab import Encoded
 from embedlab.train.gensim_trainer import GensimTrainer
-from embedlab.train.metrics import MAX_EXAMPLES, Measure, _plan, drawn_pairs, keep_for, objective_for
-from embedlab.train.objectives_sampled import Examples, sample_cbow
+from embedlab.train.metrics import (
+    MAX_EXAMPLES,
+    NEGATIVE_DRAWS,
+    Measure,
+    _draws_negatives,
+    _plan,
+    drawn_pairs,
+    keep_for,
+    objective_for,
+)
+from embedlab.train.objectives_sampled import Examples, draw_negatives, sample_cbow
 from embedlab.train.snapshot_every import train_every, write_every
 from embedlab.train.softmax import initial_vectors
 from embedlab.train.training import Scorer, run_config, train, write_run
@@ -84,13 +93,9 @@ def streamed_measure(streamed: Streamed, options: TrainOptions, objective, shoul
     cbow = options.sg == 0
     if cbow:  # CBOW's examples are drawn from one subsampling draw of the whole text
         n = MAX_EXAMPLES
-        return Measure(
-            objective,
-            0.0,
-            "estimated",
-            train_examples=sample_cbow(train, options.window, keep, n, Seeds.METRICS),
-            heldout_examples=sample_cbow(heldout, options.window, keep, n, Seeds.METRICS + 1) if len(heldout) else None,
-        )
+        train_examples = sample_cbow(train, options.window, keep, n, Seeds.METRICS)
+        heldout_examples = sample_cbow(heldout, options.window, keep, n, Seeds.METRICS + 1) if len(heldout) else None
+        return _estimated(objective, options, train_examples, heldout_examples)
     drawn, pairs = drawn_pairs(train, options, keep, MAX_EXAMPLES, Seeds.METRICS, should_stop)
     method, n, _ = _plan(options, float(V), pairs, positions, V)  # every word has pairs, or nearly
     if method == "exact":
@@ -101,6 +106,17 @@ def streamed_measure(streamed: Streamed, options: TrainOptions, objective, shoul
     if len(heldout):
         heldout_examples = drawn_pairs(heldout, options, keep, n, Seeds.METRICS + 1, should_stop)[0]
     train_examples = Examples(drawn.inputs[:n], drawn.targets[:n])  # a random n of iid draws are iid
+    return _estimated(objective, options, train_examples, heldout_examples)
+
+
+def _estimated(objective, options: TrainOptions, train_examples: Examples, heldout_examples) -> Measure:
+    """Estimated metrics on these examples; with gensim's negative sampling, each example carries its
+    drawn noise words (as :func:`embedlab.train.metrics.build_measure` draws them): scoring all V words
+    an example costs more than the epoch it measures once V is in the hundred thousands."""
+    if _draws_negatives(options):
+        train_examples = draw_negatives(train_examples, objective, NEGATIVE_DRAWS, Seeds.METRICS + 2)
+        if heldout_examples is not None:
+            heldout_examples = draw_negatives(heldout_examples, objective, NEGATIVE_DRAWS, Seeds.METRICS + 3)
     return Measure(objective, 0.0, "estimated", train_examples=train_examples, heldout_examples=heldout_examples)
 
 
