@@ -44,6 +44,7 @@ from embedlab.text.vocab import Encoded, Vocabulary
 
 BLOCK_BYTES = 4 << 20  # text tokenised at once: its tokens are the only per-token list held
 SAMPLE_BYTES = 1 << 20  # the start of the text that decides segmentation
+ENCODE_TOKENS = 1 << 20  # tokens encoded at once: writing them as text holds ~60 bytes a token
 STREAM_ABOVE_MB = 32  # the CLI streams files larger than this (the app's uploads stay below)
 
 Progress = Callable[[str, float], None]  # (stage, fraction done)
@@ -248,10 +249,12 @@ def prepare_streamed(
     return Streamed(Prepared(info, options, vocab, train, heldout, held), workdir / "train.txt", workdir)
 
 
-def _sentence_blocks(sentences: Encoded, is_held: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+def _sentence_blocks(
+    sentences: Encoded, is_held: np.ndarray, tokens_per_block: int = 1 << 22
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """(word ids, each token's sentence within the block, whether each of the block's sentences is held out)."""
     first = 0
-    for part in blocks(sentences):
+    for part in blocks(sentences, tokens_per_block):
         n = len(part)
         yield part.tokens, part.sentence_ids(), is_held[first : first + n]
         first += n
@@ -290,7 +293,7 @@ def _encode(sentences: Encoded, is_held, row_of, vocab: Vocabulary, workdir: Pat
     words = np.array(vocab.words, dtype=object)
     done = 0
     try:
-        for ids, sentence, held in _sentence_blocks(sentences, is_held):
+        for ids, sentence, held in _sentence_blocks(sentences, is_held, ENCODE_TOKENS):
             rows = row_of[ids]
             for part in (False, True):
                 keep = (rows >= 0) & (held[sentence] == part)

@@ -187,12 +187,19 @@ class Measure:
 
 def geometry(W_in: np.ndarray, previous_W_in: np.ndarray | None) -> dict:
     """mean_norm = mean ‖v_w‖; displacement = mean ‖v_w(t) − v_w(t−1)‖ (0 without a previous)."""
-    norms = np.linalg.norm(np.asarray(W_in, dtype=np.float64), axis=1)
-    if previous_W_in is None:
-        displacement = 0.0
-    else:
-        displacement = float(np.mean(np.linalg.norm((W_in - previous_W_in).astype(np.float64), axis=1)))
+    norms = _row_norms(W_in)
+    displacement = 0.0 if previous_W_in is None else float(np.mean(_row_norms(W_in, previous_W_in)))
     return {"mean_norm": float(norms.mean()), "displacement": displacement}
+
+
+def _row_norms(W: np.ndarray, minus: np.ndarray | None = None, rows: int = 1 << 14) -> np.ndarray:
+    """‖W[v] − minus[v]‖ per row in float64, a block of rows at a time: float64 copies of a whole
+    (V, d) snapshot would be the largest arrays a measurement holds."""
+    out = np.empty(len(W))
+    for a in range(0, len(W), rows):
+        block = W[a : a + rows] if minus is None else W[a : a + rows] - minus[a : a + rows]
+        out[a : a + rows] = np.linalg.norm(np.asarray(block, dtype=np.float64), axis=1)
+    return out
 
 
 def geometry_over_epochs(vectors: np.ndarray) -> pd.DataFrame:

@@ -18,7 +18,7 @@ from dataclasses import replace
 
 from embedlab.config import Limits, Seeds, TrainOptions
 from embedlab.errors import TrainingCancelled
-from embedlab.hooks import Hooks
+from embedlab.hooks import Hooks, Snapshot
 from embedlab.store import Run
 from embedlab.text.pair_counts import expected_pair_counts
 from embedlab.text.prepared import check_feasible
@@ -51,6 +51,13 @@ class FileGensimTrainer(GensimTrainer):
     def __init__(self, train_file, encoded: Encoded, words, counts, options: TrainOptions, *, initial=None):
         super().__init__(encoded, words, counts, options, initial=initial)
         self.train_file = str(train_file)
+        self._last = None  # no copies held between epochs: see snapshot
+
+    def snapshot(self, epoch: int) -> Snapshot:
+        """The input vectors copied (the next step measures its displacement from them) and the output
+        vectors as they are: :func:`~embedlab.train.training.fit` measures and writes a snapshot before
+        the next epoch moves them. One (V, d) copy a snapshot, none kept between epochs."""
+        return Snapshot(epoch, self.model.wv.vectors.copy(), self._output_weights())
 
     def train_epoch(self, epoch: int, should_stop=None, progress=None) -> dict:
         E = self.options.epochs
@@ -64,7 +71,6 @@ class FileGensimTrainer(GensimTrainer):
             epochs=1,
             start_alpha=start,
             end_alpha=end,
-            callbacks=[self._callback],
         )
         if should_stop is not None and should_stop():
             raise TrainingCancelled(f"training stopped during epoch {epoch}.")
