@@ -21,6 +21,7 @@ whole, within memory).
 
 from __future__ import annotations
 
+import ctypes
 import gzip
 import os
 import re
@@ -238,6 +239,7 @@ def prepare_streamed(
     del words  # the words below min_count: most of the distinct words of a large text
     train, heldout = _encode(sentences, is_held, row_of, vocab, workdir, progress)
     (workdir / "ids.i32").unlink()
+    give_back_freed_memory()
     info = CorpusInfo(
         label,
         sha,
@@ -247,6 +249,16 @@ def prepare_streamed(
         applied or "syllables",
     )
     return Streamed(Prepared(info, options, vocab, train, heldout, held), workdir / "train.txt", workdir)
+
+
+def give_back_freed_memory() -> None:
+    """Hand the heap freed by the passes back to the system. glibc keeps freed blocks for reuse, and
+    after the word table of every distinct word is let go they are most of the process's memory
+    (110 MB of 390 MB after 20 M Zipf tokens); a no-op where malloc_trim does not exist."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _sentence_blocks(
@@ -281,7 +293,9 @@ def _training_vocabulary(sentences, is_held, words, options, progress) -> tuple[
         )
     row_of = np.full(len(words), -1, dtype=np.int64)
     row_of[kept] = np.arange(len(kept))
-    return Vocabulary.from_words([words[i] for i in kept], counts[kept]), row_of
+    # fresh copies of the kept words: the originals lie scattered among the millions of words let go,
+    # and would keep most of the allocator's blocks from being freed
+    return Vocabulary.from_words([words[i].encode().decode() for i in kept], counts[kept]), row_of
 
 
 def _encode(sentences: Encoded, is_held, row_of, vocab: Vocabulary, workdir: Path, progress) -> tuple:

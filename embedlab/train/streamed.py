@@ -22,7 +22,7 @@ from embedlab.hooks import Hooks, Snapshot
 from embedlab.store import Run
 from embedlab.text.pair_counts import expected_pair_counts
 from embedlab.text.prepared import check_feasible
-from embedlab.text.streamed import Streamed, blocks, read_tokens
+from embedlab.text.streamed import Streamed, blocks, give_back_freed_memory, read_tokens
 from embedlab.text.vocab import Encoded
 from embedlab.train.gensim_trainer import GensimTrainer
 from embedlab.train.metrics import (
@@ -159,6 +159,7 @@ def train_streamed(
     if progress is not None:
         progress("the measurements: drawing their pairs, measuring epoch 0", 0.0)
     measure = streamed_measure(streamed, options, objective_for(options, prepared.vocab.counts, trainer), stop)
+    give_back_freed_memory()  # the passes over the rows for the measurements' pairs
     config = run_config(prepared, options, scorer) | measure.describe() | {"corpus_read": "streamed"}
     if snapshot_every is not None:
         return write_every(
