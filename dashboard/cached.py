@@ -39,6 +39,12 @@ def word_groups(run: Run) -> dict[str, str] | None:
     return {w: name for name, words in groups.items() for w in words} if groups else None
 
 
+def by_epoch(run: Run, table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with its ``epoch`` column (rows of the arrays) as the run's epochs: they differ for a
+    run that kept every k-th snapshot (``train --snapshot-every``)."""
+    return table.assign(epoch=np.asarray(run.snapshot_epochs)[table["epoch"].to_numpy(dtype=int)])
+
+
 def rows_of(run: Run, words: list[str]) -> list[int]:
     index = run.vocab.index
     return [index[w] for w in words if w in index]
@@ -89,20 +95,21 @@ def similarity_change(path: str, epoch: int, words: tuple[str, ...]) -> pd.DataF
 def separation(path: str) -> pd.DataFrame | None:
     run = run_at(path)
     groups = groups_for(run)
-    return analysis.separation_over_epochs(run.input_vectors, run.vocab, groups) if groups else None
+    return by_epoch(run, analysis.separation_over_epochs(run.input_vectors, run.vocab, groups)) if groups else None
 
 
 @keyed_by_language  # the cells' numbers are written in the visitor's language
 @st.cache_data(max_entries=128, max_size=CACHE_BYTES, show_spinner=False)
 def neighbours_wide(path: str, word: str, k: int, language: str = "en") -> pd.DataFrame:
     run = run_at(path)
-    return neighbours.neighbour_table_wide(neighbours.neighbour_table(run.input_vectors, run.vocab, word, k))
+    long = neighbours.neighbour_table(run.input_vectors, run.vocab, word, k)
+    return neighbours.neighbour_table_wide(by_epoch(run, long))
 
 
 @st.cache_data(max_entries=64, max_size=CACHE_BYTES, show_spinner=False)
 def turnover(path: str, words: tuple[str, ...], k: int) -> pd.DataFrame:
     run = run_at(path)
-    return neighbours.neighbour_turnover(run.input_vectors, rows_of(run, list(words)), k)
+    return by_epoch(run, neighbours.neighbour_turnover(run.input_vectors, rows_of(run, list(words)), k))
 
 
 @keyed_by_language
@@ -111,19 +118,20 @@ def analogies_wide(path: str, a: str, b: str, c: str, k: int = 5, language: str 
     """Answers of a − b + c per epoch, as the neighbour table's wide form (rows = rank)."""
     run = run_at(path)
     long = analogies.analogy_over_epochs(run.input_vectors, run.vocab, a, b, c, k)
-    return neighbours.neighbour_table_wide(long.rename(columns={"word": "neighbour"}))
+    return neighbours.neighbour_table_wide(by_epoch(run, long.rename(columns={"word": "neighbour"})))
 
 
 @st.cache_data(max_entries=64, max_size=CACHE_BYTES, show_spinner=False)
 def trajectories(path: str, words: tuple[str, ...]) -> pd.DataFrame:
     run = run_at(path)
-    return alignment.aligned_trajectories(run.input_vectors, run.vocab, words)
+    return by_epoch(run, alignment.aligned_trajectories(run.input_vectors, run.vocab, words))
 
 
 @st.cache_data(max_entries=32, max_size=CACHE_BYTES, show_spinner=False)
 def geometry(path: str) -> pd.DataFrame:
     """epoch, mean_norm, displacement computed from the vectors (a run opened without metrics)."""
-    return metrics.geometry_over_epochs(run_at(path).input_vectors)
+    run = run_at(path)
+    return by_epoch(run, metrics.geometry_over_epochs(run.input_vectors))
 
 
 @st.cache_data(max_entries=32, max_size=CACHE_BYTES, show_spinner=False)
@@ -145,7 +153,8 @@ def top_movers(path: str, n: int = 8) -> pd.DataFrame:
 @st.cache_data(max_entries=64, max_size=CACHE_BYTES, show_spinner=False)
 def agreement(path_a: str, path_b: str, words: tuple[str, ...]) -> pd.DataFrame:
     a, b = run_at(path_a), run_at(path_b)
-    return agreement_analysis.agreement_over_epochs(a.input_vectors, b.input_vectors, rows_of(a, list(words)))
+    table = agreement_analysis.agreement_over_epochs(a.input_vectors, b.input_vectors, rows_of(a, list(words)))
+    return by_epoch(a, table)
 
 
 @st.cache_data(max_entries=128, max_size=CACHE_BYTES, show_spinner=False)

@@ -84,20 +84,21 @@ def map_view(
 def draw_maps(
     runs: dict[str, Run], epoch: int, options: MapOptions, colour_by: str, word_lists: list[list[str]], found: list[str]
 ) -> None:
-    """The Map page's view at ``epoch`` (what its fragment redraws on an epoch change): each run's
-    map side by side with what its plane keeps, then the roads v(T) = v(0) − η Σ ∇L of the
+    """The Map page's view at snapshot row ``epoch`` (what its fragment redraws on an epoch change): each
+    run's map side by side with what its plane keeps, then the roads v(T) = v(0) − η Σ ∇L of the
     ``found`` words."""
+    epochs = next(iter(runs.values())).snapshot_epochs  # the row's epoch (every k-th kept: not the row)
     for column, (role, run) in zip(st.columns(len(runs)), runs.items(), strict=True):
         with column, guard():
             view = map_view(run, epoch, options, colour_by, word_lists, found)
-            title = _("{trainer} · epoch {epoch}").format(trainer=roles.name(role), epoch=epoch)
+            title = _("{trainer} · epoch {epoch}").format(trainer=roles.name(role), epoch=epochs[epoch])
             colour_title = _(embedding_map.COLOUR_BY_NAMES.get(colour_by, colour_by))
             figure = charts.embedding_map(
                 view.points, view.paths, domain=view.domain, title=title, colour_title=colour_title, labels=view.labels
             )
             # as wide as the column (a fixed 470 px map was cut off in a 1024 px window's narrow columns)
             chart(figure, width="stretch")
-            st.caption(map_readout_text(view.emap, epoch))
+            st.caption(map_readout_text(view.emap, epoch, epochs))
     st.caption(
         _(
             "One projection per run: PCA of the {words} most frequent words at the last epoch, applied unchanged "
@@ -108,7 +109,7 @@ def draw_maps(
     if found:
         st.markdown(
             _("**v(T) = v(0) − η Σ ∇L**, from epoch 0 to T = {epoch}: the road against the net displacement").format(
-                epoch=epoch
+                epoch=epochs[epoch]
             )
         )
         st.dataframe(travel_frame(runs, options, found, epoch), hide_index=True)
@@ -124,8 +125,9 @@ def draw_maps(
         )
 
 
-def map_readout_text(emap: embedding_map.EmbeddingMap, epoch: int) -> str:
-    """One line under a map: what its plane keeps of this epoch, and how much of the movement it shows."""
+def map_readout_text(emap: embedding_map.EmbeddingMap, epoch: int, epochs: list[int] | None = None) -> str:
+    """One line under a map: what its plane keeps of snapshot row ``epoch``, and how much of the movement
+    it shows; ``epochs``: each row's epoch, when the run kept every k-th."""
     row = emap.readout.iloc[epoch]
     kept = row["variance_kept"]
     if epoch == 0:
@@ -134,7 +136,8 @@ def map_readout_text(emap: embedding_map.EmbeddingMap, epoch: int) -> str:
             kept=kept,
         )
     full, picture = row["movement_full"], row["movement_picture"]
-    fields = dict(kept=kept, previous=epoch - 1, words=len(emap.rows), full=full, picture=picture)
+    previous = epoch - 1 if epochs is None else epochs[epoch - 1]
+    fields = dict(kept=kept, previous=previous, words=len(emap.rows), full=full, picture=picture)
     if full > 0:
         template = _(
             "The plane keeps **{kept:.0%}** of this epoch's variance. Since epoch {previous} the {words:,} words moved "

@@ -77,6 +77,12 @@ class Current:
         return min(run.epochs for run in self.runs().values())
 
     @property
+    def snapshot_epochs(self) -> list[int]:
+        """The epoch of each snapshot row the runs share (0..epochs, unless a run kept every k-th)."""
+        kept = [run.snapshot_epochs[: self.epochs + 1] for run in self.runs().values()]
+        return kept[0] if all(k == kept[0] for k in kept) else list(range(self.epochs + 1))
+
+    @property
     def imported(self) -> Run | None:
         return self.by_role.get(roles.IMPORTED)
 

@@ -3,7 +3,7 @@ epoch slider."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 import altair as alt
@@ -103,12 +103,18 @@ def _resolve_typed(key: str, path: str) -> None:
     session.set_widget(f"{key}_unfound", [(text, index.candidates(text, 5)) for text in unfound])
 
 
-def epoch_slider(key: str, last: int, playing: bool, label: str | None = None) -> int:
-    """The epoch slider of a page with a play toggle: starts at the last epoch, and each run of a
-    playing fragment moves it one epoch on (wrapping round to 0)."""
-    epoch = session.widget(key)
-    if epoch is None or epoch > last:
-        session.set_widget(key, last)
+def epoch_slider(key: str, epochs: Sequence[int], playing: bool = False, label: str | None = None) -> int:
+    """The epoch slider of a page over the run's ``snapshot_epochs``: starts at the last, and each run of
+    a playing fragment moves it one snapshot on (wrapping round to 0). Returns the snapshot's row in
+    the arrays, which is its epoch unless the run kept every k-th (the slider then steps through
+    the epochs it kept, 0, k, 2k, …)."""
+    epochs = list(epochs)
+    value = session.widget(key)
+    if value not in epochs:
+        session.set_widget(key, epochs[-1])
     elif playing:
-        session.set_widget(key, (epoch + 1) % (last + 1))
-    return st.slider(label or _("Epoch (0 = the random initial vectors)"), 0, last, key=key)
+        session.set_widget(key, epochs[(epochs.index(value) + 1) % len(epochs)])
+    label = label or _("Epoch (0 = the random initial vectors)")
+    if epochs == list(range(len(epochs))):
+        return st.slider(label, 0, len(epochs) - 1, key=key)
+    return epochs.index(st.select_slider(label, options=epochs, key=key))

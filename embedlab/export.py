@@ -157,11 +157,11 @@ def projector_files(run: Run, max_words: int | None = None, url_prefix: str = ""
         "band": frequency_bands(run.vocab, rows),
     }
     yield "metadata.tsv", _metadata_tsv(metadata)
-    width = max(2, len(str(run.epochs)))  # name order is epoch order
+    width = max(2, len(str(run.snapshot_epochs[-1])))  # name order is epoch order
     embeddings = []
-    for epoch in range(run.epochs + 1):
+    for row, epoch in enumerate(run.snapshot_epochs):
         name = f"epoch_{epoch:0{width}d}.tsv"
-        yield name, _tsv(np.asarray(run.input_vectors[epoch][rows]))
+        yield name, _tsv(np.asarray(run.input_vectors[row][rows]))
         embeddings.append(
             {
                 "tensorName": f"{run.run_id} · epoch {epoch}",

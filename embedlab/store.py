@@ -81,7 +81,23 @@ class Run:
 
     @property
     def epochs(self) -> int:
+        """The last row of the arrays (the last epoch, unless snapshots were kept every k-th epoch)."""
         return self.input_vectors.shape[0] - 1
+
+    @property
+    def snapshot_epochs(self) -> list[int]:
+        """The epoch after which each row's snapshot was taken: 0..epochs, or ``config.json``'s
+        ``snapshot_epochs`` for a run that kept every k-th (``train --snapshot-every``)."""
+        return list(self.config.get("snapshot_epochs") or range(self.epochs + 1))
+
+    def row_of(self, epoch: int) -> int:
+        """The row of the arrays that holds the snapshot after ``epoch``; EmbedLabError when the run
+        did not keep it."""
+        kept = self.snapshot_epochs
+        if epoch not in kept:
+            shown = ", ".join(map(str, kept)) if len(kept) <= 12 else f"{kept[0]}, {kept[1]}, …, {kept[-1]}"
+            raise EmbedLabError(f"this run has no snapshot after epoch {epoch}; it kept epochs {shown}.")
+        return kept.index(epoch)
 
     @property
     def dim(self) -> int:
@@ -304,4 +320,27 @@ def load_run(path: str | os.PathLike, *, verify: bool = False) -> Run:
         raise EmbedLabError(f"{path}: {shapes} and {len(vocab)} vocabulary rows do not agree; train the run again.")
     if len(metrics) != inputs.shape[0]:
         raise EmbedLabError(f"{path}: metrics.csv has {len(metrics)} rows for {inputs.shape[0]} snapshots.")
+    problem = snapshot_epochs_problem(config, inputs.shape[0])
+    if problem:
+        raise EmbedLabError(f"{path}: config.json's {problem}; train the run again.")
     return Run(path, config, vocab, inputs, outputs, metrics)
+
+
+def snapshot_epochs_problem(config: dict, rows: int) -> str | None:
+    """What is wrong with ``config["snapshot_epochs"]`` for arrays of ``rows`` snapshots, or None: it
+    must be absent, or increasing whole epochs from 0, one a row, none after ``config["epochs"]``.
+
+    >>> snapshot_epochs_problem({"epochs": 4, "snapshot_epochs": [0, 2, 4]}, 3) is None
+    True
+    >>> snapshot_epochs_problem({"epochs": 4, "snapshot_epochs": [0, 4, 2]}, 3)
+    'snapshot_epochs [0, 4, 2] are not 3 increasing epochs from 0 to 4'
+    """
+    kept = config.get("snapshot_epochs")
+    if kept is None:
+        return None
+    whole = isinstance(kept, list) and all(isinstance(e, int) and not isinstance(e, bool) for e in kept)
+    last = config.get("epochs")
+    if whole and len(kept) == rows and kept[0] == 0 and all(np.diff(kept) > 0):
+        if not isinstance(last, int) or kept[-1] <= last:
+            return None
+    return f"snapshot_epochs {json.dumps(kept)[:60]} are not {rows} increasing epochs from 0 to {last}"

@@ -46,13 +46,13 @@ with widgets.guard():
     )
 
 epoch_col, k_col = st.columns([3, 1])
-epoch = epoch_col.slider(_("Epoch"), 0, pair.epochs, pair.epochs, key="cmp_epoch")
+with epoch_col:
+    row = widgets.epoch_slider("cmp_epoch", pair.snapshot_epochs, label=_("Epoch"))
 k = k_col.slider("k", 1, 20, 10, key="cmp_k")
 with widgets.guard():
-    overlap = cached.overlap(numpy_path, gensim_path, words, k, epoch)
-    widgets.chart(
-        charts.overlap_bars(overlap, title=_("shared top-{k} neighbours at epoch {epoch}").format(k=k, epoch=epoch))
-    )
+    overlap = cached.overlap(numpy_path, gensim_path, words, k, row)
+    title = _("shared top-{k} neighbours at epoch {epoch}").format(k=k, epoch=pair.snapshot_epochs[row])
+    widgets.chart(charts.overlap_bars(overlap, title=title))
 
 widgets.chart(specs.losses(tuple((roles.name(t), str(r.path)) for t, r in pair.runs().items())))
 st.caption(_("Each trainer's own objective (full softmax vs negative sampling), so each has its own axis."))

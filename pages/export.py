@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import frame, runs
+from dashboard import frame, runs, widgets
 from embedlab import export, roles
 from embedlab.errors import EmbedLabError
 from embedlab.i18n import _, number, table_style
@@ -16,8 +16,9 @@ st.header(_("Export"))
 trainer_col, epoch_col = st.columns([1, 2])
 trainer = trainer_col.radio(_("Run"), list(by_role), format_func=roles.name, key="export_trainer")
 run = by_role[trainer]
-epoch = epoch_col.slider(_("Epoch"), 0, run.epochs, run.epochs, key="export_epoch")
-path, stem = str(run.path), f"{run.run_id}-epoch{epoch}"
+with epoch_col:
+    epoch = widgets.epoch_slider("export_epoch", run.snapshot_epochs, label=_("Epoch"))  # a row of the arrays
+path, stem = str(run.path), f"{run.run_id}-epoch{run.snapshot_epochs[epoch]}"
 st.caption(f"{inert(run.run_id)} · V = {number(len(run.vocab), ',')} · d = {run.input_vectors.shape[2]}")
 words_col, prefix_col = st.columns([1, 2])
 most = min(len(run.vocab), export.most_projector_words(run))

@@ -32,16 +32,17 @@ has_groups = all(frame is not None for frame in separations.values())
 @st.fragment(run_every=0.9 if playing else None)
 def heatmaps() -> None:
     label = _("Epoch") if pair.imported is not None else _("Epoch (0 = the random initial vectors)")
-    epoch = widgets.epoch_slider("hm_epoch", pair.epochs, playing, label)
+    epochs = pair.snapshot_epochs
+    row = widgets.epoch_slider("hm_epoch", epochs, playing, label)
     floor = cached.similarity_floor(tuple(str(run.path) for run in shown_runs.values()), tuple(words))
     # both trainers side by side, or one opened run in the left half (a full-width heatmap is unreadable)
     for column, (trainer, run) in zip(st.columns(max(2, len(shown_runs))), shown_runs.items(), strict=False):
         with column, widgets.guard():
-            title = _("{trainer} · epoch {epoch}").format(trainer=roles.name(trainer), epoch=epoch)
-            widgets.chart(specs.heatmap(str(run.path), epoch, tuple(words), change, floor, title))
+            title = _("{trainer} · epoch {epoch}").format(trainer=roles.name(trainer), epoch=epochs[row])
+            widgets.chart(specs.heatmap(str(run.path), row, tuple(words), change, floor, title))
     if has_groups:
         widgets.chart(
-            specs.separation_chart(tuple((trainer, str(run.path)) for trainer, run in shown_runs.items()), epoch)
+            specs.separation_chart(tuple((trainer, str(run.path)) for trainer, run in shown_runs.items()), epochs[row])
         )
 
 
@@ -54,10 +55,11 @@ if has_groups:
     notes = []
     for trainer, frame in separations.items():
         first, last = frame.iloc[min(1, len(frame) - 1)], frame.iloc[-1]
-        note = _("{trainer}: between-group cosine {first:.2f} after epoch 1, {last:.2f} at the end; gap {gap:.2f}")
-        notes.append(
-            format_in(note, trainer=roles.name(trainer), first=first["between"], last=last["between"], gap=last["gap"])
+        note = _(
+            "{trainer}: between-group cosine {first:.2f} after epoch {after}, {last:.2f} at the end; gap {gap:.2f}"
         )
+        fields = dict(first=first["between"], after=int(first["epoch"]), last=last["between"], gap=last["gap"])
+        notes.append(format_in(note, trainer=roles.name(trainer), **fields))
     st.caption(
         _(
             "The toy corpus plants word groups (royalty, people, animals, food, colours, places, verbs). **Within**: "

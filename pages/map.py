@@ -55,8 +55,8 @@ if missing:
 
 @st.fragment(run_every=0.9 if playing else None)
 def maps(options: MapOptions) -> None:
-    epoch = widgets.epoch_slider("map_epoch", pair.epochs, playing)
-    mapview.draw_maps(shown_runs, epoch, options, colour_by, word_lists, found)
+    row = widgets.epoch_slider("map_epoch", pair.snapshot_epochs, playing)
+    mapview.draw_maps(shown_runs, row, options, colour_by, word_lists, found)
 
 
 with widgets.guard():
@@ -69,4 +69,5 @@ with widgets.guard():
                 role: mapview.embedding_map_of(str(run.path), options.words, options.unit)
                 for role, run in shown_runs.items()
             }
-            widgets.chart(charts.map_readout(specs.with_trainer({role: m.readout for role, m in emaps.items()})))
+            readouts = {role: cached.by_epoch(shown_runs[role], m.readout) for role, m in emaps.items()}
+            widgets.chart(charts.map_readout(specs.with_trainer(readouts)))

@@ -28,12 +28,11 @@ word = query_col.selectbox(
     format_func=display_word,
 )
 k = k_col.slider("k", 1, 20, 10)
-last = pair.epochs
-default_epochs = sorted({0, 1, 2, last // 2, last - 1, last} & set(range(last + 1)), reverse=True)
-shown = st.multiselect(
-    _("Epochs to show (latest first)"), list(range(last, -1, -1)), default=default_epochs, key="nb_epochs"
-)
-shown = sorted(shown, reverse=True) or [last]
+epochs = pair.snapshot_epochs  # 0..last, or the epochs a run kept (train --snapshot-every)
+n = len(epochs) - 1
+default_epochs = sorted({epochs[i] for i in (0, 1, 2, n // 2, n - 1, n) if 0 <= i <= n}, reverse=True)
+shown = st.multiselect(_("Epochs to show (latest first)"), epochs[::-1], default=default_epochs, key="nb_epochs")
+shown = sorted(shown, reverse=True) or [epochs[-1]]
 
 
 def by_epoch(table):

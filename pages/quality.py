@@ -102,7 +102,7 @@ sample = benchmark_files.sample_analogies(pair.first.vocab)
 if sample.empty:
     st.info(_("No analogy question has all four words in this vocabulary."))
     st.stop()
-epoch = st.slider(_("Epoch"), 0, pair.epochs, pair.epochs, key="quality_epoch")
+epoch = widgets.epoch_slider("quality_epoch", pair.snapshot_epochs, label=_("Epoch"))  # a row of the arrays
 only_right = st.toggle(_("Only questions at least one trainer gets right"), value=True, key="quality_only_right")
 with widgets.guard():
     answers = {name: hits(str(run.path), epoch) for name, run in named_runs.items()}
@@ -115,7 +115,7 @@ with widgets.guard():
         table[right[-1]] = frame["correct"]
     st.caption(
         _("Epoch {epoch}: {scores}").format(
-            epoch=epoch,
+            epoch=pair.snapshot_epochs[epoch],
             scores=" · ".join(
                 _("{trainer} {right} of {total} right").format(
                     trainer=name, right=int(answers[name]["correct"].sum()), total=len(sample)

@@ -1,12 +1,19 @@
 """``train --snapshot-every K`` keeps exactly the snapshots after epochs 0, K, 2K, … and the last,
 each equal to that epoch of the full run, in a run directory load_run opens."""
 
+import json
+import shutil
+
 import numpy as np
 import pytest
 from cli_runner import run_embedlab
 
+from embedlab.config import CorpusOptions, TrainOptions
+from embedlab.errors import EmbedLabError
 from embedlab.store import load_run
-from embedlab.train.snapshot_every import snapshot_epochs
+from embedlab.text.corpus import Corpus
+from embedlab.text.prepared import prepare
+from embedlab.train.snapshot_every import snapshot_epochs, train_every
 
 ARGS = ["--corpus", "toy", "--trainer", "numpy", "--dim", "6", "--epochs", "5", "--min-count", "5", "--seed", "4"]
 
@@ -58,3 +65,44 @@ def test_a_bad_value_is_one_error_line_and_exit_2(tmp_path, value):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error:") and "--snapshot-every" in lines[0]
     assert not (tmp_path / "x").exists()
+
+
+def test_a_blow_up_keeps_the_finite_kept_snapshots_under_their_epochs(tmp_path):
+    """lr 30 on a two-sentence text turns non-finite in epoch 3 or 4: the run keeps the snapshots of
+    epochs 0 and 2, rows 0 and 1, with snapshot_epochs cut to them (not 3 rows, the last never written)."""
+    two = prepare(
+        Corpus(
+            "two",
+            [["the", "cat", "sat", "on", "the", "mat"], ["a", "dog", "ran", "in", "the", "park"]] * 200,
+            "0" * 64,
+            "",
+        ),
+        CorpusOptions(min_count=1, heldout_fraction=0.0),
+    )
+    run = train_every(two, TrainOptions(dim=8, epochs=6, lr=30.0), tmp_path / "run", 2)
+    assert run.diverged and run.config["stopped_at_epoch"] == 2 and run.config["planned_epochs"] == 6
+    assert run.snapshot_epochs == [0, 2] and run.metrics["epoch"].tolist() == [0, 2] and run.epochs == 1
+    assert np.isfinite(run.input_vectors).all() and np.abs(run.input_vectors[1]).sum() > 0
+
+
+def test_load_run_refuses_snapshot_epochs_that_do_not_fit_the_arrays(runs, tmp_path):
+    _, every, _ = runs
+    copy = tmp_path / "copy"
+    shutil.copytree(every.path, copy)
+    config = json.loads((copy / "config.json").read_text())
+    for bad in ([0, 2, 4], [0, 4, 2, 5], [1, 2, 4, 5], [0, 2, 4, 9], "0,2,4,5"):
+        (copy / "config.json").write_text(json.dumps(config | {"snapshot_epochs": bad}))
+        with pytest.raises(EmbedLabError, match="snapshot_epochs"):
+            load_run(copy)
+
+
+def test_export_takes_an_epoch_the_run_kept(runs, tmp_path):
+    _, every, _ = runs
+    result = run_embedlab(["export", str(every.path), "--epoch", "4", "--out", "e4.txt"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = (tmp_path / "e4.txt").read_text(encoding="utf-8").splitlines()
+    word, *values = lines[1].split(" ")
+    np.testing.assert_allclose([float(v) for v in values], every.input_vectors[2][every.vocab.index[word]], rtol=1e-6)
+    result = run_embedlab(["export", str(every.path), "--epoch", "3", "--out", "e3.txt"], cwd=tmp_path)
+    assert result.returncode == 2 and "kept epochs 0, 2, 4, 5" in result.stderr
+    assert not (tmp_path / "e3.txt").exists()

@@ -150,7 +150,7 @@ def _epochs_text(kept: list[int]) -> str:
 
 def cmd_export(args) -> int:
     run = load_run(args.run_dir)
-    epoch = run.epochs if args.epoch is None else args.epoch
+    epoch = run.epochs if args.epoch is None else run.row_of(args.epoch)  # --epoch names an epoch, not a row
     outputs = not args.no_outputs
     for path in export(
         run,

@@ -22,7 +22,7 @@ from embedlab.errors import EmbedLabError
 from embedlab.importer.files import BUNDLE_NAMES, InputFile, Progress, check_values, sha256_hex
 from embedlab.importer.npy import npy_header
 from embedlab.runs.alignment import procrustes_rotation
-from embedlab.store import FILES, OPTIONAL, REQUIRED, Run, load_run, write_manifest
+from embedlab.store import FILES, OPTIONAL, REQUIRED, Run, load_run, snapshot_epochs_problem, write_manifest
 
 
 def bundle_dirs(members: Sequence[InputFile]) -> dict[str, dict[str, InputFile]]:
@@ -156,6 +156,11 @@ def _check_arrays(kept: dict[str, bytes], label: str, limits: Limits) -> None:
     check_values(label, shape[0], shape[1], shape[2], limits, outputs=has_outputs)
     config = json.loads(kept["config.json"].decode("utf-8"))
     actual = {"epochs": shape[0] - 1, "vocab_size": shape[1], "dim": shape[2]}
+    if "snapshot_epochs" in config:  # every k-th epoch kept: fewer rows than epochs
+        problem = snapshot_epochs_problem(config, shape[0])
+        if problem:
+            raise EmbedLabError(f"{label}: its config.json's {problem}; export the run again.")
+        del actual["epochs"]
     for key, value in actual.items():
         if key in config and config[key] != value:
             raise EmbedLabError(

@@ -99,8 +99,8 @@ def evaluate_run(run: Run, groups: dict[str, list[str]] | None = None, *, recomp
     if not recompute and set(columns) <= set(run.metrics.columns):
         return run.metrics[["epoch", *columns]].reset_index(drop=True)
     rows = []
-    for epoch in range(run.epochs + 1):
-        rows.append({"epoch": epoch, **snapshot_quality(np.asarray(run.input_vectors[epoch]), run.vocab, groups)})
+    for row, epoch in enumerate(run.snapshot_epochs):
+        rows.append({"epoch": epoch, **snapshot_quality(np.asarray(run.input_vectors[row]), run.vocab, groups)})
     return pd.DataFrame(rows, columns=["epoch", *columns])
 
 

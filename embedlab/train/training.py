@@ -265,6 +265,7 @@ def write_run(
             on_progress=hooks.on_progress,
         )
         last_kept, blew_up = None, False
+        planned = config["snapshot_epochs"][-1] if "snapshot_epochs" in config else first + options.epochs
         try:
             rows = fit(trainer, options.epochs, write, measure, scorer, first_epoch=first, extra=extra)
         except TrainingDiverged as error:  # keep the finite epochs, flagged, so the blow-up can be watched
@@ -272,18 +273,23 @@ def write_run(
             if len(rows) < 2:
                 raise
             last_kept, blew_up = rows[-1]["epoch"], True
-            config = config | {"stopped_at_epoch": last_kept, "planned_epochs": first + options.epochs}
+            config = config | {"stopped_at_epoch": last_kept, "planned_epochs": planned}
             config = config | {"diverged_message": str(error)}
         except TrainingCancelled as cancelled:
             rows = getattr(cancelled, "rows", [])
             if not keep_partial or len(rows) < 2:
                 raise TrainingCancelled("training stopped before an epoch finished; nothing was saved.") from None
             last_kept = rows[-1]["epoch"]
-            config = config | {"stopped_at_epoch": last_kept, "planned_epochs": first + options.epochs}
+            config = config | {"stopped_at_epoch": last_kept, "planned_epochs": planned}
         config = config | {"diverged": blew_up or diverged(rows)}
         all_rows = (history.rows if history is not None else []) + rows
+        last_row = None
+        if last_kept is not None:  # rows are epochs, or the kept ones of snapshot_epochs
+            last_row = len(all_rows) - 1
+            if "snapshot_epochs" in config:
+                config = config | {"snapshot_epochs": config["snapshot_epochs"][: last_row + 1]}
         writer.finish(
-            config, prepared.vocab, all_rows, epochs_done=last_kept, extra={"split.json": prepared.split_record()}
+            config, prepared.vocab, all_rows, epochs_done=last_row, extra={"split.json": prepared.split_record()}
         )
     return load_run(out_dir)
 
