@@ -80,11 +80,12 @@ Word2Vec(
 """
 
 
-def timed(args: list[str], env: dict | None = None) -> tuple[float, float, int, float]:
-    """(wall seconds, peak RSS MB, exit status, CPU seconds) of a fresh process."""
+def timed(args: list[str], env: dict | None = None, log: Path | None = None) -> tuple[float, float, int, float]:
+    """(wall seconds, peak RSS MB, exit status, CPU seconds) of a fresh process; its output goes to ``log``."""
     started = time.perf_counter()
-    process = subprocess.Popen(args, env={**os.environ, **(env or {})}, cwd=ROOT, stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(process.pid, 0)
+    with open(log or os.devnull, "w", encoding="utf-8") as out:
+        process = subprocess.Popen(args, env={**os.environ, **(env or {})}, cwd=ROOT, stdout=out)
+        _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
     cpu = usage.ru_utime + usage.ru_stime
     return time.perf_counter() - started, usage.ru_maxrss / 1024, process.returncode, cpu
@@ -109,14 +110,15 @@ def main() -> None:
         shutil.rmtree(out, ignore_errors=True)
         command = [sys.executable, "-m", "embedlab", "train", "--corpus", str(text), "--trainer", "gensim"]
         command += ["--dim", "100", "--epochs", "1", "--workers", "2", "--min-count", "5", "--out", str(out)]
-        ours = timed(command, {"EMBEDLAB_UNLIMITED": "1", "PYTHONPATH": str(ROOT)})
+        log = scratch / f"train{millions}m.log"  # what the command printed: the opened run must show the same
+        ours = timed(command, {"EMBEDLAB_UNLIMITED": "1", "PYTHONPATH": str(ROOT)}, log)
         load = os.getloadavg()[0]
         rows.append((millions, plain, ours, load))
         print(
             f"{millions} M tokens: plain gensim {plain[0]:.0f} s wall, {plain[3]:.0f} CPU-s, {plain[1]:.0f} MB; "
             f"embedlab train {ours[0]:.0f} s wall, {ours[3]:.0f} CPU-s, {ours[1]:.0f} MB (exit {ours[2]}); "
             f"wall ratio {ours[0] / plain[0]:.2f}, CPU ratio {ours[3] / plain[3]:.2f}, RSS ratio {ours[1] / plain[1]:.2f} "
-            f"(load average {load:.1f} at the end)",
+            f"(load average {load:.1f} at the end); its output in {log}",
             flush=True,
         )
     if len(rows) > 1:
