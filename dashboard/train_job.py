@@ -16,6 +16,7 @@ from embedlab import roles
 from embedlab.cli.options import train_command
 from embedlab.config import BUILTIN_CORPORA, CorpusOptions, DashboardSettings, Limits, TrainOptions
 from embedlab.i18n import N_, Deferred, _, format_in, shown
+from embedlab.markup import inert
 from embedlab.runs import analysis
 from embedlab.runs.evaluate import scorer_for
 from embedlab.server import jobs
@@ -195,11 +196,11 @@ def collect_job() -> None:
 def outcome(job: jobs.Job, kept: bool, stopped: list[str]) -> tuple[str, str]:
     """(kind, message) for the Train page: "success", "warning" or "error"."""
     took = job_estimate.duration(job.running_seconds())
-    if job.state == jobs.State.FAILED:
-        return "error", shown(job.error) or _("training failed.")
+    if job.state == jobs.State.FAILED:  # an error or a label may quote the visitor's file name: as text
+        return "error", inert(shown(job.error)) if job.error else _("training failed.")
     if job.state == jobs.State.DONE:
         message = _("Trained (or found in the cache) in {took}: {label}. Every page now shows these runs.")
-        return "success", message.format(took=took, label=shown(job.label))
+        return "success", message.format(took=took, label=inert(shown(job.label)))
     why = shown(job.stop_reason) or _("it was cancelled")
     if kept and stopped:
         message = _("Training stopped after {took} because {why}: {stopped}, kept as a shorter run.")

@@ -49,11 +49,12 @@ def option_labels(labels: dict) -> Callable[[object], str]:
 
 @contextmanager
 def guard() -> Iterator[None]:
-    """Show an EmbedLabError as ``st.error`` and carry on with the rest of the page."""
+    """Show an EmbedLabError as ``st.error`` and carry on with the rest of the page. As text: an
+    error quotes what a visitor gave (a file name, a word), which must not act as Markdown."""
     try:
         yield
     except EmbedLabError as error:
-        st.error(str(error).splitlines()[0])
+        st.error(inert(str(error).splitlines()[0]))
 
 
 def chosen_words(run: Run) -> list[str]:

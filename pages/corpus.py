@@ -103,7 +103,7 @@ with corpus_tab:
                 data, name, segment = file.getvalue(), file.name, session.upload_segment
                 plan = segmentation_plan(data, name, segment, limits)
                 if plan.refusal is not None:
-                    st.error(plan.refusal)
+                    st.error(inert(plan.refusal))  # it quotes the file's name in a command
                     uploaded = None
                 elif plan.syllables:  # minutes of work: a job with progress and Cancel, never this script's thread
                     uploaded = job_panel.run_as_job(

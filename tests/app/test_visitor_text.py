@@ -67,3 +67,12 @@ def test_words_and_names_with_markup_are_shown_as_text_on_every_page(app):
     # not vacuous: the words and the name were on screen, escaped
     assert inert(HOSTILE[0]) in everything and inert(HOSTILE[1]) in everything
     assert inert("[zz](javascript:x)") in everything and inert(NAME) in everything
+
+
+def test_an_error_quoting_a_file_name_shows_the_name_as_text(app):
+    """An error names the visitor's file: its characters reach the screen, not a formula or a link."""
+    name = f"{NAME}**s**.txt"
+    at = open_files(app, [(name, b"\x00\x01 not vectors", "text/plain")])
+    errors = [e.value for e in at.error]
+    assert errors and all(name not in text for text in errors), errors
+    assert any(inert(name) in text for text in errors), errors
