@@ -511,3 +511,16 @@ def test_numpy_trainer_separates_planted_groups(tmp_path):
     assert table["gap"].iloc[-1] > table["gap"].iloc[0] + 1.0
     assert table["within"].iloc[-1] > table["within"].iloc[0] and table["between"].iloc[-1] < table["between"].iloc[0]
     assert group_separation(run.input_vectors[-1], run.vocab, groups) == pytest.approx(table["gap"].iloc[-1])
+
+
+def test_normalize_rows_in_blocks_equals_the_whole_array_formula_bit_for_bit():
+    """Blocks bound the memory of a large V; each row's norm is its own sum, so nothing changes."""
+    from embedlab.runs.analysis import NORMALIZE_ROWS, normalize_rows
+
+    X = np.random.default_rng(0).standard_normal((NORMALIZE_ROWS * 2 + 7, 5)).astype(np.float32)
+    X[NORMALIZE_ROWS] = 0.0  # a zero row, first of the second block, stays zero
+    for dtype in (np.float32, np.float64):
+        whole = X.astype(dtype)
+        norms = np.linalg.norm(whole, axis=1, keepdims=True)
+        np.divide(whole, norms, out=whole, where=norms > 0)
+        np.testing.assert_array_equal(normalize_rows(X, dtype), whole)

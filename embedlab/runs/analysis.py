@@ -77,6 +77,9 @@ def _present(vocab: Vocabulary, words: Sequence[str]) -> list[str]:
 # ---------------------------------------------------------------- cosine
 
 
+NORMALIZE_ROWS = 1 << 14  # rows normalised at once
+
+
 def normalize_rows(X: np.ndarray, dtype=np.float64) -> np.ndarray:
     """Rows scaled to unit length, a new (n, d) array of ``dtype``; an all-zero row stays zero.
 
@@ -89,8 +92,10 @@ def normalize_rows(X: np.ndarray, dtype=np.float64) -> np.ndarray:
     if X.ndim != 2:
         raise ValueError(f"X has shape {X.shape}; expected one epoch of shape (V, d)")
     X = X.astype(dtype)
-    norms = np.linalg.norm(X, axis=1, keepdims=True)  # (n, 1)
-    np.divide(X, norms, out=X, where=norms > 0)
+    for start in range(0, len(X), NORMALIZE_ROWS):  # a block at a time: norm() squares a whole copy
+        block = X[start : start + NORMALIZE_ROWS]
+        norms = np.linalg.norm(block, axis=1, keepdims=True)  # (rows, 1), each row's sum as before
+        np.divide(block, norms, out=block, where=norms > 0)
     return X
 
 

@@ -42,7 +42,8 @@ from embedlab.text.vocab import Vocabulary
 
 RESTRICT_VOCAB = 300_000  # evaluate_word_pairs' default: words past this row are unknown to it
 MIN_PAIRS = 20  # fewer pairs / questions in vocabulary than this → the score is NaN, not a number
-ANALOGY_CHUNK = 256  # questions scored at once: bounds memory to ANALOGY_CHUNK × V floats
+ANALOGY_CHUNK = 256  # questions scored at once, at most
+ANALOGY_SCORES_BYTES = 32 << 20  # and fewer for a large V: a chunk's (m, V) float32 scores stay under this
 
 BENCHMARK_COLUMNS = (
     "wordsim353_spearman",
@@ -139,8 +140,9 @@ def predict_analogies(X: np.ndarray, vocab: Vocabulary, sample: pd.DataFrame) ->
     questions = sample[["a_row", "b_row", "c_row"]].to_numpy(dtype=np.int64)  # (n, 3)
     aliases = _case_aliases(vocab.words)
     predicted = np.empty(len(questions), dtype=np.int64)
-    for start in range(0, len(questions), ANALOGY_CHUNK):
-        block = questions[start : start + ANALOGY_CHUNK]  # (m, 3)
+    chunk = int(np.clip(ANALOGY_SCORES_BYTES // (4 * len(unit)), 1, ANALOGY_CHUNK))  # 256 × V = 223 MB at V = 217,876
+    for start in range(0, len(questions), chunk):
+        block = questions[start : start + chunk]  # (m, 3)
         # a : b :: c : ?  is  b − a + c, i.e. cos_add(b, a, c) in the a − b + c convention
         scores = cos_add(unit, block[:, 1], block[:, 0], block[:, 2])  # (m, V)
         scores[np.arange(len(block))[:, None], block] = -np.inf
