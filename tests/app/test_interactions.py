@@ -8,6 +8,7 @@ from app_helpers import APP, chart_data, chart_spec, charts, open_page
 from streamlit.testing.v1 import AppTest
 
 from embedlab.config import BUILTIN_CORPORA, DashboardSettings
+from embedlab.markup import uninert
 from embedlab.store import load_run
 
 SMALL = "\n".join(["the cat sat on the mat", "the dog sat on the log", "a cat and a dog"] * 30).encode()
@@ -100,7 +101,7 @@ def test_invalid_settings_show_the_config_message_and_train_nothing(app):
     next(b for b in at.button if b.label == "Train both").click()
     at.run()
     assert not at.exception
-    assert "window must be at least 1" in at.error[0].value
+    assert "window must be at least 1" in uninert(at.error[0].value)
     assert len(at.session_state["runs"]) == before
 
 

@@ -11,6 +11,7 @@ from app_helpers import APP, open_page
 from streamlit.testing.v1 import AppTest
 
 from dashboard import server
+from embedlab.markup import uninert
 from embedlab.server.jobs import State
 from embedlab.store import load_run
 from embedlab.train import job_estimate
@@ -167,5 +168,5 @@ def test_a_refusal_is_measured_again_so_a_burst_of_load_refuses_nothing(one_slot
         assert job.wait(300) and job.state == State.DONE
     else:
         assert job is None
-        assert "more than the 15.0 min one visitor may use" in at.error[0].value
+        assert "more than the 15.0 min one visitor may use" in uninert(at.error[0].value)
         assert any("python -m embedlab train" in c.value for c in at.code)
