@@ -334,3 +334,34 @@ def test_scores_rise_while_gensim_trains_on_wikipedia(tmp_path):
     assert last["simlex999_spearman"] > first["simlex999_spearman"]
     assert last["analogy_accuracy"] > first["analogy_accuracy"] and last["analogy_accuracy"] >= 0.01
     assert (table["eval_seconds"] > 0).all()  # recorded for every epoch (its size is a benchmark's business)
+
+
+@pytest.mark.parametrize("scores_bytes", [1 << 40, 4 * 7 * 13])  # one block of words; blocks of 13 words
+def test_analogies_scored_a_block_of_words_at_a_time_answer_as_one_argmax_over_v(monkeypatch, scores_bytes):
+    """Every word scored at once against (â − b̂ + ĉ), a, b, c and their other spellings excluded,
+    argmax over V: written out here, on a vocabulary with ties (repeated rows), a zero row and case
+    variants, against the blocked scoring with as few as 13 words a block."""
+    rng = np.random.default_rng(1)
+    words = [f"w{i}" for i in range(60)] + ["W3", "W10"]  # other spellings of w3 and w10
+    X = rng.standard_normal((len(words), 4)).astype(np.float32)
+    X[24:29] = X[24]  # five tied rows across the edge of the second 13-word block: the earliest must win
+    X[30] = 0.0
+    X[12] = X[11]  # so that 11 : 12 :: c : ? asks for c itself, and a tie decides
+    vocab = Vocabulary.from_words(words, np.arange(len(words), 0, -1))
+    questions = np.array(
+        [rng.choice(60, 3, replace=False) for _ in range(7)] + [[3, 10, 5], [11, 12, 24], [12, 11, 25]]
+    )
+    sample = pd.DataFrame({"a_row": questions[:, 0], "b_row": questions[:, 1], "c_row": questions[:, 2]})
+
+    unit = X.astype(np.float32) / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-30)
+    expected = []
+    for a, b, c in questions:
+        scores = unit @ (unit[b] - unit[a] + unit[c])
+        for row in (a, b, c):
+            same = [i for i, w in enumerate(words) if w.upper() == words[row].upper()]
+            scores[same] = -np.inf
+        expected.append(int(np.argmax(scores)))
+
+    monkeypatch.setattr(embedlab.runs.evaluate, "ANALOGY_SCORES_BYTES", scores_bytes)
+    assert predict_analogies(X, vocab, sample).tolist() == expected
+    assert expected[-2] == 25 and expected[-1] == 24  # the ties were exercised, across a block's edge

@@ -24,11 +24,17 @@ def cos_add(unit: np.ndarray, a, b, c, *, cosine: bool = False) -> np.ndarray:
     >>> unit = np.eye(3); cos_add(unit, [0], [1], [2]).tolist()
     [[1.0, -1.0, 1.0]]
     """
-    target = unit[np.asarray(a)] - unit[np.asarray(b)] + unit[np.asarray(c)]  # (m, d)
+    target = cos_add_target(unit, a, b, c)  # (m, d)
     if cosine:
         norms = np.linalg.norm(target, axis=1, keepdims=True)
         target = np.divide(target, norms, out=np.zeros_like(target), where=norms > 0)
     return target @ unit.T
+
+
+def cos_add_target(unit: np.ndarray, a, b, c) -> np.ndarray:
+    """â − b̂ + ĉ for questions a − b + c, (m, d), from unit rows: what :func:`cos_add` scores
+    every word against (for scoring a large vocabulary a block of words at a time)."""
+    return unit[np.asarray(a)] - unit[np.asarray(b)] + unit[np.asarray(c)]
 
 
 def analogy(X: np.ndarray, vocab: Vocabulary, a: str, b: str, c: str, k: int = 5) -> pd.DataFrame:

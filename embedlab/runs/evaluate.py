@@ -27,7 +27,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from embedlab.runs.analogies import cos_add
+from embedlab.runs.analogies import cos_add_target
 from embedlab.runs.analysis import group_separation, normalize_rows
 from embedlab.text.benchmark_files import (
     ANALOGY_SAMPLE,
@@ -42,8 +42,7 @@ from embedlab.text.vocab import Vocabulary
 
 RESTRICT_VOCAB = 300_000  # evaluate_word_pairs' default: words past this row are unknown to it
 MIN_PAIRS = 20  # fewer pairs / questions in vocabulary than this → the score is NaN, not a number
-ANALOGY_CHUNK = 256  # questions scored at once, at most
-ANALOGY_SCORES_BYTES = 32 << 20  # and fewer for a large V: a chunk's (m, V) float32 scores stay under this
+ANALOGY_SCORES_BYTES = 32 << 20  # the analogy scores of a block of words, (questions, words) float32, stay under this
 
 BENCHMARK_COLUMNS = (
     "wordsim353_spearman",
@@ -136,21 +135,28 @@ def predict_analogies(X: np.ndarray, vocab: Vocabulary, sample: pd.DataFrame) ->
     >>> [v.words[i] for i in predict_analogies(X, v, q)]
     ['queen']
     """
-    unit = normalize_rows(_epoch(X, vocab), dtype=np.float32)  # (V, d)
+    X = _epoch(X, vocab)
     questions = sample[["a_row", "b_row", "c_row"]].to_numpy(dtype=np.int64)  # (n, 3)
+    if not len(questions):
+        return np.empty(0, dtype=np.int64)
     aliases = _case_aliases(vocab.words)
-    predicted = np.empty(len(questions), dtype=np.int64)
-    chunk = int(np.clip(ANALOGY_SCORES_BYTES // (4 * len(unit)), 1, ANALOGY_CHUNK))  # 256 × V = 223 MB at V = 217,876
-    for start in range(0, len(questions), chunk):
-        block = questions[start : start + chunk]  # (m, 3)
-        # a : b :: c : ?  is  b − a + c, i.e. cos_add(b, a, c) in the a − b + c convention
-        scores = cos_add(unit, block[:, 1], block[:, 0], block[:, 2])  # (m, V)
-        scores[np.arange(len(block))[:, None], block] = -np.inf
-        if aliases:
-            for i, rows in enumerate(block):
-                for row in rows:
-                    scores[i, aliases.get(int(row), [])] = -np.inf
-        predicted[start : start + len(block)] = scores.argmax(axis=1)
+    excluded = [np.unique([r for row in q for r in (int(row), *aliases.get(int(row), []))]) for q in questions]
+    asked = np.unique(questions)
+    at = np.searchsorted(asked, questions)  # each question's words among the rows asked about
+    # a : b :: c : ?  is  b − a + c, i.e. cos_add(b, a, c) in the a − b + c convention
+    target = cos_add_target(normalize_rows(X[asked], np.float32), at[:, 1], at[:, 0], at[:, 2])  # (n, d)
+    best = np.full(len(questions), -np.inf, dtype=np.float32)
+    predicted = np.zeros(len(questions), dtype=np.int64)
+    rows = max(1, ANALOGY_SCORES_BYTES // (4 * len(questions)))  # words scored at once: (n, rows) floats
+    for start in range(0, len(X), rows):  # no (V, d) unit copy: a block of words at a time
+        scores = target @ normalize_rows(X[start : start + rows], np.float32).T  # (n, rows)
+        for i, out in enumerate(excluded):
+            inside = out[(out >= start) & (out < start + scores.shape[1])]
+            scores[i, inside - start] = -np.inf
+        top = scores.argmax(axis=1)
+        value = scores[np.arange(len(questions)), top]
+        better = value > best  # strictly: a tie keeps the earlier word, as one argmax over V does
+        best[better], predicted[better] = value[better], start + top[better]
     return predicted
 
 
