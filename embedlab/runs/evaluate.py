@@ -140,7 +140,9 @@ def predict_analogies(X: np.ndarray, vocab: Vocabulary, sample: pd.DataFrame) ->
     if not len(questions):
         return np.empty(0, dtype=np.int64)
     aliases = _case_aliases(vocab.words)
-    excluded = [np.unique([r for row in q for r in (int(row), *aliases.get(int(row), []))]) for q in questions]
+    # (question, word) pairs never answered: a, b, c and their other spellings
+    never = [(i, r) for i, q in enumerate(questions.tolist()) for row in q for r in (row, *aliases.get(row, []))]
+    out_q, out_rows = np.array(never, dtype=np.int64).T
     asked = np.unique(questions)
     at = np.searchsorted(asked, questions)  # each question's words among the rows asked about
     # a : b :: c : ?  is  b − a + c, i.e. cos_add(b, a, c) in the a − b + c convention
@@ -150,9 +152,8 @@ def predict_analogies(X: np.ndarray, vocab: Vocabulary, sample: pd.DataFrame) ->
     rows = max(1, ANALOGY_SCORES_BYTES // (4 * len(questions)))  # words scored at once: (n, rows) floats
     for start in range(0, len(X), rows):  # no (V, d) unit copy: a block of words at a time
         scores = target @ normalize_rows(X[start : start + rows], np.float32).T  # (n, rows)
-        for i, out in enumerate(excluded):
-            inside = out[(out >= start) & (out < start + scores.shape[1])]
-            scores[i, inside - start] = -np.inf
+        inside = (out_rows >= start) & (out_rows < start + scores.shape[1])
+        scores[out_q[inside], out_rows[inside] - start] = -np.inf
         top = scores.argmax(axis=1)
         value = scores[np.arange(len(questions)), top]
         better = value > best  # strictly: a tie keeps the earlier word, as one argmax over V does
