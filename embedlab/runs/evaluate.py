@@ -162,8 +162,8 @@ def predict_analogies(X: np.ndarray, vocab: Vocabulary, sample: pd.DataFrame) ->
 
 
 def _correct(vocab: Vocabulary, predicted: np.ndarray, expected: np.ndarray) -> np.ndarray:
-    index = _upper_index(vocab.words)
-    canonical = np.array([index[vocab.words[i].upper()] for i in predicted], dtype=np.int64)
+    first = {row: kept for kept, rows in _case_aliases(vocab.words).items() for row in rows}
+    canonical = np.array([first.get(int(i), int(i)) for i in predicted], dtype=np.int64)  # its first spelling
     return canonical == expected
 
 

@@ -77,9 +77,10 @@ def analogy_questions() -> tuple[tuple[str, str, str, str, str], ...]:
     return tuple(rows)
 
 
-@lru_cache(maxsize=8)
 def _upper_index(words: tuple[str, ...]) -> dict[str, int]:
-    """Upper-cased word → row of its most frequent spelling (gensim's case-insensitive lookup)."""
+    """Upper-cased word → row of its most frequent spelling (gensim's case-insensitive lookup).
+    Not cached: its callers cache what they take from it, and it holds every word again (24 MB at
+    V = 217,876)."""
     index: dict[str, int] = {}
     for row, word in enumerate(words):
         index.setdefault(word.upper(), row)
