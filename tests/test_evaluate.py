@@ -336,7 +336,7 @@ def test_scores_rise_while_gensim_trains_on_wikipedia(tmp_path):
     assert (table["eval_seconds"] > 0).all()  # recorded for every epoch (its size is a benchmark's business)
 
 
-@pytest.mark.parametrize("scores_bytes", [1 << 40, 4 * 7 * 13])  # one block of words; blocks of 13 words
+@pytest.mark.parametrize("scores_bytes", [1 << 40, 4 * 10 * 13])  # one block of words; blocks of 13 (10 questions)
 def test_analogies_scored_a_block_of_words_at_a_time_answer_as_one_argmax_over_v(monkeypatch, scores_bytes):
     """Every word scored at once against (â − b̂ + ĉ), a, b, c and their other spellings excluded,
     argmax over V: written out here, on a vocabulary with ties (repeated rows), a zero row and case

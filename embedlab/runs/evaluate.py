@@ -42,7 +42,7 @@ from embedlab.text.vocab import Vocabulary
 
 RESTRICT_VOCAB = 300_000  # evaluate_word_pairs' default: words past this row are unknown to it
 MIN_PAIRS = 20  # fewer pairs / questions in vocabulary than this → the score is NaN, not a number
-ANALOGY_SCORES_BYTES = 32 << 20  # the analogy scores of a block of words, (questions, words) float32, stay under this
+ANALOGY_SCORES_BYTES = 16 << 20  # a block of words' unit rows and analogy scores (float32) stay under this each
 
 BENCHMARK_COLUMNS = (
     "wordsim353_spearman",
@@ -149,7 +149,7 @@ def predict_analogies(X: np.ndarray, vocab: Vocabulary, sample: pd.DataFrame) ->
     target = cos_add_target(normalize_rows(X[asked], np.float32), at[:, 1], at[:, 0], at[:, 2])  # (n, d)
     best = np.full(len(questions), -np.inf, dtype=np.float32)
     predicted = np.zeros(len(questions), dtype=np.int64)
-    rows = max(1, ANALOGY_SCORES_BYTES // (4 * len(questions)))  # words scored at once: (n, rows) floats
+    rows = max(1, ANALOGY_SCORES_BYTES // (4 * max(len(questions), X.shape[1])))  # words a block: (n, rows), (rows, d)
     for start in range(0, len(X), rows):  # no (V, d) unit copy: a block of words at a time
         scores = target @ normalize_rows(X[start : start + rows], np.float32).T  # (n, rows)
         inside = (out_rows >= start) & (out_rows < start + scores.shape[1])
