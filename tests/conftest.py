@@ -40,3 +40,15 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
             return BROWSER_TESTS if nodeid.startswith(BROWSER_TESTS) else nodeid.split("::", 1)[0]
 
     return ModulesAndBrowser(config, log)
+
+
+@pytest.fixture
+def two_sentences():
+    """Two six-word sentences × 200, every word kept, nothing held out: at lr 30 a NumPy run on it
+    turns non-finite within a few epochs (the blow-up tests)."""
+    from embedlab.config import CorpusOptions
+    from embedlab.text.corpus import Corpus
+    from embedlab.text.prepared import prepare
+
+    sentences = [["the", "cat", "sat", "on", "the", "mat"], ["a", "dog", "ran", "in", "the", "park"]] * 200
+    return prepare(Corpus("two", sentences, "0" * 64, ""), CorpusOptions(min_count=1, heldout_fraction=0.0))

@@ -8,11 +8,9 @@ import numpy as np
 import pytest
 from cli_runner import run_embedlab
 
-from embedlab.config import CorpusOptions, TrainOptions
+from embedlab.config import TrainOptions
 from embedlab.errors import EmbedLabError
 from embedlab.store import load_run
-from embedlab.text.corpus import Corpus
-from embedlab.text.prepared import prepare
 from embedlab.train.snapshot_every import snapshot_epochs, train_every
 
 ARGS = ["--corpus", "toy", "--trainer", "numpy", "--dim", "6", "--epochs", "5", "--min-count", "5", "--seed", "4"]
@@ -67,19 +65,10 @@ def test_a_bad_value_is_one_error_line_and_exit_2(tmp_path, value):
     assert not (tmp_path / "x").exists()
 
 
-def test_a_blow_up_keeps_the_finite_kept_snapshots_under_their_epochs(tmp_path):
+def test_a_blow_up_keeps_the_finite_kept_snapshots_under_their_epochs(tmp_path, two_sentences):
     """lr 30 on a two-sentence text turns non-finite in epoch 3 or 4: the run keeps the snapshots of
     epochs 0 and 2, rows 0 and 1, with snapshot_epochs cut to them (not 3 rows, the last never written)."""
-    two = prepare(
-        Corpus(
-            "two",
-            [["the", "cat", "sat", "on", "the", "mat"], ["a", "dog", "ran", "in", "the", "park"]] * 200,
-            "0" * 64,
-            "",
-        ),
-        CorpusOptions(min_count=1, heldout_fraction=0.0),
-    )
-    run = train_every(two, TrainOptions(dim=8, epochs=6, lr=30.0), tmp_path / "run", 2)
+    run = train_every(two_sentences, TrainOptions(dim=8, epochs=6, lr=30.0), tmp_path / "run", 2)
     assert run.diverged and run.config["stopped_at_epoch"] == 2 and run.config["planned_epochs"] == 6
     assert run.snapshot_epochs == [0, 2] and run.metrics["epoch"].tolist() == [0, 2] and run.epochs == 1
     assert np.isfinite(run.input_vectors).all() and np.abs(run.input_vectors[1]).sum() > 0

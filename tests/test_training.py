@@ -17,7 +17,7 @@ from embedlab.errors import EmbedLabError, TrainingCancelled
 from embedlab.hooks import Hooks
 from embedlab.runs.evaluate import scorer_for
 from embedlab.store import METRIC_COLUMNS, load_run
-from embedlab.text.corpus import Corpus, load_corpus
+from embedlab.text.corpus import load_corpus
 from embedlab.text.prepared import prepare
 from embedlab.train.sizing import positions_per_epoch, suggested_batch_size, work_estimate
 from embedlab.train.training import SHIPPED_RUNS, cache_path, train
@@ -198,33 +198,15 @@ def test_default_dashboard_numpy_run_shows_the_gradient_norm_falling_to_a_twenti
     assert grad.iloc[-1] <= grad.max() / 20
 
 
-def test_a_finite_blow_up_is_kept_and_flagged_diverged(tmp_path):
-    two = prepare(
-        Corpus(
-            "two",
-            [["the", "cat", "sat", "on", "the", "mat"], ["a", "dog", "ran", "in", "the", "park"]] * 200,
-            "0" * 64,
-            "",
-        ),
-        CorpusOptions(min_count=1, heldout_fraction=0.0),
-    )
-    run = train(two, TrainOptions(dim=8, epochs=3, lr=30.0), tmp_path / "run")
+def test_a_finite_blow_up_is_kept_and_flagged_diverged(tmp_path, two_sentences):
+    run = train(two_sentences, TrainOptions(dim=8, epochs=3, lr=30.0), tmp_path / "run")
     assert run.diverged and run.epochs == 3
     assert run.metrics["loss"].iloc[-1] > 2 * run.metrics["loss"].iloc[0]
     assert run.metrics["heldout_loss"].isna().all()  # --heldout 0: the held-out columns are empty
 
 
-def test_a_non_finite_blow_up_keeps_the_finite_epochs(tmp_path):
-    two = prepare(
-        Corpus(
-            "two",
-            [["the", "cat", "sat", "on", "the", "mat"], ["a", "dog", "ran", "in", "the", "park"]] * 200,
-            "0" * 64,
-            "",
-        ),
-        CorpusOptions(min_count=1, heldout_fraction=0.0),
-    )
-    run = train(two, TrainOptions(dim=8, epochs=3, lr=100.0), tmp_path / "run")
+def test_a_non_finite_blow_up_keeps_the_finite_epochs(tmp_path, two_sentences):
+    run = train(two_sentences, TrainOptions(dim=8, epochs=3, lr=100.0), tmp_path / "run")
     assert run.diverged and run.stopped_early and run.epochs == 1
     assert "diverged in epoch 2" in run.config["diverged_message"]
     assert np.isfinite(run.input_vectors).all()
