@@ -143,7 +143,7 @@ def estimate(
 
         losses, sq_norms, mean_in, mean_out = _mean_gradient(blocks(), n, rows, W_in.shape[1])
         along = _dots(blocks(), n, mean_in, mean_out)  # x_i · x̄
-        mean_sq = float(np.sum(mean_in**2) + np.sum(mean_out**2))
+        mean_sq = float(np.vdot(mean_in, mean_in) + np.vdot(mean_out, mean_out))  # no squared copies
         mean_r = r_sq = 0.0
         along_r = np.zeros(n)
         if l2:  # the L2 part of ∇J, r = 2λW, known exactly; x_i and x̄ are zero off the touched rows
@@ -279,7 +279,10 @@ def _mean_gradient(blocks, n: int, rows: _Rows, d: int) -> tuple[np.ndarray, ...
         sq_norms[part] = _row_squares(C) * np.einsum("bd,bd->b", H, H) + np.einsum(
             "bd,bd->b", dH, dH
         ) * _input_weight_norms(inputs, weights)
-        mean_out += C.T @ H
+        if isinstance(C, np.ndarray):
+            mean_out += C.T @ H
+        else:  # the block's own columns: C.T @ H would be a dense (rows, d) array a block
+            np.add.at(mean_out, C.indices, C.data[:, None] * H[np.repeat(np.arange(len(H)), np.diff(C.indptr))])
         valid = inputs >= 0
         np.add.at(mean_in, inputs[valid], (weights[:, :, None] * dH[:, None, :])[valid])
     mean_in /= n
