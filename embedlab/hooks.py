@@ -16,6 +16,7 @@ class Snapshot:
     epoch: int
     input_vectors: np.ndarray  # (V, d) float32, centre vectors v
     output_vectors: np.ndarray  # (V, d) float32, context/output weights u
+    live: bool = False  # the trainer's own arrays, valid until it trains again: whoever keeps them copies
 
 
 @dataclass

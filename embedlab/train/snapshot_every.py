@@ -67,7 +67,7 @@ class EveryK:
 
     def snapshot(self, step: int) -> Snapshot:
         snapshot = self.trainer.snapshot(self.kept[step])
-        return Snapshot(step, snapshot.input_vectors, snapshot.output_vectors)
+        return Snapshot(step, snapshot.input_vectors, snapshot.output_vectors, snapshot.live)
 
 
 def write_every(

@@ -54,10 +54,11 @@ class FileGensimTrainer(GensimTrainer):
         self._last = None  # no copies held between epochs: see snapshot
 
     def snapshot(self, epoch: int) -> Snapshot:
-        """The input vectors copied (the next step measures its displacement from them) and the output
-        vectors as they are: :func:`~embedlab.train.training.fit` measures and writes a snapshot before
-        the next epoch moves them. One (V, d) copy a snapshot, none kept between epochs."""
-        return Snapshot(epoch, self.model.wv.vectors.copy(), self._output_weights())
+        """gensim's own arrays, live: :func:`~embedlab.train.training.fit` measures and writes a
+        snapshot before the next epoch moves them, and copies the input vectors only once they are
+        measured (the next step's displacement is from them). One (V, d) copy held, not two, while
+        a snapshot is measured."""
+        return Snapshot(epoch, self.model.wv.vectors, self._output_weights(), live=True)
 
     def train_epoch(self, epoch: int, should_stop=None, progress=None) -> dict:
         E = self.options.epochs

@@ -88,7 +88,8 @@ def fit(
         if extra is not None:
             row.update(extra(snapshot))
         rows.append(row)
-        previous = snapshot.input_vectors
+        previous = None  # the last copy goes before the next is made
+        previous = snapshot.input_vectors.copy() if snapshot.live else snapshot.input_vectors
         hooks.epoch_done(snapshot, row)
     return rows
 
