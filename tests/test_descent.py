@@ -131,12 +131,16 @@ def test_a_fresh_run_with_l2_passes_and_its_walk_fails(tmp_path):
     assert not check(run, descent.random_walk(run.input_vectors))["passes"].any()
 
 
-def test_runs_that_cannot_be_rebuilt_say_why(shipped):
+def test_runs_that_cannot_be_rebuilt_say_why(shipped, monkeypatch):
     run = shipped["numpy"]
     elsewhere = dataclasses.replace(run, config={**run.config, "corpus": {"name": "toy", "sha256": "0" * 64}})
     assert "sha256" in descent.training_objective(elsewhere)
     measured = lecture.geometry({"a run": elsewhere}, "king")
     assert measured.frame is None and "not checked" in measured.note and "sha256" in measured.note
+    # a run read streamed (a text over 32 MB) is not rebuilt on a page: its corpus is never read
+    streamed = dataclasses.replace(run, config={**run.config, "corpus_read": "streamed"})
+    monkeypatch.setattr(descent, "load_corpus", lambda *a, **k: pytest.fail("the corpus was read"))
+    assert "too large to rebuild" in descent.training_objective(streamed)
 
 
 def test_the_lecture_step_quotes_the_check_and_calls_the_sum_bookkeeping(shipped):

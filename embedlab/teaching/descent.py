@@ -46,6 +46,7 @@ if TYPE_CHECKING:  # SciPy loads where it is used
     import scipy.sparse
 
 DESCENT_WORDS = 300  # the most frequent centre words measured (bounded work on any V)
+DESCENT_MAX_VOCAB = 50_000  # beyond it, rebuilding the exact objective is no page's work
 Z_PASS = 4.0  # mean cosine this many null standard deviations above 0 (one-sided p ≈ 3e-5)
 
 
@@ -92,6 +93,10 @@ def _rebuild(run: Run) -> TrainingObjective | str:
     options = TrainOptions.from_dict(run.config.get("train_options", {}))
     if options.trainer == "gensim" and (options.hs or options.sg == 0):
         return _("gensim's hierarchical softmax or CBOW objective is not rebuilt from the run directory")
+    if run.config.get("corpus_read") == "streamed" or len(run.vocab) > DESCENT_MAX_VOCAB:
+        return _(
+            "its objective is too large to rebuild on a page (V = {V}); its own measurements are on the Dynamics page"
+        ).format(V=num(len(run.vocab), ","))
     corpus_options = CorpusOptions(**run.config.get("corpus_options", {}))
     try:
         corpus = load_corpus(corpus_options.source)
