@@ -4,7 +4,7 @@ current runs (``embedlab.teaching.lecture``, ``embedlab.teaching.lecture_experim
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import streamlit as st
 
@@ -14,16 +14,19 @@ from dashboard.runs import Current
 from embedlab import charts, i18n, roles
 from embedlab.store import Run
 from embedlab.teaching import lecture, lecture_experiments, tour
+from embedlab.text.corpus import Corpus
 
 
 @dataclass(frozen=True)
 class Inputs:
     """What a step may measure: the runs shown side by side (display name → run), the L2
-    comparison runs if trained, and the word §3 follows."""
+    comparison runs if trained, the word §3 follows and the visitor's uploads (sha256 → Corpus),
+    which §3 rebuilds a run's objective from when it was trained on one."""
 
     runs: Mapping[str, Run]
     l2_pair: tuple[Run, Run] | None
     word: str
+    corpora: Mapping[str, Corpus] = field(default_factory=dict)
 
 
 def _clusters(inputs: Inputs) -> lecture.Measured:
@@ -42,7 +45,7 @@ def _fine_tuning(inputs: Inputs) -> lecture.Measured:
 STEPS: dict[str, Callable[[Inputs], lecture.Measured]] = {
     "embeddings": lambda inputs: lecture.embeddings(inputs.runs),
     "softmax": lambda inputs: lecture.softmax(inputs.runs),
-    "geometry": lambda inputs: lecture.geometry(inputs.runs, inputs.word),
+    "geometry": lambda inputs: lecture.geometry(inputs.runs, inputs.word, inputs.corpora),
     "random": lambda inputs: lecture.random_start(inputs.runs),
     "clusters": _clusters,
     "gradient": lambda inputs: lecture.gradient(inputs.runs),
@@ -56,26 +59,38 @@ if set(STEPS) != {step.key for step in tour.STEPS}:  # the tour and its measurem
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
-def measure(key: str, paths: tuple[tuple[str, str], ...], word: str = "", language: str = "en") -> lecture.Measured:
+def measure(
+    key: str,
+    paths: tuple[tuple[str, str], ...],
+    word: str = "",
+    language: str = "en",
+    _corpora: Mapping[str, Corpus] | None = None,
+) -> lecture.Measured:
     """One step of the Lecture (``embedlab.teaching.tour.STEPS`` key) measured on the runs given as
-    (display name, run directory) pairs, the L2 comparison runs by their role (see :func:`paths_of`)."""
+    (display name, run directory) pairs, the L2 comparison runs by their role (see :func:`paths_of`).
+    ``_corpora``, the visitor's uploads, is left out of the cache key: a run directory is trained
+    from one corpus, so the same paths measure the same whoever asks."""
     by_name = dict(paths)
     runs = {name: run_at(path) for name, path in paths if not roles.is_l2_comparison(name)}
     l2_pair = (run_at(by_name[roles.L2_OFF]), run_at(by_name[roles.L2_ON])) if roles.L2_ON in by_name else None
     with i18n.use(language):  # the notes' words and numbers, in the cache key's language
-        return STEPS[key](Inputs(runs, l2_pair, word))
+        return STEPS[key](Inputs(runs, l2_pair, word, dict(_corpora or {})))
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
 def view(
-    key: str, paths: tuple[tuple[str, str], ...], word: str = "", language: str = "en"
+    key: str,
+    paths: tuple[tuple[str, str], ...],
+    word: str = "",
+    language: str = "en",
+    _corpora: Mapping[str, Corpus] | None = None,
 ) -> tuple[dict | None, lecture.Measured]:
     """A Lecture step's chart as a Vega-Lite spec (None if it has none) and its measurements.
 
     The spec is cached, not the Altair chart: building nine Altair charts costs about 0.3 s of CPU
     a run, and the Lecture is the page every visitor opens first.
     """
-    measured = measure(key, paths, word, language)
+    measured = measure(key, paths, word, language, _corpora)
     with i18n.use(language):
         chart = charts.step_chart(measured, roles.colours())
     return (None if chart is None else vega.spec(chart, language)), measured

@@ -97,6 +97,12 @@ class Limits:
             return cls(**{f.name: 10**12 for f in dataclasses.fields(cls)})
         return cls()
 
+    @property
+    def lifted(self) -> bool:
+        """Are the caps lifted (``EMBEDLAB_UNLIMITED=1``, one's own machine)? Only then is a file
+        named inside a run's config.json read: on a shared server a crafted bundle could name any path."""
+        return self.max_upload_mb >= 10**12
+
     def english_mb(self) -> float:
         """How many MB of plain English text ``max_tokens`` words are (about)."""
         return self.max_tokens * ENGLISH_BYTES_PER_TOKEN / 1e6

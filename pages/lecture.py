@@ -108,7 +108,7 @@ def geometry() -> None:
         _("the table's trainer"), list(pair.runs()), default=next(iter(pair.runs())), format_func=roles.name
     )
     run = pair.runs()[role or next(iter(pair.runs()))]
-    show(*steps.view("geometry", paths, word, current()))
+    show(*steps.view("geometry", paths, word, current(), session.uploads))
     table = lecture_measures.step_table(run.input_vectors, vocab.index[word])
     st.caption(
         _(

@@ -12,6 +12,7 @@ import scipy.sparse
 
 from embedlab.charts.lecture import step_chart
 from embedlab.config import CorpusOptions, TrainOptions
+from embedlab.markup import uninert
 from embedlab.store import load_run
 from embedlab.teaching import descent, lecture
 from embedlab.text.corpus import load_corpus
@@ -141,6 +142,32 @@ def test_runs_that_cannot_be_rebuilt_say_why(shipped, monkeypatch):
     streamed = dataclasses.replace(run, config={**run.config, "corpus_read": "streamed"})
     monkeypatch.setattr(descent, "load_corpus", lambda *a, **k: pytest.fail("the corpus was read"))
     assert "too large to rebuild" in descent.training_objective(streamed)
+
+
+def test_a_run_names_no_file_a_shared_server_reads_but_an_upload_of_the_session_is_found(
+    shipped, tmp_path, monkeypatch
+):
+    run = shipped["numpy"]
+    plain = descent.training_objective(run)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not a corpus of yours\n")
+    named = {**run.config["corpus_options"], "source": str(secret)}
+    crafted = dataclasses.replace(run, config={**run.config, "corpus_options": named})
+    monkeypatch.delenv("EMBEDLAB_UNLIMITED", raising=False)
+    read = []
+    monkeypatch.setattr(descent, "load_corpus", lambda *a, **k: read.append(a) or pytest.fail("a named file was read"))
+    reason = descent.training_objective(crafted)
+    assert "reads no file" in reason and str(secret) in uninert(reason) and not read
+    # the same run trained on this session's upload of that text: found by its sha256, never by the path
+    toy = load_corpus("toy")
+    assert toy.sha256 == run.config["corpus"]["sha256"]
+    rebuilt = descent.training_objective(crafted, {toy.sha256: toy})
+    assert not isinstance(rebuilt, str), rebuilt
+    assert (rebuilt.counts != plain.counts).nnz == 0
+    # on one's own machine (caps lifted) the file a run names is read, and its sha256 still decides
+    monkeypatch.setenv("EMBEDLAB_UNLIMITED", "1")
+    monkeypatch.setattr(descent, "load_corpus", load_corpus)
+    assert "sha256 differs" in descent.training_objective(crafted)
 
 
 def test_the_lecture_step_quotes_the_check_and_calls_the_sum_bookkeeping(shipped):

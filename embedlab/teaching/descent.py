@@ -25,19 +25,20 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from embedlab.config import CorpusOptions, TrainOptions
+from embedlab.config import BUILTIN_CORPORA, CorpusOptions, Limits, TrainOptions
 from embedlab.errors import EmbedLabError
 from embedlab.i18n import _, listing
 from embedlab.i18n import number as num
 from embedlab.markup import inert
 from embedlab.store import Run
-from embedlab.text.corpus import load_corpus
+from embedlab.text.corpus import Corpus, load_corpus
 from embedlab.text.lookup import display_word
 from embedlab.train import objectives
 from embedlab.train.blas import blas_threads
@@ -65,15 +66,24 @@ _LOCK = threading.Lock()
 _KEEP = 2  # rebuilt objectives kept (a pair of current runs): picking another word reuses them
 
 
-def training_objective(run: Run) -> TrainingObjective | str:
-    """The objective a run optimised, rebuilt from its corpus file and config.json; or, when
-    that cannot be done, one sentence saying why (the corpus is not at hand, the run was
-    imported or fine-tuned, hierarchical softmax, whose Huffman tree is not stored)."""
-    key = (str(run.path), json.dumps(run.config, sort_keys=True, default=str))
+def training_objective(run: Run, corpora: Mapping[str, Corpus] | None = None) -> TrainingObjective | str:
+    """The objective a run optimised, rebuilt from its corpus and config.json; or, when that
+    cannot be done, one sentence saying why (the corpus is not at hand, the run was imported or
+    fine-tuned, hierarchical softmax, whose Huffman tree is not stored).
+
+    The corpus is one of ``corpora`` (sha256 → Corpus: a visitor's uploads) with the run's
+    sha256, or a built-in named in its config.json, or — only where the caps are lifted
+    (:attr:`Limits.lifted`, one's own machine) — the file its config.json names: an opened bundle's
+    config.json is a visitor's text, and must not make a shared server read a path of its choosing.
+    """
+    sha256 = run.config.get("corpus", {}).get("sha256")
+    corpus = (corpora or {}).get(sha256)
+    config = json.dumps(run.config, sort_keys=True, default=str)
+    key = (str(run.path), config, corpus is not None, Limits.from_env().lifted)
     with _LOCK:
         found = _REBUILT.get(key)
     if found is None:
-        found = _rebuild(run)
+        found = _rebuild(run, corpus)
     with _LOCK:  # pages run in threads
         _REBUILT[key] = found
         _REBUILT.move_to_end(key)
@@ -82,7 +92,7 @@ def training_objective(run: Run) -> TrainingObjective | str:
     return found
 
 
-def _rebuild(run: Run) -> TrainingObjective | str:
+def _rebuild(run: Run, corpus: Corpus | None) -> TrainingObjective | str:
     from embedlab.text.prepared import prepare
     from embedlab.train.metrics import objective_for, pair_counts  # the metrics pull SciPy in
 
@@ -98,10 +108,16 @@ def _rebuild(run: Run) -> TrainingObjective | str:
             "its objective is too large to rebuild on a page (V = {V}); its own measurements are on the Dynamics page"
         ).format(V=num(len(run.vocab), ","))
     corpus_options = CorpusOptions(**run.config.get("corpus_options", {}))
+    source = corpus_options.source
+    if corpus is None and source not in BUILTIN_CORPORA and not Limits.from_env().lifted:
+        return _(
+            "its corpus {source} is not one of this session's uploads, and a server shared by visitors reads no file "
+            "a run names (on your own machine, EMBEDLAB_UNLIMITED=1 lets it)"
+        ).format(source=inert(source))
     try:
-        corpus = load_corpus(corpus_options.source)
+        corpus = corpus or load_corpus(source)
     except (EmbedLabError, OSError):
-        return _("the corpus {source} is not at hand on this server").format(source=inert(corpus_options.source))
+        return _("the corpus {source} is not at hand on this server").format(source=inert(source))
     if corpus.sha256 != run.config.get("corpus", {}).get("sha256"):
         return _("the corpus on this server is not the one the run was trained on (its sha256 differs)")
     prepared = prepare(corpus, corpus_options)

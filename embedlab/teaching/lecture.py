@@ -40,6 +40,7 @@ from embedlab.teaching.measured import (
     runs_with_loss,
 )
 from embedlab.text.builtin_corpora import planted_analogy
+from embedlab.text.corpus import Corpus
 from embedlab.text.lookup import display_word
 
 ANALOGY = ("king", "man", "woman", "queen")  # a − b + c ≈ expected (the toy corpus plants it)
@@ -162,9 +163,10 @@ def softmax(runs: Mapping[str, Run]) -> Measured:
 # ---------------------------------------------------------------- §3 geometry
 
 
-def geometry(runs: Mapping[str, Run], word: str) -> Measured:
+def geometry(runs: Mapping[str, Run], word: str, corpora: Mapping[str, Corpus] | None = None) -> Measured:
     """§3: does each epoch's step go down the gradient? Per epoch, the distribution over words of
-    cos(Δv_w(t), −∇_w J(t−1)) (:mod:`embedlab.teaching.descent`), against what a random direction gives."""
+    cos(Δv_w(t), −∇_w J(t−1)) (:mod:`embedlab.teaching.descent`), against what a random direction gives;
+    ``corpora`` (sha256 → Corpus) are the uploads a run may have been trained on."""
     vocab = next(iter(runs.values())).vocab
     if word not in vocab.index:
         return Measured(
@@ -173,7 +175,7 @@ def geometry(runs: Mapping[str, Run], word: str) -> Measured:
     row = vocab.index[word]
     frames, parts, missing, mine = {}, [], [], {}
     for name, run in runs.items():
-        rebuilt = descent.training_objective(run)
+        rebuilt = descent.training_objective(run, corpora)
         if isinstance(rebuilt, str):
             missing.append(_("**{name}** is not checked: {reason}.").format(name=name, reason=rebuilt))
             continue

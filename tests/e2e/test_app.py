@@ -8,6 +8,7 @@ Screenshots of every page go to artifacts/screenshots/ (git-ignored).
 from __future__ import annotations
 
 import json
+import re
 import time
 import zipfile
 from pathlib import Path
@@ -161,6 +162,10 @@ def test_once_the_upload_is_trained_the_lecture_shows_its_runs_without_the_notic
     wait_for(page, CHART, count=2)
     assert page.locator('[data-testid="stAlertContentWarning"]').filter(has_text=NOT_YET).count() == 0
     assert RUN_LABEL in sidebar_text(page)
+    # §3 rebuilds the objective of runs trained on the upload from this session's copy of it
+    main = page.locator('[data-testid="stMain"]')
+    main.get_by_text(re.compile(r"\(the grey band\)|is not checked")).first.wait_for()
+    assert "is not checked" not in main.inner_text() and "(the grey band)" in main.inner_text()
 
 
 def run_the_sweep(page) -> None:
