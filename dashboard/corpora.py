@@ -11,6 +11,7 @@ import streamlit as st
 from dashboard.session import session
 from embedlab.config import BUILTIN_CORPORA, CorpusOptions, DashboardSettings
 from embedlab.i18n import _, format_in
+from embedlab.markup import inert
 from embedlab.text.corpus import (
     Corpus,
     corpus_from_bytes,
@@ -45,9 +46,14 @@ def current_corpus() -> Corpus:
     return corpus_of(session.corpus_source)
 
 
-def corpus_label(source: str) -> str:
+def corpus_label(source: str, markdown: bool = False) -> str:
+    """A corpus's name to show; ``markdown``: for a widget that draws it as Markdown (a radio's
+    options), the upload's file name made inert."""
     uploads = session.uploads
-    return _("{name} (uploaded)").format(name=uploads[source].name) if source in uploads else source
+    if source not in uploads:
+        return source
+    name = uploads[source].name
+    return _("{name} (uploaded)").format(name=inert(name) if markdown else name)
 
 
 def sources() -> list[str]:

@@ -7,7 +7,7 @@ from dashboard.job_panel import run_as_job
 from dashboard.runs import RunRecord, remember, require_pair
 from embedlab.experiments.finetune import finetune_cached
 from embedlab.hooks import Hooks
-from embedlab.i18n import _
+from embedlab.i18n import N_, Deferred, _
 from embedlab.runs.evaluate import scorer_for
 from embedlab.text.corpus import Corpus
 
@@ -37,7 +37,13 @@ def finetune_current(corpus: Corpus, epochs: int, lr_factor: float) -> RunRecord
     paths = run_as_job(_("fine-tuning on {corpus}").format(corpus=corpus.name), compute)
     if paths is None:
         return None
-    label = f"{pair.record.label} → fine-tuned on {corpus.name} for {epochs} epochs (lr × {lr_factor:g})"
+    label = Deferred(
+        N_("{parent} → fine-tuned on {corpus} for {epochs} epochs (lr × {factor:g})"),
+        parent=pair.record.label,
+        corpus=corpus.name,
+        epochs=epochs,
+        factor=lr_factor,
+    )
     record = RunRecord(label, corpus.name, paths)
     remember(record)
     return record

@@ -35,14 +35,17 @@ def chart_grid(figures: list, columns: int = 2) -> None:
                 chart(figure, width="stretch")
 
 
-def option_labels(labels: dict) -> Callable[[object], str]:
+def option_labels(labels: dict, visitor_text: bool = False) -> Callable[[object], str]:
     """A widget's ``format_func``: each option's label (marked with ``N_``, or ``i18n.Deferred``)
-    in the visitor's language, fixed now, since Streamlit may call it from another thread (AppTest does)."""
+    in the visitor's language, fixed now, since Streamlit may call it from another thread (AppTest does).
+    ``visitor_text``: the labels hold a visitor's words or file names and the widget draws its options
+    as Markdown (``st.radio``, ``st.pills``, ``st.segmented_control``): they are made inert."""
     language = i18n.current()
 
     def label(option) -> str:
         text = labels[option]
-        return i18n.shown(text, language) if isinstance(text, i18n.Deferred) else i18n.gettext(text, language)
+        text = i18n.shown(text, language) if isinstance(text, i18n.Deferred) else i18n.gettext(text, language)
+        return inert(text) if visitor_text else text
 
     return label
 

@@ -127,7 +127,7 @@ with corpus_tab:
         sources = corpora.sources()
         if session.corpus_choice not in sources:
             session.corpus_choice = session.corpus_source
-        labels = {source: corpora.corpus_label(source) for source in sources}
+        labels = {source: corpora.corpus_label(source, markdown=True) for source in sources}
         st.radio(_("Corpus"), sources, key=Session.corpus_choice.key, format_func=labels.get)
         session.corpus_source = session.corpus_choice
         st.radio(
@@ -147,7 +147,7 @@ with corpus_tab:
         corpus = corpora.current_corpus()
         min_count = session.settings.min_count
         stats, frequencies = corpora.corpus_overview(corpus, min_count)
-        st.subheader(corpus.name)
+        st.subheader(inert(corpus.name))
         st.caption(inert(shown(corpus.description)))
         describe_words(corpus)
         with st.container(horizontal=True, gap="large"):  # whole labels and numbers, wrapping when narrow

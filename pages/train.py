@@ -200,7 +200,7 @@ if records:
         _("Current runs (every page shows these)"),
         range(len(records)),
         index=current,
-        format_func=widgets.option_labels({i: record.label for i, record in enumerate(records)}),
+        format_func=widgets.option_labels({i: record.label for i, record in enumerate(records)}, visitor_text=True),
     )
     if choice != current:
         runs.choose(choice)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 from app_helpers import open_page
+from test_corpus_feedback_page import upload
 from test_open_embeddings import open_files
 
 from embedlab.markup import inert
@@ -21,6 +22,7 @@ HOSTILE = [
     "`code`",
 ]
 NAME = "$x$[a](b)"  # in the opened files' names, hence the run's
+CORPUS = "**u**![i](https:x.png).txt"  # an uploaded corpus's name: the Corpus radio draws it as Markdown, images too
 MARKDOWN_ELEMENTS = ("markdown", "caption", "header", "subheader", "title", "error", "warning", "info", "success")
 
 
@@ -31,12 +33,23 @@ def _checkpoint(words: list[str], X: np.ndarray) -> bytes:
     return ("\n".join(rows) + "\n").encode()
 
 
+MARKDOWN_OPTIONS = ("radio", "button_group")  # st.radio, st.pills and st.segmented_control draw options as Markdown
+
+
 def _markdown_texts(block) -> list[str]:
-    """The body (and tooltip) of every element Streamlit renders as Markdown inside ``block``."""
+    """The body (and tooltip) of every element Streamlit renders as Markdown inside ``block``, and
+    every label (widgets, tabs, expanders, metrics: Markdown too) and radio, pills and segmented
+    control option (Markdown, images included; a selectbox's options are plain text)."""
     found = []
     for child in getattr(block, "children", {}).values():
-        if getattr(child, "type", None) in MARKDOWN_ELEMENTS or child.__class__.__name__.lower() in MARKDOWN_ELEMENTS:
+        kind = getattr(child, "type", None)
+        if kind in MARKDOWN_ELEMENTS or child.__class__.__name__.lower() in MARKDOWN_ELEMENTS:
             found += [str(getattr(child, "value", "")), str(getattr(child, "help", "") or "")]
+        label = getattr(getattr(child, "proto", None), "label", None)
+        if isinstance(label, str):
+            found += [label, str(getattr(child, "help", "") or "")]
+        if kind in MARKDOWN_OPTIONS:
+            found += [str(option) for option in child.options]
         found += _markdown_texts(child)
     return found
 
@@ -47,6 +60,7 @@ def test_words_and_names_with_markup_are_shown_as_text_on_every_page(app):
     files = [
         (f"{NAME}-{epoch}.txt", _checkpoint(words, rng.normal(size=(len(words), 4))), "text/plain") for epoch in (1, 2)
     ]
+    upload(app, " ".join(["the king and the queen sat"] * 40).encode() + b"\n", CORPUS)
     at = open_files(app, files)
     assert not at.exception
     seen = []
@@ -60,13 +74,13 @@ def test_words_and_names_with_markup_are_shown_as_text_on_every_page(app):
         assert not at.exception, (page, at.exception)
         shown = _markdown_texts(at.main) + _markdown_texts(at.sidebar)
         for text in shown:
-            for raw in [*HOSTILE, NAME, "[zz](javascript:x)"]:
+            for raw in [*HOSTILE, NAME, CORPUS, "[zz](javascript:x)"]:
                 assert raw not in text, (page, raw, text)
         seen += shown
     everything = " ".join(seen)
     # not vacuous: the words and the name were on screen, escaped
     assert inert(HOSTILE[0]) in everything and inert(HOSTILE[1]) in everything
-    assert inert("[zz](javascript:x)") in everything and inert(NAME) in everything
+    assert inert("[zz](javascript:x)") in everything and inert(NAME) in everything and inert(CORPUS) in everything
 
 
 def test_an_error_quoting_a_file_name_shows_the_name_as_text(app):
