@@ -13,7 +13,10 @@ from embedlab.i18n import N_, _
 
 # The panels of the trade-off and stability grids have no width: a page draws them two a row in
 # columns, each as wide as its column (a concatenated grid keeps fixed widths, in the left half of a wide page).
-PANEL_HEIGHT = 220
+# Streamlit fits the whole panel — title, axes, legend — into this height: at 220 px the plot was ~45 px
+# tall and the fourth panel's vertical axis title, longer than its plot, pushed the panel's title out
+# of its frame at 1400 px. 360 leaves a plot of ~180 px.
+PANEL_HEIGHT = 360
 
 # One colour per term in every panel and language (Streamlit's theme would otherwise use shades
 # of one hue, in the sorted order of the labels, which a translation changes).
