@@ -36,7 +36,11 @@ def main() -> None:
         for scoring, threshold in SCORINGS.items():
             started = time.perf_counter()
             phrases = Phrases(
-                corpus.sentences, min_count=5, threshold=threshold, scoring=scoring, connector_words=ENGLISH_CONNECTOR_WORDS
+                corpus.sentences,
+                min_count=5,
+                threshold=threshold,
+                scoring=scoring,
+                connector_words=ENGLISH_CONNECTOR_WORDS,
             ).freeze()
             joined = Counter(word for sentence in corpus.sentences for word in phrases[sentence] if "_" in word)
             seconds = time.perf_counter() - started
