@@ -134,7 +134,7 @@ with sweep_tab:
     if result is None:
         st.info(
             _(
-                "Press “Run the sweep”. The defaults take about 20 s on the toy corpus (longer while the server "
+                "Press “Run the sweep”. The defaults take about 15 s on the toy corpus (longer while the server "
                 "is busy)."
             )
         )
