@@ -64,12 +64,13 @@ def measure(
     paths: tuple[tuple[str, str], ...],
     word: str = "",
     language: str = "en",
+    held: tuple[tuple[str, str], ...] = (),
     _corpora: Mapping[str, Corpus] | None = None,
 ) -> lecture.Measured:
     """One step of the Lecture (``embedlab.teaching.tour.STEPS`` key) measured on the runs given as
     (display name, run directory) pairs, the L2 comparison runs by their role (see :func:`paths_of`).
-    ``_corpora``, the visitor's uploads, is left out of the cache key: a run directory is trained
-    from one corpus, so the same paths measure the same whoever asks."""
+    ``_corpora``: the visitor's uploads the runs were trained on, which §3 rebuilds their objective
+    from; they stay out of the cache key (a Corpus is large), ``held`` (:func:`held`) stands for them in it."""
     by_name = dict(paths)
     runs = {name: run_at(path) for name, path in paths if not roles.is_l2_comparison(name)}
     l2_pair = (run_at(by_name[roles.L2_OFF]), run_at(by_name[roles.L2_ON])) if roles.L2_ON in by_name else None
@@ -83,6 +84,7 @@ def view(
     paths: tuple[tuple[str, str], ...],
     word: str = "",
     language: str = "en",
+    held: tuple[tuple[str, str], ...] = (),
     _corpora: Mapping[str, Corpus] | None = None,
 ) -> tuple[dict | None, lecture.Measured]:
     """A Lecture step's chart as a Vega-Lite spec (None if it has none) and its measurements.
@@ -90,10 +92,22 @@ def view(
     The spec is cached, not the Altair chart: building nine Altair charts costs about 0.3 s of CPU
     a run, and the Lecture is the page every visitor opens first.
     """
-    measured = measure(key, paths, word, language, _corpora)
+    measured = measure(key, paths, word, language, held, _corpora)
     with i18n.use(language):
         chart = charts.step_chart(measured, roles.colours())
     return (None if chart is None else vega.spec(chart, language)), measured
+
+
+def uploads_of(pair: Current, uploads: Mapping[str, Corpus]) -> dict[str, Corpus]:
+    """The visitor's uploads (sha256 → Corpus) that the current runs were trained on."""
+    wanted = {run.config.get("corpus", {}).get("sha256") for run in pair.runs().values()}
+    return {sha256: corpus for sha256, corpus in uploads.items() if sha256 in wanted}
+
+
+def held(corpora: Mapping[str, Corpus]) -> tuple[tuple[str, str], ...]:
+    """``corpora`` as a cache key: each sha256 with how its words were cut (the same file read as
+    words or as syllables rebuilds different objectives)."""
+    return tuple(sorted((sha256, corpus.segmentation.applied) for sha256, corpus in corpora.items()))
 
 
 def paths_of(pair: Current) -> tuple[tuple[str, str], ...]:

@@ -108,7 +108,8 @@ def geometry() -> None:
         _("the table's trainer"), list(pair.runs()), default=next(iter(pair.runs())), format_func=roles.name
     )
     run = pair.runs()[role or next(iter(pair.runs()))]
-    show(*steps.view("geometry", paths, word, current(), session.uploads))
+    corpora = steps.uploads_of(pair, session.uploads)  # §3 rebuilds an upload's objective from it
+    show(*steps.view("geometry", paths, word, current(), steps.held(corpora), corpora))
     table = lecture_measures.step_table(run.input_vectors, vocab.index[word])
     st.caption(
         _(

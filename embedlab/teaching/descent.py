@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from embedlab import i18n
 from embedlab.config import BUILTIN_CORPORA, CorpusOptions, Limits, TrainOptions
 from embedlab.errors import EmbedLabError
 from embedlab.i18n import _, listing
@@ -79,7 +80,9 @@ def training_objective(run: Run, corpora: Mapping[str, Corpus] | None = None) ->
     sha256 = run.config.get("corpus", {}).get("sha256")
     corpus = (corpora or {}).get(sha256)
     config = json.dumps(run.config, sort_keys=True, default=str)
-    key = (str(run.path), config, corpus is not None, Limits.from_env().lifted)
+    held = None if corpus is None else corpus.segmentation.applied
+    # the reasons are sentences in the visitor's language: a key per language
+    key = (str(run.path), config, held, Limits.from_env().lifted, i18n.current())
     with _LOCK:
         found = _REBUILT.get(key)
     if found is None:
