@@ -20,6 +20,7 @@ from embedlab import charts, i18n, roles
 from embedlab.errors import EmbedLabError
 from embedlab.hooks import Hooks
 from embedlab.i18n import N_, Deferred, _, ngettext, number, shown
+from embedlab.markup import inert
 from embedlab.runs import analysis
 from embedlab.server import jobs
 from embedlab.teaching.sitemap import PAGES
@@ -60,9 +61,12 @@ def job_status(job: jobs.Job) -> str:
     where = _("setting up")
     if current is not None and current[2]:
         part, epoch, epochs = current
-        where = _("{trainer}, epoch {epoch} of {epochs}").format(trainer=roles.name(part), epoch=epoch, epochs=epochs)
+        # a part is a trainer, or a page's job named after a visitor's file: Markdown either way
+        where = _("{trainer}, epoch {epoch} of {epochs}").format(
+            trainer=inert(roles.name(part)), epoch=epoch, epochs=epochs
+        )
     elif current is not None:
-        where = _("{trainer}: counting pairs and measuring epoch 0").format(trainer=roles.name(current[0]))
+        where = _("{trainer}: counting pairs and measuring epoch 0").format(trainer=inert(roles.name(current[0])))
     return _("{progress} · {where} · about {left} left").format(
         progress=number(job.progress(), ".0%"), where=where, left=job_estimate.duration(job.seconds_left())
     )
@@ -215,7 +219,7 @@ def run_as_job(name: str, compute: Callable[[Hooks], object], on_cancel: Callabl
                 status.progress(
                     job.progress(),
                     text=_("{name}: {progress}, about {left} left").format(
-                        name=name,
+                        name=inert(name),  # it may quote a file or corpus name; progress text is Markdown
                         progress=number(job.progress(), ".0%"),
                         left=job_estimate.duration(job.seconds_left()),
                     ),

@@ -152,9 +152,9 @@ with corpus_tab:
         describe_words(corpus)
         with st.container(horizontal=True, gap="large"):  # whole labels and numbers, wrapping when narrow
             for name, value in stats.items():
-                shown = number(value, ",") if isinstance(value, int) else number(value, ".3g")
+                figure = number(value, ",") if isinstance(value, int) else number(value, ".3g")
                 st.metric(
-                    _(STAT_LABELS[name]) if name in STAT_LABELS else name.replace("_", " "), shown, width="content"
+                    _(STAT_LABELS[name]) if name in STAT_LABELS else name.replace("_", " "), figure, width="content"
                 )
         st.caption(
             _("Vocabulary statistics at min_count = {min_count} (change it on the Train page).").format(
@@ -240,7 +240,7 @@ with open_tab:
                 record = runs.open_embeddings(
                     [(f.name, f.getvalue()) for f in files],
                     options,
-                    progress=lambda fraction, text: bar.progress(min(fraction, 1.0), text=text),
+                    progress=lambda fraction, text: bar.progress(min(fraction, 1.0), text=inert(shown(text))),
                 )
                 st.success(
                     _("Opened {name}. Every page now shows it (switch back on the Train page).").format(
@@ -251,7 +251,7 @@ with open_tab:
     pair = runs.current_pair()
     if pair is not None and pair.imported is not None:
         run = pair.imported
-        st.markdown(_("**Current run: {label}**").format(label=inert(pair.record.label)))
+        st.markdown(_("**Current run: {label}**").format(label=inert(shown(pair.record.label))))
         for line in importer.describe(run):
             st.caption(inert(line))
         table = importer.snapshot_table(run)

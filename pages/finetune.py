@@ -7,7 +7,7 @@ from embedlab import charts, roles
 from embedlab.config import Limits
 from embedlab.experiments import finetune_notes
 from embedlab.experiments.finetune import EPOCHS, LR_FACTOR
-from embedlab.i18n import N_, _, listing
+from embedlab.i18n import N_, _, listing, shown
 from embedlab.markup import inert
 from embedlab.text.builtin_corpora import TOY_FILES, shifted_words
 
@@ -85,7 +85,7 @@ st.success(
         "Current runs: {label}. Epochs 0–{switch} trained on {first}, epochs {next}–{last} on {second}. "
         "Every page now shows these longer runs."
     ).format(
-        label=inert(pair.record.label),
+        label=inert(shown(pair.record.label)),
         switch=switch,
         first=inert(pair.first.config["corpora"][0]["name"]),
         next=switch + 1,

@@ -199,7 +199,9 @@ def _with_band(table: pd.DataFrame, column: str, se: str, label: str, width: flo
     )
 
 
-def _term_panel(long: pd.DataFrame, title: str, y_title: str, mark: pd.DataFrame | None = None) -> alt.LayerChart:
+def _term_panel(
+    long: pd.DataFrame, title: str | alt.Title, y_title: str, mark: pd.DataFrame | None = None
+) -> alt.LayerChart:
     terms = _order(long["term"])
     base = alt.Chart(long.assign(term=_terms(long["term"])), title=title).encode(
         x=_dim_axis(), color=_term_colour(terms, alt.Legend(orient="bottom", title=None))
@@ -236,7 +238,9 @@ def tradeoff_chart(table: pd.DataFrame, verdict: dict) -> list[alt.LayerChart]:
     )
     total = _term_panel(
         _with_band(table, "total", "total_se_runs", "total", verdict.get("t", 2.0)),
-        _("total held-out error (noise + bias² + variance)"),
+        # a title wider than its panel widens the panel's bounds and Streamlit shrinks the plot to fit:
+        # the sum goes underneath, so the title fits a 1024 px window's column
+        alt.Title(_("total held-out error"), subtitle=_("noise + bias² + variance")),
         _("Brier"),
         mark,
     )

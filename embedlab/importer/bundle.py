@@ -19,6 +19,7 @@ import numpy as np
 from embedlab.atomic import atomic_dir
 from embedlab.config import ImportOptions, Limits
 from embedlab.errors import EmbedLabError
+from embedlab.i18n import N_, Deferred
 from embedlab.importer.files import BUNDLE_NAMES, InputFile, Progress, check_values, sha256_hex
 from embedlab.importer.npy import npy_header
 from embedlab.runs.alignment import procrustes_rotation
@@ -194,7 +195,7 @@ def open_bundle(
     """Write a bundle's files byte for byte (after checking them) into the run directory ``out``."""
     kept = _complete_files(named, label)
     manifest_ok = _manifest_holds(kept, label)
-    progress(0.3, "checking the arrays")
+    progress(0.3, Deferred(N_("checking the arrays")))
     _check_arrays(kept, label, limits)
     align = bool(options.align)  # a bundle is one training: aligned only when asked
     with atomic_dir(out) as tmp:
@@ -209,13 +210,13 @@ def open_bundle(
             raise EmbedLabError(f"{label} is not a consistent EmbedLab run ({reason}); export it again.") from None
         _check_contents(run, label)
         if align:
-            progress(0.6, "aligning the snapshots")
+            progress(0.6, Deferred(N_("aligning the snapshots")))
             _align_in_place(tmp, run)
             config = {**run.config, "import": {"format": "EmbedLab run bundle", "aligned": True, "source": label}}
             (tmp / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True), encoding="utf-8")
             write_manifest(tmp)
         del run  # its memory maps point into tmp, which is renamed next
-    progress(1.0, "done")
+    progress(1.0, Deferred(N_("done")))
     return load_run(out)
 
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from embedlab.config import ImportOptions, Limits
 from embedlab.errors import EmbedLabError
+from embedlab.i18n import N_, Deferred
 from embedlab.importer.files import InputFile, Progress, check_values, first_epoch, mismatch
 from embedlab.importer.word2vec import Checkpoint
 from embedlab.store import read_vocab
@@ -158,7 +159,7 @@ def _npy_checkpoints(headers: list[Header], vocab: Vocabulary, progress: Progres
     """One checkpoint per (V, d) snapshot of the arrays, as float32, refusing NaN or infinity."""
     checkpoints = []
     for i, (_, member) in enumerate(headers):
-        progress(0.1 + 0.5 * i / len(headers), f"reading {file_label(member.name)}")
+        progress(0.1 + 0.5 * i / len(headers), Deferred(N_("reading {file}"), file=file_label(member.name)))
         with np.errstate(over="ignore"):  # a number past float32 becomes inf, refused below
             array = load_npy(member.data, file_label(member.name)).astype(np.float32, copy=False)
         stack = array if array.ndim == 3 else array[None]

@@ -22,7 +22,7 @@ import pandas as pd
 
 from embedlab.config import ImportOptions, Limits
 from embedlab.errors import EmbedLabError
-from embedlab.i18n import _, format_in
+from embedlab.i18n import N_, Deferred, _, format_in
 from embedlab.importer.bundle import bundle_dirs, open_bundle
 from embedlab.importer.files import InputFile, Progress, unpack
 from embedlab.importer.snapshots import IMPORTER_VERSION, open_snapshots
@@ -98,7 +98,7 @@ def import_run(
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise EmbedLabError(f"{out} already exists; choose another --out or remove it first.")
     label = _source_label(files)
-    progress(0.0, f"reading {label}")
+    progress(0.0, Deferred(N_("reading {file}"), file=label))
     members = unpack(files, limits)
     bundles = bundle_dirs(members)
     if len(bundles) > 1:

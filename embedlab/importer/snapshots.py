@@ -19,6 +19,7 @@ import numpy as np
 from embedlab import __version__
 from embedlab.config import ImportOptions, Limits
 from embedlab.errors import EmbedLabError
+from embedlab.i18n import N_, Deferred
 from embedlab.importer.files import InputFile, Progress, natural_key, sha256_hex
 from embedlab.importer.npy import NPY_MAGIC, read_npy_members
 from embedlab.importer.word2vec import Checkpoint, read_word2vec_members
@@ -163,7 +164,7 @@ def open_snapshots(
     found = _read_snapshots(sorted(members, key=lambda m: natural_key(m.name)), label, options, limits, progress)
     align = True if options.align is None else options.align
     if align and len(found.arrays) > 1:
-        progress(0.7, "aligning the snapshots to the last one (orthogonal Procrustes)")
+        progress(0.7, Deferred(N_("aligning the snapshots to the last one (orthogonal Procrustes)")))
         found.arrays = align_snapshots(found.arrays)
     if not found.first_is_zero:  # no initial vectors were given: epoch 0 repeats epoch 1
         found.arrays, found.names = [found.arrays[0], *found.arrays], [None, *found.names]
@@ -177,10 +178,10 @@ def open_snapshots(
             "rank in the last file (word2vec files carry no counts)",
         )
     config = _config(found, label, key, align, {m.name: m for m in members}, options, counts_note)
-    progress(0.85, "writing the run directory")
+    progress(0.85, Deferred(N_("writing the run directory")))
     with RunWriter(out, config["epochs"], len(found.words), config["dim"], outputs=False) as writer:
         for epoch, X in enumerate(found.arrays):
             writer.write_snapshot(epoch, X, None)
         writer.finish(config, Vocabulary.from_words(found.words, counts), None)
-    progress(1.0, "done")
+    progress(1.0, Deferred(N_("done")))
     return load_run(out)

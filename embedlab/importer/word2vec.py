@@ -14,6 +14,7 @@ import numpy as np
 
 from embedlab.config import ImportOptions, Limits
 from embedlab.errors import EmbedLabError
+from embedlab.i18n import N_, Deferred
 from embedlab.importer.files import InputFile, Progress, check_values, first_epoch, mismatch
 from embedlab.text.uploads import file_label
 
@@ -220,7 +221,10 @@ def read_word2vec_members(
     check_values(label, len(members) + first_is, rows, first[1].dim, limits)
     checkpoints = []
     for i, member in enumerate(members):
-        progress(0.05 + 0.6 * i / len(members), f"reading {file_label(member.name)} ({i + 1} of {len(members)})")
+        progress(
+            0.05 + 0.6 * i / len(members),
+            Deferred(N_("reading {file} ({n} of {total})"), file=file_label(member.name), n=i + 1, total=len(members)),
+        )
         checkpoints.append(read_word2vec(member.data, member.name, options.max_words))
     kinds = sorted({c.kind for c in checkpoints})
     return checkpoints, first_is == 0, " + ".join(kinds)
