@@ -5,7 +5,7 @@
 For each built-in English corpus, gensim's ``Phrases`` (min_count 5, English connector words) with
 its two scorings at their usual thresholds: how many phrases it finds, how many tokens it joins,
 how long it takes, the phrases it scores highest and the joined tokens the text holds most often.
-The answer it gave (docs/limits.md): the highest-scored phrases are names (*al_qaeda*, *los_angeles*),
+The answer it gave (docs/corpora.md): the highest-scored phrases are names (*al_qaeda*, *los_angeles*),
 but the most frequent joins are grammar (*he_said*, *have_been*, *such_as*); on the toy corpus 23 %
 (default scoring) to 55 % (npmi) of the tokens are glued to their neighbours (*everyone_called*,
 *was_happy*), and with npmi 3,254 of the 8,606 occurrences of its planted words (*run*, *woman*,
@@ -25,6 +25,7 @@ from gensim.models.phrases import ENGLISH_CONNECTOR_WORDS, Phrases
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from embedlab.text.builtin_corpora import planted_groups  # noqa: E402
 from embedlab.text.corpus import load_corpus  # noqa: E402
 
 SCORINGS = {"default": 10.0, "npmi": 0.5}  # gensim's default threshold, and npmi's usual one
@@ -51,6 +52,15 @@ def main() -> None:
                 f"phrases, {tokens:,} tokens joined ({tokens / corpus.n_tokens:.0%}), {seconds:.1f} s"
             )
             print("   highest scored:", ", ".join(best))
+            if groups := planted_groups(name):  # how many occurrences of a planted word end up inside a phrase
+                planted = {word for members in groups.values() for word in members}
+                inside = alone = 0
+                for sentence in corpus.sentences:
+                    for word in phrases[sentence]:
+                        parts = word.split("_")
+                        hits = sum(part in planted for part in parts)
+                        inside, alone = (inside + hits, alone) if len(parts) > 1 else (inside, alone + hits)
+                print(f"   planted words inside a phrase: {inside:,} of {inside + alone:,} occurrences")
             print("   most frequent: ", ", ".join(f"{word} {n}" for word, n in joined.most_common(12)))
 
 

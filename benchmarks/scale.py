@@ -21,9 +21,10 @@ growth from the first size to the last. Targets (issue #32): wall ≤ 1.25× pla
 at 20 M tokens, ≤ 15 % RSS growth from 20 M to 60 M.
 
 The vocabulary of this text grows with it (V = 217,876 at 20 M tokens, 619,704 at 60 M), and so does
-any trainer's memory. ``--max-vocab N`` holds V at N for both (EmbedLab's ``--max-vocab``, gensim's
-``max_final_vocab``), which isolates what the growth target stands for: memory set by V × d, not by
-the text.
+any trainer's memory. ``--max-vocab N`` holds V for both — EmbedLab's ``--max-vocab`` keeps the N most
+frequent words, gensim's ``max_final_vocab`` raises min_count until at most N remain (194,898 and
+195,605 for N = 200,000 on these texts) — which isolates what the growth target stands for: memory
+set by V × d, not by the text.
 """
 
 from __future__ import annotations
