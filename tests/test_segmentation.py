@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 import embedlab.text.corpus
+import embedlab.text.mojibake
 import embedlab.text.segmentation
 import embedlab.train.job_estimate
 from embedlab.config import CorpusOptions, Limits
@@ -257,3 +258,17 @@ def test_english_with_a_few_vietnamese_words_is_not_segmented():
     ]
     applied, reason, share = decide("auto", "\n".join(lines * 3))
     assert applied == "syllables" and 0.1 < share < embedlab.text.segmentation.VIETNAMESE_SHARE, reason
+
+
+def test_english_inside_vietnamese_text_is_never_joined_and_vietnamese_words_still_are():
+    """The CRF was trained on Vietnamese and joined the English of the lecture note too (et_al,
+    the_copy_we, embeddings_trong: 29 such words); a join is kept only when every syllable is Vietnamese."""
+    note = (ROOT / "docs" / "lecture-note" / "SEED.vi.md").read_bytes()
+    words = {w for s in corpus_from_bytes(note, "SEED.vi.md", segment="words").sentences for w in s if "_" in w}
+    syllables = embedlab.text.mojibake.vietnamese_words()[0]
+    foreign = {
+        w for w in words if not all(embedlab.text.segmentation._is_marked(p) or p in syllables for p in w.split("_"))
+    }
+    assert not foreign, sorted(foreign)
+    assert {"không_gian", "huấn_luyện", "mô_hình"} <= words
+    assert not {"et_al", "word_embeddings", "embeddings_trong"} & words

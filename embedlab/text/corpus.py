@@ -188,7 +188,7 @@ def strip_markup_upload(data: bytes, filename: str, *, limits: Limits | None = N
     return strip_markup(text).encode("utf-8"), f"{stem}.stripped.txt"
 
 
-SEGMENTED_CACHE_VERSION = 1  # bump when what is cached changes (the repair, the segmenter's call)
+SEGMENTED_CACHE_VERSION = 2  # bump when what is cached changes (the repair, the segmenter's call)
 
 
 def _segmented(text: str, sha256: str, hooks: Hooks | None) -> tuple[str, int, float]:

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from embedlab.config import SEGMENT_CHOICES
 from embedlab.errors import EmbedLabError, TrainingCancelled
 from embedlab.hooks import Hooks
+from embedlab.text.mojibake import vietnamese_words
 
 # Vietnamese: VLSP news 0.59, the lecture note 0.30 (formulas, English terms); French 0. An English text with
 # a few Vietnamese words (0.16) is not segmented: the segmenter would join its English words (the_street)
@@ -45,7 +46,10 @@ VIETNAMESE_SHARE = 0.20
 PRESEGMENTED_SHARE = 0.05  # words holding "_": VLSP-style text ~0.3 of its words
 SAMPLES, SAMPLE_CHARS = 32, 4096  # what the language check reads of a long text
 PIECE_SYLLABLES = 200  # a line is segmented in pieces this long, so a stop is seen within a second
-SEGMENTER = "underthesea 9.5.0 word_tokenize (ws_crf_vlsp2013_20230727), use_token_normalize=False"
+SEGMENTER = (
+    "underthesea 9.5.0 word_tokenize (ws_crf_vlsp2013_20230727), use_token_normalize=False; "
+    "joins only of Vietnamese syllables"
+)
 EXAMPLES = 8
 
 _SYLLABLE = re.compile(r"[^\W\d_]+(?:_[^\W\d_]+)*")
@@ -158,6 +162,21 @@ def _word_tokenize():
     return word_tokenize
 
 
+def _joined(word: str, syllables: frozenset[str]) -> str:
+    """A word the segmenter found, its syllables joined by "_" when each is Vietnamese (it carries a
+    Vietnamese-only letter, or it is a syllable of underthesea's word list), else left apart: the
+    CRF was trained on Vietnamese and joins the English of mixed text too (et_al, the_copy_we,
+    embeddings_trong). Without the word list every join is kept.
+
+    >>> _joined("học sinh", frozenset({"học", "sinh"})), _joined("et al", frozenset({"al"}))
+    ('học_sinh', 'et al')
+    """
+    parts = word.split()
+    if len(parts) > 1 and syllables and not all(_is_marked(p) or p.lower() in syllables for p in parts):
+        return word
+    return "_".join(parts)
+
+
 def segment_text(text: str, hooks: Hooks | None = None) -> tuple[str, int, float]:
     """(``text`` with the syllables of each Vietnamese word joined by "_", syllables segmented,
     seconds). Line breaks are kept; punctuation comes out spaced, which the tokenizer drops.
@@ -167,10 +186,13 @@ def segment_text(text: str, hooks: Hooks | None = None) -> tuple[str, int, float
 
     >>> segment_text("Học sinh đi học ở trường.\\nMáy tính")[0]
     'Học_sinh đi học ở trường .\\nMáy_tính'
+    >>> segment_text("Mikolov et al. đề xuất word embeddings trong mô hình")[0]
+    'Mikolov et al . đề_xuất word embeddings trong mô_hình'
     """
     hooks = hooks or Hooks()
     started = time.perf_counter()
     word_tokenize = _word_tokenize()
+    vietnamese = vietnamese_words()[0]
     lines = text.split("\n")
     total, done, syllables, reported = max(len(text), 1), 0, 0, started
     for number, line in enumerate(lines):
@@ -179,7 +201,8 @@ def segment_text(text: str, hooks: Hooks | None = None) -> tuple[str, int, float
             for piece in _pieces(line):
                 if hooks.stop_requested():
                     raise TrainingCancelled("segmenting was stopped; nothing was kept.")
-                parts.append(word_tokenize(piece, format="text", use_token_normalize=False))
+                words = word_tokenize(piece, use_token_normalize=False)
+                parts.append(" ".join(_joined(word, vietnamese) for word in words))
                 syllables += len(_SYLLABLE.findall(piece))
             lines[number] = " ".join(parts)
         done += len(line) + 1
