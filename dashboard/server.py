@@ -18,6 +18,7 @@ from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dashboard.session import Session, session
+from embedlab import i18n
 from embedlab.config import Limits
 from embedlab.server import memory
 from embedlab.server.jobs import Job
@@ -85,9 +86,17 @@ def submit(work: Callable[[Job], object], parts: dict[str, float], label: str) -
     """Queue ``work(job)`` as this visitor's job (cancelling the one before), stopped when the
     visitor's tab closes or it runs well past the time one training may take here."""
     visitor = visitor_id()
+    language = i18n.current()
+
+    def in_their_language(job: Job) -> object:
+        # a worker thread starts in English (contextvars do not follow threads): what the work
+        # says — an error, a reason — is said in the language of the visitor who asked for it
+        with i18n.use(language):
+            return work(job)
+
     return scheduler().submit(
         visitor,
-        work,
+        in_their_language,
         parts,
         label=label,
         alive=lambda: connected(visitor),

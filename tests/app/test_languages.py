@@ -6,10 +6,12 @@ import json
 import re
 
 import pytest
-from app_helpers import APP
+from app_helpers import APP, open_page
 from streamlit.testing.v1 import AppTest
+from test_corpus_feedback_page import upload
 
 from embedlab import i18n
+from embedlab.markup import uninert
 from embedlab.teaching import sitemap, tour
 
 LEFT, RIGHT = i18n.PSEUDO_MARKS
@@ -151,3 +153,19 @@ def test_a_word_typed_without_diacritics_is_added_as_the_vocabularys_word():
     assert at.multiselect[0].value == [*kept, word]
     said = " ".join(c.value for c in at.caption)
     assert "zzz" in said and typed not in said
+
+
+def test_an_error_raised_inside_a_job_is_said_in_the_visitors_language():
+    """A job runs in a worker thread, which starts in English: the sweep's refusal of a corpus with
+    no held-out pairs reached a Vietnamese visitor in English."""
+    at = opened({"lang": "vi"})
+    upload(at, ("con mèo ngồi trên cái ghế nhỏ\n" * 60).encode(), "mèo.txt")  # one line: no held-out pair
+    at = open_page(at, "pages/bias_variance.py")
+    at.text_input(key="bv_dims").set_value("2,4")
+    at.number_input(key="bv_runs").set_value(2)
+    at.number_input(key="bv_epochs").set_value(2)
+    next(b for b in at.button if b.label == i18n.gettext("Run the sweep", "vi")).click().run(timeout=120)
+    errors = [uninert(e.value) for e in at.error]
+    said = i18n.gettext("the held-out sentences give no (centre, context) pairs; raise the held-out fraction.", "vi")
+    assert said != "the held-out sentences give no (centre, context) pairs; raise the held-out fraction."
+    assert said in errors, errors
