@@ -171,6 +171,9 @@ with corpus_tab:
                 st.warning(inert(item.message), icon=":material/info:")
                 if item.fix is not None:
                     st.button(item.fix.label, key=f"fix_{item.kind}", on_click=fix_corpus, args=(item.fix, corpus))
+        heldout_note = corpora.prepared(corpus, min_count).heldout_note()  # the Lecture points here
+        if heldout_note:
+            st.warning(inert(heldout_note[0].upper() + heldout_note[1:]), icon=":material/info:")
         left, right = st.columns(2)
         with left:
             widgets.chart(charts.zipf(frequencies))

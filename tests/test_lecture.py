@@ -5,6 +5,7 @@ Every number a Lecture note prints is checked against something computed here in
 embedlab/lecture*.py; the charts are checked through ``chart.to_dict()``.
 """
 
+import dataclasses
 import doctest
 import math
 import statistics
@@ -368,3 +369,19 @@ def test_step_chart_without_a_table_is_none_and_an_unknown_kind_is_an_error():
 def test_doctests_run(module):
     result = doctest.testmod(module)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_runs_without_held_out_pairs_are_told_in_words_not_as_nan(shipped):
+    """A text whose held-out sentences give no pair has heldout_loss NaN at every epoch: §2 and §7
+    say so instead of printing "nan" (seen by a Vietnamese reader on a small upload)."""
+    blind = {
+        name: dataclasses.replace(run, metrics=run.metrics.assign(heldout_loss=np.nan)) for name, run in shipped.items()
+    }
+    loss = lecture.softmax(blind)
+    assert "nan" not in loss.note.lower() and "gave no pair to measure" in loss.note
+    last = blind["NumPy softmax"].metrics.iloc[-1]
+    assert lecture.num(math.exp(last["loss"]), ",.0f") in loss.note  # e^L of the training loss, said as such
+    gap = lecture_experiments.bias_variance(blind)
+    assert gap.frame is None and "nan" not in gap.note.lower() and "no held-out loss" in gap.note
+    # with held-out pairs, the notes still quote them
+    assert "held out, as if choosing" in lecture.softmax(shipped).note

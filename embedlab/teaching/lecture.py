@@ -34,6 +34,7 @@ from embedlab.teaching.measured import (
     bullets,
     by_trainer,
     long_form,
+    loss_note,
     lr_range,
     objective_name,
     runs_with,
@@ -122,26 +123,8 @@ def softmax(runs: Mapping[str, Run]) -> Measured:
     frame = m[["epoch", "loss", "heldout_loss"]].melt("epoch", var_name="series", value_name="value")
     frame["series"] = frame["series"].map({"loss": _("training pairs"), "heldout_loss": _("held-out pairs")})
     frame["trainer"] = name
-    last = m.iloc[-1]
     options = run.config.get("train_options", {})
-    batch = options.get("batch_size", "?")
-    note = _(
-        "**{name}**: L = {start} at epoch 0 against ln V = ln {V} = {ln_V}; at epoch {epoch} {loss} on the "
-        "training pairs and {heldout} held out, as if choosing among e^L = {choices} of the {V} words. Each step is "
-        "the mean gradient over a batch of {batch} centre positions (all their contexts), with η {lr} (the lr column), "
-        "not one pair at a time."
-    ).format(
-        name=name,
-        start=num(m["loss"].iloc[0], ".3f"),
-        V=num(V, ","),
-        ln_V=num(math.log(V), ".3f"),
-        epoch=int(last["epoch"]),
-        loss=num(last["loss"], ".3f"),
-        heldout=num(last["heldout_loss"], ".3f"),
-        choices=num(math.exp(last["heldout_loss"]), ",.0f"),
-        batch=num(batch, ",") if isinstance(batch, int) else batch,
-        lr=lr_range(run),
-    )
+    note = loss_note(name, run)
     if l2 := options.get("l2"):
         note += " " + _("With λ = {l2} the training loss includes the penalty (its own column in the metrics).").format(
             l2=num(l2, "g")

@@ -140,6 +140,16 @@ def _generalisation_gap(runs: Mapping[str, Run]) -> Measured:
     with_loss = runs_with_loss(runs)
     if not with_loss:
         return Measured("gap", None, _("The current runs carry no held-out loss (an imported run without metrics)."))
+    with_loss = {name: run for name, run in with_loss.items() if run.metrics["heldout_loss"].notna().any()}
+    if not with_loss:
+        return Measured(
+            "gap",
+            None,
+            _(
+                "The current runs have no held-out loss: their held-out sentences gave no (centre, context) pair "
+                "(the Corpus page says why). A larger text, or a larger held-out share, gives one."
+            ),
+        )
     frames = {
         name: run.metrics[["epoch"]].assign(gap=run.metrics["heldout_loss"] - run.metrics["loss"])
         for name, run in with_loss.items()

@@ -4,6 +4,7 @@ range, an objective's name, a Markdown list of one line per trainer."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -76,3 +77,40 @@ def bullets(parts: Sequence[str], remark: str = "") -> str:
     """A Markdown list, one line per trainer, then a remark as its own paragraph."""
     text = "\n".join(f"- {part}" for part in parts)
     return f"{text}\n\n{remark}" if remark else text
+
+
+def loss_note(name: str, run: Run) -> str:
+    """§2's note on the full-softmax run: its loss against ln V, held out too when the held-out
+    sentences gave pairs (their loss is NaN when they gave none), and how a step is taken."""
+    V = len(run.vocab)
+    m = run.metrics
+    last = m.iloc[-1]
+    options = run.config.get("train_options", {})
+    batch = options.get("batch_size", "?")
+    held_out = math.isfinite(last["heldout_loss"])  # NaN: the held-out sentences gave no pair
+    return (
+        _(
+            "**{name}**: L = {start} at epoch 0 against ln V = ln {V} = {ln_V}; at epoch {epoch} {loss} on the "
+            "training pairs and {heldout} held out, as if choosing among e^L = {choices} of the {V} words. Each step "
+            "is the mean gradient over a batch of {batch} centre positions (all their contexts), with η {lr} (the lr "
+            "column), not one pair at a time."
+        )
+        if held_out
+        else _(
+            "**{name}**: L = {start} at epoch 0 against ln V = ln {V} = {ln_V}; at epoch {epoch} {loss} on the "
+            "training pairs, as if choosing among e^L = {choices} of the {V} words (the held-out sentences gave no "
+            "pair to measure: the Corpus page says why). Each step is the mean gradient over a batch of {batch} "
+            "centre positions (all their contexts), with η {lr} (the lr column), not one pair at a time."
+        )
+    ).format(
+        name=name,
+        start=num(m["loss"].iloc[0], ".3f"),
+        V=num(V, ","),
+        ln_V=num(math.log(V), ".3f"),
+        epoch=int(last["epoch"]),
+        loss=num(last["loss"], ".3f"),
+        heldout=num(last["heldout_loss"], ".3f"),
+        choices=num(math.exp(last["heldout_loss" if held_out else "loss"]), ",.0f"),
+        batch=num(batch, ",") if isinstance(batch, int) else batch,
+        lr=lr_range(run),
+    )

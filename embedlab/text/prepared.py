@@ -69,15 +69,15 @@ class Prepared:
         if len(self.heldout) or self.options.heldout_fraction == 0:
             return None
         if len(self.heldout_sentences):
-            return (
+            return _(
                 "the held-out sentences hold no word of the vocabulary, so heldout_loss is empty (nan); "
                 "lower min_count or use a larger corpus to measure it."
             )
-        return (
-            f"no sentence of {self.corpus.name} could be held out (each repeated sentence stays wholly in training "
+        return _(
+            "no sentence of {name} could be held out (each repeated sentence stays wholly in training "
             "or wholly out, and this text repeats too few different ones), so heldout_loss is empty (nan); "
             "add different sentences to measure it."
-        )
+        ).format(name=self.corpus.name)
 
     def split_record(self) -> dict:
         """The split as a run records it: enough to rebuild it from the corpus file alone."""

@@ -169,3 +169,20 @@ def test_an_error_raised_inside_a_job_is_said_in_the_visitors_language():
     said = i18n.gettext("the held-out sentences give no (centre, context) pairs; raise the held-out fraction.", "vi")
     assert said != "the held-out sentences give no (centre, context) pairs; raise the held-out fraction."
     assert said in errors, errors
+
+
+def test_a_corpus_without_held_out_pairs_is_explained_on_the_corpus_page():
+    """One sentence repeated: nothing can be held out. The Corpus page says so (the Lecture points
+    there, see tests/test_lecture.py)."""
+    from embedlab.config import CorpusOptions
+    from embedlab.text.corpus import corpus_from_bytes
+    from embedlab.text.prepared import prepare
+
+    data = ("the cat sat on the small red mat\n" * 60).encode()
+    at = opened()
+    upload(at, data, "cat.txt")
+    at = open_page(at, "pages/corpus.py")
+    warnings = " ".join(uninert(w.value) for w in at.warning)
+    assert "could be held out" in warnings and "cat.txt" in warnings
+    corpus = corpus_from_bytes(data, "cat.txt")
+    assert prepare(corpus, CorpusOptions(source="cat.txt")).heldout_note() is not None
