@@ -281,9 +281,9 @@ def import_notes(run: Run) -> list[str]:
     info = run.config.get("import") or {}
     notes = []
     if info.get("epoch0") == "copy of epoch 1":
-        notes.append("epoch 0 repeats epoch 1 (no initial vectors given)")
+        notes.append(_("epoch 0 repeats epoch 1 (no initial vectors given)"))
     if info.get("aligned"):
-        notes.append("aligned to the last epoch")
+        notes.append(_("aligned to the last epoch"))
     if not run.has_loss:
-        notes.append("no loss or output vectors")
+        notes.append(_("no loss or output vectors"))
     return notes

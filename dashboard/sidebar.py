@@ -63,7 +63,7 @@ def _runs(corpus) -> None:
     if pair.imported is not None:
         notes = import_notes(pair.imported)
         st.caption(
-            _("Opened from {source}").format(source=inert(pair.record.corpus))
+            _("Opened from {source}").format(source=inert(shown(pair.record.corpus)))
             + (f" · {inert(' · '.join(notes))}." if notes else ".")
         )
     elif corpus is not None and pair.record.corpus != corpus.name:
@@ -71,12 +71,12 @@ def _runs(corpus) -> None:
         if parent is not None:
             st.caption(
                 _("These runs were trained on {first}, then fine-tuned on {second}.").format(
-                    first=inert(parent["corpus"]["name"]), second=inert(pair.record.corpus)
+                    first=inert(parent["corpus"]["name"]), second=inert(shown(pair.record.corpus))
                 )
             )
         else:
             st.caption(
                 _("These runs were trained on {trained}; train on {current} from the Train page.").format(
-                    trained=inert(pair.record.corpus), current=inert(corpus.name)
+                    trained=inert(shown(pair.record.corpus)), current=inert(corpus.name)
                 )
             )

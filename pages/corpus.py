@@ -247,7 +247,7 @@ with open_tab:
                 )
                 st.success(
                     _("Opened {name}. Every page now shows it (switch back on the Train page).").format(
-                        name=inert(record.corpus)
+                        name=inert(shown(record.corpus))
                     )
                 )
             bar.empty()

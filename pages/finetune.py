@@ -90,7 +90,7 @@ st.success(
         first=inert(pair.first.config["corpora"][0]["name"]),
         next=switch + 1,
         last=pair.epochs,
-        second=inert(pair.record.corpus),
+        second=inert(shown(pair.record.corpus)),
     )
 )
 focus = pair.first.config.get("focus_words") or []

@@ -175,3 +175,22 @@ def test_the_train_page_switches_back_to_the_trained_runs(app, checkpoint_files)
     assert set(at.session_state["runs"][at.session_state["current_run"]].paths) >= {"numpy", "gensim"}
     at = open_page(at, "pages/compare.py")
     assert len(charts(at)) == 3
+
+
+def test_an_opened_runs_source_and_notes_are_in_the_visitors_language(app):
+    """The sidebar names an opened run's source and notes with ``shown`` and ``import_notes``: in
+    Vietnamese they come from the catalog, not English (seen by a Vietnamese reader). (AppTest's tree
+    keeps no sidebar after a rerun, so the two are read as the sidebar reads them.)"""
+    from dashboard.runs import import_notes
+    from embedlab import i18n, roles
+    from embedlab.store import load_run
+
+    at = open_files(
+        app, [(f"a-{e}.txt", b"3 2\nvua 0.1 0.2\nhoang 0.2 0.1\ncho 0.5 -0.3\n", "text/plain") for e in (1, 2)]
+    )
+    record = at.session_state["runs"][-1]
+    assert i18n.shown(record.corpus, "vi") == "a-1.txt và 1 tệp khác" and str(record.corpus) == "a-1.txt + 1 more"
+    run = load_run(record.paths[roles.IMPORTED])
+    with i18n.use("vi"):
+        notes = import_notes(run)
+    assert "epoch 0 lặp lại epoch 1 (không có vector khởi tạo)" in notes and not any("repeats" in n for n in notes)
