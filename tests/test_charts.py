@@ -606,3 +606,35 @@ def test_the_trade_off_and_stability_panels_are_charts_of_their_own_without_a_wi
         specs = [panel.to_dict() for panel in panels]
         assert len(specs) == count
         assert all("width" not in spec and not {"concat", "hconcat", "vconcat"} & set(spec) for spec in specs)
+
+
+def test_the_trade_off_titles_tell_the_trend_this_sweep_shows():
+    """'bias² falls…' and '…variance rises' only where the sweep's ends show it (a Vietnamese reader's
+    sweep showed the opposite under those titles)."""
+    table = pd.DataFrame(
+        {
+            "dim": [1, 2, 4],
+            "train_loss": [5.0, 4.0, 3.5],
+            "train_loss_sd": 0.1,
+            "heldout_loss": [5.1, 4.5, 4.6],
+            "heldout_loss_sd": 0.1,
+            "bias2_model": [0.1, 0.05, 0.04],
+            "bias2_model_se": 0.01,
+            "variance_unbiased": [0.01, 0.02, 0.04],
+            "variance_se": 0.001,
+            "total": [0.8, 0.7, 0.75],
+            "total_se_runs": 0.01,
+        }
+    )
+    verdict = {"best": 2, "resolved": False, "t": 4.3}
+
+    def titles(frame):
+        specs = [panel.to_dict() for panel in charts.tradeoff_chart(frame, verdict)[:2]]
+        return [spec.get("title") or spec["layer"][0]["title"] for spec in specs]
+
+    assert titles(table) == ["bias² falls as d grows…", "…variance between runs rises"]
+    reversed_ = table.assign(bias2_model=table["bias2_model"][::-1].to_numpy(), variance_unbiased=[0.04, 0.02, 0.01])
+    assert titles(reversed_) == [
+        "bias² does not fall from the smallest d to the largest here",
+        "variance between runs does not rise from the smallest d to the largest here",
+    ]

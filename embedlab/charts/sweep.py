@@ -228,12 +228,22 @@ def tradeoff_chart(table: pd.DataFrame, verdict: dict) -> list[alt.LayerChart]:
     table: :func:`embedlab.experiments.biasvar.sweep`'s output; verdict: :func:`embedlab.experiments.biasvar.optimum`.
     """
     mark = pd.DataFrame({"dim": [verdict["best"]]}) if verdict["resolved"] else None
+    # the titles tell the trend this sweep shows, not the one the lecture expects
+    ends = table.sort_values("dim").iloc[[0, -1]]
+    bias_falls = ends["bias2_model"].iloc[-1] < ends["bias2_model"].iloc[0]
+    variance_rises = ends["variance_unbiased"].iloc[-1] > ends["variance_unbiased"].iloc[0]
     bias = _term_panel(
-        _with_band(table, "bias2_model", "bias2_model_se", "bias²"), _("bias² falls as d grows…"), _("bias²")
+        _with_band(table, "bias2_model", "bias2_model_se", "bias²"),
+        _("bias² falls as d grows…")
+        if bias_falls
+        else _("bias² does not fall from the smallest d to the largest here"),
+        _("bias²"),
     )
     variance = _term_panel(
         _with_band(table, "variance_unbiased", "variance_se", "variance"),
-        _("…variance between runs rises"),
+        _("…variance between runs rises")
+        if variance_rises
+        else _("variance between runs does not rise from the smallest d to the largest here"),
         _("variance"),
     )
     total = _term_panel(
