@@ -79,15 +79,15 @@ def live_curves(metrics: pd.DataFrame, *, title: str = "", width: int = 200, hei
 
     >>> m = pd.DataFrame({"epoch": [0, 1], "loss": [5.0, 4.0], "heldout_loss": [5.1, 4.3], "grad_norm": [0.5, 0.1]})
     >>> [c["title"] for c in live_curves(m, title="NumPy").to_dict()["hconcat"]]
-    ['NumPy: loss J', 'NumPy: ‖∇J‖ (log scale)']
+    ['NumPy: loss J', 'NumPy: ‖∇J‖']
     """
     _require(metrics, ("epoch", "loss", "heldout_loss", "grad_norm"), "live_curves")
     prefix = f"{title}: " if title else ""
     loss = loss_curve(metrics, title=prefix + _("loss J")).properties(width=width, height=height)
     gradient = _epoch_lines(
         metrics[metrics["grad_norm"] > 0],  # ‖∇J‖ = 0 has no place on a log axis
-        prefix + _("‖∇J‖ (log scale)"),
-        y=alt.Y("grad_norm:Q", title="‖∇J‖", scale=alt.Scale(type="log")),
+        prefix + "‖∇J‖",  # the scale goes on the axis: a 200 px panel cut "(thang log)" off the title
+        y=alt.Y("grad_norm:Q", title=_("‖∇J‖ (log scale)"), scale=alt.Scale(type="log")),
         tooltip=["epoch:Q", alt.Tooltip("grad_norm:Q", title="‖∇J‖", format=".3g")],
     ).properties(width=width, height=height)
     return alt.hconcat(loss, gradient)
