@@ -13,6 +13,7 @@ from embedlab.i18n import N_, _, number, shown
 from embedlab.markup import inert
 from embedlab.text.corpus import Corpus, corpus_from_bytes, segmentation_plan
 from embedlab.text.lookup import display_word
+from embedlab.text.prepared import nothing_held_out
 from embedlab.text.uploads import file_label
 from embedlab.train import corpus_feedback
 
@@ -171,9 +172,9 @@ with corpus_tab:
                 st.warning(inert(item.message), icon=":material/info:")
                 if item.fix is not None:
                     st.button(item.fix.label, key=f"fix_{item.kind}", on_click=fix_corpus, args=(item.fix, corpus))
-        heldout_note = corpora.prepared(corpus, min_count).heldout_note()  # the Lecture points here
-        if heldout_note:
-            st.warning(inert(heldout_note[0].upper() + heldout_note[1:]), icon=":material/info:")
+        if sizes.heldout_sentences == 0 and sizes.heldout_fraction > 0:  # the Lecture points here
+            note = nothing_held_out(corpus.name)  # from the counts: the vocabulary is not built on this page
+            st.warning(inert(note[0].upper() + note[1:]), icon=":material/info:")
         left, right = st.columns(2)
         with left:
             widgets.chart(charts.zipf(frequencies))

@@ -21,6 +21,15 @@ from embedlab.text.corpus import Corpus
 from embedlab.text.vocab import Encoded, Vocabulary, build_vocabulary, encode, heldout_indices
 
 
+def nothing_held_out(name: str) -> str:
+    """Why a corpus has no held-out sentence (see :meth:`Prepared.heldout_note`), in one sentence."""
+    return _(
+        "no sentence of {name} could be held out (each repeated sentence stays wholly in training "
+        "or wholly out, and this text repeats too few different ones), so heldout_loss is empty (nan); "
+        "add different sentences to measure it."
+    ).format(name=name)
+
+
 @dataclass(frozen=True)
 class CorpusInfo:
     """What a run needs to know about its corpus (not the text itself)."""
@@ -73,11 +82,7 @@ class Prepared:
                 "the held-out sentences hold no word of the vocabulary, so heldout_loss is empty (nan); "
                 "lower min_count or use a larger corpus to measure it."
             )
-        return _(
-            "no sentence of {name} could be held out (each repeated sentence stays wholly in training "
-            "or wholly out, and this text repeats too few different ones), so heldout_loss is empty (nan); "
-            "add different sentences to measure it."
-        ).format(name=self.corpus.name)
+        return nothing_held_out(self.corpus.name)
 
     def split_record(self) -> dict:
         """The split as a run records it: enough to rebuild it from the corpus file alone."""
