@@ -580,10 +580,9 @@ def test_charts_write_a_word_as_the_word_pickers_do():
     assert neighbour_table_wide(long).iloc[0, 0] == "hoàng hậu (0.50)"
 
 
-def test_the_trade_off_and_stability_panels_are_charts_of_their_own_without_a_width():
-    """Drawn two a row in columns at their column's width (widgets.chart_grid): a concatenated
-    grid keeps its panels' fixed widths, in the left part of a wide page."""
-    table = pd.DataFrame(
+def sweep_table() -> pd.DataFrame:
+    """A three-d sweep table (the columns the trade-off chart reads): bias² falls, variance rises."""
+    return pd.DataFrame(
         {
             "dim": [1, 2, 4],
             "train_loss": [5.0, 4.0, 3.5],
@@ -598,6 +597,12 @@ def test_the_trade_off_and_stability_panels_are_charts_of_their_own_without_a_wi
             "total_se_runs": 0.01,
         }
     )
+
+
+def test_the_trade_off_and_stability_panels_are_charts_of_their_own_without_a_width():
+    """Drawn two a row in columns at their column's width (widgets.chart_grid): a concatenated
+    grid keeps its panels' fixed widths, in the left part of a wide page."""
+    table = sweep_table()
     stability = pd.DataFrame(
         {"trainer": ["numpy"] * 2, "epoch": [0, 1], "jaccard": [0.0, 0.5], "procrustes_residual": [1.0, 0.5]}
     ).assign(cosine_sd=0.1)
@@ -611,21 +616,7 @@ def test_the_trade_off_and_stability_panels_are_charts_of_their_own_without_a_wi
 def test_the_trade_off_titles_tell_the_trend_this_sweep_shows():
     """'bias² falls…' and '…variance rises' only where the sweep's ends show it (a Vietnamese reader's
     sweep showed the opposite under those titles)."""
-    table = pd.DataFrame(
-        {
-            "dim": [1, 2, 4],
-            "train_loss": [5.0, 4.0, 3.5],
-            "train_loss_sd": 0.1,
-            "heldout_loss": [5.1, 4.5, 4.6],
-            "heldout_loss_sd": 0.1,
-            "bias2_model": [0.1, 0.05, 0.04],
-            "bias2_model_se": 0.01,
-            "variance_unbiased": [0.01, 0.02, 0.04],
-            "variance_se": 0.001,
-            "total": [0.8, 0.7, 0.75],
-            "total_se_runs": 0.01,
-        }
-    )
+    table = sweep_table()
     verdict = {"best": 2, "resolved": False, "t": 4.3}
 
     def titles(frame):
