@@ -11,8 +11,11 @@ from streamlit.testing.v1 import AppTest
 from test_corpus_feedback_page import upload
 
 from embedlab import i18n
+from embedlab.config import CorpusOptions
 from embedlab.markup import uninert
 from embedlab.teaching import sitemap, tour
+from embedlab.text.corpus import corpus_from_bytes
+from embedlab.text.prepared import prepare
 
 LEFT, RIGHT = i18n.PSEUDO_MARKS
 
@@ -139,8 +142,6 @@ def test_every_page_draws_in_vietnamese(vietnamese_app, page):
 def test_a_word_typed_without_diacritics_is_added_as_the_vocabularys_word():
     """On toy-vi's runs, a planted word typed without diacritics and with a space ("cong chua")
     in the Heatmaps picker adds the vocabulary's own word (công_chúa); "zzz" is said back, not added."""
-    from app_helpers import open_page
-
     from embedlab.text.lookup import fold
 
     at = open_page(opened({"lang": "vi"}), "pages/heatmaps.py")
@@ -174,10 +175,6 @@ def test_an_error_raised_inside_a_job_is_said_in_the_visitors_language():
 def test_a_corpus_without_held_out_pairs_is_explained_on_the_corpus_page():
     """One sentence repeated: nothing can be held out. The Corpus page says so (the Lecture points
     there, see tests/test_lecture.py)."""
-    from embedlab.config import CorpusOptions
-    from embedlab.text.corpus import corpus_from_bytes
-    from embedlab.text.prepared import prepare
-
     data = ("the cat sat on the small red mat\n" * 60).encode()
     at = opened()
     upload(at, data, "cat.txt")

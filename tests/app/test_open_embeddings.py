@@ -18,7 +18,8 @@ from gensim.models import Word2Vec
 from gensim.models.callbacks import CallbackAny2Vec
 from streamlit.testing.v1 import AppTest
 
-from embedlab import roles
+from dashboard.runs import import_notes
+from embedlab import i18n, roles
 from embedlab.export import run_bundle
 from embedlab.markup import uninert
 from embedlab.store import load_run
@@ -181,10 +182,6 @@ def test_an_opened_runs_source_and_notes_are_in_the_visitors_language(app):
     """The sidebar names an opened run's source and notes with ``shown`` and ``import_notes``: in
     Vietnamese they come from the catalog, not English (seen by a Vietnamese reader). (AppTest's tree
     keeps no sidebar after a rerun, so the two are read as the sidebar reads them.)"""
-    from dashboard.runs import import_notes
-    from embedlab import i18n, roles
-    from embedlab.store import load_run
-
     at = open_files(
         app, [(f"a-{e}.txt", b"3 2\nvua 0.1 0.2\nhoang 0.2 0.1\ncho 0.5 -0.3\n", "text/plain") for e in (1, 2)]
     )
